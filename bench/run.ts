@@ -1,0 +1,20 @@
+import type { BenchFn } from './section';
+
+// Each benchmark module registers here; `npm run bench -- <name>` runs only the named ones.
+const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
+	engine: async () => await import('./engineBench'),
+};
+
+async function main(): Promise<void> {
+	const only = process.argv.slice(2);
+	for (const [name, load] of Object.entries(benchmarks)) {
+		if (only.length > 0 && !only.includes(name)) continue;
+		const section = await (await load()).default();
+		process.stdout.write(`\n## ${section.title}\n${section.lines.map((line) => `  ${line}`).join('\n')}\n`);
+	}
+}
+
+main().catch((error) => {
+	process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+	process.exit(1);
+});

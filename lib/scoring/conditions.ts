@@ -1,0 +1,108 @@
+import type { Condition } from './model';
+
+/** Reads a nested value by a path such as `properties.items[0].sku`. */
+export function valueAt(source: unknown, path: string): unknown {
+	let current: unknown = source;
+	for (const part of path.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '')) {
+		if (current === null || current === undefined || typeof current !== 'object') return undefined;
+		current = (current as Record<string, unknown>)[part];
+	}
+	return current;
+}
+
+function asNumber(value: unknown): number | undefined {
+	if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+	if (typeof value === 'string' && value.trim() !== '') {
+		const parsed = Number(value);
+		return Number.isFinite(parsed) ? parsed : undefined;
+	}
+	return undefined;
+}
+
+// Text comparisons ignore case: "VP" in a rule should match "vp of sales" in a CRM field.
+function asText(value: unknown): string | undefined {
+	if (typeof value === 'string') return value.toLowerCase();
+	if (typeof value === 'number' || typeof value === 'boolean') return String(value).toLowerCase();
+	return undefined;
+}
+
+function sameValue(actual: unknown, expected: unknown): boolean {
+	if (typeof expected === 'number' || typeof actual === 'number') {
+		const a = asNumber(actual);
+		const b = asNumber(expected);
+		return a !== undefined && a === b;
+	}
+	if (typeof expected === 'string' || typeof actual === 'string') {
+		const a = asText(actual);
+		return a !== undefined && a === asText(expected);
+	}
+	return actual === expected;
+}
+
+const regexCache = new Map<string, RegExp>();
+function regexFor(pattern: string): RegExp {
+	let regex = regexCache.get(pattern);
+	if (!regex) {
+		regex = new RegExp(pattern, 'i');
+		if (regexCache.size > 1000) regexCache.clear();
+		regexCache.set(pattern, regex);
+	}
+	return regex;
+}
+
+function isPresent(value: unknown): boolean {
+	return value !== undefined && value !== null && value !== '';
+}
+
+/** True when the condition holds for `source`; arrays match when any element does. */
+export function conditionHolds(condition: Condition, source: unknown): boolean {
+	const actual = valueAt(source, condition.path);
+	const expected = condition.value;
+	switch (condition.op) {
+		case 'exists':
+			return isPresent(actual) === (expected !== false);
+		case 'equals':
+			return Array.isArray(actual) ? actual.some((a) => sameValue(a, expected)) : sameValue(actual, expected);
+		case 'notEquals':
+			return Array.isArray(actual) ? !actual.some((a) => sameValue(a, expected)) : !sameValue(actual, expected);
+		case 'in': {
+			const options = expected as unknown[];
+			const values = Array.isArray(actual) ? actual : [actual];
+			return values.some((a) => options.some((option) => sameValue(a, option)));
+		}
+		case 'contains': {
+			const needle = asText(expected) ?? '';
+			if (Array.isArray(actual)) return actual.some((a) => sameValue(a, expected));
+			const text = asText(actual);
+			return text !== undefined && text.includes(needle);
+		}
+		case 'startsWith': {
+			const text = asText(actual);
+			return text !== undefined && text.startsWith(asText(expected) ?? '');
+		}
+		case 'matches': {
+			const regex = regexFor(expected as string);
+			const values = Array.isArray(actual) ? actual : [actual];
+			return values.some((a) => {
+				const text = typeof a === 'string' ? a : asText(a);
+				return text !== undefined && regex.test(text);
+			});
+		}
+		case 'gt':
+		case 'gte':
+		case 'lt':
+		case 'lte': {
+			const a = asNumber(actual);
+			if (a === undefined) return false;
+			const b = expected as number;
+			if (condition.op === 'gt') return a > b;
+			if (condition.op === 'gte') return a >= b;
+			if (condition.op === 'lt') return a < b;
+			return a <= b;
+		}
+	}
+}
+
+export function allConditionsHold(conditions: Condition[], source: unknown): boolean {
+	return conditions.every((condition) => conditionHolds(condition, source));
+}
