@@ -2,7 +2,7 @@
  * Runs a workflow JSON in-process through n8n-core's WorkflowExecute with the package's
  * real node classes: the fast tier under the real-n8n end-to-end tests.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,7 +33,6 @@ import {
 	type IWorkflowBase,
 	type IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
-import { readFileSync } from 'node:fs';
 
 import { packageCredentialTypes, packageNodeTypes } from './packageTypes';
 

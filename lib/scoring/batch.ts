@@ -1,0 +1,296 @@
+import type { LedgerEntry, LeadsWrite, ScoreStore } from '../store/scoreStore';
+import { engagementAt } from './decay';
+import {
+	adjustScore,
+	applyDecay,
+	applyEvent,
+	initialState,
+	roundPoints,
+	type Adjustment,
+	type Reason,
+	type ScoreChange,
+	type ScoringEvent,
+} from './engine';
+import type { LeadState } from './leadState';
+import type { ScoringModel } from './model';
+import { tierFor } from './tiers';
+
+/** The `leadScore` object Score Event adds to an item (DESIGN.md contract). */
+export interface LeadScore {
+	leadId: string;
+	event: string | null;
+	eventId: string | null;
+	score: number;
+	previousScore: number;
+	delta: number;
+	engagement: number;
+	fit: number;
+	tier: string;
+	previousTier: string;
+	tierChanged: boolean;
+	reasons: Reason[];
+	duplicate: boolean;
+	scoredAt: string;
+}
+
+export interface EventInput extends ScoringEvent {
+	leadId: string;
+	eventId?: string;
+}
+
+export interface AdjustInput extends Adjustment {
+	leadId: string;
+}
+
+/** Per input, in input order: the result, or the error that kept it from being committed. */
+export type BatchResult = { leadScore: LeadScore } | { error: Error };
+
+// Small enough that one transaction holds the write lock only briefly; big enough to amortise commits.
+const CHUNK_SIZE = 500;
+
+function toLeadScore(
+	leadId: string,
+	change: ScoreChange,
+	event: { name: string | null; id: string | null },
+	scoredAt: string,
+): LeadScore {
+	return {
+		leadId,
+		event: event.name,
+		eventId: event.id,
+		score: change.score,
+		previousScore: change.previousScore,
+		delta: change.delta,
+		engagement: change.engagement,
+		fit: change.fit,
+		tier: change.tier,
+		previousTier: change.previousTier,
+		tierChanged: change.tierChanged,
+		reasons: change.reasons,
+		duplicate: false,
+		scoredAt,
+	};
+}
+
+function unchanged(model: ScoringModel, leadId: string, state: LeadState | undefined, time: number): ScoreChange {
+	const current = state ?? initialState(model);
+	return {
+		state: current,
+		score: current.score,
+		previousScore: current.score,
+		delta: 0,
+		engagement: roundPoints(engagementAt(model.decay, current.engagement, Math.max(time, current.evaluatedAt ?? time))),
+		fit: current.fit,
+		tier: current.tier,
+		previousTier: current.tier,
+		tierChanged: false,
+		reasons: [],
+	};
+}
+
+function ledgerEntry(leadId: string, change: ScoreChange, event: { name: string | null; id: string | null }, recordedAt: number): LedgerEntry {
+	return {
+		leadId,
+		eventId: event.id,
+		event: event.name,
+		at: change.state.evaluatedAt ?? recordedAt,
+		recordedAt,
+		previousScore: change.previousScore,
+		score: change.score,
+		delta: change.delta,
+		tier: change.tier,
+		reasons: change.reasons,
+	};
+}
+
+type Step = { leadId: string; eventId?: string; eventName: string | null; apply: (current: LeadState | undefined) => ScoreChange; time: number };
+
+/** Runs steps in order, each lead's steps seeing the previous ones, in atomic chunks. */
+async function runSteps(store: ScoreStore, model: ScoringModel, scoreName: string, steps: Step[], now: () => number): Promise<BatchResult[]> {
+	const results: BatchResult[] = [];
+	for (let start = 0; start < steps.length; start += CHUNK_SIZE) {
+		const chunk = steps.slice(start, start + CHUNK_SIZE);
+		const leadIds = [...new Set(chunk.map((step) => step.leadId))];
+		const eventIds = [...new Set(chunk.flatMap((step) => (step.eventId ? [step.eventId] : [])))];
+		let chunkResults: LeadScore[] = [];
+		try {
+			await store.updateLeads(scoreName, leadIds, eventIds, (snapshot) => {
+				// Decided afresh on every attempt: nothing from a rolled-back attempt leaks out.
+				chunkResults = [];
+				const committedAt = now();
+				const scoredAt = new Date(committedAt).toISOString();
+				const states = new Map(snapshot.leads);
+				const seen = new Set(snapshot.seenEventIds);
+				const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
+				for (const step of chunk) {
+					const current = states.get(step.leadId);
+					const event = { name: step.eventName, id: step.eventId ?? null };
+					if (step.eventId && seen.has(step.eventId)) {
+						chunkResults.push({ ...toLeadScore(step.leadId, unchanged(model, step.leadId, current, step.time), event, scoredAt), duplicate: true });
+						continue;
+					}
+					const change = step.apply(current);
+					states.set(step.leadId, change.state);
+					write.leads.set(step.leadId, change.state);
+					if (step.eventId) {
+						seen.add(step.eventId);
+						write.events.push({ eventId: step.eventId, leadId: step.leadId, name: step.eventName ?? '', time: step.time });
+					}
+					if (change.delta !== 0 || change.reasons.length > 0) write.ledger.push(ledgerEntry(step.leadId, change, event, committedAt));
+					chunkResults.push(toLeadScore(step.leadId, change, event, scoredAt));
+				}
+				return write;
+			});
+			results.push(...chunkResults.map((leadScore) => ({ leadScore })));
+		} catch (error) {
+			results.push(...chunk.map(() => ({ error: error as Error })));
+		}
+	}
+	return results;
+}
+
+/** Scores events against the store: atomic per chunk, each event id counted once. */
+export async function scoreEvents(
+	store: ScoreStore,
+	model: ScoringModel,
+	scoreName: string,
+	events: EventInput[],
+	now: () => number = Date.now,
+): Promise<BatchResult[]> {
+	const steps = events.map<Step>((event) => ({
+		leadId: event.leadId,
+		eventId: event.eventId,
+		eventName: event.name,
+		time: event.time,
+		apply: (current) => applyEvent(model, current, event),
+	}));
+	return await runSteps(store, model, scoreName, steps, now);
+}
+
+/** Adds or sets points by hand, with a reason that goes into the ledger. */
+export async function adjustLeads(
+	store: ScoreStore,
+	model: ScoringModel,
+	scoreName: string,
+	adjustments: AdjustInput[],
+	now: () => number = Date.now,
+): Promise<BatchResult[]> {
+	const steps = adjustments.map<Step>((adjustment) => ({
+		leadId: adjustment.leadId,
+		eventName: 'adjust',
+		time: adjustment.time,
+		apply: (current) => adjustScore(model, current, adjustment),
+	}));
+	return await runSteps(store, model, scoreName, steps, now);
+}
+
+/** The lead's state when the store is `none`: only the current score is known, as behaviour points. */
+export function stateFromScore(model: ScoringModel, currentScore: number): LeadState {
+	const state = initialState(model);
+	return { ...state, engagement: { points: currentScore, at: null, grants: [] }, score: currentScore, tier: tierFor(currentScore, model.tiers) };
+}
+
+/** Stateless scoring: the previous score comes from the item, nothing is remembered. */
+export function scoreEventStateless(model: ScoringModel, event: EventInput, currentScore: number, now: number = Date.now()): LeadScore {
+	const change = applyEvent(model, stateFromScore(model, currentScore), event);
+	return toLeadScore(event.leadId, change, { name: event.name, id: event.eventId ?? null }, new Date(now).toISOString());
+}
+
+export function adjustStateless(model: ScoringModel, adjustment: AdjustInput, currentScore: number, now: number = Date.now()): LeadScore {
+	const change = adjustScore(model, stateFromScore(model, currentScore), adjustment);
+	return toLeadScore(adjustment.leadId, change, { name: 'adjust', id: null }, new Date(now).toISOString());
+}
+
+/**
+ * Sweeps every lead of a score in pages, bringing decay up to `asOf`, and returns the leads
+ * whose score or tier changed. Each page is one atomic update, re-read under lock.
+ */
+export async function sweepDecay(
+	store: ScoreStore,
+	model: ScoringModel,
+	scoreName: string,
+	asOf: number,
+	pageSize = 1000,
+	now: () => number = Date.now,
+): Promise<LeadScore[]> {
+	const changed: LeadScore[] = [];
+	let after: string | null = null;
+	do {
+		const page = await store.listLeads(scoreName, after, pageSize);
+		after = page.next;
+		const leadIds = page.leads.map((lead) => lead.leadId);
+		let pageChanges: LeadScore[] = [];
+		await store.updateLeads(scoreName, leadIds, [], (snapshot) => {
+			pageChanges = [];
+			const committedAt = now();
+			const scoredAt = new Date(committedAt).toISOString();
+			const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
+			for (const [leadId, state] of snapshot.leads) {
+				const change = applyDecay(model, state, asOf);
+				if (change.score === state.score && change.tier === state.tier) continue;
+				const event = { name: 'decay', id: null };
+				write.leads.set(leadId, change.state);
+				write.ledger.push(ledgerEntry(leadId, change, event, committedAt));
+				pageChanges.push(toLeadScore(leadId, change, event, scoredAt));
+			}
+			return write;
+		});
+		changed.push(...pageChanges);
+	} while (after !== null);
+	return changed;
+}
+
+export interface LeadScoreReading {
+	leadId: string;
+	found: boolean;
+	score: number;
+	storedScore: number;
+	engagement: number;
+	fit: number;
+	tier: string;
+	lastActivityAt: string | null;
+	eventCount: number;
+	history: Array<Omit<LedgerEntry, 'at' | 'recordedAt' | 'leadId'> & { at: string; recordedAt: string }>;
+}
+
+/** A lead's score as of `asOf` (decay applied, nothing written) and its latest ledger entries. */
+export async function readScores(
+	store: ScoreStore,
+	model: ScoringModel,
+	scoreName: string,
+	leadIds: string[],
+	asOf: number,
+	historyLimit: number,
+): Promise<Map<string, LeadScoreReading>> {
+	const records = await store.getLeads(scoreName, leadIds);
+	const readings = new Map<string, LeadScoreReading>();
+	for (const leadId of new Set(leadIds)) {
+		const record = records.get(leadId);
+		const state = record?.state ?? initialState(model);
+		const change = record ? applyDecay(model, state, asOf) : unchanged(model, leadId, state, asOf);
+		const history = historyLimit > 0 && record ? await store.ledger(scoreName, leadId, historyLimit) : [];
+		readings.set(leadId, {
+			leadId,
+			found: record !== undefined,
+			score: change.score,
+			storedScore: state.score,
+			engagement: change.engagement,
+			fit: change.fit,
+			tier: change.tier,
+			lastActivityAt: state.lastActivityAt === null ? null : new Date(state.lastActivityAt).toISOString(),
+			eventCount: state.eventCount,
+			history: history.map(({ at, recordedAt, ...entry }) => ({
+				...omitLeadId(entry),
+				at: new Date(at).toISOString(),
+				recordedAt: new Date(recordedAt).toISOString(),
+			})),
+		});
+	}
+	return readings;
+}
+
+function omitLeadId<T extends { leadId: string }>(entry: T): Omit<T, 'leadId'> {
+	const copy: Partial<T> = { ...entry };
+	delete copy.leadId;
+	return copy as Omit<T, 'leadId'>;
+}

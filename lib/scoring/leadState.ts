@@ -1,0 +1,40 @@
+import type { Engagement } from './decay';
+
+/** Per-rule memory for `frequency: once` and rolling-window caps. */
+export interface RuleCounter {
+	/** How many times the rule has scored for this lead. */
+	count: number;
+	/** Event times (ms) of recent scoring hits, kept only for rules with a `limit`. */
+	hits: number[];
+}
+
+/** Everything the engine remembers about one lead in one score; stored as JSON. */
+export interface LeadState {
+	engagement: Engagement;
+	fit: number;
+	/** Fit rule ids that matched at the last evaluation. */
+	fitRules: string[];
+	score: number;
+	tier: string;
+	/** Latest behaviour event time (ms). */
+	lastActivityAt: number | null;
+	/** Latest event or sweep time (ms) the score was computed for; decay never runs backwards. */
+	evaluatedAt: number | null;
+	counters: Record<string, RuleCounter>;
+	/** Events counted for this lead (duplicates excluded). */
+	eventCount: number;
+}
+
+export function newLeadState(firstTier: string): LeadState {
+	return {
+		engagement: { points: 0, at: null, grants: [] },
+		fit: 0,
+		fitRules: [],
+		score: 0,
+		tier: firstTier,
+		lastActivityAt: null,
+		evaluatedAt: null,
+		counters: {},
+		eventCount: 0,
+	};
+}

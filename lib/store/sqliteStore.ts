@@ -1,0 +1,259 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+
+import type { LeadState } from '../scoring/leadState';
+import {
+	StoreError,
+	type LeadRecord,
+	type LedgerEntry,
+	type LeadsSnapshot,
+	type LeadsWrite,
+	type ListLeadsPage,
+	type ScoreStore,
+	type ThresholdState,
+} from './scoreStore';
+
+/** Schema migrations by version; each runs once, in order, inside one write transaction. */
+const MIGRATIONS: string[] = [
+	`CREATE TABLE leads (
+		score_name TEXT NOT NULL,
+		lead_id TEXT NOT NULL,
+		state TEXT NOT NULL,
+		score REAL NOT NULL,
+		tier TEXT NOT NULL,
+		last_activity_at INTEGER,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (score_name, lead_id)
+	) WITHOUT ROWID;
+	CREATE TABLE events (
+		score_name TEXT NOT NULL,
+		event_id TEXT NOT NULL,
+		lead_id TEXT NOT NULL,
+		event_name TEXT NOT NULL,
+		event_time INTEGER NOT NULL,
+		received_at INTEGER NOT NULL,
+		PRIMARY KEY (score_name, event_id)
+	) WITHOUT ROWID;
+	CREATE INDEX events_received_at ON events (received_at);
+	CREATE TABLE ledger (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		score_name TEXT NOT NULL,
+		lead_id TEXT NOT NULL,
+		event_id TEXT,
+		event_name TEXT,
+		at INTEGER NOT NULL,
+		recorded_at INTEGER NOT NULL,
+		previous_score REAL NOT NULL,
+		score REAL NOT NULL,
+		delta REAL NOT NULL,
+		tier TEXT NOT NULL,
+		reasons TEXT NOT NULL
+	);
+	CREATE INDEX ledger_lead ON ledger (score_name, lead_id, id);
+	CREATE INDEX ledger_recorded_at ON ledger (recorded_at);
+	CREATE TABLE threshold_states (
+		threshold_key TEXT NOT NULL,
+		lead_id TEXT NOT NULL,
+		crossed INTEGER NOT NULL,
+		score REAL NOT NULL,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (threshold_key, lead_id)
+	) WITHOUT ROWID;`,
+];
+
+const BUSY_TIMEOUT_MS = 30_000;
+
+/**
+ * The embedded store: one SQLite file (Node's built-in node:sqlite, WAL mode). Each update is
+ * one `BEGIN IMMEDIATE` transaction, which takes the file's write lock, so executions in this
+ * process and other processes on the same machine never interleave their read-decide-write.
+ */
+export class SqliteStore implements ScoreStore {
+	private readonly db: DatabaseSync;
+	private readonly statements = new Map<string, StatementSync>();
+
+	constructor(readonly path: string) {
+		try {
+			if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+			this.db = new DatabaseSync(path);
+			this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+			this.db.exec('PRAGMA journal_mode = WAL');
+			// WAL + NORMAL: a committed transaction survives a killed process; only power loss can drop the newest.
+			this.db.exec('PRAGMA synchronous = NORMAL');
+			this.migrate();
+		} catch (error) {
+			throw new StoreError(`Cannot open the lead score database at ${path}: ${(error as Error).message}`, {
+				cause: error,
+			});
+		}
+	}
+
+	private migrate(): void {
+		this.transaction(() => {
+			const { user_version: version } = this.db.prepare('PRAGMA user_version').get() as { user_version: number };
+			for (let next = version; next < MIGRATIONS.length; next++) this.db.exec(MIGRATIONS[next]);
+			if (version < MIGRATIONS.length) this.db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+		});
+	}
+
+	private statement(sql: string): StatementSync {
+		let statement = this.statements.get(sql);
+		if (!statement) {
+			statement = this.db.prepare(sql);
+			this.statements.set(sql, statement);
+		}
+		return statement;
+	}
+
+	private transaction<T>(work: () => T): T {
+		try {
+			this.db.exec('BEGIN IMMEDIATE');
+		} catch (error) {
+			throw new StoreError(
+				`The lead score database ${this.path} stayed locked for ${BUSY_TIMEOUT_MS / 1000} s: ${(error as Error).message}`,
+				{ cause: error },
+			);
+		}
+		try {
+			const result = work();
+			this.db.exec('COMMIT');
+			return result;
+		} catch (error) {
+			if (this.db.isTransaction) this.db.exec('ROLLBACK');
+			throw error;
+		}
+	}
+
+	async updateLeads(
+		scoreName: string,
+		leadIds: string[],
+		eventIds: string[],
+		decide: (snapshot: LeadsSnapshot) => LeadsWrite,
+	): Promise<void> {
+		this.transaction(() => {
+			const snapshot: LeadsSnapshot = { leads: new Map(), seenEventIds: new Set() };
+			const leadRows = this.statement(
+				'SELECT lead_id, state FROM leads WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?))',
+			).all(scoreName, JSON.stringify(leadIds)) as Array<{ lead_id: string; state: string }>;
+			for (const row of leadRows) snapshot.leads.set(row.lead_id, JSON.parse(row.state) as LeadState);
+			if (eventIds.length > 0) {
+				const eventRows = this.statement(
+					'SELECT event_id FROM events WHERE score_name = ? AND event_id IN (SELECT value FROM json_each(?))',
+				).all(scoreName, JSON.stringify(eventIds)) as Array<{ event_id: string }>;
+				for (const row of eventRows) snapshot.seenEventIds.add(row.event_id);
+			}
+
+			const write = decide(snapshot);
+			const now = Date.now();
+			const insertEvent = this.statement(
+				`INSERT OR IGNORE INTO events (score_name, event_id, lead_id, event_name, event_time, received_at)
+				 VALUES (?, ?, ?, ?, ?, ?)`,
+			);
+			for (const event of write.events) {
+				insertEvent.run(scoreName, event.eventId, event.leadId, event.name, event.time, now);
+			}
+			const upsertLead = this.statement(
+				`INSERT INTO leads (score_name, lead_id, state, score, tier, last_activity_at, updated_at)
+				 VALUES (?, ?, ?, ?, ?, ?, ?)
+				 ON CONFLICT (score_name, lead_id) DO UPDATE SET state = excluded.state, score = excluded.score,
+				   tier = excluded.tier, last_activity_at = excluded.last_activity_at, updated_at = excluded.updated_at`,
+			);
+			for (const [leadId, state] of write.leads) {
+				upsertLead.run(scoreName, leadId, JSON.stringify(state), state.score, state.tier, state.lastActivityAt, now);
+			}
+			const insertLedger = this.statement(
+				`INSERT INTO ledger (score_name, lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			);
+			for (const entry of write.ledger) {
+				insertLedger.run(
+					scoreName,
+					entry.leadId,
+					entry.eventId,
+					entry.event,
+					entry.at,
+					entry.recordedAt,
+					entry.previousScore,
+					entry.score,
+					entry.delta,
+					entry.tier,
+					JSON.stringify(entry.reasons),
+				);
+			}
+		});
+	}
+
+	async getLeads(scoreName: string, leadIds: string[]): Promise<Map<string, LeadRecord>> {
+		const rows = this.statement(
+			'SELECT lead_id, state, updated_at FROM leads WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?))',
+		).all(scoreName, JSON.stringify(leadIds)) as Array<{ lead_id: string; state: string; updated_at: number }>;
+		return new Map(rows.map((row) => [row.lead_id, toRecord(row)]));
+	}
+
+	async listLeads(scoreName: string, after: string | null, limit: number): Promise<ListLeadsPage> {
+		const rows = this.statement(
+			`SELECT lead_id, state, updated_at FROM leads WHERE score_name = ? AND lead_id > ?
+			 ORDER BY lead_id LIMIT ?`,
+		).all(scoreName, after ?? '', limit + 1) as Array<{ lead_id: string; state: string; updated_at: number }>;
+		const page = rows.slice(0, limit).map(toRecord);
+		return { leads: page, next: rows.length > limit ? page[page.length - 1].leadId : null };
+	}
+
+	async ledger(scoreName: string, leadId: string, limit: number): Promise<LedgerEntry[]> {
+		const rows = this.statement(
+			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? ORDER BY id DESC LIMIT ?`,
+		).all(scoreName, leadId, limit) as Array<Record<string, string | number | null>>;
+		return rows.map((row) => ({
+			leadId: row.lead_id as string,
+			eventId: row.event_id as string | null,
+			event: row.event_name as string | null,
+			at: row.at as number,
+			recordedAt: row.recorded_at as number,
+			previousScore: row.previous_score as number,
+			score: row.score as number,
+			delta: row.delta as number,
+			tier: row.tier as string,
+			reasons: JSON.parse(row.reasons as string),
+		}));
+	}
+
+	async updateThresholdStates(
+		thresholdKey: string,
+		leadIds: string[],
+		decide: (states: Map<string, ThresholdState>) => Map<string, ThresholdState>,
+	): Promise<void> {
+		this.transaction(() => {
+			const rows = this.statement(
+				`SELECT lead_id, crossed, score FROM threshold_states
+				 WHERE threshold_key = ? AND lead_id IN (SELECT value FROM json_each(?))`,
+			).all(thresholdKey, JSON.stringify(leadIds)) as Array<{ lead_id: string; crossed: number; score: number }>;
+			const states = new Map(rows.map((row) => [row.lead_id, { crossed: row.crossed === 1, score: row.score }]));
+			const upsert = this.statement(
+				`INSERT INTO threshold_states (threshold_key, lead_id, crossed, score, updated_at) VALUES (?, ?, ?, ?, ?)
+				 ON CONFLICT (threshold_key, lead_id) DO UPDATE SET crossed = excluded.crossed, score = excluded.score,
+				   updated_at = excluded.updated_at`,
+			);
+			const now = Date.now();
+			for (const [leadId, state] of decide(states)) {
+				upsert.run(thresholdKey, leadId, state.crossed ? 1 : 0, state.score, now);
+			}
+		});
+	}
+
+	async prune(olderThan: { eventIds: number; ledger: number }): Promise<void> {
+		this.transaction(() => {
+			this.statement('DELETE FROM events WHERE received_at < ?').run(olderThan.eventIds);
+			this.statement('DELETE FROM ledger WHERE recorded_at < ?').run(olderThan.ledger);
+		});
+	}
+
+	async close(): Promise<void> {
+		if (this.db.isOpen) this.db.close();
+		this.statements.clear();
+	}
+}
+
+function toRecord(row: { lead_id: string; state: string; updated_at: number }): LeadRecord {
+	return { leadId: row.lead_id, state: JSON.parse(row.state) as LeadState, updatedAt: row.updated_at };
+}

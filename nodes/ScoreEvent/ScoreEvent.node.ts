@@ -1,0 +1,41 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { scoreEventProperties } from './description';
+import { adjustOperation, applyDecayOperation, getOperation, scoreOperation } from './operations';
+
+export class ScoreEvent implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Score Event',
+		name: 'scoreEvent',
+		icon: { light: 'file:scoreEvent.svg', dark: 'file:scoreEvent.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] + ": " + $parameter["scoreName"] }}',
+		description: 'Score lead behaviour and profile fit with decay and tiers, kept in a store',
+		defaults: { name: 'Score Event' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		properties: scoreEventProperties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const operation = this.getNodeParameter('operation', 0) as string;
+		switch (operation) {
+			case 'applyDecay':
+				return [await applyDecayOperation.call(this)];
+			case 'get':
+				return [await getOperation.call(this)];
+			case 'adjust':
+				return [await adjustOperation.call(this)];
+			default:
+				return [await scoreOperation.call(this)];
+		}
+	}
+}

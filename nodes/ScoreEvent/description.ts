@@ -1,0 +1,397 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { CONDITION_OPERATORS } from '../../lib/scoring/model';
+import { EXAMPLE_MODEL } from './exampleModel';
+
+const onlyFor = (...operation: string[]) => ({ show: { operation } });
+
+const operatorOptions = CONDITION_OPERATORS.map((op) => ({ name: op, value: op })).sort((a, b) =>
+	a.name.localeCompare(b.name),
+);
+
+const conditionFields: INodeProperties[] = [
+	{
+		displayName: 'Condition Field',
+		name: 'conditionPath',
+		type: 'string',
+		default: '',
+		placeholder: 'properties.url',
+		description: 'Path in the incoming item the condition checks; leave empty for no condition',
+	},
+	{
+		displayName: 'Condition Operator',
+		name: 'conditionOp',
+		type: 'options',
+		options: operatorOptions,
+		default: 'equals',
+		description: 'How the field is compared; text comparisons ignore case, "matches" takes a regular expression, "in" a comma-separated list',
+	},
+	{
+		displayName: 'Condition Value',
+		name: 'conditionValue',
+		type: 'string',
+		default: '',
+		placeholder: '/pricing',
+	},
+];
+
+export const scoreEventProperties: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Adjust Score',
+				value: 'adjust',
+				description: 'Add or set points by hand, with a reason kept in the history',
+				action: 'Adjust a lead score',
+			},
+			{
+				name: 'Apply Decay',
+				value: 'applyDecay',
+				description: 'Cool down every lead of this score and output those whose score or tier changed',
+				action: 'Apply decay to every lead',
+			},
+			{
+				name: 'Get Score',
+				value: 'get',
+				description: "Read a lead's current score and the history of its changes",
+				action: 'Get a lead score',
+			},
+			{
+				name: 'Score Event',
+				value: 'score',
+				description: 'Add the points an event earns to its lead',
+				action: 'Score an event',
+			},
+		],
+		default: 'score',
+	},
+	{
+		displayName: 'Lead ID',
+		name: 'leadId',
+		type: 'string',
+		required: true,
+		default: '={{ $json.email }}',
+		description: 'Who the event belongs to, usually the email; emails are trimmed and lower-cased',
+		displayOptions: { hide: { operation: ['applyDecay'] } },
+	},
+	{
+		displayName: 'Event Name',
+		name: 'eventName',
+		type: 'string',
+		required: true,
+		default: '={{ $json.event }}',
+		description: 'The behaviour, e.g. "Viewed Page"; rules match it exactly',
+		displayOptions: onlyFor('score'),
+	},
+	{
+		displayName: 'Event ID',
+		name: 'eventId',
+		type: 'string',
+		default: '',
+		description: 'Unique ID of the event; an event whose ID was already counted is never counted again, so retries and duplicate webhooks are safe',
+		displayOptions: onlyFor('score'),
+	},
+	{
+		displayName: 'Event Time',
+		name: 'eventTime',
+		type: 'string',
+		default: '',
+		placeholder: '2026-11-23T07:00:00Z',
+		description: 'When the event happened (ISO date or epoch seconds); empty means now. Decay and caps run on event time, so late events count as of when they happened.',
+		displayOptions: onlyFor('score'),
+	},
+	{
+		displayName: 'Profile',
+		name: 'profile',
+		type: 'json',
+		default: '',
+		placeholder: '={{ $json.profile }}',
+		description: 'Profile attributes for the fit rules (paths like profile.title); empty keeps the fit points from the last profile seen',
+		displayOptions: onlyFor('score'),
+	},
+	{
+		displayName: 'Adjustment',
+		name: 'adjustMode',
+		type: 'options',
+		options: [
+			{ name: 'Add Points', value: 'add', description: 'Add (or, with a negative number, remove) points' },
+			{ name: 'Set Score', value: 'set', description: 'Set the score to this value' },
+		],
+		default: 'add',
+		displayOptions: onlyFor('adjust'),
+	},
+	{
+		displayName: 'Points',
+		name: 'points',
+		type: 'number',
+		default: 0,
+		displayOptions: onlyFor('adjust'),
+	},
+	{
+		displayName: 'Reason',
+		name: 'reason',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'Met at trade show',
+		description: "Why the score changes; kept in the lead's history",
+		displayOptions: onlyFor('adjust'),
+	},
+	{
+		displayName: 'Decay Up To',
+		name: 'asOf',
+		type: 'string',
+		default: '',
+		description: 'The time decay is applied up to (ISO date); empty means now',
+		displayOptions: onlyFor('applyDecay'),
+	},
+	{
+		displayName: 'Model Source',
+		name: 'modelSource',
+		type: 'options',
+		options: [
+			{ name: 'Rules Below', value: 'editor', description: 'Build the model from a list of rules in this node' },
+			{ name: 'JSON', value: 'json', description: 'Paste or map a scoring model document' },
+		],
+		default: 'json',
+	},
+	{
+		displayName: 'Model',
+		name: 'model',
+		type: 'json',
+		default: JSON.stringify(EXAMPLE_MODEL, null, 2),
+		description: 'The scoring model: behaviour rules, fit rules, decay, bounds and tiers (see the README for every field)',
+		displayOptions: { show: { modelSource: ['json'] } },
+	},
+	{
+		displayName: 'Behaviour Rules',
+		name: 'rules',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		placeholder: 'Add Rule',
+		displayOptions: { show: { modelSource: ['editor'] } },
+		options: [
+			{
+				displayName: 'Rule',
+				name: 'rule',
+				values: [
+					{
+						displayName: 'Cap (Times)',
+						name: 'limitMax',
+						type: 'number',
+						default: 0,
+						description: 'Score at most this many times per window;	0 means no cap',
+					},
+					{
+						displayName: 'Cap Window (Days)',
+						name: 'limitPerDays',
+						type: 'number',
+						default: 1
+					},
+					{
+						displayName: 'Event Name',
+						name: 'event',
+						type: 'string',
+						default: '',
+						placeholder: 'Viewed Page',
+					},
+					{
+						displayName: 'Frequency',
+						name: 'frequency',
+						type: 'options',
+						options: [
+							{
+								name: 'Every Time',
+								value: 'every',
+							},
+							{
+								name: 'First Time Only',
+								value: 'once',
+							},
+						],
+						default: 'every',
+					},
+					{
+						displayName: 'Points',
+						name: 'points',
+						type: 'number',
+						default: 1,
+						description: 'Negative points lower the score',
+					},
+					{
+						displayName: 'Rule ID',
+						name: 'id',
+						type: 'string',
+						default: '',
+						description: 'A name for the rule, shown in the reasons of every change',
+					},
+			],
+			},
+		],
+	},
+	{
+		displayName: 'Fit Rules',
+		name: 'fitRules',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		placeholder: 'Add Fit Rule',
+		description: 'Points for profile attributes; re-evaluated whenever a profile arrives, never accumulated',
+		displayOptions: { show: { modelSource: ['editor'] } },
+		options: [
+			{
+				displayName: 'Fit Rule',
+				name: 'rule',
+				values: [
+					{ displayName: 'Rule ID', name: 'id', type: 'string', default: '' },
+					{ displayName: 'Points', name: 'points', type: 'number', default: 5 },
+					...conditionFields,
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Decay',
+		name: 'decayType',
+		type: 'options',
+		options: [
+			{ name: 'Half-Life', value: 'halfLife', description: 'Behaviour points halve every N days' },
+			{ name: 'Linear After Grace Period', value: 'linear', description: 'Lose N points a day once a lead has been inactive for the grace period' },
+			{ name: 'None', value: 'none' },
+			{ name: 'Points Expire', value: 'expire', description: 'Each point counts for N days, then drops off' },
+		],
+		default: 'halfLife',
+		displayOptions: { show: { modelSource: ['editor'] } },
+	},
+	{
+		displayName: 'Days',
+		name: 'decayDays',
+		type: 'number',
+		default: 30,
+		description: 'Half-life, or how long points count before they expire',
+		displayOptions: { show: { modelSource: ['editor'], decayType: ['halfLife', 'expire'] } },
+	},
+	{
+		displayName: 'Points Per Day',
+		name: 'decayPointsPerDay',
+		type: 'number',
+		default: 1,
+		displayOptions: { show: { modelSource: ['editor'], decayType: ['linear'] } },
+	},
+	{
+		displayName: 'Grace Days',
+		name: 'decayGraceDays',
+		type: 'number',
+		default: 14,
+		displayOptions: { show: { modelSource: ['editor'], decayType: ['linear'] } },
+	},
+	{
+		displayName: 'Minimum Score',
+		name: 'boundsMin',
+		type: 'number',
+		default: 0,
+		displayOptions: { show: { modelSource: ['editor'] } },
+	},
+	{
+		displayName: 'Maximum Score',
+		name: 'boundsMax',
+		type: 'number',
+		default: 100,
+		displayOptions: { show: { modelSource: ['editor'] } },
+	},
+	{
+		displayName: 'Tiers',
+		name: 'tiers',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Tier',
+		description: 'Score ranges in ascending order; each tier starts at its minimum',
+		default: {
+			tier: [
+				{ name: 'nurture', min: 0 },
+				{ name: 'warming', min: 26 },
+				{ name: 'engaged', min: 51 },
+				{ name: 'hot', min: 76 },
+			],
+		},
+		displayOptions: { show: { modelSource: ['editor'] } },
+		options: [
+			{
+				displayName: 'Tier',
+				name: 'tier',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+					{ displayName: 'Minimum Score', name: 'min', type: 'number', default: 0 },
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Score Name',
+		name: 'scoreName',
+		type: 'string',
+		default: 'default',
+		description: 'Several independent scores (e.g. per product line) can share one store under different names',
+	},
+	{
+		displayName: 'Store',
+		name: 'store',
+		type: 'options',
+		options: [
+			{
+				name: 'Embedded (SQLite)',
+				value: 'embedded',
+				description: 'A file in the n8n user folder; no setup. For one n8n instance.',
+			},
+			{
+				name: 'None (Score From Item)',
+				value: 'none',
+				description: 'Stateless: the current score comes from the item, e.g. a Klaviyo profile property',
+			},
+		],
+		default: 'embedded',
+	},
+	{
+		displayName: 'Current Score',
+		name: 'currentScore',
+		type: 'string',
+		default: '={{ $json.person?.Lead_Score ?? 0 }}',
+		description: 'The lead\'s score before this event, e.g. the Lead_Score property of a Klaviyo profile. Without a store, "First Time Only", caps and event IDs cannot be remembered.',
+		displayOptions: { show: { store: ['none'] } },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Event ID Retention (Days)',
+				name: 'eventIdRetentionDays',
+				type: 'number',
+				default: 30,
+				description: 'How long counted event IDs are remembered; a repeat within this time is never counted twice',
+			},
+			{
+				displayName: 'History Entries',
+				name: 'historyLimit',
+				type: 'number',
+				default: 10,
+				description: 'How many of the latest score changes Get Score returns',
+			},
+			{
+				displayName: 'History Retention (Days)',
+				name: 'ledgerRetentionDays',
+				type: 'number',
+				default: 365,
+				description: 'How long the history of score changes and their reasons is kept',
+			},
+		],
+	},
+];

@@ -1,0 +1,317 @@
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+
+import {
+	adjustLeads,
+	adjustStateless,
+	readScores,
+	scoreEvents,
+	scoreEventStateless,
+	sweepDecay,
+	type AdjustInput,
+	type BatchResult,
+	type EventInput,
+	type LeadScore,
+} from '../../lib/scoring/batch';
+import {
+	InputError,
+	normalizeLeadId,
+	optionalText,
+	parseEventTime,
+	parseNumber,
+	parseProfile,
+	requireText,
+} from '../../lib/scoring/inputs';
+import { ModelError, parseModel, type ScoringModel } from '../../lib/scoring/model';
+import { modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
+import { embeddedStore, pruneIfDue } from '../../lib/store/openStore';
+import type { ScoreStore } from '../../lib/store/scoreStore';
+
+type StoreKind = 'embedded' | 'none';
+
+interface ItemSettings {
+	model: ScoringModel;
+	scoreName: string;
+	storeKind: StoreKind;
+}
+
+const modelCache = new Map<string, ScoringModel>();
+
+/** Parses the item's model once per distinct text, so a batch of 100,000 items parses it once. */
+function modelFor(this: IExecuteFunctions, itemIndex: number): ScoringModel {
+	const source = this.getNodeParameter('modelSource', itemIndex) as string;
+	let key: string;
+	let raw: unknown;
+	if (source === 'editor') {
+		const collection = (name: string, entry: string) =>
+			((this.getNodeParameter(name, itemIndex, {}) as IDataObject)[entry] as IDataObject[] | undefined) ?? [];
+		const decayType = this.getNodeParameter('decayType', itemIndex) as string;
+		const editor: EditorModel = {
+			rules: collection('rules', 'rule'),
+			fit: collection('fitRules', 'rule'),
+			decayType,
+			decayDays: ['halfLife', 'expire'].includes(decayType) ? (this.getNodeParameter('decayDays', itemIndex) as number) : undefined,
+			decayPointsPerDay: decayType === 'linear' ? (this.getNodeParameter('decayPointsPerDay', itemIndex) as number) : undefined,
+			decayGraceDays: decayType === 'linear' ? (this.getNodeParameter('decayGraceDays', itemIndex) as number) : undefined,
+			boundsMin: this.getNodeParameter('boundsMin', itemIndex, null) as number | null,
+			boundsMax: this.getNodeParameter('boundsMax', itemIndex, null) as number | null,
+			tiers: collection('tiers', 'tier') as EditorModel['tiers'],
+		};
+		raw = modelFromEditor(editor);
+		key = JSON.stringify(raw);
+	} else {
+		raw = this.getNodeParameter('model', itemIndex);
+		key = typeof raw === 'string' ? raw : JSON.stringify(raw);
+	}
+	let model = modelCache.get(key);
+	if (!model) {
+		model = parseModel(raw);
+		if (modelCache.size > 100) modelCache.clear();
+		modelCache.set(key, model);
+	}
+	return model;
+}
+
+function settingsFor(this: IExecuteFunctions, itemIndex: number): ItemSettings {
+	const scoreName = requireText(this.getNodeParameter('scoreName', itemIndex), 'scoreName', 'Score Name');
+	return {
+		model: modelFor.call(this, itemIndex),
+		scoreName,
+		storeKind: this.getNodeParameter('store', itemIndex) as StoreKind,
+	};
+}
+
+function openStore(this: IExecuteFunctions): ScoreStore {
+	return embeddedStore(this.helpers.getStoragePath());
+}
+
+async function pruneStore(this: IExecuteFunctions, store: ScoreStore): Promise<void> {
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	await pruneIfDue(store, {
+		eventIdDays: (options.eventIdRetentionDays as number | undefined) ?? 30,
+		ledgerDays: (options.ledgerRetentionDays as number | undefined) ?? 365,
+	});
+}
+
+/** An error for one item, naming the item and the parameter to fix. */
+function itemError(this: IExecuteFunctions, error: Error, itemIndex: number): NodeOperationError {
+	if (error instanceof NodeOperationError) return error;
+	if (error instanceof ModelError) {
+		return new NodeOperationError(this.getNode(), `The scoring model is invalid (item ${itemIndex}, parameter "model")`, {
+			itemIndex,
+			description: error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('\n'),
+		});
+	}
+	if (error instanceof InputError) {
+		return new NodeOperationError(this.getNode(), `${error.message} (item ${itemIndex}, parameter "${error.field}")`, {
+			itemIndex,
+		});
+	}
+	return new NodeOperationError(this.getNode(), `${error.message} (item ${itemIndex})`, { itemIndex });
+}
+
+/** Per item: the output, or the error item that "Continue On Fail" sends on; without it, the first error stops the node. */
+class Outputs {
+	private readonly items: Array<INodeExecutionData | undefined>;
+
+	constructor(
+		private readonly context: IExecuteFunctions,
+		count: number,
+	) {
+		this.items = new Array(count);
+	}
+
+	fail(itemIndex: number, error: Error): void {
+		const nodeError = itemError.call(this.context, error, itemIndex);
+		if (!this.context.continueOnFail()) throw nodeError;
+		this.items[itemIndex] = { json: { error: nodeError.message }, pairedItem: { item: itemIndex } };
+	}
+
+	set(itemIndex: number, json: IDataObject): void {
+		this.items[itemIndex] = { json, pairedItem: { item: itemIndex } };
+	}
+
+	list(): INodeExecutionData[] {
+		return this.items.filter((item): item is INodeExecutionData => item !== undefined);
+	}
+}
+
+function withLeadScore(item: INodeExecutionData, leadScore: object): IDataObject {
+	return { ...item.json, leadScore: leadScore as IDataObject };
+}
+
+/** Groups items that share a model, score name and store, so each group is one batch. */
+class Batches<T> {
+	readonly groups = new Map<string, { settings: ItemSettings; entries: Array<{ itemIndex: number; input: T; currentScore?: number }> }>();
+
+	add(settings: ItemSettings, itemIndex: number, input: T, currentScore?: number): void {
+		const key = `${settings.storeKind}\u0000${settings.scoreName}\u0000${JSON.stringify(settings.model)}`;
+		let group = this.groups.get(key);
+		if (!group) this.groups.set(key, (group = { settings, entries: [] }));
+		group.entries.push({ itemIndex, input, currentScore });
+	}
+}
+
+function currentScoreOf(this: IExecuteFunctions, itemIndex: number, settings: ItemSettings): number | undefined {
+	if (settings.storeKind !== 'none') return undefined;
+	return parseNumber(this.getNodeParameter('currentScore', itemIndex), 'currentScore', 'The current score');
+}
+
+function deliver(
+	this: IExecuteFunctions,
+	outputs: Outputs,
+	items: INodeExecutionData[],
+	entries: Array<{ itemIndex: number }>,
+	results: BatchResult[],
+): void {
+	results.forEach((result, index) => {
+		const { itemIndex } = entries[index];
+		if ('error' in result) outputs.fail(itemIndex, result.error);
+		else outputs.set(itemIndex, withLeadScore(items[itemIndex], result.leadScore));
+	});
+}
+
+export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = this.getInputData();
+	const outputs = new Outputs(this, items.length);
+	const batches = new Batches<EventInput>();
+	const now = Date.now();
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const settings = settingsFor.call(this, itemIndex);
+			const profile = parseProfile(this.getNodeParameter('profile', itemIndex, ''));
+			const data = profile ? { ...items[itemIndex].json, profile } : items[itemIndex].json;
+			const input: EventInput = {
+				leadId: normalizeLeadId(this.getNodeParameter('leadId', itemIndex)),
+				name: requireText(this.getNodeParameter('eventName', itemIndex), 'eventName', 'The event name'),
+				eventId: optionalText(this.getNodeParameter('eventId', itemIndex, ''), 'eventId', 'The event ID'),
+				time: parseEventTime(this.getNodeParameter('eventTime', itemIndex, ''), now),
+				data,
+				hasProfile: profile !== undefined || isObject(items[itemIndex].json.profile),
+			};
+			batches.add(settings, itemIndex, input, currentScoreOf.call(this, itemIndex, settings));
+		} catch (error) {
+			outputs.fail(itemIndex, error as Error);
+		}
+	}
+	for (const { settings, entries } of batches.groups.values()) {
+		if (settings.storeKind === 'none') {
+			for (const { itemIndex, input, currentScore } of entries) {
+				outputs.set(itemIndex, withLeadScore(items[itemIndex], scoreEventStateless(settings.model, input, currentScore ?? 0)));
+			}
+			continue;
+		}
+		const results = await withStore.call(this, entries, (store) =>
+			scoreEvents(store, settings.model, settings.scoreName, entries.map((entry) => entry.input)),
+		);
+		deliver.call(this, outputs, items, entries, results);
+	}
+	return outputs.list();
+}
+
+/** Opens the store and runs `work`; a store that cannot be opened fails every item of the batch. */
+async function withStore(
+	this: IExecuteFunctions,
+	entries: unknown[],
+	work: (store: ScoreStore) => Promise<BatchResult[]>,
+): Promise<BatchResult[]> {
+	let store: ScoreStore;
+	try {
+		store = openStore.call(this);
+		await pruneStore.call(this, store);
+	} catch (error) {
+		return entries.map(() => ({ error: error as Error }));
+	}
+	return await work(store);
+}
+
+export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = this.getInputData();
+	const outputs = new Outputs(this, items.length);
+	const batches = new Batches<AdjustInput>();
+	const now = Date.now();
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const settings = settingsFor.call(this, itemIndex);
+			const input: AdjustInput = {
+				leadId: normalizeLeadId(this.getNodeParameter('leadId', itemIndex)),
+				mode: this.getNodeParameter('adjustMode', itemIndex) as 'add' | 'set',
+				points: parseNumber(this.getNodeParameter('points', itemIndex), 'points', 'Points'),
+				reason: requireText(this.getNodeParameter('reason', itemIndex), 'reason', 'The reason'),
+				time: now,
+			};
+			batches.add(settings, itemIndex, input, currentScoreOf.call(this, itemIndex, settings));
+		} catch (error) {
+			outputs.fail(itemIndex, error as Error);
+		}
+	}
+	for (const { settings, entries } of batches.groups.values()) {
+		if (settings.storeKind === 'none') {
+			for (const { itemIndex, input, currentScore } of entries) {
+				outputs.set(itemIndex, withLeadScore(items[itemIndex], adjustStateless(settings.model, input, currentScore ?? 0)));
+			}
+			continue;
+		}
+		const results = await withStore.call(this, entries, (store) =>
+			adjustLeads(store, settings.model, settings.scoreName, entries.map((entry) => entry.input)),
+		);
+		deliver.call(this, outputs, items, entries, results);
+	}
+	return outputs.list();
+}
+
+export async function applyDecayOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = this.getInputData();
+	const changed: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const settings = settingsFor.call(this, itemIndex);
+			if (settings.storeKind === 'none') {
+				throw new InputError('store', 'Apply Decay sweeps the leads in a store; choose the Embedded store.');
+			}
+			const asOf = parseEventTime(this.getNodeParameter('asOf', itemIndex, ''), Date.now(), 'asOf');
+			const store = openStore.call(this);
+			const leads: LeadScore[] = await sweepDecay(store, settings.model, settings.scoreName, asOf);
+			for (const leadScore of leads) changed.push({ json: { leadScore: leadScore as unknown as IDataObject }, pairedItem: { item: itemIndex } });
+		} catch (error) {
+			const nodeError = itemError.call(this, error as Error, itemIndex);
+			if (!this.continueOnFail()) throw nodeError;
+			changed.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+		}
+	}
+	return changed;
+}
+
+export async function getOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = this.getInputData();
+	const outputs = new Outputs(this, items.length);
+	const batches = new Batches<string>();
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const settings = settingsFor.call(this, itemIndex);
+			batches.add(settings, itemIndex, normalizeLeadId(this.getNodeParameter('leadId', itemIndex)), currentScoreOf.call(this, itemIndex, settings));
+		} catch (error) {
+			outputs.fail(itemIndex, error as Error);
+		}
+	}
+	const historyLimit = ((this.getNodeParameter('options', 0, {}) as IDataObject).historyLimit as number | undefined) ?? 10;
+	const now = Date.now();
+	for (const { settings, entries } of batches.groups.values()) {
+		if (settings.storeKind === 'none') {
+			for (const { itemIndex, input, currentScore } of entries) {
+				outputs.set(itemIndex, withLeadScore(items[itemIndex], { leadId: input, found: false, score: currentScore ?? 0 }));
+			}
+			continue;
+		}
+		try {
+			const readings = await readScores(openStore.call(this), settings.model, settings.scoreName, entries.map((entry) => entry.input), now, historyLimit);
+			for (const { itemIndex, input } of entries) outputs.set(itemIndex, withLeadScore(items[itemIndex], readings.get(input)!));
+		} catch (error) {
+			for (const { itemIndex } of entries) outputs.fail(itemIndex, error as Error);
+		}
+	}
+	return outputs.list();
+}
+
+function isObject(value: unknown): boolean {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
