@@ -1,0 +1,46 @@
+import { conditionHolds, valueAt } from '../../lib/scoring/conditions';
+import type { Condition } from '../../lib/scoring/model';
+
+const item = {
+	properties: { url: 'https://acme.io/Pricing', items: [{ sku: 'SKU-1' }, { sku: 'SKU-2' }], total: '120.50', tags: ['b2b', 'Trial'] },
+	profile: { title: 'VP of Sales', country: 'US', employees: 250, optedOut: null },
+};
+
+describe('valueAt', () => {
+	it('reads nested paths with array indexes', () => {
+		expect(valueAt(item, 'properties.items[1].sku')).toBe('SKU-2');
+		expect(valueAt(item, 'properties.missing.deeper')).toBeUndefined();
+	});
+});
+
+describe('condition operators', () => {
+	const cases: Array<[string, Condition, boolean]> = [
+		['equals ignores case', { path: 'profile.country', op: 'equals', value: 'us' }, true],
+		['equals compares numbers with numeric text', { path: 'properties.total', op: 'equals', value: 120.5 }, true],
+		['equals on a missing field', { path: 'profile.city', op: 'equals', value: 'NYC' }, false],
+		['notEquals', { path: 'profile.country', op: 'notEquals', value: 'CA' }, true],
+		['notEquals on a missing field', { path: 'profile.city', op: 'notEquals', value: 'NYC' }, true],
+		['contains text', { path: 'properties.url', op: 'contains', value: '/pricing' }, true],
+		['contains in a list', { path: 'properties.tags', op: 'contains', value: 'trial' }, true],
+		['contains fails', { path: 'properties.url', op: 'contains', value: '/blog' }, false],
+		['startsWith', { path: 'properties.url', op: 'startsWith', value: 'https://ACME' }, true],
+		['matches a regex, ignoring case', { path: 'profile.title', op: 'matches', value: '^(vp|director)' }, true],
+		['matches fails', { path: 'profile.title', op: 'matches', value: 'Chief' }, false],
+		['gt', { path: 'profile.employees', op: 'gt', value: 249 }, true],
+		['gt at the boundary', { path: 'profile.employees', op: 'gt', value: 250 }, false],
+		['gte at the boundary', { path: 'profile.employees', op: 'gte', value: 250 }, true],
+		['lt with numeric text', { path: 'properties.total', op: 'lt', value: 121 }, true],
+		['lte', { path: 'properties.total', op: 'lte', value: 120.5 }, true],
+		['gt on text that is not a number', { path: 'profile.title', op: 'gt', value: 1 }, false],
+		['exists', { path: 'profile.title', op: 'exists' }, true],
+		['exists on null', { path: 'profile.optedOut', op: 'exists' }, false],
+		['exists false on a missing field', { path: 'profile.city', op: 'exists', value: false }, true],
+		['in', { path: 'profile.country', op: 'in', value: ['CA', 'US'] }, true],
+		['in fails', { path: 'profile.country', op: 'in', value: ['CA', 'GB'] }, false],
+		['in against a list', { path: 'properties.items[0].sku', op: 'in', value: ['sku-1'] }, true],
+	];
+
+	it.each(cases)('%s', (_name, condition, expected) => {
+		expect(conditionHolds(condition, item)).toBe(expected);
+	});
+});
