@@ -1,0 +1,170 @@
+/** Salesforce REST API calls with retries and error mapping; no n8n imports, no secrets. */
+import { SalesforceApiError, SalesforceNetworkError, apiErrorFromResponse, hintFor } from './errors';
+import { headerValue, type SalesforceRequest, type SalesforceResponse, type SalesforceTransport } from './transport';
+
+/** sObject Collections take at most 200 records a call. */
+export const MAX_COLLECTION_RECORDS = 200;
+
+export type FieldValue = string | number | boolean | null;
+
+export interface SalesforceClientOptions {
+	transport: SalesforceTransport;
+	/** `v64.0` (or `64.0`). */
+	apiVersion: string;
+	/** Further attempts after a 5xx answer or a network error. Default 3. */
+	retries?: number;
+	/** First backoff delay; each retry doubles it. Default 500 ms. */
+	retryDelayMs?: number;
+	sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ApiUsage {
+	used: number;
+	limit: number;
+}
+
+export interface RecordUpdate {
+	id: string;
+	fields: Record<string, FieldValue>;
+}
+
+/** One record's result from sObject Collections, in request order. */
+export type RecordResult = { id: string; success: true } | { id: string; success: false; error: SalesforceApiError };
+
+interface CollectionItemResult {
+	id?: string;
+	success: boolean;
+	errors?: Array<{ statusCode?: string; message?: string; fields?: string[] }>;
+}
+
+export function normalizeApiVersion(value: string): string {
+	const match = /^v?(\d{2,3})(?:\.(\d))?$/i.exec(value.trim());
+	if (!match) throw new Error(`"${value}" is not a Salesforce API version: use the form v64.0`);
+	return `v${match[1]}.${match[2] ?? '0'}`;
+}
+
+const defaultSleep = async (ms: number) => await new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class SalesforceClient {
+	/** The org's API usage from the last response's `Sforce-Limit-Info` header. */
+	apiUsage: ApiUsage | undefined;
+	readonly apiVersion: string;
+	private readonly transport: SalesforceTransport;
+	private readonly retries: number;
+	private readonly retryDelayMs: number;
+	private readonly sleep: (ms: number) => Promise<void>;
+
+	constructor(options: SalesforceClientOptions) {
+		this.transport = options.transport;
+		this.apiVersion = normalizeApiVersion(options.apiVersion);
+		this.retries = options.retries ?? 3;
+		this.retryDelayMs = options.retryDelayMs ?? 500;
+		this.sleep = options.sleep ?? defaultSleep;
+	}
+
+	private get dataPath(): string {
+		return `/services/data/${this.apiVersion}`;
+	}
+
+	/** Runs a SOQL query and follows `nextRecordsUrl` until every record is read. */
+	async query<T extends Record<string, unknown>>(soql: string): Promise<T[]> {
+		const records: T[] = [];
+		let page = await this.send({ method: 'GET', url: `${this.dataPath}/query`, qs: { q: soql } });
+		for (;;) {
+			const body = page.body as { records?: T[]; done?: boolean; nextRecordsUrl?: string };
+			records.push(...(body.records ?? []));
+			if (body.done !== false || !body.nextRecordsUrl) return records;
+			page = await this.send({ method: 'GET', url: body.nextRecordsUrl });
+		}
+	}
+
+	async getRecord<T extends Record<string, unknown>>(objectType: string, id: string, fields: string[]): Promise<T> {
+		const response = await this.send({
+			method: 'GET',
+			url: `${this.dataPath}/sobjects/${objectType}/${encodeURIComponent(id)}`,
+			qs: { fields: fields.join(',') },
+		});
+		return response.body as T;
+	}
+
+	/**
+	 * Updates up to 200 records in one sObject Collections call with `allOrNone: false`: each
+	 * record succeeds or fails on its own, and the results come back in request order.
+	 */
+	async updateRecords(objectType: string, updates: RecordUpdate[]): Promise<RecordResult[]> {
+		if (updates.length === 0) return [];
+		if (updates.length > MAX_COLLECTION_RECORDS) {
+			throw new Error(`sObject Collections take at most ${MAX_COLLECTION_RECORDS} records, not ${updates.length}`);
+		}
+		const response = await this.send({
+			method: 'PATCH',
+			url: `${this.dataPath}/composite/sobjects`,
+			body: {
+				allOrNone: false,
+				records: updates.map((update) => ({ attributes: { type: objectType }, ...update.fields, id: update.id })),
+			},
+		});
+		const results = response.body as CollectionItemResult[];
+		if (!Array.isArray(results) || results.length !== updates.length) {
+			throw new SalesforceApiError(
+				`Salesforce answered ${Array.isArray(results) ? results.length : 'no'} results for ${updates.length} records`,
+				response.status,
+				'UNEXPECTED_RESPONSE',
+			);
+		}
+		return results.map((result, index): RecordResult => {
+			const id = updates[index].id;
+			if (result.success) return { id, success: true };
+			const errors = result.errors ?? [];
+			const errorCode = errors[0]?.statusCode ?? 'UNKNOWN_ERROR';
+			const message = errors.map((error) => error.message ?? error.statusCode).join('; ') || 'The update failed';
+			return {
+				id,
+				success: false,
+				error: new SalesforceApiError(message, response.status, errorCode, errors[0]?.fields ?? [], hintFor(errorCode)),
+			};
+		});
+	}
+
+	/** One call with bounded retries on 5xx answers and network errors; other errors are thrown at once. */
+	private async send(request: SalesforceRequest): Promise<SalesforceResponse> {
+		for (let attempt = 0; ; attempt++) {
+			let response: SalesforceResponse;
+			try {
+				response = await this.transport(request);
+			} catch (error) {
+				if (attempt < this.retries) {
+					await this.backoff(attempt);
+					continue;
+				}
+				throw new SalesforceNetworkError(
+					`No answer from Salesforce after ${attempt + 1} attempts: ${(error as Error).message}`,
+				);
+			}
+			this.readApiUsage(response);
+			if (response.status >= 200 && response.status < 300) return response;
+			if (response.status >= 500 && attempt < this.retries) {
+				await this.backoff(attempt);
+				continue;
+			}
+			const error = apiErrorFromResponse(response.status, response.body);
+			if (response.status >= 500) {
+				error.message = `${error.message} (HTTP ${response.status} after ${attempt + 1} attempts)`;
+			}
+			if (error.isRequestLimit && this.apiUsage) {
+				error.message = `${error.message} API usage: ${this.apiUsage.used}/${this.apiUsage.limit} requests in the last 24 hours.`;
+			}
+			throw error;
+		}
+	}
+
+	private async backoff(attempt: number): Promise<void> {
+		const jitter = 0.8 + Math.random() * 0.4;
+		await this.sleep(Math.round(this.retryDelayMs * 2 ** attempt * jitter));
+	}
+
+	private readApiUsage(response: SalesforceResponse): void {
+		const match = /api-usage=(\d+)\/(\d+)/.exec(headerValue(response, 'sforce-limit-info') ?? '');
+		if (match) this.apiUsage = { used: Number(match[1]), limit: Number(match[2]) };
+	}
+}

@@ -1,0 +1,232 @@
+import { SalesforceClient } from '../../lib/salesforce/client';
+import { SalesforceApiError } from '../../lib/salesforce/errors';
+import { markLeadsAsMql, RequestFailure, type LeadLookup, type MarkMqlRequest } from '../../lib/salesforce/markMql';
+import { withClientCredentials } from '../../lib/salesforce/token';
+import { axiosTransport } from '../mocks/salesforce/axiosTransport';
+import { SalesforceMock } from '../mocks/salesforce/salesforceMock';
+
+const SKIP = ['Working - Contacted', 'Closed - Converted', 'Closed - Not Converted', 'Qualified', 'Unqualified'];
+
+function request(lookup: LeadLookup, fields: MarkMqlRequest['fields'] = {}): MarkMqlRequest {
+	return { lookup, statusField: 'Status', mqlStatus: 'MQL', skipStatuses: SKIP, fields };
+}
+
+describe('marking leads as MQL', () => {
+	const mock = new SalesforceMock();
+	let client: SalesforceClient;
+	beforeAll(async () => {
+		await mock.start();
+		client = new SalesforceClient({
+			transport: withClientCredentials(axiosTransport(), mock.credentials()),
+			apiVersion: 'v64.0',
+			sleep: async () => {},
+		});
+	});
+	afterAll(async () => await mock.stop());
+	beforeEach(() => mock.resetCounters());
+
+	it('finds leads by ID (15 or 18 characters), email and external ID in one query and one update', async () => {
+		const byId = mock.addLead();
+		const byShortId = mock.addLead();
+		const byEmail = mock.addLead({ Email: 'Ada.Lovelace@Example.com' });
+		const byExternalId = mock.addLead({ External_Id__c: 'crm-42' });
+		const outcomes = await markLeadsAsMql(client, [
+			request({ findBy: 'id', leadId: byId.Id }),
+			request({ findBy: 'id', leadId: byShortId.Id.slice(0, 15) }),
+			request({ findBy: 'email', email: ' ada.lovelace@example.com ' }, { Lead_Score__c: 81 }),
+			request({ findBy: 'externalId', field: 'External_Id__c', value: 'crm-42' }),
+		]);
+		expect(outcomes.map((outcome) => outcome.ok && outcome.result)).toEqual([
+			{ leadId: byId.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
+			{ leadId: byShortId.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
+			{ leadId: byEmail.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
+			{ leadId: byExternalId.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
+		]);
+		expect(mock.lead(byEmail.Id)).toMatchObject({ Status: 'MQL', Lead_Score__c: 81 });
+		expect(mock.calls).toMatchObject({ query: 1, collections: 1, api: 2 });
+	});
+
+	it('never downgrades: skips MQL, later statuses and converted leads, and writes nothing for them', async () => {
+		const already = mock.addLead({ Status: 'MQL', Lead_Score__c: 70 });
+		const working = mock.addLead({ Status: 'Working - Contacted' });
+		const converted = mock.addLead({ Status: 'Open - Not Contacted', IsConverted: true });
+		const outcomes = await markLeadsAsMql(
+			client,
+			[already, working, converted].map((lead) => request({ findBy: 'id', leadId: lead.Id }, { Lead_Score__c: 99 })),
+		);
+		expect(outcomes.map((outcome) => outcome.ok && outcome.result)).toEqual([
+			{ leadId: already.Id, previousStatus: 'MQL', status: 'MQL', updated: false, skippedReason: 'alreadyMql' },
+			{
+				leadId: working.Id,
+				previousStatus: 'Working - Contacted',
+				status: 'Working - Contacted',
+				updated: false,
+				skippedReason: 'skipStatus',
+			},
+			{
+				leadId: converted.Id,
+				previousStatus: 'Open - Not Contacted',
+				status: 'Open - Not Contacted',
+				updated: false,
+				skippedReason: 'converted',
+			},
+		]);
+		expect(mock.lead(already.Id)?.Lead_Score__c).toBe(70);
+		expect(mock.calls).toMatchObject({ query: 1, collections: 0 });
+	});
+
+	it('honours a custom status field, MQL value and skip list', async () => {
+		const lead = mock.addLead({ LeadSource: 'Web' });
+		const [outcome] = await markLeadsAsMql(client, [
+			{ lookup: { findBy: 'id', leadId: lead.Id }, statusField: 'LeadSource', mqlStatus: 'Qualified Web', skipStatuses: ['Partner'], fields: {} },
+		]);
+		expect(outcome).toEqual({
+			ok: true,
+			result: { leadId: lead.Id, previousStatus: 'Web', status: 'Qualified Web', updated: true, skippedReason: null },
+		});
+		expect(mock.lead(lead.Id)).toMatchObject({ LeadSource: 'Qualified Web', Status: 'Open - Not Contacted' });
+	});
+
+	it("treats the email x' OR Name LIKE '% as one value: it matches nothing and changes nothing", async () => {
+		mock.addLead({ Email: 'victim@example.com' });
+		const before = JSON.stringify(mock.allLeads());
+		const [outcome] = await markLeadsAsMql(client, [request({ findBy: 'email', email: "x' OR Name LIKE '%" })]);
+		expect(outcome.ok).toBe(false);
+		expect(!outcome.ok && outcome.error.message).toBe(`No Salesforce lead has Email "x' OR Name LIKE '%"`);
+		expect(JSON.stringify(mock.allLeads())).toBe(before);
+		expect(mock.calls.collections).toBe(0);
+	});
+
+	it('fails only the item whose lead is missing, ambiguous or whose input is unusable', async () => {
+		const good = mock.addLead({ Email: 'good@example.com' });
+		mock.addLead({ Email: 'twin@example.com' });
+		mock.addLead({ Email: 'twin@example.com' });
+		const outcomes = await markLeadsAsMql(client, [
+			request({ findBy: 'email', email: 'nobody@example.com' }),
+			request({ findBy: 'email', email: 'twin@example.com' }),
+			request({ findBy: 'id', leadId: '001A0000006Vm9rIAC' }),
+			request({ findBy: 'externalId', field: "External_Id__c' OR", value: 'x' }),
+			request({ findBy: 'email', email: 'good@example.com' }, { "Lead_Score__c = 1, Status": 5 }),
+			request({ findBy: 'email', email: 'good@example.com' }),
+		]);
+		const messages = outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.error.message));
+		expect(messages[0]).toBe('No Salesforce lead has Email "nobody@example.com"');
+		expect(messages[1]).toMatch(/^2 Salesforce leads have Email "twin@example.com" \(00Q.*\): find the lead by ID/);
+		expect(messages[2]).toContain('not a Lead ID');
+		expect(messages[3]).toContain('is not a field API name');
+		expect(messages[4]).toContain('is not a field API name');
+		expect(messages[5]).toBe('ok');
+		expect(mock.lead(good.Id)?.Status).toBe('MQL');
+	});
+
+	it('picks the open lead when the others with the same email are converted', async () => {
+		mock.addLead({ Email: 'returning@example.com', IsConverted: true, Status: 'Closed - Converted' });
+		const open = mock.addLead({ Email: 'returning@example.com' });
+		const [outcome] = await markLeadsAsMql(client, [request({ findBy: 'email', email: 'returning@example.com' })]);
+		expect(outcome.ok && outcome.result.leadId).toBe(open.Id);
+	});
+
+	it('sends one record per lead when several items name the same lead; the later values win', async () => {
+		const lead = mock.addLead({ Email: 'twice@example.com' });
+		const outcomes = await markLeadsAsMql(client, [
+			request({ findBy: 'email', email: 'twice@example.com' }, { Lead_Score__c: 60 }),
+			request({ findBy: 'id', leadId: lead.Id }, { Lead_Score__c: 65 }),
+		]);
+		expect(outcomes.every((outcome) => outcome.ok && outcome.result.updated)).toBe(true);
+		const sent = mock.requests.find((logged) => logged.path.endsWith('/composite/sobjects'))?.body as { records: unknown[] };
+		expect(sent.records).toEqual([{ attributes: { type: 'Lead' }, id: lead.Id, Status: 'MQL', Lead_Score__c: 65 }]);
+	});
+
+	it("maps per-record failures to their items with Salesforce's message; the others are updated", async () => {
+		const blocked = mock.addLead({ Company: 'Blocked Corp' });
+		const fine = mock.addLead();
+		const badScore = mock.addLead();
+		mock.validationRules = [(lead) => (lead.Company === 'Blocked Corp' ? 'Leads from Blocked Corp cannot be MQLs' : undefined)];
+		try {
+			const outcomes = await markLeadsAsMql(client, [
+				request({ findBy: 'id', leadId: blocked.Id }),
+				request({ findBy: 'id', leadId: fine.Id }),
+				request({ findBy: 'id', leadId: badScore.Id }, { Lead_Score__c: 'high' }),
+			]);
+			expect(outcomes[0]).toMatchObject({
+				ok: false,
+				error: { errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Leads from Blocked Corp cannot be MQLs' },
+			});
+			expect(outcomes[1]).toMatchObject({ ok: true, result: { updated: true } });
+			expect(outcomes[2]).toMatchObject({ ok: false, error: { errorCode: 'INVALID_TYPE_ON_FIELD_IN_RECORD' } });
+			expect(mock.lead(fine.Id)?.Status).toBe('MQL');
+			expect(mock.lead(blocked.Id)?.Status).toBe('Open - Not Contacted');
+		} finally {
+			mock.validationRules = [];
+		}
+	});
+
+	it('fails every item with a hint when the org has no MQL value in a restricted picklist', async () => {
+		const leads = [mock.addLead(), mock.addLead()];
+		mock.restrictedStatusPicklist = true;
+		try {
+			const outcomes = await markLeadsAsMql(client, leads.map((lead) => request({ findBy: 'id', leadId: lead.Id })));
+			for (const outcome of outcomes) {
+				expect(outcome.ok).toBe(false);
+				const error = (outcome as { ok: false; error: Error }).error as SalesforceApiError;
+				expect(error.errorCode).toBe('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+				expect(error.message).toBe('Lead Status: bad value for restricted picklist field: MQL');
+				expect(error.hint).toContain('Lead Status');
+			}
+		} finally {
+			mock.restrictedStatusPicklist = false;
+		}
+	});
+
+	it('sends 450 leads in 3 queries and 3 collection calls of at most 200 records', async () => {
+		const leads = Array.from({ length: 450 }, (_, i) => mock.addLead({ Email: `bulk${i}@example.com` }));
+		const outcomes = await markLeadsAsMql(
+			client,
+			leads.map((lead) => request({ findBy: 'email', email: lead.Email as string }, { Lead_Score__c: 77 })),
+		);
+		expect(outcomes.filter((outcome) => outcome.ok && outcome.result.updated)).toHaveLength(450);
+		expect(mock.calls).toMatchObject({ query: 3, collections: 3, api: 6 });
+		const sizes = mock.requests
+			.filter((logged) => logged.path.endsWith('/composite/sobjects'))
+			.map((logged) => (logged.body as { records: unknown[]; allOrNone: boolean }).records.length);
+		expect(sizes).toEqual([200, 200, 50]);
+		expect(leads.every((lead) => mock.lead(lead.Id)?.Status === 'MQL')).toBe(true);
+	});
+
+	it('splits a batch read into more queries only when the URL would be too long', async () => {
+		const longEmails = Array.from({ length: 200 }, (_, i) => mock.addLead({ Email: `${'a'.repeat(60)}.${i}@long-domain-example.com` }));
+		await markLeadsAsMql(client, longEmails.map((lead) => request({ findBy: 'email', email: lead.Email as string })));
+		expect(mock.calls.query).toBeGreaterThan(1);
+		expect(mock.calls.collections).toBe(1);
+		expect(longEmails.every((lead) => mock.lead(lead.Id)?.Status === 'MQL')).toBe(true);
+	});
+
+	it('throws REQUEST_LIMIT_EXCEEDED instead of failing item by item', async () => {
+		const limited = new SalesforceMock({ dailyLimit: 1 });
+		await limited.start();
+		try {
+			const lead = limited.addLead();
+			const limitedClient = new SalesforceClient({
+				transport: withClientCredentials(axiosTransport(), limited.credentials()),
+				apiVersion: 'v64.0',
+			});
+			await expect(markLeadsAsMql(limitedClient, [request({ findBy: 'id', leadId: lead.Id })])).rejects.toMatchObject({
+				errorCode: 'REQUEST_LIMIT_EXCEEDED',
+			});
+			expect(limited.lead(lead.Id)?.Status).toBe('Open - Not Contacted');
+		} finally {
+			await limited.stop();
+		}
+	});
+
+	it('with stopAfterFailure writes nothing from a batch with a missing lead and reads no later batch', async () => {
+		const leads = Array.from({ length: 250 }, () => mock.addLead());
+		const requests = leads.map((lead) => request({ findBy: 'id', leadId: lead.Id }));
+		requests[5] = request({ findBy: 'email', email: 'missing@example.com' });
+		const failure = await markLeadsAsMql(client, requests, { stopAfterFailure: true }).catch((e: unknown) => e);
+		expect(failure).toBeInstanceOf(RequestFailure);
+		expect(failure).toMatchObject({ index: 5, message: 'No Salesforce lead has Email "missing@example.com"' });
+		expect(mock.calls).toMatchObject({ query: 1, collections: 0 });
+		expect(leads.every((lead) => mock.lead(lead.Id)?.Status === 'Open - Not Contacted')).toBe(true);
+	});
+});
