@@ -71,7 +71,7 @@ export function parseProfile(value: unknown, field = 'profile'): Record<string, 
 		try {
 			parsed = JSON.parse(value);
 		} catch {
-			throw new InputError(field, 'The profile is not valid JSON.');
+			throw new InputError(field, 'The profile is not an object or valid JSON; map an object such as {{ $json.profile }}.');
 		}
 	}
 	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
