@@ -11,4 +11,9 @@ export default [
 		files: ['lib/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
 		rules: { '@n8n/community-nodes/require-node-api-error': 'off' },
 	},
+	{
+		// Tests and benchmarks start real processes (writers, n8n, databases); node code never does.
+		files: ['test/**/*.ts', 'bench/**/*.ts'],
+		rules: { '@n8n/community-nodes/no-dangerous-functions': 'off' },
+	},
 ];
