@@ -37,7 +37,9 @@ import {
 import { packageCredentialTypes, packageNodeTypes } from './packageTypes';
 
 /** Minimal stand-ins for the n8n-nodes-base nodes that example workflows use around ours. */
-function passThroughNode(name: string, group: string[] = ['transform'], inputs = true): INodeType {
+type NodeGroup = INodeType['description']['group'];
+
+function passThroughNode(name: string, group: NodeGroup = ['transform'], inputs = true): INodeType {
 	return {
 		description: {
 			displayName: name,
@@ -133,7 +135,7 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		if (credentials[expirable.name] && !credentialsExpired) return undefined;
 		const output = await type.preAuthentication.call(helpers, credentials);
 		Object.assign(this.data[typeName], output);
-		return { ...credentials, ...output };
+		return { ...credentials, ...output } as ICredentialDataDecryptedObject;
 	}
 	async runPreAuthentication(): Promise<undefined> {
 		return undefined;
