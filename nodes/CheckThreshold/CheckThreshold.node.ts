@@ -1,0 +1,51 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeParameters,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { checkThresholdProperties } from './description';
+import { routeCrossing, routeTiers } from './routing';
+
+/**
+ * The outputs for the current parameters, evaluated by n8n (editor and engine) as in n8n's Switch
+ * node: the function is sent as text, so it must not use anything from outside its own body.
+ */
+export const configuredOutputs = (parameters: INodeParameters) => {
+	if (parameters.mode === 'crossing') {
+		const names = ['Crossed', 'Not Crossed'];
+		if (parameters.droppedBelowOutput === true) names.push('Dropped Below');
+		return names.map((displayName) => ({ type: 'main', displayName }));
+	}
+	const tiers = ((parameters.tiers as { tier?: Array<{ name?: unknown }> } | undefined)?.tier ?? []);
+	return tiers.map((tier, index) => ({
+		type: 'main',
+		displayName: typeof tier.name === 'string' && tier.name.trim() !== '' ? tier.name : `Tier ${index + 1}`,
+	}));
+};
+
+export class CheckThreshold implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Check Threshold',
+		name: 'checkThreshold',
+		icon: { light: 'file:checkThreshold.svg', dark: 'file:checkThreshold.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["mode"] === "crossing" ? "crossing " + $parameter["threshold"] : "tiers" }}',
+		description: 'Route leads by score tier, or when their score crosses a threshold (once per rise)',
+		defaults: { name: 'Check Threshold' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: `={{(${configuredOutputs})($parameter)}}`,
+		properties: checkThresholdProperties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const mode = this.getNodeParameter('mode', 0) as string;
+		if (mode === 'crossing') return await routeCrossing.call(this);
+		return routeTiers.call(this);
+	}
+}

@@ -1,0 +1,198 @@
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+
+import { InputError, normalizeLeadId } from '../../lib/scoring/inputs';
+import type { Tier } from '../../lib/scoring/model';
+import { embeddedStore } from '../../lib/store/openStore';
+import {
+	decideCrossing,
+	parseCrossingSettings,
+	parseOptionalScore,
+	parseScore,
+	type CrossingDecision,
+	type CrossingSettings,
+} from '../../lib/threshold/crossing';
+import { decideCrossings, thresholdKeyFor, type LeadScores } from '../../lib/threshold/hysteresis';
+import { TierError, parseTiers, routeByScore, routeByTierName } from '../../lib/threshold/tiers';
+
+export const CROSSING_OUTPUTS = { crossed: 'Crossed', notCrossed: 'Not Crossed', droppedBelow: 'Dropped Below' } as const;
+
+/** An error for one item, naming the item and the parameter to fix. */
+function itemError(this: IExecuteFunctions, error: Error, itemIndex: number): NodeOperationError {
+	if (error instanceof NodeOperationError) return error;
+	if (error instanceof TierError) {
+		return new NodeOperationError(this.getNode(), `The tiers are invalid (item ${itemIndex}, parameter "tiers")`, {
+			itemIndex,
+			description: error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('\n'),
+		});
+	}
+	if (error instanceof InputError) {
+		return new NodeOperationError(this.getNode(), `${error.message} (item ${itemIndex}, parameter "${error.field}")`, {
+			itemIndex,
+		});
+	}
+	return new NodeOperationError(this.getNode(), `${error.message} (item ${itemIndex})`, { itemIndex });
+}
+
+/**
+ * Routes each item to one output, keeping item order within every output. A failed item stops the
+ * node, or with "Continue On Fail" becomes an error item on `errorOutput`; with "Continue (using
+ * error output)" n8n moves it to the error output it adds after ours.
+ */
+class Router {
+	private readonly routes: Array<{ output: number; item: INodeExecutionData } | undefined>;
+
+	constructor(
+		private readonly context: IExecuteFunctions,
+		count: number,
+		private readonly errorOutput: number,
+	) {
+		this.routes = new Array(count);
+	}
+
+	send(itemIndex: number, output: number, json: IDataObject): void {
+		this.routes[itemIndex] = { output, item: { json, pairedItem: { item: itemIndex } } };
+	}
+
+	fail(itemIndex: number, error: Error): void {
+		const nodeError = itemError.call(this.context, error, itemIndex);
+		if (!this.context.continueOnFail()) throw nodeError;
+		this.routes[itemIndex] = {
+			output: this.errorOutput,
+			item: { json: { error: nodeError.message }, pairedItem: { item: itemIndex } },
+		};
+	}
+
+	outputs(count: number): INodeExecutionData[][] {
+		const outputs: INodeExecutionData[][] = Array.from({ length: count }, () => []);
+		for (const route of this.routes) if (route) (outputs[route.output] ??= []).push(route.item);
+		return outputs;
+	}
+}
+
+const tiersCache = new Map<string, Tier[]>();
+
+/** Parses the item's tiers once per distinct value. */
+function tiersFor(this: IExecuteFunctions, itemIndex: number): Tier[] {
+	const raw = ((this.getNodeParameter('tiers', itemIndex, {}) as IDataObject).tier as IDataObject[] | undefined) ?? [];
+	const key = JSON.stringify(raw);
+	let tiers = tiersCache.get(key);
+	if (!tiers) {
+		tiers = parseTiers(raw);
+		if (tiersCache.size > 100) tiersCache.clear();
+		tiersCache.set(key, tiers);
+	}
+	return tiers;
+}
+
+export function routeTiers(this: IExecuteFunctions): INodeExecutionData[][] {
+	const items = this.getInputData();
+	// Errors with "Continue On Fail" go to the lowest tier, the one that triggers the least.
+	const router = new Router(this, items.length, 0);
+	const configured = ((this.getNodeParameter('tiers', 0, {}) as IDataObject).tier as unknown[] | undefined) ?? [];
+	const source = this.getNodeParameter('tierSource', 0) as 'score' | 'item';
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const tiers = tiersFor.call(this, itemIndex);
+			const threshold: IDataObject = { mode: 'tiers' };
+			let route;
+			if (source === 'item') {
+				route = routeByTierName(this.getNodeParameter('tier', itemIndex), tiers);
+			} else {
+				const score = parseScore(this.getNodeParameter('score', itemIndex), 'score', 'The score');
+				route = routeByScore(score, tiers);
+				threshold.score = score;
+			}
+			threshold.tier = route.tier;
+			router.send(itemIndex, route.output, { ...items[itemIndex].json, threshold });
+		} catch (error) {
+			router.fail(itemIndex, error as Error);
+		}
+	}
+	return router.outputs(Math.max(configured.length, 1));
+}
+
+function crossingJson(
+	settings: CrossingSettings,
+	score: number,
+	previousScore: number | undefined,
+	decision: CrossingDecision,
+	output: string,
+): IDataObject {
+	return {
+		mode: 'crossing',
+		crossed: decision.outcome === 'crossed',
+		droppedBelow: decision.outcome === 'droppedBelow',
+		threshold: settings.threshold,
+		hysteresis: settings.hysteresis,
+		score,
+		...(previousScore === undefined ? {} : { previousScore }),
+		output,
+	};
+}
+
+interface PendingBatch {
+	thresholdKey: string;
+	settings: CrossingSettings;
+	entries: Array<{ itemIndex: number; scores: LeadScores }>;
+}
+
+export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const withDroppedBelow = this.getNodeParameter('droppedBelowOutput', 0, false) as boolean;
+	const outputOf = (decision: CrossingDecision): { index: number; name: string } => {
+		if (decision.outcome === 'crossed') return { index: 0, name: CROSSING_OUTPUTS.crossed };
+		if (decision.outcome === 'droppedBelow' && withDroppedBelow) return { index: 2, name: CROSSING_OUTPUTS.droppedBelow };
+		return { index: 1, name: CROSSING_OUTPUTS.notCrossed };
+	};
+	// Errors with "Continue On Fail" go to "Not Crossed", never to the hand-off.
+	const router = new Router(this, items.length, 1);
+	const deliver = (itemIndex: number, settings: CrossingSettings, scores: LeadScores | { score: number; previousScore?: number }, decision: CrossingDecision) => {
+		const output = outputOf(decision);
+		router.send(itemIndex, output.index, {
+			...items[itemIndex].json,
+			threshold: crossingJson(settings, scores.score, scores.previousScore, decision, output.name),
+		});
+	};
+
+	const batches = new Map<string, PendingBatch>();
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const settings = parseCrossingSettings(
+				this.getNodeParameter('threshold', itemIndex),
+				this.getNodeParameter('hysteresis', itemIndex, 0),
+			);
+			const score = parseScore(this.getNodeParameter('score', itemIndex), 'score', 'The score');
+			if (settings.hysteresis === 0) {
+				const previousScore = parseScore(this.getNodeParameter('previousScore', itemIndex), 'previousScore', 'The previous score');
+				deliver(itemIndex, settings, { score, previousScore }, decideCrossing({ score, previousScore }, settings));
+				continue;
+			}
+			const previousScore = parseOptionalScore(this.getNodeParameter('previousScore', itemIndex, ''), 'previousScore', 'The previous score');
+			const leadId = normalizeLeadId(this.getNodeParameter('leadId', itemIndex));
+			const thresholdKey = thresholdKeyFor(
+				this.getWorkflow().id,
+				this.getNode().name,
+				this.getNodeParameter('thresholdName', itemIndex, '') as string,
+			);
+			const batchKey = `${thresholdKey}\u0000${settings.threshold}\u0000${settings.hysteresis}`;
+			let batch = batches.get(batchKey);
+			if (!batch) batches.set(batchKey, (batch = { thresholdKey, settings, entries: [] }));
+			batch.entries.push({ itemIndex, scores: { leadId, score, previousScore } });
+		} catch (error) {
+			router.fail(itemIndex, error as Error);
+		}
+	}
+
+	for (const { thresholdKey, settings, entries } of batches.values()) {
+		let decisions: CrossingDecision[];
+		try {
+			const store = embeddedStore(this.helpers.getStoragePath());
+			decisions = await decideCrossings(store, thresholdKey, settings, entries.map((entry) => entry.scores));
+		} catch (error) {
+			for (const { itemIndex } of entries) router.fail(itemIndex, error as Error);
+			continue;
+		}
+		entries.forEach(({ itemIndex, scores }, index) => deliver(itemIndex, settings, scores, decisions[index]));
+	}
+	return router.outputs(withDroppedBelow ? 3 : 2);
+}
