@@ -1,0 +1,108 @@
+/**
+ * One error type for everything the client reports. It carries Klaviyo's own error fields
+ * and never the request headers, so the API key cannot leak through it.
+ */
+export type KlaviyoErrorKind =
+	/** Klaviyo answered with an error status (4xx, or 429/5xx after the retries ran out). */
+	| 'api'
+	/** No response arrived (connection refused or reset, timeout) after the retries ran out. */
+	| 'network'
+	/** A bulk import job ended without importing this profile. */
+	| 'import'
+	/** A bulk import job did not finish in time. */
+	| 'timeout';
+
+export interface KlaviyoErrorFields {
+	kind: KlaviyoErrorKind;
+	status?: number;
+	code: string;
+	title: string;
+	detail: string;
+	/** JSON pointer into the request body (`source.pointer`). */
+	pointer?: string;
+	/** Query or header parameter at fault (`source.parameter`). */
+	parameter?: string;
+	/** Klaviyo's error id, to quote to Klaviyo support. */
+	errorId?: string;
+	meta?: Record<string, unknown>;
+}
+
+export class KlaviyoApiError extends Error {
+	readonly kind: KlaviyoErrorKind;
+	readonly status?: number;
+	readonly code: string;
+	readonly title: string;
+	readonly detail: string;
+	readonly pointer?: string;
+	readonly parameter?: string;
+	readonly errorId?: string;
+	readonly meta?: Record<string, unknown>;
+
+	constructor(fields: KlaviyoErrorFields) {
+		const where = fields.pointer ?? fields.parameter;
+		super(`${fields.title} ${fields.detail}${where ? ` (at ${where})` : ''}`.trim());
+		this.name = 'KlaviyoApiError';
+		this.kind = fields.kind;
+		this.status = fields.status;
+		this.code = fields.code;
+		this.title = fields.title;
+		this.detail = fields.detail;
+		this.pointer = fields.pointer;
+		this.parameter = fields.parameter;
+		this.errorId = fields.errorId;
+		this.meta = fields.meta;
+	}
+
+	/** The fields worth showing an operator, as plain JSON. */
+	toJSON(): KlaviyoErrorFields {
+		return {
+			kind: this.kind,
+			status: this.status,
+			code: this.code,
+			title: this.title,
+			detail: this.detail,
+			pointer: this.pointer,
+			parameter: this.parameter,
+			errorId: this.errorId,
+			meta: this.meta,
+		};
+	}
+}
+
+interface JsonApiError {
+	id?: unknown;
+	code?: unknown;
+	title?: unknown;
+	detail?: unknown;
+	source?: { pointer?: unknown; parameter?: unknown };
+	meta?: unknown;
+}
+
+function text(value: unknown): string | undefined {
+	return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** Turns a Klaviyo error response (`{"errors":[{id,code,title,detail,source}]}`) into an error. */
+export function errorFromResponse(status: number, body: unknown): KlaviyoApiError {
+	const first = (body as { errors?: JsonApiError[] } | undefined)?.errors?.[0];
+	if (!first || typeof first !== 'object') {
+		return new KlaviyoApiError({
+			kind: 'api',
+			status,
+			code: `http_${status}`,
+			title: `Klaviyo answered HTTP ${status}.`,
+			detail: typeof body === 'string' && body.length > 0 ? body.slice(0, 300) : 'The response had no error details.',
+		});
+	}
+	return new KlaviyoApiError({
+		kind: 'api',
+		status,
+		code: text(first.code) ?? `http_${status}`,
+		title: text(first.title) ?? `Klaviyo answered HTTP ${status}.`,
+		detail: text(first.detail) ?? '',
+		pointer: text(first.source?.pointer),
+		parameter: text(first.source?.parameter),
+		errorId: text(first.id),
+		meta: first.meta && typeof first.meta === 'object' && Object.keys(first.meta).length > 0 ? (first.meta as Record<string, unknown>) : undefined,
+	});
+}

@@ -1,0 +1,340 @@
+/**
+ * The Klaviyo API client: requests within the rate limits, retries, error mapping and bulk
+ * import jobs. No n8n imports: the HTTP transport and the clock are passed in.
+ */
+import { type ImportError, MAX_JOB_BYTES, MAX_PROFILES_PER_JOB, matchImportErrors, planJobs } from './bulkImport';
+import { KlaviyoApiError, errorFromResponse } from './errors';
+import type { EventInput, ProfileInput } from './inputs';
+import { type ProfileResource, bulkImportBody, eventBody, profileImportBody, profileResource } from './payloads';
+import { RateLimiter, type RateLimitBucket } from './rateLimiter';
+import { type Clock, type KlaviyoHttpRequest, type KlaviyoHttpResponse, type KlaviyoTransport, headerValue } from './transport';
+
+export interface RetryPolicy {
+	/** Retries after a 5xx or a network error (default 3). */
+	maxRetries: number;
+	/** Retries after a 429, each after its Retry-After (default 10). */
+	maxThrottleRetries: number;
+	/** First backoff delay; it doubles per retry up to `maxDelayMs`, with jitter (default 500 ms). */
+	baseDelayMs: number;
+	maxDelayMs: number;
+}
+
+export interface BulkImportOptions {
+	/** First wait between job status checks; it grows 1.5× per check up to 10 s (default 1 s). */
+	pollIntervalMs: number;
+	/** Give up waiting for a job after this long (default 10 min); its profiles then fail. */
+	timeoutMs: number;
+	maxProfilesPerJob: number;
+	maxJobBytes: number;
+}
+
+export interface KlaviyoClientOptions {
+	transport: KlaviyoTransport;
+	clock: Clock;
+	/** Jitter source, 0 ≤ x < 1 (default Math.random). */
+	random?: () => number;
+	retry?: Partial<RetryPolicy>;
+	bulk?: Partial<BulkImportOptions>;
+	/** Share one limiter between clients that use the same Klaviyo account. */
+	limiter?: RateLimiter;
+}
+
+export interface ProfileResult {
+	/** Null after a bulk import: Klaviyo's jobs do not say which profile each row became. */
+	profileId: string | null;
+	/** True for a new profile (201), false for an update (200), null when unknown (bulk). */
+	created: boolean | null;
+	status: 'created' | 'updated' | 'imported';
+	jobId?: string;
+}
+
+export interface EventResult {
+	/** 202: Klaviyo validated the event and queued it; a duplicate is dropped silently. */
+	status: 'accepted';
+	uniqueId: string | null;
+}
+
+export type Outcome<T> = { state: 'done'; result: T } | { state: 'failed'; error: KlaviyoApiError } | { state: 'skipped' };
+
+export interface BatchOptions {
+	/** Requests in flight at once (default 5); the rate limiter still has the last word. */
+	concurrency?: number;
+	/** Stop starting new requests after the first failure; the rest come back `skipped`. */
+	stopOnError?: boolean;
+}
+
+export interface ProfileBatchOptions extends BatchOptions {
+	/** Use bulk import jobs when there are more profiles than this (0: never). */
+	bulkThreshold?: number;
+}
+
+export interface ProfileBatchResult {
+	outcomes: Array<Outcome<ProfileResult>>;
+	/** Import errors that could not be traced to a profile; reported, not dropped. */
+	unmatchedImportErrors: ImportError[];
+}
+
+export interface BulkImportJob {
+	id: string;
+	status: 'queued' | 'processing' | 'complete' | 'cancelled';
+	totalCount: number;
+	completedCount: number;
+	failedCount: number;
+}
+
+const JSON_API = 'application/vnd.api+json';
+const MAX_POLL_INTERVAL_MS = 10_000;
+
+/** Status codes worth another try: the server or something in between failed, not the request. */
+function isTransient(status: number): boolean {
+	return status >= 500 || status === 408;
+}
+
+/** Network errors can quote request details; keep only what helps and drop anything key-like. */
+function describeNetworkError(error: unknown): string {
+	const { message, code } = (error ?? {}) as { message?: unknown; code?: unknown };
+	const text = typeof message === 'string' && message.length > 0 ? message : String(error);
+	const redacted = text.replace(/Klaviyo-API-Key\s+\S+/gi, 'Klaviyo-API-Key [redacted]').replace(/\bpk_[A-Za-z0-9]+/g, 'pk_[redacted]');
+	return typeof code === 'string' && !redacted.includes(code) ? `${redacted} (${code})` : redacted;
+}
+
+/** Retry-After is whole seconds, or an HTTP date. */
+function retryAfterMs(headers: Record<string, unknown>, now: number): number | undefined {
+	const value = headerValue(headers, 'Retry-After');
+	if (value === undefined) return undefined;
+	const seconds = Number(value);
+	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+	const date = Date.parse(value);
+	return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+function jobFromBody(body: unknown): BulkImportJob {
+	const data = (body as { data?: { id?: unknown; attributes?: Record<string, unknown> } })?.data;
+	const attributes = data?.attributes ?? {};
+	if (typeof data?.id !== 'string') {
+		throw new KlaviyoApiError({ kind: 'api', code: 'unexpected_response', title: 'Unexpected response.', detail: 'Klaviyo returned a bulk import job without an id.' });
+	}
+	return {
+		id: data.id,
+		status: attributes.status as BulkImportJob['status'],
+		totalCount: Number(attributes.total_count ?? 0),
+		completedCount: Number(attributes.completed_count ?? 0),
+		failedCount: Number(attributes.failed_count ?? 0),
+	};
+}
+
+/** Pagination links are absolute (https://a.klaviyo.com/api/...); the transport adds the base URL. */
+function pathOf(link: string): string {
+	const url = new URL(link, 'https://a.klaviyo.com');
+	return url.pathname + url.search;
+}
+
+export class KlaviyoClient {
+	private readonly transport: KlaviyoTransport;
+	private readonly clock: Clock;
+	private readonly random: () => number;
+	private readonly retry: RetryPolicy;
+	private readonly bulk: BulkImportOptions;
+	private readonly limiter: RateLimiter;
+
+	constructor(options: KlaviyoClientOptions) {
+		this.transport = options.transport;
+		this.clock = options.clock;
+		this.random = options.random ?? Math.random;
+		this.retry = { maxRetries: 3, maxThrottleRetries: 10, baseDelayMs: 500, maxDelayMs: 30_000, ...options.retry };
+		this.bulk = { pollIntervalMs: 1000, timeoutMs: 10 * 60_000, maxProfilesPerJob: MAX_PROFILES_PER_JOB, maxJobBytes: MAX_JOB_BYTES, ...options.bulk };
+		this.limiter = options.limiter ?? new RateLimiter(this.clock);
+	}
+
+	/** POST /api/profile-import: creates (201) or updates (200) one profile. */
+	async upsertProfile(input: ProfileInput): Promise<ProfileResult> {
+		const response = await this.send('profileImport', { method: 'POST', path: '/api/profile-import', body: profileImportBody(input) });
+		const id = (response.body as { data?: { id?: unknown } })?.data?.id;
+		const created = response.status === 201;
+		return { profileId: typeof id === 'string' ? id : null, created, status: created ? 'created' : 'updated' };
+	}
+
+	/** POST /api/events: 202, with no body, whether Klaviyo records the event or drops it as a duplicate. */
+	async createEvent(input: EventInput): Promise<EventResult> {
+		await this.send('events', { method: 'POST', path: '/api/events', body: eventBody(input) });
+		return { status: 'accepted', uniqueId: input.uniqueId ?? null };
+	}
+
+	async createBulkImportJob(profiles: ProfileResource[]): Promise<BulkImportJob> {
+		const response = await this.send('bulkImportJobs', { method: 'POST', path: '/api/profile-bulk-import-jobs', body: bulkImportBody(profiles) });
+		return jobFromBody(response.body);
+	}
+
+	async getBulkImportJob(jobId: string): Promise<BulkImportJob> {
+		const response = await this.send('bulkImportJobs', { method: 'GET', path: `/api/profile-bulk-import-jobs/${encodeURIComponent(jobId)}` });
+		return jobFromBody(response.body);
+	}
+
+	/** Every import error of a job, following `links.next` page by page. */
+	async listImportErrors(jobId: string): Promise<ImportError[]> {
+		const errors: ImportError[] = [];
+		let path: string | undefined = `/api/profile-bulk-import-jobs/${encodeURIComponent(jobId)}/import-errors?page%5Bsize%5D=100`;
+		while (path) {
+			const response = await this.send('bulkImportJobs', { method: 'GET', path });
+			const body = response.body as {
+				data?: Array<{ id: string; attributes: { code: string; title: string; detail: string; source?: { pointer?: string }; original_payload?: unknown } }>;
+				links?: { next?: string | null };
+			};
+			for (const entry of body.data ?? []) {
+				const { code, title, detail, source, original_payload: originalPayload } = entry.attributes;
+				errors.push({ id: entry.id, code, title, detail, pointer: source?.pointer ?? undefined, originalPayload });
+			}
+			path = body.links?.next ? pathOf(body.links.next) : undefined;
+		}
+		return errors;
+	}
+
+	/** Upserts many profiles: one request each, or bulk import jobs above `bulkThreshold`. */
+	async upsertProfiles(inputs: ProfileInput[], options: ProfileBatchOptions = {}): Promise<ProfileBatchResult> {
+		const threshold = options.bulkThreshold ?? 0;
+		if (threshold > 0 && inputs.length > threshold) return await this.importProfiles(inputs);
+		const outcomes = await this.runEach(inputs, options, async (input) => await this.upsertProfile(input));
+		return { outcomes, unmatchedImportErrors: [] };
+	}
+
+	async createEvents(inputs: EventInput[], options: BatchOptions = {}): Promise<Array<Outcome<EventResult>>> {
+		return await this.runEach(inputs, options, async (input) => await this.createEvent(input));
+	}
+
+	/**
+	 * Imports profiles through bulk jobs (≤10,000 profiles and ≤5 MB each), waits for every
+	 * job to finish and maps each import error back to its profile.
+	 */
+	async importProfiles(inputs: ProfileInput[]): Promise<ProfileBatchResult> {
+		const resources = inputs.map(profileResource);
+		const outcomes: Array<Outcome<ProfileResult>> = inputs.map(() => ({ state: 'skipped' }));
+		const unmatchedImportErrors: ImportError[] = [];
+		const pending: Array<{ job: BulkImportJob; start: number; end: number }> = [];
+		const settle = (start: number, end: number, outcome: (index: number) => Outcome<ProfileResult>) => {
+			for (let index = start; index < end; index++) outcomes[index] = outcome(index);
+		};
+
+		for (const [start, end] of planJobs(resources, this.bulk.maxProfilesPerJob, this.bulk.maxJobBytes)) {
+			try {
+				pending.push({ job: await this.createBulkImportJob(resources.slice(start, end)), start, end });
+			} catch (error) {
+				settle(start, end, () => ({ state: 'failed', error: error as KlaviyoApiError }));
+			}
+		}
+
+		const deadline = this.clock.now() + this.bulk.timeoutMs;
+		let interval = this.bulk.pollIntervalMs;
+		while (pending.length > 0) {
+			if (this.clock.now() >= deadline) {
+				for (const { job, start, end } of pending.splice(0)) {
+					const error = new KlaviyoApiError({
+						kind: 'timeout',
+						code: 'job_timeout',
+						title: 'The bulk import job did not finish in time.',
+						detail: `Job ${job.id} was still ${job.status} after ${Math.round(this.bulk.timeoutMs / 1000)} s; Klaviyo may still import these profiles.`,
+					});
+					settle(start, end, () => ({ state: 'failed', error }));
+				}
+				break;
+			}
+			await this.clock.sleep(interval);
+			interval = Math.min(MAX_POLL_INTERVAL_MS, interval * 1.5);
+			for (const entry of [...pending]) {
+				const { start, end } = entry;
+				try {
+					entry.job = await this.getBulkImportJob(entry.job.id);
+					if (entry.job.status !== 'complete' && entry.job.status !== 'cancelled') continue;
+					pending.splice(pending.indexOf(entry), 1);
+					const { job } = entry;
+					const errors = job.failedCount > 0 || job.status === 'cancelled' ? await this.listImportErrors(job.id) : [];
+					const { byProfile, unmatched } = matchImportErrors(resources.slice(start, end), errors);
+					unmatchedImportErrors.push(...unmatched);
+					settle(start, end, (index) => {
+						const importError = byProfile.get(index - start);
+						if (importError) {
+							return {
+								state: 'failed',
+								error: new KlaviyoApiError({ kind: 'import', code: importError.code, title: importError.title, detail: importError.detail, pointer: importError.pointer, errorId: importError.id }),
+							};
+						}
+						if (job.status === 'cancelled') {
+							return { state: 'failed', error: new KlaviyoApiError({ kind: 'import', code: 'job_cancelled', title: 'The bulk import job was cancelled.', detail: `Job ${job.id} was cancelled before importing this profile.` }) };
+						}
+						return { state: 'done', result: { profileId: null, created: null, status: 'imported', jobId: job.id } };
+					});
+				} catch (error) {
+					pending.splice(pending.indexOf(entry), 1);
+					settle(start, end, () => ({ state: 'failed', error: error as KlaviyoApiError }));
+				}
+			}
+		}
+		return { outcomes, unmatchedImportErrors };
+	}
+
+	/** One request: waits for the rate limiter, retries 429 after Retry-After and 5xx/network errors with backoff. */
+	private async send(bucket: RateLimitBucket, request: Omit<KlaviyoHttpRequest, 'headers'>): Promise<KlaviyoHttpResponse> {
+		const headers: Record<string, string> = { accept: JSON_API };
+		if (request.body !== undefined) headers['content-type'] = JSON_API;
+		let failures = 0;
+		let throttles = 0;
+		for (;;) {
+			await this.limiter.acquire(bucket);
+			let response: KlaviyoHttpResponse;
+			try {
+				response = await this.transport({ ...request, headers });
+			} catch (error) {
+				if (error instanceof KlaviyoApiError) throw error;
+				if (failures >= this.retry.maxRetries) {
+					throw new KlaviyoApiError({ kind: 'network', code: 'network_error', title: 'Klaviyo could not be reached.', detail: describeNetworkError(error) });
+				}
+				await this.clock.sleep(this.backoff(failures++));
+				continue;
+			}
+			const { status } = response;
+			if (status === 429) {
+				if (throttles >= this.retry.maxThrottleRetries) throw errorFromResponse(status, response.body);
+				throttles += 1;
+				// The whole bucket waits: every other request to it would be refused too.
+				this.limiter.pause(bucket, retryAfterMs(response.headers, this.clock.now()) ?? this.backoff(throttles - 1));
+				continue;
+			}
+			this.limiter.observe(bucket, response.headers);
+			if (isTransient(status)) {
+				if (failures >= this.retry.maxRetries) throw errorFromResponse(status, response.body);
+				const wait = Math.max(this.backoff(failures++), retryAfterMs(response.headers, this.clock.now()) ?? 0);
+				await this.clock.sleep(wait);
+				continue;
+			}
+			if (status >= 400) throw errorFromResponse(status, response.body);
+			return response;
+		}
+	}
+
+	/** Exponential backoff with jitter: somewhere in [d/2, d) for d = base × 2^attempt. */
+	private backoff(attempt: number): number {
+		const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+		return delay / 2 + (this.random() * delay) / 2;
+	}
+
+	/** Runs one request per input, `concurrency` at a time, keeping each outcome at its input's index. */
+	private async runEach<I, R>(inputs: I[], options: BatchOptions, task: (input: I) => Promise<R>): Promise<Array<Outcome<R>>> {
+		const outcomes: Array<Outcome<R>> = inputs.map(() => ({ state: 'skipped' }));
+		let next = 0;
+		let stopped = false;
+		const worker = async () => {
+			while (!stopped && next < inputs.length) {
+				const index = next++;
+				try {
+					outcomes[index] = { state: 'done', result: await task(inputs[index]!) };
+				} catch (error) {
+					if (!(error instanceof KlaviyoApiError)) throw error;
+					outcomes[index] = { state: 'failed', error };
+					if (options.stopOnError) stopped = true;
+				}
+			}
+		};
+		const concurrency = Math.max(1, Math.min(options.concurrency ?? 5, inputs.length));
+		await Promise.all(Array.from({ length: concurrency }, worker));
+		return outcomes;
+	}
+}
