@@ -1,5 +1,5 @@
 /** Salesforce REST API calls with retries and error mapping; no n8n imports, no secrets. */
-import { SalesforceApiError, SalesforceNetworkError, apiErrorFromResponse, hintFor } from './errors';
+import { SalesforceApiError, SalesforceAuthError, SalesforceNetworkError, apiErrorFromResponse, hintFor } from './errors';
 import { headerValue, type SalesforceRequest, type SalesforceResponse, type SalesforceTransport } from './transport';
 
 /** sObject Collections take at most 200 records a call. */
@@ -133,6 +133,8 @@ export class SalesforceClient {
 			try {
 				response = await this.transport(request);
 			} catch (error) {
+				// A refused token is not a network error: retrying cannot fix the credential.
+				if (error instanceof SalesforceAuthError) throw error;
 				if (attempt < this.retries) {
 					await this.backoff(attempt);
 					continue;

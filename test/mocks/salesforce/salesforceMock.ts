@@ -121,6 +121,8 @@ export class SalesforceMock {
 	private readonly leads = new Map<string, MockLead>();
 	private readonly deleted = new Set<string>();
 	private readonly tokens = new Set<string>();
+	/** Every access token handed out, so tests can check that none leaks into an output. */
+	readonly issuedTokens: string[] = [];
 	private readonly queryCursors = new Map<string, { records: Record<string, unknown>[]; served: number; version: string }>();
 	private outage: { remaining: number; until: number; status: number } = { remaining: 0, until: 0, status: 503 };
 	private dropsRemaining = 0;
@@ -374,6 +376,7 @@ export class SalesforceMock {
 		} else {
 			const accessToken = `${this.orgId}!AR8AQ${randomBytes(36).toString('base64url')}`;
 			this.tokens.add(accessToken);
+			this.issuedTokens.push(accessToken);
 			const id = `https://login.salesforce.com/id/${this.orgId}AAA/0055g00000XYZabAAG`;
 			const issuedAt = String(Date.now());
 			this.send(
