@@ -1,3 +1,5 @@
+import { basename, dirname, join } from 'node:path';
+
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { InputError, normalizeLeadId } from '../../lib/scoring/inputs';
@@ -130,6 +132,14 @@ function crossingJson(
 	};
 }
 
+/**
+ * n8n gives each node type its own folder (`storage/<package>.checkThreshold`); the crossing
+ * state belongs in the same file as the scores, so use Score Event's folder beside it.
+ */
+export function scoreEventStorage(storagePath: string): string {
+	return join(dirname(storagePath), basename(storagePath).replace(/checkThreshold$/, 'scoreEvent'));
+}
+
 interface PendingBatch {
 	thresholdKey: string;
 	settings: CrossingSettings;
@@ -186,7 +196,7 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 	for (const { thresholdKey, settings, entries } of batches.values()) {
 		let decisions: CrossingDecision[];
 		try {
-			const store = embeddedStore(this.helpers.getStoragePath());
+			const store = embeddedStore(scoreEventStorage(this.helpers.getStoragePath()));
 			decisions = await decideCrossings(store, thresholdKey, settings, entries.map((entry) => entry.scores));
 		} catch (error) {
 			for (const { itemIndex } of entries) router.fail(itemIndex, error as Error);
