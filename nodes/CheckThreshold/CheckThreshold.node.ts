@@ -23,7 +23,7 @@ export const configuredOutputs = (parameters: INodeParameters) => {
 	const tiers = ((parameters.tiers as { tier?: Array<{ name?: unknown }> } | undefined)?.tier ?? []);
 	return tiers.map((tier, index) => ({
 		type: 'main',
-		displayName: typeof tier.name === 'string' && tier.name.trim() !== '' ? tier.name : `Tier ${index + 1}`,
+		displayName: typeof tier.name === 'string' && tier.name.trim() !== '' ? tier.name : 'Tier ' + (index + 1),
 	}));
 };
 

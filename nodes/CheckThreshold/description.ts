@@ -63,7 +63,7 @@ export const checkThresholdProperties: INodeProperties[] = [
 		type: 'fixedCollection',
 		typeOptions: { multipleValues: true, sortable: true },
 		placeholder: 'Add Tier',
-		default: { tier: DEFAULT_TIERS },
+		default: { tier: DEFAULT_TIERS.map((tier) => ({ ...tier })) },
 		description: 'Tiers in ascending order of minimum score; each becomes an output with its name',
 		displayOptions: { show: { mode: ['tiers'] } },
 		options: [
