@@ -51,7 +51,6 @@ const MIGRATIONS: string[] = [
 		reasons TEXT NOT NULL
 	);
 	CREATE INDEX ledger_lead ON ledger (score_name, lead_id, id);
-	CREATE INDEX ledger_recorded_at ON ledger (recorded_at);
 	CREATE TABLE threshold_states (
 		threshold_key TEXT NOT NULL,
 		lead_id TEXT NOT NULL,
@@ -81,6 +80,8 @@ export class SqliteStore implements ScoreStore {
 			this.db.exec('PRAGMA journal_mode = WAL');
 			// WAL + NORMAL: a committed transaction survives a killed process; only power loss can drop the newest.
 			this.db.exec('PRAGMA synchronous = NORMAL');
+			// A 64 MB page cache keeps the lead and event-id indexes of a busy store in memory.
+			this.db.exec('PRAGMA cache_size = -65536');
 			this.migrate();
 		} catch (error) {
 			throw new StoreError(`Cannot open the lead score database at ${path}: ${(error as Error).message}`, {
@@ -244,7 +245,12 @@ export class SqliteStore implements ScoreStore {
 	async prune(olderThan: { eventIds: number; ledger: number }): Promise<void> {
 		this.transaction(() => {
 			this.statement('DELETE FROM events WHERE received_at < ?').run(olderThan.eventIds);
-			this.statement('DELETE FROM ledger WHERE recorded_at < ?').run(olderThan.ledger);
+			// Ledger ids grow with time, so the oldest kept entry bounds a range delete (no time index to maintain).
+			const firstKept = this.statement('SELECT id FROM ledger WHERE recorded_at >= ? ORDER BY id LIMIT 1').get(olderThan.ledger) as
+				| { id: number }
+				| undefined;
+			if (firstKept) this.statement('DELETE FROM ledger WHERE id < ?').run(firstKept.id);
+			else this.statement('DELETE FROM ledger').run();
 		});
 	}
 
