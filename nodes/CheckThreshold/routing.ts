@@ -12,6 +12,7 @@ import {
 	parseScore,
 	type CrossingDecision,
 	type CrossingSettings,
+	type Scores,
 } from '../../lib/threshold/crossing';
 import { decideCrossings, thresholdKeyFor, type LeadScores } from '../../lib/threshold/hysteresis';
 import { TierError, parseTiers, routeByScore, routeByTierName } from '../../lib/threshold/tiers';
@@ -156,7 +157,7 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 	};
 	// Errors with "Continue On Fail" go to "Not Crossed", never to the hand-off.
 	const router = new Router(this, items.length, 1);
-	const deliver = (itemIndex: number, settings: CrossingSettings, scores: LeadScores | { score: number; previousScore?: number }, decision: CrossingDecision) => {
+	const deliver = (itemIndex: number, settings: CrossingSettings, scores: Scores, decision: CrossingDecision) => {
 		const output = outputOf(decision);
 		router.send(itemIndex, output.index, {
 			...items[itemIndex].json,
