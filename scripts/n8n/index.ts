@@ -1,0 +1,15 @@
+export { packPackage, installPackage } from './communityPackage';
+export { readExecutions, nodeOutput, type Execution, type ExecutionData } from './executions';
+export { freePort } from './freePort';
+export { N8nInstance, type N8nInstanceOptions, type OwnerAccount } from './n8nInstance';
+export { ensureN8n, type N8nRuntime } from './runtime';
+export {
+	readWorkflow,
+	startSandbox,
+	webhooksOf,
+	type CredentialFile,
+	type Sandbox,
+	type SandboxOptions,
+	type Webhook,
+	type WorkflowFile,
+} from './sandbox';

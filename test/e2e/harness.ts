@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import { startSandbox, type Sandbox } from '../../scripts/n8n';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+export const SCORE_WORKFLOW_FILE = join(__dirname, 'workflows', 'score-webhook.json');
+export const SCORE_WORKFLOW_ID = 'e2eScoreWebhook1';
+
+/** Starting n8n takes 15-30 s on 2 cores (a cold n8n install, done by .ci/run first, minutes). */
+export const START_TIMEOUT = 300_000;
+
+/**
+ * The package the tests install: the repository packed after `npm run build`, or the tarball
+ * named by LEAD_SCORING_PACKAGE_TARBALL (to test exactly what will be published).
+ */
+export const PACKAGE_TARBALL = process.env.LEAD_SCORING_PACKAGE_TARBALL || undefined;
+
+/** n8n with the built package and the Webhook → Score Event → Respond workflow published. */
+export async function startScoringSandbox(): Promise<Sandbox> {
+	return await startSandbox({ repoRoot: REPO_ROOT, packageTarball: PACKAGE_TARBALL, workflows: [SCORE_WORKFLOW_FILE] });
+}
+
+export interface WebhookReply {
+	status: number;
+	body: Record<string, unknown>;
+	text: string;
+}
+
+/** POSTs a JSON body (or raw text) to a webhook and returns the answer. */
+export async function post(url: string, body: unknown, contentType = 'application/json'): Promise<WebhookReply> {
+	const response = await fetch(url, {
+		method: 'POST',
+		headers: { 'Content-Type': contentType },
+		body: typeof body === 'string' ? body : JSON.stringify(body),
+	});
+	const text = await response.text();
+	let parsed: Record<string, unknown> = {};
+	try {
+		parsed = JSON.parse(text) as Record<string, unknown>;
+	} catch {
+		// not JSON: keep the text
+	}
+	return { status: response.status, body: parsed, text };
+}
+
+export interface StoredLead {
+	score: number;
+	tier: string;
+}
+
+/** The embedded store the Score Event node keeps under n8n's user folder. */
+function openScoreStore(userFolder: string): DatabaseSync | undefined {
+	const file = join(userFolder, '.n8n', 'storage', 'n8n-nodes-lead-scoring.scoreEvent', 'lead-scores.sqlite');
+	return existsSync(file) ? new DatabaseSync(file, { readOnly: true }) : undefined;
+}
+
+/** A lead's committed score, read from the store itself rather than from n8n's answers. */
+export function storedLead(userFolder: string, leadId: string, scoreName = 'default'): StoredLead | undefined {
+	const db = openScoreStore(userFolder);
+	if (!db) return undefined;
+	try {
+		const row = db.prepare('SELECT score, tier FROM leads WHERE score_name = ? AND lead_id = ?').get(scoreName, leadId);
+		return row ? { score: Number(row.score), tier: String(row.tier) } : undefined;
+	} finally {
+		db.close();
+	}
+}
+
+/** How many rows each table of the store holds: a bad request must not change them. */
+export function storeRowCounts(userFolder: string): Record<string, number> {
+	const db = openScoreStore(userFolder);
+	if (!db) return {};
+	try {
+		const counts: Record<string, number> = {};
+		for (const table of ['leads', 'events', 'ledger']) {
+			counts[table] = Number(db.prepare(`SELECT count(*) AS n FROM ${table}`).get()?.n);
+		}
+		return counts;
+	} finally {
+		db.close();
+	}
+}
