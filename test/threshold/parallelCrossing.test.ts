@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 import type { CrossingOutcome } from '../../lib/threshold/crossing';
-import { decideCrossings } from '../../lib/threshold/hysteresis';
+import { decideCrossings, thresholdKeyFor } from '../../lib/threshold/hysteresis';
 
 const root = join(__dirname, '..', '..');
 const PROCESSES = 4;
@@ -155,5 +155,16 @@ describe('decideCrossings in one process', () => {
 		]);
 		const [next] = await decideCrossings(store, 'mql', { threshold: 76, hysteresis: 10 }, [{ leadId: 'ada@example.com', score: 90 }]);
 		expect(next.outcome).toBe('notCrossed');
+	});
+});
+
+describe('thresholdKeyFor', () => {
+	it('keeps one state per workflow and node unless a threshold name is given, which nodes can share', () => {
+		expect(thresholdKeyFor('wf1', 'Check Threshold')).not.toBe(thresholdKeyFor('wf2', 'Check Threshold'));
+		expect(thresholdKeyFor('wf1', 'Check Threshold')).not.toBe(thresholdKeyFor('wf1', 'MQL'));
+		expect(thresholdKeyFor('wf1', 'Check Threshold', ' mql ')).toBe(thresholdKeyFor('wf2', 'Other Node', 'mql'));
+		expect(thresholdKeyFor('wf1', 'Check Threshold', '  ')).toBe(thresholdKeyFor('wf1', 'Check Threshold'));
+		// A node named like a threshold name never shares its state by accident.
+		expect(thresholdKeyFor(undefined, 'mql')).not.toBe(thresholdKeyFor('wf1', 'x', 'mql'));
 	});
 });
