@@ -3,6 +3,7 @@ import type { BenchFn } from './section';
 // Each benchmark module registers here; `npm run bench -- <name>` runs only the named ones.
 const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	engine: async () => await import('./engineBench'),
+	salesforce: async () => await import('./salesforceBench'),
 };
 
 async function main(): Promise<void> {

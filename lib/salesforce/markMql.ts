@@ -94,26 +94,24 @@ function requestProblem(request: MarkMqlRequest): string | undefined {
 /** `(field, literal)` terms → as few queries as fit the URL limit, all reading the same fields. */
 function buildQueries(selectFields: string[], terms: Array<[string, string]>): string[] {
 	const select = `SELECT ${selectFields.join(', ')} FROM Lead WHERE `;
-	const render = (group: Array<[string, string]>) => {
-		const byField = new Map<string, string[]>();
-		for (const [field, literal] of group) byField.set(field, [...(byField.get(field) ?? []), literal]);
-		return (
-			select +
-			[...byField].map(([field, literals]) => `${field} IN (${[...new Set(literals)].join(', ')})`).join(' OR ')
-		);
-	};
+	const render = (group: Map<string, Set<string>>) =>
+		select + [...group].map(([field, literals]) => `${field} IN (${[...literals].join(', ')})`).join(' OR ');
 	const queries: string[] = [];
-	let group: Array<[string, string]> = [];
-	for (const term of terms) {
-		const candidate = [...group, term];
-		if (group.length > 0 && encodeURIComponent(render(candidate)).length > MAX_ENCODED_QUERY_LENGTH) {
+	let group = new Map<string, Set<string>>();
+	let encodedLength = encodeURIComponent(select).length;
+	for (const [field, literal] of terms) {
+		// Upper bound of what the term adds: its literal, a separator, and the field's `OR f IN ()`.
+		const added =
+			encodeURIComponent(literal).length + 6 + (group.has(field) ? 0 : encodeURIComponent(` OR ${field} IN ()`).length);
+		if (group.size > 0 && encodedLength + added > MAX_ENCODED_QUERY_LENGTH) {
 			queries.push(render(group));
-			group = [term];
-		} else {
-			group = candidate;
+			group = new Map();
+			encodedLength = encodeURIComponent(select).length;
 		}
+		group.set(field, (group.get(field) ?? new Set()).add(literal));
+		encodedLength += added;
 	}
-	if (group.length > 0) queries.push(render(group));
+	if (group.size > 0) queries.push(render(group));
 	return queries;
 }
 

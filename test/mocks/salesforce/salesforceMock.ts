@@ -98,9 +98,14 @@ class ApiError extends Error {
 const API_VERSION = /^\/services\/data\/v(\d+)\.(\d)(\/.*)?$/;
 const ID_PATTERN = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
 
+const FIELDS_BY_NAME = new Map(LEAD_FIELDS.map((field) => [field.name.toLowerCase(), field]));
+
 function definitionOf(name: string): FieldDefinition | undefined {
-	return LEAD_FIELDS.find((field) => field.name.toLowerCase() === name.toLowerCase());
+	return FIELDS_BY_NAME.get(name.toLowerCase());
 }
+
+/** An IN list as a set of comparable keys, built once per query (a batch read has 200 values). */
+const inListKeys = new WeakMap<Condition, Set<string>>();
 
 export class SalesforceMock {
 	readonly clientId: string;
@@ -473,7 +478,12 @@ export class SalesforceMock {
 			case 'not':
 				return !this.matches(lead, condition.operand);
 			case 'in': {
-				const found = condition.values.some((value) => this.equals(lead, condition.field, value));
+				let keys = inListKeys.get(condition);
+				if (!keys) {
+					keys = new Set(condition.values.map((value) => this.comparableKey(definitionOf(condition.field)!, value)));
+					inListKeys.set(condition, keys);
+				}
+				const found = keys.has(this.comparableKey(definitionOf(condition.field)!, fieldOf(lead, definitionOf(condition.field)!)));
 				return condition.negated ? !found : found;
 			}
 			default: {
@@ -490,16 +500,19 @@ export class SalesforceMock {
 	/** SOQL text comparison is case-insensitive; an Id literal may be 15 or 18 characters. */
 	private equals(lead: MockLead, field: string, value: SoqlValue): boolean {
 		const definition = definitionOf(field)!;
-		const actual = fieldOf(lead, definition);
+		return this.comparableKey(definition, value) === this.comparableKey(definition, fieldOf(lead, definition));
+	}
+
+	private comparableKey(definition: FieldDefinition, value: unknown): string {
 		if (definition.type === 'id') {
 			if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
 				throw new ApiError(400, 'INVALID_QUERY_FILTER_OPERATOR', `\nId = '${String(value)}'\n^\nERROR at Row:1:Column:1\ninvalid ID field: ${String(value)}`);
 			}
-			return actual === toId18(value);
+			// The 18-character form spells out the case of the first 15, so it compares ignoring case.
+			return `id:${toId18(value).toLowerCase()}`;
 		}
-		if (value === null) return actual === null || actual === undefined;
-		if (typeof actual === 'string' && typeof value === 'string') return actual.toLowerCase() === value.toLowerCase();
-		return actual === value;
+		if (value === null || value === undefined) return 'null';
+		return typeof value === 'string' ? `s:${value.toLowerCase()}` : `${typeof value}:${String(value)}`;
 	}
 
 	private project(lead: MockLead, fields: FieldDefinition[], apiVersion: string): Record<string, unknown> {
