@@ -17,7 +17,7 @@ import {
 import { decideCrossings, thresholdKeyFor, type LeadScores } from '../../lib/threshold/hysteresis';
 import { TierError, parseTiers, routeByScore, routeByTierName } from '../../lib/threshold/tiers';
 
-export const CROSSING_OUTPUTS = { crossed: 'Crossed', notCrossed: 'Not Crossed', droppedBelow: 'Dropped Below' } as const;
+const CROSSING_OUTPUTS = { crossed: 'Crossed', notCrossed: 'Not Crossed', droppedBelow: 'Dropped Below' } as const;
 
 /** An error for one item, naming the item and the parameter to fix. */
 function itemError(this: IExecuteFunctions, error: Error, itemIndex: number): NodeOperationError {
@@ -65,9 +65,11 @@ class Router {
 		};
 	}
 
+	/** At least `count` outputs; more if per-item tiers (from an expression) named a later one. */
 	outputs(count: number): INodeExecutionData[][] {
-		const outputs: INodeExecutionData[][] = Array.from({ length: count }, () => []);
-		for (const route of this.routes) if (route) (outputs[route.output] ??= []).push(route.item);
+		const length = this.routes.reduce((most, route) => (route ? Math.max(most, route.output + 1) : most), count);
+		const outputs: INodeExecutionData[][] = Array.from({ length }, () => []);
+		for (const route of this.routes) if (route) outputs[route.output].push(route.item);
 		return outputs;
 	}
 }
