@@ -13,6 +13,7 @@ import {
 } from './engine';
 import type { LeadState } from './leadState';
 import type { ScoringModel } from './model';
+import { modelVersion } from './modelVersion';
 import { tierFor } from './tiers';
 
 /** The `leadScore` object Score Event adds to an item (DESIGN.md contract). */
@@ -31,11 +32,19 @@ export interface LeadScore {
 	reasons: Reason[];
 	duplicate: boolean;
 	scoredAt: string;
+	/** The version of the model that computed this score. */
+	modelVersion: string;
 }
 
 export interface EventInput extends ScoringEvent {
 	leadId: string;
 	eventId?: string;
+}
+
+export interface ScoringOptions {
+	/** Keep each event's data for replays (re-score, backtest); false keeps ids only. Default true. */
+	keepEventData?: boolean;
+	now?: () => number;
 }
 
 export interface AdjustInput extends Adjustment {
@@ -53,6 +62,7 @@ function toLeadScore(
 	change: ScoreChange,
 	event: { name: string | null; id: string | null },
 	scoredAt: string,
+	version: string,
 ): LeadScore {
 	return {
 		leadId,
@@ -69,6 +79,7 @@ function toLeadScore(
 		reasons: change.reasons,
 		duplicate: false,
 		scoredAt,
+		modelVersion: version,
 	};
 }
 
@@ -88,7 +99,13 @@ function unchanged(model: ScoringModel, leadId: string, state: LeadState | undef
 	};
 }
 
-function ledgerEntry(leadId: string, change: ScoreChange, event: { name: string | null; id: string | null }, recordedAt: number): LedgerEntry {
+function ledgerEntry(
+	leadId: string,
+	change: ScoreChange,
+	event: { name: string | null; id: string | null },
+	recordedAt: number,
+	version: string,
+): LedgerEntry {
 	return {
 		leadId,
 		eventId: event.id,
@@ -100,13 +117,23 @@ function ledgerEntry(leadId: string, change: ScoreChange, event: { name: string 
 		delta: change.delta,
 		tier: change.tier,
 		reasons: change.reasons,
+		modelVersion: version,
 	};
 }
 
-type Step = { leadId: string; eventId?: string; eventName: string | null; apply: (current: LeadState | undefined) => ScoreChange; time: number };
+interface Step {
+	leadId: string;
+	eventId?: string;
+	eventName: string | null;
+	time: number;
+	/** Recorded as a counted event (scoring does; manual adjustments do not). */
+	payload?: unknown;
+	apply: (current: LeadState | undefined) => ScoreChange;
+}
 
 /** Runs steps in order, each lead's steps seeing the previous ones, in atomic chunks. */
 async function runSteps(store: ScoreStore, model: ScoringModel, scoreName: string, steps: Step[], now: () => number): Promise<BatchResult[]> {
+	const version = modelVersion(model);
 	const results: BatchResult[] = [];
 	for (let start = 0; start < steps.length; start += CHUNK_SIZE) {
 		const chunk = steps.slice(start, start + CHUNK_SIZE);
@@ -126,18 +153,29 @@ async function runSteps(store: ScoreStore, model: ScoringModel, scoreName: strin
 					const current = states.get(step.leadId);
 					const event = { name: step.eventName, id: step.eventId ?? null };
 					if (step.eventId && seen.has(step.eventId)) {
-						chunkResults.push({ ...toLeadScore(step.leadId, unchanged(model, step.leadId, current, step.time), event, scoredAt), duplicate: true });
+						chunkResults.push({
+							...toLeadScore(step.leadId, unchanged(model, step.leadId, current, step.time), event, scoredAt, version),
+							duplicate: true,
+						});
 						continue;
 					}
 					const change = step.apply(current);
 					states.set(step.leadId, change.state);
 					write.leads.set(step.leadId, change.state);
-					if (step.eventId) {
-						seen.add(step.eventId);
-						write.events.push({ eventId: step.eventId, leadId: step.leadId, name: step.eventName ?? '', time: step.time });
+					if (step.eventId) seen.add(step.eventId);
+					if (step.payload !== undefined) {
+						write.events.push({
+							eventId: step.eventId ?? null,
+							leadId: step.leadId,
+							name: step.eventName ?? '',
+							time: step.time,
+							payload: step.payload,
+						});
 					}
-					if (change.delta !== 0 || change.reasons.length > 0) write.ledger.push(ledgerEntry(step.leadId, change, event, committedAt));
-					chunkResults.push(toLeadScore(step.leadId, change, event, scoredAt));
+					if (change.delta !== 0 || change.reasons.length > 0) {
+						write.ledger.push(ledgerEntry(step.leadId, change, event, committedAt, version));
+					}
+					chunkResults.push(toLeadScore(step.leadId, change, event, scoredAt, version));
 				}
 				return write;
 			});
@@ -155,16 +193,18 @@ export async function scoreEvents(
 	model: ScoringModel,
 	scoreName: string,
 	events: EventInput[],
-	now: () => number = Date.now,
+	options: ScoringOptions = {},
 ): Promise<BatchResult[]> {
+	const keepData = options.keepEventData ?? true;
 	const steps = events.map<Step>((event) => ({
 		leadId: event.leadId,
 		eventId: event.eventId,
 		eventName: event.name,
 		time: event.time,
+		payload: keepData ? { data: event.data, hasProfile: event.hasProfile } : null,
 		apply: (current) => applyEvent(model, current, event),
 	}));
-	return await runSteps(store, model, scoreName, steps, now);
+	return await runSteps(store, model, scoreName, steps, options.now ?? Date.now);
 }
 
 /** Adds or sets points by hand, with a reason that goes into the ledger. */
@@ -193,12 +233,12 @@ export function stateFromScore(model: ScoringModel, currentScore: number): LeadS
 /** Stateless scoring: the previous score comes from the item, nothing is remembered. */
 export function scoreEventStateless(model: ScoringModel, event: EventInput, currentScore: number, now: number = Date.now()): LeadScore {
 	const change = applyEvent(model, stateFromScore(model, currentScore), event);
-	return toLeadScore(event.leadId, change, { name: event.name, id: event.eventId ?? null }, new Date(now).toISOString());
+	return toLeadScore(event.leadId, change, { name: event.name, id: event.eventId ?? null }, new Date(now).toISOString(), modelVersion(model));
 }
 
 export function adjustStateless(model: ScoringModel, adjustment: AdjustInput, currentScore: number, now: number = Date.now()): LeadScore {
 	const change = adjustScore(model, stateFromScore(model, currentScore), adjustment);
-	return toLeadScore(adjustment.leadId, change, { name: 'adjust', id: null }, new Date(now).toISOString());
+	return toLeadScore(adjustment.leadId, change, { name: 'adjust', id: null }, new Date(now).toISOString(), modelVersion(model));
 }
 
 /**
@@ -213,6 +253,7 @@ export async function sweepDecay(
 	pageSize = 1000,
 	now: () => number = Date.now,
 ): Promise<LeadScore[]> {
+	const version = modelVersion(model);
 	const changed: LeadScore[] = [];
 	let after: string | null = null;
 	do {
@@ -230,8 +271,8 @@ export async function sweepDecay(
 				if (change.score === state.score && change.tier === state.tier) continue;
 				const event = { name: 'decay', id: null };
 				write.leads.set(leadId, change.state);
-				write.ledger.push(ledgerEntry(leadId, change, event, committedAt));
-				pageChanges.push(toLeadScore(leadId, change, event, scoredAt));
+				write.ledger.push(ledgerEntry(leadId, change, event, committedAt, version));
+				pageChanges.push(toLeadScore(leadId, change, event, scoredAt, version));
 			}
 			return write;
 		});

@@ -145,6 +145,8 @@ export const TiersSchema = z
 export const ModelSchema = z
 	.object({
 		version: z.literal(1, { errorMap: () => ({ message: 'version must be 1' }) }),
+		/** Optional name shown beside the content hash in model versions, e.g. "2026-q4". */
+		label: z.string().trim().min(1).max(100).optional(),
 		rules: z.array(BehaviourRuleSchema).default([]),
 		fit: z.array(FitRuleSchema).default([]),
 		decay: DecaySchema.default({ type: 'none' }),

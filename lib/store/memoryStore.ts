@@ -5,13 +5,17 @@ import type {
 	LeadsWrite,
 	ListLeadsPage,
 	ScoreStore,
+	StoredEvent,
+	StoredEventsPage,
 	ThresholdState,
 } from './scoreStore';
 
 /** Keeps everything in this process's memory: the speed ceiling for benchmarks, and a reference for tests. */
 export class MemoryStore implements ScoreStore {
 	private readonly leads = new Map<string, Map<string, LeadRecord>>();
-	private readonly events = new Map<string, Map<string, number>>();
+	private readonly events = new Map<string, StoredEvent[]>();
+	private readonly eventIds = new Map<string, Set<string>>();
+	private seq = 0;
 	private readonly ledgers = new Map<string, LedgerEntry[]>();
 	private readonly thresholds = new Map<string, Map<string, ThresholdState>>();
 
@@ -21,10 +25,16 @@ export class MemoryStore implements ScoreStore {
 		return leads;
 	}
 
-	private eventsOf(scoreName: string): Map<string, number> {
+	private eventsOf(scoreName: string): StoredEvent[] {
 		let events = this.events.get(scoreName);
-		if (!events) this.events.set(scoreName, (events = new Map()));
+		if (!events) this.events.set(scoreName, (events = []));
 		return events;
+	}
+
+	private eventIdsOf(scoreName: string): Set<string> {
+		let ids = this.eventIds.get(scoreName);
+		if (!ids) this.eventIds.set(scoreName, (ids = new Set()));
+		return ids;
 	}
 
 	async updateLeads(
@@ -32,19 +42,33 @@ export class MemoryStore implements ScoreStore {
 		leadIds: string[],
 		eventIds: string[],
 		decide: (snapshot: LeadsSnapshot) => LeadsWrite,
+		options: { withEvents?: boolean } = {},
 	): Promise<void> {
 		const leads = this.leadsOf(scoreName);
 		const events = this.eventsOf(scoreName);
+		const ids = this.eventIdsOf(scoreName);
 		const snapshot: LeadsSnapshot = { leads: new Map(), seenEventIds: new Set() };
 		for (const leadId of leadIds) {
 			const record = leads.get(leadId);
 			if (record) snapshot.leads.set(leadId, record.state);
 		}
-		for (const eventId of eventIds) if (events.has(eventId)) snapshot.seenEventIds.add(eventId);
+		for (const eventId of eventIds) if (ids.has(eventId)) snapshot.seenEventIds.add(eventId);
+		if (options.withEvents) {
+			const wanted = new Set(leadIds);
+			snapshot.events = new Map(leadIds.map((leadId) => [leadId, []]));
+			for (const event of events) if (wanted.has(event.leadId)) snapshot.events.get(event.leadId)!.push(structuredClone(event));
+			for (const list of snapshot.events.values()) list.sort((a, b) => a.time - b.time || a.seq - b.seq);
+		}
 		const write = decide(snapshot);
 		const now = Date.now();
 		for (const [leadId, state] of write.leads) leads.set(leadId, { leadId, state, updatedAt: now });
-		for (const event of write.events) events.set(event.eventId, now);
+		for (const event of write.events) {
+			if (event.eventId !== null) {
+				if (ids.has(event.eventId)) continue;
+				ids.add(event.eventId);
+			}
+			events.push({ ...structuredClone(event), seq: ++this.seq, receivedAt: now });
+		}
 		for (const entry of write.ledger) {
 			const key = `${scoreName}\u0000${entry.leadId}`;
 			const entries = this.ledgers.get(key) ?? [];
@@ -77,6 +101,19 @@ export class MemoryStore implements ScoreStore {
 		return [...(this.ledgers.get(`${scoreName}\u0000${leadId}`) ?? [])].reverse().slice(0, limit);
 	}
 
+	async listEvents(
+		scoreName: string,
+		range: { from: number; to: number },
+		after: number | null,
+		limit: number,
+	): Promise<StoredEventsPage> {
+		const matching = this.eventsOf(scoreName).filter(
+			(event) => event.seq > (after ?? 0) && event.time >= range.from && event.time <= range.to,
+		);
+		const events = matching.slice(0, limit);
+		return { events, next: matching.length > limit ? events[events.length - 1].seq : null };
+	}
+
 	async updateThresholdStates(
 		thresholdKey: string,
 		leadIds: string[],
@@ -92,9 +129,14 @@ export class MemoryStore implements ScoreStore {
 		for (const [leadId, state] of decide(current)) states.set(leadId, state);
 	}
 
-	async prune(olderThan: { eventIds: number; ledger: number }): Promise<void> {
-		for (const events of this.events.values()) {
-			for (const [eventId, seenAt] of events) if (seenAt < olderThan.eventIds) events.delete(eventId);
+	async prune(olderThan: { events: number; ledger: number }): Promise<void> {
+		for (const [scoreName, events] of this.events) {
+			const ids = this.eventIdsOf(scoreName);
+			for (const event of events) if (event.receivedAt < olderThan.events && event.eventId !== null) ids.delete(event.eventId);
+			this.events.set(
+				scoreName,
+				events.filter((event) => event.receivedAt >= olderThan.events),
+			);
 		}
 		for (const [key, entries] of this.ledgers) {
 			this.ledgers.set(

@@ -8,13 +8,29 @@ export interface LeadRecord {
 	updatedAt: number;
 }
 
-/** An event that was counted; its id is never counted again while it is kept. */
+/** An event that was counted. Kept for the event retention: its id is never counted again, and its data can be replayed. */
 export interface EventRecord {
-	eventId: string;
+	/** Null when the source gave no id: kept for replay, but it cannot be recognised as a repeat. */
+	eventId: string | null;
 	leadId: string;
 	name: string;
 	/** Event time (ms). */
 	time: number;
+	/** What the rules read (the item with its profile); null when the operator keeps ids only. */
+	payload: unknown;
+}
+
+/** An event as the store keeps it; `seq` orders events as they were committed. */
+export interface StoredEvent extends EventRecord {
+	seq: number;
+	/** Wall-clock ms of the commit. */
+	receivedAt: number;
+}
+
+export interface StoredEventsPage {
+	events: StoredEvent[];
+	/** Pass as `after` for the next page; null when this was the last one. */
+	next: number | null;
 }
 
 /** One change of a lead's score with its reasons: the answer to "why is this score what it is?". */
@@ -31,6 +47,8 @@ export interface LedgerEntry {
 	delta: number;
 	tier: string;
 	reasons: Reason[];
+	/** The version of the model that computed the change (content hash, with the label if any). */
+	modelVersion: string | null;
 }
 
 /** What `updateLeads` reads, under lock, before the caller decides. */
@@ -39,6 +57,8 @@ export interface LeadsSnapshot {
 	leads: Map<string, LeadState>;
 	/** Requested event ids that were already counted. */
 	seenEventIds: Set<string>;
+	/** With `withEvents`: every kept event of each requested lead, oldest event time first. */
+	events?: Map<string, StoredEvent[]>;
 }
 
 /** What the caller decided; written in the same atomic step, or not at all. */
@@ -72,19 +92,22 @@ export interface ScoreStore {
 		leadIds: string[],
 		eventIds: string[],
 		decide: (snapshot: LeadsSnapshot) => LeadsWrite,
+		options?: { withEvents?: boolean },
 	): Promise<void>;
 	getLeads(scoreName: string, leadIds: string[]): Promise<Map<string, LeadRecord>>;
 	/** Leads of a score in pages ordered by lead id, so sweeps never hold every lead in memory. */
 	listLeads(scoreName: string, after: string | null, limit: number): Promise<ListLeadsPage>;
 	/** Newest first. */
 	ledger(scoreName: string, leadId: string, limit: number): Promise<LedgerEntry[]>;
+	/** Kept events whose event time is in [from, to], in commit order, in pages. */
+	listEvents(scoreName: string, range: { from: number; to: number }, after: number | null, limit: number): Promise<StoredEventsPage>;
 	updateThresholdStates(
 		thresholdKey: string,
 		leadIds: string[],
 		decide: (states: Map<string, ThresholdState>) => Map<string, ThresholdState>,
 	): Promise<void>;
-	/** Forgets counted event ids and ledger entries older than the retention. */
-	prune(olderThan: { eventIds: number; ledger: number }): Promise<void>;
+	/** Forgets events (ids and data) and ledger entries committed before these wall-clock times (ms). */
+	prune(olderThan: { events: number; ledger: number }): Promise<void>;
 	close(): Promise<void>;
 }
 

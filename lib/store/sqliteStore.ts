@@ -11,6 +11,8 @@ import {
 	type LeadsWrite,
 	type ListLeadsPage,
 	type ScoreStore,
+	type StoredEvent,
+	type StoredEventsPage,
 	type ThresholdState,
 } from './scoreStore';
 
@@ -27,15 +29,17 @@ const MIGRATIONS: string[] = [
 		PRIMARY KEY (score_name, lead_id)
 	) WITHOUT ROWID;
 	CREATE TABLE events (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
 		score_name TEXT NOT NULL,
-		event_id TEXT NOT NULL,
+		event_id TEXT,
 		lead_id TEXT NOT NULL,
 		event_name TEXT NOT NULL,
 		event_time INTEGER NOT NULL,
 		received_at INTEGER NOT NULL,
-		PRIMARY KEY (score_name, event_id)
-	) WITHOUT ROWID;
-	CREATE INDEX events_received_at ON events (received_at);
+		payload TEXT
+	);
+	CREATE UNIQUE INDEX events_event_id ON events (score_name, event_id) WHERE event_id IS NOT NULL;
+	CREATE INDEX events_lead ON events (score_name, lead_id, event_time);
 	CREATE TABLE ledger (
 		id INTEGER PRIMARY KEY AUTOINCREMENT,
 		score_name TEXT NOT NULL,
@@ -48,7 +52,8 @@ const MIGRATIONS: string[] = [
 		score REAL NOT NULL,
 		delta REAL NOT NULL,
 		tier TEXT NOT NULL,
-		reasons TEXT NOT NULL
+		reasons TEXT NOT NULL,
+		model_version TEXT
 	);
 	CREATE INDEX ledger_lead ON ledger (score_name, lead_id, id);
 	CREATE TABLE threshold_states (
@@ -131,6 +136,7 @@ export class SqliteStore implements ScoreStore {
 		leadIds: string[],
 		eventIds: string[],
 		decide: (snapshot: LeadsSnapshot) => LeadsWrite,
+		options: { withEvents?: boolean } = {},
 	): Promise<void> {
 		this.transaction(() => {
 			const snapshot: LeadsSnapshot = { leads: new Map(), seenEventIds: new Set() };
@@ -144,15 +150,24 @@ export class SqliteStore implements ScoreStore {
 				).all(scoreName, JSON.stringify(eventIds)) as Array<{ event_id: string }>;
 				for (const row of eventRows) snapshot.seenEventIds.add(row.event_id);
 			}
+			if (options.withEvents) {
+				const rows = this.statement(
+					`SELECT * FROM events WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?))
+					 ORDER BY lead_id, event_time, seq`,
+				).all(scoreName, JSON.stringify(leadIds)) as unknown as EventRow[];
+				snapshot.events = new Map(leadIds.map((leadId) => [leadId, []]));
+				for (const row of rows) snapshot.events.get(row.lead_id)?.push(toStoredEvent(row));
+			}
 
 			const write = decide(snapshot);
 			const now = Date.now();
 			const insertEvent = this.statement(
-				`INSERT OR IGNORE INTO events (score_name, event_id, lead_id, event_name, event_time, received_at)
-				 VALUES (?, ?, ?, ?, ?, ?)`,
+				`INSERT OR IGNORE INTO events (score_name, event_id, lead_id, event_name, event_time, received_at, payload)
+				 VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			);
 			for (const event of write.events) {
-				insertEvent.run(scoreName, event.eventId, event.leadId, event.name, event.time, now);
+				const payload = event.payload === null || event.payload === undefined ? null : JSON.stringify(event.payload);
+				insertEvent.run(scoreName, event.eventId, event.leadId, event.name, event.time, now, payload);
 			}
 			const upsertLead = this.statement(
 				`INSERT INTO leads (score_name, lead_id, state, score, tier, last_activity_at, updated_at)
@@ -164,8 +179,8 @@ export class SqliteStore implements ScoreStore {
 				upsertLead.run(scoreName, leadId, JSON.stringify(state), state.score, state.tier, state.lastActivityAt, now);
 			}
 			const insertLedger = this.statement(
-				`INSERT INTO ledger (score_name, lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				`INSERT INTO ledger (score_name, lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons, model_version)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			);
 			for (const entry of write.ledger) {
 				insertLedger.run(
@@ -180,6 +195,7 @@ export class SqliteStore implements ScoreStore {
 					entry.delta,
 					entry.tier,
 					JSON.stringify(entry.reasons),
+					entry.modelVersion,
 				);
 			}
 		});
@@ -216,7 +232,21 @@ export class SqliteStore implements ScoreStore {
 			delta: row.delta as number,
 			tier: row.tier as string,
 			reasons: JSON.parse(row.reasons as string),
+			modelVersion: row.model_version as string | null,
 		}));
+	}
+
+	async listEvents(
+		scoreName: string,
+		range: { from: number; to: number },
+		after: number | null,
+		limit: number,
+	): Promise<StoredEventsPage> {
+		const rows = this.statement(
+			`SELECT * FROM events WHERE score_name = ? AND seq > ? AND event_time BETWEEN ? AND ? ORDER BY seq LIMIT ?`,
+		).all(scoreName, after ?? 0, range.from, range.to, limit + 1) as unknown as EventRow[];
+		const events = rows.slice(0, limit).map(toStoredEvent);
+		return { events, next: rows.length > limit ? events[events.length - 1].seq : null };
 	}
 
 	async updateThresholdStates(
@@ -242,22 +272,48 @@ export class SqliteStore implements ScoreStore {
 		});
 	}
 
-	async prune(olderThan: { eventIds: number; ledger: number }): Promise<void> {
+	async prune(olderThan: { events: number; ledger: number }): Promise<void> {
 		this.transaction(() => {
-			this.statement('DELETE FROM events WHERE received_at < ?').run(olderThan.eventIds);
-			// Ledger ids grow with time, so the oldest kept entry bounds a range delete (no time index to maintain).
-			const firstKept = this.statement('SELECT id FROM ledger WHERE recorded_at >= ? ORDER BY id LIMIT 1').get(olderThan.ledger) as
-				| { id: number }
-				| undefined;
-			if (firstKept) this.statement('DELETE FROM ledger WHERE id < ?').run(firstKept.id);
-			else this.statement('DELETE FROM ledger').run();
+			// Row ids grow with commit time, so the oldest kept row bounds a range delete: no time index to maintain.
+			this.deleteBefore('events', 'seq', 'received_at', olderThan.events);
+			this.deleteBefore('ledger', 'id', 'recorded_at', olderThan.ledger);
 		});
+	}
+
+	private deleteBefore(table: 'events' | 'ledger', id: 'seq' | 'id', time: 'received_at' | 'recorded_at', before: number): void {
+		const firstKept = this.statement(`SELECT ${id} AS id FROM ${table} WHERE ${time} >= ? ORDER BY ${id} LIMIT 1`).get(before) as
+			| { id: number }
+			| undefined;
+		if (firstKept) this.statement(`DELETE FROM ${table} WHERE ${id} < ?`).run(firstKept.id);
+		else this.statement(`DELETE FROM ${table}`).run();
 	}
 
 	async close(): Promise<void> {
 		if (this.db.isOpen) this.db.close();
 		this.statements.clear();
 	}
+}
+
+interface EventRow {
+	seq: number;
+	event_id: string | null;
+	lead_id: string;
+	event_name: string;
+	event_time: number;
+	received_at: number;
+	payload: string | null;
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+	return {
+		seq: row.seq,
+		eventId: row.event_id,
+		leadId: row.lead_id,
+		name: row.event_name,
+		time: row.event_time,
+		receivedAt: row.received_at,
+		payload: row.payload === null ? null : JSON.parse(row.payload),
+	};
 }
 
 function toRecord(row: { lead_id: string; state: string; updated_at: number }): LeadRecord {

@@ -372,11 +372,18 @@ export const scoreEventProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
-				displayName: 'Event ID Retention (Days)',
-				name: 'eventIdRetentionDays',
+				displayName: 'Event Retention (Days)',
+				name: 'eventRetentionDays',
 				type: 'number',
-				default: 30,
-				description: 'How long counted event IDs are remembered; a repeat within this time is never counted twice',
+				default: 90,
+				description: 'How long scored events are kept: a repeated event ID within this time is never counted twice, and kept events can be replayed to re-score or backtest a model',
+			},
+			{
+				displayName: 'Keep Event Data',
+				name: 'keepEventData',
+				type: 'boolean',
+				default: true,
+				description: 'Whether to keep what each event carried (for re-scoring and backtests) or only its ID',
 			},
 			{
 				displayName: 'History Entries',

@@ -111,7 +111,7 @@ function openStore(this: IExecuteFunctions): ScoreStore {
 async function pruneStore(this: IExecuteFunctions, store: ScoreStore): Promise<void> {
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	await pruneIfDue(store, {
-		eventIdDays: (options.eventIdRetentionDays as number | undefined) ?? 30,
+		eventDays: (options.eventRetentionDays as number | undefined) ?? 90,
 		ledgerDays: (options.ledgerRetentionDays as number | undefined) ?? 365,
 	});
 }
@@ -224,8 +224,9 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 			}
 			continue;
 		}
+		const keepEventData = (this.getNodeParameter('options', 0, {}) as IDataObject).keepEventData !== false;
 		const results = await withStore.call(this, entries, (store) =>
-			scoreEvents(store, settings.model, settings.scoreName, entries.map((entry) => entry.input)),
+			scoreEvents(store, settings.model, settings.scoreName, entries.map((entry) => entry.input), { keepEventData }),
 		);
 		deliver.call(this, outputs, items, entries, results);
 	}

@@ -106,9 +106,9 @@ describe.each<[string, () => ScoreStore]>([
 
 	it('forgets event ids after their retention, so only then may an id count again', async () => {
 		await scoreEvents(store, model, 'default', [ping('ada@example.com', 'e1')]);
-		await store.prune({ eventIds: Date.now() - 60_000, ledger: 0 });
+		await store.prune({ events: Date.now() - 60_000, ledger: 0 });
 		expect((await scoreEvents(store, model, 'default', [ping('ada@example.com', 'e1')]))[0]).toMatchObject({ leadScore: { duplicate: true } });
-		await store.prune({ eventIds: Date.now() + 60_000, ledger: 0 });
+		await store.prune({ events: Date.now() + 60_000, ledger: 0 });
 		expect((await scoreEvents(store, model, 'default', [ping('ada@example.com', 'e1')]))[0]).toMatchObject({ leadScore: { duplicate: false, score: 2 } });
 	});
 });
