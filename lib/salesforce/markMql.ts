@@ -280,8 +280,9 @@ async function markBatch(
 
 /**
  * Marks leads as MQL, 200 at a time, and returns one outcome per request in order. A request
- * that fails (lead not found, a validation rule, a bad value) fails alone; REQUEST_LIMIT_EXCEEDED
- * is thrown, because every later call would fail the same way.
+ * that fails (lead not found, a validation rule, a bad value) fails alone. REQUEST_LIMIT_EXCEEDED
+ * ends the work at once, because every later call would fail the same way: the requests not done
+ * yet fail with it (or, with `stopAfterFailure`, it is thrown).
  */
 export async function markLeadsAsMql(
 	client: SalesforceClient,
@@ -290,15 +291,18 @@ export async function markLeadsAsMql(
 ): Promise<MarkMqlOutcome[]> {
 	const outcomes: MarkMqlOutcome[] = [];
 	for (let start = 0; start < requests.length; start += MAX_COLLECTION_RECORDS) {
+		let batch: MarkMqlOutcome[];
 		try {
-			const batch = await markBatch(client, requests.slice(start, start + MAX_COLLECTION_RECORDS), options);
-			const failure = options.stopAfterFailure ? firstFailure(batch) : undefined;
-			if (failure) throw failure;
-			outcomes.push(...batch);
+			batch = await markBatch(client, requests.slice(start, start + MAX_COLLECTION_RECORDS), options);
 		} catch (error) {
 			if (error instanceof RequestFailure) throw new RequestFailure(start + error.index, error.error);
-			throw error;
+			if (options.stopAfterFailure || !(error instanceof SalesforceApiError && error.isRequestLimit)) throw error;
+			for (let index = start; index < requests.length; index++) outcomes.push({ ok: false, error });
+			return outcomes;
 		}
+		const failure = options.stopAfterFailure ? firstFailure(batch) : undefined;
+		if (failure) throw new RequestFailure(start + failure.index, failure.error);
+		outcomes.push(...batch);
 	}
 	return outcomes;
 }

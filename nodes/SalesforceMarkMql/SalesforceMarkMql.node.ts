@@ -76,6 +76,13 @@ function nodeError(context: IExecuteFunctions, error: Error, itemIndex?: number)
 	return new NodeOperationError(context.getNode(), error.message, { itemIndex });
 }
 
+/** With Continue On Fail the message is all an error item carries: the limit says why it stopped. */
+function itemErrorMessage(error: Error): string {
+	return error instanceof SalesforceApiError && error.isRequestLimit
+		? `Salesforce: ${error.message} No further calls were made; run these leads again once the limit allows.`
+		: error.message;
+}
+
 export class SalesforceMarkMql implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Salesforce Mark MQL',
@@ -128,7 +135,7 @@ export class SalesforceMarkMql implements INodeType {
 			outcomes = await markLeadsAsMql(client, requests, { stopAfterFailure: !continueOnFail });
 		} catch (error) {
 			if (error instanceof RequestFailure) throw nodeError(this, error.error, requestItems[error.index]);
-			// REQUEST_LIMIT_EXCEEDED (or a refused credential) stops the node even with Continue On Fail.
+			// REQUEST_LIMIT_EXCEEDED without Continue On Fail, or a refused credential: nothing can go on.
 			throw nodeError(this, error as Error);
 		}
 		outcomes.forEach((outcome, position) => {
@@ -138,7 +145,7 @@ export class SalesforceMarkMql implements INodeType {
 						json: { ...items[itemIndex].json, salesforce: outcome.result as unknown as IDataObject },
 						pairedItem: { item: itemIndex },
 					}
-				: { json: { error: outcome.error.message }, pairedItem: { item: itemIndex } };
+				: { json: { error: itemErrorMessage(outcome.error) }, pairedItem: { item: itemIndex } };
 		});
 		return [output.filter((item): item is INodeExecutionData => item !== undefined)];
 	}

@@ -201,19 +201,28 @@ describe('marking leads as MQL', () => {
 		expect(longEmails.every((lead) => mock.lead(lead.Id)?.Status === 'MQL')).toBe(true);
 	});
 
-	it('throws REQUEST_LIMIT_EXCEEDED instead of failing item by item', async () => {
-		const limited = new SalesforceMock({ dailyLimit: 1 });
+	it('stops calling at REQUEST_LIMIT_EXCEEDED: the leads not done yet fail with it', async () => {
+		// Room for the first batch (a read and a write) and the second batch's read only.
+		const limited = new SalesforceMock({ dailyLimit: 3 });
 		await limited.start();
 		try {
-			const lead = limited.addLead();
+			const leads = Array.from({ length: 500 }, () => limited.addLead());
 			const limitedClient = new SalesforceClient({
 				transport: withClientCredentials(axiosTransport(), limited.credentials()),
 				apiVersion: 'v64.0',
 			});
-			await expect(markLeadsAsMql(limitedClient, [request({ findBy: 'id', leadId: lead.Id })])).rejects.toMatchObject({
-				errorCode: 'REQUEST_LIMIT_EXCEEDED',
-			});
-			expect(limited.lead(lead.Id)?.Status).toBe('Open - Not Contacted');
+			const outcomes = await markLeadsAsMql(limitedClient, leads.map((lead) => request({ findBy: 'id', leadId: lead.Id })));
+			expect(outcomes).toHaveLength(500);
+			expect(outcomes.slice(0, 200).every((outcome) => outcome.ok && outcome.result.updated)).toBe(true);
+			for (const outcome of outcomes.slice(200)) {
+				expect(outcome).toMatchObject({ ok: false, error: { errorCode: 'REQUEST_LIMIT_EXCEEDED', status: 403 } });
+			}
+			expect(limited.calls).toMatchObject({ query: 2, collections: 1 });
+			expect(limited.lead(leads[200].Id)?.Status).toBe('Open - Not Contacted');
+
+			await expect(
+				markLeadsAsMql(limitedClient, [request({ findBy: 'id', leadId: leads[300].Id })], { stopAfterFailure: true }),
+			).rejects.toMatchObject({ errorCode: 'REQUEST_LIMIT_EXCEEDED' });
 		} finally {
 			await limited.stop();
 		}

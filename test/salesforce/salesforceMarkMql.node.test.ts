@@ -244,19 +244,53 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		expect(mock.calls.query).toBe(2);
 	});
 
-	it('stops with a clear message at REQUEST_LIMIT_EXCEEDED, even with Continue On Fail', async () => {
-		mock.addLead({ Email: 'limit@example.com' });
-		const { dailyLimit } = mock;
-		mock.dailyLimit = mock.apiUsage;
-		try {
-			const result = await run(workflow('mark-mql-by-email.json', { continueOnFail: true }), [scored('limit@example.com')]);
-			const message = failure(result)?.message ?? (outputOf(result, NODE)[0]?.json.error as string);
-			expect(message).toContain('TotalRequests Limit exceeded.');
-			if (failure(result)) expect(failure(result)?.description).toContain('24-hour');
-			expect(mock.calls.query).toBe(0);
-		} finally {
+	describe('REQUEST_LIMIT_EXCEEDED', () => {
+		let dailyLimit: number;
+		beforeEach(() => {
+			mock.addLead({ Email: 'limit@example.com' });
+			dailyLimit = mock.dailyLimit;
+			mock.dailyLimit = mock.apiUsage;
+		});
+		afterEach(() => {
 			mock.dailyLimit = dailyLimit;
-		}
+		});
+
+		it('stops the node with a clear message', async () => {
+			const result = await run(workflow('mark-mql-by-email.json'), [scored('limit@example.com'), scored('other@example.com')]);
+			expect(result.status).toBe('error');
+			expect(failure(result)?.message).toBe(
+				`Salesforce: TotalRequests Limit exceeded. API usage: ${mock.apiUsage}/${mock.dailyLimit} requests in the last 24 hours.`,
+			);
+			expect(failure(result)?.description).toContain('rolling 24-hour API request limit is used up');
+			expect(mock.calls.query).toBe(0);
+		});
+
+		it('with Continue On Fail, fails every lead not done yet with that message and makes no further call', async () => {
+			const result = await run(workflow('mark-mql-by-email.json', { continueOnFail: true }), [
+				scored('limit@example.com'),
+				scored('other@example.com'),
+			]);
+			const items = outputOf(result, NODE);
+			expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+			for (const item of items) {
+				expect(Object.keys(item.json)).toEqual(['error']);
+				expect(item.json.error).toContain('TotalRequests Limit exceeded.');
+				expect(item.json.error).toContain('No further calls were made');
+			}
+			expect(mock.calls.query).toBe(0);
+		});
+	});
+
+	it('retries a dropped connection through n8n\'s request helper', async () => {
+		const lead = mock.addLead({ Email: 'dropped@example.com' });
+		await run(workflow('mark-mql-by-email.json'), [scored('warm-up@example.com')]).catch(() => undefined);
+		mock.resetCounters();
+		mock.dropConnections(1);
+		const result = await run(workflow('mark-mql-by-email.json'), [scored('dropped@example.com')]);
+		expect(result.status).toBe('success');
+		expect(mock.lead(lead.Id)?.Status).toBe('MQL');
+		expect(mock.calls.query).toBe(1);
+		expect(mock.requests.filter((request) => request.path.endsWith('/query'))).toHaveLength(2);
 	});
 
 	it('reports a refused client secret without showing it, and never outputs a token', async () => {
