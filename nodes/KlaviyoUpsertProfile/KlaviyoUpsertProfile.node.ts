@@ -1,0 +1,182 @@
+import {
+	NodeApiError,
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	type JsonObject,
+} from 'n8n-workflow';
+
+import {
+	type EventInput,
+	type ImportError,
+	type KlaviyoApiError,
+	KlaviyoClient,
+	type Outcome,
+	type ProfileInput,
+} from '../../lib/klaviyo';
+import { klaviyoUpsertProfileProperties } from './description';
+import { type ItemInput, type ItemProblem, readEventInput, readProfileInput } from './itemInputs';
+import { CREDENTIAL_TYPE, limiterFor, n8nClock, n8nTransport } from './transport';
+
+type Operation = 'upsertProfile' | 'createEvent';
+
+interface Settings {
+	concurrency: number;
+	bulkThreshold: number;
+	bulkTimeoutSeconds: number;
+	maxRetries: number;
+}
+
+function readSettings(context: IExecuteFunctions): Settings {
+	const options = context.getNodeParameter('options', 0, {}) as Partial<Record<string, number>>;
+	const whole = (value: number | undefined, fallback: number, min: number) =>
+		Math.max(min, Math.floor(Number.isFinite(value) ? (value as number) : fallback));
+	return {
+		concurrency: whole(options.concurrency, 5, 1),
+		bulkThreshold: whole(options.bulkThreshold, 100, 0),
+		bulkTimeoutSeconds: whole(options.bulkTimeout, 600, 10),
+		maxRetries: whole(options.maxRetries, 3, 0),
+	};
+}
+
+function problemError(context: IExecuteFunctions, itemIndex: number, problem: ItemProblem): NodeOperationError {
+	const where = problem.parameter ? `item ${itemIndex}, parameter "${problem.parameter}"` : `item ${itemIndex}`;
+	const fix = problem.parameter ? `the "${problem.parameter}" parameter` : 'the expression';
+	return new NodeOperationError(context.getNode(), `${problem.message} (${where})`, {
+		itemIndex,
+		description: `Nothing was sent to Klaviyo for item ${itemIndex}. Fix ${fix} or the data it is mapped from.`,
+	});
+}
+
+/** Klaviyo's code, title, detail and pointer, for the operator; the client never holds the API key. */
+function apiError(context: IExecuteFunctions, itemIndex: number, error: KlaviyoApiError): NodeApiError {
+	const where = error.pointer ?? error.parameter;
+	const description = [
+		`Klaviyo error code: ${error.code}`,
+		where ? `Where: ${where}` : '',
+		typeof error.meta?.duplicate_profile_id === 'string' ? `Existing profile: ${error.meta.duplicate_profile_id}` : '',
+		error.errorId ? `Error ID: ${error.errorId}` : '',
+	]
+		.filter(Boolean)
+		.join('. ');
+	return new NodeApiError(context.getNode(), error.toJSON() as unknown as JsonObject, {
+		message: `Klaviyo: ${error.message}`,
+		description,
+		httpCode: error.status === undefined ? undefined : String(error.status),
+		itemIndex,
+	});
+}
+
+/** An error item that n8n can route to the error output: its JSON holds only `error` and `details`. */
+function errorItem(itemIndex: number, error: NodeOperationError | NodeApiError, details: IDataObject): INodeExecutionData {
+	return { json: { error: error.message, details: { ...details, description: error.description ?? null } }, pairedItem: { item: itemIndex } };
+}
+
+/**
+ * Import errors Klaviyo reported that name no profile of the job: they cannot fail an item,
+ * so they are shown beside the output instead of being lost.
+ */
+function reportUnmatchedImportErrors(context: IExecuteFunctions, errors: ImportError[]): void {
+	if (errors.length === 0) return;
+	const examples = errors
+		.slice(0, 3)
+		.map((error) => `${error.code}: ${error.detail}`)
+		.join('; ');
+	context.addExecutionHints?.({
+		message: `Klaviyo reported ${errors.length} bulk import error(s) that could not be traced to an item, e.g. ${examples}`,
+		location: 'outputPane',
+	});
+}
+
+export class KlaviyoUpsertProfile implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Klaviyo Upsert Profile',
+		name: 'klaviyoUpsertProfile',
+		icon: { light: 'file:klaviyo.svg', dark: 'file:klaviyo.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] === "createEvent" ? "Create event: " + $parameter["metricName"] : "Upsert profile" }}',
+		description: 'Write lead scores and tiers to Klaviyo profiles, or record score events, within Klaviyo\'s rate limits',
+		defaults: { name: 'Klaviyo Upsert Profile' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
+		properties: klaviyoUpsertProfileProperties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const operation = this.getNodeParameter('operation', 0) as Operation;
+		const continueOnFail = this.continueOnFail();
+		const settings = readSettings(this);
+		const output: Array<INodeExecutionData | undefined> = new Array(items.length);
+
+		// Check every item first: a bad item fails alone and nothing is sent for it.
+		const inputs: Array<ProfileInput | EventInput> = [];
+		const sentItems: number[] = [];
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			let read: ItemInput<ProfileInput | EventInput>;
+			try {
+				read = operation === 'createEvent' ? readEventInput(this, itemIndex) : readProfileInput(this, itemIndex);
+			} catch (error) {
+				// An expression that could not be evaluated, e.g. $json.leadScore on an item without it.
+				read = { ok: false, problem: { message: (error as Error).message } };
+			}
+			if (read.ok) {
+				inputs.push(read.value);
+				sentItems.push(itemIndex);
+				continue;
+			}
+			const error = problemError(this, itemIndex, read.problem);
+			if (!continueOnFail) throw error;
+			output[itemIndex] = errorItem(itemIndex, error, { parameter: read.problem.parameter ?? null });
+		}
+
+		if (inputs.length > 0) {
+			const credentials = await this.getCredentials(CREDENTIAL_TYPE);
+			const baseUrl = String(credentials.baseUrl || 'https://a.klaviyo.com');
+			const client = new KlaviyoClient({
+				transport: n8nTransport(this, baseUrl),
+				clock: n8nClock,
+				limiter: limiterFor(baseUrl, String(credentials.apiKey ?? '')),
+				retry: { maxRetries: settings.maxRetries },
+				bulk: { timeoutMs: settings.bulkTimeoutSeconds * 1000 },
+			});
+			const batch = { concurrency: settings.concurrency, stopOnError: !continueOnFail };
+			let outcomes: Array<Outcome<object>>;
+			if (operation === 'createEvent') {
+				outcomes = await client.createEvents(inputs as EventInput[], batch);
+			} else {
+				const result = await client.upsertProfiles(inputs as ProfileInput[], { ...batch, bulkThreshold: settings.bulkThreshold });
+				outcomes = result.outcomes;
+				reportUnmatchedImportErrors(this, result.unmatchedImportErrors);
+			}
+
+			// Without Continue On Fail the first failed item (in item order) stops the node.
+			const firstFailure = outcomes.findIndex((outcome) => outcome.state === 'failed');
+			if (firstFailure >= 0 && !continueOnFail) {
+				const failed = outcomes[firstFailure] as { error: KlaviyoApiError };
+				throw apiError(this, sentItems[firstFailure]!, failed.error);
+			}
+			outcomes.forEach((outcome, position) => {
+				const itemIndex = sentItems[position]!;
+				if (outcome.state === 'done') {
+					output[itemIndex] = {
+						json: { ...items[itemIndex]!.json, klaviyo: outcome.result as IDataObject },
+						pairedItem: { item: itemIndex },
+					};
+				} else if (outcome.state === 'failed') {
+					output[itemIndex] = errorItem(itemIndex, apiError(this, itemIndex, outcome.error), {
+						...(outcome.error.toJSON() as unknown as IDataObject),
+					});
+				}
+			});
+		}
+		return [output.filter((item): item is INodeExecutionData => item !== undefined)];
+	}
+}
