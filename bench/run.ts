@@ -4,6 +4,7 @@ import type { BenchFn } from './section';
 const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	engine: async () => await import('./engineBench'),
 	salesforce: async () => await import('./salesforceBench'),
+	klaviyo: async () => await import('./klaviyoBench'),
 };
 
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@
  * prepared for openapi-backend, so the mock can reject every request the spec rejects.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Document, Request as OpenApiRequest } from 'openapi-backend';
 
 /** Set inside jest (a module-wrapper parameter there, not a global); undefined in the benchmark. */
@@ -43,15 +43,20 @@ export interface KlaviyoSpec {
 	revision: string;
 }
 
+/** KLAVIYO_OPENAPI_SPEC, or shared/klaviyo-openapi.json beside the repository (from tests or compiled benchmarks). */
 export function specPath(): string {
 	const fromEnvironment = process.env.KLAVIYO_OPENAPI_SPEC;
-	const candidates = fromEnvironment
-		? [resolve(fromEnvironment)]
-		: [resolve(__dirname, '../../../../shared/klaviyo-openapi.json'), resolve(process.cwd(), '../shared/klaviyo-openapi.json')];
+	const candidates: string[] = [];
+	if (fromEnvironment) candidates.push(resolve(fromEnvironment));
+	else {
+		for (let directory = __dirname; dirname(directory) !== directory; directory = dirname(directory)) {
+			candidates.push(join(directory, 'shared', 'klaviyo-openapi.json'));
+		}
+	}
 	const found = candidates.find((candidate) => existsSync(candidate));
 	if (!found) {
 		throw new Error(
-			`Klaviyo's OpenAPI spec was not found (looked in ${candidates.join(', ')}). ` +
+			`Klaviyo's OpenAPI spec was not found (looked for ${fromEnvironment ?? 'shared/klaviyo-openapi.json above ' + __dirname}). ` +
 				'Set KLAVIYO_OPENAPI_SPEC to the path of klaviyo/openapi openapi/stable.json.',
 		);
 	}
