@@ -4,7 +4,7 @@
  * one query and one sObject Collections update, whatever the mix of lookups.
  */
 import { MAX_COLLECTION_RECORDS, type FieldValue, type RecordUpdate, type SalesforceClient } from './client';
-import { SalesforceApiError } from './errors';
+import { SalesforceApiError, SalesforceAuthError } from './errors';
 import { leadIdProblem, toId18 } from './ids';
 import { isFieldApiName, soqlString } from './soql';
 
@@ -39,6 +39,11 @@ export type MarkMqlOutcome = { ok: true; result: MarkMqlResult } | { ok: false; 
 /** A lead that cannot be found, or a request that cannot be sent as it is. */
 export class LeadLookupError extends Error {
 	readonly name = 'LeadLookupError';
+}
+
+/** Errors after which no call can succeed: the daily limit is used up, or the token is refused. */
+function endsTheRun(error: unknown): error is SalesforceApiError | SalesforceAuthError {
+	return (error instanceof SalesforceApiError && error.isRequestLimit) || error instanceof SalesforceAuthError;
 }
 
 type LeadRecord = Record<string, unknown> & { Id: string; IsConverted?: boolean };
@@ -209,7 +214,7 @@ async function markBatch(
 			leads = leads.concat(await client.query<LeadRecord>(soql));
 		}
 	} catch (error) {
-		if (error instanceof SalesforceApiError && error.isRequestLimit) throw error;
+		if (endsTheRun(error)) throw error;
 		failPending(error as Error, pending.map(({ index }) => index));
 		return outcomes as MarkMqlOutcome[];
 	}
@@ -254,7 +259,7 @@ async function markBatch(
 			entries.map(({ update }) => update),
 		);
 	} catch (error) {
-		if (error instanceof SalesforceApiError && error.isRequestLimit) throw error;
+		if (endsTheRun(error)) throw error;
 		failPending(error as Error, entries.flatMap(({ indexes }) => indexes));
 		return outcomes as MarkMqlOutcome[];
 	}
@@ -281,8 +286,8 @@ async function markBatch(
 /**
  * Marks leads as MQL, 200 at a time, and returns one outcome per request in order. A request
  * that fails (lead not found, a validation rule, a bad value) fails alone. REQUEST_LIMIT_EXCEEDED
- * ends the work at once, because every later call would fail the same way: the requests not done
- * yet fail with it (or, with `stopAfterFailure`, it is thrown).
+ * or a refused token ends the work at once, because every later call would fail the same way:
+ * the requests not done yet fail with it (or, with `stopAfterFailure`, it is thrown).
  */
 export async function markLeadsAsMql(
 	client: SalesforceClient,
@@ -296,7 +301,7 @@ export async function markLeadsAsMql(
 			batch = await markBatch(client, requests.slice(start, start + MAX_COLLECTION_RECORDS), options);
 		} catch (error) {
 			if (error instanceof RequestFailure) throw new RequestFailure(start + error.index, error.error);
-			if (options.stopAfterFailure || !(error instanceof SalesforceApiError && error.isRequestLimit)) throw error;
+			if (options.stopAfterFailure || !endsTheRun(error)) throw error;
 			for (let index = start; index < requests.length; index++) outcomes.push({ ok: false, error });
 			return outcomes;
 		}

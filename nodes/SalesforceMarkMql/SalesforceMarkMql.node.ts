@@ -76,11 +76,13 @@ function nodeError(context: IExecuteFunctions, error: Error, itemIndex?: number)
 	return new NodeOperationError(context.getNode(), error.message, { itemIndex });
 }
 
-/** With Continue On Fail the message is all an error item carries: the limit says why it stopped. */
+/** With Continue On Fail the message is all an error item carries, so it says what to do too. */
 function itemErrorMessage(error: Error): string {
-	return error instanceof SalesforceApiError && error.isRequestLimit
-		? `Salesforce: ${error.message} No further calls were made; run these leads again once the limit allows.`
-		: error.message;
+	if (error instanceof SalesforceApiError && error.isRequestLimit) {
+		return `Salesforce: ${error.message} No further calls were made; run these leads again once the limit allows.`;
+	}
+	if (error instanceof SalesforceAuthError) return `${error.message}. ${error.hint ?? 'Check the Salesforce credential.'}`;
+	return error.message;
 }
 
 export class SalesforceMarkMql implements INodeType {
@@ -135,7 +137,7 @@ export class SalesforceMarkMql implements INodeType {
 			outcomes = await markLeadsAsMql(client, requests, { stopAfterFailure: !continueOnFail });
 		} catch (error) {
 			if (error instanceof RequestFailure) throw nodeError(this, error.error, requestItems[error.index]);
-			// REQUEST_LIMIT_EXCEEDED without Continue On Fail, or a refused credential: nothing can go on.
+			// REQUEST_LIMIT_EXCEEDED or a refused credential without Continue On Fail: nothing can go on.
 			throw nodeError(this, error as Error);
 		}
 		outcomes.forEach((outcome, position) => {

@@ -1,5 +1,5 @@
 import { SalesforceClient } from '../../lib/salesforce/client';
-import { SalesforceApiError } from '../../lib/salesforce/errors';
+import { SalesforceApiError, SalesforceAuthError } from '../../lib/salesforce/errors';
 import { markLeadsAsMql, RequestFailure, type LeadLookup, type MarkMqlRequest } from '../../lib/salesforce/markMql';
 import { withClientCredentials } from '../../lib/salesforce/token';
 import { axiosTransport } from '../mocks/salesforce/axiosTransport';
@@ -226,6 +226,18 @@ describe('marking leads as MQL', () => {
 		} finally {
 			await limited.stop();
 		}
+	});
+
+	it('asks for a token once when the credential is refused: every request fails with that error', async () => {
+		const leads = Array.from({ length: 450 }, () => mock.addLead());
+		const refusedClient = new SalesforceClient({
+			transport: withClientCredentials(axiosTransport(), { ...mock.credentials(), clientId: 'revoked-app' }),
+			apiVersion: 'v64.0',
+		});
+		const outcomes = await markLeadsAsMql(refusedClient, leads.map((lead) => request({ findBy: 'id', leadId: lead.Id })));
+		expect(outcomes).toHaveLength(450);
+		expect(outcomes.every((outcome) => !outcome.ok && outcome.error instanceof SalesforceAuthError)).toBe(true);
+		expect(mock.calls).toMatchObject({ token: 1, api: 0 });
 	});
 
 	it('with stopAfterFailure writes nothing from a batch with a missing lead and reads no later batch', async () => {

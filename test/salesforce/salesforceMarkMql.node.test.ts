@@ -305,6 +305,15 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		expect(failure(refused)?.description).toContain('Client Secret');
 		expect(JSON.stringify(refused.data)).not.toContain(wrongSecret);
 
+		const withContinueOnFail = await runWorkflow(workflow('mark-mql-by-email.json', { continueOnFail: true }), {
+			input: [scored('ada@example.com'), scored('grace@example.com')],
+			credentials: { [CREDENTIAL]: { ...wrong } },
+		});
+		expect(outputOf(withContinueOnFail, NODE).map((item) => item.json.error)).toEqual([
+			expect.stringContaining('invalid client credentials'),
+			expect.stringContaining('invalid client credentials'),
+		]);
+
 		mock.addLead({ Email: 'tokens@example.com' });
 		const ok = await run(workflow('mark-mql-by-email.json'), [scored('tokens@example.com')]);
 		const serialized = JSON.stringify(ok.data);
