@@ -49,6 +49,9 @@ export interface ProfileResult {
 }
 
 export interface EventResult {
+	/** Klaviyo's 202 names no profile: null, like `created`, keeps the output shape of profiles. */
+	profileId: null;
+	created: null;
 	/** 202: Klaviyo validated the event and queued it; a duplicate is dropped silently. */
 	status: 'accepted';
 	uniqueId: string | null;
@@ -157,7 +160,7 @@ export class KlaviyoClient {
 	/** POST /api/events: 202, with no body, whether Klaviyo records the event or drops it as a duplicate. */
 	async createEvent(input: EventInput): Promise<EventResult> {
 		await this.send('events', { method: 'POST', path: '/api/events', body: eventBody(input) });
-		return { status: 'accepted', uniqueId: input.uniqueId ?? null };
+		return { profileId: null, created: null, status: 'accepted', uniqueId: input.uniqueId ?? null };
 	}
 
 	async createBulkImportJob(profiles: ProfileResource[]): Promise<BulkImportJob> {

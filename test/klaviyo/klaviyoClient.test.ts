@@ -194,7 +194,7 @@ describe('createEvent', () => {
 		const client = await setUp();
 		const first = await client.createEvent(event({ score: 42 }, 'evt-1'));
 		await client.createEvent(event({ score: 42 }, 'evt-1'));
-		expect(first).toEqual({ status: 'accepted', uniqueId: 'evt-1' });
+		expect(first).toEqual({ profileId: null, created: null, status: 'accepted', uniqueId: 'evt-1' });
 		expect(mock.state.events).toEqual([
 			expect.objectContaining({ metric: 'Lead Score Changed', properties: { score: 42 }, uniqueId: 'evt-1', value: 9.5 }),
 		]);

@@ -128,7 +128,7 @@ describe('Create Event', () => {
 		const input = [scored('ada@example.com', 42, { body: { properties: { url: '/pricing' } } })];
 		const first = await run(workflow(parameters), input);
 		await run(workflow(parameters), input);
-		expect(outputOf(first, NODE)[0]!.json.klaviyo).toEqual({ status: 'accepted', uniqueId: 'evt-ada@example.com' });
+		expect(outputOf(first, NODE)[0]!.json.klaviyo).toEqual({ profileId: null, created: null, status: 'accepted', uniqueId: 'evt-ada@example.com' });
 		expect(mock.state.events).toEqual([
 			{
 				profileId: mock.profileByEmail('ada@example.com')!.id,
