@@ -14,6 +14,7 @@ import {
 import type { LeadState } from './leadState';
 import type { ScoringModel } from './model';
 import { modelVersion } from './modelVersion';
+import type { ReplayPayload } from './replay';
 import { tierFor } from './tiers';
 
 /** The `leadScore` object Score Event adds to an item (DESIGN.md contract). */
@@ -160,6 +161,7 @@ async function runSteps(store: ScoreStore, model: ScoringModel, scoreName: strin
 						continue;
 					}
 					const change = step.apply(current);
+					change.state.modelVersion = version;
 					states.set(step.leadId, change.state);
 					write.leads.set(step.leadId, change.state);
 					if (step.eventId) seen.add(step.eventId);
@@ -201,7 +203,7 @@ export async function scoreEvents(
 		eventId: event.eventId,
 		eventName: event.name,
 		time: event.time,
-		payload: keepData ? { data: event.data, hasProfile: event.hasProfile } : null,
+		payload: keepData ? ({ kind: 'event', data: event.data, hasProfile: event.hasProfile } satisfies ReplayPayload) : null,
 		apply: (current) => applyEvent(model, current, event),
 	}));
 	return await runSteps(store, model, scoreName, steps, options.now ?? Date.now);
@@ -219,6 +221,8 @@ export async function adjustLeads(
 		leadId: adjustment.leadId,
 		eventName: 'adjust',
 		time: adjustment.time,
+		// Kept like an event, so a re-score under a new model keeps the operator's adjustments.
+		payload: { kind: 'adjust', mode: adjustment.mode, points: adjustment.points, reason: adjustment.reason } satisfies ReplayPayload,
 		apply: (current) => adjustScore(model, current, adjustment),
 	}));
 	return await runSteps(store, model, scoreName, steps, now);
@@ -269,6 +273,7 @@ export async function sweepDecay(
 			for (const [leadId, state] of snapshot.leads) {
 				const change = applyDecay(model, state, asOf);
 				if (change.score === state.score && change.tier === state.tier) continue;
+				change.state.modelVersion = version;
 				const event = { name: 'decay', id: null };
 				write.leads.set(leadId, change.state);
 				write.ledger.push(ledgerEntry(leadId, change, event, committedAt, version));

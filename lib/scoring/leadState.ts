@@ -23,6 +23,8 @@ export interface LeadState {
 	counters: Record<string, RuleCounter>;
 	/** Events counted for this lead (duplicates excluded). */
 	eventCount: number;
+	/** The version of the model that last changed this state. */
+	modelVersion?: string;
 }
 
 export function newLeadState(firstTier: string): LeadState {
