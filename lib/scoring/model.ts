@@ -190,7 +190,11 @@ export interface ModelIssue {
 
 /** A scoring model that failed validation; `issues` lists every problem with its JSON path. */
 export class ModelError extends Error {
-	constructor(readonly issues: ModelIssue[]) {
+	constructor(
+		readonly issues: ModelIssue[],
+		/** The parameter that holds the model. */
+		readonly field = 'model',
+	) {
 		super(`Invalid scoring model: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`);
 		this.name = 'ModelError';
 	}
@@ -207,17 +211,17 @@ export function issuesOf(error: z.ZodError): ModelIssue[] {
 	return error.issues.map((issue) => ({ path: formatPath(issue.path) || '(model)', message: issue.message }));
 }
 
-/** Validates a model (an object or its JSON text) and returns it with defaults filled in. */
-export function parseModel(input: unknown): ScoringModel {
+/** Validates a model (an object or its JSON text) and returns it with defaults filled in; `field` names the parameter in errors. */
+export function parseModel(input: unknown, field = 'model'): ScoringModel {
 	let value = input;
 	if (typeof input === 'string') {
 		try {
 			value = JSON.parse(input);
 		} catch (error) {
-			throw new ModelError([{ path: '(model)', message: `not valid JSON: ${(error as Error).message}` }]);
+			throw new ModelError([{ path: '(model)', message: `not valid JSON: ${(error as Error).message}` }], field);
 		}
 	}
 	const result = ModelSchema.safeParse(value);
-	if (!result.success) throw new ModelError(issuesOf(result.error));
+	if (!result.success) throw new ModelError(issuesOf(result.error), field);
 	return result.data;
 }

@@ -7,7 +7,14 @@ import {
 } from 'n8n-workflow';
 
 import { scoreEventProperties } from './description';
-import { adjustOperation, applyDecayOperation, getOperation, scoreOperation } from './operations';
+import {
+	adjustOperation,
+	applyDecayOperation,
+	backtestOperation,
+	getOperation,
+	rescoreOperation,
+	scoreOperation,
+} from './operations';
 
 export class ScoreEvent implements INodeType {
 	description: INodeTypeDescription = {
@@ -34,6 +41,10 @@ export class ScoreEvent implements INodeType {
 				return [await getOperation.call(this)];
 			case 'adjust':
 				return [await adjustOperation.call(this)];
+			case 'rescore':
+				return [await rescoreOperation.call(this)];
+			case 'backtest':
+				return [await backtestOperation.call(this)];
 			default:
 				return [await scoreOperation.call(this)];
 		}

@@ -21,7 +21,11 @@ import {
 	parseProfile,
 	requireText,
 } from '../../lib/scoring/inputs';
+import { BacktestError, runBacktest, type BacktestEvent, type ConversionLabel, type ThresholdMeasure } from '../../lib/scoring/backtest';
+import { backtestReportHtml } from '../../lib/scoring/backtestReport';
 import { ModelError, parseModel, type ScoringModel } from '../../lib/scoring/model';
+import { isReplayPayload } from '../../lib/scoring/replay';
+import { rescoreLeads } from '../../lib/scoring/rescore';
 import { modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
 import { embeddedStore, pruneIfDue } from '../../lib/store/openStore';
 import type { ScoreStore } from '../../lib/store/scoreStore';
@@ -88,13 +92,23 @@ function modelFor(this: IExecuteFunctions, parameters: Parameters, itemIndex: nu
 		raw = parameters.get('model', itemIndex);
 		key = typeof raw === 'string' ? raw : JSON.stringify(raw);
 	}
+	return { model: cachedModel(raw, key), key };
+}
+
+function cachedModel(raw: unknown, key: string, field = 'model'): ScoringModel {
 	let model = modelCache.get(key);
 	if (!model) {
-		model = parseModel(raw);
+		model = parseModel(raw, field);
 		if (modelCache.size > 100) modelCache.clear();
 		modelCache.set(key, model);
 	}
-	return { model, key };
+	return model;
+}
+
+/** An optional second model given as JSON (shadow or candidate); undefined when the parameter is empty. */
+function optionalModel(raw: unknown, field: string): ScoringModel | undefined {
+	if (raw === undefined || raw === null || raw === '' || (typeof raw === 'object' && Object.keys(raw).length === 0)) return undefined;
+	return cachedModel(raw, typeof raw === 'string' ? raw : JSON.stringify(raw), field);
 }
 
 function settingsFor(this: IExecuteFunctions, parameters: Parameters, itemIndex: number): ItemSettings {
@@ -120,12 +134,12 @@ async function pruneStore(this: IExecuteFunctions, store: ScoreStore): Promise<v
 function itemError(this: IExecuteFunctions, error: Error, itemIndex: number): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;
 	if (error instanceof ModelError) {
-		return new NodeOperationError(this.getNode(), `The scoring model is invalid (item ${itemIndex}, parameter "model")`, {
+		return new NodeOperationError(this.getNode(), `The scoring model is invalid (item ${itemIndex}, parameter "${error.field}")`, {
 			itemIndex,
 			description: error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('\n'),
 		});
 	}
-	if (error instanceof InputError) {
+	if (error instanceof InputError || error instanceof BacktestError) {
 		return new NodeOperationError(this.getNode(), `${error.message} (item ${itemIndex}, parameter "${error.field}")`, {
 			itemIndex,
 		});
@@ -217,20 +231,47 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 			outputs.fail(itemIndex, error as Error);
 		}
 	}
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	let shadow: ScoringModel | undefined;
+	try {
+		shadow = optionalModel(options.shadowModel, 'options.shadowModel');
+	} catch (error) {
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) outputs.fail(itemIndex, error as Error);
+		return outputs.list();
+	}
 	for (const { settings, entries } of batches.groups.values()) {
+		const inputs = entries.map((entry) => entry.input);
 		if (settings.storeKind === 'none') {
 			for (const { itemIndex, input, currentScore } of entries) {
-				outputs.set(itemIndex, withLeadScore(items[itemIndex], scoreEventStateless(settings.model, input, currentScore ?? 0)));
+				const json = withLeadScore(items[itemIndex], scoreEventStateless(settings.model, input, currentScore ?? 0));
+				if (shadow) json.shadowScore = shadowScoreOf(scoreEventStateless(shadow, input, currentScore ?? 0));
+				outputs.set(itemIndex, json);
 			}
 			continue;
 		}
-		const keepEventData = (this.getNodeParameter('options', 0, {}) as IDataObject).keepEventData !== false;
+		const keepEventData = options.keepEventData !== false;
 		const results = await withStore.call(this, entries, (store) =>
-			scoreEvents(store, settings.model, settings.scoreName, entries.map((entry) => entry.input), { keepEventData }),
+			scoreEvents(store, settings.model, settings.scoreName, inputs, { keepEventData }),
 		);
-		deliver.call(this, outputs, items, entries, results);
+		// The shadow model keeps its own scores under a separate name: the live score is never touched.
+		const shadowResults = shadow
+			? await withStore.call(this, entries, (store) => scoreEvents(store, shadow, `${settings.scoreName}~shadow`, inputs, { keepEventData: false }))
+			: undefined;
+		results.forEach((result, index) => {
+			const { itemIndex } = entries[index];
+			if ('error' in result) return outputs.fail(itemIndex, result.error);
+			const json = withLeadScore(items[itemIndex], result.leadScore);
+			const shadowResult = shadowResults?.[index];
+			if (shadowResult) json.shadowScore = 'error' in shadowResult ? { error: shadowResult.error.message } : shadowScoreOf(shadowResult.leadScore);
+			outputs.set(itemIndex, json);
+		});
 	}
 	return outputs.list();
+}
+
+function shadowScoreOf(leadScore: LeadScore): IDataObject {
+	const { score, previousScore, delta, tier, previousTier, tierChanged, reasons, modelVersion } = leadScore;
+	return { score, previousScore, delta, tier, previousTier, tierChanged, reasons: reasons as unknown as IDataObject[], modelVersion };
 }
 
 /** Opens the store and runs `work`; a store that cannot be opened fails every item of the batch. */
@@ -306,6 +347,117 @@ export async function applyDecayOperation(this: IExecuteFunctions): Promise<INod
 		}
 	}
 	return changed;
+}
+
+export async function rescoreOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = this.getInputData();
+	const parameters = new Parameters(this);
+	const changed: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const settings = settingsFor.call(this, parameters, itemIndex);
+			if (settings.storeKind === 'none') {
+				throw new InputError('store', 'Re-Score Leads replays the events kept in a store; choose the Embedded store.');
+			}
+			const summary = await rescoreLeads(openStore.call(this), settings.model, settings.scoreName);
+			for (const lead of summary.changed) {
+				changed.push({ json: { leadScore: lead as unknown as IDataObject }, pairedItem: { item: itemIndex } });
+			}
+		} catch (error) {
+			const nodeError = itemError.call(this, error as Error, itemIndex);
+			if (!this.continueOnFail()) throw nodeError;
+			changed.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+		}
+	}
+	return changed;
+}
+
+function conversionLabel(parameters: Parameters): ConversionLabel {
+	if (parameters.get('conversionKind', 0) === 'field') {
+		return { kind: 'field', path: requireText(parameters.get('conversionField', 0), 'conversionField', 'The conversion field') };
+	}
+	return { kind: 'event', name: requireText(parameters.get('conversionEvent', 0), 'conversionEvent', 'The conversion event') };
+}
+
+/** Events of the backtest: kept events of a time range, or one event per input item. */
+async function backtestEvents(this: IExecuteFunctions, parameters: Parameters, scoreName: string, storeKind: StoreKind): Promise<{ events: BacktestEvent[]; end?: number }> {
+	const items = this.getInputData();
+	if (parameters.get('backtestSource', 0) === 'items') {
+		const now = Date.now();
+		const events = items.map((item, itemIndex): BacktestEvent => {
+			const profile = parseProfile(parameters.get('profile', itemIndex, ''));
+			try {
+				return {
+					leadId: normalizeLeadId(parameters.get('leadId', itemIndex)),
+					name: requireText(parameters.get('eventName', itemIndex), 'eventName', 'The event name'),
+					time: parseEventTime(parameters.get('eventTime', itemIndex, ''), now),
+					data: profile ? { ...item.json, profile } : item.json,
+					hasProfile: profile !== undefined || isObject(item.json.profile),
+					order: itemIndex,
+				};
+			} catch (error) {
+				throw itemError.call(this, error as Error, itemIndex);
+			}
+		});
+		return { events };
+	}
+	if (storeKind === 'none') throw new InputError('backtestSource', 'Without a store there are no kept events: choose "Input Items".');
+	const now = Date.now();
+	const from = parseEventTime(parameters.get('from', 0, ''), now, 'from');
+	const to = parseEventTime(parameters.get('to', 0, ''), now, 'to');
+	if (from > to) throw new InputError('from', '"From" is after "To": the time range is empty.');
+	const store = openStore.call(this);
+	const events: BacktestEvent[] = [];
+	let after: number | null = null;
+	do {
+		const page = await store.listEvents(scoreName, { from, to }, after, 5000);
+		after = page.next;
+		for (const event of page.events) {
+			if (!isReplayPayload(event.payload) || event.payload.kind !== 'event') continue;
+			events.push({ leadId: event.leadId, name: event.name, time: event.time, data: event.payload.data, hasProfile: event.payload.hasProfile, order: event.seq });
+		}
+	} while (after !== null);
+	return { events, end: to };
+}
+
+export async function backtestOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const parameters = new Parameters(this);
+	try {
+		const settings = settingsFor.call(this, parameters, 0);
+		const candidate = optionalModel(parameters.get('compareModel', 0, ''), 'compareModel');
+		const models = [{ name: 'Current model', model: settings.model }, ...(candidate ? [{ name: 'Candidate model', model: candidate }] : [])];
+		const { events, end } = await backtestEvents.call(this, parameters, settings.scoreName, settings.storeKind);
+		const threshold = parameters.get<number | string>('backtestThreshold', 0, '');
+		const result = runBacktest(models, events, conversionLabel(parameters), {
+			threshold: threshold === '' || threshold === null ? undefined : parseNumber(threshold, 'backtestThreshold', 'The threshold'),
+			measure: parameters.get<ThresholdMeasure>('measure', 0, 'f1'),
+			end,
+		});
+		const html = backtestReportHtml(result, `Backtest of score "${settings.scoreName}"`);
+		const report = await this.helpers.prepareBinaryData(Buffer.from(html, 'utf8'), 'backtest-report.html', 'text/html');
+		const out: INodeExecutionData[] = result.models.flatMap((model) =>
+			model.tiers.map((tier) => ({
+				json: {
+					backtest: {
+						model: model.name,
+						modelVersion: model.modelVersion,
+						...tier,
+						baseRate: result.baseRate,
+						leadsInBacktest: result.leads,
+						atThreshold: model.atThreshold as unknown as IDataObject,
+						suggestedThreshold: model.suggested as unknown as IDataObject,
+					},
+				},
+				pairedItem: { item: 0 },
+			})),
+		);
+		out[0].binary = { report };
+		return out;
+	} catch (error) {
+		const nodeError = itemError.call(this, error as Error, 0);
+		if (!this.continueOnFail()) throw nodeError;
+		return [{ json: { error: nodeError.message }, pairedItem: { item: 0 } }];
+	}
 }
 
 export async function getOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
