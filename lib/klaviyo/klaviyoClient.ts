@@ -288,7 +288,7 @@ export class KlaviyoClient {
 			} catch (error) {
 				if (error instanceof KlaviyoApiError) throw error;
 				if (failures >= this.retry.maxRetries) {
-					throw new KlaviyoApiError({ kind: 'network', code: 'network_error', title: 'Klaviyo could not be reached.', detail: describeNetworkError(error) });
+					throw new KlaviyoApiError({ kind: 'network', code: 'network_error', title: 'No answer from the server.', detail: describeNetworkError(error) });
 				}
 				await this.clock.sleep(this.backoff(failures++));
 				continue;

@@ -124,7 +124,7 @@ export class KlaviyoUpsertProfile implements INodeType {
 			try {
 				read = operation === 'createEvent' ? readEventInput(this, itemIndex) : readProfileInput(this, itemIndex);
 			} catch (error) {
-				// An expression that could not be evaluated, e.g. $json.leadScore on an item without it.
+				// An expression that throws while n8n evaluates it.
 				read = { ok: false, problem: { message: (error as Error).message } };
 			}
 			if (read.ok) {
@@ -171,9 +171,8 @@ export class KlaviyoUpsertProfile implements INodeType {
 						pairedItem: { item: itemIndex },
 					};
 				} else if (outcome.state === 'failed') {
-					output[itemIndex] = errorItem(itemIndex, apiError(this, itemIndex, outcome.error), {
-						...(outcome.error.toJSON() as unknown as IDataObject),
-					});
+					const fields = Object.entries(outcome.error.toJSON()).filter(([, value]) => value !== undefined);
+					output[itemIndex] = errorItem(itemIndex, apiError(this, itemIndex, outcome.error), Object.fromEntries(fields) as IDataObject);
 				}
 			});
 		}

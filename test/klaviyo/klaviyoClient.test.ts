@@ -163,7 +163,7 @@ describe('retries', () => {
 		expect((await client.upsertProfile(profile('ada@example.com'))).status).toBe('created');
 		mock.fail({ status: 'network', times: 4 });
 		const error = await failure(client.upsertProfile(profile('bob@example.com')));
-		expect(error).toMatchObject({ kind: 'network', code: 'network_error', title: 'Klaviyo could not be reached.' });
+		expect(error).toMatchObject({ kind: 'network', code: 'network_error', title: 'No answer from the server.' });
 		expect(error.detail).not.toContain(mock.apiKey);
 	});
 

@@ -237,6 +237,19 @@ describe('Klaviyo errors', () => {
 	});
 });
 
+describe('network errors', () => {
+	it('retries a dropped connection through n8n\'s request helper, and reports one that keeps dropping', async () => {
+		mock.fail({ status: 'network', times: 1 });
+		expect((await run(workflow(), [scored('ada@example.com')])).status).toBe('success');
+		mock.fail({ status: 'network', times: 5 });
+		const result = await run(workflow({ options: { maxRetries: 1 } }, true), [scored('bob@example.com')]);
+		const [item] = outputOf(result, NODE);
+		expect(item!.json.error).toMatch(/^Klaviyo: No answer from the server\./);
+		expect(item!.json.details).toMatchObject({ kind: 'network', code: 'network_error' });
+		expect(JSON.stringify(item!.json)).not.toContain(mock.apiKey);
+	});
+});
+
 describe('bulk import above the threshold', () => {
 	const leads = () =>
 		Array.from({ length: 150 }, (_, index) => scored(`lead${index}@example.com`, index % 100, index === 42 ? { phone: '+15005550006' } : {}));
