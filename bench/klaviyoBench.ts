@@ -87,7 +87,7 @@ export default async function klaviyoBench(): Promise<BenchSection> {
 		title: `Klaviyo sync of ${LEADS.toLocaleString('en-US')} scored leads (spec rate limits, simulated clock)`,
 		lines: [
 			describe('per item (POST /api/profile-import, concurrency 10)', perItem),
-			describe('bulk import job (POST + polling + import errors)', bulk),
+			describe('bulk import (1 job: POST, then status polls; import errors are read only when some failed)', bulk),
 			`bulk / per item: ${(100 * callRatio).toFixed(2)}% of the API calls (target <= 1%), ${(100 * (bulk.simulatedMs / perItem.simulatedMs)).toFixed(1)}% of the time`,
 			'bulk job speed is assumed (2 s queued, then 1,000 profiles/s); Klaviyo publishes none. Network latency is not simulated: at these limits it does not change the totals.',
 		],
