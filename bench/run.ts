@@ -5,6 +5,7 @@ const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	engine: async () => await import('./engineBench'),
 	salesforce: async () => await import('./salesforceBench'),
 	klaviyo: async () => await import('./klaviyoBench'),
+	rescore: async () => await import('./rescoreBench'),
 };
 
 async function main(): Promise<void> {
