@@ -326,7 +326,15 @@ export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExe
 	return outputs.list();
 }
 
-export async function applyDecayOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+/**
+ * Runs a sweep over the whole store once per input item (usually one, from a Schedule
+ * Trigger) and outputs one item per lead the sweep changed.
+ */
+async function sweepPerItem(
+	this: IExecuteFunctions,
+	operationName: string,
+	sweep: (store: ScoreStore, settings: ItemSettings, itemIndex: number) => Promise<object[]>,
+): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
 	const parameters = new Parameters(this);
 	const changed: INodeExecutionData[] = [];
@@ -334,12 +342,11 @@ export async function applyDecayOperation(this: IExecuteFunctions): Promise<INod
 		try {
 			const settings = settingsFor.call(this, parameters, itemIndex);
 			if (settings.storeKind === 'none') {
-				throw new InputError('store', 'Apply Decay sweeps the leads in a store; choose the Embedded store.');
+				throw new InputError('store', `${operationName} works on the leads kept in a store; choose the Embedded store.`);
 			}
-			const asOf = parseEventTime(parameters.get('asOf', itemIndex, ''), Date.now(), 'asOf');
-			const store = openStore.call(this);
-			const leads: LeadScore[] = await sweepDecay(store, settings.model, settings.scoreName, asOf);
-			for (const leadScore of leads) changed.push({ json: { leadScore: leadScore as unknown as IDataObject }, pairedItem: { item: itemIndex } });
+			for (const leadScore of await sweep(openStore.call(this), settings, itemIndex)) {
+				changed.push({ json: { leadScore: leadScore as IDataObject }, pairedItem: { item: itemIndex } });
+			}
 		} catch (error) {
 			const nodeError = itemError.call(this, error as Error, itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
@@ -349,27 +356,18 @@ export async function applyDecayOperation(this: IExecuteFunctions): Promise<INod
 	return changed;
 }
 
-export async function rescoreOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
-	const items = this.getInputData();
+export async function applyDecayOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const parameters = new Parameters(this);
-	const changed: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			const settings = settingsFor.call(this, parameters, itemIndex);
-			if (settings.storeKind === 'none') {
-				throw new InputError('store', 'Re-Score Leads replays the events kept in a store; choose the Embedded store.');
-			}
-			const summary = await rescoreLeads(openStore.call(this), settings.model, settings.scoreName);
-			for (const lead of summary.changed) {
-				changed.push({ json: { leadScore: lead as unknown as IDataObject }, pairedItem: { item: itemIndex } });
-			}
-		} catch (error) {
-			const nodeError = itemError.call(this, error as Error, itemIndex);
-			if (!this.continueOnFail()) throw nodeError;
-			changed.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
-		}
-	}
-	return changed;
+	return await sweepPerItem.call(this, 'Apply Decay', async (store, settings, itemIndex) => {
+		const asOf = parseEventTime(parameters.get('asOf', itemIndex, ''), Date.now(), 'asOf');
+		return await sweepDecay(store, settings.model, settings.scoreName, asOf);
+	});
+}
+
+export async function rescoreOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	return await sweepPerItem.call(this, 'Re-Score Leads', async (store, settings) => {
+		return (await rescoreLeads(store, settings.model, settings.scoreName)).changed;
+	});
 }
 
 function conversionLabel(parameters: Parameters): ConversionLabel {
