@@ -1,6 +1,6 @@
 export { packPackage, installPackage } from './communityPackage';
 export { readExecutions, nodeOutput, type Execution, type ExecutionData } from './executions';
-export { freePort } from './freePort';
+export { freePort, portIsFree } from './freePort';
 export { N8nInstance, type N8nInstanceOptions, type OwnerAccount } from './n8nInstance';
 export { ensureN8n, type N8nRuntime } from './runtime';
 export {
@@ -13,3 +13,4 @@ export {
 	type Webhook,
 	type WorkflowFile,
 } from './sandbox';
+export { SANDBOX_CREDENTIALS, SANDBOX_SALESFORCE_LEADS, startApiSandboxes, type ApiSandboxes } from './apiSandboxes';

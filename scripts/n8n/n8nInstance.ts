@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 
 import { readExecutions, type Execution } from './executions';
-import { freePort } from './freePort';
+import { freePort, portIsFree } from './freePort';
 import type { N8nRuntime } from './runtime';
 
 export interface N8nInstanceOptions {
@@ -14,6 +14,8 @@ export interface N8nInstanceOptions {
 	userFolder?: string;
 	/** Extra environment for n8n and its CLI, e.g. N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE. */
 	env?: Record<string, string>;
+	/** The port for the editor, REST API and webhooks; a free one when omitted or taken. */
+	port?: number;
 	/** Where n8n's output goes: a log file in the user folder (default) or this process's terminal. */
 	output?: 'file' | 'inherit';
 }
@@ -62,7 +64,7 @@ export class N8nInstance {
 	static async create(options: N8nInstanceOptions): Promise<N8nInstance> {
 		const userFolder = options.userFolder ?? mkdtempSync(join(tmpdir(), 'n8n-lead-scoring-'));
 		mkdirSync(userFolder, { recursive: true });
-		const port = await freePort();
+		const port = options.port !== undefined && (await portIsFree(options.port)) ? options.port : await freePort();
 		let brokerPort = await freePort();
 		while (brokerPort === port) brokerPort = await freePort();
 		return new N8nInstance(options, userFolder, port, brokerPort);
@@ -183,6 +185,11 @@ export class N8nInstance {
 		await this.exited;
 		clearTimeout(timer);
 		killGroup(pid, 'SIGKILL');
+	}
+
+	/** Resolves when the n8n process started last has exited (by `stop()` or on its own). */
+	async whenExited(): Promise<void> {
+		await this.exited;
 	}
 
 	/** Stops n8n gracefully (or kills it) and starts it again on the same folder and port. */

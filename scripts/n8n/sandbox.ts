@@ -18,6 +18,8 @@ export interface SandboxOptions {
 	/** Credentials to import: `{id, name, type, data}` with plain fields (n8n encrypts them). */
 	credentials?: CredentialFile[];
 	userFolder?: string;
+	/** The editor and webhook port; a free one when omitted or taken. */
+	port?: number;
 	env?: Record<string, string>;
 	output?: 'file' | 'inherit';
 }
@@ -32,7 +34,9 @@ export interface CredentialFile {
 export interface WorkflowFile {
 	id: string;
 	name: string;
-	nodes: Array<{ type: string; parameters: Record<string, unknown> }>;
+	nodes: Array<{ name: string; type: string; parameters: Record<string, unknown> }>;
+	/** Data pinned to nodes for manual runs in the editor; a Webhook node's shows a sample request. */
+	pinData?: Record<string, Array<{ json: Record<string, unknown> }>>;
 }
 
 export interface Webhook {
@@ -76,7 +80,13 @@ export function webhooksOf(workflow: WorkflowFile, n8n: N8nInstance): Webhook[] 
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 	const runtime = ensureN8n(options.repoRoot);
-	const n8n = await N8nInstance.create({ runtime, userFolder: options.userFolder, env: options.env, output: options.output });
+	const n8n = await N8nInstance.create({
+		runtime,
+		userFolder: options.userFolder,
+		port: options.port,
+		env: options.env,
+		output: options.output,
+	});
 	if (options.packageTarball) {
 		installPackage(options.packageTarball, n8n.userFolder);
 	} else {

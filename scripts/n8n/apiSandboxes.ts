@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { CredentialFile } from './sandbox';
+
+/**
+ * Fixed ids of the sandbox credentials: example workflows reference them, so they run offline
+ * against the loopback stand-ins; an operator swaps them for real credentials in the editor.
+ */
+export const SANDBOX_CREDENTIALS = {
+	klaviyo: { id: 'klaviyoSandbox01', name: 'Klaviyo sandbox (local)', type: 'klaviyoApi' },
+	salesforce: { id: 'salesforceSandbx', name: 'Salesforce sandbox (local)', type: 'salesforceClientCredentialsOAuth2Api' },
+} as const;
+
+/** Leads the Salesforce stand-in starts with, so the examples find someone to mark as MQL. */
+export const SANDBOX_SALESFORCE_LEADS = [
+	{ FirstName: 'Ada', LastName: 'Lovelace', Company: 'Analytical Engines', Email: 'ada@example.com' },
+	{ FirstName: 'Grace', LastName: 'Hopper', Company: 'Cobol Works', Email: 'grace@example.com' },
+];
+
+interface KlaviyoMockLike {
+	baseUrl: string;
+	apiKey: string;
+	close: () => Promise<void>;
+}
+
+interface SalesforceMockLike {
+	start: () => Promise<void>;
+	stop: () => Promise<void>;
+	addLead: (fields: Record<string, unknown>) => unknown;
+	credentials: () => Record<string, unknown>;
+}
+
+export interface ApiSandboxes {
+	klaviyo?: KlaviyoMockLike;
+	salesforce?: SalesforceMockLike;
+	/** Credentials pointing at the stand-ins that started, to import into n8n. */
+	credentials: CredentialFile[];
+	/** One line per stand-in: where it listens, or why it is not running. */
+	notes: string[];
+	close: () => Promise<void>;
+}
+
+/**
+ * Starts the loopback stand-ins for Klaviyo and Salesforce from test/mocks/ when the repository
+ * has them (they listen on 127.0.0.1, on ports the OS picks). A stand-in that is missing or
+ * cannot start (the Klaviyo one needs the Klaviyo OpenAPI document) is left out with a note.
+ */
+export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes> {
+	const sandboxes: ApiSandboxes = {
+		credentials: [],
+		notes: [],
+		close: async () => {
+			await sandboxes.klaviyo?.close();
+			await sandboxes.salesforce?.stop();
+		},
+	};
+
+	const klaviyoModule = join(repoRoot, 'test', 'mocks', 'klaviyo', 'klaviyoMock.ts');
+	if (existsSync(klaviyoModule)) {
+		try {
+			const { startKlaviyoMock } = (await import(klaviyoModule)) as {
+				startKlaviyoMock: () => Promise<KlaviyoMockLike>;
+			};
+			const klaviyo = await startKlaviyoMock();
+			sandboxes.klaviyo = klaviyo;
+			sandboxes.credentials.push({
+				...SANDBOX_CREDENTIALS.klaviyo,
+				data: { apiKey: klaviyo.apiKey, baseUrl: klaviyo.baseUrl },
+			});
+			sandboxes.notes.push(`Klaviyo sandbox: ${klaviyo.baseUrl} (credential "${SANDBOX_CREDENTIALS.klaviyo.name}")`);
+		} catch (error) {
+			sandboxes.notes.push(`Klaviyo sandbox not started: ${(error as Error).message}`);
+		}
+	} else {
+		sandboxes.notes.push('Klaviyo sandbox not available (no test/mocks/klaviyo).');
+	}
+
+	const salesforceModule = join(repoRoot, 'test', 'mocks', 'salesforce', 'salesforceMock.ts');
+	if (existsSync(salesforceModule)) {
+		try {
+			const { SalesforceMock } = (await import(salesforceModule)) as {
+				SalesforceMock: new () => SalesforceMockLike;
+			};
+			const salesforce = new SalesforceMock();
+			await salesforce.start();
+			sandboxes.salesforce = salesforce;
+			for (const lead of SANDBOX_SALESFORCE_LEADS) salesforce.addLead(lead);
+			const data = salesforce.credentials();
+			sandboxes.credentials.push({ ...SANDBOX_CREDENTIALS.salesforce, data });
+			sandboxes.notes.push(
+				`Salesforce sandbox: ${String(data.myDomainUrl)} (credential "${SANDBOX_CREDENTIALS.salesforce.name}", leads ${SANDBOX_SALESFORCE_LEADS.map((lead) => lead.Email).join(', ')})`,
+			);
+		} catch (error) {
+			sandboxes.notes.push(`Salesforce sandbox not started: ${(error as Error).message}`);
+		}
+	} else {
+		sandboxes.notes.push('Salesforce sandbox not available (no test/mocks/salesforce).');
+	}
+	return sandboxes;
+}
