@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	salesforce: async () => await import('./salesforceBench'),
 	klaviyo: async () => await import('./klaviyoBench'),
 	rescore: async () => await import('./rescoreBench'),
+	n8n: async () => await import('./n8nBench'),
 };
 
 async function main(): Promise<void> {

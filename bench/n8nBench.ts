@@ -1,0 +1,293 @@
+import { existsSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import { startSandbox, type Sandbox } from '../scripts/n8n';
+import type { BenchSection } from './section';
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
+// Compiled to .bench-build/bench/: the workflow JSON files stay in the source folder.
+const WORKFLOW_FOLDER = join(REPO_ROOT, 'bench', 'workflows');
+
+/** The three workflows, measured side by side on one n8n. */
+const WORKFLOWS = [
+	{ key: 'scoring', label: 'Webhook → Score Event → Check Threshold → Respond', file: 'scoring.json', path: 'bench-score' },
+	{ key: 'bare', label: 'Webhook → Respond (bare)', file: 'bare.json', path: 'bench-bare' },
+	{ key: 'set', label: 'Webhook → Set (7 expressions) → Respond', file: 'set.json', path: 'bench-set' },
+] as const;
+type WorkflowKey = (typeof WORKFLOWS)[number]['key'];
+
+/** n8n's expression engine settings compared; `default` is what an operator gets without setting anything. */
+const ENGINES = {
+	default: { label: 'default expression engine (N8N_EXPRESSION_ENGINE=vm, N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE unset = false)', env: {} },
+	lazy: { label: 'N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true (engine vm)', env: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' } },
+} as const;
+type EngineKey = keyof typeof ENGINES;
+
+const MODES = [
+	{ key: 'sequential', concurrency: 1 },
+	{ key: 'concurrent', concurrency: 50 },
+] as const;
+
+/** Tunable from the environment; the defaults are what the README's figures were measured with. */
+const SETTINGS = {
+	/** Requests per workflow and load mode in one round; the figures add up all rounds. */
+	requestsPerRound: Number(process.env.N8N_BENCH_REQUESTS_PER_ROUND ?? 500),
+	rounds: Number(process.env.N8N_BENCH_ROUNDS ?? 2),
+	warmup: 20,
+	engines: (process.env.N8N_BENCH_ENGINES ?? 'default,lazy').split(',').filter((name): name is EngineKey => name in ENGINES),
+	/** One request's limit, and one batch's: the load stays bounded on a busy machine. */
+	requestTimeoutMs: 60_000,
+	batchTimeoutMs: 10 * 60_000,
+	leads: 200,
+};
+
+const EVENTS = [
+	{ event: 'Viewed Page', url: 'https://www.example.com/pricing' },
+	{ event: 'Viewed Page', url: 'https://www.example.com/docs/getting-started' },
+	{ event: 'Viewed Product', url: 'https://www.example.com/products/analytics' },
+	{ event: 'Opened Email', url: 'https://mail.example.com/c/spring-launch' },
+	{ event: 'Clicked Email', url: 'https://www.example.com/blog/lead-scoring' },
+	{ event: 'Downloaded Guide', url: 'https://www.example.com/guides/mql-playbook.pdf' },
+	{ event: 'Added to Cart', url: 'https://www.example.com/cart' },
+	{ event: 'Started Checkout', url: 'https://www.example.com/checkout' },
+];
+const TITLES = ['VP Marketing', 'Growth Manager', 'Director of Sales', 'Software Engineer', 'Head of Demand Gen'];
+const COUNTRIES = ['US', 'GB', 'DE', 'CA', 'FR'];
+
+/** A Klaviyo-like event as a flow webhook sends it; every call gets a new event id. */
+function eventBody(runTag: string, sequence: number): string {
+	const lead = sequence % SETTINGS.leads;
+	const kind = EVENTS[(sequence * 7 + lead) % EVENTS.length];
+	return JSON.stringify({
+		email: `lead-${lead}@customer-${lead % 37}.example.com`,
+		event: kind.event,
+		eventId: `${runTag}-${sequence}`,
+		time: new Date().toISOString(),
+		properties: {
+			url: kind.url,
+			referrer: 'https://www.google.com/',
+			utm_source: 'newsletter',
+			utm_campaign: 'spring-launch',
+			value: (sequence % 5) * 19.99,
+			quantity: 1 + (sequence % 3),
+		},
+		profile: {
+			first_name: 'Alex',
+			last_name: `Lead ${lead}`,
+			title: TITLES[lead % TITLES.length],
+			organization: `Customer ${lead % 37} Ltd`,
+			country: COUNTRIES[lead % COUNTRIES.length],
+		},
+	});
+}
+
+interface Batch {
+	requests: number;
+	failures: number;
+	seconds: number;
+	latenciesMs: number[];
+	firstFailure?: string;
+}
+
+/**
+ * Sends `count` POSTs to `url` from `concurrency` keep-alive connections, each connection sending
+ * its next request when the previous answer has arrived, and times every request.
+ */
+async function sendBatch(url: string, count: number, concurrency: number, body: (index: number) => string): Promise<Batch> {
+	const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+	const target = new URL(url);
+	if (target.hostname !== '127.0.0.1') throw new Error(`The load generator only sends to loopback, not ${target.hostname}`);
+	const latenciesMs: number[] = [];
+	let failures = 0;
+	let firstFailure: string | undefined;
+	let next = 0;
+	const deadline = performance.now() + SETTINGS.batchTimeoutMs;
+
+	const send = async (payload: string): Promise<{ status: number; text: string }> =>
+		await new Promise((resolve, reject) => {
+			const req = request(
+				{
+					agent,
+					host: target.hostname,
+					port: target.port,
+					path: target.pathname,
+					method: 'POST',
+					headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+					timeout: SETTINGS.requestTimeoutMs,
+				},
+				(response) => {
+					let text = '';
+					response.setEncoding('utf8');
+					response.on('data', (chunk: string) => (text += chunk));
+					response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+					response.on('error', reject);
+				},
+			);
+			req.on('timeout', () => req.destroy(new Error(`no answer within ${SETTINGS.requestTimeoutMs} ms`)));
+			req.on('error', reject);
+			req.end(payload);
+		});
+
+	const connection = async () => {
+		while (next < count && performance.now() < deadline) {
+			const payload = body(next++);
+			const began = performance.now();
+			try {
+				const { status, text } = await send(payload);
+				if (status !== 200) {
+					failures++;
+					firstFailure ??= `HTTP ${status}: ${text.slice(0, 200)}`;
+				}
+			} catch (error) {
+				failures++;
+				firstFailure ??= (error as Error).message;
+			}
+			latenciesMs.push(performance.now() - began);
+		}
+	};
+
+	const began = performance.now();
+	await Promise.all(Array.from({ length: concurrency }, connection));
+	const seconds = (performance.now() - began) / 1000;
+	agent.destroy();
+	return { requests: latenciesMs.length, failures, seconds, latenciesMs, firstFailure };
+}
+
+function percentile(sorted: number[], p: number): number {
+	if (sorted.length === 0) return NaN;
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+interface Figures {
+	requests: number;
+	failures: number;
+	perSecond: number;
+	/** Requests per second of each round, to show the spread. */
+	roundRates: number[];
+	p50: number;
+	p99: number;
+	firstFailure?: string;
+}
+
+function figuresOf(batches: Batch[]): Figures {
+	const latencies = batches.flatMap((batch) => batch.latenciesMs).sort((a, b) => a - b);
+	const requests = batches.reduce((sum, batch) => sum + batch.requests, 0);
+	const seconds = batches.reduce((sum, batch) => sum + batch.seconds, 0);
+	return {
+		requests,
+		failures: batches.reduce((sum, batch) => sum + batch.failures, 0),
+		perSecond: requests / seconds,
+		roundRates: batches.map((batch) => batch.requests / batch.seconds),
+		p50: percentile(latencies, 50),
+		p99: percentile(latencies, 99),
+		firstFailure: batches.find((batch) => batch.firstFailure)?.firstFailure,
+	};
+}
+
+/** How many events the embedded store holds: every scoring request carries a new event id, so one each. */
+function storedEvents(userFolder: string): number {
+	const file = join(userFolder, '.n8n', 'storage', 'n8n-nodes-lead-scoring.scoreEvent', 'lead-scores.sqlite');
+	if (!existsSync(file)) return 0;
+	const db = new DatabaseSync(file, { readOnly: true });
+	try {
+		return Number(db.prepare('SELECT count(*) AS n FROM events').get()?.n);
+	} finally {
+		db.close();
+	}
+}
+
+type EngineFigures = Record<(typeof MODES)[number]['key'], Record<WorkflowKey, Figures>> & {
+	scoredEvents: number;
+	scoringRequests: number;
+};
+
+/** One n8n with a fresh user folder (and so a fresh embedded store), the three workflows published. */
+async function measureEngine(engine: EngineKey): Promise<EngineFigures> {
+	const sandbox: Sandbox = await startSandbox({
+		repoRoot: REPO_ROOT,
+		packageTarball: process.env.LEAD_SCORING_PACKAGE_TARBALL || undefined,
+		workflows: WORKFLOWS.map((workflow) => join(WORKFLOW_FOLDER, workflow.file)),
+		env: { ...ENGINES[engine].env },
+	});
+	const runTag = `${engine}-${Date.now().toString(36)}`;
+	let sequence = 0;
+	const nextBody = () => eventBody(runTag, sequence++);
+	const batches = new Map<string, Batch[]>();
+	let scoringRequests = 0;
+	try {
+		for (const workflow of WORKFLOWS) {
+			const warm = await sendBatch(sandbox.n8n.webhookUrl(workflow.path), SETTINGS.warmup, 1, nextBody);
+			if (workflow.key === 'scoring') scoringRequests += warm.requests;
+			if (warm.failures > 0) throw new Error(`${workflow.label} fails: ${warm.firstFailure ?? ''}\n${sandbox.n8n.logTail()}`);
+		}
+		for (let round = 0; round < SETTINGS.rounds; round++) {
+			// Alternate the order each round so a busier moment of the shared machine hits all three alike.
+			const order = round % 2 === 0 ? WORKFLOWS : [...WORKFLOWS].reverse();
+			for (const mode of MODES) {
+				for (const workflow of order) {
+					const batch = await sendBatch(sandbox.n8n.webhookUrl(workflow.path), SETTINGS.requestsPerRound, mode.concurrency, nextBody);
+					if (workflow.key === 'scoring') scoringRequests += batch.requests;
+					const key = `${mode.key}/${workflow.key}`;
+					batches.set(key, [...(batches.get(key) ?? []), batch]);
+					process.stderr.write(
+						`n8n bench [${engine}] round ${round + 1} ${mode.key} ${workflow.key}: ${(batch.requests / batch.seconds).toFixed(1)} req/s` +
+							`${batch.failures > 0 ? `, ${batch.failures} failed (${batch.firstFailure ?? ''})` : ''}\n`,
+					);
+				}
+			}
+		}
+		// Executions are saved just after the answer: give the last ones a moment before counting.
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+		const scoredEvents = storedEvents(sandbox.n8n.userFolder);
+		const figures = (mode: string) =>
+			Object.fromEntries(WORKFLOWS.map((workflow) => [workflow.key, figuresOf(batches.get(`${mode}/${workflow.key}`) ?? [])])) as Record<
+				WorkflowKey,
+				Figures
+			>;
+		return { sequential: figures('sequential'), concurrent: figures('concurrent'), scoredEvents, scoringRequests };
+	} finally {
+		await sandbox.stop();
+		rmSync(sandbox.n8n.userFolder, { recursive: true, force: true });
+	}
+}
+
+const percent = (ratio: number) => `${(100 * ratio).toFixed(0)}%`;
+
+function describe(figures: Figures): string {
+	const failed = figures.failures > 0 ? `, ${figures.failures} failed (${figures.firstFailure ?? ''})` : '';
+	const rounds = figures.roundRates.map((rate) => rate.toFixed(1)).join(' / ');
+	return `${figures.perSecond.toFixed(1)} req/s (rounds ${rounds}), p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms${failed}`;
+}
+
+/**
+ * Real n8n 2.x: the scoring workflow beside two baselines, a bare Webhook → Respond and a Webhook →
+ * Set → Respond that evaluates as many expressions of the same kind as Score Event and Check
+ * Threshold do (the floor no package can beat, as n8n's first expression in an execution is costly).
+ */
+export default async function n8nBench(): Promise<BenchSection> {
+	const lines: string[] = [
+		`${SETTINGS.rounds} rounds x ${SETTINGS.requestsPerRound} POSTs per workflow and load (${SETTINGS.rounds * SETTINGS.requestsPerRound} each), ` +
+			`sequential and 50 concurrent, keep-alive, loopback; workflows alternated; fresh user folder and embedded store per engine setting`,
+	];
+	for (const engine of SETTINGS.engines) {
+		const result = await measureEngine(engine);
+		lines.push('', `${ENGINES[engine].label}:`);
+		for (const mode of MODES) {
+			const figures = result[mode.key];
+			lines.push(`  ${mode.key === 'sequential' ? 'sequential' : `${mode.concurrency} concurrent`}:`);
+			for (const workflow of WORKFLOWS) lines.push(`    ${workflow.label.padEnd(52)} ${describe(figures[workflow.key])}`);
+			const toBare = figures.scoring.perSecond / figures.bare.perSecond;
+			const toSet = figures.scoring.perSecond / figures.set.perSecond;
+			lines.push(
+				`    scoring / bare: ${percent(toBare)}; scoring / Set: ${percent(toSet)} (target >= 90%: ${toSet >= 0.9 ? 'met' : 'NOT met'})`,
+			);
+		}
+		lines.push(
+			`  embedded store: ${result.scoredEvents} events kept for ${result.scoringRequests} scoring requests (each with a new event id)`,
+		);
+	}
+	lines.push('', 'Absolute figures are noisy on a shared 2-core machine: compare the ratios, measured in the same minutes.');
+	return { title: 'Real n8n 2.41.1: scoring workflow beside a bare and a Set baseline', lines };
+}
