@@ -1,0 +1,757 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { DatabaseError, Pool, types, type PoolClient, type PoolConfig } from 'pg';
+
+import type { LeadState } from '../scoring/leadState';
+import {
+	StoreError,
+	type LeadRecord,
+	type LedgerEntry,
+	type LeadsSnapshot,
+	type LeadsWrite,
+	type ListLeadsPage,
+	type ScoreStore,
+	type StoredEvent,
+	type StoredEventsPage,
+	type ThresholdState,
+} from './scoreStore';
+
+/** Where the store connects: the fields of n8n's built-in Postgres credential (`postgres`). */
+export interface PostgresConnection {
+	host: string;
+	port: number;
+	database: string;
+	user: string;
+	password: string;
+	/** As n8n's credential: `allow` and `require` connect with TLS and verify the certificate. */
+	ssl?: 'disable' | 'allow' | 'require';
+	/** TLS without certificate verification (n8n's "Ignore SSL Issues"). */
+	allowUnauthorizedCerts?: boolean;
+	/** Pool size in this process. */
+	maxConnections?: number;
+}
+
+export interface PostgresStoreOptions {
+	/** Schema of the store's tables; created on first use when missing. Default `public`. */
+	schema?: string;
+	/** Prefix of the store's table names. Default `lead_scoring_`. */
+	tablePrefix?: string;
+}
+
+interface TableNames {
+	migrations: string;
+	leads: string;
+	events: string;
+	ledger: string;
+	thresholds: string;
+	/** Index names live in the schema's namespace too, so they carry the prefix. */
+	index: (name: string) => string;
+}
+
+/** Schema migrations by version; each runs once, in order, under an advisory lock, in one transaction. */
+const MIGRATIONS: Array<(t: TableNames) => string> = [
+	(t) => `
+	CREATE TABLE ${t.leads} (
+		score_name text COLLATE "C" NOT NULL,
+		lead_id text COLLATE "C" NOT NULL,
+		-- NULL only inside the transaction that creates the lead: the row is its lock
+		state jsonb,
+		score double precision,
+		tier text,
+		last_activity_at bigint,
+		updated_at bigint NOT NULL,
+		PRIMARY KEY (score_name, lead_id)
+	);
+	CREATE TABLE ${t.events} (
+		seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		score_name text COLLATE "C" NOT NULL,
+		event_id text COLLATE "C",
+		lead_id text COLLATE "C" NOT NULL,
+		event_name text NOT NULL,
+		event_time bigint NOT NULL,
+		received_at bigint NOT NULL,
+		payload json
+	);
+	CREATE UNIQUE INDEX ${t.index('events_event_id')} ON ${t.events} (score_name, event_id) WHERE event_id IS NOT NULL;
+	CREATE INDEX ${t.index('events_lead')} ON ${t.events} (score_name, lead_id, event_time);
+	CREATE TABLE ${t.ledger} (
+		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		score_name text COLLATE "C" NOT NULL,
+		lead_id text COLLATE "C" NOT NULL,
+		event_id text,
+		event_name text,
+		at bigint NOT NULL,
+		recorded_at bigint NOT NULL,
+		previous_score double precision NOT NULL,
+		score double precision NOT NULL,
+		delta double precision NOT NULL,
+		tier text NOT NULL,
+		reasons jsonb NOT NULL,
+		model_version text
+	);
+	CREATE INDEX ${t.index('ledger_lead')} ON ${t.ledger} (score_name, lead_id, id);
+	CREATE TABLE ${t.thresholds} (
+		threshold_key text COLLATE "C" NOT NULL,
+		lead_id text COLLATE "C" NOT NULL,
+		-- NULL only inside the transaction that creates the state
+		crossed boolean,
+		score double precision,
+		updated_at bigint NOT NULL,
+		PRIMARY KEY (threshold_key, lead_id)
+	);`,
+];
+
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
+
+// Serialization failures and deadlocks are retried as a whole step, decided afresh each time.
+const RETRYABLE_CODES = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 6;
+const CONNECT_TIMEOUT_MS = 15_000;
+const MAX_IDENTIFIER_BYTES = 63;
+
+/** A concurrent step committed one of our new event ids first: retry, and that id is then seen. */
+class EventIdRace extends Error {}
+
+/** bigint columns (ms times, sequence numbers) as numbers, for this store's pools only: n8n shares the pg module. */
+const typeParsers = {
+	getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+		oid === types.builtins.INT8 ? Number : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
+};
+
+interface SharedPool {
+	pool: Pool;
+	users: number;
+}
+
+const pools = new Map<string, SharedPool>();
+let exitHookInstalled = false;
+
+function poolKey(connection: PostgresConnection): string {
+	// The password is part of the identity (a changed password needs a new pool) but never kept in clear.
+	const secret = createHash('sha256').update(connection.password).digest('hex');
+	return JSON.stringify([
+		connection.host,
+		connection.port,
+		connection.database,
+		connection.user,
+		secret,
+		connection.ssl ?? 'disable',
+		connection.allowUnauthorizedCerts === true,
+	]);
+}
+
+function poolConfig(connection: PostgresConnection): PoolConfig {
+	let ssl: PoolConfig['ssl'] = false;
+	if (connection.allowUnauthorizedCerts === true) ssl = { rejectUnauthorized: false };
+	else if (connection.ssl === 'allow' || connection.ssl === 'require') ssl = true;
+	return {
+		host: connection.host,
+		port: connection.port,
+		database: connection.database,
+		user: connection.user,
+		password: connection.password,
+		ssl,
+		max: Math.max(1, connection.maxConnections ?? 10),
+		connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+		idleTimeoutMillis: 10_000,
+		// An idle pool never keeps a process (a test, an n8n worker shutting down) alive.
+		allowExitOnIdle: true,
+		keepAlive: true,
+		// A session that hangs inside a transaction must not hold lead locks forever.
+		idle_in_transaction_session_timeout: 60_000,
+		application_name: 'n8n-nodes-lead-scoring',
+		types: typeParsers,
+	};
+}
+
+/** One pool per credential per process, shared by every store (and execution) that uses it. */
+function acquirePool(connection: PostgresConnection): { key: string; pool: Pool } {
+	const key = poolKey(connection);
+	let shared = pools.get(key);
+	if (!shared) {
+		const pool = new Pool(poolConfig(connection));
+		// A server restart or a dropped idle connection must not crash the process: the next query reconnects.
+		pool.on('error', () => {});
+		pool.on('connect', (client) => client.on('error', () => {}));
+		shared = { pool, users: 0 };
+		pools.set(key, shared);
+	}
+	shared.users++;
+	if (!exitHookInstalled) {
+		exitHookInstalled = true;
+		// Close the connections cleanly when the process has nothing left to do. Not on SIGTERM: n8n then
+		// still finishes running executions, which need the store; at exit the OS closes the sockets.
+		process.once('beforeExit', () => void closePostgresPools());
+	}
+	return { key, pool: shared.pool };
+}
+
+async function releasePool(key: string): Promise<void> {
+	const shared = pools.get(key);
+	if (!shared) return;
+	shared.users--;
+	if (shared.users > 0) return;
+	pools.delete(key);
+	await shared.pool.end();
+}
+
+/** Ends every pool of this process (the stores that used them can no longer be used). */
+export async function closePostgresPools(): Promise<void> {
+	const open = [...pools.values()];
+	pools.clear();
+	await Promise.all(open.map(async ({ pool }) => await pool.end().catch(() => {})));
+}
+
+/** Open pools in this process, for tests of the pool registry. */
+export function openPostgresPools(): number {
+	return pools.size;
+}
+
+export function quoteIdentifier(name: string): string {
+	return `"${name.replace(/"/g, '""')}"`;
+}
+
+function tableNames(schema: string, prefix: string): TableNames {
+	const check = (name: string) => {
+		if (Buffer.byteLength(name) > MAX_IDENTIFIER_BYTES) {
+			throw new StoreError(
+				`The table prefix "${prefix}" is too long: PostgreSQL names are at most ${MAX_IDENTIFIER_BYTES} bytes ("${name}").`,
+			);
+		}
+		return name;
+	};
+	if (schema.length === 0 || Buffer.byteLength(schema) > MAX_IDENTIFIER_BYTES) {
+		throw new StoreError(`The schema name "${schema}" must have 1 to ${MAX_IDENTIFIER_BYTES} bytes.`);
+	}
+	const table = (name: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(check(prefix + name))}`;
+	return {
+		migrations: table('schema_migrations'),
+		leads: table('leads'),
+		events: table('events'),
+		ledger: table('ledger'),
+		thresholds: table('threshold_states'),
+		index: (name) => quoteIdentifier(check(prefix + name)),
+	};
+}
+
+/**
+ * The score store on PostgreSQL, for n8n in queue mode: every worker on every machine sees and
+ * updates the same scores. Each update is one transaction that locks the requested leads' rows in
+ * lead-id order (`SELECT ... FOR UPDATE`), so concurrent steps on a lead queue up and never
+ * deadlock on each other; a lead that does not exist yet is locked through its new row.
+ */
+export class PostgresStore implements ScoreStore {
+	readonly schema: string;
+	readonly tablePrefix: string;
+	private readonly t: TableNames;
+	private readonly pool: Pool;
+	private readonly poolKey: string;
+	private migrated: Promise<void> | null = null;
+	private closed = false;
+
+	constructor(
+		private readonly connection: PostgresConnection,
+		options: PostgresStoreOptions = {},
+	) {
+		this.schema = options.schema ?? 'public';
+		this.tablePrefix = options.tablePrefix ?? 'lead_scoring_';
+		this.t = tableNames(this.schema, this.tablePrefix);
+		const { key, pool } = acquirePool(connection);
+		this.poolKey = key;
+		this.pool = pool;
+	}
+
+	/** Where this store lives, for messages: never the password. */
+	private where(): string {
+		return `PostgreSQL at ${this.connection.host}:${this.connection.port}, database "${this.connection.database}", user "${this.connection.user}"`;
+	}
+
+	/** Turns a driver or server failure into a message an operator can act on, without the password. */
+	private storeError(error: Error & { code?: string }): StoreError {
+		if (error instanceof StoreError) return error;
+		const { host, port, database, user } = this.connection;
+		const detail = error.message;
+		let message: string;
+		switch (error.code) {
+			case '28P01':
+				message = `PostgreSQL refused the password for user "${user}" (database "${database}" at ${host}:${port}): check the user and password of the Postgres credential.`;
+				break;
+			case '28000':
+				message = `PostgreSQL refused user "${user}" for database "${database}" at ${host}:${port}: ${detail}.`;
+				break;
+			case '3D000':
+				message = `The database "${database}" does not exist on PostgreSQL at ${host}:${port}: create it, or fix the database name of the Postgres credential.`;
+				break;
+			case '42501':
+				message = `The PostgreSQL user "${user}" lacks a permission the lead score store needs (schema "${this.schema}"): ${detail}. It needs USAGE and CREATE on the schema (or CREATE on the database when the schema does not exist yet) for the first start, then SELECT, INSERT, UPDATE and DELETE on the store's tables.`;
+				break;
+			case 'ECONNREFUSED':
+			case 'ENOTFOUND':
+			case 'EAI_AGAIN':
+			case 'EHOSTUNREACH':
+			case 'ENETUNREACH':
+			case 'ETIMEDOUT':
+			case 'ECONNRESET':
+				message = `Cannot reach PostgreSQL at ${host}:${port} (${error.code}): check the host and port of the Postgres credential and that the server accepts connections from this machine.`;
+				break;
+			default:
+				if (/timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(detail)) {
+					message = `Cannot reach PostgreSQL at ${host}:${port}: no answer within ${CONNECT_TIMEOUT_MS / 1000} s.`;
+				} else if (/does not support SSL/i.test(detail)) {
+					message = `PostgreSQL at ${host}:${port} does not accept SSL connections: set SSL to Disable in the Postgres credential.`;
+				} else {
+					message = `${this.where()}: ${detail}${error.code ? ` (${error.code})` : ''}`;
+				}
+		}
+		return new StoreError(redact(message, this.connection.password), { cause: redactError(error, this.connection.password) });
+	}
+
+	private async connect(): Promise<PoolClient> {
+		if (this.closed) throw new StoreError(`The lead score store on ${this.where()} is closed.`);
+		try {
+			return await this.pool.connect();
+		} catch (error) {
+			throw this.storeError(error as Error);
+		}
+	}
+
+	/** Creates or migrates the tables once per store, safe when many workers start at once. */
+	private async ensureSchema(): Promise<void> {
+		this.migrated ??= this.migrate().catch((error) => {
+			// A failed start (database down, wrong password) is tried again on the next use.
+			this.migrated = null;
+			throw error;
+		});
+		await this.migrated;
+	}
+
+	private async migrate(): Promise<void> {
+		const client = await this.connect();
+		let broken = false;
+		try {
+			// Fast path: an up-to-date schema needs no lock and no DDL permission.
+			const exists = await client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [this.t.migrations]);
+			if (exists.rows[0].found && (await this.schemaVersion(client)) >= MIGRATIONS.length) return;
+			await client.query('BEGIN');
+			try {
+				// One migrating transaction per schema and prefix at a time, across every process and machine.
+				await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`n8n-nodes-lead-scoring:${this.schema}.${this.tablePrefix}`]);
+				const schema = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+				if (schema.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdentifier(this.schema)}`);
+				await client.query(
+					`CREATE TABLE IF NOT EXISTS ${this.t.migrations} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+				);
+				for (let version = (await this.schemaVersion(client)) + 1; version <= MIGRATIONS.length; version++) {
+					await client.query(MIGRATIONS[version - 1](this.t));
+					await client.query(`INSERT INTO ${this.t.migrations} (version) VALUES ($1)`, [version]);
+				}
+				await client.query('COMMIT');
+			} catch (error) {
+				await client.query('ROLLBACK').catch(() => (broken = true));
+				throw error;
+			}
+		} catch (error) {
+			throw this.storeError(error as Error);
+		} finally {
+			client.release(broken);
+		}
+	}
+
+	private async schemaVersion(client: PoolClient): Promise<number> {
+		const result = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${this.t.migrations}`);
+		return result.rows[0].version ?? 0;
+	}
+
+	/**
+	 * Runs `work` in one transaction; rolls back on any error. Serialization failures, deadlocks and
+	 * event-id races are retried as a whole. Errors thrown by the caller's own code pass through unchanged.
+	 */
+	private async transaction(work: (client: PoolClient, callerFailed: (error: unknown) => never) => Promise<void>): Promise<void> {
+		await this.ensureSchema();
+		for (let attempt = 1; ; attempt++) {
+			const client = await this.connect();
+			let callerError: unknown = undefined;
+			const callerFailed = (error: unknown): never => {
+				callerError = error;
+				throw error;
+			};
+			try {
+				await client.query('BEGIN');
+				await work(client, callerFailed);
+				await client.query('COMMIT');
+				client.release();
+				return;
+			} catch (error) {
+				let broken = false;
+				await client.query('ROLLBACK').catch(() => (broken = true));
+				client.release(broken);
+				if (callerError !== undefined && error === callerError) throw error;
+				const retryable = error instanceof EventIdRace || RETRYABLE_CODES.has((error as { code?: string }).code ?? '');
+				if (retryable && attempt < MAX_ATTEMPTS) {
+					await sleep(Math.random() * 5 * 2 ** attempt);
+					continue;
+				}
+				if (error instanceof EventIdRace) {
+					throw new StoreError(`${this.where()}: an event id kept racing with other executions after ${MAX_ATTEMPTS} attempts.`);
+				}
+				throw this.storeError(error as Error);
+			}
+		}
+	}
+
+	/**
+	 * Locks `ids` under `key` in sorted order, creating a NULL-marked row for each missing one first,
+	 * so a new lead is locked too and a concurrent first update of it waits for this one.
+	 */
+	private async lockRows(
+		client: PoolClient,
+		table: string,
+		keyColumn: 'score_name' | 'threshold_key',
+		key: string,
+		ids: string[],
+		columns: string,
+		now: number,
+	): Promise<Array<{ lead_id: string } & Record<string, unknown>>> {
+		const lock = `SELECT lead_id, ${columns} FROM ${table}
+			WHERE ${keyColumn} = $1 AND lead_id = ANY($2::text[]) ORDER BY lead_id FOR UPDATE`;
+		type Row = { lead_id: string } & Record<string, unknown>;
+		const locked = (await run<Row>(client, lock, [key, ids])).rows;
+		if (locked.length === ids.length) return locked;
+		// New ids get a placeholder row to lock; a concurrent first step on the same id waits on it.
+		const found = new Set(locked.map((row) => row.lead_id as string));
+		const missing = ids.filter((id) => !found.has(id));
+		await run(
+			client,
+			`INSERT INTO ${table} (${keyColumn}, lead_id, updated_at)
+			 SELECT $1, id, $3 FROM unnest($2::text[]) AS id ORDER BY id COLLATE "C"
+			 ON CONFLICT DO NOTHING`,
+			[key, missing, now],
+		);
+		return [...locked, ...(await run<Row>(client, lock, [key, missing])).rows];
+	}
+
+	async updateLeads(
+		scoreName: string,
+		leadIds: string[],
+		eventIds: string[],
+		decide: (snapshot: LeadsSnapshot) => LeadsWrite,
+		options: { withEvents?: boolean } = {},
+	): Promise<void> {
+		const ids = [...new Set(leadIds)];
+		await this.transaction(async (client, callerFailed) => {
+			const now = Date.now();
+			const snapshot: LeadsSnapshot = { leads: new Map(), seenEventIds: new Set() };
+			const locked = await this.lockRows(client, this.t.leads, 'score_name', scoreName, ids, 'state', now);
+			for (const row of locked) if (row.state !== null) snapshot.leads.set(row.lead_id, row.state as LeadState);
+			if (eventIds.length > 0) {
+				const seen = await run<{ event_id: string }>(
+					client,
+					`SELECT event_id FROM ${this.t.events} WHERE score_name = $1 AND event_id = ANY($2::text[])`,
+					[scoreName, eventIds],
+				);
+				for (const row of seen.rows) snapshot.seenEventIds.add(row.event_id);
+			}
+			if (options.withEvents) {
+				const rows = await run<EventRow>(
+					client,
+					`SELECT ${EVENT_COLUMNS} FROM ${this.t.events} WHERE score_name = $1 AND lead_id = ANY($2::text[])
+					 ORDER BY lead_id, event_time, seq`,
+					[scoreName, ids],
+				);
+				snapshot.events = new Map(ids.map((leadId) => [leadId, []]));
+				for (const row of rows.rows) snapshot.events.get(row.lead_id)?.push(toStoredEvent(row));
+			}
+
+			let write: LeadsWrite;
+			try {
+				write = decide(snapshot);
+			} catch (error) {
+				callerFailed(error);
+			}
+
+			const unused = ids.filter((leadId) => !snapshot.leads.has(leadId) && !write.leads.has(leadId));
+			await this.writeDecision(client, scoreName, write!, unused, snapshot.seenEventIds, now);
+		});
+	}
+
+	/**
+	 * Events, leads and ledger in one statement, so the leads stay locked for one round trip only;
+	 * a placeholder row of a lead that got no state is removed.
+	 */
+	private async writeDecision(
+		client: PoolClient,
+		scoreName: string,
+		write: LeadsWrite,
+		unused: string[],
+		seen: Set<string>,
+		now: number,
+	): Promise<void> {
+		const { events, ledger } = write;
+		const leads = [...write.leads];
+		if (events.length === 0 && leads.length === 0 && ledger.length === 0 && unused.length === 0) return;
+		const inserted = await run<{ event_id: string | null }>(
+			client,
+			`WITH new_events AS (
+			   INSERT INTO ${this.t.events} (score_name, event_id, lead_id, event_name, event_time, received_at, payload)
+			   SELECT $1, e.event_id, e.lead_id, e.event_name, e.event_time, $2, e.payload::json
+			   FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[]) WITH ORDINALITY
+			     AS e(event_id, lead_id, event_name, event_time, payload, n)
+			   ORDER BY e.n
+			   ON CONFLICT (score_name, event_id) WHERE event_id IS NOT NULL DO NOTHING
+			   RETURNING event_id
+			 ), new_states AS (
+			   INSERT INTO ${this.t.leads} (score_name, lead_id, state, score, tier, last_activity_at, updated_at)
+			   SELECT $1, l.lead_id, l.state::jsonb, l.score, l.tier, l.last_activity_at, $2
+			   FROM unnest($8::text[], $9::text[], $10::float8[], $11::text[], $12::bigint[]) AS l(lead_id, state, score, tier, last_activity_at)
+			   ON CONFLICT (score_name, lead_id) DO UPDATE SET state = excluded.state, score = excluded.score,
+			     tier = excluded.tier, last_activity_at = excluded.last_activity_at, updated_at = excluded.updated_at
+			 ), new_ledger AS (
+			   INSERT INTO ${this.t.ledger} (score_name, lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons, model_version)
+			   SELECT $1, g.lead_id, g.event_id, g.event_name, g.at, g.recorded_at, g.previous_score, g.score, g.delta, g.tier, g.reasons::jsonb, g.model_version
+			   FROM unnest($13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[], $18::float8[], $19::float8[], $20::float8[], $21::text[], $22::text[], $23::text[])
+			     WITH ORDINALITY AS g(lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons, model_version, n)
+			   ORDER BY g.n
+			 ), placeholders AS (
+			   DELETE FROM ${this.t.leads} WHERE score_name = $1 AND lead_id = ANY($24::text[]) AND state IS NULL
+			 )
+			 SELECT event_id FROM new_events`,
+			[
+				scoreName,
+				now,
+				events.map((event) => event.eventId),
+				events.map((event) => event.leadId),
+				events.map((event) => event.name),
+				events.map((event) => Math.round(event.time)),
+				events.map((event) => (event.payload === null || event.payload === undefined ? null : JSON.stringify(event.payload))),
+				leads.map(([leadId]) => leadId),
+				leads.map(([, state]) => JSON.stringify(state)),
+				leads.map(([, state]) => state.score),
+				leads.map(([, state]) => state.tier),
+				leads.map(([, state]) => (state.lastActivityAt === null ? null : Math.round(state.lastActivityAt))),
+				ledger.map((entry) => entry.leadId),
+				ledger.map((entry) => entry.eventId),
+				ledger.map((entry) => entry.event),
+				ledger.map((entry) => Math.round(entry.at)),
+				ledger.map((entry) => Math.round(entry.recordedAt)),
+				ledger.map((entry) => entry.previousScore),
+				ledger.map((entry) => entry.score),
+				ledger.map((entry) => entry.delta),
+				ledger.map((entry) => entry.tier),
+				ledger.map((entry) => JSON.stringify(entry.reasons)),
+				ledger.map((entry) => entry.modelVersion),
+				unused,
+			],
+		);
+		// An id that was new when read but not inserted now was committed meanwhile by a step on
+		// another lead: this decision counted it again, so it must not commit.
+		const written = new Set(inserted.rows.map((row) => row.event_id));
+		for (const event of events) {
+			if (event.eventId !== null && !seen.has(event.eventId) && !written.has(event.eventId)) throw new EventIdRace();
+		}
+	}
+
+	/** One query outside a transaction, after the schema is ready. */
+	private async query<R extends object>(sql: string, values: unknown[]): Promise<R[]> {
+		await this.ensureSchema();
+		if (this.closed) throw new StoreError(`The lead score store on ${this.where()} is closed.`);
+		try {
+			return (await this.pool.query<R>(sql, values)).rows;
+		} catch (error) {
+			throw this.storeError(error as Error);
+		}
+	}
+
+	async getLeads(scoreName: string, leadIds: string[]): Promise<Map<string, LeadRecord>> {
+		const rows = await this.query<LeadRow>(
+			`SELECT lead_id, state, updated_at FROM ${this.t.leads}
+			 WHERE score_name = $1 AND lead_id = ANY($2::text[]) AND state IS NOT NULL`,
+			[scoreName, leadIds],
+		);
+		return new Map(rows.map((row) => [row.lead_id, toRecord(row)]));
+	}
+
+	async listLeads(scoreName: string, after: string | null, limit: number): Promise<ListLeadsPage> {
+		const rows = await this.query<LeadRow>(
+			`SELECT lead_id, state, updated_at FROM ${this.t.leads}
+			 WHERE score_name = $1 AND lead_id > $2 AND state IS NOT NULL ORDER BY lead_id LIMIT $3`,
+			[scoreName, after ?? '', limit + 1],
+		);
+		const page = rows.slice(0, limit).map(toRecord);
+		return { leads: page, next: rows.length > limit ? page[page.length - 1].leadId : null };
+	}
+
+	async ledger(scoreName: string, leadId: string, limit: number): Promise<LedgerEntry[]> {
+		const rows = await this.query<LedgerRow>(
+			`SELECT lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons, model_version
+			 FROM ${this.t.ledger} WHERE score_name = $1 AND lead_id = $2 ORDER BY id DESC LIMIT $3`,
+			[scoreName, leadId, limit],
+		);
+		return rows.map((row) => ({
+			leadId: row.lead_id,
+			eventId: row.event_id,
+			event: row.event_name,
+			at: row.at,
+			recordedAt: row.recorded_at,
+			previousScore: row.previous_score,
+			score: row.score,
+			delta: row.delta,
+			tier: row.tier,
+			reasons: row.reasons,
+			modelVersion: row.model_version,
+		}));
+	}
+
+	async listEvents(
+		scoreName: string,
+		range: { from: number; to: number },
+		after: number | null,
+		limit: number,
+	): Promise<StoredEventsPage> {
+		const rows = await this.query<EventRow>(
+			`SELECT ${EVENT_COLUMNS} FROM ${this.t.events}
+			 WHERE score_name = $1 AND seq > $2 AND event_time BETWEEN $3 AND $4 ORDER BY seq LIMIT $5`,
+			[scoreName, after ?? 0, Math.ceil(range.from), Math.floor(range.to), limit + 1],
+		);
+		const events = rows.slice(0, limit).map(toStoredEvent);
+		return { events, next: rows.length > limit ? events[events.length - 1].seq : null };
+	}
+
+	async updateThresholdStates(
+		thresholdKey: string,
+		leadIds: string[],
+		decide: (states: Map<string, ThresholdState>) => Map<string, ThresholdState>,
+	): Promise<void> {
+		const ids = [...new Set(leadIds)];
+		await this.transaction(async (client, callerFailed) => {
+			const now = Date.now();
+			const locked = await this.lockRows(client, this.t.thresholds, 'threshold_key', thresholdKey, ids, 'crossed, score', now);
+			const states = new Map<string, ThresholdState>();
+			for (const row of locked) {
+				if (row.crossed !== null) states.set(row.lead_id, { crossed: row.crossed as boolean, score: row.score as number });
+			}
+			let next: Map<string, ThresholdState>;
+			try {
+				next = decide(new Map(states));
+			} catch (error) {
+				callerFailed(error);
+			}
+			const entries = [...next!];
+			if (entries.length > 0) {
+				await client.query(
+					`INSERT INTO ${this.t.thresholds} (threshold_key, lead_id, crossed, score, updated_at)
+					 SELECT $1, s.lead_id, s.crossed, s.score, $2 FROM unnest($3::text[], $4::boolean[], $5::float8[]) AS s(lead_id, crossed, score)
+					 ON CONFLICT (threshold_key, lead_id) DO UPDATE SET crossed = excluded.crossed, score = excluded.score,
+					   updated_at = excluded.updated_at`,
+					[thresholdKey, now, entries.map(([leadId]) => leadId), entries.map(([, s]) => s.crossed), entries.map(([, s]) => s.score)],
+				);
+			}
+			const unused = ids.filter((leadId) => !states.has(leadId) && !next.has(leadId));
+			if (unused.length > 0) {
+				await client.query(
+					`DELETE FROM ${this.t.thresholds} WHERE threshold_key = $1 AND lead_id = ANY($2::text[]) AND crossed IS NULL`,
+					[thresholdKey, unused],
+				);
+			}
+		});
+	}
+
+	async prune(olderThan: { events: number; ledger: number }): Promise<void> {
+		await this.transaction(async (client) => {
+			// Ids grow with commit time, so the oldest kept row bounds a range delete: no time index to maintain.
+			await this.deleteBefore(client, this.t.events, 'seq', 'received_at', olderThan.events);
+			await this.deleteBefore(client, this.t.ledger, 'id', 'recorded_at', olderThan.ledger);
+		});
+	}
+
+	private async deleteBefore(client: PoolClient, table: string, id: 'seq' | 'id', time: 'received_at' | 'recorded_at', before: number): Promise<void> {
+		const firstKept = await client.query<{ id: number }>(`SELECT ${id} AS id FROM ${table} WHERE ${time} >= $1 ORDER BY ${id} LIMIT 1`, [
+			Math.round(before),
+		]);
+		if (firstKept.rows.length > 0) await client.query(`DELETE FROM ${table} WHERE ${id} < $1`, [firstKept.rows[0].id]);
+		else await client.query(`DELETE FROM ${table}`);
+	}
+
+	/** Releases this store's share of the pool; the pool closes when no store in this process uses it. */
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		await releasePool(this.poolKey);
+	}
+}
+
+const EVENT_COLUMNS = 'seq, event_id, lead_id, event_name, event_time, received_at, payload';
+
+/** Runs a statement prepared once per connection: the hot statements skip parsing and planning. */
+async function run<R extends object = Record<string, unknown>>(client: PoolClient, text: string, values: unknown[]) {
+	return await client.query<R>({ name: statementName(text), text, values });
+}
+
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string {
+	let name = statementNames.get(text);
+	if (!name) {
+		name = `lead_scoring_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+		statementNames.set(text, name);
+	}
+	return name;
+}
+
+interface LeadRow {
+	lead_id: string;
+	state: LeadState;
+	updated_at: number;
+}
+
+interface EventRow {
+	seq: number;
+	event_id: string | null;
+	lead_id: string;
+	event_name: string;
+	event_time: number;
+	received_at: number;
+	payload: unknown;
+}
+
+interface LedgerRow {
+	lead_id: string;
+	event_id: string | null;
+	event_name: string | null;
+	at: number;
+	recorded_at: number;
+	previous_score: number;
+	score: number;
+	delta: number;
+	tier: string;
+	reasons: LedgerEntry['reasons'];
+	model_version: string | null;
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+	return {
+		seq: row.seq,
+		eventId: row.event_id,
+		leadId: row.lead_id,
+		name: row.event_name,
+		time: row.event_time,
+		receivedAt: row.received_at,
+		payload: row.payload,
+	};
+}
+
+function toRecord(row: LeadRow): LeadRecord {
+	return { leadId: row.lead_id, state: row.state, updatedAt: row.updated_at };
+}
+
+function redact(text: string, password: string): string {
+	return password.length > 0 ? text.split(password).join('***') : text;
+}
+
+/** The driver's error as the cause, with the password removed from anything it says. */
+function redactError(error: Error & { code?: string }, password: string): Error {
+	const copy = new Error(redact(error.message, password));
+	copy.name = error instanceof DatabaseError ? 'DatabaseError' : error.name;
+	Object.assign(copy, { code: error.code });
+	return copy;
+}

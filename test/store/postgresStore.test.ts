@@ -1,0 +1,179 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+
+import { scoreEvents } from '../../lib/scoring/batch';
+import { closePostgresPools, openPostgresPools, PostgresStore, POSTGRES_SCHEMA_VERSION } from '../../lib/store/postgresStore';
+import { StoreError } from '../../lib/store/scoreStore';
+import { usePostgres } from '../helpers/postgres';
+import { describeAcrossProcesses, describeStoreContract, ping, plusOne, requireBuild, runWriter } from './storeContract';
+
+const server = usePostgres('lead_scoring_test', { settings: 'synchronous_commit=off' });
+let schemas = 0;
+const freshSchema = () => `store_test_${++schemas}`;
+
+afterAll(async () => await closePostgresPools());
+
+async function failureOf(work: () => Promise<unknown>): Promise<Error> {
+	try {
+		await work();
+	} catch (error) {
+		return error as Error;
+	}
+	throw new Error('expected a failure');
+}
+
+function freePort(): Promise<number> {
+	return new Promise((resolve) => {
+		const probe = createServer().listen(0, '127.0.0.1', () => {
+			const { port } = probe.address() as { port: number };
+			probe.close(() => resolve(port));
+		});
+	});
+}
+
+describe('PostgreSQL store', () => {
+	describeStoreContract(() => new PostgresStore(server().connection(), { schema: freshSchema() }));
+});
+
+describe('PostgreSQL store across processes', () => {
+	describeAcrossProcesses(async () => {
+		const schema = freshSchema();
+		const store = new PostgresStore(server().connection(), { schema, tablePrefix: '' });
+		await store.getLeads('default', []); // create the schema once so the writers race on data, not on migrations
+		await store.close();
+		return {
+			writerArgs: ['--store', 'postgres', schema],
+			env: server().env(),
+			open: () => new PostgresStore(server().connection(), { schema, tablePrefix: '' }),
+		};
+	});
+});
+
+describe('PostgreSQL store schema', () => {
+	beforeAll(requireBuild);
+
+	it('is created once when 8 processes start on an empty database at the same moment', async () => {
+		const schema = freshSchema();
+		const target = { writerArgs: ['--store', 'postgres', schema], env: server().env(), open: () => new PostgresStore(server().connection(), { schema, tablePrefix: '' }) };
+		const startAt = String(Date.now() + 1500);
+		await Promise.all(Array.from({ length: 8 }, (_, writer) => runWriter(target, ['migrate', String(writer), '1', '0', startAt])));
+		const versions = await server().sql(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+		expect(versions.map((row) => row.version)).toEqual(Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1));
+		const store = target.open();
+		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(8);
+		await store.close();
+	}, 120_000);
+
+	it('lives in the schema and under the table prefix the operator sets, names quoted', async () => {
+		const schema = 'Lead "Scores" 2026';
+		const a = new PostgresStore(server().connection(), { schema, tablePrefix: 'team-a.' });
+		const b = new PostgresStore(server().connection(), { schema, tablePrefix: 'team-b.' });
+		await scoreEvents(a, plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		await scoreEvents(b, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2')]);
+		const tables = await server().sql('SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename', [schema]);
+		expect(tables.map((row) => row.tablename)).toEqual(
+			['team-a.', 'team-b.'].flatMap((prefix) => ['events', 'leads', 'ledger', 'schema_migrations', 'threshold_states'].map((name) => prefix + name)),
+		);
+		expect((await a.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
+		expect((await b.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(2);
+		await Promise.all([a.close(), b.close()]);
+	});
+
+	it('runs on a user with data permissions only, once the schema exists', async () => {
+		const schema = freshSchema();
+		const owner = new PostgresStore(server().connection(), { schema });
+		await owner.getLeads('default', []);
+		await owner.close();
+		await server().sql(`CREATE ROLE scorer_dml LOGIN PASSWORD 'dml-pass-1234'`);
+		await server().sql(`GRANT USAGE ON SCHEMA ${schema} TO scorer_dml`);
+		await server().sql(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO scorer_dml`);
+		const store = new PostgresStore({ ...server().connection(), user: 'scorer_dml', password: 'dml-pass-1234' }, { schema });
+		const [result] = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		expect(result).toMatchObject({ leadScore: { score: 1, duplicate: false } });
+		await store.prune({ events: 0, ledger: 0 });
+		await store.close();
+	});
+});
+
+describe('PostgreSQL store errors', () => {
+	const wrongPassword = ['Wr0ng', 'S3cret', 'Passw0rd'].join('-');
+
+	it('names the user, not the password, when the password is wrong', async () => {
+		const store = new PostgresStore({ ...server().connection(), password: wrongPassword }, { schema: freshSchema() });
+		const error = await failureOf(() => store.getLeads('default', ['ada@example.com']));
+		expect(error).toBeInstanceOf(StoreError);
+		expect(error.message).toBe(
+			`PostgreSQL refused the password for user "${server().user}" (database "${server().database}" at 127.0.0.1:${server().port}): check the user and password of the Postgres credential.`,
+		);
+		expect(inspect(error, { depth: 10 })).not.toContain(wrongPassword);
+		await store.close();
+	});
+
+	it('says the server cannot be reached at that host and port, without the password', async () => {
+		const port = await freePort();
+		const store = new PostgresStore({ ...server().connection(), port, password: wrongPassword }, { schema: freshSchema() });
+		const error = await failureOf(() => scoreEvents(store, plusOne, 'default', [ping('ada@example.com')]).then(([result]) => {
+			if ('error' in result) throw result.error;
+		}));
+		expect(error).toBeInstanceOf(StoreError);
+		expect(error.message).toMatch(new RegExp(`^Cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
+		expect(inspect(error, { depth: 10 })).not.toContain(wrongPassword);
+		await store.close();
+	});
+
+	it('says which database does not exist', async () => {
+		const store = new PostgresStore(server().connection('no_such_db'), { schema: freshSchema() });
+		const error = await failureOf(() => store.listLeads('default', null, 10));
+		expect(error.message).toBe(`The database "no_such_db" does not exist on PostgreSQL at 127.0.0.1:${server().port}: create it, or fix the database name of the Postgres credential.`);
+		await store.close();
+	});
+
+	it('names the missing permission when the user may not create the tables', async () => {
+		await server().sql(`CREATE ROLE scorer_plain LOGIN PASSWORD 'plain-pass-1234'`);
+		const store = new PostgresStore({ ...server().connection(), user: 'scorer_plain', password: 'plain-pass-1234' }, { schema: 'public' });
+		const error = await failureOf(() => store.getLeads('default', ['ada@example.com']));
+		expect(error).toBeInstanceOf(StoreError);
+		expect(error.message).toContain('The PostgreSQL user "scorer_plain" lacks a permission the lead score store needs (schema "public"): permission denied for schema public.');
+		expect(error.message).not.toContain('plain-pass-1234');
+		await store.close();
+	});
+});
+
+describe('PostgreSQL connection pools', () => {
+	it('share one pool per credential in a process, closed when its last store closes', async () => {
+		await closePostgresPools();
+		const first = new PostgresStore(server().connection(), { schema: freshSchema() });
+		const second = new PostgresStore(server().connection(), { schema: freshSchema() });
+		const other = new PostgresStore({ ...server().connection(), password: 'another-password' }, { schema: freshSchema() });
+		expect(openPostgresPools()).toBe(2);
+		await first.close();
+		expect(openPostgresPools()).toBe(2);
+		await Promise.all([second.close(), other.close()]);
+		expect(openPostgresPools()).toBe(0);
+		await expect(first.getLeads('default', [])).rejects.toThrow(/is closed/);
+	});
+
+	it('never keep a process alive, and leave no session behind when it exits without closing the store', async () => {
+		requireBuild();
+		const schema = freshSchema();
+		const script = `
+			const { PostgresStore } = require(${JSON.stringify(join(__dirname, '../../dist/lib/store/postgresStore.js'))});
+			const env = process.env;
+			const store = new PostgresStore({ host: env.PGHOST, port: Number(env.PGPORT), database: env.PGDATABASE, user: env.PGUSER, password: env.PGPASSWORD }, { schema: ${JSON.stringify(schema)} });
+			store.getLeads('default', ['ada@example.com']).then(() => process.stdout.write('used'));`;
+		const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, ...server().env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+		let output = '';
+		child.stdout.on('data', (chunk) => (output += chunk));
+		child.stderr.on('data', (chunk) => (output += chunk));
+		const code = await new Promise((resolve) => child.on('exit', resolve));
+		expect([code, output]).toEqual([0, 'used']);
+		const sessions = async () =>
+			Number((await server().sql(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'n8n-nodes-lead-scoring' AND pid <> pg_backend_pid()`))[0].n);
+		// This test process's own pools are closed; the server ends the child's sessions as their sockets close.
+		await closePostgresPools();
+		for (let i = 0; i < 50 && (await sessions()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+		expect(await sessions()).toBe(0);
+	}, 30_000);
+});

@@ -1,0 +1,315 @@
+/**
+ * The behaviour every ScoreStore must have, registered for one store at a time, so the embedded,
+ * in-memory and PostgreSQL stores are held to one suite.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { readScores, scoreEvents, sweepDecay, type EventInput } from '../../lib/scoring/batch';
+import { DAY_MS } from '../../lib/scoring/decay';
+import { parseModel } from '../../lib/scoring/model';
+import type { LeadsSnapshot, ScoreStore, StoredEvent, ThresholdState } from '../../lib/store/scoreStore';
+
+const WRITER = join(__dirname, 'fixtures/writer.js');
+
+export const plusOne = parseModel({
+	version: 1,
+	rules: [{ id: 'plus-one', event: 'Ping', points: 1 }],
+	decay: { type: 'none' },
+});
+
+const NOV_1 = Date.parse('2026-11-01T00:00:00Z');
+
+export const ping = (leadId: string, eventId?: string, time = NOV_1, data: Record<string, unknown> = {}): EventInput => ({
+	leadId,
+	name: 'Ping',
+	eventId,
+	time,
+	data,
+	hasProfile: false,
+});
+
+function scoresOf(results: Awaited<ReturnType<typeof scoreEvents>>): Array<[number, boolean] | Error> {
+	return results.map((result) => ('leadScore' in result ? [result.leadScore.score, result.leadScore.duplicate] : result.error));
+}
+
+/** Registers the shared behaviour tests; `openStore` gives a fresh, empty store for each test. */
+export function describeStoreContract(openStore: () => ScoreStore | Promise<ScoreStore>): void {
+	let store: ScoreStore;
+	beforeEach(async () => (store = await openStore()));
+	afterEach(async () => await store.close());
+
+	it('counts a repeated event id once, within a batch and across batches', async () => {
+		const first = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2')]);
+		const second = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e2')]);
+		expect(scoresOf([...first, ...second])).toEqual([
+			[1, false],
+			[1, true],
+			[2, false],
+			[2, true],
+		]);
+	});
+
+	it('keeps scores of different score names apart, event ids included', async () => {
+		await scoreEvents(store, plusOne, 'b2b', [ping('ada@example.com', 'e1')]);
+		const b2c = await scoreEvents(store, plusOne, 'b2c', [ping('ada@example.com', 'e1'), ping('ada@example.com')]);
+		expect(scoresOf(b2c)).toEqual([
+			[1, false],
+			[2, false],
+		]);
+		const b2bRead = await readScores(store, plusOne, 'b2b', ['ada@example.com'], Date.now(), 0);
+		const b2cRead = await readScores(store, plusOne, 'b2c', ['ada@example.com'], Date.now(), 0);
+		expect([b2bRead.get('ada@example.com')!.score, b2cRead.get('ada@example.com')!.score]).toEqual([1, 2]);
+	});
+
+	it('keeps a ledger of every change with its reasons and model version, newest first', async () => {
+		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2')]);
+		const entries = await store.ledger('default', 'ada@example.com', 10);
+		expect(entries.map((entry) => [entry.eventId, entry.event, entry.previousScore, entry.score, entry.delta, entry.reasons])).toEqual([
+			['e2', 'Ping', 1, 2, 1, [{ rule: 'plus-one', points: 1 }]],
+			['e1', 'Ping', 0, 1, 1, [{ rule: 'plus-one', points: 1 }]],
+		]);
+		expect(entries[0].modelVersion).toEqual(expect.any(String));
+		expect(entries[0].at).toBe(NOV_1);
+		expect(await store.ledger('default', 'ada@example.com', 1)).toHaveLength(1);
+	});
+
+	it('writes nothing when the decision fails, and the lead does not appear', async () => {
+		await expect(
+			store.updateLeads('default', ['ada@example.com'], ['e1'], () => {
+				throw new Error('engine failed');
+			}),
+		).rejects.toThrow('engine failed');
+		expect((await store.getLeads('default', ['ada@example.com'])).size).toBe(0);
+		expect((await store.listLeads('default', null, 10)).leads).toEqual([]);
+		const again = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		expect(scoresOf(again)).toEqual([[1, false]]);
+	});
+
+	it('creates no lead whose update wrote nothing for it', async () => {
+		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		await store.updateLeads('default', ['ada@example.com', 'bob@example.com'], [], () => ({ leads: new Map(), events: [], ledger: [] }));
+		expect([...(await store.getLeads('default', ['ada@example.com', 'bob@example.com'])).keys()]).toEqual(['ada@example.com']);
+		expect((await store.listLeads('default', null, 10)).leads.map((lead) => lead.leadId)).toEqual(['ada@example.com']);
+	});
+
+	it('never loses an update when many steps on one lead run at once', async () => {
+		await Promise.all(Array.from({ length: 40 }, (_, i) => scoreEvents(store, plusOne, 'default', [ping('ada@example.com', `e${i}`), ping('bob@example.com')])));
+		const leads = await store.getLeads('default', ['ada@example.com', 'bob@example.com']);
+		expect([leads.get('ada@example.com')!.state.score, leads.get('bob@example.com')!.state.score]).toEqual([40, 40]);
+	});
+
+	it('lists leads in pages ordered by lead id', async () => {
+		const ids = ['carol@example.com', 'ada@example.com', 'Bob@example.com', 'dan@example.com', 'erin@example.com'];
+		await scoreEvents(store, plusOne, 'default', ids.map((leadId) => ping(leadId)));
+		await scoreEvents(store, plusOne, 'other', [ping('zed@example.com')]);
+		const pages: string[][] = [];
+		let after: string | null = null;
+		do {
+			const page = await store.listLeads('default', after, 2);
+			pages.push(page.leads.map((lead) => lead.leadId));
+			after = page.next;
+		} while (after !== null);
+		// Code-point order, as in the embedded store: upper case before lower case.
+		expect(pages).toEqual([['Bob@example.com', 'ada@example.com'], ['carol@example.com', 'dan@example.com'], ['erin@example.com']]);
+	});
+
+	it('sweeps decay over every lead in pages and returns only the leads that changed', async () => {
+		const decaying = parseModel({ version: 1, rules: [{ id: 'visit', event: 'Ping', points: 40 }], decay: { type: 'halfLife', days: 30 } });
+		const start = Date.parse('2026-01-01T00:00:00Z');
+		const leads = Array.from({ length: 25 }, (_, i) => `lead-${String(i).padStart(2, '0')}`);
+		await scoreEvents(store, decaying, 'default', leads.map((leadId, i) => ping(leadId, undefined, i < 20 ? start : start + 60 * DAY_MS)));
+		const changed = await sweepDecay(store, decaying, 'default', start + 60 * DAY_MS, 7);
+		expect(changed.map((lead) => lead.leadId)).toEqual(leads.slice(0, 20));
+		expect(changed[0]).toMatchObject({ score: 10, previousScore: 40, tier: 'nurture', previousTier: 'warming', tierChanged: true });
+		expect(await sweepDecay(store, decaying, 'default', start + 60 * DAY_MS, 7)).toEqual([]);
+		expect((await store.ledger('default', 'lead-00', 1))[0]).toMatchObject({ event: 'decay', previousScore: 40, score: 10 });
+	});
+
+	it('forgets event ids after their retention, so only then may an id count again', async () => {
+		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		await store.prune({ events: Date.now() - 60_000, ledger: 0 });
+		expect((await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]))[0]).toMatchObject({ leadScore: { duplicate: true } });
+		await store.prune({ events: Date.now() + 60_000, ledger: 0 });
+		expect((await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]))[0]).toMatchObject({ leadScore: { duplicate: false, score: 2 } });
+		expect((await store.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 10)).events.map((event) => event.eventId)).toEqual(['e1']);
+	});
+
+	it('forgets ledger entries after their retention, keeping newer ones', async () => {
+		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		await store.prune({ events: 0, ledger: Date.now() - 60_000 });
+		expect(await store.ledger('default', 'ada@example.com', 10)).toHaveLength(1);
+		await store.prune({ events: 0, ledger: Date.now() + 60_000 });
+		expect(await store.ledger('default', 'ada@example.com', 10)).toEqual([]);
+		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
+	});
+
+	it('lists kept events of an event-time range in commit order, in pages, with their data', async () => {
+		const hour = 3_600_000;
+		// Committed out of time order: the listing follows commits, the range follows event time.
+		const times = [5, 1, 8, 3, 9, 0, 7, 2, 6, 4];
+		await scoreEvents(
+			store,
+			plusOne,
+			'default',
+			times.map((t) => ping(t % 2 ? 'ada@example.com' : 'bob@example.com', `e${t}`, NOV_1 + t * hour, { page: `/p/${t}`, nested: { ü: [t] } })),
+		);
+		await scoreEvents(store, plusOne, 'other', [ping('ada@example.com', 'x1', NOV_1 + 3 * hour)]);
+		const listed: StoredEvent[] = [];
+		const pageSizes: number[] = [];
+		let after: number | null = null;
+		do {
+			const page = await store.listEvents('default', { from: NOV_1 + 2 * hour, to: NOV_1 + 7 * hour }, after, 2);
+			listed.push(...page.events);
+			pageSizes.push(page.events.length);
+			after = page.next;
+		} while (after !== null);
+		expect(listed.map((event) => event.eventId)).toEqual(['e5', 'e3', 'e7', 'e2', 'e6', 'e4']);
+		expect(pageSizes).toEqual([2, 2, 2]);
+		expect(listed[0]).toMatchObject({
+			leadId: 'ada@example.com',
+			name: 'Ping',
+			time: NOV_1 + 5 * hour,
+			payload: { data: { page: '/p/5', nested: { ü: [5] } }, hasProfile: false },
+		});
+		expect(listed.every((event, i) => i === 0 || event.seq > listed[i - 1].seq)).toBe(true);
+		expect(Math.abs(listed[0].receivedAt - Date.now())).toBeLessThan(60_000);
+	});
+
+	it('hands the decision every kept event of the requested leads, oldest event time first', async () => {
+		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'late', NOV_1 + 2000), ping('ada@example.com', 'early', NOV_1 + 1000), ping('bob@example.com', 'b1')]);
+		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'no-data')], { keepEventData: false });
+		let seen: LeadsSnapshot | undefined;
+		await store.updateLeads(
+			'default',
+			['ada@example.com', 'carol@example.com'],
+			['early', 'unknown'],
+			(snapshot) => {
+				seen = snapshot;
+				return { leads: new Map(), events: [], ledger: [] };
+			},
+			{ withEvents: true },
+		);
+		const events = seen!.events!;
+		expect([...events.keys()].sort()).toEqual(['ada@example.com', 'carol@example.com']);
+		expect(events.get('ada@example.com')!.map((event) => [event.eventId, event.payload === null])).toEqual([
+			['no-data', true],
+			['early', false],
+			['late', false],
+		]);
+		expect(events.get('carol@example.com')).toEqual([]);
+		expect([...seen!.seenEventIds]).toEqual(['early']);
+		expect(seen!.leads.get('ada@example.com')!.score).toBe(3);
+		expect(seen!.leads.has('carol@example.com')).toBe(false);
+	});
+
+	it('keeps threshold crossing states per threshold key and lead, atomically', async () => {
+		const read = async (key: string, leadIds: string[]) => {
+			let states = new Map<string, ThresholdState>();
+			await store.updateThresholdStates(key, leadIds, (current) => {
+				states = new Map(current);
+				return new Map();
+			});
+			return states;
+		};
+		expect(await read('mql', ['ada@example.com'])).toEqual(new Map());
+		await store.updateThresholdStates('mql', ['ada@example.com', 'bob@example.com'], () => new Map([['ada@example.com', { crossed: true, score: 80 }]]));
+		await store.updateThresholdStates('sql', ['ada@example.com'], () => new Map([['ada@example.com', { crossed: false, score: 12.5 }]]));
+		expect(await read('mql', ['ada@example.com', 'bob@example.com'])).toEqual(new Map([['ada@example.com', { crossed: true, score: 80 }]]));
+		expect(await read('sql', ['ada@example.com'])).toEqual(new Map([['ada@example.com', { crossed: false, score: 12.5 }]]));
+		await expect(
+			store.updateThresholdStates('mql', ['ada@example.com'], () => {
+				throw new Error('threshold failed');
+			}),
+		).rejects.toThrow('threshold failed');
+		// Concurrent read-modify-write steps on one state never lose an update.
+		await Promise.all(
+			Array.from({ length: 20 }, () =>
+				store.updateThresholdStates('mql', ['ada@example.com'], (current) => {
+					const state = current.get('ada@example.com')!;
+					return new Map([['ada@example.com', { crossed: state.crossed, score: state.score + 1 }]]);
+				}),
+			),
+		);
+		expect(await read('mql', ['ada@example.com'])).toEqual(new Map([['ada@example.com', { crossed: true, score: 100 }]]));
+	});
+}
+
+export interface ProcessTarget {
+	/** Arguments before the mode, e.g. `[path]` or `['--store', 'postgres', schema]`. */
+	writerArgs: string[];
+	env?: Record<string, string>;
+	open(): ScoreStore;
+}
+
+export function runWriter(target: ProcessTarget, args: string[]): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [WRITER, ...target.writerArgs, ...args], {
+			stdio: ['ignore', 'ignore', 'pipe'],
+			env: { ...process.env, ...target.env },
+		});
+		let stderr = '';
+		child.stderr.on('data', (chunk) => (stderr += chunk));
+		child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer failed (${code}): ${stderr}`))));
+	});
+}
+
+export function requireBuild(): void {
+	if (!existsSync(join(__dirname, '../../dist/lib/store/postgresStore.js')) || !existsSync(join(__dirname, '../../dist/lib/store/sqliteStore.js'))) {
+		throw new Error('Run `npm run build` first: the multi-process tests run the built store.');
+	}
+}
+
+/**
+ * Several processes on one store, through the built package. `prepare` gives a fresh target whose
+ * schema exists, so writers race on data, not on migrations.
+ */
+export function describeAcrossProcesses(prepare: () => Promise<ProcessTarget>): void {
+	beforeAll(requireBuild);
+
+	it('8 concurrent writers adding +1 to one lead 1,000 times each end at exactly 8,000; shared event ids count once', async () => {
+		const target = await prepare();
+		const startAt = String(Date.now() + 1000);
+		await Promise.all(Array.from({ length: 8 }, (_, writer) => runWriter(target, ['plus-one', String(writer), '1000', '50', startAt])));
+		const store = target.open();
+		const lead = (await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!;
+		expect(lead.state.score).toBe(8000 + 50);
+		expect(lead.state.eventCount).toBe(8050);
+		const counted = await store.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 10_000);
+		expect(counted.events.filter((event) => event.eventId!.startsWith('shared-'))).toHaveLength(50);
+		await store.close();
+	}, 300_000);
+
+	it('a writer killed mid-batch loses no committed event and commits no partial batch', async () => {
+		const target = await prepare();
+		const child = spawn(process.execPath, [WRITER, ...target.writerArgs, 'stream', '0', '0'], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+			env: { ...process.env, ...target.env },
+		});
+		let acknowledged = 0;
+		let stderr = '';
+		child.stderr.on('data', (chunk) => (stderr += chunk));
+		await new Promise<void>((resolve, reject) => {
+			child.on('exit', () => reject(new Error(`writer ended before it was killed: ${stderr}`)));
+			child.stdout.on('data', (chunk: Buffer) => {
+				for (const match of chunk.toString().matchAll(/acked (\d+)/g)) acknowledged = Number(match[1]);
+				// Kill at an arbitrary moment once some batches are in, most likely inside a transaction.
+				if (acknowledged >= 5000 && !child.killed) {
+					child.kill('SIGKILL');
+					resolve();
+				}
+			});
+		});
+		if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.on('exit', resolve));
+		const store = target.open();
+		const lead = (await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!;
+		expect(lead.state.score).toBeGreaterThanOrEqual(acknowledged);
+		expect(lead.state.score % 500).toBe(0);
+		expect(lead.state.eventCount).toBe(lead.state.score);
+		// Every counted event is remembered, so a retry of the lost batch counts only what was not committed.
+		const retry = await scoreEvents(store, plusOne, 'default', Array.from({ length: 500 }, (_, i) => ping('ada@example.com', `b0-${i}`)));
+		expect(retry.every((result) => 'leadScore' in result && result.leadScore.duplicate)).toBe(true);
+		await store.close();
+	}, 120_000);
+}
