@@ -4,6 +4,7 @@ import type { BenchFn } from './section';
 const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	engine: async () => await import('./engineBench'),
 	salesforce: async () => await import('./salesforceBench'),
+	store: async () => await import('./storeBench'),
 	klaviyo: async () => await import('./klaviyoBench'),
 	rescore: async () => await import('./rescoreBench'),
 	n8n: async () => await import('./n8nBench'),

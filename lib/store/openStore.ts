@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 
-import type { ScoreStore } from './scoreStore';
+import { connectionKey, PostgresStore, type PostgresConnection, type PostgresStoreOptions } from './postgresStore';
+import { StoreError, type ScoreStore } from './scoreStore';
 import { SqliteStore } from './sqliteStore';
 
 const embeddedStores = new Map<string, SqliteStore>();
@@ -17,6 +18,43 @@ export function embeddedStore(storageFolder: string): ScoreStore {
 	if (!store) {
 		store = new SqliteStore(path);
 		embeddedStores.set(path, store);
+	}
+	return store;
+}
+
+/** n8n's built-in Postgres credential (`postgres`) as `getCredentials('postgres')` returns it. */
+export interface PostgresCredentials extends Partial<PostgresConnection> {
+	sshTunnel?: boolean;
+}
+
+const postgresStores = new Map<string, PostgresStore>();
+
+/**
+ * The PostgreSQL store for a Postgres credential, schema and table prefix, opened once per process
+ * and shared by every execution; its connection pool is shared by every store of that credential
+ * and closed when the process exits.
+ */
+export function postgresStore(credentials: PostgresCredentials, options: PostgresStoreOptions = {}): ScoreStore {
+	if (credentials.sshTunnel === true) {
+		throw new StoreError('The lead score store cannot use the SSH tunnel of a Postgres credential: use a credential that connects directly.');
+	}
+	const missing = (['host', 'database', 'user'] as const).filter((field) => !credentials[field]);
+	if (missing.length > 0) throw new StoreError(`The Postgres credential has no ${missing.join(', ')}.`);
+	const connection: PostgresConnection = {
+		host: credentials.host!,
+		port: Number(credentials.port ?? 5432),
+		database: credentials.database!,
+		user: credentials.user!,
+		password: credentials.password ?? '',
+		ssl: credentials.ssl,
+		allowUnauthorizedCerts: credentials.allowUnauthorizedCerts,
+		maxConnections: credentials.maxConnections,
+	};
+	const key = JSON.stringify([connectionKey(connection), options.schema ?? null, options.tablePrefix ?? null]);
+	let store = postgresStores.get(key);
+	if (!store) {
+		store = new PostgresStore(connection, options);
+		postgresStores.set(key, store);
 	}
 	return store;
 }

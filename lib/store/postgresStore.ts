@@ -127,7 +127,8 @@ interface SharedPool {
 const pools = new Map<string, SharedPool>();
 let exitHookInstalled = false;
 
-function poolKey(connection: PostgresConnection): string {
+/** Identifies a credential without keeping its password in clear. */
+export function connectionKey(connection: PostgresConnection): string {
 	// The password is part of the identity (a changed password needs a new pool) but never kept in clear.
 	const secret = createHash('sha256').update(connection.password).digest('hex');
 	return JSON.stringify([
@@ -167,7 +168,7 @@ function poolConfig(connection: PostgresConnection): PoolConfig {
 
 /** One pool per credential per process, shared by every store (and execution) that uses it. */
 function acquirePool(connection: PostgresConnection): { key: string; pool: Pool } {
-	const key = poolKey(connection);
+	const key = connectionKey(connection);
 	let shared = pools.get(key);
 	if (!shared) {
 		const pool = new Pool(poolConfig(connection));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 
 import { scoreEvents } from '../../lib/scoring/batch';
+import { postgresStore } from '../../lib/store/openStore';
 import { closePostgresPools, openPostgresPools, PostgresStore, POSTGRES_SCHEMA_VERSION } from '../../lib/store/postgresStore';
 import { StoreError } from '../../lib/store/scoreStore';
 import { usePostgres } from '../helpers/postgres';
@@ -176,4 +177,40 @@ describe('PostgreSQL connection pools', () => {
 		for (let i = 0; i < 50 && (await sessions()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
 		expect(await sessions()).toBe(0);
 	}, 30_000);
+});
+
+describe('postgresStore() for a node', () => {
+	// The Postgres credential as n8n hands it to a node (n8n-nodes-base Postgres.credentials, n8n 2.41).
+	const credentials = () => ({
+		host: server().host,
+		port: server().port,
+		database: server().database,
+		user: server().user,
+		password: server().password,
+		maxConnections: 100,
+		allowUnauthorizedCerts: false,
+		ssl: 'disable' as const,
+		sshTunnel: false,
+	});
+
+	it('gives every execution of a process the same store for a credential, schema and prefix, on one pool', async () => {
+		await closePostgresPools();
+		const schema = freshSchema();
+		const store = postgresStore(credentials(), { schema });
+		expect(postgresStore(credentials(), { schema })).toBe(store);
+		const other = postgresStore(credentials(), { schema, tablePrefix: 'other_' });
+		expect(other).not.toBe(store);
+		expect(openPostgresPools()).toBe(1);
+		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		const [again] = await scoreEvents(postgresStore(credentials(), { schema }), plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		expect(again).toMatchObject({ leadScore: { score: 1, duplicate: true } });
+		expect((await other.getLeads('default', ['ada@example.com'])).size).toBe(0);
+	});
+
+	it('refuses a credential it cannot use, saying why', () => {
+		expect(() => postgresStore({ ...credentials(), sshTunnel: true })).toThrow(
+			'The lead score store cannot use the SSH tunnel of a Postgres credential: use a credential that connects directly.',
+		);
+		expect(() => postgresStore({ ...credentials(), host: '', database: '' })).toThrow('The Postgres credential has no host, database.');
+	});
 });
