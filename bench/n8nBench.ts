@@ -3,7 +3,7 @@ import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-import { startSandbox, type Sandbox } from '../scripts/n8n';
+import { readWorkflow, startSandbox, type Execution, type Sandbox } from '../scripts/n8n';
 import type { BenchSection } from './section';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -11,12 +11,12 @@ const REPO_ROOT = resolve(__dirname, '..', '..');
 const WORKFLOW_FOLDER = join(REPO_ROOT, 'bench', 'workflows');
 
 /** The three workflows, measured side by side on one n8n. */
-const WORKFLOWS = [
+type WorkflowKey = 'scoring' | 'bare' | 'set';
+const WORKFLOWS: ReadonlyArray<BenchWorkflow & { key: WorkflowKey }> = [
 	{ key: 'scoring', label: 'Webhook → Score Event → Check Threshold → Respond', file: 'scoring.json', path: 'bench-score' },
 	{ key: 'bare', label: 'Webhook → Respond (bare)', file: 'bare.json', path: 'bench-bare' },
 	{ key: 'set', label: 'Webhook → Set (7 expressions) → Respond', file: 'set.json', path: 'bench-set' },
-] as const;
-type WorkflowKey = (typeof WORKFLOWS)[number]['key'];
+];
 
 /** n8n's expression engine settings compared; `default` is what an operator gets without setting anything. */
 const ENGINES = {
@@ -160,7 +160,7 @@ function percentile(sorted: number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-interface Figures {
+export interface Figures {
 	requests: number;
 	failures: number;
 	perSecond: number;
@@ -198,41 +198,93 @@ function storedEvents(userFolder: string): number {
 	}
 }
 
-type EngineFigures = Record<(typeof MODES)[number]['key'], Record<WorkflowKey, Figures>> & {
+export interface BenchWorkflow {
+	key: string;
+	label: string;
+	/** A file in bench/workflows/. */
+	file: string;
+	/** Its Webhook node's path. */
+	path: string;
+}
+
+export interface MeasureOptions {
+	/** Names the run in progress lines and event ids. */
+	name: string;
+	workflows: readonly BenchWorkflow[];
+	/** Extra environment for n8n, e.g. the expression engine setting. */
+	env: Record<string, string>;
+	modes: ReadonlyArray<{ key: string; concurrency: number }>;
+	rounds: number;
+	requestsPerRound: number;
+	/** A package tarball to load instead of packing the repository's build. */
+	packageTarball?: string;
+}
+
+export interface Measurement {
+	/** Keyed `mode/workflow`, e.g. `sequential/scoring`. */
+	figures: Record<string, Figures>;
+	/** Events in the embedded store at the end, and requests sent to workflows with Score Event. */
 	scoredEvents: number;
 	scoringRequests: number;
-};
+	/** n8n's own timing of each node (run data `executionTime`, ms), keyed `workflow/node`. */
+	nodeTimes: Record<string, { p50: number; mean: number }>;
+}
 
-/** One n8n with a fresh user folder (and so a fresh embedded store), the three workflows published. */
-async function measureEngine(engine: EngineKey): Promise<EngineFigures> {
+/** Per workflow and node, the p50 and mean of the execution times n8n recorded in the run data. */
+function nodeTimesOf(executions: Execution[], workflows: readonly BenchWorkflow[], ids: Map<string, string>): Measurement['nodeTimes'] {
+	const times = new Map<string, number[]>();
+	for (const execution of executions) {
+		const workflow = workflows.find((candidate) => ids.get(candidate.key) === execution.workflowId);
+		if (!workflow) continue;
+		for (const [node, runs] of Object.entries(execution.data.resultData.runData)) {
+			const time = (runs[0] as { executionTime?: number } | undefined)?.executionTime;
+			if (typeof time !== 'number') continue;
+			const key = `${workflow.key}/${node}`;
+			times.set(key, [...(times.get(key) ?? []), time]);
+		}
+	}
+	return Object.fromEntries(
+		[...times].map(([key, list]) => {
+			const sorted = list.sort((a, b) => a - b);
+			return [key, { p50: percentile(sorted, 50), mean: sorted.reduce((sum, time) => sum + time, 0) / sorted.length }];
+		}),
+	);
+}
+
+/**
+ * One n8n with a fresh user folder (and so a fresh embedded store) and the workflows published;
+ * each round sends every workflow its requests in every load mode, the order reversed every other round.
+ */
+export async function measureWorkflows(options: MeasureOptions): Promise<Measurement> {
 	const sandbox: Sandbox = await startSandbox({
 		repoRoot: REPO_ROOT,
-		packageTarball: process.env.LEAD_SCORING_PACKAGE_TARBALL || undefined,
-		workflows: WORKFLOWS.map((workflow) => join(WORKFLOW_FOLDER, workflow.file)),
-		env: { ...ENGINES[engine].env },
+		packageTarball: options.packageTarball,
+		workflows: options.workflows.map((workflow) => join(WORKFLOW_FOLDER, workflow.file)),
+		env: options.env,
 	});
-	const runTag = `${engine}-${Date.now().toString(36)}`;
+	const runTag = `${options.name}-${Date.now().toString(36)}`;
 	let sequence = 0;
 	const nextBody = () => eventBody(runTag, sequence++);
 	const batches = new Map<string, Batch[]>();
 	let scoringRequests = 0;
+	const scores = (workflow: BenchWorkflow) => workflow.key.startsWith('scor');
 	try {
-		for (const workflow of WORKFLOWS) {
+		for (const workflow of options.workflows) {
 			const warm = await sendBatch(sandbox.n8n.webhookUrl(workflow.path), SETTINGS.warmup, 1, nextBody);
-			if (workflow.key === 'scoring') scoringRequests += warm.requests;
+			if (scores(workflow)) scoringRequests += warm.requests;
 			if (warm.failures > 0) throw new Error(`${workflow.label} fails: ${warm.firstFailure ?? ''}\n${sandbox.n8n.logTail()}`);
 		}
-		for (let round = 0; round < SETTINGS.rounds; round++) {
-			// Alternate the order each round so a busier moment of the shared machine hits all three alike.
-			const order = round % 2 === 0 ? WORKFLOWS : [...WORKFLOWS].reverse();
-			for (const mode of MODES) {
+		for (let round = 0; round < options.rounds; round++) {
+			// Alternate the order each round so a busier moment of the shared machine hits all workflows alike.
+			const order = round % 2 === 0 ? options.workflows : [...options.workflows].reverse();
+			for (const mode of options.modes) {
 				for (const workflow of order) {
-					const batch = await sendBatch(sandbox.n8n.webhookUrl(workflow.path), SETTINGS.requestsPerRound, mode.concurrency, nextBody);
-					if (workflow.key === 'scoring') scoringRequests += batch.requests;
+					const batch = await sendBatch(sandbox.n8n.webhookUrl(workflow.path), options.requestsPerRound, mode.concurrency, nextBody);
+					if (scores(workflow)) scoringRequests += batch.requests;
 					const key = `${mode.key}/${workflow.key}`;
 					batches.set(key, [...(batches.get(key) ?? []), batch]);
 					process.stderr.write(
-						`n8n bench [${engine}] round ${round + 1} ${mode.key} ${workflow.key}: ${(batch.requests / batch.seconds).toFixed(1)} req/s` +
+						`n8n bench [${options.name}] round ${round + 1} ${key}: ${(batch.requests / batch.seconds).toFixed(1)} req/s` +
 							`${batch.failures > 0 ? `, ${batch.failures} failed (${batch.firstFailure ?? ''})` : ''}\n`,
 					);
 				}
@@ -240,13 +292,13 @@ async function measureEngine(engine: EngineKey): Promise<EngineFigures> {
 		}
 		// Executions are saved just after the answer: give the last ones a moment before counting.
 		await new Promise((resolve) => setTimeout(resolve, 1000));
-		const scoredEvents = storedEvents(sandbox.n8n.userFolder);
-		const figures = (mode: string) =>
-			Object.fromEntries(WORKFLOWS.map((workflow) => [workflow.key, figuresOf(batches.get(`${mode}/${workflow.key}`) ?? [])])) as Record<
-				WorkflowKey,
-				Figures
-			>;
-		return { sequential: figures('sequential'), concurrent: figures('concurrent'), scoredEvents, scoringRequests };
+		const ids = new Map(options.workflows.map((workflow) => [workflow.key, readWorkflow(join(WORKFLOW_FOLDER, workflow.file)).id]));
+		return {
+			nodeTimes: nodeTimesOf(sandbox.n8n.executions(), options.workflows, ids),
+			figures: Object.fromEntries([...batches].map(([key, list]) => [key, figuresOf(list)])),
+			scoredEvents: storedEvents(sandbox.n8n.userFolder),
+			scoringRequests,
+		};
 	} finally {
 		await sandbox.stop();
 		rmSync(sandbox.n8n.userFolder, { recursive: true, force: true });
@@ -272,18 +324,30 @@ export default async function n8nBench(): Promise<BenchSection> {
 			`sequential and 50 concurrent, keep-alive, loopback; workflows alternated; fresh user folder and embedded store per engine setting`,
 	];
 	for (const engine of SETTINGS.engines) {
-		const result = await measureEngine(engine);
+		const result = await measureWorkflows({
+			name: engine,
+			workflows: WORKFLOWS,
+			env: { ...ENGINES[engine].env },
+			modes: MODES,
+			rounds: SETTINGS.rounds,
+			requestsPerRound: SETTINGS.requestsPerRound,
+			packageTarball: process.env.LEAD_SCORING_PACKAGE_TARBALL || undefined,
+		});
 		lines.push('', `${ENGINES[engine].label}:`);
 		for (const mode of MODES) {
-			const figures = result[mode.key];
+			const figures = (key: WorkflowKey) => result.figures[`${mode.key}/${key}`];
 			lines.push(`  ${mode.key === 'sequential' ? 'sequential' : `${mode.concurrency} concurrent`}:`);
-			for (const workflow of WORKFLOWS) lines.push(`    ${workflow.label.padEnd(52)} ${describe(figures[workflow.key])}`);
-			const toBare = figures.scoring.perSecond / figures.bare.perSecond;
-			const toSet = figures.scoring.perSecond / figures.set.perSecond;
+			for (const workflow of WORKFLOWS) lines.push(`    ${workflow.label.padEnd(52)} ${describe(figures(workflow.key))}`);
+			const toBare = figures('scoring').perSecond / figures('bare').perSecond;
+			const toSet = figures('scoring').perSecond / figures('set').perSecond;
 			lines.push(
 				`    scoring / bare: ${percent(toBare)}; scoring / Set: ${percent(toSet)} (target >= 90%: ${toSet >= 0.9 ? 'met' : 'NOT met'})`,
 			);
 		}
+		const nodeTimes = Object.entries(result.nodeTimes)
+			.filter(([key]) => !key.endsWith('/Webhook'))
+			.map(([key, time]) => `${key} ${time.p50.toFixed(0)}/${time.mean.toFixed(1)}`);
+		lines.push(`  node execution time as n8n records it (p50/mean ms, all requests): ${nodeTimes.join('; ')}`);
 		lines.push(
 			`  embedded store: ${result.scoredEvents} events kept for ${result.scoringRequests} scoring requests (each with a new event id)`,
 		);
