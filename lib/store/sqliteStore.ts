@@ -19,6 +19,7 @@ import {
 /** Schema migrations by version; each runs once, in order, inside one write transaction. */
 const MIGRATIONS: string[] = [
 	`CREATE TABLE leads (
+		id INTEGER PRIMARY KEY,
 		score_name TEXT NOT NULL,
 		lead_id TEXT NOT NULL,
 		state TEXT NOT NULL,
@@ -26,8 +27,8 @@ const MIGRATIONS: string[] = [
 		tier TEXT NOT NULL,
 		last_activity_at INTEGER,
 		updated_at INTEGER NOT NULL,
-		PRIMARY KEY (score_name, lead_id)
-	) WITHOUT ROWID;
+		UNIQUE (score_name, lead_id)
+	);
 	CREATE TABLE events (
 		seq INTEGER PRIMARY KEY AUTOINCREMENT,
 		score_name TEXT NOT NULL,
@@ -140,10 +141,14 @@ export class SqliteStore implements ScoreStore {
 	): Promise<void> {
 		this.transaction(() => {
 			const snapshot: LeadsSnapshot = { leads: new Map(), seenEventIds: new Set() };
+			const rowIds = new Map<string, number | bigint>();
 			const leadRows = this.statement(
-				'SELECT lead_id, state FROM leads WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?))',
-			).all(scoreName, JSON.stringify(leadIds)) as Array<{ lead_id: string; state: string }>;
-			for (const row of leadRows) snapshot.leads.set(row.lead_id, JSON.parse(row.state) as LeadState);
+				'SELECT id, lead_id, state FROM leads WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?))',
+			).all(scoreName, JSON.stringify(leadIds)) as Array<{ id: number; lead_id: string; state: string }>;
+			for (const row of leadRows) {
+				snapshot.leads.set(row.lead_id, JSON.parse(row.state) as LeadState);
+				rowIds.set(row.lead_id, row.id);
+			}
 			if (eventIds.length > 0) {
 				const eventRows = this.statement(
 					'SELECT event_id FROM events WHERE score_name = ? AND event_id IN (SELECT value FROM json_each(?))',
@@ -169,14 +174,18 @@ export class SqliteStore implements ScoreStore {
 				const payload = event.payload === null || event.payload === undefined ? null : JSON.stringify(event.payload);
 				insertEvent.run(scoreName, event.eventId, event.leadId, event.name, event.time, now, payload);
 			}
-			const upsertLead = this.statement(
-				`INSERT INTO leads (score_name, lead_id, state, score, tier, last_activity_at, updated_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?)
-				 ON CONFLICT (score_name, lead_id) DO UPDATE SET state = excluded.state, score = excluded.score,
-				   tier = excluded.tier, last_activity_at = excluded.last_activity_at, updated_at = excluded.updated_at`,
+			// Rows read under the lock are updated by row id; only new leads need the unique index.
+			const updateLead = this.statement(
+				'UPDATE leads SET state = ?, score = ?, tier = ?, last_activity_at = ?, updated_at = ? WHERE id = ?',
+			);
+			const insertLead = this.statement(
+				`INSERT INTO leads (score_name, lead_id, state, score, tier, last_activity_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			);
 			for (const [leadId, state] of write.leads) {
-				upsertLead.run(scoreName, leadId, JSON.stringify(state), state.score, state.tier, state.lastActivityAt, now);
+				const rowId = rowIds.get(leadId);
+				const json = JSON.stringify(state);
+				if (rowId === undefined) insertLead.run(scoreName, leadId, json, state.score, state.tier, state.lastActivityAt, now);
+				else updateLead.run(json, state.score, state.tier, state.lastActivityAt, now, rowId);
 			}
 			const insertLedger = this.statement(
 				`INSERT INTO ledger (score_name, lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons, model_version)
