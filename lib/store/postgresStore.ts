@@ -188,20 +188,22 @@ function acquirePool(connection: PostgresConnection): { key: string; pool: Pool 
 	return { key, pool: shared.pool };
 }
 
-async function releasePool(key: string): Promise<void> {
+/** Ends every pool of this process; a store used afterwards opens its credential's pool again. */
+export async function closePostgresPools(): Promise<void> {
+	const open = [...pools.values()];
+	pools.clear();
+	exitHookInstalled = false;
+	await Promise.all(open.map(async ({ pool }) => await pool.end().catch(() => {})));
+}
+
+async function releasePool(key: string, pool: Pool): Promise<void> {
 	const shared = pools.get(key);
-	if (!shared) return;
+	// Already ended by closePostgresPools (and perhaps replaced since): nothing of it is ours.
+	if (!shared || shared.pool !== pool) return;
 	shared.users--;
 	if (shared.users > 0) return;
 	pools.delete(key);
 	await shared.pool.end();
-}
-
-/** Ends every pool of this process (the stores that used them can no longer be used). */
-export async function closePostgresPools(): Promise<void> {
-	const open = [...pools.values()];
-	pools.clear();
-	await Promise.all(open.map(async ({ pool }) => await pool.end().catch(() => {})));
 }
 
 /** Open pools in this process, for tests of the pool registry. */
@@ -246,7 +248,7 @@ export class PostgresStore implements ScoreStore {
 	readonly schema: string;
 	readonly tablePrefix: string;
 	private readonly t: TableNames;
-	private readonly pool: Pool;
+	private sharedPool: Pool;
 	private readonly poolKey: string;
 	private migrated: Promise<void> | null = null;
 	private closed = false;
@@ -260,7 +262,13 @@ export class PostgresStore implements ScoreStore {
 		this.t = tableNames(this.schema, this.tablePrefix);
 		const { key, pool } = acquirePool(connection);
 		this.poolKey = key;
-		this.pool = pool;
+		this.sharedPool = pool;
+	}
+
+	/** The credential's pool; opened again if closePostgresPools() ended it while this store stays in use. */
+	private get pool(): Pool {
+		if (this.sharedPool.ending) this.sharedPool = acquirePool(this.connection).pool;
+		return this.sharedPool;
 	}
 
 	/** Where this store lives, for messages: never the password. */
@@ -677,7 +685,7 @@ export class PostgresStore implements ScoreStore {
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;
-		await releasePool(this.poolKey);
+		await releasePool(this.poolKey, this.sharedPool);
 	}
 }
 

@@ -205,6 +205,11 @@ describe('postgresStore() for a node', () => {
 		const [again] = await scoreEvents(postgresStore(credentials(), { schema }), plusOne, 'default', [ping('ada@example.com', 'e1')]);
 		expect(again).toMatchObject({ leadScore: { score: 1, duplicate: true } });
 		expect((await other.getLeads('default', ['ada@example.com'])).size).toBe(0);
+		// Pools closed when the process ran out of work (beforeExit) open again if work comes back.
+		await closePostgresPools();
+		expect(openPostgresPools()).toBe(0);
+		expect((await postgresStore(credentials(), { schema }).getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
+		expect(openPostgresPools()).toBe(1);
 	});
 
 	it('refuses a credential it cannot use, saying why', () => {
