@@ -10,35 +10,19 @@
 #
 # POSTGRES_SETTINGS adds server settings, space-separated name=value (e.g. synchronous_commit=off).
 set -euo pipefail
+source "$(dirname "$0")/common.sh"
 
 version=15
 bin=/usr/lib/postgresql/$version/bin
 superuser=leadscoring
 marker=.lead-scoring-postgres
 
-log() { echo "postgres.sh: $*" >&2; }
-
 install_package() {
   if [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ]; then return 0; fi
-  if [ "$(id -u)" -ne 0 ]; then
-    log "PostgreSQL $version is not installed and installing it needs root: apt-get install postgresql-$version"
-    exit 1
-  fi
-  log "installing postgresql-$version from Debian's packages..."
   # Debian's package would create and start a 'main' cluster on port 5432: these tests start their own.
   mkdir -p /etc/postgresql-common/createcluster.d
   echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/lead-scoring-tests.conf
-  local policy_created=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    # Keeps the package's service scripts from starting anything during the install.
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d
-    policy_created=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends "postgresql-$version" >&2
-  if [ "$policy_created" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  apt_install "postgresql-$version"
   [ -x "$bin/initdb" ] || { log "postgresql-$version installed but $bin/initdb is missing"; exit 1; }
 }
 
@@ -53,20 +37,10 @@ server_user() {
   echo leadscoring-pg
 }
 
-as_server_user() {
-  local user=$1
-  shift
-  if [ "$(id -u)" -eq 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi
-}
-
-port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 start_server() {
   install_package
-  local dir=${1:-}
-  if [ -z "$dir" ]; then dir=$(mktemp -d "${TMPDIR:-/tmp}/lead-scoring-pg.XXXXXX"); else mkdir -p "$dir"; fi
-  dir=$(cd "$dir" && pwd)
-  touch "$dir/$marker"
+  local dir
+  dir=$(service_dir "${1:-}" lead-scoring-pg "$marker")
   local user
   user=$(server_user)
   local password

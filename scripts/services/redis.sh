@@ -7,29 +7,13 @@
 #                          prints KEY=VALUE lines: REDIS_HOST REDIS_PORT SERVICE_DIR
 #   redis.sh stop DIR      stop that server and delete DIR
 set -euo pipefail
+source "$(dirname "$0")/common.sh"
 
 marker=.lead-scoring-redis
 
-log() { echo "redis.sh: $*" >&2; }
-
 install_package() {
   if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then return 0; fi
-  if [ "$(id -u)" -ne 0 ]; then
-    log "Redis is not installed and installing it needs root: apt-get install redis-server"
-    exit 1
-  fi
-  log "installing redis-server from Debian's packages..."
-  local policy_created=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    # The package would start a system-wide server on port 6379: the tests start their own.
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d
-    policy_created=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends redis-server >&2
-  if [ "$policy_created" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  apt_install redis-server
   command -v redis-server >/dev/null || { log "redis-server installed but not on PATH"; exit 1; }
 }
 
@@ -38,20 +22,10 @@ server_user() {
   if [ "$(id -u)" -eq 0 ] && id -u redis >/dev/null 2>&1; then echo redis; else id -un; fi
 }
 
-as_server_user() {
-  local user=$1
-  shift
-  if [ "$(id -u)" -eq 0 ] && [ "$user" != root ]; then runuser -u "$user" -- "$@"; else "$@"; fi
-}
-
-port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 start_server() {
   install_package
-  local dir=${1:-}
-  if [ -z "$dir" ]; then dir=$(mktemp -d "${TMPDIR:-/tmp}/lead-scoring-redis.XXXXXX"); else mkdir -p "$dir"; fi
-  dir=$(cd "$dir" && pwd)
-  touch "$dir/$marker"
+  local dir
+  dir=$(service_dir "${1:-}" lead-scoring-redis "$marker")
   local user
   user=$(server_user)
   if [ "$(id -u)" -eq 0 ]; then chown -R "$user" "$dir"; fi
