@@ -124,6 +124,13 @@ describe('PostgreSQL store errors', () => {
 		await store.close();
 	});
 
+	it('says the server does not accept SSL when the credential asks for it', async () => {
+		const store = new PostgresStore({ ...server().connection(), ssl: 'require' }, { schema: freshSchema() });
+		const error = await failureOf(() => store.getLeads('default', ['ada@example.com']));
+		expect(error.message).toBe(`PostgreSQL at 127.0.0.1:${server().port} does not accept SSL connections: set SSL to Disable in the Postgres credential.`);
+		await store.close();
+	});
+
 	it('says which database does not exist', async () => {
 		const store = new PostgresStore(server().connection('no_such_db'), { schema: freshSchema() });
 		const error = await failureOf(() => store.listLeads('default', null, 10));
