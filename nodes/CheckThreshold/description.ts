@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_TIERS } from '../../lib/scoring/model';
+import { postgresStoreProperties } from '../shared/store';
 
 const crossing = { mode: ['crossing'] };
 const withHysteresis = { mode: ['crossing'], hysteresis: [{ _cnd: { gt: 0 } }] };
@@ -149,11 +150,17 @@ export const checkThresholdProperties: INodeProperties[] = [
 				value: 'embedded',
 				description: 'The same file in the n8n user folder that Score Event uses; no setup. For one n8n instance.',
 			},
+			{
+				name: 'PostgreSQL',
+				value: 'postgres',
+				description: "The same database Score Event uses, through n8n's Postgres credential; for queue mode and many workers",
+			},
 		],
 		default: 'embedded',
 		description: 'Where each lead\'s crossing state is kept',
 		displayOptions: { show: withHysteresis },
 	},
+	...postgresStoreProperties({ ...withHysteresis, store: ['postgres'] }),
 	{
 		displayName: 'Threshold Name',
 		name: 'thresholdName',

@@ -1,10 +1,7 @@
-import { basename, dirname, join } from 'node:path';
-
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { InputError, normalizeLeadId } from '../../lib/scoring/inputs';
 import type { Tier } from '../../lib/scoring/model';
-import { embeddedStore } from '../../lib/store/openStore';
 import {
 	decideCrossing,
 	parseCrossingSettings,
@@ -16,6 +13,7 @@ import {
 } from '../../lib/threshold/crossing';
 import { decideCrossings, thresholdKeyFor, type LeadScores } from '../../lib/threshold/hysteresis';
 import { TierError, parseTiers, routeByScore, routeByTierName } from '../../lib/threshold/tiers';
+import { openStore } from '../shared/store';
 
 const CROSSING_OUTPUTS = { crossed: 'Crossed', notCrossed: 'Not Crossed', droppedBelow: 'Dropped Below' } as const;
 
@@ -135,14 +133,6 @@ function crossingJson(
 	};
 }
 
-/**
- * n8n gives each node type its own folder (`storage/<package>.checkThreshold`); the crossing
- * state belongs in the same file as the scores, so use Score Event's folder beside it.
- */
-export function scoreEventStorage(storagePath: string): string {
-	return join(dirname(storagePath), basename(storagePath).replace(/checkThreshold$/, 'scoreEvent'));
-}
-
 interface PendingBatch {
 	thresholdKey: string;
 	settings: CrossingSettings;
@@ -199,7 +189,7 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 	for (const { thresholdKey, settings, entries } of batches.values()) {
 		let decisions: CrossingDecision[];
 		try {
-			const store = embeddedStore(scoreEventStorage(this.helpers.getStoragePath()));
+			const store = await openStore.call(this, this.getNodeParameter('store', entries[0].itemIndex, 'embedded') as 'embedded' | 'postgres');
 			decisions = await decideCrossings(store, thresholdKey, settings, entries.map((entry) => entry.scores));
 		} catch (error) {
 			for (const { itemIndex } of entries) router.fail(itemIndex, error as Error);

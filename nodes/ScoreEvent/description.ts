@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { CONDITION_OPERATORS } from '../../lib/scoring/model';
+import { postgresStoreProperties } from '../shared/store';
 import { EXAMPLE_MODEL } from './exampleModel';
 
 const onlyFor = (...operation: string[]) => ({ show: { operation } });
@@ -455,9 +456,15 @@ export const scoreEventProperties: INodeProperties[] = [
 				value: 'none',
 				description: 'Stateless: the current score comes from the item, e.g. a Klaviyo profile property',
 			},
+			{
+				name: 'PostgreSQL',
+				value: 'postgres',
+				description: "A PostgreSQL database through n8n's Postgres credential; for queue mode and many workers",
+			},
 		],
 		default: 'embedded',
 	},
+	...postgresStoreProperties({ store: ['postgres'] }),
 	{
 		displayName: 'Current Score',
 		name: 'currentScore',

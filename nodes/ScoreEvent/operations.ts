@@ -27,10 +27,10 @@ import { ModelError, parseModel, type ScoringModel } from '../../lib/scoring/mod
 import { isReplayPayload } from '../../lib/scoring/replay';
 import { rescoreLeads } from '../../lib/scoring/rescore';
 import { modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
-import { embeddedStore, pruneIfDue } from '../../lib/store/openStore';
+import { pruneIfDue } from '../../lib/store/openStore';
 import type { ScoreStore } from '../../lib/store/scoreStore';
+import { openStore as openNodeStore, type StoreKind } from '../shared/store';
 
-type StoreKind = 'embedded' | 'none';
 
 function hasExpression(value: unknown): boolean {
 	if (typeof value === 'string') return value.startsWith('=');
@@ -118,8 +118,9 @@ function settingsFor(this: IExecuteFunctions, parameters: Parameters, itemIndex:
 	return { key: `${storeKind}\u0000${scoreName}\u0000${key}`, model, scoreName, storeKind };
 }
 
-function openStore(this: IExecuteFunctions): ScoreStore {
-	return embeddedStore(this.helpers.getStoragePath());
+async function openStore(this: IExecuteFunctions, kind: StoreKind): Promise<ScoreStore> {
+	if (kind === 'none') throw new InputError('store', 'This operation works on the leads kept in a store; choose the Embedded or PostgreSQL store.');
+	return await openNodeStore.call(this, kind);
 }
 
 async function pruneStore(this: IExecuteFunctions, store: ScoreStore): Promise<void> {
@@ -250,12 +251,12 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 			continue;
 		}
 		const keepEventData = options.keepEventData !== false;
-		const results = await withStore.call(this, entries, (store) =>
+		const results = await withStore.call(this, settings.storeKind, entries, (store) =>
 			scoreEvents(store, settings.model, settings.scoreName, inputs, { keepEventData }),
 		);
 		// The shadow model keeps its own scores under a separate name: the live score is never touched.
 		const shadowResults = shadow
-			? await withStore.call(this, entries, (store) => scoreEvents(store, shadow, `${settings.scoreName}~shadow`, inputs, { keepEventData: false }))
+			? await withStore.call(this, settings.storeKind, entries, (store) => scoreEvents(store, shadow, `${settings.scoreName}~shadow`, inputs, { keepEventData: false }))
 			: undefined;
 		results.forEach((result, index) => {
 			const { itemIndex } = entries[index];
@@ -277,12 +278,13 @@ function shadowScoreOf(leadScore: LeadScore): IDataObject {
 /** Opens the store and runs `work`; a store that cannot be opened fails every item of the batch. */
 async function withStore(
 	this: IExecuteFunctions,
+	kind: StoreKind,
 	entries: unknown[],
 	work: (store: ScoreStore) => Promise<BatchResult[]>,
 ): Promise<BatchResult[]> {
 	let store: ScoreStore;
 	try {
-		store = openStore.call(this);
+		store = await openStore.call(this, kind);
 		await pruneStore.call(this, store);
 	} catch (error) {
 		return entries.map(() => ({ error: error as Error }));
@@ -318,7 +320,7 @@ export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExe
 			}
 			continue;
 		}
-		const results = await withStore.call(this, entries, (store) =>
+		const results = await withStore.call(this, settings.storeKind, entries, (store) =>
 			adjustLeads(store, settings.model, settings.scoreName, entries.map((entry) => entry.input)),
 		);
 		deliver.call(this, outputs, items, entries, results);
@@ -342,9 +344,9 @@ async function sweepPerItem(
 		try {
 			const settings = settingsFor.call(this, parameters, itemIndex);
 			if (settings.storeKind === 'none') {
-				throw new InputError('store', `${operationName} works on the leads kept in a store; choose the Embedded store.`);
+				throw new InputError('store', `${operationName} works on the leads kept in a store; choose the Embedded or PostgreSQL store.`);
 			}
-			for (const leadScore of await sweep(openStore.call(this), settings, itemIndex)) {
+			for (const leadScore of await sweep(await openStore.call(this, settings.storeKind), settings, itemIndex)) {
 				changed.push({ json: { leadScore: leadScore as IDataObject }, pairedItem: { item: itemIndex } });
 			}
 		} catch (error) {
@@ -404,7 +406,7 @@ async function backtestEvents(this: IExecuteFunctions, parameters: Parameters, s
 	const from = parseEventTime(parameters.get('from', 0, ''), now, 'from');
 	const to = parseEventTime(parameters.get('to', 0, ''), now, 'to');
 	if (from > to) throw new InputError('from', '"From" is after "To": the time range is empty.');
-	const store = openStore.call(this);
+	const store = await openStore.call(this, storeKind);
 	const events: BacktestEvent[] = [];
 	let after: number | null = null;
 	do {
@@ -481,7 +483,7 @@ export async function getOperation(this: IExecuteFunctions): Promise<INodeExecut
 			continue;
 		}
 		try {
-			const readings = await readScores(openStore.call(this), settings.model, settings.scoreName, entries.map((entry) => entry.input), now, historyLimit);
+			const readings = await readScores(await openStore.call(this, settings.storeKind), settings.model, settings.scoreName, entries.map((entry) => entry.input), now, historyLimit);
 			for (const { itemIndex, input } of entries) outputs.set(itemIndex, withLeadScore(items[itemIndex], readings.get(input)!));
 		} catch (error) {
 			for (const { itemIndex } of entries) outputs.fail(itemIndex, error as Error);
