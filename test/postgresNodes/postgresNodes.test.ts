@@ -41,13 +41,14 @@ describe('Score Event and Check Threshold with store: postgres (in-process n8n, 
 
 	it('fails the items with a clear message, never the password, when the credential is wrong', async () => {
 		const wrong = credentials();
-		wrong.postgres.password = 'not-the-password-x9';
+		const wrongPassword = `wrong-${process.pid}-x9`;
+		wrong.postgres.password = wrongPassword;
 		const run = await runWorkflow(
 			{ ...workflow, nodes: workflow.nodes.map((node) => (node.name === 'Score Event' ? { ...node, onError: 'continueRegularOutput' as const } : node)) },
 			{ input: [demo('bob@example.com', 'w1')], credentials: wrong },
 		);
 		const [item] = outputOf(run, 'Score Event');
 		expect(item.json.error).toMatch(/password|authentication/i);
-		expect(JSON.stringify(item.json)).not.toContain('not-the-password-x9');
+		expect(JSON.stringify(item.json)).not.toContain(wrongPassword);
 	});
 });
