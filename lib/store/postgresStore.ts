@@ -295,6 +295,10 @@ export class PostgresStore implements ScoreStore {
 			case '42501':
 				message = `The PostgreSQL user "${user}" lacks a permission the lead score store needs (schema "${this.schema}"): ${detail}. It needs USAGE and CREATE on the schema (or CREATE on the database when the schema does not exist yet) for the first start, then SELECT, INSERT, UPDATE and DELETE on the store's tables.`;
 				break;
+			case '22021':
+			case '22P05':
+				message = `PostgreSQL cannot store text that contains a NUL character (U+0000), as in this lead id, event id or event name: ${detail}.`;
+				break;
 			case 'ECONNREFUSED':
 			case 'ENOTFOUND':
 			case 'EAI_AGAIN':

@@ -131,6 +131,13 @@ describe('PostgreSQL store errors', () => {
 		await store.close();
 	});
 
+	it('says why a lead id with a NUL character cannot be stored', async () => {
+		const store = new PostgresStore(server().connection(), { schema: freshSchema() });
+		const [result] = await scoreEvents(store, plusOne, 'default', [ping('ada\u0000@example.com')]);
+		expect('error' in result && result.error.message).toMatch(/^PostgreSQL cannot store text that contains a NUL character \(U\+0000\), as in this lead id, event id or event name: /);
+		await store.close();
+	});
+
 	it('says which database does not exist', async () => {
 		const store = new PostgresStore(server().connection('no_such_db'), { schema: freshSchema() });
 		const error = await failureOf(() => store.listLeads('default', null, 10));
