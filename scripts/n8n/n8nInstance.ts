@@ -18,6 +18,12 @@ export interface N8nInstanceOptions {
 	port?: number;
 	/** Where n8n's output goes: a log file in the user folder (default) or this process's terminal. */
 	output?: 'file' | 'inherit';
+	/**
+	 * `start` (default) runs the main instance; `worker` runs a queue-mode worker (`n8n worker`),
+	 * which answers `/healthz/readiness` on QUEUE_HEALTH_CHECK_PORT: pass `port` and set
+	 * QUEUE_HEALTH_CHECK_ACTIVE=true, QUEUE_HEALTH_CHECK_PORT and N8N_WORKER_SERVER_ADDRESS in `env`.
+	 */
+	command?: 'start' | 'worker';
 }
 
 export interface OwnerAccount {
@@ -43,6 +49,7 @@ export class N8nInstance {
 	private readonly brokerPort: number;
 	private readonly extraEnv: Record<string, string>;
 	private readonly output: 'file' | 'inherit';
+	private readonly command: 'start' | 'worker';
 	private child: ChildProcess | undefined;
 	private exited: Promise<void> = Promise.resolve();
 	private readonly killOnExit = () => {
@@ -58,6 +65,7 @@ export class N8nInstance {
 		this.logFile = join(userFolder, 'n8n.log');
 		this.extraEnv = options.env ?? {};
 		this.output = options.output ?? 'file';
+		this.command = options.command ?? 'start';
 	}
 
 	/** Picks free ports and prepares the user folder; `start()` launches n8n. */
@@ -147,7 +155,7 @@ export class N8nInstance {
 		if (this.child) throw new Error('n8n is already running');
 		const logFd = this.output === 'file' ? openSync(this.logFile, 'a') : undefined;
 		const stdio = logFd === undefined ? 'inherit' : ['ignore', logFd, logFd];
-		const child = spawn(this.runtime.nodeBin, [this.runtime.n8nBin, 'start'], {
+		const child = spawn(this.runtime.nodeBin, [this.runtime.n8nBin, this.command], {
 			cwd: this.userFolder,
 			env: this.env,
 			stdio: stdio as 'inherit',
