@@ -173,21 +173,27 @@ describe('PostgreSQL connection pools', () => {
 	it('never keep a process alive, and leave no session behind when it exits without closing the store', async () => {
 		requireBuild();
 		const schema = freshSchema();
+		const sessions = async () =>
+			Number((await server().sql(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'n8n-nodes-lead-scoring' AND pid <> pg_backend_pid()`))[0].n);
+		await closePostgresPools();
+		// The child uses the store, then waits for a line on stdin and lets its event loop run empty.
 		const script = `
 			const { PostgresStore } = require(${JSON.stringify(join(__dirname, '../../dist/lib/store/postgresStore.js'))});
 			const env = process.env;
 			const store = new PostgresStore({ host: env.PGHOST, port: Number(env.PGPORT), database: env.PGDATABASE, user: env.PGUSER, password: env.PGPASSWORD }, { schema: ${JSON.stringify(schema)} });
-			store.getLeads('default', ['ada@example.com']).then(() => process.stdout.write('used'));`;
-		const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, ...server().env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+			store.getLeads('default', ['ada@example.com']).then(() => process.stdout.write('used'));
+			process.stdin.once('data', () => process.stdin.destroy());`;
+		const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, ...server().env() }, stdio: ['pipe', 'pipe', 'pipe'] });
 		let output = '';
-		child.stdout.on('data', (chunk) => (output += chunk));
 		child.stderr.on('data', (chunk) => (output += chunk));
-		const code = await new Promise((resolve) => child.on('exit', resolve));
-		expect([code, output]).toEqual([0, 'used']);
-		const sessions = async () =>
-			Number((await server().sql(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'n8n-nodes-lead-scoring' AND pid <> pg_backend_pid()`))[0].n);
-		// This test process's own pools are closed; the server ends the child's sessions as their sockets close.
-		await closePostgresPools();
+		const exited = new Promise((resolve) => child.on('exit', resolve));
+		await new Promise<void>((resolve) => child.stdout.on('data', (chunk) => (output += chunk) && output.includes('used') && resolve()));
+		expect(await sessions()).toBeGreaterThan(0);
+		const released = Date.now();
+		child.stdin.end('done\n');
+		expect([await exited, output]).toEqual([0, 'used']);
+		// Well before the pool's 10 s idle timeout: idle connections do not hold the process.
+		expect(Date.now() - released).toBeLessThan(5000);
 		for (let i = 0; i < 50 && (await sessions()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
 		expect(await sessions()).toBe(0);
 	}, 30_000);
