@@ -100,6 +100,18 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		expect([leads.get('ada@example.com')!.state.score, leads.get('bob@example.com')!.state.score]).toEqual([40, 40]);
 	});
 
+	it('counts an event id once even when it arrives for two leads at the same moment', async () => {
+		await Promise.all(
+			Array.from({ length: 30 }, (_, i) => [
+				scoreEvents(store, plusOne, 'default', [ping('ada@example.com', `shared-${i}`)]),
+				scoreEvents(store, plusOne, 'default', [ping('bob@example.com', `shared-${i}`)]),
+			]).flat(),
+		);
+		const leads = await store.getLeads('default', ['ada@example.com', 'bob@example.com']);
+		const total = [...leads.values()].reduce((sum, lead) => sum + lead.state.score, 0);
+		expect(total).toBe(30);
+	});
+
 	it('lists leads in pages ordered by lead id', async () => {
 		const ids = ['carol@example.com', 'ada@example.com', 'Bob@example.com', 'dan@example.com', 'erin@example.com'];
 		await scoreEvents(store, plusOne, 'default', ids.map((leadId) => ping(leadId)));
