@@ -12,10 +12,14 @@ interface Measurement {
 }
 
 function measure(kind: string, leads: number, events: number): Measurement {
-	const output = execFileSync(process.execPath, [join(__dirname, 'engineWorker.js'), kind, String(leads), String(events)], {
-		encoding: 'utf8',
-		maxBuffer: 16 * 1024 * 1024,
-	});
+	const output = execFileSync(
+		process.execPath,
+		[join(__dirname, 'engineWorker.js'), kind, String(leads), String(events)],
+		{
+			encoding: 'utf8',
+			maxBuffer: 16 * 1024 * 1024,
+		},
+	);
 	return JSON.parse(output.trim().split('\n').pop()!) as Measurement;
 }
 
@@ -23,8 +27,14 @@ function measure(kind: string, leads: number, events: number): Measurement {
 export default async function engineBench(): Promise<BenchSection> {
 	const events = 100_000;
 	// Alternate the runs so machine noise hits both sides alike; keep each side's best of three.
-	const pairs = [0, 1, 2].map(() => [measure('memory', 10_000, events), measure('sqlite', 10_000, events)]);
-	const best = (side: number) => pairs.map((pair) => pair[side]).reduce((a, b) => (b.eventsPerSecond > a.eventsPerSecond ? b : a));
+	const pairs = [0, 1, 2].map(() => [
+		measure('memory', 10_000, events),
+		measure('sqlite', 10_000, events),
+	]);
+	const best = (side: number) =>
+		pairs
+			.map((pair) => pair[side])
+			.reduce((a, b) => (b.eventsPerSecond > a.eventsPerSecond ? b : a));
 	const memory = best(0);
 	const sqlite = best(1);
 	const cpuRatio = sqlite.eventsPerCpuSecond / memory.eventsPerCpuSecond;

@@ -15,10 +15,23 @@ import { EXAMPLE_MODEL } from '../nodes/ScoreEvent/exampleModel';
 const [kind, leadsText, eventsText] = process.argv.slice(2);
 const leads = Number(leadsText);
 const eventCount = Number(eventsText);
-const EVENT_NAMES = ['Viewed Page', 'Viewed Product', 'Opened Email', 'Clicked Email', 'Added to Cart', 'Started Checkout'];
+const EVENT_NAMES = [
+	'Viewed Page',
+	'Viewed Product',
+	'Opened Email',
+	'Clicked Email',
+	'Added to Cart',
+	'Started Checkout',
+];
 const start = Date.parse('2026-01-01T00:00:00Z');
 
-function eventAt(i: number): { email: string; event: string; id: string; time: string; properties: { url: string } } {
+function eventAt(i: number): {
+	email: string;
+	event: string;
+	id: string;
+	time: string;
+	properties: { url: string };
+} {
 	return {
 		email: `lead-${i % leads}@example.com`,
 		event: EVENT_NAMES[i % EVENT_NAMES.length],
@@ -39,7 +52,14 @@ async function main(): Promise<void> {
 			id: 'benchScoreEvent01',
 			name: 'bench',
 			nodes: [
-				{ id: '1', name: 'Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} },
+				{
+					id: '1',
+					name: 'Trigger',
+					type: 'n8n-nodes-base.manualTrigger',
+					typeVersion: 1,
+					position: [0, 0] as [number, number],
+					parameters: {},
+				},
 				{
 					id: '2',
 					name: 'Score Event',
@@ -57,7 +77,9 @@ async function main(): Promise<void> {
 					},
 				},
 			],
-			connections: { Trigger: { main: [[{ node: 'Score Event', type: 'main' as const, index: 0 }]] } },
+			connections: {
+				Trigger: { main: [[{ node: 'Score Event', type: 'main' as const, index: 0 }]] },
+			},
 			settings: {},
 		};
 		const input = Array.from({ length: eventCount }, (_, i) => ({ json: eventAt(i) }));
@@ -67,13 +89,22 @@ async function main(): Promise<void> {
 		seconds = (performance.now() - began) / 1000;
 		const cpu = process.cpuUsage(cpuBefore);
 		cpuSeconds = (cpu.user + cpu.system) / 1e6;
-		if (outputOf(run, 'Score Event').length !== eventCount) throw new Error('not every event was scored');
+		if (outputOf(run, 'Score Event').length !== eventCount)
+			throw new Error('not every event was scored');
 	} else {
 		const model = parseModel(EXAMPLE_MODEL);
-		const store = kind === 'memory' ? new MemoryStore() : new SqliteStore(join(folder, 'scores.sqlite'));
+		const store =
+			kind === 'memory' ? new MemoryStore() : new SqliteStore(join(folder, 'scores.sqlite'));
 		const inputs: EventInput[] = Array.from({ length: eventCount }, (_, i) => {
 			const e = eventAt(i);
-			return { leadId: e.email, name: e.event, eventId: e.id, time: Date.parse(e.time), data: e, hasProfile: false };
+			return {
+				leadId: e.email,
+				name: e.event,
+				eventId: e.id,
+				time: Date.parse(e.time),
+				data: e,
+				hasProfile: false,
+			};
 		});
 		const began = performance.now();
 		const cpuBefore = process.cpuUsage();
@@ -85,7 +116,9 @@ async function main(): Promise<void> {
 		await store.close();
 	}
 	rmSync(folder, { recursive: true, force: true });
-	process.stdout.write(`${JSON.stringify({ eventsPerSecond: eventCount / seconds, eventsPerCpuSecond: eventCount / cpuSeconds, seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+	process.stdout.write(
+		`${JSON.stringify({ eventsPerSecond: eventCount / seconds, eventsPerCpuSecond: eventCount / cpuSeconds, seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
+	);
 }
 
 main().catch((error) => {

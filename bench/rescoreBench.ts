@@ -15,7 +15,9 @@ const EVENTS_PER_LEAD = 20;
 const NAMES = ['Viewed Page', 'Viewed Product', 'Opened Email', 'Clicked Email', 'Added to Cart'];
 
 /** Leads per second of a full re-score: every lead's 20 kept events replayed under a changed model. */
-export async function measureRescore(store: ScoreStore): Promise<{ leadsPerSecond: number; changed: number }> {
+export async function measureRescore(
+	store: ScoreStore,
+): Promise<{ leadsPerSecond: number; changed: number }> {
 	const live = parseModel(EXAMPLE_MODEL);
 	const start = Date.parse('2026-06-01T00:00:00Z');
 	const events: EventInput[] = [];
@@ -31,12 +33,18 @@ export async function measureRescore(store: ScoreStore): Promise<{ leadsPerSecon
 			});
 		}
 	}
-	for (let i = 0; i < events.length; i += 20_000) await scoreEvents(store, live, 'default', events.slice(i, i + 20_000));
-	const tuned = parseModel({ ...EXAMPLE_MODEL, label: 'tuned', rules: EXAMPLE_MODEL.rules.map((rule) => ({ ...rule, points: rule.points + 1 })) });
+	for (let i = 0; i < events.length; i += 20_000)
+		await scoreEvents(store, live, 'default', events.slice(i, i + 20_000));
+	const tuned = parseModel({
+		...EXAMPLE_MODEL,
+		label: 'tuned',
+		rules: EXAMPLE_MODEL.rules.map((rule) => ({ ...rule, points: rule.points + 1 })),
+	});
 	const began = performance.now();
 	const summary = await rescoreLeads(store, tuned, 'default');
 	const seconds = (performance.now() - began) / 1000;
-	if (summary.leads !== LEADS) throw new Error(`re-scored ${summary.leads} leads, expected ${LEADS}`);
+	if (summary.leads !== LEADS)
+		throw new Error(`re-scored ${summary.leads} leads, expected ${LEADS}`);
 	return { leadsPerSecond: LEADS / seconds, changed: summary.changed.length };
 }
 
@@ -48,6 +56,8 @@ export default async function rescoreBench(): Promise<BenchSection> {
 	rmSync(folder, { recursive: true, force: true });
 	return {
 		title: `Re-score (${LEADS.toLocaleString('en-US')} leads x ${EVENTS_PER_LEAD} kept events, replayed under a changed model)`,
-		lines: [`embedded SQLite: ${Math.round(sqlite.leadsPerSecond).toLocaleString('en-US')} leads re-scored per second (${sqlite.changed} changed)`],
+		lines: [
+			`embedded SQLite: ${Math.round(sqlite.leadsPerSecond).toLocaleString('en-US')} leads re-scored per second (${sqlite.changed} changed)`,
+		],
 	};
 }

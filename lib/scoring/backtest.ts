@@ -77,7 +77,14 @@ const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 
 function isConversion(label: ConversionLabel, event: BacktestEvent): boolean {
 	if (label.kind === 'event') return event.name === label.name;
 	const value = valueAt(event.data, label.path);
-	return value !== undefined && value !== null && value !== false && value !== '' && value !== 0 && value !== 'false';
+	return (
+		value !== undefined &&
+		value !== null &&
+		value !== false &&
+		value !== '' &&
+		value !== 0 &&
+		value !== 'false'
+	);
 }
 
 interface LeadOutcome {
@@ -89,7 +96,12 @@ interface LeadOutcome {
 }
 
 /** Scores one lead's events up to (not including) its conversion, so the label never leaks into the score. */
-function outcomeOf(model: ScoringModel, events: BacktestEvent[], label: ConversionLabel, end: number): LeadOutcome {
+function outcomeOf(
+	model: ScoringModel,
+	events: BacktestEvent[],
+	label: ConversionLabel,
+	end: number,
+): LeadOutcome {
 	let state: LeadState = initialState(model);
 	let peak = state.score;
 	let convertedAt: number | null = null;
@@ -106,7 +118,11 @@ function outcomeOf(model: ScoringModel, events: BacktestEvent[], label: Conversi
 	return { converted: convertedAt !== null, score, peak };
 }
 
-function thresholdFigures(outcomes: LeadOutcome[], threshold: number, totalConverted: number): ThresholdResult {
+function thresholdFigures(
+	outcomes: LeadOutcome[],
+	threshold: number,
+	totalConverted: number,
+): ThresholdResult {
 	let handed = 0;
 	let converted = 0;
 	for (const outcome of outcomes) {
@@ -118,7 +134,14 @@ function thresholdFigures(outcomes: LeadOutcome[], threshold: number, totalConve
 	const precision = handed === 0 ? 0 : converted / handed;
 	const recall = totalConverted === 0 ? 0 : converted / totalConverted;
 	const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-	return { threshold, handedToSales: handed, converted, precision: round(precision), recall: round(recall), f1: round(f1) };
+	return {
+		threshold,
+		handedToSales: handed,
+		converted,
+		precision: round(precision),
+		recall: round(recall),
+		f1: round(f1),
+	};
 }
 
 function youden(figures: ThresholdResult, outcomes: LeadOutcome[], totalConverted: number): number {
@@ -139,7 +162,10 @@ export function runBacktest(
 	options: { threshold?: number; measure?: ThresholdMeasure; end?: number } = {},
 ): BacktestResult {
 	if (events.length === 0) {
-		throw new BacktestError('from', 'There are no events to backtest: the time range is empty or holds no kept events. Widen the range, or give the events as items.');
+		throw new BacktestError(
+			'from',
+			'There are no events to backtest: the time range is empty or holds no kept events. Widen the range, or give the events as items.',
+		);
 	}
 	if (models.length === 2) {
 		const [a, b] = models.map(({ model }) => model.tiers.map((tier) => tier.name).join(', '));
@@ -158,7 +184,10 @@ export function runBacktest(
 	}
 	for (const list of byLead.values()) list.sort((a, b) => a.time - b.time || a.order - b.order);
 	if (!events.some((event) => isConversion(label, event))) {
-		const what = label.kind === 'event' ? `no event is named "${label.name}"` : `no event has the field "${label.path}" set`;
+		const what =
+			label.kind === 'event'
+				? `no event is named "${label.name}"`
+				: `no event has the field "${label.path}" set`;
 		throw new BacktestError(
 			label.kind === 'event' ? 'conversionEvent' : 'conversionField',
 			`The conversion label matches nothing: ${what} among ${events.length} events. Check the spelling (event names are case-sensitive) or widen the time range.`,
@@ -173,7 +202,9 @@ export function runBacktest(
 		const totalConverted = outcomes.filter((outcome) => outcome.converted).length;
 		const baseRate = totalConverted / outcomes.length;
 		const tiers = model.tiers.map((tier): TierResult => {
-			const inTier = outcomes.filter((outcome) => tierFor(outcome.score, model.tiers) === tier.name);
+			const inTier = outcomes.filter(
+				(outcome) => tierFor(outcome.score, model.tiers) === tier.name,
+			);
 			const converted = inTier.filter((outcome) => outcome.converted).length;
 			const conversionRate = inTier.length === 0 ? 0 : converted / inTier.length;
 			return {
@@ -185,22 +216,35 @@ export function runBacktest(
 				lift: baseRate === 0 ? 0 : round(conversionRate / baseRate),
 			};
 		});
-		const candidates = [...new Set(outcomes.map((outcome) => outcome.peak))].filter((peak) => peak > 0).sort((a, b) => a - b);
-		const curve = candidates.map((threshold) => thresholdFigures(outcomes, threshold, totalConverted));
-		const score = (figures: ThresholdResult) => (measure === 'f1' ? figures.f1 : youden(figures, outcomes, totalConverted));
-		const best = curve.reduce<ThresholdResult | null>((top, figures) => (top === null || score(figures) > score(top) ? figures : top), null) ??
-			thresholdFigures(outcomes, 0, totalConverted);
+		const candidates = [...new Set(outcomes.map((outcome) => outcome.peak))]
+			.filter((peak) => peak > 0)
+			.sort((a, b) => a - b);
+		const curve = candidates.map((threshold) =>
+			thresholdFigures(outcomes, threshold, totalConverted),
+		);
+		const score = (figures: ThresholdResult) =>
+			measure === 'f1' ? figures.f1 : youden(figures, outcomes, totalConverted);
+		const best =
+			curve.reduce<ThresholdResult | null>(
+				(top, figures) => (top === null || score(figures) > score(top) ? figures : top),
+				null,
+			) ?? thresholdFigures(outcomes, 0, totalConverted);
 		return {
 			name,
 			modelVersion: modelVersion(model),
 			tiers,
-			atThreshold: options.threshold === undefined ? null : thresholdFigures(outcomes, options.threshold, totalConverted),
+			atThreshold:
+				options.threshold === undefined
+					? null
+					: thresholdFigures(outcomes, options.threshold, totalConverted),
 			suggested: { ...best, measure },
 			curve,
 		};
 	});
 
-	const converted = leadEvents.filter((list) => list.some((event) => isConversion(label, event))).length;
+	const converted = leadEvents.filter((list) =>
+		list.some((event) => isConversion(label, event)),
+	).length;
 	return {
 		leads: byLead.size,
 		converted,

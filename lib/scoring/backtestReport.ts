@@ -3,7 +3,10 @@ import type { BacktestResult, ModelResult } from './backtest';
 const COLOURS = ['#ff6d5a', '#3b82f6'];
 
 function escapeHtml(text: string): string {
-	return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+	return text.replace(
+		/[&<>"']/g,
+		(c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+	);
 }
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
@@ -14,7 +17,11 @@ function tierChart(result: BacktestResult): string {
 	const height = 260;
 	const pad = { left: 50, bottom: 40, top: 20 };
 	const tiers = result.models[0].tiers.map((tier) => tier.tier);
-	const maxRate = Math.max(result.baseRate, ...result.models.flatMap((model) => model.tiers.map((tier) => tier.conversionRate)), 0.01);
+	const maxRate = Math.max(
+		result.baseRate,
+		...result.models.flatMap((model) => model.tiers.map((tier) => tier.conversionRate)),
+		0.01,
+	);
 	const plotHeight = height - pad.top - pad.bottom;
 	const groupWidth = (width - pad.left) / tiers.length;
 	const barWidth = (groupWidth * 0.7) / result.models.length;
@@ -26,7 +33,8 @@ function tierChart(result: BacktestResult): string {
 		}),
 	);
 	const labels = tiers.map(
-		(tier, t) => `<text x="${(pad.left + t * groupWidth + groupWidth / 2).toFixed(1)}" y="${height - 15}" text-anchor="middle">${escapeHtml(tier)}</text>`,
+		(tier, t) =>
+			`<text x="${(pad.left + t * groupWidth + groupWidth / 2).toFixed(1)}" y="${height - 15}" text-anchor="middle">${escapeHtml(tier)}</text>`,
 	);
 	const base = y(result.baseRate).toFixed(1);
 	return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Conversion rate per tier">
@@ -46,7 +54,8 @@ function thresholdChart(model: ModelResult): string {
 	const thresholds = model.curve.map((point) => point.threshold);
 	const minT = Math.min(...thresholds);
 	const maxT = Math.max(...thresholds);
-	const x = (t: number) => pad.left + (maxT === minT ? 0.5 : (t - minT) / (maxT - minT)) * (width - pad.left - pad.right);
+	const x = (t: number) =>
+		pad.left + (maxT === minT ? 0.5 : (t - minT) / (maxT - minT)) * (width - pad.left - pad.right);
 	const y = (v: number) => pad.top + (1 - v) * (height - pad.top - pad.bottom);
 	const line = (key: 'precision' | 'recall', colour: string) =>
 		`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${model.curve.map((point) => `${x(point.threshold).toFixed(1)},${y(point[key]).toFixed(1)}`).join(' ')}"/>`;
@@ -63,9 +72,15 @@ ${line('precision', '#ff6d5a')}${line('recall', '#3b82f6')}
 
 function tierTable(model: ModelResult): string {
 	const rows = model.tiers
-		.map((tier) => `<tr><td>${escapeHtml(tier.tier)}</td><td>${tier.min}</td><td>${tier.leads}</td><td>${tier.converted}</td><td>${percent(tier.conversionRate)}</td><td>${tier.lift}</td></tr>`)
+		.map(
+			(tier) =>
+				`<tr><td>${escapeHtml(tier.tier)}</td><td>${tier.min}</td><td>${tier.leads}</td><td>${tier.converted}</td><td>${percent(tier.conversionRate)}</td><td>${tier.lift}</td></tr>`,
+		)
 		.join('');
-	const threshold = (label: string, t: ModelResult['suggested'] | NonNullable<ModelResult['atThreshold']>) =>
+	const threshold = (
+		label: string,
+		t: ModelResult['suggested'] | NonNullable<ModelResult['atThreshold']>,
+	) =>
 		`<tr><td>${label}</td><td>${t.threshold}</td><td>${t.handedToSales}</td><td>${t.converted}</td><td>${percent(t.precision)}</td><td>${percent(t.recall)}</td><td>${t.f1}</td></tr>`;
 	return `<h2>${escapeHtml(model.name)} <small>${escapeHtml(model.modelVersion)}</small></h2>
 <table><tr><th>Tier</th><th>From</th><th>Leads</th><th>Converted</th><th>Rate</th><th>Lift</th></tr>${rows}</table>
@@ -76,8 +91,11 @@ ${thresholdChart(model)}`;
 
 /** A self-contained HTML page (no scripts, no external files) with the backtest's tables and charts. */
 export function backtestReportHtml(result: BacktestResult, title: string): string {
-	const label = result.label.kind === 'event' ? `event "${result.label.name}"` : `field "${result.label.path}"`;
-	const legend = result.models.map((model, m) => `<span style="color:${COLOURS[m]}">■</span> ${escapeHtml(model.name)}`).join(' &nbsp; ');
+	const label =
+		result.label.kind === 'event' ? `event "${result.label.name}"` : `field "${result.label.path}"`;
+	const legend = result.models
+		.map((model, m) => `<span style="color:${COLOURS[m]}">■</span> ${escapeHtml(model.name)}`)
+		.join(' &nbsp; ');
 	return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}small{color:#777;font-weight:normal}svg text{font-family:inherit}</style>

@@ -84,14 +84,21 @@ function toLeadScore(
 	};
 }
 
-function unchanged(model: ScoringModel, leadId: string, state: LeadState | undefined, time: number): ScoreChange {
+function unchanged(
+	model: ScoringModel,
+	leadId: string,
+	state: LeadState | undefined,
+	time: number,
+): ScoreChange {
 	const current = state ?? initialState(model);
 	return {
 		state: current,
 		score: current.score,
 		previousScore: current.score,
 		delta: 0,
-		engagement: roundPoints(engagementAt(model.decay, current.engagement, Math.max(time, current.evaluatedAt ?? time))),
+		engagement: roundPoints(
+			engagementAt(model.decay, current.engagement, Math.max(time, current.evaluatedAt ?? time)),
+		),
 		fit: current.fit,
 		tier: current.tier,
 		previousTier: current.tier,
@@ -133,7 +140,13 @@ interface Step {
 }
 
 /** Runs steps in order, each lead's steps seeing the previous ones, in atomic chunks. */
-async function runSteps(store: ScoreStore, model: ScoringModel, scoreName: string, steps: Step[], now: () => number): Promise<BatchResult[]> {
+async function runSteps(
+	store: ScoreStore,
+	model: ScoringModel,
+	scoreName: string,
+	steps: Step[],
+	now: () => number,
+): Promise<BatchResult[]> {
 	const version = modelVersion(model);
 	const results: BatchResult[] = [];
 	for (let start = 0; start < steps.length; start += CHUNK_SIZE) {
@@ -155,7 +168,13 @@ async function runSteps(store: ScoreStore, model: ScoringModel, scoreName: strin
 					const event = { name: step.eventName, id: step.eventId ?? null };
 					if (step.eventId && seen.has(step.eventId)) {
 						chunkResults.push({
-							...toLeadScore(step.leadId, unchanged(model, step.leadId, current, step.time), event, scoredAt, version),
+							...toLeadScore(
+								step.leadId,
+								unchanged(model, step.leadId, current, step.time),
+								event,
+								scoredAt,
+								version,
+							),
 							duplicate: true,
 						});
 						continue;
@@ -203,7 +222,9 @@ export async function scoreEvents(
 		eventId: event.eventId,
 		eventName: event.name,
 		time: event.time,
-		payload: keepData ? ({ kind: 'event', data: event.data, hasProfile: event.hasProfile } satisfies ReplayPayload) : null,
+		payload: keepData
+			? ({ kind: 'event', data: event.data, hasProfile: event.hasProfile } satisfies ReplayPayload)
+			: null,
 		apply: (current) => applyEvent(model, current, event),
 	}));
 	return await runSteps(store, model, scoreName, steps, options.now ?? Date.now);
@@ -222,7 +243,12 @@ export async function adjustLeads(
 		eventName: 'adjust',
 		time: adjustment.time,
 		// Kept like an event, so a re-score under a new model keeps the operator's adjustments.
-		payload: { kind: 'adjust', mode: adjustment.mode, points: adjustment.points, reason: adjustment.reason } satisfies ReplayPayload,
+		payload: {
+			kind: 'adjust',
+			mode: adjustment.mode,
+			points: adjustment.points,
+			reason: adjustment.reason,
+		} satisfies ReplayPayload,
 		apply: (current) => adjustScore(model, current, adjustment),
 	}));
 	return await runSteps(store, model, scoreName, steps, now);
@@ -231,18 +257,45 @@ export async function adjustLeads(
 /** The lead's state when the store is `none`: only the current score is known, as behaviour points. */
 export function stateFromScore(model: ScoringModel, currentScore: number): LeadState {
 	const state = initialState(model);
-	return { ...state, engagement: { points: currentScore, at: null, grants: [] }, score: currentScore, tier: tierFor(currentScore, model.tiers) };
+	return {
+		...state,
+		engagement: { points: currentScore, at: null, grants: [] },
+		score: currentScore,
+		tier: tierFor(currentScore, model.tiers),
+	};
 }
 
 /** Stateless scoring: the previous score comes from the item, nothing is remembered. */
-export function scoreEventStateless(model: ScoringModel, event: EventInput, currentScore: number, now: number = Date.now()): LeadScore {
+export function scoreEventStateless(
+	model: ScoringModel,
+	event: EventInput,
+	currentScore: number,
+	now: number = Date.now(),
+): LeadScore {
 	const change = applyEvent(model, stateFromScore(model, currentScore), event);
-	return toLeadScore(event.leadId, change, { name: event.name, id: event.eventId ?? null }, new Date(now).toISOString(), modelVersion(model));
+	return toLeadScore(
+		event.leadId,
+		change,
+		{ name: event.name, id: event.eventId ?? null },
+		new Date(now).toISOString(),
+		modelVersion(model),
+	);
 }
 
-export function adjustStateless(model: ScoringModel, adjustment: AdjustInput, currentScore: number, now: number = Date.now()): LeadScore {
+export function adjustStateless(
+	model: ScoringModel,
+	adjustment: AdjustInput,
+	currentScore: number,
+	now: number = Date.now(),
+): LeadScore {
 	const change = adjustScore(model, stateFromScore(model, currentScore), adjustment);
-	return toLeadScore(adjustment.leadId, change, { name: 'adjust', id: null }, new Date(now).toISOString(), modelVersion(model));
+	return toLeadScore(
+		adjustment.leadId,
+		change,
+		{ name: 'adjust', id: null },
+		new Date(now).toISOString(),
+		modelVersion(model),
+	);
 }
 
 /**
@@ -296,7 +349,9 @@ export interface LeadScoreReading {
 	tier: string;
 	lastActivityAt: string | null;
 	eventCount: number;
-	history: Array<Omit<LedgerEntry, 'at' | 'recordedAt' | 'leadId'> & { at: string; recordedAt: string }>;
+	history: Array<
+		Omit<LedgerEntry, 'at' | 'recordedAt' | 'leadId'> & { at: string; recordedAt: string }
+	>;
 }
 
 /** A lead's score as of `asOf` (decay applied, nothing written) and its latest ledger entries. */
@@ -314,7 +369,8 @@ export async function readScores(
 		const record = records.get(leadId);
 		const state = record?.state ?? initialState(model);
 		const change = record ? applyDecay(model, state, asOf) : unchanged(model, leadId, state, asOf);
-		const history = historyLimit > 0 && record ? await store.ledger(scoreName, leadId, historyLimit) : [];
+		const history =
+			historyLimit > 0 && record ? await store.ledger(scoreName, leadId, historyLimit) : [];
 		readings.set(leadId, {
 			leadId,
 			found: record !== undefined,
@@ -323,7 +379,8 @@ export async function readScores(
 			engagement: change.engagement,
 			fit: change.fit,
 			tier: change.tier,
-			lastActivityAt: state.lastActivityAt === null ? null : new Date(state.lastActivityAt).toISOString(),
+			lastActivityAt:
+				state.lastActivityAt === null ? null : new Date(state.lastActivityAt).toISOString(),
 			eventCount: state.eventCount,
 			history: history.map(({ at, recordedAt, ...entry }) => ({
 				...omitLeadId(entry),

@@ -62,9 +62,13 @@ export function conditionHolds(condition: Condition, source: unknown): boolean {
 		case 'exists':
 			return isPresent(actual) === (expected !== false);
 		case 'equals':
-			return Array.isArray(actual) ? actual.some((a) => sameValue(a, expected)) : sameValue(actual, expected);
+			return Array.isArray(actual)
+				? actual.some((a) => sameValue(a, expected))
+				: sameValue(actual, expected);
 		case 'notEquals':
-			return Array.isArray(actual) ? !actual.some((a) => sameValue(a, expected)) : !sameValue(actual, expected);
+			return Array.isArray(actual)
+				? !actual.some((a) => sameValue(a, expected))
+				: !sameValue(actual, expected);
 		case 'in': {
 			const options = expected as unknown[];
 			const values = Array.isArray(actual) ? actual : [actual];

@@ -46,7 +46,12 @@ export function engagementAt(decay: Decay, engagement: Engagement, time: number)
  * decay as if they had arrived on time, except under linear decay, which runs from the
  * last activity and so counts a late event at full value.
  */
-export function pointsWorthAt(decay: Decay, points: number, eventTime: number, time: number): number {
+export function pointsWorthAt(
+	decay: Decay,
+	points: number,
+	eventTime: number,
+	time: number,
+): number {
 	switch (decay.type) {
 		case 'halfLife':
 			return points * Math.pow(0.5, Math.max(0, time - eventTime) / (decay.days * DAY_MS));
@@ -102,7 +107,11 @@ export function settleEngagement(decay: Decay, engagement: Engagement, time: num
 	}
 }
 
-function pruneGrants(decay: { days: number }, grants: Array<[number, number]>, time: number): Array<[number, number]> {
+function pruneGrants(
+	decay: { days: number },
+	grants: Array<[number, number]>,
+	time: number,
+): Array<[number, number]> {
 	const from = time - decay.days * DAY_MS;
 	return grants.filter(([grantedAt]) => grantedAt > from);
 }

@@ -52,7 +52,13 @@ export function initialState(model: ScoringModel): LeadState {
 	return newLeadState(tierFor(0, model.tiers));
 }
 
-function change(model: ScoringModel, before: LeadState, state: LeadState, time: number, reasons: Reason[]): ScoreChange {
+function change(
+	model: ScoringModel,
+	before: LeadState,
+	state: LeadState,
+	time: number,
+	reasons: Reason[],
+): ScoreChange {
 	const engagement = engagementAt(model.decay, state.engagement, time);
 	const score = roundPoints(clamp(engagement + state.fit, model.bounds));
 	const tier = tierFor(score, model.tiers);
@@ -61,7 +67,8 @@ function change(model: ScoringModel, before: LeadState, state: LeadState, time: 
 	// Whatever the listed reasons do not explain (bounds on the total) is shown as its own reason.
 	const explained = roundPoints(reasons.reduce((sum, reason) => sum + reason.points, 0));
 	const unexplained = roundPoints(delta - explained);
-	const allReasons = unexplained !== 0 ? [...reasons, { rule: 'bounds', points: unexplained }] : reasons;
+	const allReasons =
+		unexplained !== 0 ? [...reasons, { rule: 'bounds', points: unexplained }] : reasons;
 	return {
 		state: next,
 		score,
@@ -91,19 +98,34 @@ function decayReason(model: ScoringModel, state: LeadState, time: number): Reaso
 }
 
 /** Whether a capped rule may score again at `time`: no window of `perDays` may hold more than `max` hits. */
-export function withinLimit(hits: number[], time: number, limit: { max: number; perDays: number }): boolean {
+export function withinLimit(
+	hits: number[],
+	time: number,
+	limit: { max: number; perDays: number },
+): boolean {
 	const windowMs = limit.perDays * DAY_MS;
-	const near = hits.filter((hit) => hit > time - windowMs && hit < time + windowMs).sort((a, b) => a - b);
+	const near = hits
+		.filter((hit) => hit > time - windowMs && hit < time + windowMs)
+		.sort((a, b) => a - b);
 	const starts = [time - windowMs + 1, ...near.filter((hit) => hit <= time)];
-	return starts.every((start) => near.filter((hit) => hit >= start && hit < start + windowMs).length < limit.max);
+	return starts.every(
+		(start) => near.filter((hit) => hit >= start && hit < start + windowMs).length < limit.max,
+	);
 }
 
-function counterAfterHit(rule: BehaviourRule, counter: RuleCounter | undefined, time: number, latest: number): RuleCounter {
+function counterAfterHit(
+	rule: BehaviourRule,
+	counter: RuleCounter | undefined,
+	time: number,
+	latest: number,
+): RuleCounter {
 	const count = (counter?.count ?? 0) + 1;
 	if (!rule.limit) return { count, hits: [] };
 	// Keep one window of history behind the newest activity: enough to judge on-time and recent late events.
 	const keepFrom = Math.max(latest, time) - rule.limit.perDays * DAY_MS;
-	const hits = [...(counter?.hits ?? []), time].filter((hit) => hit > keepFrom).sort((a, b) => a - b);
+	const hits = [...(counter?.hits ?? []), time]
+		.filter((hit) => hit > keepFrom)
+		.sort((a, b) => a - b);
 	return { count, hits };
 }
 
@@ -130,7 +152,11 @@ function fitReasons(model: ScoringModel, before: string[], after: string[]): Rea
 }
 
 /** Scores one event for one lead. Pure: the same state and event always give the same change. */
-export function applyEvent(model: ScoringModel, current: LeadState | undefined, event: ScoringEvent): ScoreChange {
+export function applyEvent(
+	model: ScoringModel,
+	current: LeadState | undefined,
+	event: ScoringEvent,
+): ScoreChange {
 	const before = current ?? initialState(model);
 	const time = evaluationTime(before, event.time);
 	const reasons: Reason[] = decayReason(model, before, time);
@@ -161,7 +187,8 @@ export function applyEvent(model: ScoringModel, current: LeadState | undefined, 
 		state.engagement = addToEngagement(model.decay, state.engagement, applied, event.time, time);
 		state.counters[rule.id] = counterAfterHit(rule, counter, event.time, latestActivity);
 		reasons.push({ rule: rule.id, points: applied });
-		if (applied !== worth) reasons.push({ rule: 'bounds', points: 0, note: `${rule.id} capped by the score bounds` });
+		if (applied !== worth)
+			reasons.push({ rule: 'bounds', points: 0, note: `${rule.id} capped by the score bounds` });
 	}
 
 	if (event.hasProfile) {
@@ -173,7 +200,13 @@ export function applyEvent(model: ScoringModel, current: LeadState | undefined, 
 		state.lastActivityAt = Math.max(before.lastActivityAt ?? event.time, event.time);
 	}
 	state.eventCount = before.eventCount + 1;
-	return change(model, before, state, time, reasons.filter((reason) => reason.points !== 0 || reason.note));
+	return change(
+		model,
+		before,
+		state,
+		time,
+		reasons.filter((reason) => reason.points !== 0 || reason.note),
+	);
 }
 
 /** Brings a lead's score up to `time` under the model's decay (what the Apply Decay sweep does). */
@@ -192,12 +225,17 @@ export interface Adjustment {
 }
 
 /** A manual change: add points, or set the score, by changing the behaviour part. */
-export function adjustScore(model: ScoringModel, current: LeadState | undefined, adjustment: Adjustment): ScoreChange {
+export function adjustScore(
+	model: ScoringModel,
+	current: LeadState | undefined,
+	adjustment: Adjustment,
+): ScoreChange {
 	const before = current ?? initialState(model);
 	const time = evaluationTime(before, adjustment.time);
 	const reasons = decayReason(model, before, time);
 	const engagement = engagementAt(model.decay, before.engagement, time);
-	const wanted = adjustment.mode === 'add' ? engagement + adjustment.points : adjustment.points - before.fit;
+	const wanted =
+		adjustment.mode === 'add' ? engagement + adjustment.points : adjustment.points - before.fit;
 	const applied = wanted - engagement;
 	const state: LeadState = {
 		...before,

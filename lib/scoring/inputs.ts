@@ -13,10 +13,14 @@ export class InputError extends Error {
 export function normalizeLeadId(value: unknown, field = 'leadId'): string {
 	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
 	if (typeof value !== 'string' || value.trim() === '') {
-		throw new InputError(field, `The lead ID is empty. Map "Lead ID" to a field that holds the lead's email or ID.`);
+		throw new InputError(
+			field,
+			`The lead ID is empty. Map "Lead ID" to a field that holds the lead's email or ID.`,
+		);
 	}
 	const trimmed = value.trim();
-	if (trimmed.length > 320) throw new InputError(field, 'The lead ID is longer than 320 characters.');
+	if (trimmed.length > 320)
+		throw new InputError(field, 'The lead ID is longer than 320 characters.');
 	return trimmed.includes('@') ? trimmed.toLowerCase() : trimmed;
 }
 
@@ -46,11 +50,17 @@ export function parseEventTime(value: unknown, now: number, field = 'eventTime')
 		const number = Number(value);
 		time = number < SECONDS_LIMIT ? number * 1000 : number;
 	} else if (typeof value === 'string') time = Date.parse(value);
-	else if (typeof value === 'object' && typeof (value as { toMillis?: unknown }).toMillis === 'function') {
+	else if (
+		typeof value === 'object' &&
+		typeof (value as { toMillis?: unknown }).toMillis === 'function'
+	) {
 		time = (value as { toMillis: () => number }).toMillis();
 	} else time = NaN;
 	if (!Number.isFinite(time)) {
-		throw new InputError(field, `"${String(value)}" is not a date. Use an ISO date such as 2026-11-23T07:00:00Z or epoch seconds.`);
+		throw new InputError(
+			field,
+			`"${String(value)}" is not a date. Use an ISO date such as 2026-11-23T07:00:00Z or epoch seconds.`,
+		);
 	}
 	return Math.round(time);
 }
@@ -58,20 +68,29 @@ export function parseEventTime(value: unknown, now: number, field = 'eventTime')
 export function parseNumber(value: unknown, field: string, label: string): number {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	if (typeof number !== 'number' || !Number.isFinite(number)) {
-		throw new InputError(field, `${label} must be a number, got ${JSON.stringify(value) ?? 'nothing'}.`);
+		throw new InputError(
+			field,
+			`${label} must be a number, got ${JSON.stringify(value) ?? 'nothing'}.`,
+		);
 	}
 	return number;
 }
 
 /** A profile for fit rules: an object, its JSON text, or empty (no profile, fit is kept). */
-export function parseProfile(value: unknown, field = 'profile'): Record<string, unknown> | undefined {
+export function parseProfile(
+	value: unknown,
+	field = 'profile',
+): Record<string, unknown> | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
 	let parsed = value;
 	if (typeof value === 'string') {
 		try {
 			parsed = JSON.parse(value);
 		} catch {
-			throw new InputError(field, 'The profile is not an object or valid JSON; map an object such as {{ $json.profile }}.');
+			throw new InputError(
+				field,
+				'The profile is not an object or valid JSON; map an object such as {{ $json.profile }}.',
+			);
 		}
 	}
 	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

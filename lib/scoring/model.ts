@@ -28,7 +28,11 @@ const ConditionSchema = z
 		const { op, value } = condition;
 		if (op === 'exists') {
 			if (value !== undefined && typeof value !== 'boolean') {
-				ctx.addIssue({ code: 'custom', path: ['value'], message: '"exists" takes true, false or no value' });
+				ctx.addIssue({
+					code: 'custom',
+					path: ['value'],
+					message: '"exists" takes true, false or no value',
+				});
 			}
 			return;
 		}
@@ -37,7 +41,11 @@ const ConditionSchema = z
 			return;
 		}
 		if (op === 'in' && !Array.isArray(value)) {
-			ctx.addIssue({ code: 'custom', path: ['value'], message: '"in" needs a list of values, e.g. ["US", "CA"]' });
+			ctx.addIssue({
+				code: 'custom',
+				path: ['value'],
+				message: '"in" needs a list of values, e.g. ["US", "CA"]',
+			});
 		}
 		if (NUMERIC_OPERATORS.has(op) && (typeof value !== 'number' || !Number.isFinite(value))) {
 			ctx.addIssue({ code: 'custom', path: ['value'], message: `"${op}" needs a number` });
@@ -47,7 +55,11 @@ const ConditionSchema = z
 		}
 		if (op === 'matches') {
 			if (typeof value !== 'string') {
-				ctx.addIssue({ code: 'custom', path: ['value'], message: '"matches" needs a regular expression as text' });
+				ctx.addIssue({
+					code: 'custom',
+					path: ['value'],
+					message: '"matches" needs a regular expression as text',
+				});
 			} else {
 				try {
 					new RegExp(value);
@@ -129,7 +141,11 @@ export const TiersSchema = z
 		const names = new Set<string>();
 		tiers.forEach((tier, index) => {
 			if (names.has(tier.name)) {
-				ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `tier name "${tier.name}" is used twice` });
+				ctx.addIssue({
+					code: 'custom',
+					path: [index, 'name'],
+					message: `tier name "${tier.name}" is used twice`,
+				});
 			}
 			names.add(tier.name);
 			if (index > 0 && tier.min <= tiers[index - 1].min) {
@@ -162,7 +178,11 @@ export const ModelSchema = z
 		const checkId = (id: string, path: (string | number)[]) => {
 			const seenAt = ids.get(id);
 			if (seenAt) {
-				ctx.addIssue({ code: 'custom', path, message: `rule id "${id}" is already used by ${seenAt}` });
+				ctx.addIssue({
+					code: 'custom',
+					path,
+					message: `rule id "${id}" is already used by ${seenAt}`,
+				});
 			} else {
 				ids.set(id, path.slice(0, 2).join('[') + ']');
 			}
@@ -171,7 +191,11 @@ export const ModelSchema = z
 		model.fit.forEach((rule, index) => checkId(rule.id, ['fit', index, 'id']));
 		const { min, max } = model.bounds;
 		if (min !== undefined && max !== undefined && min > max) {
-			ctx.addIssue({ code: 'custom', path: ['bounds', 'min'], message: `bounds.min (${min}) is above bounds.max (${max})` });
+			ctx.addIssue({
+				code: 'custom',
+				path: ['bounds', 'min'],
+				message: `bounds.min (${min}) is above bounds.max (${max})`,
+			});
 		}
 	});
 
@@ -195,7 +219,9 @@ export class ModelError extends Error {
 		/** The parameter that holds the model. */
 		readonly field = 'model',
 	) {
-		super(`Invalid scoring model: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`);
+		super(
+			`Invalid scoring model: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+		);
 		this.name = 'ModelError';
 	}
 }
@@ -208,7 +234,10 @@ export function formatPath(path: (string | number)[]): string {
 }
 
 export function issuesOf(error: z.ZodError): ModelIssue[] {
-	return error.issues.map((issue) => ({ path: formatPath(issue.path) || '(model)', message: issue.message }));
+	return error.issues.map((issue) => ({
+		path: formatPath(issue.path) || '(model)',
+		message: issue.message,
+	}));
 }
 
 /** Validates a model (an object or its JSON text) and returns it with defaults filled in; `field` names the parameter in errors. */
@@ -218,7 +247,10 @@ export function parseModel(input: unknown, field = 'model'): ScoringModel {
 		try {
 			value = JSON.parse(input);
 		} catch (error) {
-			throw new ModelError([{ path: '(model)', message: `not valid JSON: ${(error as Error).message}` }], field);
+			throw new ModelError(
+				[{ path: '(model)', message: `not valid JSON: ${(error as Error).message}` }],
+				field,
+			);
 		}
 	}
 	const result = ModelSchema.safeParse(value);

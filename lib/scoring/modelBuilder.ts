@@ -37,14 +37,19 @@ export interface EditorModel {
 function conditionValue(op: string, value: string | undefined): unknown {
 	const text = value ?? '';
 	if (op === 'exists') return text.trim().toLowerCase() === 'false' ? false : true;
-	if (op === 'in') return text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+	if (op === 'in')
+		return text
+			.split(',')
+			.map((part) => part.trim())
+			.filter((part) => part !== '');
 	if (['gt', 'gte', 'lt', 'lte'].includes(op)) return text.trim() === '' ? text : Number(text);
 	return text;
 }
 
 function conditions(path: string | undefined, op: string | undefined, value: string | undefined) {
 	if (!path || path.trim() === '') return [];
-	const operator = op && (CONDITION_OPERATORS as readonly string[]).includes(op) ? op : op ?? 'equals';
+	const operator =
+		op && (CONDITION_OPERATORS as readonly string[]).includes(op) ? op : (op ?? 'equals');
 	return [{ path: path.trim(), op: operator, value: conditionValue(operator, value) }];
 }
 
@@ -54,7 +59,11 @@ function decayOf(editor: EditorModel): Record<string, unknown> {
 		case 'expire':
 			return { type: editor.decayType, days: editor.decayDays };
 		case 'linear':
-			return { type: 'linear', pointsPerDay: editor.decayPointsPerDay, graceDays: editor.decayGraceDays ?? 0 };
+			return {
+				type: 'linear',
+				pointsPerDay: editor.decayPointsPerDay,
+				graceDays: editor.decayGraceDays ?? 0,
+			};
 		default:
 			return { type: 'none' };
 	}
@@ -73,7 +82,9 @@ export function modelFromEditor(editor: EditorModel): Record<string, unknown> {
 			when: conditions(rule.conditionPath, rule.conditionOp, rule.conditionValue),
 			points: rule.points,
 			frequency: rule.frequency ?? 'every',
-			...(rule.limitMax && rule.limitMax > 0 ? { limit: { max: rule.limitMax, perDays: rule.limitPerDays ?? 1 } } : {}),
+			...(rule.limitMax && rule.limitMax > 0
+				? { limit: { max: rule.limitMax, perDays: rule.limitPerDays ?? 1 } }
+				: {}),
 		})),
 		fit: editor.fit.map((rule, index) => ({
 			id: rule.id?.trim() || `fit-${index + 1}`,

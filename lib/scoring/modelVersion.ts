@@ -25,7 +25,10 @@ export function modelVersion(model: ScoringModel): string {
 	let version = versions.get(model);
 	if (!version) {
 		const { label, ...content } = model;
-		const hash = createHash('sha256').update(JSON.stringify(canonical(content))).digest('hex').slice(0, 12);
+		const hash = createHash('sha256')
+			.update(JSON.stringify(canonical(content)))
+			.digest('hex')
+			.slice(0, 12);
 		version = label ? `${label}@${hash}` : hash;
 		versions.set(model, version);
 	}

@@ -24,8 +24,18 @@ export function replayLead(model: ScoringModel, events: StoredEvent[]): LeadStat
 		if (!isReplayPayload(payload)) return null;
 		state =
 			payload.kind === 'event'
-				? applyEvent(model, state, { name: event.name, time: event.time, data: payload.data, hasProfile: payload.hasProfile }).state
-				: adjustScore(model, state, { mode: payload.mode, points: payload.points, reason: payload.reason, time: event.time }).state;
+				? applyEvent(model, state, {
+						name: event.name,
+						time: event.time,
+						data: payload.data,
+						hasProfile: payload.hasProfile,
+					}).state
+				: adjustScore(model, state, {
+						mode: payload.mode,
+						points: payload.points,
+						reason: payload.reason,
+						time: event.time,
+					}).state;
 	}
 	return state;
 }

@@ -91,7 +91,13 @@ export async function rescoreLeads(
 						score: rescored.score,
 						delta,
 						tier: rescored.tier,
-						reasons: [{ rule: 'rescore', points: delta, note: `model ${stored.modelVersion ?? 'unknown'} -> ${version}` }],
+						reasons: [
+							{
+								rule: 'rescore',
+								points: delta,
+								note: `model ${stored.modelVersion ?? 'unknown'} -> ${version}`,
+							},
+						],
 						modelVersion: version,
 					});
 					pageChanges.push({

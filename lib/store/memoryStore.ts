@@ -56,8 +56,11 @@ export class MemoryStore implements ScoreStore {
 		if (options.withEvents) {
 			const wanted = new Set(leadIds);
 			snapshot.events = new Map(leadIds.map((leadId) => [leadId, []]));
-			for (const event of events) if (wanted.has(event.leadId)) snapshot.events.get(event.leadId)!.push(structuredClone(event));
-			for (const list of snapshot.events.values()) list.sort((a, b) => a.time - b.time || a.seq - b.seq);
+			for (const event of events)
+				if (wanted.has(event.leadId))
+					snapshot.events.get(event.leadId)!.push(structuredClone(event));
+			for (const list of snapshot.events.values())
+				list.sort((a, b) => a.time - b.time || a.seq - b.seq);
 		}
 		const write = decide(snapshot);
 		const now = Date.now();
@@ -88,7 +91,9 @@ export class MemoryStore implements ScoreStore {
 	}
 
 	async listLeads(scoreName: string, after: string | null, limit: number): Promise<ListLeadsPage> {
-		const ids = [...this.leadsOf(scoreName).keys()].filter((id) => after === null || id > after).sort();
+		const ids = [...this.leadsOf(scoreName).keys()]
+			.filter((id) => after === null || id > after)
+			.sort();
 		const page = ids.slice(0, limit);
 		const leads = this.leadsOf(scoreName);
 		return {
@@ -132,7 +137,9 @@ export class MemoryStore implements ScoreStore {
 	async prune(olderThan: { events: number; ledger: number }): Promise<void> {
 		for (const [scoreName, events] of this.events) {
 			const ids = this.eventIdsOf(scoreName);
-			for (const event of events) if (event.receivedAt < olderThan.events && event.eventId !== null) ids.delete(event.eventId);
+			for (const event of events)
+				if (event.receivedAt < olderThan.events && event.eventId !== null)
+					ids.delete(event.eventId);
 			this.events.set(
 				scoreName,
 				events.filter((event) => event.receivedAt >= olderThan.events),

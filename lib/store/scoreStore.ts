@@ -100,7 +100,12 @@ export interface ScoreStore {
 	/** Newest first. */
 	ledger(scoreName: string, leadId: string, limit: number): Promise<LedgerEntry[]>;
 	/** Kept events whose event time is in [from, to], in commit order, in pages. */
-	listEvents(scoreName: string, range: { from: number; to: number }, after: number | null, limit: number): Promise<StoredEventsPage>;
+	listEvents(
+		scoreName: string,
+		range: { from: number; to: number },
+		after: number | null,
+		limit: number,
+	): Promise<StoredEventsPage>;
 	updateThresholdStates(
 		thresholdKey: string,
 		leadIds: string[],

@@ -90,15 +90,20 @@ export class SqliteStore implements ScoreStore {
 			this.db.exec('PRAGMA cache_size = -65536');
 			this.migrate();
 		} catch (error) {
-			throw new StoreError(`Cannot open the lead score database at ${path}: ${(error as Error).message}`, {
-				cause: error,
-			});
+			throw new StoreError(
+				`Cannot open the lead score database at ${path}: ${(error as Error).message}`,
+				{
+					cause: error,
+				},
+			);
 		}
 	}
 
 	private migrate(): void {
 		this.transaction(() => {
-			const { user_version: version } = this.db.prepare('PRAGMA user_version').get() as { user_version: number };
+			const { user_version: version } = this.db.prepare('PRAGMA user_version').get() as {
+				user_version: number;
+			};
 			for (let next = version; next < MIGRATIONS.length; next++) this.db.exec(MIGRATIONS[next]);
 			if (version < MIGRATIONS.length) this.db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
 		});
@@ -144,7 +149,11 @@ export class SqliteStore implements ScoreStore {
 			const rowIds = new Map<string, number | bigint>();
 			const leadRows = this.statement(
 				'SELECT id, lead_id, state FROM leads WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?))',
-			).all(scoreName, JSON.stringify(leadIds)) as Array<{ id: number; lead_id: string; state: string }>;
+			).all(scoreName, JSON.stringify(leadIds)) as Array<{
+				id: number;
+				lead_id: string;
+				state: string;
+			}>;
 			for (const row of leadRows) {
 				snapshot.leads.set(row.lead_id, JSON.parse(row.state) as LeadState);
 				rowIds.set(row.lead_id, row.id);
@@ -171,8 +180,19 @@ export class SqliteStore implements ScoreStore {
 				 VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			);
 			for (const event of write.events) {
-				const payload = event.payload === null || event.payload === undefined ? null : JSON.stringify(event.payload);
-				insertEvent.run(scoreName, event.eventId, event.leadId, event.name, event.time, now, payload);
+				const payload =
+					event.payload === null || event.payload === undefined
+						? null
+						: JSON.stringify(event.payload);
+				insertEvent.run(
+					scoreName,
+					event.eventId,
+					event.leadId,
+					event.name,
+					event.time,
+					now,
+					payload,
+				);
 			}
 			// Rows read under the lock are updated by row id; only new leads need the unique index.
 			const updateLead = this.statement(
@@ -184,7 +204,16 @@ export class SqliteStore implements ScoreStore {
 			for (const [leadId, state] of write.leads) {
 				const rowId = rowIds.get(leadId);
 				const json = JSON.stringify(state);
-				if (rowId === undefined) insertLead.run(scoreName, leadId, json, state.score, state.tier, state.lastActivityAt, now);
+				if (rowId === undefined)
+					insertLead.run(
+						scoreName,
+						leadId,
+						json,
+						state.score,
+						state.tier,
+						state.lastActivityAt,
+						now,
+					);
 				else updateLead.run(json, state.score, state.tier, state.lastActivityAt, now, rowId);
 			}
 			const insertLedger = this.statement(
@@ -213,7 +242,11 @@ export class SqliteStore implements ScoreStore {
 	async getLeads(scoreName: string, leadIds: string[]): Promise<Map<string, LeadRecord>> {
 		const rows = this.statement(
 			'SELECT lead_id, state, updated_at FROM leads WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?))',
-		).all(scoreName, JSON.stringify(leadIds)) as Array<{ lead_id: string; state: string; updated_at: number }>;
+		).all(scoreName, JSON.stringify(leadIds)) as Array<{
+			lead_id: string;
+			state: string;
+			updated_at: number;
+		}>;
 		return new Map(rows.map((row) => [row.lead_id, toRecord(row)]));
 	}
 
@@ -221,7 +254,11 @@ export class SqliteStore implements ScoreStore {
 		const rows = this.statement(
 			`SELECT lead_id, state, updated_at FROM leads WHERE score_name = ? AND lead_id > ?
 			 ORDER BY lead_id LIMIT ?`,
-		).all(scoreName, after ?? '', limit + 1) as Array<{ lead_id: string; state: string; updated_at: number }>;
+		).all(scoreName, after ?? '', limit + 1) as Array<{
+			lead_id: string;
+			state: string;
+			updated_at: number;
+		}>;
 		const page = rows.slice(0, limit).map(toRecord);
 		return { leads: page, next: rows.length > limit ? page[page.length - 1].leadId : null };
 	}
@@ -267,8 +304,14 @@ export class SqliteStore implements ScoreStore {
 			const rows = this.statement(
 				`SELECT lead_id, crossed, score FROM threshold_states
 				 WHERE threshold_key = ? AND lead_id IN (SELECT value FROM json_each(?))`,
-			).all(thresholdKey, JSON.stringify(leadIds)) as Array<{ lead_id: string; crossed: number; score: number }>;
-			const states = new Map(rows.map((row) => [row.lead_id, { crossed: row.crossed === 1, score: row.score }]));
+			).all(thresholdKey, JSON.stringify(leadIds)) as Array<{
+				lead_id: string;
+				crossed: number;
+				score: number;
+			}>;
+			const states = new Map(
+				rows.map((row) => [row.lead_id, { crossed: row.crossed === 1, score: row.score }]),
+			);
 			const upsert = this.statement(
 				`INSERT INTO threshold_states (threshold_key, lead_id, crossed, score, updated_at) VALUES (?, ?, ?, ?, ?)
 				 ON CONFLICT (threshold_key, lead_id) DO UPDATE SET crossed = excluded.crossed, score = excluded.score,
@@ -289,10 +332,15 @@ export class SqliteStore implements ScoreStore {
 		});
 	}
 
-	private deleteBefore(table: 'events' | 'ledger', id: 'seq' | 'id', time: 'received_at' | 'recorded_at', before: number): void {
-		const firstKept = this.statement(`SELECT ${id} AS id FROM ${table} WHERE ${time} >= ? ORDER BY ${id} LIMIT 1`).get(before) as
-			| { id: number }
-			| undefined;
+	private deleteBefore(
+		table: 'events' | 'ledger',
+		id: 'seq' | 'id',
+		time: 'received_at' | 'recorded_at',
+		before: number,
+	): void {
+		const firstKept = this.statement(
+			`SELECT ${id} AS id FROM ${table} WHERE ${time} >= ? ORDER BY ${id} LIMIT 1`,
+		).get(before) as { id: number } | undefined;
 		if (firstKept) this.statement(`DELETE FROM ${table} WHERE ${id} < ?`).run(firstKept.id);
 		else this.statement(`DELETE FROM ${table}`).run();
 	}
@@ -326,5 +374,9 @@ function toStoredEvent(row: EventRow): StoredEvent {
 }
 
 function toRecord(row: { lead_id: string; state: string; updated_at: number }): LeadRecord {
-	return { leadId: row.lead_id, state: JSON.parse(row.state) as LeadState, updatedAt: row.updated_at };
+	return {
+		leadId: row.lead_id,
+		state: JSON.parse(row.state) as LeadState,
+		updatedAt: row.updated_at,
+	};
 }

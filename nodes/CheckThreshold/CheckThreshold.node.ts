@@ -42,8 +42,9 @@ export class CheckThreshold implements INodeType {
 		outputs: `={{(${configuredOutputs})($parameter)}}`,
 		// The PostgreSQL store uses n8n's own Postgres credential, so operators reuse the one they have;
 		// n8n's verification rule allows a package only its own credentials (see README, Design decisions).
-		// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+		/* eslint-disable @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed */
 		credentials: [{ name: 'postgres', required: true, displayOptions: { show: { mode: ['crossing'], store: ['postgres'] } } }],
+		/* eslint-enable @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed */
 		properties: checkThresholdProperties,
 	};
 

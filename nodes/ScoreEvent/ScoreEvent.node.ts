@@ -7,14 +7,11 @@ import {
 } from 'n8n-workflow';
 
 import { scoreEventProperties } from './description';
-import {
-	adjustOperation,
-	applyDecayOperation,
-	backtestOperation,
-	getOperation,
-	rescoreOperation,
-	scoreOperation,
-} from './operations';
+import { adjustOperation } from './actions/adjust';
+import { backtestOperation } from './actions/backtest';
+import { getOperation } from './actions/get';
+import { scoreOperation } from './actions/score';
+import { applyDecayOperation, rescoreOperation } from './actions/sweeps';
 
 export class ScoreEvent implements INodeType {
 	description: INodeTypeDescription = {
@@ -31,8 +28,11 @@ export class ScoreEvent implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		// The PostgreSQL store uses n8n's own Postgres credential, so operators reuse the one they have;
 		// n8n's verification rule allows a package only its own credentials (see README, Design decisions).
-		// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed
-		credentials: [{ name: 'postgres', required: true, displayOptions: { show: { store: ['postgres'] } } }],
+		/* eslint-disable @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed */
+		credentials: [
+			{ name: 'postgres', required: true, displayOptions: { show: { store: ['postgres'] } } },
+		],
+		/* eslint-enable @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed */
 		properties: scoreEventProperties,
 	};
 

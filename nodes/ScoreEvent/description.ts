@@ -25,7 +25,8 @@ const conditionFields: INodeProperties[] = [
 		type: 'options',
 		options: operatorOptions,
 		default: 'equals',
-		description: 'How the field is compared; text comparisons ignore case, "matches" takes a regular expression, "in" a comma-separated list',
+		description:
+			'How the field is compared; text comparisons ignore case, "matches" takes a regular expression, "in" a comma-separated list',
 	},
 	{
 		displayName: 'Condition Value',
@@ -52,13 +53,15 @@ export const scoreEventProperties: INodeProperties[] = [
 			{
 				name: 'Apply Decay',
 				value: 'applyDecay',
-				description: 'Cool down every lead of this score and output those whose score or tier changed',
+				description:
+					'Cool down every lead of this score and output those whose score or tier changed',
 				action: 'Apply decay to every lead',
 			},
 			{
 				name: 'Backtest Model',
 				value: 'backtest',
-				description: 'Replay past events through the model (and a candidate) and measure how well tiers and a threshold predict conversion',
+				description:
+					'Replay past events through the model (and a candidate) and measure how well tiers and a threshold predict conversion',
 				action: 'Backtest a scoring model',
 			},
 			{
@@ -70,7 +73,8 @@ export const scoreEventProperties: INodeProperties[] = [
 			{
 				name: 'Re-Score Leads',
 				value: 'rescore',
-				description: 'Re-score every lead from its kept events under the current model; outputs the leads whose score or tier changed',
+				description:
+					'Re-score every lead from its kept events under the current model; outputs the leads whose score or tier changed',
 				action: 'Re score every lead',
 			},
 			{
@@ -105,7 +109,8 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'eventId',
 		type: 'string',
 		default: '',
-		description: 'Unique ID of the event; an event whose ID was already counted is never counted again, so retries and duplicate webhooks are safe',
+		description:
+			'Unique ID of the event; an event whose ID was already counted is never counted again, so retries and duplicate webhooks are safe',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -114,7 +119,8 @@ export const scoreEventProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: '2026-11-23T07:00:00Z',
-		description: 'When the event happened (ISO date or epoch seconds); empty means now. Decay and caps run on event time, so late events count as of when they happened.',
+		description:
+			'When the event happened (ISO date or epoch seconds); empty means now. Decay and caps run on event time, so late events count as of when they happened.',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -123,7 +129,8 @@ export const scoreEventProperties: INodeProperties[] = [
 		type: 'json',
 		default: '',
 		placeholder: '={{ $json.profile }}',
-		description: 'Profile attributes for the fit rules (paths like profile.title); empty keeps the fit points from the last profile seen',
+		description:
+			'Profile attributes for the fit rules (paths like profile.title); empty keeps the fit points from the last profile seen',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -131,8 +138,16 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'backtestSource',
 		type: 'options',
 		options: [
-			{ name: 'Kept Events', value: 'store', description: 'The events this score kept, in a time range' },
-			{ name: 'Input Items', value: 'items', description: 'One event per item, e.g. rows of a CSV file' },
+			{
+				name: 'Kept Events',
+				value: 'store',
+				description: 'The events this score kept, in a time range',
+			},
+			{
+				name: 'Input Items',
+				value: 'items',
+				description: 'One event per item, e.g. rows of a CSV file',
+			},
 		],
 		default: 'store',
 		displayOptions: onlyFor('backtest'),
@@ -153,22 +168,42 @@ export const scoreEventProperties: INodeProperties[] = [
 		description: 'End of the time range (ISO date)',
 		displayOptions: { show: { operation: ['backtest'], backtestSource: ['store'] } },
 	},
-	...['leadId', 'eventName', 'eventTime', 'profile'].map((name): INodeProperties => ({
-		displayName: { leadId: 'Lead ID', eventName: 'Event Name', eventTime: 'Event Time', profile: 'Profile' }[name]!,
-		name,
-		type: name === 'profile' ? 'json' : 'string',
-		default: { leadId: '={{ $json.email }}', eventName: '={{ $json.event }}', eventTime: '={{ $json.time }}', profile: '' }[name]!,
-		required: name === 'leadId' || name === 'eventName' || name === 'eventTime',
-		description: 'Read from each input item, as in Score Event',
-		displayOptions: { show: { operation: ['backtest'], backtestSource: ['items'] } },
-	})),
+	...['leadId', 'eventName', 'eventTime', 'profile'].map(
+		(name): INodeProperties => ({
+			displayName: {
+				leadId: 'Lead ID',
+				eventName: 'Event Name',
+				eventTime: 'Event Time',
+				profile: 'Profile',
+			}[name]!,
+			name,
+			type: name === 'profile' ? 'json' : 'string',
+			default: {
+				leadId: '={{ $json.email }}',
+				eventName: '={{ $json.event }}',
+				eventTime: '={{ $json.time }}',
+				profile: '',
+			}[name]!,
+			required: name === 'leadId' || name === 'eventName' || name === 'eventTime',
+			description: 'Read from each input item, as in Score Event',
+			displayOptions: { show: { operation: ['backtest'], backtestSource: ['items'] } },
+		}),
+	),
 	{
 		displayName: 'Conversion Is',
 		name: 'conversionKind',
 		type: 'options',
 		options: [
-			{ name: 'An Event', value: 'event', description: 'A lead converted when it has an event of this name' },
-			{ name: 'A Field', value: 'field', description: 'A lead converted when one of its events has this field set' },
+			{
+				name: 'An Event',
+				value: 'event',
+				description: 'A lead converted when it has an event of this name',
+			},
+			{
+				name: 'A Field',
+				value: 'field',
+				description: 'A lead converted when one of its events has this field set',
+			},
 		],
 		default: 'event',
 		displayOptions: onlyFor('backtest'),
@@ -194,7 +229,8 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'compareModel',
 		type: 'json',
 		default: '',
-		description: 'Optional second model to compare with, tier by tier (it needs the same tier names)',
+		description:
+			'Optional second model to compare with, tier by tier (it needs the same tier names)',
 		displayOptions: onlyFor('backtest'),
 	},
 	{
@@ -202,7 +238,8 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'backtestThreshold',
 		type: 'number',
 		default: 76,
-		description: 'The hand-off threshold to measure: how many leads it would hand to sales, and precision and recall of those hand-offs',
+		description:
+			'The hand-off threshold to measure: how many leads it would hand to sales, and precision and recall of those hand-offs',
 		displayOptions: onlyFor('backtest'),
 	},
 	{
@@ -221,7 +258,11 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'adjustMode',
 		type: 'options',
 		options: [
-			{ name: 'Add Points', value: 'add', description: 'Add (or, with a negative number, remove) points' },
+			{
+				name: 'Add Points',
+				value: 'add',
+				description: 'Add (or, with a negative number, remove) points',
+			},
 			{ name: 'Set Score', value: 'set', description: 'Set the score to this value' },
 		],
 		default: 'add',
@@ -257,7 +298,11 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'modelSource',
 		type: 'options',
 		options: [
-			{ name: 'Rules Below', value: 'editor', description: 'Build the model from a list of rules in this node' },
+			{
+				name: 'Rules Below',
+				value: 'editor',
+				description: 'Build the model from a list of rules in this node',
+			},
 			{ name: 'JSON', value: 'json', description: 'Paste or map a scoring model document' },
 		],
 		default: 'json',
@@ -267,7 +312,8 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'model',
 		type: 'json',
 		default: JSON.stringify(EXAMPLE_MODEL, null, 2),
-		description: 'The scoring model: behaviour rules, fit rules, decay, bounds and tiers (see the README for every field)',
+		description:
+			'The scoring model: behaviour rules, fit rules, decay, bounds and tiers (see the README for every field)',
 		displayOptions: { show: { modelSource: ['json'] } },
 	},
 	{
@@ -294,7 +340,7 @@ export const scoreEventProperties: INodeProperties[] = [
 						displayName: 'Cap Window (Days)',
 						name: 'limitPerDays',
 						type: 'number',
-						default: 1
+						default: 1,
 					},
 					{
 						displayName: 'Event Name',
@@ -333,7 +379,7 @@ export const scoreEventProperties: INodeProperties[] = [
 						default: '',
 						description: 'A name for the rule, shown in the reasons of every change',
 					},
-			],
+				],
 			},
 		],
 	},
@@ -344,7 +390,8 @@ export const scoreEventProperties: INodeProperties[] = [
 		typeOptions: { multipleValues: true },
 		default: {},
 		placeholder: 'Add Fit Rule',
-		description: 'Points for profile attributes; re-evaluated whenever a profile arrives, never accumulated',
+		description:
+			'Points for profile attributes; re-evaluated whenever a profile arrives, never accumulated',
 		displayOptions: { show: { modelSource: ['editor'] } },
 		options: [
 			{
@@ -364,9 +411,17 @@ export const scoreEventProperties: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'Half-Life', value: 'halfLife', description: 'Behaviour points halve every N days' },
-			{ name: 'Linear After Grace Period', value: 'linear', description: 'Lose N points a day once a lead has been inactive for the grace period' },
+			{
+				name: 'Linear After Grace Period',
+				value: 'linear',
+				description: 'Lose N points a day once a lead has been inactive for the grace period',
+			},
 			{ name: 'None', value: 'none' },
-			{ name: 'Points Expire', value: 'expire', description: 'Each point counts for N days, then drops off' },
+			{
+				name: 'Points Expire',
+				value: 'expire',
+				description: 'Each point counts for N days, then drops off',
+			},
 		],
 		default: 'halfLife',
 		displayOptions: { show: { modelSource: ['editor'] } },
@@ -439,7 +494,8 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'scoreName',
 		type: 'string',
 		default: 'default',
-		description: 'Several independent scores (e.g. per product line) can share one store under different names',
+		description:
+			'Several independent scores (e.g. per product line) can share one store under different names',
 	},
 	{
 		displayName: 'Store',
@@ -454,12 +510,14 @@ export const scoreEventProperties: INodeProperties[] = [
 			{
 				name: 'None (Score From Item)',
 				value: 'none',
-				description: 'Stateless: the current score comes from the item, e.g. a Klaviyo profile property',
+				description:
+					'Stateless: the current score comes from the item, e.g. a Klaviyo profile property',
 			},
 			{
 				name: 'PostgreSQL',
 				value: 'postgres',
-				description: "A PostgreSQL database through n8n's Postgres credential; for queue mode and many workers",
+				description:
+					"A PostgreSQL database through n8n's Postgres credential; for queue mode and many workers",
 			},
 		],
 		default: 'embedded',
@@ -470,7 +528,8 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'currentScore',
 		type: 'string',
 		default: '={{ $json.person?.Lead_Score ?? 0 }}',
-		description: 'The lead\'s score before this event, e.g. the Lead_Score property of a Klaviyo profile. Without a store, "First Time Only", caps and event IDs cannot be remembered.',
+		description:
+			'The lead\'s score before this event, e.g. the Lead_Score property of a Klaviyo profile. Without a store, "First Time Only", caps and event IDs cannot be remembered.',
 		displayOptions: { show: { store: ['none'] } },
 	},
 	{
@@ -485,7 +544,8 @@ export const scoreEventProperties: INodeProperties[] = [
 				name: 'eventRetentionDays',
 				type: 'number',
 				default: 90,
-				description: 'How long scored events are kept: a repeated event ID within this time is never counted twice, and kept events can be replayed to re-score or backtest a model',
+				description:
+					'How long scored events are kept: a repeated event ID within this time is never counted twice, and kept events can be replayed to re-score or backtest a model',
 			},
 			{
 				displayName: 'History Entries',
@@ -506,14 +566,16 @@ export const scoreEventProperties: INodeProperties[] = [
 				name: 'keepEventData',
 				type: 'boolean',
 				default: true,
-				description: 'Whether to keep what each event carried (for re-scoring and backtests) or only its ID',
+				description:
+					'Whether to keep what each event carried (for re-scoring and backtests) or only its ID',
 			},
 			{
 				displayName: 'Shadow Model',
 				name: 'shadowModel',
 				type: 'json',
 				default: '',
-				description: 'A candidate model scored beside the live one (Score Event only): its score goes to shadowScore and is kept apart, the live score is untouched',
+				description:
+					'A candidate model scored beside the live one (Score Event only): its score goes to shadowScore and is kept apart, the live score is untouched',
 			},
 		],
 	},

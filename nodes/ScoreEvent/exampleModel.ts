@@ -2,7 +2,13 @@
 export const EXAMPLE_MODEL = {
 	version: 1,
 	rules: [
-		{ id: 'pricing-page', event: 'Viewed Page', when: [{ path: 'properties.url', op: 'contains', value: '/pricing' }], points: 10, limit: { max: 3, perDays: 1 } },
+		{
+			id: 'pricing-page',
+			event: 'Viewed Page',
+			when: [{ path: 'properties.url', op: 'contains', value: '/pricing' }],
+			points: 10,
+			limit: { max: 3, perDays: 1 },
+		},
 		{ id: 'viewed-product', event: 'Viewed Product', points: 3, limit: { max: 5, perDays: 1 } },
 		{ id: 'opened-email', event: 'Opened Email', points: 1, limit: { max: 5, perDays: 7 } },
 		{ id: 'clicked-email', event: 'Clicked Email', points: 3 },
@@ -13,8 +19,16 @@ export const EXAMPLE_MODEL = {
 		{ id: 'unsubscribed', event: 'Unsubscribed', points: -20 },
 	],
 	fit: [
-		{ id: 'senior-title', when: [{ path: 'profile.title', op: 'matches', value: 'VP|Director|Head|Chief' }], points: 15 },
-		{ id: 'target-country', when: [{ path: 'profile.country', op: 'in', value: ['US', 'CA', 'GB'] }], points: 5 },
+		{
+			id: 'senior-title',
+			when: [{ path: 'profile.title', op: 'matches', value: 'VP|Director|Head|Chief' }],
+			points: 15,
+		},
+		{
+			id: 'target-country',
+			when: [{ path: 'profile.country', op: 'in', value: ['US', 'CA', 'GB'] }],
+			points: 5,
+		},
 	],
 	decay: { type: 'halfLife', days: 30 },
 	bounds: { min: 0, max: 100 },

@@ -8,7 +8,9 @@ import type { ScoreStore } from '../../lib/store/scoreStore';
 export type StoreKind = 'embedded' | 'postgres' | 'none';
 
 /** Where the PostgreSQL store keeps its tables; shown when that store is chosen. */
-export function postgresStoreProperties(show: NonNullable<IDisplayOptions['show']>): INodeProperties[] {
+export function postgresStoreProperties(
+	show: NonNullable<IDisplayOptions['show']>,
+): INodeProperties[] {
 	return [
 		{
 			displayName: 'Schema',
@@ -34,10 +36,16 @@ export function postgresStoreProperties(show: NonNullable<IDisplayOptions['show'
  * each node type its own folder, and the crossing state belongs in the same file as the scores.
  */
 function embeddedFolder(nodeStoragePath: string): string {
-	return join(dirname(nodeStoragePath), basename(nodeStoragePath).replace(/\.[^.]+$/, '.scoreEvent'));
+	return join(
+		dirname(nodeStoragePath),
+		basename(nodeStoragePath).replace(/\.[^.]+$/, '.scoreEvent'),
+	);
 }
 
-export async function openStore(this: IExecuteFunctions, kind: Exclude<StoreKind, 'none'>): Promise<ScoreStore> {
+export async function openStore(
+	this: IExecuteFunctions,
+	kind: Exclude<StoreKind, 'none'>,
+): Promise<ScoreStore> {
 	if (kind === 'postgres') {
 		const credentials = (await this.getCredentials('postgres')) as PostgresCredentials;
 		return postgresStore(credentials, {

@@ -43,7 +43,8 @@ describe('backtest on a generated data set where conversion depends on known beh
 		{ kind: 'event', name: 'Placed Order' },
 		{ threshold: 76 },
 	);
-	const hot = (name: string) => result.models.find((model) => model.name === name)!.tiers.find((tier) => tier.tier === 'hot')!;
+	const hot = (name: string) =>
+		result.models.find((model) => model.name === name)!.tiers.find((tier) => tier.tier === 'hot')!;
 
 	it('reports leads, conversions and the base rate', () => {
 		expect(result.leads).toBe(3000);
@@ -88,46 +89,109 @@ describe('backtest on a generated data set where conversion depends on known beh
 
 describe('the label never leaks into its own prediction', () => {
 	it('scores a lead only with the events before it converted', () => {
-		const model = parseModel({ version: 1, rules: [{ id: 'order', event: 'Placed Order', points: 100 }, { id: 'visit', event: 'Visit', points: 30 }], tiers });
+		const model = parseModel({
+			version: 1,
+			rules: [
+				{ id: 'order', event: 'Placed Order', points: 100 },
+				{ id: 'visit', event: 'Visit', points: 30 },
+			],
+			tiers,
+		});
 		const events: BacktestEvent[] = [
 			{ leadId: 'a', name: 'Visit', time: START, data: {}, hasProfile: false, order: 0 },
-			{ leadId: 'a', name: 'Placed Order', time: START + DAY, data: {}, hasProfile: false, order: 1 },
+			{
+				leadId: 'a',
+				name: 'Placed Order',
+				time: START + DAY,
+				data: {},
+				hasProfile: false,
+				order: 1,
+			},
 			{ leadId: 'a', name: 'Visit', time: START + 2 * DAY, data: {}, hasProfile: false, order: 2 },
 			{ leadId: 'b', name: 'Visit', time: START, data: {}, hasProfile: false, order: 3 },
 		];
-		const result = runBacktest([{ name: 'm', model }], events, { kind: 'event', name: 'Placed Order' });
-		expect(result.models[0].tiers.find((tier) => tier.tier === 'warming')).toMatchObject({ leads: 2, converted: 1 });
+		const result = runBacktest([{ name: 'm', model }], events, {
+			kind: 'event',
+			name: 'Placed Order',
+		});
+		expect(result.models[0].tiers.find((tier) => tier.tier === 'warming')).toMatchObject({
+			leads: 2,
+			converted: 1,
+		});
 	});
 
 	it('labels by a field when conversion is a property of an event', () => {
-		const model = parseModel({ version: 1, rules: [{ id: 'visit', event: 'Visit', points: 30 }], tiers });
+		const model = parseModel({
+			version: 1,
+			rules: [{ id: 'visit', event: 'Visit', points: 30 }],
+			tiers,
+		});
 		const events: BacktestEvent[] = [
 			{ leadId: 'a', name: 'Visit', time: START, data: {}, hasProfile: false, order: 0 },
-			{ leadId: 'a', name: 'Stage Changed', time: START + DAY, data: { properties: { won: true } }, hasProfile: false, order: 1 },
-			{ leadId: 'b', name: 'Stage Changed', time: START + DAY, data: { properties: { won: false } }, hasProfile: false, order: 2 },
+			{
+				leadId: 'a',
+				name: 'Stage Changed',
+				time: START + DAY,
+				data: { properties: { won: true } },
+				hasProfile: false,
+				order: 1,
+			},
+			{
+				leadId: 'b',
+				name: 'Stage Changed',
+				time: START + DAY,
+				data: { properties: { won: false } },
+				hasProfile: false,
+				order: 2,
+			},
 		];
-		const result = runBacktest([{ name: 'm', model }], events, { kind: 'field', path: 'properties.won' });
+		const result = runBacktest([{ name: 'm', model }], events, {
+			kind: 'field',
+			path: 'properties.won',
+		});
 		expect([result.leads, result.converted]).toEqual([2, 1]);
 	});
 });
 
 describe('backtest set-up errors say what to change', () => {
-	const events: BacktestEvent[] = [{ leadId: 'a', name: 'Visit', time: START, data: {}, hasProfile: false, order: 0 }];
+	const events: BacktestEvent[] = [
+		{ leadId: 'a', name: 'Visit', time: START, data: {}, hasProfile: false, order: 0 },
+	];
 
 	it('rejects a conversion label that matches no event', () => {
-		expect(() => runBacktest([{ name: 'm', model: sensible }], events, { kind: 'event', name: 'placed order' })).toThrow(
+		expect(() =>
+			runBacktest([{ name: 'm', model: sensible }], events, {
+				kind: 'event',
+				name: 'placed order',
+			}),
+		).toThrow(
 			'The conversion label matches nothing: no event is named "placed order" among 1 events. Check the spelling (event names are case-sensitive) or widen the time range.',
 		);
 	});
 
 	it('rejects an empty time range', () => {
-		expect(() => runBacktest([{ name: 'm', model: sensible }], [], { kind: 'event', name: 'Placed Order' })).toThrow(BacktestError);
+		expect(() =>
+			runBacktest([{ name: 'm', model: sensible }], [], { kind: 'event', name: 'Placed Order' }),
+		).toThrow(BacktestError);
 	});
 
 	it('rejects comparing two models with different tier names tier by tier', () => {
-		const other = parseModel({ version: 1, tiers: [{ name: 'cold', min: 0 }, { name: 'warm', min: 50 }] });
-		expect(() => runBacktest([{ name: 'a', model: sensible }, { name: 'b', model: other }], events, { kind: 'event', name: 'Visit' })).toThrow(
-			/different tiers \(nurture, warming, engaged, hot \/ cold, warm\).*same tier names/,
-		);
+		const other = parseModel({
+			version: 1,
+			tiers: [
+				{ name: 'cold', min: 0 },
+				{ name: 'warm', min: 50 },
+			],
+		});
+		expect(() =>
+			runBacktest(
+				[
+					{ name: 'a', model: sensible },
+					{ name: 'b', model: other },
+				],
+				events,
+				{ kind: 'event', name: 'Visit' },
+			),
+		).toThrow(/different tiers \(nurture, warming, engaged, hot \/ cold, warm\).*same tier names/);
 	});
 });

@@ -36,7 +36,14 @@ export function conversionDataSet(leads: number, trueThreshold: number, seed = 7
 	const events: BacktestEvent[] = [];
 	let order = 0;
 	const add = (leadId: string, name: string, day: number) =>
-		events.push({ leadId, name, time: START + Math.round(day * DAY), data: {}, hasProfile: false, order: order++ });
+		events.push({
+			leadId,
+			name,
+			time: START + Math.round(day * DAY),
+			data: {},
+			hasProfile: false,
+			order: order++,
+		});
 	for (let lead = 0; lead < leads; lead++) {
 		const leadId = `lead-${lead}@example.com`;
 		const intent = rand();
@@ -44,7 +51,8 @@ export function conversionDataSet(leads: number, trueThreshold: number, seed = 7
 		const demos = rand() < intent * 0.6 ? 1 : 0;
 		for (let i = 0; i < pricing; i++) add(leadId, 'Viewed Pricing', rand() * 30);
 		for (let i = 0; i < demos; i++) add(leadId, 'Requested Demo', rand() * 30);
-		for (let i = poisson(rand, 8); i > 0; i--) add(leadId, rand() < 0.5 ? 'Opened Email' : 'Viewed Blog', rand() * 30);
+		for (let i = poisson(rand, 8); i > 0; i--)
+			add(leadId, rand() < 0.5 ? 'Opened Email' : 'Viewed Blog', rand() * 30);
 		const trueScore = pricing * 10 + demos * 25;
 		if (rand() < (trueScore >= trueThreshold ? 0.85 : 0.05)) add(leadId, 'Placed Order', 31);
 	}

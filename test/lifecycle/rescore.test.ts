@@ -19,12 +19,25 @@ const live = parseModel({
 		{ id: 'email', event: 'Opened Email', points: 2 },
 		{ id: 'unsubscribed', event: 'Unsubscribed', points: -20 },
 	],
-	fit: [{ id: 'senior', when: [{ path: 'profile.title', op: 'matches', value: 'VP|Head' }], points: 15 }],
+	fit: [
+		{
+			id: 'senior',
+			when: [{ path: 'profile.title', op: 'matches', value: 'VP|Head' }],
+			points: 15,
+		},
+	],
 	decay: { type: 'halfLife', days: 14 },
 	bounds: { min: 0, max: 100 },
 });
 
-const NAMES = ['Viewed Pricing', 'Requested Demo', 'Opened Email', 'Opened Email', 'Unsubscribed', 'Viewed Pricing'];
+const NAMES = [
+	'Viewed Pricing',
+	'Requested Demo',
+	'Opened Email',
+	'Opened Email',
+	'Unsubscribed',
+	'Viewed Pricing',
+];
 
 /** Thousands of events over 60 leads; a quarter arrive late (up to 10 days), so arrival order differs from event time. */
 function generatedEvents(count: number, seed: number): EventInput[] {
@@ -64,7 +77,15 @@ describe('replaying kept events', () => {
 		await scoreInRandomChunks(store, events, 3);
 		// Some events come twice (webhook retries): counted once, replayed once.
 		await scoreEvents(store, live, 'default', events.slice(100, 400));
-		await adjustLeads(store, live, 'default', [{ leadId: 'lead-1@example.com', mode: 'add', points: 12, reason: 'call', time: START + 61 * DAY }]);
+		await adjustLeads(store, live, 'default', [
+			{
+				leadId: 'lead-1@example.com',
+				mode: 'add',
+				points: 12,
+				reason: 'call',
+				time: START + 61 * DAY,
+			},
+		]);
 
 		let leads = 0;
 		let after: string | null = null;
@@ -78,7 +99,13 @@ describe('replaying kept events', () => {
 				(snapshot) => {
 					for (const [leadId, stored] of snapshot.leads) {
 						const replayed = replayLead(live, snapshot.events!.get(leadId)!)!;
-						expect({ leadId, score: replayed.score, tier: replayed.tier, engagement: replayed.engagement, counters: replayed.counters }).toEqual({
+						expect({
+							leadId,
+							score: replayed.score,
+							tier: replayed.tier,
+							engagement: replayed.engagement,
+							counters: replayed.counters,
+						}).toEqual({
 							leadId,
 							score: stored.score,
 							tier: stored.tier,
@@ -101,22 +128,41 @@ describe('re-scoring under a new model', () => {
 	it('changes only what the new model changes, records the versions, and is idempotent', async () => {
 		const store = openStore();
 		await scoreInRandomChunks(store, generatedEvents(2000, 5), 9);
-		await adjustLeads(store, live, 'default', [{ leadId: 'lead-2@example.com', mode: 'set', points: 90, reason: 'sales call', time: START + 61 * DAY }]);
+		await adjustLeads(store, live, 'default', [
+			{
+				leadId: 'lead-2@example.com',
+				mode: 'set',
+				points: 90,
+				reason: 'sales call',
+				time: START + 61 * DAY,
+			},
+		]);
 
 		expect((await rescoreLeads(store, live, 'default')).changed).toEqual([]);
 
-		const tuned = parseModel({ ...live, label: 'tuned', rules: live.rules.map((rule) => (rule.id === 'email' ? { ...rule, points: 5 } : rule)) });
+		const tuned = parseModel({
+			...live,
+			label: 'tuned',
+			rules: live.rules.map((rule) => (rule.id === 'email' ? { ...rule, points: 5 } : rule)),
+		});
 		const first = await rescoreLeads(store, tuned, 'default', { pageSize: 7 });
 		expect(first.leads).toBe(60);
 		expect(first.skipped).toEqual([]);
 		expect(first.changed.length).toBeGreaterThan(30);
 		for (const lead of first.changed) {
-			expect(lead).toMatchObject({ modelVersion: modelVersion(tuned), previousModelVersion: modelVersion(live) });
+			expect(lead).toMatchObject({
+				modelVersion: modelVersion(tuned),
+				previousModelVersion: modelVersion(live),
+			});
 			expect(lead.delta).toBeCloseTo(lead.score - lead.previousScore, 2);
 		}
 		// The manual "set to 90", the lead's last change, is replayed as it was made, so the new model keeps it.
 		expect(first.changed.map((lead) => lead.leadId)).not.toContain('lead-2@example.com');
-		expect((await readScores(store, tuned, 'default', ['lead-2@example.com'], START, 0)).get('lead-2@example.com')!.storedScore).toBe(90);
+		expect(
+			(await readScores(store, tuned, 'default', ['lead-2@example.com'], START, 0)).get(
+				'lead-2@example.com',
+			)!.storedScore,
+		).toBe(90);
 
 		expect((await rescoreLeads(store, tuned, 'default')).changed).toEqual([]);
 		await store.close();
@@ -124,14 +170,36 @@ describe('re-scoring under a new model', () => {
 
 	it('leaves a lead untouched when some of its events were kept without data', async () => {
 		const store = openStore();
-		const events = generatedEvents(200, 8).map((event) => ({ ...event, leadId: event.leadId.startsWith('lead-1') ? 'ids-only@example.com' : event.leadId }));
-		await scoreEvents(store, live, 'default', events.filter((event) => event.leadId === 'ids-only@example.com'), { keepEventData: false });
-		await scoreEvents(store, live, 'default', events.filter((event) => event.leadId !== 'ids-only@example.com'));
-		const stored = (await store.getLeads('default', ['ids-only@example.com'])).get('ids-only@example.com')!;
-		const tuned = parseModel({ ...live, rules: live.rules.map((rule) => ({ ...rule, points: rule.points * 2 })) });
+		const events = generatedEvents(200, 8).map((event) => ({
+			...event,
+			leadId: event.leadId.startsWith('lead-1') ? 'ids-only@example.com' : event.leadId,
+		}));
+		await scoreEvents(
+			store,
+			live,
+			'default',
+			events.filter((event) => event.leadId === 'ids-only@example.com'),
+			{ keepEventData: false },
+		);
+		await scoreEvents(
+			store,
+			live,
+			'default',
+			events.filter((event) => event.leadId !== 'ids-only@example.com'),
+		);
+		const stored = (await store.getLeads('default', ['ids-only@example.com'])).get(
+			'ids-only@example.com',
+		)!;
+		const tuned = parseModel({
+			...live,
+			rules: live.rules.map((rule) => ({ ...rule, points: rule.points * 2 })),
+		});
 		const summary = await rescoreLeads(store, tuned, 'default');
 		expect(summary.skipped).toEqual(['ids-only@example.com']);
-		expect((await store.getLeads('default', ['ids-only@example.com'])).get('ids-only@example.com')!.state).toEqual(stored.state);
+		expect(
+			(await store.getLeads('default', ['ids-only@example.com'])).get('ids-only@example.com')!
+				.state,
+		).toEqual(stored.state);
 		await store.close();
 	});
 });

@@ -9,21 +9,48 @@ const workflow = loadWorkflow(join(__dirname, 'score-and-threshold-postgres.json
 function credentials() {
 	const { host, port, database, user, password } = server().connection();
 	// The fields of n8n's built-in Postgres credential.
-	return { postgres: { host, port, database, user, password, ssl: 'disable', allowUnauthorizedCerts: false, sshTunnel: false } };
+	return {
+		postgres: {
+			host,
+			port,
+			database,
+			user,
+			password,
+			ssl: 'disable',
+			allowUnauthorizedCerts: false,
+			sshTunnel: false,
+		},
+	};
 }
 
-const demo = (email: string, id: string) => ({ json: { email, event: 'Requested Demo', id, scoreName: 'pg' } });
-const pricing = (email: string, id: string) => ({ json: { email, event: 'Viewed Page', id, properties: { url: '/pricing' }, scoreName: 'pg' } });
+const demo = (email: string, id: string) => ({
+	json: { email, event: 'Requested Demo', id, scoreName: 'pg' },
+});
+const pricing = (email: string, id: string) => ({
+	json: { email, event: 'Viewed Page', id, properties: { url: '/pricing' }, scoreName: 'pg' },
+});
 
 describe('Score Event and Check Threshold with store: postgres (in-process n8n, real PostgreSQL)', () => {
 	it('keeps scores and crossing state in the schema and tables the operator chose, across executions', async () => {
 		// Demo 30 once, pricing 10 each (bounds 0..100): 30, 40, ..., crossing 76 at the 6th event.
-		const events = [demo('ada@example.com', 'p1'), ...[2, 3, 4, 5, 6, 7].map((n) => pricing('ada@example.com', `p${n}`))];
-		const first = await runWorkflow(workflow, { input: events.slice(0, 4), credentials: credentials() });
+		const events = [
+			demo('ada@example.com', 'p1'),
+			...[2, 3, 4, 5, 6, 7].map((n) => pricing('ada@example.com', `p${n}`)),
+		];
+		const first = await runWorkflow(workflow, {
+			input: events.slice(0, 4),
+			credentials: credentials(),
+		});
 		expect(first.status).toBe('success');
-		const second = await runWorkflow(workflow, { input: [...events.slice(3), events[6]], credentials: credentials() });
+		const second = await runWorkflow(workflow, {
+			input: [...events.slice(3), events[6]],
+			credentials: credentials(),
+		});
 		expect(second.status).toBe('success');
-		const scored = outputOf(second, 'Score Event').map((item) => [(item.json.leadScore as { score: number }).score, (item.json.leadScore as { duplicate: boolean }).duplicate]);
+		const scored = outputOf(second, 'Score Event').map((item) => [
+			(item.json.leadScore as { score: number }).score,
+			(item.json.leadScore as { duplicate: boolean }).duplicate,
+		]);
 		expect(scored).toEqual([
 			[60, true],
 			[70, false],
@@ -31,9 +58,16 @@ describe('Score Event and Check Threshold with store: postgres (in-process n8n, 
 			[90, false],
 			[90, true],
 		]);
-		expect(outputOf(second, 'Check Threshold', 0).map((item) => (item.json.leadScore as { score: number }).score)).toEqual([80]);
+		expect(
+			outputOf(second, 'Check Threshold', 0).map(
+				(item) => (item.json.leadScore as { score: number }).score,
+			),
+		).toEqual([80]);
 
-		const rows = await server().sql('SELECT lead_id, score FROM lead_scores.ls_leads WHERE score_name = $1', ['pg']);
+		const rows = await server().sql(
+			'SELECT lead_id, score FROM lead_scores.ls_leads WHERE score_name = $1',
+			['pg'],
+		);
 		expect(rows).toEqual([{ lead_id: 'ada@example.com', score: 90 }]);
 		const crossing = await server().sql('SELECT crossed FROM lead_scores.ls_threshold_states');
 		expect(crossing).toEqual([{ crossed: true }]);
@@ -44,7 +78,14 @@ describe('Score Event and Check Threshold with store: postgres (in-process n8n, 
 		const wrongPassword = `wrong-${process.pid}-x9`;
 		wrong.postgres.password = wrongPassword;
 		const run = await runWorkflow(
-			{ ...workflow, nodes: workflow.nodes.map((node) => (node.name === 'Score Event' ? { ...node, onError: 'continueRegularOutput' as const } : node)) },
+			{
+				...workflow,
+				nodes: workflow.nodes.map((node) =>
+					node.name === 'Score Event'
+						? { ...node, onError: 'continueRegularOutput' as const }
+						: node,
+				),
+			},
 			{ input: [demo('bob@example.com', 'w1')], credentials: wrong },
 		);
 		const [item] = outputOf(run, 'Score Event');

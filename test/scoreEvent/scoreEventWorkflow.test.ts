@@ -6,7 +6,11 @@ import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
 
 const workflows = join(__dirname, 'workflows');
 
-function withOnError(workflow: IWorkflowBase, nodeName: string, onError?: 'continueRegularOutput' | 'continueErrorOutput'): IWorkflowBase {
+function withOnError(
+	workflow: IWorkflowBase,
+	nodeName: string,
+	onError?: 'continueRegularOutput' | 'continueErrorOutput',
+): IWorkflowBase {
 	const copy = structuredClone(workflow);
 	const node = copy.nodes.find((n) => n.name === nodeName)!;
 	if (onError) node.onError = onError;
@@ -27,11 +31,30 @@ describe('Score Event in a workflow (in-process n8n)', () => {
 	it('scores a batch of events in order and outputs the leadScore contract for every item', async () => {
 		const scoreName = uniqueScoreName();
 		const events = [
-			{ email: ' Ada@Example.com ', event: 'Viewed Page', id: 'e1', time: at(0), properties: { url: '/pricing' }, profile: { title: 'VP Marketing' } },
+			{
+				email: ' Ada@Example.com ',
+				event: 'Viewed Page',
+				id: 'e1',
+				time: at(0),
+				properties: { url: '/pricing' },
+				profile: { title: 'VP Marketing' },
+			},
 			{ email: 'ada@example.com', event: 'Requested Demo', id: 'e2', time: at(0) },
 			{ email: 'ada@example.com', event: 'Requested Demo', id: 'e3', time: at(0) },
-			{ email: 'bob@example.com', event: 'Viewed Page', id: 'e4', time: at(0), properties: { url: '/blog' } },
-			{ email: 'ada@example.com', event: 'Viewed Page', id: 'e1', time: at(0), properties: { url: '/pricing' } },
+			{
+				email: 'bob@example.com',
+				event: 'Viewed Page',
+				id: 'e4',
+				time: at(0),
+				properties: { url: '/blog' },
+			},
+			{
+				email: 'ada@example.com',
+				event: 'Viewed Page',
+				id: 'e1',
+				time: at(0),
+				properties: { url: '/pricing' },
+			},
 			{ email: 'ada@example.com', event: 'Unsubscribed', id: 'e5', time: at(0) },
 		].map((json) => ({ json: { ...json, scoreName } }));
 		const run = await runWorkflow(workflow, { input: events });
@@ -88,7 +111,9 @@ describe('Score Event in a workflow (in-process n8n)', () => {
 		);
 		// Nothing was committed for the good item either: scoring it now starts from 0.
 		const retry = await runWorkflow(workflow, { input: [input[0]] });
-		expect((outputOf(retry, 'Score Event')[0].json.leadScore as { score: number; duplicate: boolean })).toMatchObject({ score: 30, duplicate: false });
+		expect(
+			outputOf(retry, 'Score Event')[0].json.leadScore as { score: number; duplicate: boolean },
+		).toMatchObject({ score: 30, duplicate: false });
 	});
 
 	it('with Continue On Fail, sends each bad item out with its error and scores the others', async () => {
@@ -96,14 +121,20 @@ describe('Score Event in a workflow (in-process n8n)', () => {
 		const input = [
 			{ json: { email: 'ada@example.com', event: 'Requested Demo', scoreName } },
 			{ json: { email: 'bob@example.com', scoreName } },
-			{ json: { email: 'cy@example.com', event: 'Requested Demo', time: 'last tuesday', scoreName } },
+			{
+				json: { email: 'cy@example.com', event: 'Requested Demo', time: 'last tuesday', scoreName },
+			},
 			{ json: { email: 'dee@example.com', event: 'Requested Demo', profile: 'VP', scoreName } },
 			{ json: { email: 'eve@example.com', event: 'Requested Demo', scoreName } },
 		];
-		const run = await runWorkflow(withOnError(workflow, 'Score Event', 'continueRegularOutput'), { input });
+		const run = await runWorkflow(withOnError(workflow, 'Score Event', 'continueRegularOutput'), {
+			input,
+		});
 		expect(run.status).toBe('success');
 		const out = outputOf(run, 'Score Event');
-		expect(out.map((item) => item.json.error ?? (item.json.leadScore as { score: number }).score)).toEqual([
+		expect(
+			out.map((item) => item.json.error ?? (item.json.leadScore as { score: number }).score),
+		).toEqual([
 			30,
 			'The event name is empty. (item 1, parameter "eventName")',
 			'"last tuesday" is not a date. Use an ISO date such as 2026-11-23T07:00:00Z or epoch seconds. (item 2, parameter "eventTime")',
@@ -119,9 +150,15 @@ describe('Score Event in a workflow (in-process n8n)', () => {
 			{ json: { email: 'ada@example.com', event: 'Requested Demo', scoreName } },
 			{ json: { event: 'Requested Demo', scoreName } },
 		];
-		const run = await runWorkflow(withOnError(workflow, 'Score Event', 'continueErrorOutput'), { input });
+		const run = await runWorkflow(withOnError(workflow, 'Score Event', 'continueErrorOutput'), {
+			input,
+		});
 		expect(run.status).toBe('success');
-		expect(outputOf(run, 'Score Event', 0).map((item) => (item.json.leadScore as { leadId: string }).leadId)).toEqual(['ada@example.com']);
+		expect(
+			outputOf(run, 'Score Event', 0).map(
+				(item) => (item.json.leadScore as { leadId: string }).leadId,
+			),
+		).toEqual(['ada@example.com']);
 		const errors = outputOf(run, 'Score Event', 1);
 		expect(errors).toHaveLength(1);
 		expect(errors[0].json.error).toMatch(/lead ID is empty.*item 1/);
@@ -130,12 +167,20 @@ describe('Score Event in a workflow (in-process n8n)', () => {
 	it('names every problem of a malformed model by its JSON path', async () => {
 		const broken = structuredClone(workflow);
 		const node = broken.nodes.find((n) => n.name === 'Score Event')!;
-		node.parameters.model = JSON.stringify({ version: 1, rules: [{ id: 'a', event: 'E', points: 'ten' }], decay: { type: 'halfLife' } });
-		const run = await runWorkflow(broken, { input: [{ json: { email: 'ada@example.com', event: 'E' } }] });
+		node.parameters.model = JSON.stringify({
+			version: 1,
+			rules: [{ id: 'a', event: 'E', points: 'ten' }],
+			decay: { type: 'halfLife' },
+		});
+		const run = await runWorkflow(broken, {
+			input: [{ json: { email: 'ada@example.com', event: 'E' } }],
+		});
 		expect(run.status).toBe('error');
 		const error = run.data.resultData.error!;
 		expect(error.message).toBe('The scoring model is invalid (item 0, parameter "model")');
-		expect(error.description).toBe('rules[0].points: Expected number, received string\ndecay.days: Required');
+		expect(error.description).toBe(
+			'rules[0].points: Expected number, received string\ndecay.days: Required',
+		);
 	});
 });
 
@@ -144,13 +189,40 @@ describe('Score Event without a store, with rules built in the editor', () => {
 
 	it('adds the points to the score the item carries (as the Klaviyo recipe does), and rejects a non-numeric one', async () => {
 		const input = [
-			{ json: { email: 'ada@example.com', event: 'Viewed Page', properties: { url: '/pricing' }, person: { Lead_Score: 20 } } },
-			{ json: { email: 'bob@example.com', event: 'Requested Demo', person: { Lead_Score: '70' }, profile: { title: 'Head of Ops' } } },
-			{ json: { email: 'cy@example.com', event: 'Requested Demo', person: { Lead_Score: 'high' } } },
+			{
+				json: {
+					email: 'ada@example.com',
+					event: 'Viewed Page',
+					properties: { url: '/pricing' },
+					person: { Lead_Score: 20 },
+				},
+			},
+			{
+				json: {
+					email: 'bob@example.com',
+					event: 'Requested Demo',
+					person: { Lead_Score: '70' },
+					profile: { title: 'Head of Ops' },
+				},
+			},
+			{
+				json: { email: 'cy@example.com', event: 'Requested Demo', person: { Lead_Score: 'high' } },
+			},
 		];
-		const run = await runWorkflow(withOnError(workflow, 'Score Event', 'continueRegularOutput'), { input });
+		const run = await runWorkflow(withOnError(workflow, 'Score Event', 'continueRegularOutput'), {
+			input,
+		});
 		const out = outputOf(run, 'Score Event');
-		expect(out.map((item) => item.json.error ?? [(item.json.leadScore as { previousScore: number }).previousScore, (item.json.leadScore as { score: number }).score, (item.json.leadScore as { tier: string }).tier])).toEqual([
+		expect(
+			out.map(
+				(item) =>
+					item.json.error ?? [
+						(item.json.leadScore as { previousScore: number }).previousScore,
+						(item.json.leadScore as { score: number }).score,
+						(item.json.leadScore as { tier: string }).tier,
+					],
+			),
+		).toEqual([
 			[20, 30, 'warming'],
 			[70, 100, 'hot'],
 			'The current score must be a number, got "high". (item 2, parameter "currentScore")',
@@ -163,14 +235,35 @@ describe('Adjust, Apply Decay and Get', () => {
 		const workflow = loadWorkflow(join(workflows, 'score-lifecycle.json'));
 		const run = await runWorkflow(workflow, { input: [{ json: { email: 'Grace@Example.com' } }] });
 		expect(run.status).toBe('success');
-		expect(outputOf(run, 'Adjust')[0].json.leadScore).toMatchObject({ leadId: 'grace@example.com', score: 40, tier: 'warming', reasons: [{ rule: 'adjust', points: 40, note: 'Met at trade show' }] });
+		expect(outputOf(run, 'Adjust')[0].json.leadScore).toMatchObject({
+			leadId: 'grace@example.com',
+			score: 40,
+			tier: 'warming',
+			reasons: [{ rule: 'adjust', points: 40, note: 'Met at trade show' }],
+		});
 		const decayed = outputOf(run, 'Apply Decay');
 		expect(decayed.map((item) => item.json.leadScore)).toEqual([
-			expect.objectContaining({ leadId: 'grace@example.com', previousScore: 40, score: 20, tier: 'nurture', tierChanged: true }),
+			expect.objectContaining({
+				leadId: 'grace@example.com',
+				previousScore: 40,
+				score: 20,
+				tier: 'nurture',
+				tierChanged: true,
+			}),
 		]);
 		const reading = outputOf(run, 'Get')[0].json.leadScore as Record<string, unknown>;
-		expect(reading).toMatchObject({ leadId: 'grace@example.com', found: true, storedScore: 20, tier: 'nurture' });
-		expect((reading.history as Array<{ event: string; score: number }>).map((entry) => [entry.event, entry.score])).toEqual([
+		expect(reading).toMatchObject({
+			leadId: 'grace@example.com',
+			found: true,
+			storedScore: 20,
+			tier: 'nurture',
+		});
+		expect(
+			(reading.history as Array<{ event: string; score: number }>).map((entry) => [
+				entry.event,
+				entry.score,
+			]),
+		).toEqual([
 			['decay', 20],
 			['adjust', 40],
 		]);

@@ -2,7 +2,12 @@ import { conditionHolds, valueAt } from '../../lib/scoring/conditions';
 import type { Condition } from '../../lib/scoring/model';
 
 const item = {
-	properties: { url: 'https://acme.io/Pricing', items: [{ sku: 'SKU-1' }, { sku: 'SKU-2' }], total: '120.50', tags: ['b2b', 'Trial'] },
+	properties: {
+		url: 'https://acme.io/Pricing',
+		items: [{ sku: 'SKU-1' }, { sku: 'SKU-2' }],
+		total: '120.50',
+		tags: ['b2b', 'Trial'],
+	},
 	profile: { title: 'VP of Sales', country: 'US', employees: 250, optedOut: null },
 };
 
@@ -16,7 +21,11 @@ describe('valueAt', () => {
 describe('condition operators', () => {
 	const cases: Array<[string, Condition, boolean]> = [
 		['equals ignores case', { path: 'profile.country', op: 'equals', value: 'us' }, true],
-		['equals compares numbers with numeric text', { path: 'properties.total', op: 'equals', value: 120.5 }, true],
+		[
+			'equals compares numbers with numeric text',
+			{ path: 'properties.total', op: 'equals', value: 120.5 },
+			true,
+		],
 		['equals on a missing field', { path: 'profile.city', op: 'equals', value: 'NYC' }, false],
 		['notEquals', { path: 'profile.country', op: 'notEquals', value: 'CA' }, true],
 		['notEquals on a missing field', { path: 'profile.city', op: 'notEquals', value: 'NYC' }, true],
@@ -24,7 +33,11 @@ describe('condition operators', () => {
 		['contains in a list', { path: 'properties.tags', op: 'contains', value: 'trial' }, true],
 		['contains fails', { path: 'properties.url', op: 'contains', value: '/blog' }, false],
 		['startsWith', { path: 'properties.url', op: 'startsWith', value: 'https://ACME' }, true],
-		['matches a regex, ignoring case', { path: 'profile.title', op: 'matches', value: '^(vp|director)' }, true],
+		[
+			'matches a regex, ignoring case',
+			{ path: 'profile.title', op: 'matches', value: '^(vp|director)' },
+			true,
+		],
 		['matches fails', { path: 'profile.title', op: 'matches', value: 'Chief' }, false],
 		['gt', { path: 'profile.employees', op: 'gt', value: 249 }, true],
 		['gt at the boundary', { path: 'profile.employees', op: 'gt', value: 250 }, false],

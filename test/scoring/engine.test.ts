@@ -1,15 +1,29 @@
 import { DAY_MS } from '../../lib/scoring/decay';
-import { applyDecay, applyEvent, adjustScore, withinLimit, type ScoringEvent } from '../../lib/scoring/engine';
+import {
+	applyDecay,
+	applyEvent,
+	adjustScore,
+	withinLimit,
+	type ScoringEvent,
+} from '../../lib/scoring/engine';
 import type { LeadState } from '../../lib/scoring/leadState';
 import { parseModel } from '../../lib/scoring/model';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 
-function event(name: string, dayOffset = 0, data: Record<string, unknown> = {}, hasProfile = false): ScoringEvent {
+function event(
+	name: string,
+	dayOffset = 0,
+	data: Record<string, unknown> = {},
+	hasProfile = false,
+): ScoringEvent {
 	return { name, time: T0 + dayOffset * DAY_MS, data, hasProfile };
 }
 
-function run(model: ReturnType<typeof parseModel>, events: ScoringEvent[]): { state: LeadState | undefined; scores: number[] } {
+function run(
+	model: ReturnType<typeof parseModel>,
+	events: ScoringEvent[],
+): { state: LeadState | undefined; scores: number[] } {
 	let state: LeadState | undefined;
 	const scores: number[] = [];
 	for (const e of events) {
@@ -20,20 +34,37 @@ function run(model: ReturnType<typeof parseModel>, events: ScoringEvent[]): { st
 	return { state, scores };
 }
 
-const base = { version: 1 as const, tiers: [{ name: 'nurture', min: 0 }, { name: 'warming', min: 26 }, { name: 'engaged', min: 51 }, { name: 'hot', min: 76 }] };
+const base = {
+	version: 1 as const,
+	tiers: [
+		{ name: 'nurture', min: 0 },
+		{ name: 'warming', min: 26 },
+		{ name: 'engaged', min: 51 },
+		{ name: 'hot', min: 76 },
+	],
+};
 
 describe('behaviour rules', () => {
 	const model = parseModel({
 		...base,
 		rules: [
-			{ id: 'pricing-page', event: 'Viewed Page', when: [{ path: 'properties.url', op: 'contains', value: '/pricing' }], points: 10 },
+			{
+				id: 'pricing-page',
+				event: 'Viewed Page',
+				when: [{ path: 'properties.url', op: 'contains', value: '/pricing' }],
+				points: 10,
+			},
 			{ id: 'any-page', event: 'Viewed Page', points: 1 },
 			{ id: 'unsubscribed', event: 'Unsubscribed', points: -20 },
 		],
 	});
 
 	it('adds the points of every rule whose event and conditions match, with a reason each', () => {
-		const change = applyEvent(model, undefined, event('Viewed Page', 0, { properties: { url: 'https://x.io/pricing?a=1' } }));
+		const change = applyEvent(
+			model,
+			undefined,
+			event('Viewed Page', 0, { properties: { url: 'https://x.io/pricing?a=1' } }),
+		);
 		expect(change.score).toBe(11);
 		expect(change.previousScore).toBe(0);
 		expect(change.delta).toBe(11);
@@ -44,7 +75,11 @@ describe('behaviour rules', () => {
 	});
 
 	it('skips a rule whose condition does not hold', () => {
-		const change = applyEvent(model, undefined, event('Viewed Page', 0, { properties: { url: '/blog' } }));
+		const change = applyEvent(
+			model,
+			undefined,
+			event('Viewed Page', 0, { properties: { url: '/blog' } }),
+		);
 		expect(change.score).toBe(1);
 		expect(change.reasons).toEqual([{ rule: 'any-page', points: 1 }]);
 	});
@@ -89,15 +124,28 @@ describe('frequency once and rolling-window caps', () => {
 	});
 
 	it('counts a once rule only for the first occurrence per lead', () => {
-		const { scores } = run(model, [event('Subscribed'), event('Subscribed', 1), event('Subscribed', 30)]);
+		const { scores } = run(model, [
+			event('Subscribed'),
+			event('Subscribed', 1),
+			event('Subscribed', 30),
+		]);
 		expect(scores).toEqual([5, 5, 5]);
-		const second = applyEvent(model, applyEvent(model, undefined, event('Subscribed')).state, event('Subscribed', 1));
-		expect(second.reasons).toEqual([{ rule: 'signed-up', points: 0, note: 'once: already counted for this lead' }]);
+		const second = applyEvent(
+			model,
+			applyEvent(model, undefined, event('Subscribed')).state,
+			event('Subscribed', 1),
+		);
+		expect(second.reasons).toEqual([
+			{ rule: 'signed-up', points: 0, note: 'once: already counted for this lead' },
+		]);
 	});
 
 	it('scores a capped rule at most max times in any window, and again once the window has passed', () => {
 		const days = [0, 1, 2, 3, 4, 7.5, 8];
-		const { scores } = run(model, days.map((d) => event('Opened Email', d)));
+		const { scores } = run(
+			model,
+			days.map((d) => event('Opened Email', d)),
+		);
 		// Days 0, 1, 2 score; 3 and 4 are capped; at 7.5 the window (0.5, 7.5] holds days 1 and 2; at 8 it holds 2 and 7.5.
 		expect(scores).toEqual([2, 4, 6, 6, 6, 8, 10]);
 	});
@@ -115,18 +163,39 @@ describe('fit rules', () => {
 		...base,
 		rules: [{ id: 'visit', event: 'Viewed Page', points: 1 }],
 		fit: [
-			{ id: 'senior-title', when: [{ path: 'profile.title', op: 'matches', value: 'VP|Director|Head' }], points: 15 },
-			{ id: 'big-company', when: [{ path: 'profile.employees', op: 'gte', value: 500 }], points: 10 },
+			{
+				id: 'senior-title',
+				when: [{ path: 'profile.title', op: 'matches', value: 'VP|Director|Head' }],
+				points: 15,
+			},
+			{
+				id: 'big-company',
+				when: [{ path: 'profile.employees', op: 'gte', value: 500 }],
+				points: 10,
+			},
 		],
 	});
 
 	it('re-evaluates fit from each profile, replacing it, never accumulating', () => {
-		const profileEvent = (day: number, profile: Record<string, unknown>) => event('Viewed Page', day, { profile }, true);
-		let change = applyEvent(model, undefined, profileEvent(0, { title: 'VP Marketing', employees: '1200' }));
+		const profileEvent = (day: number, profile: Record<string, unknown>) =>
+			event('Viewed Page', day, { profile }, true);
+		let change = applyEvent(
+			model,
+			undefined,
+			profileEvent(0, { title: 'VP Marketing', employees: '1200' }),
+		);
 		expect([change.score, change.fit, change.engagement]).toEqual([26, 25, 1]);
-		change = applyEvent(model, change.state, profileEvent(1, { title: 'VP Marketing', employees: 1200 }));
+		change = applyEvent(
+			model,
+			change.state,
+			profileEvent(1, { title: 'VP Marketing', employees: 1200 }),
+		);
 		expect([change.score, change.fit]).toEqual([27, 25]);
-		change = applyEvent(model, change.state, profileEvent(2, { title: 'Analyst', employees: 1200 }));
+		change = applyEvent(
+			model,
+			change.state,
+			profileEvent(2, { title: 'Analyst', employees: 1200 }),
+		);
 		expect([change.score, change.fit]).toEqual([13, 10]);
 		expect(change.reasons).toEqual([
 			{ rule: 'visit', points: 1 },
@@ -135,7 +204,11 @@ describe('fit rules', () => {
 	});
 
 	it('keeps the last fit when an event carries no profile', () => {
-		const first = applyEvent(model, undefined, event('Viewed Page', 0, { profile: { title: 'Head of Growth' } }, true));
+		const first = applyEvent(
+			model,
+			undefined,
+			event('Viewed Page', 0, { profile: { title: 'Head of Growth' } }, true),
+		);
 		const next = applyEvent(model, first.state, event('Viewed Page', 1));
 		expect(next.fit).toBe(15);
 		expect(next.score).toBe(17);
@@ -161,7 +234,11 @@ describe('decay (event time drives it, never the wall clock)', () => {
 	});
 
 	it('decays linearly only after the grace period, down to zero', () => {
-		const model = parseModel({ ...base, rules, decay: { type: 'linear', pointsPerDay: 2, graceDays: 14 } });
+		const model = parseModel({
+			...base,
+			rules,
+			decay: { type: 'linear', pointsPerDay: 2, graceDays: 14 },
+		});
 		const first = applyEvent(model, undefined, event('Visit'));
 		expect(applyDecay(model, first.state, T0 + 14 * DAY_MS).score).toBe(40);
 		expect(applyDecay(model, first.state, T0 + 20 * DAY_MS).score).toBe(28);
@@ -210,9 +287,17 @@ describe('late and out-of-order events', () => {
 
 	it('under half-life decay gives the same score whatever order the events arrive in', () => {
 		const days = [0, 3, 7, 12, 20];
-		const inOrder = run(model, days.map((d) => event('Visit', d)));
-		const shuffled = run(model, [20, 0, 12, 3, 7].map((d) => event('Visit', d)));
-		expect(shuffled.scores[shuffled.scores.length - 1]).toBe(inOrder.scores[inOrder.scores.length - 1]);
+		const inOrder = run(
+			model,
+			days.map((d) => event('Visit', d)),
+		);
+		const shuffled = run(
+			model,
+			[20, 0, 12, 3, 7].map((d) => event('Visit', d)),
+		);
+		expect(shuffled.scores[shuffled.scores.length - 1]).toBe(
+			inOrder.scores[inOrder.scores.length - 1],
+		);
 	});
 
 	it('counts a late event as of when it happened: it has already decayed', () => {
@@ -229,7 +314,11 @@ describe('late and out-of-order events', () => {
 });
 
 describe('bounds', () => {
-	const model = parseModel({ ...base, rules: [{ id: 'big', event: 'Demo', points: 60 }], bounds: { min: 0, max: 100 } });
+	const model = parseModel({
+		...base,
+		rules: [{ id: 'big', event: 'Demo', points: 60 }],
+		bounds: { min: 0, max: 100 },
+	});
 
 	it('caps the score at the maximum without banking the excess', () => {
 		const { state, scores } = run(model, [event('Demo'), event('Demo'), event('Demo')]);
@@ -242,10 +331,20 @@ describe('manual adjustments', () => {
 	const model = parseModel({ ...base, rules: [], bounds: { min: 0, max: 100 } });
 
 	it('adds points or sets the score, with the reason kept', () => {
-		const added = adjustScore(model, undefined, { mode: 'add', points: 30, reason: 'Met at trade show', time: T0 });
+		const added = adjustScore(model, undefined, {
+			mode: 'add',
+			points: 30,
+			reason: 'Met at trade show',
+			time: T0,
+		});
 		expect(added.score).toBe(30);
 		expect(added.reasons).toEqual([{ rule: 'adjust', points: 30, note: 'Met at trade show' }]);
-		const set = adjustScore(model, added.state, { mode: 'set', points: 80, reason: 'Sales asked', time: T0 });
+		const set = adjustScore(model, added.state, {
+			mode: 'set',
+			points: 80,
+			reason: 'Sales asked',
+			time: T0,
+		});
 		expect([set.score, set.delta, set.tier, set.tierChanged]).toEqual([80, 50, 'hot', true]);
 	});
 });

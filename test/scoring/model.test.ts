@@ -15,20 +15,51 @@ describe('model validation', () => {
 		const model = parseModel({
 			version: 1,
 			rules: [
-				{ id: 'pricing-page', event: 'Viewed Page', when: [{ path: 'properties.url', op: 'contains', value: '/pricing' }], points: 10, frequency: 'every', limit: { max: 3, perDays: 1 } },
+				{
+					id: 'pricing-page',
+					event: 'Viewed Page',
+					when: [{ path: 'properties.url', op: 'contains', value: '/pricing' }],
+					points: 10,
+					frequency: 'every',
+					limit: { max: 3, perDays: 1 },
+				},
 				{ id: 'unsubscribed', event: 'Unsubscribed', points: -20 },
 			],
-			fit: [{ id: 'senior-title', when: [{ path: 'profile.title', op: 'matches', value: 'VP|Director|Head' }], points: 15 }],
+			fit: [
+				{
+					id: 'senior-title',
+					when: [{ path: 'profile.title', op: 'matches', value: 'VP|Director|Head' }],
+					points: 15,
+				},
+			],
 			decay: { type: 'halfLife', days: 30 },
 			bounds: { min: 0, max: 100 },
-			tiers: [{ name: 'nurture', min: 0 }, { name: 'warming', min: 26 }, { name: 'engaged', min: 51 }, { name: 'hot', min: 76 }],
+			tiers: [
+				{ name: 'nurture', min: 0 },
+				{ name: 'warming', min: 26 },
+				{ name: 'engaged', min: 51 },
+				{ name: 'hot', min: 76 },
+			],
 		});
-		expect(model.rules[1]).toEqual({ id: 'unsubscribed', event: 'Unsubscribed', when: [], points: -20, frequency: 'every' });
-		expect(parseModel({ version: 1 }).tiers.map((t) => t.name)).toEqual(['nurture', 'warming', 'engaged', 'hot']);
+		expect(model.rules[1]).toEqual({
+			id: 'unsubscribed',
+			event: 'Unsubscribed',
+			when: [],
+			points: -20,
+			frequency: 'every',
+		});
+		expect(parseModel({ version: 1 }).tiers.map((t) => t.name)).toEqual([
+			'nurture',
+			'warming',
+			'engaged',
+			'hot',
+		]);
 	});
 
 	it('accepts the model as JSON text, as the editor stores it', () => {
-		expect(parseModel('{"version":1,"rules":[{"id":"a","event":"E","points":1}]}').rules).toHaveLength(1);
+		expect(
+			parseModel('{"version":1,"rules":[{"id":"a","event":"E","points":1}]}').rules,
+		).toHaveLength(1);
 	});
 
 	it('lists every problem of a bad model with its JSON path', () => {
@@ -37,10 +68,22 @@ describe('model validation', () => {
 			rules: [
 				{ id: 'a', event: '', points: 'ten' },
 				{ id: 'b', event: 'E', points: 1, frequency: 'sometimes', limit: { max: 0, perDays: 1 } },
-				{ id: 'c', event: 'E', points: 1, when: [{ path: 'x', op: 'matches', value: '(' }, { path: 'y', op: 'gt', value: 'big' }, { path: 'z', op: 'near', value: 1 }] },
+				{
+					id: 'c',
+					event: 'E',
+					points: 1,
+					when: [
+						{ path: 'x', op: 'matches', value: '(' },
+						{ path: 'y', op: 'gt', value: 'big' },
+						{ path: 'z', op: 'near', value: 1 },
+					],
+				},
 			],
 			decay: { type: 'halfLife' },
-			tiers: [{ name: 'hot', min: 76 }, { name: 'cold', min: 0 }],
+			tiers: [
+				{ name: 'hot', min: 76 },
+				{ name: 'cold', min: 0 },
+			],
 		});
 		const paths = issues.map((issue) => issue.path);
 		expect(paths).toEqual(
@@ -57,7 +100,9 @@ describe('model validation', () => {
 				'tiers[1].min',
 			]),
 		);
-		expect(issues.find((issue) => issue.path === 'rules[2].when[0].value')!.message).toMatch(/regular expression/);
+		expect(issues.find((issue) => issue.path === 'rules[2].when[0].value')!.message).toMatch(
+			/regular expression/,
+		);
 	});
 
 	it('rejects duplicate rule ids, unknown fields, bounds the wrong way round and tiers that repeat', () => {
@@ -71,7 +116,15 @@ describe('model validation', () => {
 		}).map((issue) => issue.path);
 		expect(paths).toEqual(['rules[1].id', 'bounds.min']);
 		expect(issuesFor({ version: 1, rules: [], colour: 'red' })[0].message).toMatch(/colour/);
-		expect(issuesFor({ version: 1, tiers: [{ name: 'a', min: 0 }, { name: 'a', min: 5 }] }).map((i) => i.path)).toEqual(['tiers[1].name']);
+		expect(
+			issuesFor({
+				version: 1,
+				tiers: [
+					{ name: 'a', min: 0 },
+					{ name: 'a', min: 5 },
+				],
+			}).map((i) => i.path),
+		).toEqual(['tiers[1].name']);
 	});
 
 	it('rejects text that is not JSON', () => {

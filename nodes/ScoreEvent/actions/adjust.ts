@@ -1,0 +1,61 @@
+import { type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+
+import { adjustLeads, adjustStateless, type AdjustInput } from '../../../lib/scoring/batch';
+import { normalizeLeadId, parseNumber, requireText } from '../../../lib/scoring/inputs';
+import {
+	Parameters,
+	settingsFor,
+	Outputs,
+	withLeadScore,
+	Batches,
+	currentScoreOf,
+	deliver,
+	withStore,
+} from '../items';
+
+export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = this.getInputData();
+	const parameters = new Parameters(this);
+	const outputs = new Outputs(this, items.length);
+	const batches = new Batches<AdjustInput>();
+	const now = Date.now();
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const settings = settingsFor.call(this, parameters, itemIndex);
+			const input: AdjustInput = {
+				leadId: normalizeLeadId(parameters.get('leadId', itemIndex)),
+				mode: parameters.get<'add' | 'set'>('adjustMode', itemIndex),
+				points: parseNumber(parameters.get('points', itemIndex), 'points', 'Points'),
+				reason: requireText(parameters.get('reason', itemIndex), 'reason', 'The reason'),
+				time: now,
+			};
+			batches.add(settings, itemIndex, input, currentScoreOf(parameters, itemIndex, settings));
+		} catch (error) {
+			outputs.fail(itemIndex, error as Error);
+		}
+	}
+	for (const { settings, entries } of batches.groups.values()) {
+		if (settings.storeKind === 'none') {
+			for (const { itemIndex, input, currentScore } of entries) {
+				outputs.set(
+					itemIndex,
+					withLeadScore(
+						items[itemIndex],
+						adjustStateless(settings.model, input, currentScore ?? 0),
+					),
+				);
+			}
+			continue;
+		}
+		const results = await withStore.call(this, settings.storeKind, entries, (store) =>
+			adjustLeads(
+				store,
+				settings.model,
+				settings.scoreName,
+				entries.map((entry) => entry.input),
+			),
+		);
+		deliver.call(this, outputs, items, entries, results);
+	}
+	return outputs.list();
+}

@@ -1,0 +1,67 @@
+import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+
+import { readScores } from '../../../lib/scoring/batch';
+import { normalizeLeadId } from '../../../lib/scoring/inputs';
+import {
+	Parameters,
+	settingsFor,
+	openStore,
+	Outputs,
+	withLeadScore,
+	Batches,
+	currentScoreOf,
+} from '../items';
+
+export async function getOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = this.getInputData();
+	const parameters = new Parameters(this);
+	const outputs = new Outputs(this, items.length);
+	const batches = new Batches<string>();
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const settings = settingsFor.call(this, parameters, itemIndex);
+			batches.add(
+				settings,
+				itemIndex,
+				normalizeLeadId(parameters.get('leadId', itemIndex)),
+				currentScoreOf(parameters, itemIndex, settings),
+			);
+		} catch (error) {
+			outputs.fail(itemIndex, error as Error);
+		}
+	}
+	const historyLimit =
+		((this.getNodeParameter('options', 0, {}) as IDataObject).historyLimit as number | undefined) ??
+		10;
+	const now = Date.now();
+	for (const { settings, entries } of batches.groups.values()) {
+		if (settings.storeKind === 'none') {
+			for (const { itemIndex, input, currentScore } of entries) {
+				outputs.set(
+					itemIndex,
+					withLeadScore(items[itemIndex], {
+						leadId: input,
+						found: false,
+						score: currentScore ?? 0,
+					}),
+				);
+			}
+			continue;
+		}
+		try {
+			const readings = await readScores(
+				await openStore.call(this, settings.storeKind),
+				settings.model,
+				settings.scoreName,
+				entries.map((entry) => entry.input),
+				now,
+				historyLimit,
+			);
+			for (const { itemIndex, input } of entries)
+				outputs.set(itemIndex, withLeadScore(items[itemIndex], readings.get(input)!));
+		} catch (error) {
+			for (const { itemIndex } of entries) outputs.fail(itemIndex, error as Error);
+		}
+	}
+	return outputs.list();
+}

@@ -1,0 +1,20 @@
+import { type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+
+import { sweepDecay } from '../../../lib/scoring/batch';
+import { parseEventTime } from '../../../lib/scoring/inputs';
+import { rescoreLeads } from '../../../lib/scoring/rescore';
+import { Parameters, sweepPerItem } from '../items';
+
+export async function applyDecayOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const parameters = new Parameters(this);
+	return await sweepPerItem.call(this, 'Apply Decay', async (store, settings, itemIndex) => {
+		const asOf = parseEventTime(parameters.get('asOf', itemIndex, ''), Date.now(), 'asOf');
+		return await sweepDecay(store, settings.model, settings.scoreName, asOf);
+	});
+}
+
+export async function rescoreOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	return await sweepPerItem.call(this, 'Re-Score Leads', async (store, settings) => {
+		return (await rescoreLeads(store, settings.model, settings.scoreName)).changed;
+	});
+}
