@@ -18,7 +18,7 @@ export function normalizeLeadId(value: unknown, field = 'leadId'): string {
 			`The lead ID is empty. Map "Lead ID" to a field that holds the lead's email or ID.`,
 		);
 	}
-	const trimmed = value.trim();
+	const trimmed = withoutNul(value.trim(), field, 'The lead ID');
 	if (trimmed.length > 320)
 		throw new InputError(field, 'The lead ID is longer than 320 characters.');
 	return trimmed.includes('@') ? trimmed.toLowerCase() : trimmed;
@@ -29,7 +29,14 @@ export function requireText(value: unknown, field: string, label: string): strin
 	if (typeof value !== 'string' || value.trim() === '') {
 		throw new InputError(field, `${label} is empty.`);
 	}
-	return value.trim();
+	return withoutNul(value.trim(), field, label);
+}
+
+// A NUL character cannot be stored in PostgreSQL text; it is never part of a real id or name.
+function withoutNul(text: string, field: string, label: string): string {
+	if (text.includes('\u0000'))
+		throw new InputError(field, `${label} contains a NUL character (\\u0000).`);
+	return text;
 }
 
 export function optionalText(value: unknown, field: string, label: string): string | undefined {
