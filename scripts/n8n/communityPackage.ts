@@ -53,6 +53,12 @@ export function installPackage(tarball: string, userFolder: string): string {
 	try {
 		execFileSync('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1']);
 		const pkg = readPackageJson(staging);
+		const missing = [...(pkg.n8n?.nodes ?? []), ...(pkg.n8n?.credentials ?? [])].filter(
+			(file) => !existsSync(join(staging, file)),
+		);
+		if (missing.length > 0) {
+			throw new Error(`${tarball} lacks ${missing.join(', ')}, which package.json lists (packed during a build?).`);
+		}
 		if (Object.keys(pkg.dependencies ?? {}).length > 0) {
 			throw new Error(`${pkg.name} has runtime dependencies; n8n would have to npm install them.`);
 		}

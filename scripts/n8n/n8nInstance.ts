@@ -1,6 +1,6 @@
 /* eslint-disable @n8n/community-nodes/no-dangerous-functions -- development tooling: it runs npm, tar and n8n, never in the package */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 
@@ -46,6 +46,8 @@ export class N8nInstance {
 	readonly port: number;
 	readonly baseUrl: string;
 	readonly logFile: string;
+	/** Whether the user folder is a temporary one this instance created (and `dispose()` removes). */
+	readonly ownsUserFolder: boolean;
 	private readonly brokerPort: number;
 	private readonly extraEnv: Record<string, string>;
 	private readonly output: 'file' | 'inherit';
@@ -59,6 +61,7 @@ export class N8nInstance {
 	private constructor(options: N8nInstanceOptions, userFolder: string, port: number, brokerPort: number) {
 		this.runtime = options.runtime;
 		this.userFolder = userFolder;
+		this.ownsUserFolder = options.userFolder === undefined;
 		this.port = port;
 		this.brokerPort = brokerPort;
 		this.baseUrl = `http://127.0.0.1:${port}`;
@@ -173,7 +176,7 @@ export class N8nInstance {
 		);
 		const deadline = Date.now() + timeoutMs;
 		while (Date.now() < deadline) {
-			if (this.child !== child) throw new Error(`n8n exited while starting.\n${this.logTail()}`);
+			if (this.child !== child) throw new Error(`n8n exited while starting.\n${this.logProblems()}\n${this.logTail()}`);
 			if ((await this.status('/healthz/readiness')) === 200) return;
 			await sleep(250);
 		}
@@ -198,6 +201,17 @@ export class N8nInstance {
 	/** Resolves when the n8n process started last has exited (by `stop()` or on its own). */
 	async whenExited(): Promise<void> {
 		await this.exited;
+	}
+
+	/**
+	 * Stops n8n and removes the temporary user folder it created, unless LEAD_SCORING_KEEP_N8N is
+	 * set (to read n8n.log and the databases after a failed test).
+	 */
+	async dispose(): Promise<void> {
+		await this.stop();
+		if (this.ownsUserFolder && !process.env.LEAD_SCORING_KEEP_N8N) {
+			rmSync(this.userFolder, { recursive: true, force: true });
+		}
 	}
 
 	/** Stops n8n gracefully (or kills it) and starts it again on the same folder and port. */
@@ -226,7 +240,7 @@ export class N8nInstance {
 			}
 			await sleep(250);
 		}
-		throw new Error(`The webhook ${method} /webhook/${path} was not registered after ${timeoutMs} ms.\n${this.logTail()}`);
+		throw new Error(`The webhook ${method} /webhook/${path} was not registered after ${timeoutMs} ms.\n${this.logProblems()}`);
 	}
 
 	/** Creates the owner account (first start only) so the editor can be logged in to. */
@@ -268,6 +282,25 @@ export class N8nInstance {
 		} catch {
 			return '';
 		}
+	}
+
+	/**
+	 * The log lines that explain most failures (a package that did not load, a workflow that did
+	 * not activate), without stack traces and without the harmless offline noise.
+	 */
+	logProblems(): string {
+		if (this.output !== 'file') return '';
+		let log = '';
+		try {
+			log = readFileSync(this.logFile, 'utf8');
+		} catch {
+			return '';
+		}
+		const lines = log
+			.split('\n')
+			.filter((line) => /fail|error|cannot|could not|unrecognized/i.test(line))
+			.filter((line) => !/^\s+at |ENOTFOUND|not registered|system task run failed|Python task runner/.test(line));
+		return [...new Set(lines)].slice(0, 20).join('\n');
 	}
 
 	private async status(path: string): Promise<number> {

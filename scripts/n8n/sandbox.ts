@@ -53,6 +53,8 @@ export interface Sandbox {
 	/** Starts n8n again on the same folder (after `n8n.stop()`) and waits for the webhooks. */
 	start: () => Promise<void>;
 	stop: () => Promise<void>;
+	/** Stops n8n and removes its temporary user folder (see `N8nInstance.dispose`). */
+	dispose: () => Promise<void>;
 }
 
 export function readWorkflow(file: string): WorkflowFile {
@@ -124,10 +126,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 			await start();
 		} catch (error) {
 			await n8n.stop('SIGKILL');
-			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- not a node: the caller sees n8n's log tail
-			throw error;
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- tooling, not a node
+			throw new Error(`${(error as Error).message}\n(n8n's user folder and log: ${n8n.userFolder})`);
 		}
-		return { n8n, webhooks, start, stop: async () => await n8n.stop() };
+		return { n8n, webhooks, start, stop: async () => await n8n.stop(), dispose: async () => await n8n.dispose() };
 	} finally {
 		rmSync(staging, { recursive: true, force: true });
 	}

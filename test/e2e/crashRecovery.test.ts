@@ -12,7 +12,7 @@ describe('n8n killed with SIGKILL in the middle of a stream of events', () => {
 	}, START_TIMEOUT);
 
 	afterAll(async () => {
-		await sandbox?.stop();
+		await sandbox?.dispose();
 	}, 60_000);
 
 	it('keeps every acknowledged event and counts each event once after a restart', async () => {

@@ -27,7 +27,7 @@ describe('example workflows in a real n8n', () => {
 	}, START_TIMEOUT);
 
 	afterAll(async () => {
-		await sandbox?.stop();
+		await sandbox?.dispose();
 		await apis?.close();
 	}, 60_000);
 
