@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -89,6 +89,8 @@ interface Batch {
 	seconds: number;
 	latenciesMs: number[];
 	firstFailure?: string;
+	/** CPU time (user + system) the n8n server process used during the batch. */
+	cpuSeconds?: number;
 }
 
 /**
@@ -168,6 +170,8 @@ export interface Figures {
 	roundRates: number[];
 	p50: number;
 	p99: number;
+	/** n8n's CPU milliseconds per request: steadier than wall time on a shared machine. */
+	cpuMsPerRequest: number;
 	firstFailure?: string;
 }
 
@@ -182,8 +186,32 @@ function figuresOf(batches: Batch[]): Figures {
 		roundRates: batches.map((batch) => batch.requests / batch.seconds),
 		p50: percentile(latencies, 50),
 		p99: percentile(latencies, 99),
+		cpuMsPerRequest: (1000 * batches.reduce((sum, batch) => sum + (batch.cpuSeconds ?? NaN), 0)) / requests,
 		firstFailure: batches.find((batch) => batch.firstFailure)?.firstFailure,
 	};
+}
+
+/** The pid of the `n8n start` process that runs on `userFolder` (found by its environment). */
+function n8nServerPid(userFolder: string): number | undefined {
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+			const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+			if (environ.includes(`N8N_USER_FOLDER=${userFolder}`) && cmdline.includes('start')) return Number(entry);
+		} catch {
+			// gone, or not ours to read
+		}
+	}
+	return undefined;
+}
+
+/** CPU seconds (user + system) a process has used so far; clock ticks are 1/100 s on Linux. */
+function cpuSecondsOf(pid: number | undefined): number {
+	if (pid === undefined) return NaN;
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** How many events the embedded store holds: every scoring request carries a new event id, so one each. */
@@ -268,6 +296,7 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 	const batches = new Map<string, Batch[]>();
 	let scoringRequests = 0;
 	const scores = (workflow: BenchWorkflow) => workflow.key.startsWith('scor');
+	const serverPid = n8nServerPid(sandbox.n8n.userFolder);
 	try {
 		for (const workflow of options.workflows) {
 			const warm = await sendBatch(sandbox.n8n.webhookUrl(workflow.path), SETTINGS.warmup, 1, nextBody);
@@ -279,12 +308,15 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 			const order = round % 2 === 0 ? options.workflows : [...options.workflows].reverse();
 			for (const mode of options.modes) {
 				for (const workflow of order) {
+					const cpuBefore = cpuSecondsOf(serverPid);
 					const batch = await sendBatch(sandbox.n8n.webhookUrl(workflow.path), options.requestsPerRound, mode.concurrency, nextBody);
+					batch.cpuSeconds = cpuSecondsOf(serverPid) - cpuBefore;
 					if (scores(workflow)) scoringRequests += batch.requests;
 					const key = `${mode.key}/${workflow.key}`;
 					batches.set(key, [...(batches.get(key) ?? []), batch]);
 					process.stderr.write(
-						`n8n bench [${options.name}] round ${round + 1} ${key}: ${(batch.requests / batch.seconds).toFixed(1)} req/s` +
+						`n8n bench [${options.name}] round ${round + 1} ${key}: ${(batch.requests / batch.seconds).toFixed(1)} req/s, ` +
+							`${((1000 * batch.cpuSeconds) / batch.requests).toFixed(1)} n8n CPU ms/request` +
 							`${batch.failures > 0 ? `, ${batch.failures} failed (${batch.firstFailure ?? ''})` : ''}\n`,
 					);
 				}
@@ -310,7 +342,7 @@ const percent = (ratio: number) => `${(100 * ratio).toFixed(0)}%`;
 function describe(figures: Figures): string {
 	const failed = figures.failures > 0 ? `, ${figures.failures} failed (${figures.firstFailure ?? ''})` : '';
 	const rounds = figures.roundRates.map((rate) => rate.toFixed(1)).join(' / ');
-	return `${figures.perSecond.toFixed(1)} req/s (rounds ${rounds}), p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms${failed}`;
+	return `${figures.perSecond.toFixed(1)} req/s (rounds ${rounds}), p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms, n8n CPU ${figures.cpuMsPerRequest.toFixed(1)} ms/request${failed}`;
 }
 
 /**
@@ -340,8 +372,12 @@ export default async function n8nBench(): Promise<BenchSection> {
 			for (const workflow of WORKFLOWS) lines.push(`    ${workflow.label.padEnd(52)} ${describe(figures(workflow.key))}`);
 			const toBare = figures('scoring').perSecond / figures('bare').perSecond;
 			const toSet = figures('scoring').perSecond / figures('set').perSecond;
+			// Throughput per CPU second is the inverse of CPU per request.
+			const cpuToBare = figures('bare').cpuMsPerRequest / figures('scoring').cpuMsPerRequest;
+			const cpuToSet = figures('set').cpuMsPerRequest / figures('scoring').cpuMsPerRequest;
 			lines.push(
-				`    scoring / bare: ${percent(toBare)}; scoring / Set: ${percent(toSet)} (target >= 90%: ${toSet >= 0.9 ? 'met' : 'NOT met'})`,
+				`    scoring / bare: ${percent(toBare)} wall, ${percent(cpuToBare)} per n8n CPU second; ` +
+					`scoring / Set: ${percent(toSet)} wall, ${percent(cpuToSet)} per n8n CPU second (target >= 90%: ${toSet >= 0.9 ? 'met' : 'NOT met'} wall, ${cpuToSet >= 0.9 ? 'met' : 'NOT met'} CPU)`,
 			);
 		}
 		const nodeTimes = Object.entries(result.nodeTimes)

@@ -27,10 +27,12 @@ async function main(): Promise<void> {
 		`package: ${packageTarball || 'the repository build'}; engine: ${lazy ? 'N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true' : 'default'}`,
 		...WORKFLOWS.map((workflow) => {
 			const figures = rate(workflow.key);
-			return `${workflow.label.padEnd(52)} ${figures.perSecond.toFixed(1)} req/s, p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms, ${figures.failures} failed`;
+			return `${workflow.label.padEnd(52)} ${figures.perSecond.toFixed(1)} req/s, p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms, n8n CPU ${figures.cpuMsPerRequest.toFixed(1)} ms/request, ${figures.failures} failed`;
 		}),
-		`scoring / Set: ${((100 * rate('scoring').perSecond) / rate('set').perSecond).toFixed(0)}%; ` +
-			`Score Event alone / Set: ${((100 * rate('scoreOnly').perSecond) / rate('set').perSecond).toFixed(0)}%`,
+		`scoring / Set: ${((100 * rate('scoring').perSecond) / rate('set').perSecond).toFixed(0)}% wall, ` +
+			`${((100 * rate('set').cpuMsPerRequest) / rate('scoring').cpuMsPerRequest).toFixed(0)}% per n8n CPU second; ` +
+			`Score Event alone / Set: ${((100 * rate('scoreOnly').perSecond) / rate('set').perSecond).toFixed(0)}% wall, ` +
+			`${((100 * rate('set').cpuMsPerRequest) / rate('scoreOnly').cpuMsPerRequest).toFixed(0)}% per n8n CPU second`,
 		...Object.entries(result.nodeTimes).map(([key, time]) => `${key}: p50 ${time.p50.toFixed(0)} ms, mean ${time.mean.toFixed(1)} ms`),
 	];
 	process.stdout.write(`${lines.join('\n')}\n`);
