@@ -74,11 +74,15 @@ const owner = {
 };
 await n8n.setupOwner(owner);
 
-/** The example body for a webhook: the Webhook node's pinned data, which the editor also uses. */
-function sampleBody(webhook) {
+/** A curl for a webhook: the Webhook node's pinned data (which the editor also uses) is the sample request. */
+function curlFor(webhook) {
 	const workflow = readWorkflow(workflowFiles.find((file) => readWorkflow(file).id === webhook.workflowId));
 	const node = workflow.nodes.find((candidate) => candidate.type === 'n8n-nodes-base.webhook' && candidate.parameters.path === webhook.path);
-	return workflow.pinData?.[node?.name]?.[0]?.json?.body ?? { email: 'ada@example.com', event: 'Viewed Page', eventId: 'evt-1' };
+	const sample = workflow.pinData?.[node?.name]?.[0]?.json;
+	if (sample?.body === undefined) return `  ${webhook.method} ${webhook.url}   (${workflow.name}: its notes describe the request)`;
+	const contentType = sample.headers?.['content-type'] ?? 'application/json';
+	const body = typeof sample.body === 'string' ? sample.body : JSON.stringify(sample.body);
+	return `  curl -s -X ${webhook.method} ${webhook.url} -H 'Content-Type: ${contentType}' --data-binary '${body.replaceAll("'", "'\\''")}'`;
 }
 
 const lines = [
@@ -88,10 +92,7 @@ const lines = [
 	...apis.notes,
 	'',
 	'Send a test event:',
-	...webhooks.map(
-		(webhook) =>
-			`  curl -s -X ${webhook.method} ${webhook.url} -H 'Content-Type: application/json' -d '${JSON.stringify(sampleBody(webhook))}'`,
-	),
+	...webhooks.map(curlFor),
 	'',
 	'Ctrl-C stops everything.',
 ];
