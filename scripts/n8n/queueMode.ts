@@ -76,7 +76,7 @@ export function queueModeEnv(options: Pick<QueueModeOptions, 'redis' | 'database
 		// n8n's default pool of 2 connections is too small for a main instance taking hundreds of
 		// webhooks at once: requests wait for a connection, time out after 20 s, and n8n then reports
 		// "Database is not ready" (HTTP 503) until its connection recovery has run.
-		DB_POSTGRESDB_POOL_SIZE: '10',
+		DB_POSTGRESDB_POOL_SIZE: '20',
 		N8N_ENCRYPTION_KEY: encryptionKey,
 		...options.env,
 	};

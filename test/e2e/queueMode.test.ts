@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { startQueueMode, type QueueMode } from '../../scripts/n8n/queueMode';
@@ -10,6 +11,11 @@ const SCORES_DATABASE = 'lead_scores';
 const N8N_DATABASE = 'n8n';
 const THRESHOLD = 30;
 const POINTS: Record<string, number> = { Ping: 1, 'Viewed Pricing': 2 };
+
+/** How many executions a worker started, from its log. */
+function executionsStarted(logFile: string): number {
+	return (readFileSync(logFile, 'utf8').match(/Worker started execution/g) ?? []).length;
+}
 
 interface ScoringEvent {
 	email: string;
@@ -160,7 +166,8 @@ describe('n8n in queue mode (main + 2 workers, Redis, PostgreSQL)', () => {
 		const { events, leads } = eventsFor('burst', 25);
 		expect(events).toHaveLength(500);
 
-		const replies = await Promise.all(events.map(async (event) => await send(webhookUrl(), event)));
+		// Two workers run 10 executions each at a time: the last answers come minutes later on a busy 2-core machine.
+		const replies = await Promise.all(events.map(async (event) => await send(webhookUrl(), event, 540_000)));
 		const failed = replies.filter((reply, index) => !acknowledges(reply, events[index]));
 		expect(failed).toEqual([]);
 		expect(replies.every((reply) => reply.body.duplicate === false)).toBe(true);
@@ -180,7 +187,70 @@ describe('n8n in queue mode (main + 2 workers, Redis, PostgreSQL)', () => {
 			const lead = salesforce!.lead(leadIds[email])!;
 			expect([email, lead.Status]).toEqual([email, crossing.includes(email) ? 'MQL' : 'Open - Not Contacted']);
 		}
-		// Both workers took part.
-		expect(cluster!.workers.map((worker) => worker.running)).toEqual([true, true]);
+		// Both workers ran executions (each logs "Worker started execution N").
+		expect(cluster!.workers.map((worker) => executionsStarted(worker.logFile) > 0)).toEqual([true, true]);
+	}, 900_000);
+
+	it('keeps every acknowledged event when a worker is killed with SIGKILL, and counts re-sent events once', async () => {
+		const { events, leads } = eventsFor('kill', 20);
+		const [victim, survivor] = cluster!.workers;
+		const killAfterAcks = 100;
+		const replies = new Map<string, Reply>();
+		let next = 0;
+		let acks = 0;
+		let killed: Promise<void> | undefined;
+
+		// 40 senders keep the queue busy, so the kill lands while the worker runs executions.
+		const sender = async () => {
+			while (next < events.length) {
+				const event = events[next++];
+				const reply = await send(webhookUrl(), event, 60_000);
+				replies.set(event.eventId, reply);
+				if (acknowledges(reply, event)) acks++;
+				if (acks >= killAfterAcks && !killed) killed = victim.stop('SIGKILL');
+			}
+		};
+		await Promise.all(Array.from({ length: 40 }, sender));
+		await killed;
+		expect(victim.running).toBe(false);
+		expect(survivor.running).toBe(true);
+
+		const acknowledged = events.filter((event) => acknowledges(replies.get(event.eventId)!, event));
+		const unacknowledged = events.filter((event) => !acknowledged.includes(event));
+		expect(acknowledged.length).toBeGreaterThanOrEqual(killAfterAcks);
+		// The worker was killed in the middle of executions: some requests were not answered with a score.
+		expect(unacknowledged.length).toBeGreaterThan(0);
+
+		// Nothing acknowledged was lost; at most the unanswered events were committed besides.
+		const ackedPoints = pointsOf(acknowledged);
+		const allPoints = pointsOf(events);
+		const afterKill = await storedScores(leads);
+		for (const email of leads) {
+			const score = afterKill.get(email) ?? 0;
+			expect([email, score >= (ackedPoints.get(email) ?? 0)]).toEqual([email, true]);
+			expect([email, score <= allPoints.get(email)!]).toEqual([email, true]);
+		}
+
+		// The sender re-sends what was not acknowledged, with the same event ids: each counts once,
+		// whether or not the killed worker had committed it.
+		const resent = await Promise.all(unacknowledged.map(async (event) => [event, await send(webhookUrl(), event)] as const));
+		expect(resent.filter(([event, reply]) => !acknowledges(reply, event))).toEqual([]);
+		expect(Object.fromEntries(await storedScores(leads))).toEqual(Object.fromEntries(allPoints));
+
+		// Acknowledged events sent again are duplicates and change nothing.
+		const repeats = await Promise.all(acknowledged.slice(0, 20).map(async (event) => await send(webhookUrl(), event)));
+		expect(repeats.map((reply) => [reply.status, reply.body.duplicate])).toEqual(repeats.map(() => [200, true]));
+		expect(Object.fromEntries(await storedScores(leads))).toEqual(Object.fromEntries(allPoints));
+
+		// No lead was handed to Salesforce twice; a crossing n8n acknowledged was handed over.
+		const updates = updatesPerLead();
+		const acknowledgedHandovers = [...replies.values(), ...resent.map(([, reply]) => reply)]
+			.filter((reply) => reply.status === 200 && reply.body.handedOver === true)
+			.map((reply) => String(reply.body.leadId));
+		for (const email of leads) {
+			expect([email, (updates.get(email) ?? 0) <= 1]).toEqual([email, true]);
+			if (acknowledgedHandovers.includes(email)) expect([email, updates.get(email)]).toEqual([email, 1]);
+		}
+		expect(new Set(acknowledgedHandovers).size).toBe(acknowledgedHandovers.length);
 	}, 600_000);
 });
