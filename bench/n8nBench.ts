@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -284,12 +284,23 @@ function nodeTimesOf(executions: Execution[], workflows: readonly BenchWorkflow[
  * each round sends every workflow its requests in every load mode, the order reversed every other round.
  */
 export async function measureWorkflows(options: MeasureOptions): Promise<Measurement> {
-	const sandbox: Sandbox = await startSandbox({
-		repoRoot: REPO_ROOT,
-		packageTarball: options.packageTarball,
-		workflows: options.workflows.map((workflow) => join(WORKFLOW_FOLDER, workflow.file)),
-		env: options.env,
-	});
+	// Under the repository's ignored .bench-tmp/, not the shared /tmp/n8n-lead-scoring-* that other
+	// runs on this machine create and clean up.
+	mkdirSync(join(REPO_ROOT, '.bench-tmp'), { recursive: true });
+	const userFolder = mkdtempSync(join(REPO_ROOT, '.bench-tmp', 'n8n-bench-'));
+	let sandbox: Sandbox;
+	try {
+		sandbox = await startSandbox({
+			repoRoot: REPO_ROOT,
+			userFolder,
+			packageTarball: options.packageTarball,
+			workflows: options.workflows.map((workflow) => join(WORKFLOW_FOLDER, workflow.file)),
+			env: options.env,
+		});
+	} catch (error) {
+		rmSync(userFolder, { recursive: true, force: true });
+		throw error;
+	}
 	const runTag = `${options.name}-${Date.now().toString(36)}`;
 	let sequence = 0;
 	const nextBody = () => eventBody(runTag, sequence++);
@@ -333,7 +344,7 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 		};
 	} finally {
 		await sandbox.stop();
-		rmSync(sandbox.n8n.userFolder, { recursive: true, force: true });
+		rmSync(userFolder, { recursive: true, force: true });
 	}
 }
 
