@@ -17,7 +17,7 @@ const POSTGRES_CREDENTIAL = { id: 'benchPostgres001', name: 'Postgres (scores)' 
 
 /** Tunable from the environment; the defaults are what docs/queue-mode.md's figures were measured with. */
 const SETTINGS = {
-	requestsPerRound: Number(process.env.QUEUE_BENCH_REQUESTS_PER_ROUND ?? 200),
+	requestsPerRound: Number(process.env.QUEUE_BENCH_REQUESTS_PER_ROUND ?? 150),
 	rounds: Number(process.env.QUEUE_BENCH_ROUNDS ?? 2),
 	concurrency: Number(process.env.QUEUE_BENCH_CONCURRENCY ?? 50),
 	warmup: 20,
