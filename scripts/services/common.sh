@@ -26,7 +26,7 @@ apt_install() {
 as_server_user() {
   local user=$1
   shift
-  if [ "$(id -u)" -eq 0 ] && [ "$user" != root ]; then runuser -u "$user" -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ] && [ "$user" != root ]; then "$(command -v runuser || echo /usr/sbin/runuser)" -u "$user" -- "$@"; else "$@"; fi
 }
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -24,7 +24,7 @@ describe('backtest-from-csv.json in a real n8n', () => {
 		sandbox = await startSandbox({ repoRoot: REPO_ROOT, packageTarball: PACKAGE_TARBALL, workflows: [WORKFLOW] });
 	}, START_TIMEOUT);
 
-	afterAll(async () => await sandbox?.stop(), 60_000);
+	afterAll(async () => await sandbox?.dispose(), 60_000);
 
 	it('answers a POSTed CSV export with the HTML report, and shows each tier of both models on the execution', async () => {
 		const url = sandbox.webhooks.find((webhook) => webhook.path === 'backtest-csv')!.url;
