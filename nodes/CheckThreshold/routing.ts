@@ -13,6 +13,7 @@ import {
 } from '../../lib/threshold/crossing';
 import { decideCrossings, thresholdKeyFor, type LeadScores } from '../../lib/threshold/hysteresis';
 import { TierError, parseTiers, routeByScore, routeByTierName } from '../../lib/threshold/tiers';
+import { ItemParameters } from '../shared/parameters';
 import { openStore } from '../shared/store';
 
 const CROSSING_OUTPUTS = { crossed: 'Crossed', notCrossed: 'Not Crossed', droppedBelow: 'Dropped Below' } as const;
@@ -89,6 +90,7 @@ function tiersFor(this: IExecuteFunctions, itemIndex: number): Tier[] {
 
 export function routeTiers(this: IExecuteFunctions): INodeExecutionData[][] {
 	const items = this.getInputData();
+	const parameters = new ItemParameters(this);
 	// Errors with "Continue On Fail" go to the lowest tier, the one that triggers the least.
 	const router = new Router(this, items.length, 0);
 	const configured = ((this.getNodeParameter('tiers', 0, {}) as IDataObject).tier as unknown[] | undefined) ?? [];
@@ -99,9 +101,9 @@ export function routeTiers(this: IExecuteFunctions): INodeExecutionData[][] {
 			const threshold: IDataObject = { mode: 'tiers' };
 			let route;
 			if (source === 'item') {
-				route = routeByTierName(this.getNodeParameter('tier', itemIndex), tiers);
+				route = routeByTierName(parameters.get('tier', itemIndex), tiers);
 			} else {
-				const score = parseScore(this.getNodeParameter('score', itemIndex), 'score', 'The score');
+				const score = parseScore(parameters.get('score', itemIndex), 'score', 'The score');
 				route = routeByScore(score, tiers);
 				threshold.score = score;
 			}
@@ -141,6 +143,7 @@ interface PendingBatch {
 
 export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
+	const parameters = new ItemParameters(this);
 	const withDroppedBelow = this.getNodeParameter('droppedBelowOutput', 0, false) as boolean;
 	const outputOf = (decision: CrossingDecision): { index: number; name: string } => {
 		if (decision.outcome === 'crossed') return { index: 0, name: CROSSING_OUTPUTS.crossed };
@@ -161,21 +164,21 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const settings = parseCrossingSettings(
-				this.getNodeParameter('threshold', itemIndex),
-				this.getNodeParameter('hysteresis', itemIndex, 0),
+				parameters.get('threshold', itemIndex),
+				parameters.get('hysteresis', itemIndex, 0),
 			);
-			const score = parseScore(this.getNodeParameter('score', itemIndex), 'score', 'The score');
+			const score = parseScore(parameters.get('score', itemIndex), 'score', 'The score');
 			if (settings.hysteresis === 0) {
-				const previousScore = parseScore(this.getNodeParameter('previousScore', itemIndex), 'previousScore', 'The previous score');
+				const previousScore = parseScore(parameters.get('previousScore', itemIndex), 'previousScore', 'The previous score');
 				deliver(itemIndex, settings, { score, previousScore }, decideCrossing({ score, previousScore }, settings));
 				continue;
 			}
-			const previousScore = parseOptionalScore(this.getNodeParameter('previousScore', itemIndex, ''), 'previousScore', 'The previous score');
-			const leadId = normalizeLeadId(this.getNodeParameter('leadId', itemIndex));
+			const previousScore = parseOptionalScore(parameters.get('previousScore', itemIndex, ''), 'previousScore', 'The previous score');
+			const leadId = normalizeLeadId(parameters.get('leadId', itemIndex));
 			const thresholdKey = thresholdKeyFor(
 				this.getWorkflow().id,
 				this.getNode().name,
-				this.getNodeParameter('thresholdName', itemIndex, '') as string,
+				parameters.get('thresholdName', itemIndex, '') as string,
 			);
 			const batchKey = `${thresholdKey}\u0000${settings.threshold}\u0000${settings.hysteresis}`;
 			let batch = batches.get(batchKey);

@@ -12,33 +12,10 @@ import { ModelError, parseModel, type ScoringModel } from '../../lib/scoring/mod
 import { modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
 import { pruneIfDue } from '../../lib/store/openStore';
 import { type ScoreStore } from '../../lib/store/scoreStore';
+import { ItemParameters } from '../shared/parameters';
 import { openStore as openNodeStore, type StoreKind } from '../shared/store';
 
 // What every Score Event operation shares: parameters per item, the model, the store, errors and outputs.
-
-function hasExpression(value: unknown): boolean {
-	if (typeof value === 'string') return value.startsWith('=');
-	if (Array.isArray(value)) return value.some(hasExpression);
-	if (value !== null && typeof value === 'object') return Object.values(value).some(hasExpression);
-	return false;
-}
-
-/**
- * Reads node parameters per item, but a parameter without an expression is the same for every
- * item, so it is read once: on a batch of 100,000 items that saves n8n's per-call resolution.
- */
-export class Parameters {
-	private readonly fixed = new Map<string, unknown>();
-
-	constructor(private readonly context: IExecuteFunctions) {}
-
-	get<T = unknown>(name: string, itemIndex: number, fallback?: unknown): T {
-		if (this.fixed.has(name)) return this.fixed.get(name) as T;
-		const value = this.context.getNodeParameter(name, itemIndex, fallback as never);
-		if (!hasExpression(this.context.getNode().parameters[name])) this.fixed.set(name, value);
-		return value as T;
-	}
-}
 
 export interface ItemSettings {
 	/** Identifies the model, score name and store, so items that share them form one batch. */
@@ -52,7 +29,7 @@ const modelCache = new Map<string, ScoringModel>();
 /** Parses the item's model once per distinct text, so a batch of 100,000 items parses it once. */
 function modelFor(
 	this: IExecuteFunctions,
-	parameters: Parameters,
+	parameters: ItemParameters,
 	itemIndex: number,
 ): { model: ScoringModel; key: string } {
 	const source = parameters.get<string>('modelSource', itemIndex);
@@ -110,7 +87,7 @@ export function optionalModel(raw: unknown, field: string): ScoringModel | undef
 
 export function settingsFor(
 	this: IExecuteFunctions,
-	parameters: Parameters,
+	parameters: ItemParameters,
 	itemIndex: number,
 ): ItemSettings {
 	const scoreName = requireText(parameters.get('scoreName', itemIndex), 'scoreName', 'Score Name');
@@ -215,7 +192,7 @@ export class Batches<T> {
 }
 
 export function currentScoreOf(
-	parameters: Parameters,
+	parameters: ItemParameters,
 	itemIndex: number,
 	settings: ItemSettings,
 ): number | undefined {
@@ -268,7 +245,7 @@ export async function sweepPerItem(
 	sweep: (store: ScoreStore, settings: ItemSettings, itemIndex: number) => Promise<object[]>,
 ): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
-	const parameters = new Parameters(this);
+	const parameters = new ItemParameters(this);
 	const changed: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {

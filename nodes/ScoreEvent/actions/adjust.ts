@@ -3,7 +3,6 @@ import { type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 import { adjustLeads, adjustStateless, type AdjustInput } from '../../../lib/scoring/batch';
 import { normalizeLeadId, parseNumber, requireText } from '../../../lib/scoring/inputs';
 import {
-	Parameters,
 	settingsFor,
 	Outputs,
 	withLeadScore,
@@ -12,10 +11,11 @@ import {
 	deliver,
 	withStore,
 } from '../items';
+import { ItemParameters } from '../../shared/parameters';
 
 export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
-	const parameters = new Parameters(this);
+	const parameters = new ItemParameters(this);
 	const outputs = new Outputs(this, items.length);
 	const batches = new Batches<AdjustInput>();
 	const now = Date.now();

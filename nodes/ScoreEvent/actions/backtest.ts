@@ -16,10 +16,11 @@ import {
 	requireText,
 } from '../../../lib/scoring/inputs';
 import { isReplayPayload } from '../../../lib/scoring/replay';
-import { Parameters, optionalModel, settingsFor, openStore, itemError, isObject } from '../items';
+import { optionalModel, settingsFor, openStore, itemError, isObject } from '../items';
+import { ItemParameters } from '../../shared/parameters';
 import { type StoreKind } from '../../shared/store';
 
-function conversionLabel(parameters: Parameters): ConversionLabel {
+function conversionLabel(parameters: ItemParameters): ConversionLabel {
 	if (parameters.get('conversionKind', 0) === 'field') {
 		return {
 			kind: 'field',
@@ -43,7 +44,7 @@ function conversionLabel(parameters: Parameters): ConversionLabel {
 /** Events of the backtest: kept events of a time range, or one event per input item. */
 async function backtestEvents(
 	this: IExecuteFunctions,
-	parameters: Parameters,
+	parameters: ItemParameters,
 	scoreName: string,
 	storeKind: StoreKind,
 ): Promise<{ events: BacktestEvent[]; end?: number }> {
@@ -98,7 +99,7 @@ async function backtestEvents(
 }
 
 export async function backtestOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
-	const parameters = new Parameters(this);
+	const parameters = new ItemParameters(this);
 	try {
 		const settings = settingsFor.call(this, parameters, 0);
 		const candidate = optionalModel(parameters.get('compareModel', 0, ''), 'compareModel');

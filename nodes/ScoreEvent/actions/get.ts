@@ -2,19 +2,12 @@ import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } fro
 
 import { readScores } from '../../../lib/scoring/batch';
 import { normalizeLeadId } from '../../../lib/scoring/inputs';
-import {
-	Parameters,
-	settingsFor,
-	openStore,
-	Outputs,
-	withLeadScore,
-	Batches,
-	currentScoreOf,
-} from '../items';
+import { settingsFor, openStore, Outputs, withLeadScore, Batches, currentScoreOf } from '../items';
+import { ItemParameters } from '../../shared/parameters';
 
 export async function getOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
-	const parameters = new Parameters(this);
+	const parameters = new ItemParameters(this);
 	const outputs = new Outputs(this, items.length);
 	const batches = new Batches<string>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {

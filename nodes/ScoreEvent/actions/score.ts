@@ -17,7 +17,6 @@ import { type ScoringModel } from '../../../lib/scoring/model';
 import {
 	Batches,
 	Outputs,
-	Parameters,
 	currentScoreOf,
 	isObject,
 	optionalModel,
@@ -25,10 +24,11 @@ import {
 	withLeadScore,
 	withStore,
 } from '../items';
+import { ItemParameters } from '../../shared/parameters';
 
 export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
-	const parameters = new Parameters(this);
+	const parameters = new ItemParameters(this);
 	const outputs = new Outputs(this, items.length);
 	const batches = new Batches<EventInput>();
 	const now = Date.now();

@@ -3,10 +3,11 @@ import { type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 import { sweepDecay } from '../../../lib/scoring/batch';
 import { parseEventTime } from '../../../lib/scoring/inputs';
 import { rescoreLeads } from '../../../lib/scoring/rescore';
-import { Parameters, sweepPerItem } from '../items';
+import { sweepPerItem } from '../items';
+import { ItemParameters } from '../../shared/parameters';
 
 export async function applyDecayOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
-	const parameters = new Parameters(this);
+	const parameters = new ItemParameters(this);
 	return await sweepPerItem.call(this, 'Apply Decay', async (store, settings, itemIndex) => {
 		const asOf = parseEventTime(parameters.get('asOf', itemIndex, ''), Date.now(), 'asOf');
 		return await sweepDecay(store, settings.model, settings.scoreName, asOf);
