@@ -6,7 +6,9 @@ import { scoreEvents, type EventInput } from '../lib/scoring/batch';
 import { parseModel } from '../lib/scoring/model';
 import { rescoreLeads } from '../lib/scoring/rescore';
 import type { ScoreStore } from '../lib/store/scoreStore';
+import { closePostgresPools, PostgresStore } from '../lib/store/postgresStore';
 import { SqliteStore } from '../lib/store/sqliteStore';
+import { startPostgresServer } from '../scripts/services/servers';
 import { EXAMPLE_MODEL } from '../nodes/ScoreEvent/exampleModel';
 import type { BenchSection } from './section';
 
@@ -54,10 +56,23 @@ export default async function rescoreBench(): Promise<BenchSection> {
 	const sqlite = await measureRescore(store);
 	await store.close();
 	rmSync(folder, { recursive: true, force: true });
+	const server = startPostgresServer(join(__dirname, '..', '..'));
+	let postgres: { leadsPerSecond: number; changed: number };
+	try {
+		await server.createDatabase('rescore_bench');
+		const { host, port, user, password } = server;
+		postgres = await measureRescore(
+			new PostgresStore({ host, port, user, password, database: 'rescore_bench' }),
+		);
+		await closePostgresPools();
+	} finally {
+		server.stop();
+	}
 	return {
 		title: `Re-score (${LEADS.toLocaleString('en-US')} leads x ${EVENTS_PER_LEAD} kept events, replayed under a changed model)`,
 		lines: [
 			`embedded SQLite: ${Math.round(sqlite.leadsPerSecond).toLocaleString('en-US')} leads re-scored per second (${sqlite.changed} changed)`,
+			`PostgreSQL 15: ${Math.round(postgres.leadsPerSecond).toLocaleString('en-US')} leads re-scored per second (${postgres.changed} changed)`,
 		],
 	};
 }
