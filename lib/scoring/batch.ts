@@ -7,7 +7,6 @@ import {
 	initialState,
 	roundPoints,
 	type Adjustment,
-	type Reason,
 	type ScoreChange,
 	type ScoringEvent,
 } from './engine';
@@ -18,19 +17,10 @@ import type { ReplayPayload } from './replay';
 import { tierFor } from './tiers';
 
 /** The `leadScore` object Score Event adds to an item (DESIGN.md contract). */
-export interface LeadScore {
+export interface LeadScore extends Omit<ScoreChange, 'state'> {
 	leadId: string;
 	event: string | null;
 	eventId: string | null;
-	score: number;
-	previousScore: number;
-	delta: number;
-	engagement: number;
-	fit: number;
-	tier: string;
-	previousTier: string;
-	tierChanged: boolean;
-	reasons: Reason[];
 	duplicate: boolean;
 	scoredAt: string;
 	/** The version of the model that computed this score. */
