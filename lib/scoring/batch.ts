@@ -46,7 +46,7 @@ export interface AdjustInput extends Adjustment {
 export type BatchResult = { leadScore: LeadScore } | { error: Error };
 
 // Small enough that one transaction holds the write lock only briefly; big enough to amortise commits.
-const CHUNK_SIZE = 2000;
+const CHUNK_SIZE = 10_000;
 
 function toLeadScore(
 	leadId: string,
