@@ -301,6 +301,10 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 		rmSync(userFolder, { recursive: true, force: true });
 		throw error;
 	}
+	// Interrupted (Ctrl-C, a timeout): exiting runs the sandbox's exit hook, which kills n8n's process group.
+	const onSignal = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+	const removeFolder = () => rmSync(userFolder, { recursive: true, force: true });
+	process.once('SIGINT', onSignal).once('SIGTERM', onSignal).once('exit', removeFolder);
 	const runTag = `${options.name}-${Date.now().toString(36)}`;
 	let sequence = 0;
 	const nextBody = () => eventBody(runTag, sequence++);
@@ -343,8 +347,9 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 			scoringRequests,
 		};
 	} finally {
+		process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal).removeListener('exit', removeFolder);
 		await sandbox.stop();
-		rmSync(userFolder, { recursive: true, force: true });
+		removeFolder();
 	}
 }
 
