@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import { readWorkflow, startSandbox, type Execution, type Sandbox } from '../scripts/n8n';
+import { loopbackClient } from './loopbackClient';
 import type { BenchSection } from './section';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -98,46 +98,20 @@ interface Batch {
  * its next request when the previous answer has arrived, and times every request.
  */
 async function sendBatch(url: string, count: number, concurrency: number, body: (index: number) => string): Promise<Batch> {
-	const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-	const target = new URL(url);
-	if (target.hostname !== '127.0.0.1') throw new Error(`The load generator only sends to loopback, not ${target.hostname}`);
+	const client = loopbackClient(url, concurrency, SETTINGS.requestTimeoutMs);
 	const latenciesMs: number[] = [];
 	let failures = 0;
 	let firstFailure: string | undefined;
 	let next = 0;
 	const deadline = performance.now() + SETTINGS.batchTimeoutMs;
 
-	const send = async (payload: string): Promise<{ status: number; text: string }> =>
-		await new Promise((resolve, reject) => {
-			const req = request(
-				{
-					agent,
-					host: target.hostname,
-					port: target.port,
-					path: target.pathname,
-					method: 'POST',
-					headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
-					timeout: SETTINGS.requestTimeoutMs,
-				},
-				(response) => {
-					let text = '';
-					response.setEncoding('utf8');
-					response.on('data', (chunk: string) => (text += chunk));
-					response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-					response.on('error', reject);
-				},
-			);
-			req.on('timeout', () => req.destroy(new Error(`no answer within ${SETTINGS.requestTimeoutMs} ms`)));
-			req.on('error', reject);
-			req.end(payload);
-		});
 
 	const connection = async () => {
 		while (next < count && performance.now() < deadline) {
 			const payload = body(next++);
 			const began = performance.now();
 			try {
-				const { status, text } = await send(payload);
+				const { status, text } = await client.post(payload);
 				if (status !== 200) {
 					failures++;
 					firstFailure ??= `HTTP ${status}: ${text.slice(0, 200)}`;
@@ -153,7 +127,7 @@ async function sendBatch(url: string, count: number, concurrency: number, body: 
 	const began = performance.now();
 	await Promise.all(Array.from({ length: concurrency }, connection));
 	const seconds = (performance.now() - began) / 1000;
-	agent.destroy();
+	client.close();
 	return { requests: latenciesMs.length, failures, seconds, latenciesMs, firstFailure };
 }
 

@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -7,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { startSandbox, type Sandbox } from '../scripts/n8n';
 import { startQueueMode, type QueueMode } from '../scripts/n8n/queueMode';
 import { startPostgresServer, startRedisServer, type PostgresServerHandle, type RedisServerHandle } from '../scripts/services/servers';
+import { loopbackClient } from './loopbackClient';
 import type { BenchSection } from './section';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -57,44 +57,18 @@ function eventBody(runTag: string, sequence: number): string {
 
 /** `count` POSTs from `concurrency` keep-alive connections, each sending when its last answer came. */
 async function sendBatch(url: string, count: number, concurrency: number, body: () => string): Promise<Batch> {
-	const target = new URL(url);
-	if (target.hostname !== '127.0.0.1') throw new Error(`The load generator only sends to loopback, not ${target.hostname}`);
-	const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+	const client = loopbackClient(url, concurrency, SETTINGS.requestTimeoutMs);
 	const latenciesMs: number[] = [];
 	let failures = 0;
 	let firstFailure: string | undefined;
 	let sent = 0;
 	const deadline = performance.now() + SETTINGS.batchTimeoutMs;
-	const post = async (payload: string) =>
-		await new Promise<{ status: number; text: string }>((resolvePost, reject) => {
-			const req = request(
-				{
-					agent,
-					host: target.hostname,
-					port: target.port,
-					path: target.pathname,
-					method: 'POST',
-					headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
-					timeout: SETTINGS.requestTimeoutMs,
-				},
-				(response) => {
-					let text = '';
-					response.setEncoding('utf8');
-					response.on('data', (chunk: string) => (text += chunk));
-					response.on('end', () => resolvePost({ status: response.statusCode ?? 0, text }));
-					response.on('error', reject);
-				},
-			);
-			req.on('timeout', () => req.destroy(new Error(`no answer within ${SETTINGS.requestTimeoutMs} ms`)));
-			req.on('error', reject);
-			req.end(payload);
-		});
 	const connection = async () => {
 		while (sent < count && performance.now() < deadline) {
 			sent++;
 			const began = performance.now();
 			try {
-				const { status, text } = await post(body());
+				const { status, text } = await client.post(body());
 				if (status !== 200) {
 					failures++;
 					firstFailure ??= `HTTP ${status}: ${text.slice(0, 200)}`;
@@ -109,7 +83,7 @@ async function sendBatch(url: string, count: number, concurrency: number, body: 
 	const began = performance.now();
 	await Promise.all(Array.from({ length: concurrency }, connection));
 	const seconds = (performance.now() - began) / 1000;
-	agent.destroy();
+	client.close();
 	return { requests: latenciesMs.length, failures, seconds, latenciesMs, firstFailure };
 }
 
