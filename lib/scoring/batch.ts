@@ -45,8 +45,10 @@ export interface AdjustInput extends Adjustment {
 /** Per input, in input order: the result, or the error that kept it from being committed. */
 export type BatchResult = { leadScore: LeadScore } | { error: Error };
 
-// Small enough that one transaction holds the write lock only briefly; big enough to amortise commits.
-const CHUNK_SIZE = 10_000;
+// One transaction per chunk. Its cost is mostly per lead (read, rewrite, index pages) rather than
+// per event, so a chunk should hold each busy lead's events together; about a second of write lock
+// at this size, after which other executions get their turn (see runSteps).
+export const CHUNK_SIZE = 25_000;
 
 function toLeadScore(
 	leadId: string,
@@ -140,6 +142,8 @@ async function runSteps(
 	const version = modelVersion(model);
 	const results: BatchResult[] = [];
 	for (let start = 0; start < steps.length; start += CHUNK_SIZE) {
+		// The embedded store works synchronously: let n8n serve other executions (webhooks) between chunks.
+		if (start > 0) await new Promise((resolve) => setImmediate(resolve));
 		const chunk = steps.slice(start, start + CHUNK_SIZE);
 		const leadIds = [...new Set(chunk.map((step) => step.leadId))];
 		const eventIds = [...new Set(chunk.flatMap((step) => (step.eventId ? [step.eventId] : [])))];
@@ -190,9 +194,9 @@ async function runSteps(
 				}
 				return write;
 			});
-			results.push(...chunkResults.map((leadScore) => ({ leadScore })));
+			for (const leadScore of chunkResults) results.push({ leadScore });
 		} catch (error) {
-			results.push(...chunk.map(() => ({ error: error as Error })));
+			for (let i = 0; i < chunk.length; i++) results.push({ error: error as Error });
 		}
 	}
 	return results;

@@ -2,9 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { CHUNK_SIZE, scoreEvents } from '../../lib/scoring/batch';
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
-import { describeAcrossProcesses, describeStoreContract } from './storeContract';
+import { describeAcrossProcesses, describeStoreContract, ping, plusOne } from './storeContract';
 
 function tempDb(): string {
 	return join(mkdtempSync(join(tmpdir(), 'lead-store-')), 'scores.sqlite');
@@ -12,6 +13,24 @@ function tempDb(): string {
 
 describe('SQLite store', () => {
 	describeStoreContract(() => new SqliteStore(tempDb()));
+});
+
+describe('SQLite store under a large batch', () => {
+	it('serves a webhook that arrives during a large batch before the batch ends, and both are exact', async () => {
+		const store = new SqliteStore(tempDb());
+		const finished: string[] = [];
+		const batchEvents = Array.from({ length: 2 * CHUNK_SIZE + 1 }, (_, i) => ping(`lead-${i % 100}@example.com`, `batch-${i}`));
+		const batch = scoreEvents(store, plusOne, 'default', batchEvents).then(() => finished.push('batch'));
+		// The webhook's execution is queued while the batch's first chunk is being written.
+		const webhook = new Promise((resolve) => setImmediate(resolve))
+			.then(() => scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'webhook-1')]))
+			.then(() => finished.push('webhook'));
+		await Promise.all([batch, webhook]);
+		expect(finished).toEqual(['webhook', 'batch']);
+		const leads = await store.getLeads('default', ['ada@example.com', 'lead-0@example.com', 'lead-1@example.com']);
+		expect([...leads.values()].map((lead) => lead.state.score)).toEqual([1, 501, 500]);
+		await store.close();
+	}, 60_000);
 });
 
 describe('memory store', () => {
