@@ -71,7 +71,7 @@ const WORKLOADS: Workload[] = [
 		},
 	},
 	{
-		name: 'one batch of 20,000 events over 2,000 leads (chunks of 2,000 per transaction)',
+		name: 'one batch of 20,000 events over 2,000 leads (one transaction)',
 		unit: 'events',
 		run: async (store) => {
 			await ensureScored(await scoreEvents(store, model, 'default', events(20_000, 2000)));
