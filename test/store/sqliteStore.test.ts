@@ -27,8 +27,9 @@ describe('SQLite store under a large batch', () => {
 			.then(() => finished.push('webhook'));
 		await Promise.all([batch, webhook]);
 		expect(finished).toEqual(['webhook', 'batch']);
-		const leads = await store.getLeads('default', ['ada@example.com', 'lead-0@example.com', 'lead-1@example.com']);
-		expect([...leads.values()].map((lead) => lead.state.score)).toEqual([1, 501, 500]);
+		const leadIds = ['ada@example.com', 'lead-0@example.com', 'lead-1@example.com'];
+		const leads = await store.getLeads('default', leadIds);
+		expect(leadIds.map((leadId) => leads.get(leadId)!.state.score)).toEqual([1, 501, 500]);
 		await store.close();
 	}, 60_000);
 });
