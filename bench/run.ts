@@ -8,6 +8,7 @@ const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	klaviyo: async () => await import('./klaviyoBench'),
 	rescore: async () => await import('./rescoreBench'),
 	n8n: async () => await import('./n8nBench'),
+	bulk: async () => await import('./bulkBench'),
 	queue: async () => await import('./queueBench'),
 };
 
