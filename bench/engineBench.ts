@@ -9,7 +9,7 @@ interface Measurement {
 	/** Events per second of CPU time (user + system): steadier than wall time on a shared machine. */
 	eventsPerCpuSecond: number;
 	seconds: number;
-	/** Longest stretch the event loop was blocked (engine runs only): what a webhook arriving meanwhile waits. */
+	/** Longest stretch the event loop was blocked (engine runs only): other executions wait at least this long. */
 	longestPauseMs?: number;
 	maxRssBytes: number;
 }
@@ -51,7 +51,7 @@ export default async function engineBench(): Promise<BenchSection> {
 		lines: [
 			`engine + in-memory store (ceiling), 10k leads: ${formatRate(memory.eventsPerSecond)} wall, ${formatRate(memory.eventsPerCpuSecond)} per CPU second`,
 			`engine + embedded SQLite store, 10k leads:     ${formatRate(sqlite.eventsPerSecond)} wall, ${formatRate(sqlite.eventsPerCpuSecond)} per CPU second (target >= 20,000/s)`,
-			`longest event-loop pause during the embedded-store batch (one chunk of ${CHUNK_SIZE.toLocaleString('en-US')} events; what a webhook arriving meanwhile waits): ${sqlite.longestPauseMs!.toFixed(0)} ms`,
+			`longest event-loop pause during the embedded-store batch (one chunk of ${CHUNK_SIZE.toLocaleString('en-US')} events; other executions wait at least this long): ${sqlite.longestPauseMs!.toFixed(0)} ms`,
 			`engine + embedded SQLite store, 100k leads (each lead once): ${formatRate(sqlite100k.eventsPerSecond)} wall, ${formatRate(sqlite100k.eventsPerCpuSecond)} per CPU second`,
 			`embedded / ceiling: ${((100 * sqlite.eventsPerSecond) / memory.eventsPerSecond).toFixed(0)}% wall, ${(100 * cpuRatio).toFixed(0)}% CPU (target >= 25%)`,
 			`Score Event node in n8n-core (one execution of 20,000 items, 4 mapped fields per item), 10k leads: ${formatRate(node.eventsPerSecond)} wall, ${formatRate(node.eventsPerCpuSecond)} per CPU second (plain $json paths are read from the item; n8n's per-item work is the rest)`,

@@ -44,7 +44,7 @@ function eventAt(i: number): {
 
 async function main(): Promise<void> {
 	const folder = mkdtempSync(join(tmpdir(), 'lead-bench-'));
-	// The longest time the event loop could not run anything else: what a webhook arriving meanwhile waits.
+	// The longest time the event loop could not run anything else: other executions wait at least this long.
 	const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 	let seconds: number;
 	let cpuSeconds = 0;
