@@ -48,3 +48,58 @@ export function loopbackClient(
 		});
 	return { post, close: () => agent.destroy() };
 }
+
+export interface LoadBatch {
+	requests: number;
+	failures: number;
+	seconds: number;
+	latenciesMs: number[];
+	firstFailure?: string;
+}
+
+/**
+ * Sends `count` POSTs to `url` from `concurrency` keep-alive connections, each connection sending
+ * its next request when the previous answer has arrived, and times every request.
+ */
+export async function sendLoad(
+	url: string,
+	count: number,
+	concurrency: number,
+	body: (index: number) => string,
+	limits: { requestTimeoutMs: number; batchTimeoutMs: number },
+): Promise<LoadBatch> {
+	const client = loopbackClient(url, concurrency, limits.requestTimeoutMs);
+	const latenciesMs: number[] = [];
+	let failures = 0;
+	let firstFailure: string | undefined;
+	let next = 0;
+	const deadline = performance.now() + limits.batchTimeoutMs;
+	const connection = async () => {
+		while (next < count && performance.now() < deadline) {
+			const payload = body(next++);
+			const began = performance.now();
+			try {
+				const { status, text } = await client.post(payload);
+				if (status !== 200) {
+					failures++;
+					firstFailure ??= `HTTP ${status}: ${text.slice(0, 200)}`;
+				}
+			} catch (error) {
+				failures++;
+				firstFailure ??= (error as Error).message;
+			}
+			latenciesMs.push(performance.now() - began);
+		}
+	};
+	const began = performance.now();
+	await Promise.all(Array.from({ length: concurrency }, connection));
+	const seconds = (performance.now() - began) / 1000;
+	client.close();
+	return { requests: latenciesMs.length, failures, seconds, latenciesMs, firstFailure };
+}
+
+/** The p-th percentile of ascending `sorted` values (nearest rank). */
+export function percentile(sorted: number[], p: number): number {
+	if (sorted.length === 0) return NaN;
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import { readWorkflow, startSandbox, type Execution, type Sandbox } from '../scripts/n8n';
-import { loopbackClient } from './loopbackClient';
+import { percentile, sendLoad, type LoadBatch } from './loopbackClient';
 import type { BenchSection } from './section';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -83,57 +83,9 @@ function eventBody(runTag: string, sequence: number): string {
 	});
 }
 
-interface Batch {
-	requests: number;
-	failures: number;
-	seconds: number;
-	latenciesMs: number[];
-	firstFailure?: string;
+interface Batch extends LoadBatch {
 	/** CPU time (user + system) the n8n server process used during the batch. */
-	cpuSeconds?: number;
-}
-
-/**
- * Sends `count` POSTs to `url` from `concurrency` keep-alive connections, each connection sending
- * its next request when the previous answer has arrived, and times every request.
- */
-async function sendBatch(url: string, count: number, concurrency: number, body: (index: number) => string): Promise<Batch> {
-	const client = loopbackClient(url, concurrency, SETTINGS.requestTimeoutMs);
-	const latenciesMs: number[] = [];
-	let failures = 0;
-	let firstFailure: string | undefined;
-	let next = 0;
-	const deadline = performance.now() + SETTINGS.batchTimeoutMs;
-
-
-	const connection = async () => {
-		while (next < count && performance.now() < deadline) {
-			const payload = body(next++);
-			const began = performance.now();
-			try {
-				const { status, text } = await client.post(payload);
-				if (status !== 200) {
-					failures++;
-					firstFailure ??= `HTTP ${status}: ${text.slice(0, 200)}`;
-				}
-			} catch (error) {
-				failures++;
-				firstFailure ??= (error as Error).message;
-			}
-			latenciesMs.push(performance.now() - began);
-		}
-	};
-
-	const began = performance.now();
-	await Promise.all(Array.from({ length: concurrency }, connection));
-	const seconds = (performance.now() - began) / 1000;
-	client.close();
-	return { requests: latenciesMs.length, failures, seconds, latenciesMs, firstFailure };
-}
-
-function percentile(sorted: number[], p: number): number {
-	if (sorted.length === 0) return NaN;
-	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+	cpuSeconds: number;
 }
 
 export interface Figures {
@@ -160,7 +112,7 @@ function figuresOf(batches: Batch[]): Figures {
 		roundRates: batches.map((batch) => batch.requests / batch.seconds),
 		p50: percentile(latencies, 50),
 		p99: percentile(latencies, 99),
-		cpuMsPerRequest: (1000 * batches.reduce((sum, batch) => sum + (batch.cpuSeconds ?? NaN), 0)) / requests,
+		cpuMsPerRequest: (1000 * batches.reduce((sum, batch) => sum + batch.cpuSeconds, 0)) / requests,
 		firstFailure: batches.find((batch) => batch.firstFailure)?.firstFailure,
 	};
 }
@@ -288,7 +240,7 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 	const serverPid = n8nServerPid(sandbox.n8n.userFolder);
 	try {
 		for (const workflow of options.workflows) {
-			const warm = await sendBatch(sandbox.n8n.webhookUrl(workflow.path), SETTINGS.warmup, 1, nextBody);
+			const warm = await sendLoad(sandbox.n8n.webhookUrl(workflow.path), SETTINGS.warmup, 1, nextBody, SETTINGS);
 			if (scores(workflow)) scoringRequests += warm.requests;
 			if (warm.failures > 0) throw new Error(`${workflow.label} fails: ${warm.firstFailure ?? ''}\n${sandbox.n8n.logTail()}`);
 		}
@@ -298,8 +250,8 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 			for (const mode of options.modes) {
 				for (const workflow of order) {
 					const cpuBefore = cpuSecondsOf(serverPid);
-					const batch = await sendBatch(sandbox.n8n.webhookUrl(workflow.path), options.requestsPerRound, mode.concurrency, nextBody);
-					batch.cpuSeconds = cpuSecondsOf(serverPid) - cpuBefore;
+					const load = await sendLoad(sandbox.n8n.webhookUrl(workflow.path), options.requestsPerRound, mode.concurrency, nextBody, SETTINGS);
+					const batch: Batch = { ...load, cpuSeconds: cpuSecondsOf(serverPid) - cpuBefore };
 					if (scores(workflow)) scoringRequests += batch.requests;
 					const key = `${mode.key}/${workflow.key}`;
 					batches.set(key, [...(batches.get(key) ?? []), batch]);

@@ -6,7 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { startSandbox, type Sandbox } from '../scripts/n8n';
 import { startQueueMode, type QueueMode } from '../scripts/n8n/queueMode';
 import { startPostgresServer, startRedisServer, type PostgresServerHandle, type RedisServerHandle } from '../scripts/services/servers';
-import { loopbackClient } from './loopbackClient';
+import { percentile, sendLoad, type LoadBatch } from './loopbackClient';
 import type { BenchSection } from './section';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -15,7 +15,7 @@ const REPO_ROOT = resolve(__dirname, '..', '..');
 const SCORING_WORKFLOW = join(REPO_ROOT, 'bench', 'workflows', 'scoring.json');
 const POSTGRES_CREDENTIAL = { id: 'benchPostgres001', name: 'Postgres (scores)' };
 
-/** Tunable from the environment; the defaults are what docs/queue-mode.md's figures were measured with. */
+/** Tunable from the environment; the defaults are what README's figures were measured with. */
 const SETTINGS = {
 	requestsPerRound: Number(process.env.QUEUE_BENCH_REQUESTS_PER_ROUND ?? 150),
 	rounds: Number(process.env.QUEUE_BENCH_ROUNDS ?? 2),
@@ -33,13 +33,6 @@ const CONFIGS: Record<ConfigKey, string> = {
 	queue2: 'queue mode, main + 2 workers, store: postgres',
 };
 
-interface Batch {
-	requests: number;
-	failures: number;
-	seconds: number;
-	latenciesMs: number[];
-	firstFailure?: string;
-}
 
 const EVENTS = ['Viewed Page', 'Viewed Product', 'Opened Email', 'Downloaded Guide', 'Started Checkout'];
 
@@ -53,43 +46,6 @@ function eventBody(runTag: string, sequence: number): string {
 		properties: { url: sequence % 3 === 0 ? 'https://www.example.com/pricing' : 'https://www.example.com/docs', utm_source: 'newsletter' },
 		profile: { title: lead % 3 === 0 ? 'VP Marketing' : 'Engineer', country: 'US' },
 	});
-}
-
-/** `count` POSTs from `concurrency` keep-alive connections, each sending when its last answer came. */
-async function sendBatch(url: string, count: number, concurrency: number, body: () => string): Promise<Batch> {
-	const client = loopbackClient(url, concurrency, SETTINGS.requestTimeoutMs);
-	const latenciesMs: number[] = [];
-	let failures = 0;
-	let firstFailure: string | undefined;
-	let sent = 0;
-	const deadline = performance.now() + SETTINGS.batchTimeoutMs;
-	const connection = async () => {
-		while (sent < count && performance.now() < deadline) {
-			sent++;
-			const began = performance.now();
-			try {
-				const { status, text } = await client.post(body());
-				if (status !== 200) {
-					failures++;
-					firstFailure ??= `HTTP ${status}: ${text.slice(0, 200)}`;
-				}
-			} catch (error) {
-				failures++;
-				firstFailure ??= (error as Error).message;
-			}
-			latenciesMs.push(performance.now() - began);
-		}
-	};
-	const began = performance.now();
-	await Promise.all(Array.from({ length: concurrency }, connection));
-	const seconds = (performance.now() - began) / 1000;
-	client.close();
-	return { requests: latenciesMs.length, failures, seconds, latenciesMs, firstFailure };
-}
-
-function percentile(sorted: number[], p: number): number {
-	if (sorted.length === 0) return NaN;
-	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /** The scoring workflow with Score Event on the PostgreSQL store (schema lead_scores, prefix ls_). */
@@ -161,22 +117,22 @@ export default async function queueBench(): Promise<BenchSection> {
 		let sequence = 0;
 		const nextBody = () => eventBody(runTag, sequence++);
 		const sentTo: Record<'embedded' | 'queue', number> = { embedded: 0, queue: 0 };
-		const count = (key: ConfigKey, batch: Batch) => (sentTo[key === 'embedded' ? 'embedded' : 'queue'] += batch.requests);
+		const count = (key: ConfigKey, batch: LoadBatch) => (sentTo[key === 'embedded' ? 'embedded' : 'queue'] += batch.requests);
 
 		for (const key of ['embedded', 'queue2'] as const) {
-			const warm = await sendBatch(urls[key], SETTINGS.warmup, 1, nextBody);
+			const warm = await sendLoad(urls[key], SETTINGS.warmup, 1, nextBody, SETTINGS);
 			count(key, warm);
 			if (warm.failures > 0) throw new Error(`${CONFIGS[key]} fails: ${warm.firstFailure ?? ''}`);
 		}
 
-		const batches = new Map<ConfigKey, Batch[]>();
+		const batches = new Map<ConfigKey, LoadBatch[]>();
 		const order: ConfigKey[] = ['embedded', 'queue1', 'queue2'];
 		for (let round = 0; round < SETTINGS.rounds; round++) {
 			for (const key of round % 2 === 0 ? order : [...order].reverse()) {
 				// One worker: the second stops gracefully (it finishes its jobs) and starts again for two.
 				if (key === 'queue1' && secondWorker.running) await secondWorker.stop();
 				if (key === 'queue2' && !secondWorker.running) await secondWorker.start();
-				const batch = await sendBatch(urls[key], SETTINGS.requestsPerRound, SETTINGS.concurrency, nextBody);
+				const batch = await sendLoad(urls[key], SETTINGS.requestsPerRound, SETTINGS.concurrency, nextBody, SETTINGS);
 				count(key, batch);
 				batches.set(key, [...(batches.get(key) ?? []), batch]);
 				process.stderr.write(
