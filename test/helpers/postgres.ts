@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-import { Client } from 'pg';
-
 import type { PostgresConnection } from '../../lib/store/postgresStore';
+import { startPostgresServer, type PostgresServerHandle } from '../../scripts/services/servers';
 
-const SCRIPT = join(__dirname, '../../scripts/services/postgres.sh');
+const REPO_ROOT = join(__dirname, '..', '..');
 
 export interface PostgresServer {
 	host: string;
@@ -24,64 +22,27 @@ export interface PostgresServer {
 	env(database?: string): Record<string, string>;
 }
 
-function parseSettings(output: string): Record<string, string> {
-	return Object.fromEntries(
-		output
-			.split('\n')
-			.filter((line) => line.includes('='))
-			.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-	);
-}
-
-function stopServer(dir: string): void {
-	execFileSync('bash', [SCRIPT, 'stop', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
 /**
  * Starts a private PostgreSQL (scripts/services/postgres.sh) for this test file, on loopback and a
- * free port, with a fresh database; stops it and deletes its folder after the file's tests.
- * `settings`: extra server settings, space-separated name=value.
+ * free port, with a fresh database; stops it and deletes its folder after the file's tests (or when
+ * the test process exits first). `settings`: extra server settings, space-separated name=value.
  * Returns a getter, valid inside tests.
  */
 export function usePostgres(databaseName = 'lead_scoring_test', options: { settings?: string } = {}): () => PostgresServer {
+	let handle: PostgresServerHandle | undefined;
 	let server: PostgresServer | undefined;
-	let stopOnExit: (() => void) | undefined;
 
 	beforeAll(async () => {
-		const settings = parseSettings(
-			execFileSync('bash', [SCRIPT, 'start'], {
-				encoding: 'utf8',
-				stdio: ['ignore', 'pipe', 'inherit'],
-				timeout: 600_000,
-				env: { ...process.env, POSTGRES_SETTINGS: options.settings ?? '' },
-			}),
-		);
-		const dir = settings.SERVICE_DIR;
-		// If the test process dies before afterAll, the server must not outlive it.
-		stopOnExit = () => stopServer(dir);
-		process.once('exit', stopOnExit);
-		const base = {
-			host: settings.PGHOST,
-			port: Number(settings.PGPORT),
-			user: settings.PGUSER,
-			password: settings.PGPASSWORD,
-		};
-		const sql = async (text: string, values: unknown[] = [], database = databaseName) => {
-			const client = new Client({ ...base, database });
-			await client.connect();
-			try {
-				return (await client.query(text, values)).rows as Array<Record<string, unknown>>;
-			} finally {
-				await client.end();
-			}
-		};
-		await sql(`CREATE DATABASE ${databaseName}`, [], settings.PGDATABASE);
+		const started = startPostgresServer(REPO_ROOT, options.settings ?? '');
+		handle = started;
+		await started.createDatabase(databaseName);
+		const base = { host: started.host, port: started.port, user: started.user, password: started.password };
 		server = {
 			...base,
 			database: databaseName,
-			dir,
+			dir: started.dir,
 			connection: (database = databaseName) => ({ ...base, database }),
-			sql,
+			sql: async (text, values = [], database = databaseName) => await started.sql(text, values, database),
 			env: (database = databaseName) => ({
 				PGHOST: base.host,
 				PGPORT: String(base.port),
@@ -93,8 +54,8 @@ export function usePostgres(databaseName = 'lead_scoring_test', options: { setti
 	}, 600_000);
 
 	afterAll(() => {
-		if (stopOnExit) process.removeListener('exit', stopOnExit);
-		if (server) stopServer(server.dir);
+		handle?.stop();
+		handle = undefined;
 		server = undefined;
 	}, 120_000);
 
