@@ -25,6 +25,8 @@ export interface LeadScore extends Omit<ScoreChange, 'state'> {
 	scoredAt: string;
 	/** The version of the model that computed this score. */
 	modelVersion: string;
+	/** The lead's state revision after this change (see LeadState); none without a store. */
+	revision?: number;
 }
 
 export interface EventInput extends ScoringEvent {
@@ -73,6 +75,7 @@ function toLeadScore(
 		duplicate: false,
 		scoredAt,
 		modelVersion: version,
+		revision: change.state.revision ?? 0,
 	};
 }
 
@@ -259,6 +262,25 @@ export function stateFromScore(model: ScoringModel, currentScore: number): LeadS
 	};
 }
 
+/** A result without a store: nothing is remembered, so there is no revision to order it by. */
+function statelessLeadScore(
+	model: ScoringModel,
+	leadId: string,
+	change: ScoreChange,
+	event: { name: string | null; id: string | null },
+	now: number,
+): LeadScore {
+	const leadScore = toLeadScore(
+		leadId,
+		change,
+		event,
+		new Date(now).toISOString(),
+		modelVersion(model),
+	);
+	delete leadScore.revision;
+	return leadScore;
+}
+
 /** Stateless scoring: the previous score comes from the item, nothing is remembered. */
 export function scoreEventStateless(
 	model: ScoringModel,
@@ -267,12 +289,12 @@ export function scoreEventStateless(
 	now: number = Date.now(),
 ): LeadScore {
 	const change = applyEvent(model, stateFromScore(model, currentScore), event);
-	return toLeadScore(
+	return statelessLeadScore(
+		model,
 		event.leadId,
 		change,
 		{ name: event.name, id: event.eventId ?? null },
-		new Date(now).toISOString(),
-		modelVersion(model),
+		now,
 	);
 }
 
@@ -283,13 +305,7 @@ export function adjustStateless(
 	now: number = Date.now(),
 ): LeadScore {
 	const change = adjustScore(model, stateFromScore(model, currentScore), adjustment);
-	return toLeadScore(
-		adjustment.leadId,
-		change,
-		{ name: 'adjust', id: null },
-		new Date(now).toISOString(),
-		modelVersion(model),
-	);
+	return statelessLeadScore(model, adjustment.leadId, change, { name: 'adjust', id: null }, now);
 }
 
 /**

@@ -62,7 +62,13 @@ function change(
 	const engagement = engagementAt(model.decay, state.engagement, time);
 	const score = roundPoints(clamp(engagement + state.fit, model.bounds));
 	const tier = tierFor(score, model.tiers);
-	const next: LeadState = { ...state, score, tier, evaluatedAt: time };
+	const next: LeadState = {
+		...state,
+		score,
+		tier,
+		evaluatedAt: time,
+		revision: (before.revision ?? 0) + 1,
+	};
 	const delta = roundPoints(score - before.score);
 	// Whatever the listed reasons do not explain (bounds on the total) is shown as its own reason.
 	const explained = roundPoints(reasons.reduce((sum, reason) => sum + reason.points, 0));

@@ -25,6 +25,12 @@ export interface LeadState {
 	eventCount: number;
 	/** The version of the model that last changed this state. */
 	modelVersion?: string;
+	/**
+	 * How many times this state has changed: each committed change of one lead gets the next number,
+	 * so results that travel on separately (parallel executions) can be put back in order. Absent in
+	 * states stored before it existed, which count as 0.
+	 */
+	revision?: number;
 }
 
 export function newLeadState(firstTier: string): LeadState {

@@ -17,6 +17,8 @@ export interface RescoredLead {
 	tierChanged: boolean;
 	modelVersion: string;
 	previousModelVersion: string | null;
+	/** The lead's state revision after the re-score (see LeadState). */
+	revision: number;
 	/** Kept events replayed for this lead. */
 	events: number;
 	rescoredAt: string;
@@ -30,8 +32,10 @@ export interface RescoreSummary {
 	leads: number;
 }
 
+/** The same scoring state, whatever model version and revision number it carries. */
 function sameState(a: LeadState, b: LeadState): boolean {
-	return isDeepStrictEqual({ ...a, modelVersion: null }, { ...b, modelVersion: null });
+	const comparable = (state: LeadState) => ({ ...state, modelVersion: null, revision: null });
+	return isDeepStrictEqual(comparable(a), comparable(b));
 }
 
 /**
@@ -78,6 +82,8 @@ export async function rescoreLeads(
 							: replayed;
 					rescored.modelVersion = version;
 					if (sameState(rescored, stored) && stored.modelVersion === version) continue;
+					// The replay counted its own changes; the lead's revisions go on from the stored one.
+					rescored.revision = (stored.revision ?? 0) + 1;
 					write.leads.set(leadId, rescored);
 					if (rescored.score === stored.score && rescored.tier === stored.tier) continue;
 					const delta = roundPoints(rescored.score - stored.score);
@@ -110,6 +116,7 @@ export async function rescoreLeads(
 						tierChanged: rescored.tier !== stored.tier,
 						modelVersion: version,
 						previousModelVersion: stored.modelVersion ?? null,
+						revision: rescored.revision,
 						events: events.length,
 						rescoredAt: new Date(committedAt).toISOString(),
 					});

@@ -6,6 +6,7 @@ import { DatabaseError, Pool, types, type PoolClient, type PoolConfig } from 'pg
 import type { LeadState } from '../scoring/leadState';
 import {
 	StoreError,
+	thresholdState,
 	type LeadRecord,
 	type LedgerEntry,
 	type LeadsSnapshot,
@@ -100,6 +101,8 @@ const MIGRATIONS: Array<(t: TableNames) => string> = [
 		updated_at bigint NOT NULL,
 		PRIMARY KEY (threshold_key, lead_id)
 	);`,
+	// The score revision each crossing state was decided on, so late scores cannot re-arm a lead.
+	(t) => `ALTER TABLE ${t.thresholds} ADD COLUMN revision bigint;`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -638,10 +641,13 @@ export class PostgresStore implements ScoreStore {
 		const ids = [...new Set(leadIds)];
 		await this.transaction(async (client, callerFailed) => {
 			const now = Date.now();
-			const locked = await this.lockRows(client, this.t.thresholds, 'threshold_key', thresholdKey, ids, 'crossed, score', now);
+			const locked = await this.lockRows(client, this.t.thresholds, 'threshold_key', thresholdKey, ids, 'crossed, score, revision', now);
 			const states = new Map<string, ThresholdState>();
 			for (const row of locked) {
-				if (row.crossed !== null) states.set(row.lead_id, { crossed: row.crossed as boolean, score: row.score as number });
+				if (row.crossed !== null) {
+					const revision = row.revision === null ? null : Number(row.revision);
+					states.set(row.lead_id, thresholdState(row.crossed as boolean, row.score as number, revision));
+				}
 			}
 			let next: Map<string, ThresholdState>;
 			try {
@@ -652,11 +658,19 @@ export class PostgresStore implements ScoreStore {
 			const entries = [...next!];
 			if (entries.length > 0) {
 				await client.query(
-					`INSERT INTO ${this.t.thresholds} (threshold_key, lead_id, crossed, score, updated_at)
-					 SELECT $1, s.lead_id, s.crossed, s.score, $2 FROM unnest($3::text[], $4::boolean[], $5::float8[]) AS s(lead_id, crossed, score)
+					`INSERT INTO ${this.t.thresholds} (threshold_key, lead_id, crossed, score, revision, updated_at)
+					 SELECT $1, s.lead_id, s.crossed, s.score, s.revision, $2
+					 FROM unnest($3::text[], $4::boolean[], $5::float8[], $6::bigint[]) AS s(lead_id, crossed, score, revision)
 					 ON CONFLICT (threshold_key, lead_id) DO UPDATE SET crossed = excluded.crossed, score = excluded.score,
-					   updated_at = excluded.updated_at`,
-					[thresholdKey, now, entries.map(([leadId]) => leadId), entries.map(([, s]) => s.crossed), entries.map(([, s]) => s.score)],
+					   revision = excluded.revision, updated_at = excluded.updated_at`,
+					[
+						thresholdKey,
+						now,
+						entries.map(([leadId]) => leadId),
+						entries.map(([, s]) => s.crossed),
+						entries.map(([, s]) => s.score),
+						entries.map(([, s]) => s.revision ?? null),
+					],
 				);
 			}
 			const unused = ids.filter((leadId) => !states.has(leadId) && !next.has(leadId));

@@ -73,6 +73,17 @@ export interface ThresholdState {
 	/** True once the lead crossed and has not yet fallen below `threshold - hysteresis`. */
 	crossed: boolean;
 	score: number;
+	/** The lead's score revision this state was decided on, when the scores carried one. */
+	revision?: number;
+}
+
+/** A stored crossing state; a state without a revision (scores that had none) leaves it out. */
+export function thresholdState(
+	crossed: boolean,
+	score: number,
+	revision: number | null,
+): ThresholdState {
+	return revision === null ? { crossed, score } : { crossed, score, revision };
 }
 
 export interface ListLeadsPage {

@@ -5,6 +5,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { LeadState } from '../scoring/leadState';
 import {
 	StoreError,
+	thresholdState,
 	type LeadRecord,
 	type LedgerEntry,
 	type LeadsSnapshot,
@@ -65,6 +66,8 @@ const MIGRATIONS: string[] = [
 		updated_at INTEGER NOT NULL,
 		PRIMARY KEY (threshold_key, lead_id)
 	) WITHOUT ROWID;`,
+	// The score revision each crossing state was decided on, so late scores cannot re-arm a lead.
+	`ALTER TABLE threshold_states ADD COLUMN revision INTEGER;`,
 ];
 
 const BUSY_TIMEOUT_MS = 30_000;
@@ -306,24 +309,35 @@ export class SqliteStore implements ScoreStore {
 	): Promise<void> {
 		this.transaction(() => {
 			const rows = this.statement(
-				`SELECT lead_id, crossed, score FROM threshold_states
+				`SELECT lead_id, crossed, score, revision FROM threshold_states
 				 WHERE threshold_key = ? AND lead_id IN (SELECT value FROM json_each(?))`,
 			).all(thresholdKey, JSON.stringify(leadIds)) as Array<{
 				lead_id: string;
 				crossed: number;
 				score: number;
+				revision: number | null;
 			}>;
 			const states = new Map(
-				rows.map((row) => [row.lead_id, { crossed: row.crossed === 1, score: row.score }]),
+				rows.map((row) => [
+					row.lead_id,
+					thresholdState(row.crossed === 1, row.score, row.revision),
+				]),
 			);
 			const upsert = this.statement(
-				`INSERT INTO threshold_states (threshold_key, lead_id, crossed, score, updated_at) VALUES (?, ?, ?, ?, ?)
+				`INSERT INTO threshold_states (threshold_key, lead_id, crossed, score, revision, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 				 ON CONFLICT (threshold_key, lead_id) DO UPDATE SET crossed = excluded.crossed, score = excluded.score,
-				   updated_at = excluded.updated_at`,
+				   revision = excluded.revision, updated_at = excluded.updated_at`,
 			);
 			const now = Date.now();
 			for (const [leadId, state] of decide(states)) {
-				upsert.run(thresholdKey, leadId, state.crossed ? 1 : 0, state.score, now);
+				upsert.run(
+					thresholdKey,
+					leadId,
+					state.crossed ? 1 : 0,
+					state.score,
+					state.revision ?? null,
+					now,
+				);
 			}
 		});
 	}

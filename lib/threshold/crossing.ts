@@ -13,12 +13,16 @@ export interface Scores {
 	score: number;
 	/** Unknown when the operator maps only a current score (then the stored state decides). */
 	previousScore?: number;
+	/** Score Event's `revision`: orders one lead's scores that arrive out of order. */
+	revision?: number;
 }
 
 export interface CrossingDecision {
 	outcome: CrossingOutcome;
 	/** The lead's crossing memory after this score. */
 	state: ThresholdState;
+	/** The score is older than one already decided for the lead: it changes nothing. */
+	stale?: boolean;
 }
 
 /** A crossing is `previousScore < threshold <= score`: once per rise, not on every later event. */
@@ -40,15 +44,21 @@ export function droppedBelow(previousScore: number, score: number, threshold: nu
  */
 export function decideCrossing(scores: Scores, settings: CrossingSettings, state?: ThresholdState): CrossingDecision {
 	const { score, previousScore } = scores;
+	// A score that parallel executions delivered late would otherwise re-arm a lead that has crossed since.
+	if (scores.revision !== undefined && state?.revision !== undefined && scores.revision < state.revision) {
+		return { outcome: 'notCrossed', state, stale: true };
+	}
 	const { threshold, hysteresis } = settings;
 	const rearmBelow = threshold - hysteresis;
 	let crossedBefore = state ? state.crossed : previousScore !== undefined && previousScore >= threshold;
 	// A previous score below the re-arm level means the lead fell back since, even if this node did not see it.
 	if (previousScore !== undefined && previousScore < rearmBelow) crossedBefore = false;
 
-	if (!crossedBefore && score >= threshold) return { outcome: 'crossed', state: { crossed: true, score } };
-	if (crossedBefore && score < rearmBelow) return { outcome: 'droppedBelow', state: { crossed: false, score } };
-	return { outcome: 'notCrossed', state: { crossed: crossedBefore, score } };
+	const revision = scores.revision ?? state?.revision;
+	const next = (crossed: boolean): ThresholdState => (revision === undefined ? { crossed, score } : { crossed, score, revision });
+	if (!crossedBefore && score >= threshold) return { outcome: 'crossed', state: next(true) };
+	if (crossedBefore && score < rearmBelow) return { outcome: 'droppedBelow', state: next(false) };
+	return { outcome: 'notCrossed', state: next(crossedBefore) };
 }
 
 /** Validates the node's threshold and hysteresis; both may come from expressions. */
@@ -72,6 +82,16 @@ export function parseScore(value: unknown, field: string, label: string): number
 		);
 	}
 	return parseNumber(value, field, label);
+}
+
+/** Score Event's `revision` (a whole number from 1); an empty value means "not known". */
+export function parseRevision(value: unknown): number | undefined {
+	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return undefined;
+	const revision = parseNumber(value, 'revision', 'The score revision');
+	if (!Number.isInteger(revision) || revision < 0) {
+		throw new InputError('revision', `The score revision must be a whole number, as Score Event gives it in leadScore.revision; got ${revision}.`);
+	}
+	return revision;
 }
 
 /** Like `parseScore`, but an empty value means "not known". */

@@ -141,6 +141,15 @@ export const checkThresholdProperties: INodeProperties[] = [
 		displayOptions: { show: withHysteresis },
 	},
 	{
+		displayName: 'Score Revision',
+		name: 'revision',
+		type: 'string',
+		default: '={{ $json.leadScore.revision }}',
+		description:
+			"Puts one lead's scores back in order when parallel executions bring them here late: a score older than one already checked goes to Not Crossed and changes nothing. Score Event puts it in leadScore.revision; leave empty for scores from Klaviyo or a CRM.",
+		displayOptions: { show: withHysteresis },
+	},
+	{
 		displayName: 'Store',
 		name: 'store',
 		type: 'options',

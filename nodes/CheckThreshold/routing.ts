@@ -6,6 +6,7 @@ import {
 	decideCrossing,
 	parseCrossingSettings,
 	parseOptionalScore,
+	parseRevision,
 	parseScore,
 	type CrossingDecision,
 	type CrossingSettings,
@@ -131,6 +132,7 @@ function crossingJson(
 		hysteresis: settings.hysteresis,
 		score,
 		...(previousScore === undefined ? {} : { previousScore }),
+		...(decision.stale ? { stale: true } : {}),
 		output,
 	};
 }
@@ -183,7 +185,8 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 			const batchKey = `${thresholdKey}\u0000${settings.threshold}\u0000${settings.hysteresis}`;
 			let batch = batches.get(batchKey);
 			if (!batch) batches.set(batchKey, (batch = { thresholdKey, settings, entries: [] }));
-			batch.entries.push({ itemIndex, scores: { leadId, score, previousScore } });
+			const revision = parseRevision(parameters.get('revision', itemIndex, ''));
+			batch.entries.push({ itemIndex, scores: { leadId, score, previousScore, revision } });
 		} catch (error) {
 			router.fail(itemIndex, error as Error);
 		}

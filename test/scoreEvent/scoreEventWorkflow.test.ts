@@ -80,6 +80,7 @@ describe('Score Event in a workflow (in-process n8n)', () => {
 			duplicate: false,
 			scoredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
 			modelVersion: expect.stringMatching(/^[0-9a-f]{12}$/),
+			revision: 1,
 		});
 		const summary = out.map((item) => {
 			const s = item.json.leadScore as Record<string, unknown>;

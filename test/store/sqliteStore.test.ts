@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,6 +14,27 @@ function tempDb(): string {
 
 describe('SQLite store', () => {
 	describeStoreContract(() => new SqliteStore(tempDb()));
+});
+
+describe('SQLite store schema', () => {
+	it('brings a database of the first schema version up to date, keeping its data', async () => {
+		const path = tempDb();
+		await scoreEvents(new SqliteStore(path), plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		// What a store created before crossing states kept their revision looks like.
+		const old = new DatabaseSync(path);
+		old.exec('ALTER TABLE threshold_states DROP COLUMN revision; PRAGMA user_version = 1');
+		old.close();
+		const store = new SqliteStore(path);
+		await store.updateThresholdStates('mql', ['ada@example.com'], () => new Map([['ada@example.com', { crossed: true, score: 80, revision: 3 }]]));
+		let stored;
+		await store.updateThresholdStates('mql', ['ada@example.com'], (current) => {
+			stored = current.get('ada@example.com');
+			return new Map();
+		});
+		expect(stored).toEqual({ crossed: true, score: 80, revision: 3 });
+		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
+		await store.close();
+	});
 });
 
 describe('SQLite store under a large batch', () => {

@@ -246,6 +246,16 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		);
 		expect(await read('mql', ['ada@example.com'])).toEqual(new Map([['ada@example.com', { crossed: true, score: 100 }]]));
 	});
+
+	it('keeps the score revision a crossing state was decided on', async () => {
+		await store.updateThresholdStates('mql', ['ada@example.com'], () => new Map([['ada@example.com', { crossed: true, score: 80, revision: 16 }]]));
+		let stored: ThresholdState | undefined;
+		await store.updateThresholdStates('mql', ['ada@example.com'], (current) => {
+			stored = current.get('ada@example.com');
+			return new Map();
+		});
+		expect(stored).toEqual({ crossed: true, score: 80, revision: 16 });
+	});
 }
 
 export interface ProcessTarget {

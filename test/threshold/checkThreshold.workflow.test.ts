@@ -170,7 +170,8 @@ describe('Score Event -> Check Threshold, crossing 76', () => {
 			return new Map();
 		});
 		await store.close();
-		expect(states.get('g@example.com')).toEqual({ crossed: true, score: 96 });
+		// With the score revision Score Event gave the last of the lead's 11 events.
+		expect(states.get('g@example.com')).toEqual({ crossed: true, score: 96, revision: 11 });
 	});
 });
 

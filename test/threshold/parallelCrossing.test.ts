@@ -59,7 +59,7 @@ async function main() {
 				{ leadId: 'ada@example.com', name: 'Visited', time: Date.now(), data: {}, hasProfile: false },
 			]);
 			if ('error' in result) throw result.error;
-			scores = { score: result.leadScore.score, previousScore: result.leadScore.previousScore };
+			scores = { score: result.leadScore.score, previousScore: result.leadScore.previousScore, revision: result.leadScore.revision };
 		} else {
 			// A CRM score with no previous score: only the stored crossing state can tell a repeat.
 			scores = { score: 80 + Number(worker) + round / 100 };
@@ -132,6 +132,23 @@ describe('decideCrossings in one process', () => {
 		// Another threshold key has its own memory.
 		const [other] = await decideCrossings(store, 'sql', settings, [{ leadId: 'ada@example.com', score: 80 }]);
 		expect(other.outcome).toBe('crossed');
+		await store.close();
+	});
+
+	it.each([
+		['the memory store', () => new MemoryStore()],
+		['the SQLite store', () => new SqliteStore(':memory:')],
+	])('with %s, a score that reaches it late never re-arms a lead that crossed since', async (_name, open) => {
+		const store = open();
+		const decide = async (previousScore: number, score: number, revision: number) =>
+			(await decideCrossings(store, 'mql', { threshold: 76, hysteresis: 10 }, [{ leadId: 'ada@example.com', previousScore, score, revision }]))[0];
+		// Score Event committed 60 → 65 as revision 13, then 70, 75, 80, 85; the execution carrying
+		// revision 13 was held up and reaches Check Threshold after the crossing.
+		expect((await decide(65, 70, 14)).outcome).toBe('notCrossed');
+		expect((await decide(70, 75, 15)).outcome).toBe('notCrossed');
+		expect((await decide(75, 80, 16)).outcome).toBe('crossed');
+		expect(await decide(60, 65, 13)).toMatchObject({ outcome: 'notCrossed', stale: true });
+		expect((await decide(80, 85, 17)).outcome).toBe('notCrossed');
 		await store.close();
 	});
 
