@@ -1,6 +1,6 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { InputError, normalizeLeadId } from '../../lib/scoring/inputs';
+import { normalizeLeadId } from '../../lib/scoring/inputs';
 import type { Tier } from '../../lib/scoring/model';
 import {
 	decideCrossing,
@@ -13,28 +13,12 @@ import {
 	type Scores,
 } from '../../lib/threshold/crossing';
 import { decideCrossings, thresholdKeyFor, type LeadScores } from '../../lib/threshold/hysteresis';
-import { TierError, parseTiers, routeByScore, routeByTierName } from '../../lib/threshold/tiers';
+import { parseTiers, routeByScore, routeByTierName } from '../../lib/threshold/tiers';
+import { itemError } from '../shared/itemError';
 import { ItemParameters } from '../shared/parameters';
 import { openStore } from '../shared/store';
 
 const CROSSING_OUTPUTS = { crossed: 'Crossed', notCrossed: 'Not Crossed', droppedBelow: 'Dropped Below' } as const;
-
-/** An error for one item, naming the item and the parameter to fix. */
-function itemError(this: IExecuteFunctions, error: Error, itemIndex: number): NodeOperationError {
-	if (error instanceof NodeOperationError) return error;
-	if (error instanceof TierError) {
-		return new NodeOperationError(this.getNode(), `The tiers are invalid (item ${itemIndex}, parameter "tiers")`, {
-			itemIndex,
-			description: error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('\n'),
-		});
-	}
-	if (error instanceof InputError) {
-		return new NodeOperationError(this.getNode(), `${error.message} (item ${itemIndex}, parameter "${error.field}")`, {
-			itemIndex,
-		});
-	}
-	return new NodeOperationError(this.getNode(), `${error.message} (item ${itemIndex})`, { itemIndex });
-}
 
 /**
  * Routes each item to one output, keeping item order within every output. A failed item stops the

@@ -1,17 +1,12 @@
-import {
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-} from 'n8n-workflow';
+import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { BacktestError } from '../../lib/scoring/backtest';
 import { type BatchResult } from '../../lib/scoring/batch';
 import { InputError, parseNumber, requireText } from '../../lib/scoring/inputs';
-import { ModelError, parseModel, type ScoringModel } from '../../lib/scoring/model';
+import { parseModel, type ScoringModel } from '../../lib/scoring/model';
 import { modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
 import { pruneIfDue } from '../../lib/store/openStore';
 import { type ScoreStore } from '../../lib/store/scoreStore';
+import { itemError } from '../shared/itemError';
 import { ItemParameters } from '../shared/parameters';
 import { openStore as openNodeStore, type StoreKind } from '../shared/store';
 
@@ -110,37 +105,6 @@ async function pruneStore(this: IExecuteFunctions, store: ScoreStore): Promise<v
 	await pruneIfDue(store, {
 		eventDays: (options.eventRetentionDays as number | undefined) ?? 90,
 		ledgerDays: (options.ledgerRetentionDays as number | undefined) ?? 365,
-	});
-}
-
-/** An error for one item, naming the item and the parameter to fix. */
-export function itemError(
-	this: IExecuteFunctions,
-	error: Error,
-	itemIndex: number,
-): NodeOperationError {
-	if (error instanceof NodeOperationError) return error;
-	if (error instanceof ModelError) {
-		return new NodeOperationError(
-			this.getNode(),
-			`The scoring model is invalid (item ${itemIndex}, parameter "${error.field}")`,
-			{
-				itemIndex,
-				description: error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('\n'),
-			},
-		);
-	}
-	if (error instanceof InputError || error instanceof BacktestError) {
-		return new NodeOperationError(
-			this.getNode(),
-			`${error.message} (item ${itemIndex}, parameter "${error.field}")`,
-			{
-				itemIndex,
-			},
-		);
-	}
-	return new NodeOperationError(this.getNode(), `${error.message} (item ${itemIndex})`, {
-		itemIndex,
 	});
 }
 

@@ -16,7 +16,8 @@ import {
 	requireText,
 } from '../../../lib/scoring/inputs';
 import { isReplayPayload } from '../../../lib/scoring/replay';
-import { optionalModel, settingsFor, openStore, itemError, isObject } from '../items';
+import { itemError } from '../../shared/itemError';
+import { optionalModel, settingsFor, openStore, isObject } from '../items';
 import { ItemParameters } from '../../shared/parameters';
 import { type StoreKind } from '../../shared/store';
 
