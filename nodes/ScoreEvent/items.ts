@@ -4,6 +4,7 @@ import { type BatchResult } from '../../lib/scoring/batch';
 import { InputError, parseNumber, requireText } from '../../lib/scoring/inputs';
 import { parseModel, type ScoringModel } from '../../lib/scoring/model';
 import { modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
+import { modelVersion } from '../../lib/scoring/modelVersion';
 import { pruneIfDue } from '../../lib/store/openStore';
 import { type ScoreStore } from '../../lib/store/scoreStore';
 import { itemError } from '../shared/itemError';
@@ -26,7 +27,7 @@ function modelFor(
 	this: IExecuteFunctions,
 	parameters: ItemParameters,
 	itemIndex: number,
-): { model: ScoringModel; key: string } {
+): ScoringModel {
 	const source = parameters.get<string>('modelSource', itemIndex);
 	let key: string;
 	let raw: unknown;
@@ -55,7 +56,7 @@ function modelFor(
 		raw = parameters.get('model', itemIndex);
 		key = typeof raw === 'string' ? raw : JSON.stringify(raw);
 	}
-	return { model: cachedModel(raw, key), key };
+	return cachedModel(raw, key);
 }
 
 function cachedModel(raw: unknown, key: string, field = 'model'): ScoringModel {
@@ -87,8 +88,14 @@ export function settingsFor(
 ): ItemSettings {
 	const scoreName = requireText(parameters.get('scoreName', itemIndex), 'scoreName', 'Score Name');
 	const storeKind = parameters.get<StoreKind>('store', itemIndex);
-	const { model, key } = modelFor.call(this, parameters, itemIndex);
-	return { key: `${storeKind}\u0000${scoreName}\u0000${key}`, model, scoreName, storeKind };
+	const model = modelFor.call(this, parameters, itemIndex);
+	// The model's version, not its text: short to compare per item, and equal for equal models.
+	return {
+		key: `${storeKind}\u0000${scoreName}\u0000${modelVersion(model)}`,
+		model,
+		scoreName,
+		storeKind,
+	};
 }
 
 export async function openStore(this: IExecuteFunctions, kind: StoreKind): Promise<ScoreStore> {
