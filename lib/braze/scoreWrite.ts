@@ -26,6 +26,12 @@ export interface RawScores {
 	previousScore: unknown;
 	tier: unknown;
 	previousTier: unknown;
+	/**
+	 * Score Event's `duplicate`: the event was scored before (a sender's retry). Whether that
+	 * earlier run reached Braze is unknown, so the values are written in full and the event,
+	 * which Braze would record twice, is not sent again.
+	 */
+	replayed?: unknown;
 }
 
 export interface ScoreWrite {
@@ -75,12 +81,14 @@ export function planScoreWrite(raw: RawScores, settings: ScoreWriteSettings): Sc
 		return { field: 'tier', message: 'The tier is empty; map a tier (Score Event gives leadScore.tier)' };
 	}
 
+	const replayed = raw.replayed === true || raw.replayed === 'true';
+	const onlyChanged = settings.onlyChanged && !replayed;
 	const attributes: JsonObject = {};
 	// An unknown previous value counts as a change: better one data point too many than a stale profile.
-	if (settings.scoreAttribute !== '' && !(settings.onlyChanged && write.previousScore === write.score)) {
+	if (settings.scoreAttribute !== '' && !(onlyChanged && write.previousScore === write.score)) {
 		attributes[settings.scoreAttribute] = write.score!;
 	}
-	if (settings.tierAttribute !== '' && !(settings.onlyChanged && write.previousTier === write.tier)) {
+	if (settings.tierAttribute !== '' && !(onlyChanged && write.previousTier === write.tier)) {
 		attributes[settings.tierAttribute] = write.tier!;
 	}
 
@@ -102,5 +110,5 @@ export function planScoreWrite(raw: RawScores, settings: ScoreWriteSettings): Sc
 		}
 		crossed = crossedThreshold(write.previousScore, write.score!, settings.threshold);
 	}
-	return { ...write, attributes, eventDue: tierChanged || crossed };
+	return { ...write, attributes, eventDue: !replayed && (tierChanged || crossed) };
 }

@@ -123,6 +123,14 @@ export const brazeUpdateProfileProperties: INodeProperties[] = [
 		description: 'The tier before this event; Score Event puts it in leadScore.previousTier. Used by Send Only Changes and the tier change event.',
 	},
 	{
+		displayName: 'Replayed Event',
+		name: 'replayed',
+		type: 'string',
+		default: '={{ $json.leadScore.duplicate }}',
+		description:
+			"True when Score Event had already scored this event (a sender's retry, leadScore.duplicate). The earlier run may not have reached Braze, so the score and tier are then written in full, and no event is sent again.",
+	},
+	{
 		displayName: 'Send Event',
 		name: 'eventOn',
 		type: 'options',

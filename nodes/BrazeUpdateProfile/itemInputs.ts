@@ -96,6 +96,7 @@ export class ItemReader {
 				previousScore: get('previousScore'),
 				tier: settings.tierAttribute !== '' || settings.eventOn === 'tierChange' || settings.eventOn === 'tierChangeOrCrossing' ? get('tier') : undefined,
 				previousTier: get('previousTier'),
+				replayed: get('replayed'),
 			},
 			settings,
 		);

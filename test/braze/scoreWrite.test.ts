@@ -16,6 +16,12 @@ describe('planScoreWrite: only what changed', () => {
 		expect(planScoreWrite(raw, settings)).toMatchObject({ attributes, eventDue: false });
 	});
 
+	it("a replayed event (a sender's retry) writes both values again but sends no second event", () => {
+		const replay = { ...scores(65, 65, 'engaged', 'engaged'), replayed: true };
+		expect(planScoreWrite(replay, { ...settings, eventOn: 'tierChange' })).toMatchObject({ attributes: { lead_score: 65, lead_tier: 'engaged' }, eventDue: false });
+		expect(planScoreWrite({ ...scores(65, 45, 'engaged', 'warming'), replayed: true }, { ...settings, eventOn: 'tierChange' })).toMatchObject({ eventDue: false });
+	});
+
 	it('writes everything when Send Only Changes is off', () => {
 		expect(planScoreWrite(scores(42, 42), { ...settings, onlyChanged: false })).toMatchObject({ attributes: { lead_score: 42, lead_tier: 'warming' } });
 	});
