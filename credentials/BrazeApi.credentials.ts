@@ -30,7 +30,7 @@ export class BrazeApi implements ICredentialType {
 			required: true,
 			placeholder: 'https://rest.iad-01.braze.com',
 			description:
-				"Your workspace's REST endpoint: it depends on the Braze instance your dashboard runs on (dashboard-01 → rest.iad-01, dashboard-03 → rest.iad-03, fra-01 → rest.fra-01, …). Braze lists it under Settings → APIs and Identifiers.",
+				"Your workspace's REST endpoint: it depends on the Braze instance your dashboard runs on (dashboard-01.braze.com → rest.iad-01, dashboard-03.braze.com → rest.iad-03, dashboard-01.braze.eu → rest.fra-01, …). Braze lists it under Settings → APIs and Identifiers.",
 		},
 	];
 

@@ -49,7 +49,7 @@ export class BrazeApiError extends Error {
 	}
 }
 
-/** Braze quotes an unknown key back ("Invalid API key: …"); a bearer header can appear in network errors. */
+/** A message may quote a key ("Invalid API key: …"), and a bearer header can appear in network errors. */
 export function redactSecrets(text: string): string {
 	return text.replace(/(api[ _-]?key\s*[:=]\s*)\S+/gi, '$1[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]');
 }

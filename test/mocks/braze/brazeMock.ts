@@ -143,8 +143,8 @@ export class BrazeMock {
 
 		const auth = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''));
 		if (!auth) return reply({ status: 401, body: { message: 'Invalid API key: ' } });
-		// Braze quotes the key it did not know: the client must never let that text out unredacted.
 		if (this.keysWithoutPermission.has(auth[1]!)) return reply({ status: 403, body: { message: 'Access Denied' } });
+		// The unknown key is quoted back so that tests see the client redact it (Braze's exact text is unpublished).
 		if (auth[1] !== this.apiKey) return reply({ status: 401, body: { message: `Invalid API key: ${auth[1]}` } });
 
 		if (this.rateLimited()) {
