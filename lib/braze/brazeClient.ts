@@ -150,8 +150,11 @@ export class BrazeClient {
 		const { status, body } = response;
 		const errors = objectErrorsOf(body);
 		const claimed = new Set<BrazeObjectError>();
-		const errorsOf = (array: 'attributes' | 'events', index: number | undefined) =>
-			index === undefined ? [] : errors.filter((error) => error.inputArray === array && error.index === index && claimed.add(error));
+		const errorsOf = (array: 'attributes' | 'events', index: number | undefined) => {
+			const own = index === undefined ? [] : errors.filter((error) => error.inputArray === array && error.index === index);
+			for (const error of own) claimed.add(error);
+			return own;
+		};
 		const outcomes = positions.map((position): UpdateOutcome => {
 			const attributeErrors = errorsOf('attributes', position.attributes);
 			const eventErrors = errorsOf('events', position.events);

@@ -55,7 +55,7 @@ export function readSettings(context: IExecuteFunctions): NodeSettings {
 	};
 }
 
-const wrong = (field: InputProblem['field'], message: string): ItemInput => ({ ok: false, problem: { parameter: PARAMETER_LABELS[field === 'attributes' ? 'attributes' : field], message } });
+const wrong = (field: InputProblem['field'], message: string): ItemInput => ({ ok: false, problem: { parameter: PARAMETER_LABELS[field], message } });
 
 /** A JSON parameter holds text when typed in, or a value when it is an expression. */
 function parsedJson(value: unknown): unknown {
