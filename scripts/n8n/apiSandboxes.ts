@@ -10,6 +10,7 @@ import type { CredentialFile } from './sandbox';
 export const SANDBOX_CREDENTIALS = {
 	klaviyo: { id: 'klaviyoSandbox01', name: 'Klaviyo sandbox (local)', type: 'klaviyoApi' },
 	salesforce: { id: 'salesforceSandbx', name: 'Salesforce sandbox (local)', type: 'salesforceClientCredentialsOAuth2Api' },
+	braze: { id: 'brazeSandbox0001', name: 'Braze sandbox (local)', type: 'brazeApi' },
 } as const;
 
 /** Leads the Salesforce stand-in starts with, so the examples find someone to mark as MQL. */
@@ -24,6 +25,9 @@ interface KlaviyoMockLike {
 	close: () => Promise<void>;
 }
 
+/** The Braze stand-in has the Klaviyo one's shape: a base URL, a key and close(). */
+type BrazeMockLike = KlaviyoMockLike;
+
 interface SalesforceMockLike {
 	start: () => Promise<void>;
 	stop: () => Promise<void>;
@@ -34,6 +38,7 @@ interface SalesforceMockLike {
 export interface ApiSandboxes {
 	klaviyo?: KlaviyoMockLike;
 	salesforce?: SalesforceMockLike;
+	braze?: BrazeMockLike;
 	/** Credentials pointing at the stand-ins that started, to import into n8n. */
 	credentials: CredentialFile[];
 	/** One line per stand-in: where it listens, or why it is not running. */
@@ -42,7 +47,7 @@ export interface ApiSandboxes {
 }
 
 /**
- * Starts the loopback stand-ins for Klaviyo and Salesforce from test/mocks/ when the repository
+ * Starts the loopback stand-ins for Klaviyo, Salesforce and Braze from test/mocks/ when the repository
  * has them (they listen on 127.0.0.1, on ports the OS picks). A stand-in that is missing or
  * cannot start (the Klaviyo one needs the Klaviyo OpenAPI document) is left out with a note.
  */
@@ -53,6 +58,7 @@ export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes>
 		close: async () => {
 			await sandboxes.klaviyo?.close();
 			await sandboxes.salesforce?.stop();
+			await sandboxes.braze?.close();
 		},
 	};
 
@@ -96,6 +102,21 @@ export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes>
 		}
 	} else {
 		sandboxes.notes.push('Salesforce sandbox not available (no test/mocks/salesforce).');
+	}
+
+	const brazeModule = join(repoRoot, 'test', 'mocks', 'braze', 'brazeMock.ts');
+	if (existsSync(brazeModule)) {
+		try {
+			const { startBrazeMock } = (await import(brazeModule)) as { startBrazeMock: () => Promise<BrazeMockLike> };
+			const braze = await startBrazeMock();
+			sandboxes.braze = braze;
+			sandboxes.credentials.push({ ...SANDBOX_CREDENTIALS.braze, data: { apiKey: braze.apiKey, baseUrl: braze.baseUrl } });
+			sandboxes.notes.push(`Braze sandbox: ${braze.baseUrl} (credential "${SANDBOX_CREDENTIALS.braze.name}")`);
+		} catch (error) {
+			sandboxes.notes.push(`Braze sandbox not started: ${(error as Error).message}`);
+		}
+	} else {
+		sandboxes.notes.push('Braze sandbox not available (no test/mocks/braze).');
 	}
 	return sandboxes;
 }

@@ -1,0 +1,7 @@
+export * from './brazeClient';
+export * from './errors';
+export * from './inputs';
+export * from './payloads';
+export * from './rateLimiter';
+export * from './scoreWrite';
+export * from './transport';
