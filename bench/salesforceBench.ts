@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { SalesforceClient } from '../lib/salesforce/client';
-import { markLeadsAsMql } from '../lib/salesforce/markMql';
+import { markAsMql } from '../lib/salesforce/markMql';
 import { soqlString } from '../lib/salesforce/soql';
 import { withClientCredentials } from '../lib/salesforce/token';
 import { loadWorkflow, outputOf, runWorkflow } from '../test/harness/n8nWorkflow';
@@ -54,7 +54,7 @@ async function throughClient(): Promise<{ seconds: number; calls: number }> {
 	try {
 		const client = new SalesforceClient({ transport: withClientCredentials(axiosTransport(), mock.credentials()), apiVersion: 'v64.0' });
 		const started = performance.now();
-		await markLeadsAsMql(
+		await markAsMql(
 			client,
 			Array.from({ length: LEADS }, (_, i) => ({
 				lookup: { findBy: 'email' as const, email: `lead${i}@example.com` },
