@@ -143,9 +143,26 @@ async function markBatch(
 		const problem = requestProblem(request);
 		return problem ? { ok: false, error: new LookupError(problem) } : undefined;
 	});
+	const fail = (index: number, error: Error) => (outcomes[index] = { ok: false, error });
+	// Contacts have no standard status: the field must exist (describe, once per run), or no contact is read.
+	const fieldProblems = new Map<string, Error | undefined>();
+	for (const [index, request] of requests.entries()) {
+		if (outcomes[index] || (request.object ?? 'lead') === 'lead') continue;
+		const field = statusRule(request, 'Contact').field;
+		if (!fieldProblems.has(field)) {
+			try {
+				await metadata.field('Contact', field);
+				fieldProblems.set(field, undefined);
+			} catch (error) {
+				if (endsTheRun(error)) throw error;
+				fieldProblems.set(field, error as Error);
+			}
+		}
+		const problem = fieldProblems.get(field);
+		if (problem) fail(index, problem);
+	}
 	const pending = requests.map((request, index) => ({ request, index })).filter(({ index }) => !outcomes[index]);
 	if (pending.length === 0) return outcomes as MarkMqlOutcome[];
-	const fail = (index: number, error: Error) => (outcomes[index] = { ok: false, error });
 
 	let found;
 	try {
@@ -174,15 +191,21 @@ async function markBatch(
 	// A record that is not found stops the run here, before the status order is read.
 	stopAtFirstFailure(outcomes, options);
 
+	// Once per batch even when the read fails (the metadata tries a failed read again in the next batch only).
+	const orders = new Map<string, Promise<string[]>>();
+	const orderOf = async (object: RecordObject, field: string) => {
+		const key = `${object}.${field.toLowerCase()}`;
+		if (!orders.has(key)) orders.set(key, metadata.statusOrder(object, field));
+		return await orders.get(key)!;
+	};
+
 	// Decide per request; requests for the same record share one record in the update.
 	const updates = new Map<string, { update: RecordUpdate; indexes: number[]; previousStatus: unknown }>();
 	for (const { request, index, object, record } of located) {
 		const rule = statusRule(request, object);
 		let reason: SkippedReason | null;
 		try {
-			// Contacts have no standard status: the field must exist, whether or not the order is used.
-			if (object === 'Contact') await metadata.field('Contact', rule.field);
-			const order = request.respectStatusOrder === false || record.IsConverted === true ? undefined : await metadata.statusOrder(object, rule.field);
+			const order = request.respectStatusOrder === false || record.IsConverted === true ? undefined : await orderOf(object, rule.field);
 			reason = skippedReason(request, rule, record, fieldValue(record, rule.field), order, object);
 		} catch (error) {
 			if (endsTheRun(error)) throw error;

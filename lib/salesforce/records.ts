@@ -37,7 +37,7 @@ export class LookupError extends Error {
 /** Keeps each query's URL well under the 16 KB that Salesforce accepts for a request line. */
 const MAX_ENCODED_QUERY_LENGTH = 12_000;
 
-const LOOKUP_FIELDS: Record<RecordObject, string[]> = { Lead: ['Id', 'IsConverted', 'Email'], Contact: ['Id', 'Email'] };
+const LOOKUP_FIELDS: Record<RecordObject, string[]> = { Lead: ['Id', 'IsConverted', 'ConvertedContactId', 'Email'], Contact: ['Id', 'Email'] };
 
 export function objectsOf(choice: ObjectChoice): RecordObject[] {
 	return choice === 'lead' ? ['Lead'] : choice === 'contact' ? ['Contact'] : ['Lead', 'Contact'];
@@ -210,10 +210,7 @@ export async function findRecords(client: SalesforceClient, requests: FindReques
 		if (lookup.findBy === 'id' && objectOfId(lookup.recordId.trim()) !== 'Lead') return;
 		leadEntries.push({ index, term: termOf(lookup), fields: fields.Lead ?? [] });
 	});
-	const leadBase = requests.some((request) => request.object === 'leadThenContact')
-		? [...LOOKUP_FIELDS.Lead, 'ConvertedContactId']
-		: LOOKUP_FIELDS.Lead;
-	const leads = await readRecords(client, 'Lead', leadEntries, leadBase, fail);
+	const leads = await readRecords(client, 'Lead', leadEntries, LOOKUP_FIELDS.Lead, fail);
 
 	const convertedLeads = new Map<number, SalesforceRecord>();
 	const contactEntries: ReadEntry[] = [];

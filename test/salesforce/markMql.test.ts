@@ -284,4 +284,123 @@ describe('marking leads as MQL', () => {
 		expect(mock.calls).toMatchObject({ query: 1, collections: 0 });
 		expect(leads.every((lead) => mock.lead(lead.Id)?.Status === 'Open - Not Contacted')).toBe(true);
 	});
+
+	describe("never moving a lead back: the org's Lead Status order", () => {
+		// An org whose funnel goes on after MQL, with statuses of its own.
+		const FUNNEL = ['New', 'Nurturing', 'MQL', 'SQL', 'Sales Accepted', 'Demo Booked', 'Closed - Converted', 'Closed - Not Converted'];
+		beforeEach(() => mock.setLeadStatuses(FUNNEL));
+		afterEach(() => mock.setLeadStatuses(ORG_LEAD_STATUSES));
+		// An empty skip list: what protects these leads is the order alone.
+		const byOrder = (lead: { Id: string }) => ({ ...request({ findBy: 'id', recordId: lead.Id }), skipStatuses: [] });
+
+		it('leaves leads at SQL, Sales Accepted and a custom status after MQL; moves one before MQL; skips one at MQL', async () => {
+			const sql = mock.addLead({ Status: 'SQL' });
+			const accepted = mock.addLead({ Status: 'Sales Accepted' });
+			const demo = mock.addLead({ Status: 'Demo Booked' });
+			const nurturing = mock.addLead({ Status: 'Nurturing' });
+			const atMql = mock.addLead({ Status: 'MQL' });
+			const outcomes = await markAsMql(client, [sql, accepted, demo, nurturing, atMql].map(byOrder));
+			expect(outcomes.map((outcome) => outcome.ok && [outcome.result.previousStatus, outcome.result.status, outcome.result.skippedReason])).toEqual([
+				['SQL', 'SQL', 'pastMql'],
+				['Sales Accepted', 'Sales Accepted', 'pastMql'],
+				['Demo Booked', 'Demo Booked', 'pastMql'],
+				['Nurturing', 'MQL', null],
+				['MQL', 'MQL', 'alreadyMql'],
+			]);
+			expect([sql, accepted, demo, nurturing, atMql].map((lead) => mock.lead(lead.Id)?.Status)).toEqual([
+				'SQL',
+				'Sales Accepted',
+				'Demo Booked',
+				'MQL',
+				'MQL',
+			]);
+			// Only the lead before MQL was written; the order was read with the documented query.
+			const written = mock.requests.filter((logged) => logged.path.endsWith('/composite/sobjects'));
+			expect(written.map((logged) => (logged.body as { records: Array<{ id: string }> }).records.map((record) => record.id))).toEqual([[nurturing.Id]]);
+			expect(mock.queries().filter((soql) => soql.includes('LeadStatus'))).toEqual([
+				'SELECT ApiName, MasterLabel, SortOrder, IsConverted FROM LeadStatus',
+			]);
+		});
+
+		it('replays a hand-off to a lead already at MQL without any write', async () => {
+			const lead = mock.addLead({ Status: 'Nurturing', Lead_Score__c: 60 });
+			const first = await markAsMql(client, [request({ findBy: 'id', recordId: lead.Id }, { Lead_Score__c: 80 })]);
+			expect(first[0]).toMatchObject({ ok: true, result: { updated: true, status: 'MQL' } });
+			mock.resetCounters();
+			const replay = await markAsMql(client, [request({ findBy: 'id', recordId: lead.Id }, { Lead_Score__c: 95 })]);
+			expect(replay[0]).toMatchObject({ ok: true, result: { updated: false, skippedReason: 'alreadyMql', status: 'MQL' } });
+			expect(mock.calls).toMatchObject({ collections: 0, patchLead: 0 });
+			expect(mock.lead(lead.Id)?.Lead_Score__c).toBe(80);
+		});
+
+		it('follows the sort order, not the order the org lists the values in', async () => {
+			mock.leadStatuses.reverse();
+			const ahead = mock.addLead({ Status: 'Sales Accepted' });
+			const behind = mock.addLead({ Status: 'New' });
+			const outcomes = await markAsMql(client, [ahead, behind].map(byOrder));
+			expect(outcomes.map((outcome) => outcome.ok && outcome.result.skippedReason)).toEqual(['pastMql', null]);
+		});
+
+		it('leaves a lead whose status is not one of the org\'s values, and says so', async () => {
+			const retired = mock.addLead({ Status: 'Recycled 2019' });
+			const blank = mock.addLead({ Status: null });
+			const outcomes = await markAsMql(client, [retired, blank].map(byOrder));
+			expect(outcomes.map((outcome) => outcome.ok && [outcome.result.skippedReason, outcome.result.updated])).toEqual([
+				['unknownStatus', false],
+				[null, true],
+			]);
+			expect(mock.lead(retired.Id)?.Status).toBe('Recycled 2019');
+		});
+
+		it('moves a lead past MQL back only when the order is turned off', async () => {
+			const sql = mock.addLead({ Status: 'SQL' });
+			const [outcome] = await markAsMql(client, [{ ...byOrder(sql), respectStatusOrder: false }]);
+			expect(outcome).toMatchObject({ ok: true, result: { previousStatus: 'SQL', status: 'MQL', updated: true } });
+			expect(mock.queries().some((soql) => soql.includes('LeadStatus'))).toBe(false);
+		});
+
+		it('still skips converted leads first, and the statuses of Skip Statuses', async () => {
+			const converted = mock.addLead({ Status: 'Nurturing', IsConverted: true });
+			const skipped = mock.addLead({ Status: 'Nurturing' });
+			const outcomes = await markAsMql(client, [
+				byOrder(converted),
+				{ ...request({ findBy: 'id', recordId: skipped.Id }), skipStatuses: ['Nurturing'] },
+			]);
+			expect(outcomes.map((outcome) => outcome.ok && outcome.result.skippedReason)).toEqual(['converted', 'skipStatus']);
+		});
+	});
+
+	describe('issue 13: failures that must stay with their own items', () => {
+		it('a per-item External ID Field or Status Field that does not exist fails only the items that name it', async () => {
+			const leads = Array.from({ length: 200 }, (_, i) => mock.addLead({ External_Id__c: `ext-${i}` }));
+			const requests = leads.map((lead, i) => request({ findBy: 'externalId', field: 'External_Id__c', value: `ext-${i}` }));
+			requests[3] = request({ findBy: 'externalId', field: 'Externl_Id__c', value: 'ext-3' });
+			requests[7] = { ...request({ findBy: 'id', recordId: leads[7].Id }), statusField: 'Stage__c' };
+			const outcomes = await markAsMql(client, requests);
+			expect(outcomes[3]).toMatchObject({ ok: false, error: { errorCode: 'INVALID_FIELD', message: "No such column 'Externl_Id__c' on entity 'Lead'" } });
+			expect(outcomes[7]).toMatchObject({ ok: false, error: { errorCode: 'INVALID_FIELD', message: "No such column 'Stage__c' on entity 'Lead'" } });
+			const others = outcomes.filter((_, i) => i !== 3 && i !== 7);
+			expect(others.every((outcome) => outcome.ok && outcome.result.updated)).toBe(true);
+			expect(leads.filter((lead) => mock.lead(lead.Id)?.Status === 'MQL')).toHaveLength(198);
+			// Each bad field costs one more read; the update is still one call.
+			expect(mock.calls.collections).toBe(1);
+		});
+
+		it('a token refused again after it was fetched anew ends the run: no token is fetched per batch', async () => {
+			const leads = Array.from({ length: 650 }, () => mock.addLead());
+			const fresh = new SalesforceClient({ transport: withClientCredentials(axiosTransport(), mock.credentials()), apiVersion: 'v64.0' });
+			mock.refuseAllSessions = true;
+			try {
+				const outcomes = await markAsMql(fresh, leads.map((lead) => request({ findBy: 'id', recordId: lead.Id })));
+				expect(outcomes).toHaveLength(650);
+				for (const outcome of outcomes) {
+					expect(outcome).toMatchObject({ ok: false, error: { errorCode: 'INVALID_SESSION_ID', status: 401 } });
+				}
+				// The first token, and the one fetched after the first 401: not two more per batch of 200.
+				expect(mock.calls).toMatchObject({ token: 2, unauthorized: 2, api: 0 });
+			} finally {
+				mock.refuseAllSessions = false;
+			}
+		});
+	});
 });
