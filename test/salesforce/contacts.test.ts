@@ -81,7 +81,7 @@ describe('marking contacts as MQL', () => {
 		);
 		for (const outcome of outcomes) {
 			expect(outcome).toMatchObject({ ok: false, error: { name: 'StatusSetupError', message: 'Contact has no field "Status"' } });
-			expect((outcome as { error: { hint: string } }).error.hint).toContain('Contacts have no standard status');
+			expect((outcome as { ok: false; error: { hint?: string } }).error.hint).toContain('Contacts have no standard status');
 		}
 		expect(mock.calls).toMatchObject({ describe: 1, collections: 0 });
 	});
