@@ -64,11 +64,14 @@ function requestProblem(request: SyncScoreRequest): string | undefined {
 		if (!isFieldApiName(name)) return `"${name}" is not a field API name (custom fields end in __c)`;
 		if (READ_ONLY_FIELDS.has(name.toLowerCase())) return `${name} cannot be set`;
 	}
-	if (request.create) {
-		if (request.object === 'contact') return 'Create If Missing creates leads only: set Object to Lead or Lead, Then Contact';
-		if (!request.create.lastName.trim()) return 'Create If Missing needs a Last Name for the new lead, and it is empty';
-		if (!request.create.company.trim()) return 'Create If Missing needs a Company for the new lead, and it is empty';
-	}
+	if (request.create && request.object === 'contact') return 'Create If Missing creates leads only: set Object to Lead or Lead, Then Contact';
+	return undefined;
+}
+
+/** Checked only for a lead that is missing: an item for an existing lead needs no name or company. */
+function newLeadProblem(create: NonNullable<SyncScoreRequest['create']>): string | undefined {
+	if (!create.lastName.trim()) return 'Create If Missing needs a Last Name for the new lead, and it is empty';
+	if (!create.company.trim()) return 'Create If Missing needs a Company for the new lead, and it is empty';
 	return undefined;
 }
 
@@ -139,6 +142,11 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 			const planned = newLeadFor(request);
 			if (!planned) {
 				outcomes[index] = { ok: true, result: resultFor(null, undefined, 'notFound', []) };
+				continue;
+			}
+			const problem = newLeadProblem(request.create!);
+			if (problem) {
+				fail(index, new LookupError(problem));
 				continue;
 			}
 			const entry = newLeads.get(planned.key) ?? { ...planned.lead, indexes: [] };

@@ -151,16 +151,19 @@ describe('syncing scores to Salesforce', () => {
 			expect(lead).toMatchObject({ Lead_Score__c: 20 });
 		});
 
-		it('fails an item without Last Name or Company before any call', async () => {
+		it('fails an item without Last Name or Company when its lead is missing; an existing lead needs neither', async () => {
+			const existing = mock.addLead({ Email: 'existing@example.com' });
 			const outcomes = await syncScores(client, [
 				request({ findBy: 'email', email: 'a@example.com' }, 1, 'nurture', { create: { lastName: 'A', company: ' ' } }),
 				request({ findBy: 'email', email: 'b@example.com' }, 1, 'nurture', { create: { lastName: '', company: 'B' } }),
+				request({ findBy: 'email', email: 'existing@example.com' }, 1, 'nurture', { create: { lastName: '', company: '' } }),
 			]);
-			expect(outcomes.map((outcome) => !outcome.ok && outcome.error.message)).toEqual([
+			expect(outcomes.map((outcome) => (outcome.ok ? outcome.result : outcome.error.message))).toEqual([
 				'Create If Missing needs a Company for the new lead, and it is empty',
 				'Create If Missing needs a Last Name for the new lead, and it is empty',
+				{ object: 'Lead', leadId: existing.Id, result: 'updated', changedFields: ['Lead_Score__c', 'Lead_Tier__c'] },
 			]);
-			expect(mock.calls.api).toBe(0);
+			expect(mock.calls).toMatchObject({ create: 0, upsert: 0 });
 		});
 
 		it("passes on Salesforce's refusal of one new lead; the others are created", async () => {
