@@ -51,7 +51,3 @@ export function recordIdProblem(value: string, objects: RecordObject[]): string 
 	const expected = objects.map((name) => `${name} IDs start with ${KEY_PREFIXES[name]}`).join(', ');
 	return `"${value}" is not a ${objects.join(' or ')} ID: ${expected}, this one with ${value.slice(0, 3)}`;
 }
-
-export function leadIdProblem(value: string): string | undefined {
-	return recordIdProblem(value, ['Lead']);
-}

@@ -161,6 +161,7 @@ async function markBatch(
 		const problem = fieldProblems.get(field);
 		if (problem) fail(index, problem);
 	}
+	stopAtFirstFailure(outcomes, options);
 	const pending = requests.map((request, index) => ({ request, index })).filter(({ index }) => !outcomes[index]);
 	if (pending.length === 0) return outcomes as MarkMqlOutcome[];
 

@@ -53,7 +53,7 @@ function itemErrorMessage(error: Error): string {
 	}
 	if (error instanceof SalesforceAuthError) return `${error.message}. ${error.hint ?? 'Check the Salesforce credential.'}`;
 	if (error instanceof SalesforceApiError && error.status === 401) {
-		return `Salesforce: ${error.message}. ${error.hint} No further calls were made.`;
+		return `Salesforce: ${error.message}. ${error.hint ?? 'Check the Salesforce credential.'} No further calls were made.`;
 	}
 	if (error instanceof StatusSetupError && error.hint) return `${error.message}. ${error.hint}`;
 	return error.message;
