@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ICredentialDataDecryptedObject, INodeExecutionData, IRun, IWorkflowBase } from 'n8n-workflow';
 
 import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
-import { SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { ORG_LEAD_STATUSES, SalesforceMock } from '../mocks/salesforce/salesforceMock';
 
 const NODE = 'Salesforce Mark MQL';
 const CREDENTIAL = 'salesforceClientCredentialsOAuth2Api';
@@ -27,13 +27,37 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 	const run = async (wf: IWorkflowBase, input: INodeExecutionData[]) =>
 		await runWorkflow(wf, { input, credentials: { [CREDENTIAL]: credentials } });
 	const failure = (result: IRun) => result.data.resultData.error;
-	const salesforceOf = (result: IRun) => outputOf(result, NODE).map((item) => item.json.salesforce ?? item.json);
+	const salesforceOf = (result: IRun) =>
+		outputOf(result, NODE).map((item) => (item.json.salesforce ?? item.json) as Record<string, unknown>);
 
 	beforeAll(async () => await mock.start());
 	afterAll(async () => await mock.stop());
 	beforeEach(() => {
 		credentials = mock.credentials();
 		mock.resetCounters();
+	});
+
+	describe("Mark MQL and the org's Lead Status order", () => {
+		afterEach(() => mock.setLeadStatuses(ORG_LEAD_STATUSES));
+
+		it('leaves leads at SQL, Sales Accepted and a custom later status, moves one before MQL, and skips one at MQL', async () => {
+			mock.setLeadStatuses(['New', 'Nurturing', 'MQL', 'SQL', 'Sales Accepted', 'Partner Review', 'Closed - Converted', 'Closed - Not Converted']);
+			const statuses = ['SQL', 'Sales Accepted', 'Partner Review', 'Nurturing', 'MQL'];
+			const leads = statuses.map((status, i) => mock.addLead({ Email: `order${i}@example.com`, Status: status }));
+			const result = await run(workflow('mark-mql-by-email.json'), leads.map((lead) => scored(lead.Email as string, 90, 'hot')));
+			expect(result.status).toBe('success');
+			expect(salesforceOf(result).map((item) => [item.previousStatus, item.status, item.skippedReason])).toEqual([
+				['SQL', 'SQL', 'pastMql'],
+				['Sales Accepted', 'Sales Accepted', 'pastMql'],
+				['Partner Review', 'Partner Review', 'pastMql'],
+				['Nurturing', 'MQL', null],
+				['MQL', 'MQL', 'alreadyMql'],
+			]);
+			expect(leads.map((lead) => mock.lead(lead.Id)?.Status)).toEqual(['SQL', 'Sales Accepted', 'Partner Review', 'MQL', 'MQL']);
+			// One write call, carrying the one lead that moved.
+			const written = mock.requests.filter((request) => request.path.endsWith('/composite/sobjects'));
+			expect(written.map((request) => (request.body as { records: Array<{ id: string }> }).records.map((record) => record.id))).toEqual([[leads[3].Id]]);
+		});
 	});
 
 	describe('Mark MQL on contacts', () => {
