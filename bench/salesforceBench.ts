@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { SalesforceClient } from '../lib/salesforce/client';
-import { markLeadsAsMql } from '../lib/salesforce/markMql';
+import { markAsMql } from '../lib/salesforce/markMql';
+import { syncScores } from '../lib/salesforce/syncScore';
 import { soqlString } from '../lib/salesforce/soql';
 import { withClientCredentials } from '../lib/salesforce/token';
 import { loadWorkflow, outputOf, runWorkflow } from '../test/harness/n8nWorkflow';
@@ -54,7 +55,7 @@ async function throughClient(): Promise<{ seconds: number; calls: number }> {
 	try {
 		const client = new SalesforceClient({ transport: withClientCredentials(axiosTransport(), mock.credentials()), apiVersion: 'v64.0' });
 		const started = performance.now();
-		await markLeadsAsMql(
+		await markAsMql(
 			client,
 			Array.from({ length: LEADS }, (_, i) => ({
 				lookup: { findBy: 'email' as const, email: `lead${i}@example.com` },
@@ -92,18 +93,122 @@ async function perLead(): Promise<{ secondsPerLead: number; callsPerLead: number
 	}
 }
 
-/** API calls and wall time to mark 10,000 leads as MQL against the loopback org (target: at most 2 calls per 200 leads). */
+/** Every 10th lead of the org already holds the score and tier it is about to be sent (nothing to write). */
+const holdsItsScore = (i: number) => i % 10 === 3;
+const syncedScore = (i: number) => 40 + (i % 50);
+const syncedTier = (i: number) => (syncedScore(i) >= 76 ? 'hot' : syncedScore(i) >= 51 ? 'engaged' : 'warming');
+
+interface SyncFigures {
+	seconds: number;
+	reads: number;
+	writes: number;
+	calls: number;
+	recordsWritten: number;
+	unchangedWritten: number;
+	results: Record<string, number>;
+}
+
+/** Reads and writes per run, and whether any write carried a lead whose score had not changed. */
+function syncFigures(mock: SalesforceMock, unchangedIds: Set<string>, seconds: number, results: string[]): SyncFigures {
+	const written = mock.requests
+		.filter((request) => request.path.endsWith('/composite/sobjects') && request.method === 'PATCH')
+		.flatMap((request) => (request.body as { records: Array<{ id: string }> }).records);
+	const counts: Record<string, number> = {};
+	for (const result of results) counts[result] = (counts[result] ?? 0) + 1;
+	return {
+		seconds,
+		reads: mock.calls.query + mock.calls.queryMore,
+		writes: mock.calls.collections + mock.calls.create + mock.calls.upsert,
+		calls: restCalls(mock),
+		recordsWritten: written.length,
+		unchangedWritten: written.filter((record) => unchangedIds.has(record.id)).length,
+		results: counts,
+	};
+}
+
+/** Sync Score through the node in n8n-core: one execution with every lead, then the same items again. */
+async function syncThroughNode(): Promise<{ first: SyncFigures; again: SyncFigures }> {
+	const mock = new SalesforceMock({ dailyLimit: 1_000_000 });
+	await mock.start();
+	try {
+		const unchangedIds = new Set<string>();
+		for (let i = 0; i < LEADS; i++) {
+			const holds = holdsItsScore(i);
+			const lead = mock.addLead({
+				Email: `lead${i}@example.com`,
+				Lead_Score__c: holds ? syncedScore(i) : 20,
+				Lead_Tier__c: holds ? syncedTier(i) : 'nurture',
+			});
+			if (holds) unchangedIds.add(lead.Id);
+		}
+		const workflow = loadWorkflow(join(__dirname, '..', '..', 'test', 'salesforce', 'workflows', 'sync-score-by-email.json'));
+		const input: INodeExecutionData[] = Array.from({ length: LEADS }, (_, i) => ({
+			json: { leadScore: { leadId: `lead${i}@example.com`, score: syncedScore(i), tier: syncedTier(i) } },
+		}));
+		const runOnce = async (unchangedIds: Set<string>) => {
+			mock.resetCounters();
+			const started = performance.now();
+			const run = await runWorkflow(workflow, { input, credentials: { salesforceClientCredentialsOAuth2Api: mock.credentials() } });
+			const seconds = (performance.now() - started) / 1000;
+			const results = outputOf(run, 'Salesforce Mark MQL').map((item) => String((item.json.salesforce as { result?: string } | undefined)?.result ?? item.json.error));
+			if (results.length !== LEADS) throw new Error(`Sync Score answered ${results.length} items for ${LEADS}`);
+			return syncFigures(mock, unchangedIds, seconds, results);
+		};
+		const first = await runOnce(unchangedIds);
+		// The second run sends the same scores: every lead now holds its score.
+		const again = await runOnce(new Set(mock.allLeads().map((lead) => lead.Id)));
+		if (first.results.updated !== LEADS - unchangedIds.size || first.results.unchanged !== unchangedIds.size) {
+			throw new Error(`Sync Score results ${JSON.stringify(first.results)}; expected ${LEADS - unchangedIds.size} updated`);
+		}
+		return { first, again };
+	} finally {
+		await mock.stop();
+	}
+}
+
+/** Sync Score with the client alone on axios, for comparison with the node. */
+async function syncThroughClient(): Promise<{ seconds: number; calls: number }> {
+	const mock = await orgWithLeads(LEADS);
+	try {
+		const client = new SalesforceClient({ transport: withClientCredentials(axiosTransport(), mock.credentials()), apiVersion: 'v64.0' });
+		const started = performance.now();
+		await syncScores(
+			client,
+			Array.from({ length: LEADS }, (_, i) => ({
+				lookup: { findBy: 'email' as const, email: `lead${i}@example.com` },
+				object: 'lead' as const,
+				fields: { Lead_Score__c: syncedScore(i), Lead_Tier__c: syncedTier(i) },
+			})),
+		);
+		return { seconds: (performance.now() - started) / 1000, calls: restCalls(mock) };
+	} finally {
+		await mock.stop();
+	}
+}
+
+/**
+ * API calls and wall time to mark 10,000 leads as MQL and to sync their scores against the
+ * loopback org (target: at most 2 calls per 200 leads, no write for a lead whose score is unchanged).
+ */
 export default async function salesforceBench(): Promise<BenchSection> {
 	const node = await throughNode();
 	const client = await throughClient();
 	const naive = await perLead();
+	const sync = await syncThroughNode();
+	const syncClient = await syncThroughClient();
 	const per200 = (calls: number) => ((calls / LEADS) * 200).toFixed(2);
+	const count = (value: number) => value.toLocaleString('en-US');
+	const { first, again } = sync;
+	const unchanged = first.results.unchanged ?? 0;
 	return {
-		title: `Salesforce Mark MQL: ${LEADS.toLocaleString('en-US')} leads by email, 10% already worked by sales (loopback mock)`,
+		title: `Salesforce: ${LEADS.toLocaleString('en-US')} leads by email, Mark MQL (10% already worked by sales) and Sync Score (10% already current) (loopback mock)`,
 		lines: [
-			`node in n8n-core: ${node.calls} API calls (${per200(node.calls)} per 200 leads, target <= 2) + ${node.tokens} token call, ${node.seconds.toFixed(2)} s (${formatRate(LEADS / node.seconds)} leads)`,
-			`client alone (axios): ${client.calls} API calls, ${client.seconds.toFixed(2)} s (${formatRate(LEADS / client.seconds)} leads)`,
-			`per-lead lookup + PATCH (measured on ${NAIVE_SAMPLE}, scaled): ${Math.round(naive.callsPerLead * LEADS).toLocaleString('en-US')} API calls, ${(naive.secondsPerLead * LEADS).toFixed(1)} s = ${((naive.callsPerLead * LEADS) / node.calls).toFixed(0)}x the calls of the node`,
+			`Mark MQL, node in n8n-core: ${node.calls} API calls = ${node.calls - 1} for the batches (${per200(node.calls - 1)} per 200 leads, target <= 2) + 1 Lead Status read per run, + ${node.tokens} token call, ${node.seconds.toFixed(2)} s (${formatRate(LEADS / node.seconds)} leads)`,
+			`Mark MQL, client alone (axios): ${client.calls} API calls, ${client.seconds.toFixed(2)} s (${formatRate(LEADS / client.seconds)} leads)`,
+			`Mark MQL, per-lead lookup + PATCH (measured on ${NAIVE_SAMPLE}, scaled): ${Math.round(naive.callsPerLead * LEADS).toLocaleString('en-US')} API calls, ${(naive.secondsPerLead * LEADS).toFixed(1)} s = ${((naive.callsPerLead * LEADS) / node.calls).toFixed(0)}x the calls of the node`,
+			`Sync Score, node in n8n-core: ${first.calls} API calls (${first.reads} reads + ${first.writes} writes = ${per200(first.calls)} per 200 leads, target <= 2), ${first.seconds.toFixed(2)} s (${formatRate(LEADS / first.seconds)} leads); ${count(first.results.updated)} updated, ${count(unchanged)} unchanged; records written ${count(first.recordsWritten)}, of them for unchanged leads ${first.unchangedWritten} (target 0)`,
+			`Sync Score, the same items again: ${again.calls} API calls (${again.reads} reads + ${again.writes} writes), ${count(again.results.unchanged ?? 0)} unchanged, records written ${again.recordsWritten}, ${again.seconds.toFixed(2)} s`,
+			`Sync Score, client alone (axios): ${syncClient.calls} API calls, ${syncClient.seconds.toFixed(2)} s (${formatRate(LEADS / syncClient.seconds)} leads)`,
 		],
 	};
 }

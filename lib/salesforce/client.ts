@@ -1,5 +1,6 @@
 /** Salesforce REST API calls with retries and error mapping; no n8n imports, no secrets. */
 import { SalesforceApiError, SalesforceAuthError, SalesforceNetworkError, apiErrorFromResponse, hintFor } from './errors';
+import type { RecordObject } from './ids';
 import { headerValue, type SalesforceRequest, type SalesforceResponse, type SalesforceTransport } from './transport';
 
 /** sObject Collections take at most 200 records a call. */
@@ -24,17 +25,37 @@ export interface ApiUsage {
 }
 
 export interface RecordUpdate {
+	object: RecordObject;
 	id: string;
 	fields: Record<string, FieldValue>;
 }
 
 /** One record's result from sObject Collections, in request order. */
-export type RecordResult = { id: string; success: true } | { id: string; success: false; error: SalesforceApiError };
+export type RecordResult =
+	| { id: string; success: true; created?: boolean }
+	| { id: string | undefined; success: false; error: SalesforceApiError };
 
 interface CollectionItemResult {
 	id?: string;
 	success: boolean;
+	created?: boolean;
 	errors?: Array<{ statusCode?: string; message?: string; fields?: string[] }>;
+}
+
+/** What `GET /sobjects/{object}/describe` says about one field (the parts the package reads). */
+export interface FieldDescribe {
+	name: string;
+	label: string;
+	type: string;
+	updateable: boolean;
+	createable: boolean;
+	externalId: boolean;
+	picklistValues: Array<{ value: string; label: string; active: boolean }>;
+}
+
+export interface ObjectDescribe {
+	name: string;
+	fields: FieldDescribe[];
 }
 
 export function normalizeApiVersion(value: string): string {
@@ -87,39 +108,80 @@ export class SalesforceClient {
 		return response.body as T;
 	}
 
+	/** The object's fields, their types and picklist values (in the org's order). */
+	async describe(objectType: RecordObject): Promise<ObjectDescribe> {
+		const response = await this.send({ method: 'GET', url: `${this.dataPath}/sobjects/${objectType}/describe` });
+		return response.body as ObjectDescribe;
+	}
+
 	/**
 	 * Updates up to 200 records in one sObject Collections call with `allOrNone: false`: each
-	 * record succeeds or fails on its own, and the results come back in request order.
+	 * record succeeds or fails on its own, and the results come back in request order. Records
+	 * are sent grouped by object, since a call takes at most 10 runs of one type.
 	 */
-	async updateRecords(objectType: string, updates: RecordUpdate[]): Promise<RecordResult[]> {
-		if (updates.length === 0) return [];
-		if (updates.length > MAX_COLLECTION_RECORDS) {
-			throw new Error(`sObject Collections take at most ${MAX_COLLECTION_RECORDS} records, not ${updates.length}`);
-		}
-		const response = await this.send({
-			method: 'PATCH',
-			url: `${this.dataPath}/composite/sobjects`,
-			body: {
-				allOrNone: false,
-				records: updates.map((update) => ({ attributes: { type: objectType }, ...update.fields, id: update.id })),
-			},
+	async updateRecords(updates: RecordUpdate[]): Promise<RecordResult[]> {
+		const order = updates.map((update, index) => ({ update, index })).sort((a, b) => a.update.object.localeCompare(b.update.object));
+		const results = await this.collection(
+			'PATCH',
+			'/composite/sobjects',
+			order.map(({ update }) => ({ attributes: { type: update.object }, ...update.fields, id: update.id })),
+		);
+		const inRequestOrder = new Array<RecordResult>(updates.length);
+		order.forEach(({ update, index }, position) => {
+			const result = results[position];
+			inRequestOrder[index] = result.success ? { id: update.id, success: true } : { ...result, id: update.id };
 		});
+		return inRequestOrder;
+	}
+
+	/** Creates up to 200 records of one object in one sObject Collections call (`allOrNone: false`). */
+	async createRecords(objectType: RecordObject, records: Array<Record<string, FieldValue>>): Promise<RecordResult[]> {
+		return await this.collection(
+			'POST',
+			'/composite/sobjects',
+			records.map((fields) => ({ attributes: { type: objectType }, ...fields })),
+		);
+	}
+
+	/**
+	 * Upserts up to 200 records by an external ID field: each record carries the field's value and
+	 * is updated when one record has it, created when none has. Results carry `created`.
+	 */
+	async upsertRecords(
+		objectType: RecordObject,
+		externalIdField: string,
+		records: Array<Record<string, FieldValue>>,
+	): Promise<RecordResult[]> {
+		return await this.collection(
+			'PATCH',
+			`/composite/sobjects/${objectType}/${encodeURIComponent(externalIdField)}`,
+			records.map((fields) => ({ attributes: { type: objectType }, ...fields })),
+		);
+	}
+
+	private async collection(method: 'POST' | 'PATCH', path: string, records: Array<Record<string, unknown>>): Promise<RecordResult[]> {
+		if (records.length === 0) return [];
+		if (records.length > MAX_COLLECTION_RECORDS) {
+			throw new Error(`sObject Collections take at most ${MAX_COLLECTION_RECORDS} records, not ${records.length}`);
+		}
+		const response = await this.send({ method, url: `${this.dataPath}${path}`, body: { allOrNone: false, records } });
 		const results = response.body as CollectionItemResult[];
-		if (!Array.isArray(results) || results.length !== updates.length) {
+		if (!Array.isArray(results) || results.length !== records.length) {
 			throw new SalesforceApiError(
-				`Salesforce answered ${Array.isArray(results) ? results.length : 'no'} results for ${updates.length} records`,
+				`Salesforce answered ${Array.isArray(results) ? results.length : 'no'} results for ${records.length} records`,
 				response.status,
 				'UNEXPECTED_RESPONSE',
 			);
 		}
-		return results.map((result, index): RecordResult => {
-			const id = updates[index].id;
-			if (result.success) return { id, success: true };
+		return results.map((result): RecordResult => {
+			if (result.success && typeof result.id === 'string') {
+				return result.created === undefined ? { id: result.id, success: true } : { id: result.id, success: true, created: result.created };
+			}
 			const errors = result.errors ?? [];
 			const errorCode = errors[0]?.statusCode ?? 'UNKNOWN_ERROR';
-			const message = errors.map((error) => error.message ?? error.statusCode).join('; ') || 'The update failed';
+			const message = errors.map((error) => error.message ?? error.statusCode).join('; ') || 'The change failed';
 			return {
-				id,
+				id: result.id,
 				success: false,
 				error: new SalesforceApiError(message, response.status, errorCode, errors[0]?.fields ?? [], hintFor(errorCode)),
 			};

@@ -11,48 +11,17 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { SalesforceClient, type FieldValue } from '../../lib/salesforce/client';
+import { RequestFailure, type Outcome } from '../../lib/salesforce/batches';
+import { SalesforceClient } from '../../lib/salesforce/client';
 import { SalesforceApiError, SalesforceAuthError } from '../../lib/salesforce/errors';
-import { markLeadsAsMql, RequestFailure, type LeadLookup, type MarkMqlRequest } from '../../lib/salesforce/markMql';
+import { markAsMql, type MarkMqlRequest } from '../../lib/salesforce/markMql';
+import { StatusSetupError } from '../../lib/salesforce/statusOrder';
+import { syncScores, type SyncScoreRequest } from '../../lib/salesforce/syncScore';
 import { salesforceMarkMqlProperties } from './description';
+import { readMarkMqlRequest, readSyncScoreRequest } from './parameters';
 import { CREDENTIAL_TYPE, n8nTransport } from './transport';
 
-function readLookup(context: IExecuteFunctions, itemIndex: number): LeadLookup {
-	const findBy = context.getNodeParameter('findBy', itemIndex) as LeadLookup['findBy'];
-	const text = (name: string) => String(context.getNodeParameter(name, itemIndex, '') ?? '');
-	switch (findBy) {
-		case 'id':
-			return { findBy, leadId: text('leadId') };
-		case 'externalId':
-			return { findBy, field: text('externalIdField').trim(), value: text('externalIdValue') };
-		default:
-			return { findBy: 'email', email: text('email') };
-	}
-}
-
-function readRequest(context: IExecuteFunctions, itemIndex: number): MarkMqlRequest {
-	const extra = context.getNodeParameter('extraFields.field', itemIndex, []) as Array<{ name: string; value: unknown }>;
-	const fields: Record<string, FieldValue> = {};
-	for (const { name, value } of extra) {
-		if (!name.trim()) continue;
-		if (value !== null && typeof value === 'object') {
-			throw new NodeOperationError(context.getNode(), `The value of extra field ${name} must be text, a number or true/false`, {
-				itemIndex,
-			});
-		}
-		fields[name.trim()] = (value ?? null) as FieldValue;
-	}
-	return {
-		lookup: readLookup(context, itemIndex),
-		statusField: (context.getNodeParameter('statusField', itemIndex) as string).trim(),
-		mqlStatus: (context.getNodeParameter('mqlStatus', itemIndex) as string).trim(),
-		skipStatuses: (context.getNodeParameter('skipStatuses', itemIndex, '') as string)
-			.split(',')
-			.map((status) => status.trim())
-			.filter(Boolean),
-		fields,
-	};
-}
+type Operation = 'markMql' | 'syncScore';
 
 /** An n8n error for the operator, built from the client's own message: never a token or secret. */
 function nodeError(context: IExecuteFunctions, error: Error, itemIndex?: number): NodeApiError | NodeOperationError {
@@ -73,6 +42,7 @@ function nodeError(context: IExecuteFunctions, error: Error, itemIndex?: number)
 			itemIndex,
 		});
 	}
+	if (error instanceof StatusSetupError) return new NodeOperationError(context.getNode(), error.message, { itemIndex, description: error.hint });
 	return new NodeOperationError(context.getNode(), error.message, { itemIndex });
 }
 
@@ -82,6 +52,10 @@ function itemErrorMessage(error: Error): string {
 		return `Salesforce: ${error.message} No further calls were made; run these leads again once the limit allows.`;
 	}
 	if (error instanceof SalesforceAuthError) return `${error.message}. ${error.hint ?? 'Check the Salesforce credential.'}`;
+	if (error instanceof SalesforceApiError && error.status === 401) {
+		return `Salesforce: ${error.message}. ${error.hint ?? 'Check the Salesforce credential.'} No further calls were made.`;
+	}
+	if (error instanceof StatusSetupError && error.hint) return `${error.message}. ${error.hint}`;
 	return error.message;
 }
 
@@ -92,8 +66,8 @@ export class SalesforceMarkMql implements INodeType {
 		icon: { light: 'file:salesforceMarkMql.svg', dark: 'file:salesforceMarkMql.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ "Set " + $parameter["statusField"] + " to " + $parameter["mqlStatus"] }}',
-		description: 'Hand qualified leads to sales: set the Salesforce lead status to MQL, never downgrading a lead',
+		subtitle: '={{ $parameter["operation"] === "syncScore" ? "Sync score" : "Mark MQL" }}',
+		description: 'Hand qualified leads and contacts to sales (status MQL, never moved back), and keep their score fields in Salesforce current',
 		defaults: { name: 'Salesforce Mark MQL' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -106,11 +80,15 @@ export class SalesforceMarkMql implements INodeType {
 		const items = this.getInputData();
 		const continueOnFail = this.continueOnFail();
 		const output: Array<INodeExecutionData | undefined> = new Array(items.length);
-		const requests: MarkMqlRequest[] = [];
+		const operation = this.getNodeParameter('operation', 0, 'markMql') as Operation;
+		if (operation !== 'markMql' && operation !== 'syncScore') {
+			throw new NodeOperationError(this.getNode(), `The operation "${String(operation)}" is not known`);
+		}
+		const requests: Array<MarkMqlRequest | SyncScoreRequest> = [];
 		const requestItems: number[] = [];
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			try {
-				requests.push(readRequest(this, itemIndex));
+				requests.push(operation === 'markMql' ? readMarkMqlRequest(this, itemIndex) : readSyncScoreRequest(this, itemIndex));
 				requestItems.push(itemIndex);
 			} catch (error) {
 				if (!continueOnFail) throw nodeError(this, error as Error, itemIndex);
@@ -132,9 +110,13 @@ export class SalesforceMarkMql implements INodeType {
 			});
 		}
 
-		let outcomes;
+		let outcomes: Array<Outcome<object>>;
+		const options = { stopAfterFailure: !continueOnFail };
 		try {
-			outcomes = await markLeadsAsMql(client, requests, { stopAfterFailure: !continueOnFail });
+			outcomes =
+				operation === 'markMql'
+					? await markAsMql(client, requests as MarkMqlRequest[], options)
+					: await syncScores(client, requests as SyncScoreRequest[], options);
 		} catch (error) {
 			if (error instanceof RequestFailure) throw nodeError(this, error.error, requestItems[error.index]);
 			// REQUEST_LIMIT_EXCEEDED or a refused credential without Continue On Fail: nothing can go on.

@@ -4,7 +4,7 @@ import { SalesforceClient } from '../../lib/salesforce/client';
 import { SalesforceApiError, SalesforceAuthError, SalesforceNetworkError } from '../../lib/salesforce/errors';
 import { fetchAccessToken, normalizeMyDomainUrl, withClientCredentials } from '../../lib/salesforce/token';
 import { axiosTransport } from '../mocks/salesforce/axiosTransport';
-import { SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES, SalesforceMock } from '../mocks/salesforce/salesforceMock';
 
 const noWait = async () => {};
 
@@ -212,10 +212,10 @@ describe('Salesforce client against the loopback org', () => {
 			const good = mock.addLead();
 			const converted = mock.addLead({ IsConverted: true, Status: 'Closed - Converted' });
 			const client = newClient();
-			const results = await client.updateRecords('Lead', [
-				{ id: good.Id, fields: { Status: 'MQL', Lead_Score__c: 80 } },
-				{ id: converted.Id, fields: { Status: 'MQL' } },
-				{ id: good.Id.slice(0, 15).replace('00Q', '001'), fields: { Status: 'MQL' } },
+			const results = await client.updateRecords([
+				{ object: 'Lead', id: good.Id, fields: { Status: 'MQL', Lead_Score__c: 80 } },
+				{ object: 'Lead', id: converted.Id, fields: { Status: 'MQL' } },
+				{ object: 'Lead', id: good.Id.slice(0, 15).replace('00Q', '001'), fields: { Status: 'MQL' } },
 			]);
 			expect(results[0]).toEqual({ id: good.Id, success: true });
 			expect(results[1]).toMatchObject({ success: false, error: { errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD' } });
@@ -226,8 +226,8 @@ describe('Salesforce client against the loopback org', () => {
 
 		it('refuses more than 200 records in one collection call', async () => {
 			const client = newClient();
-			const updates = Array.from({ length: 201 }, () => ({ id: mock.addLead().Id, fields: { Status: 'MQL' } }));
-			await expect(client.updateRecords('Lead', updates)).rejects.toThrow('at most 200 records');
+			const updates = Array.from({ length: 201 }, () => ({ object: 'Lead' as const, id: mock.addLead().Id, fields: { Status: 'MQL' } }));
+			await expect(client.updateRecords(updates)).rejects.toThrow('at most 200 records');
 			expect(mock.calls.collections).toBe(0);
 		});
 
@@ -272,6 +272,7 @@ describe('the loopback org itself', () => {
 
 	it('rejects an undefined status only while the picklist is restricted', async () => {
 		const lead = mock.addLead();
+		mock.setLeadStatuses(DEVELOPER_EDITION_LEAD_STATUSES);
 		mock.restrictedStatusPicklist = true;
 		try {
 			const refused = await api('PATCH', `/sobjects/Lead/${lead.Id}`, { Status: 'MQL' });
@@ -285,6 +286,7 @@ describe('the loopback org itself', () => {
 			]);
 		} finally {
 			mock.restrictedStatusPicklist = false;
+			mock.setLeadStatuses(ORG_LEAD_STATUSES);
 		}
 		expect((await api('PATCH', `/sobjects/Lead/${lead.Id}`, { Status: 'MQL' })).status).toBe(204);
 	});

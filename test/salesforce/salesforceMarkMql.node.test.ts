@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ICredentialDataDecryptedObject, INodeExecutionData, IRun, IWorkflowBase } from 'n8n-workflow';
 
 import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
-import { SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES, SalesforceMock } from '../mocks/salesforce/salesforceMock';
 
 const NODE = 'Salesforce Mark MQL';
 const CREDENTIAL = 'salesforceClientCredentialsOAuth2Api';
@@ -41,11 +41,12 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		const [item] = outputOf(result, NODE);
 		expect(item.json).toEqual({
 			leadScore: { leadId: 'ada@example.com', score: 82, scoredAt: '2026-11-23T07:00:00.000Z' },
-			salesforce: { leadId: lead.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
+			salesforce: { object: 'Lead', leadId: lead.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
 		});
 		expect(item.pairedItem).toEqual({ item: 0 });
 		expect(mock.lead(lead.Id)).toMatchObject({ Status: 'MQL', Lead_Score__c: 82, MQL_Date__c: '2026-11-23' });
-		expect(mock.calls).toMatchObject({ token: 1, query: 1, collections: 1 });
+		// The lead, the org's Lead Status order, one update.
+		expect(mock.calls).toMatchObject({ token: 1, query: 2, collections: 1 });
 	});
 
 	it('finds leads by 15- and 18-character Salesforce IDs', async () => {
@@ -66,6 +67,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		const lead = mock.addLead({ External_Id__c: 'crm-1001' });
 		const result = await run(workflow('mark-mql-by-external-id.json'), [scored('x@example.com', 90, { crmId: 'crm-1001' })]);
 		expect(outputOf(result, NODE)[0].json.salesforce).toEqual({
+			object: 'Lead',
 			leadId: lead.Id,
 			previousStatus: 'Open - Not Contacted',
 			status: 'MQL',
@@ -85,8 +87,9 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 			scored('converted@example.com', 95),
 		]);
 		expect(outputOf(result, NODE).map((item) => item.json.salesforce)).toEqual([
-			{ leadId: mql.Id, previousStatus: 'MQL', status: 'MQL', updated: false, skippedReason: 'alreadyMql' },
+			{ object: 'Lead', leadId: mql.Id, previousStatus: 'MQL', status: 'MQL', updated: false, skippedReason: 'alreadyMql' },
 			{
+				object: 'Lead',
 				leadId: working.Id,
 				previousStatus: 'Working - Contacted',
 				status: 'Working - Contacted',
@@ -94,6 +97,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 				skippedReason: 'skipStatus',
 			},
 			{
+				object: 'Lead',
 				leadId: converted.Id,
 				previousStatus: 'Closed - Converted',
 				status: 'Closed - Converted',
@@ -105,9 +109,9 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		expect(mock.calls.collections).toBe(0);
 	});
 
-	it('uses the configured skip list: an emptied list lets a contacted lead become MQL', async () => {
+	it('uses the configured skip list: an emptied list and the order turned off let a contacted lead become MQL', async () => {
 		const working = mock.addLead({ Email: 'recycled@example.com', Status: 'Working - Contacted' });
-		const result = await run(workflow('mark-mql-by-email.json', { parameters: { skipStatuses: '' } }), [
+		const result = await run(workflow('mark-mql-by-email.json', { parameters: { skipStatuses: '', respectStatusOrder: false } }), [
 			scored('recycled@example.com'),
 		]);
 		expect(outputOf(result, NODE)[0].json.salesforce).toMatchObject({ previousStatus: 'Working - Contacted', updated: true });
@@ -196,14 +200,24 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 
 		it('explain a restricted Lead Status picklist without an MQL value', async () => {
 			const lead = mock.addLead({ Email: 'picklist@example.com' });
-			mock.restrictedStatusPicklist = true;
+			mock.setLeadStatuses(DEVELOPER_EDITION_LEAD_STATUSES);
 			try {
-				const result = await run(workflow('mark-mql-by-email.json'), [scored('picklist@example.com')]);
+				// With the status order on (the default), the node finds the missing value itself, before writing.
+				const ordered = await run(workflow('mark-mql-by-email.json'), [scored('picklist@example.com')]);
+				expect(failure(ordered)?.message).toMatch(/^"MQL" is not a value of Lead Status in this org \(its values: Open - Not Contacted, /);
+				expect(failure(ordered)?.description).toContain('Setup → Object Manager → Lead');
+				expect(mock.calls.collections).toBe(0);
+
+				mock.restrictedStatusPicklist = true;
+				const result = await run(workflow('mark-mql-by-email.json', { parameters: { respectStatusOrder: false } }), [
+					scored('picklist@example.com'),
+				]);
 				expect(failure(result)?.message).toBe('Salesforce: Lead Status: bad value for restricted picklist field: MQL');
 				expect(failure(result)?.description).toContain('Setup → Object Manager → Lead');
 				expect(mock.lead(lead.Id)?.Status).toBe('Open - Not Contacted');
 			} finally {
 				mock.restrictedStatusPicklist = false;
+				mock.setLeadStatuses(ORG_LEAD_STATUSES);
 			}
 		});
 	});
@@ -231,7 +245,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		expect(items).toHaveLength(450);
 		expect(items.every((item, i) => (item.pairedItem as { item: number }).item === i)).toBe(true);
 		expect(items.every((item) => (item.json.salesforce as { updated: boolean }).updated)).toBe(true);
-		expect(mock.calls).toMatchObject({ token: 1, query: 3, collections: 3, api: 6 });
+		expect(mock.calls).toMatchObject({ token: 1, query: 4, collections: 3, api: 7 });
 		expect(mock.lead(leads[449].Id)).toMatchObject({ Status: 'MQL', Lead_Score__c: 70 + (449 % 30) });
 	});
 
@@ -241,7 +255,8 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		const result = await run(workflow('mark-mql-by-email.json'), [scored('outage@example.com')]);
 		expect(result.status).toBe('success');
 		expect(mock.lead(lead.Id)?.Status).toBe('MQL');
-		expect(mock.calls.query).toBe(2);
+		// The lead query twice (503, then the answer) and the Lead Status order once.
+		expect(mock.calls.query).toBe(3);
 	});
 
 	describe('REQUEST_LIMIT_EXCEEDED', () => {
@@ -289,8 +304,9 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		const result = await run(workflow('mark-mql-by-email.json'), [scored('dropped@example.com')]);
 		expect(result.status).toBe('success');
 		expect(mock.lead(lead.Id)?.Status).toBe('MQL');
-		expect(mock.calls.query).toBe(1);
-		expect(mock.requests.filter((request) => request.path.endsWith('/query'))).toHaveLength(2);
+		// Each query answered once (lead, Lead Status order); the lead query was sent twice.
+		expect(mock.calls.query).toBe(2);
+		expect(mock.requests.filter((request) => request.path.endsWith('/query'))).toHaveLength(3);
 	});
 
 	it('reports a refused client secret without showing it, and never outputs a token', async () => {

@@ -1,4 +1,4 @@
-import { leadIdProblem, toId18 } from '../../lib/salesforce/ids';
+import { recordIdProblem, toId18 } from '../../lib/salesforce/ids';
 import { isFieldApiName, soqlString } from '../../lib/salesforce/soql';
 import { parseSoql } from '../mocks/salesforce/soqlParser';
 
@@ -14,9 +14,9 @@ describe('Salesforce IDs', () => {
 	});
 
 	it('accepts 15- and 18-character Lead IDs', () => {
-		expect(leadIdProblem('00Q5e000001abcd')).toBeUndefined();
-		expect(leadIdProblem('00Q5e000001abcdEAA')).toBeUndefined();
-		expect(leadIdProblem('00Q5e000001abcdeaa')).toBeUndefined();
+		expect(recordIdProblem('00Q5e000001abcd', ['Lead'])).toBeUndefined();
+		expect(recordIdProblem('00Q5e000001abcdEAA', ['Lead'])).toBeUndefined();
+		expect(recordIdProblem('00Q5e000001abcdeaa', ['Lead'])).toBeUndefined();
 	});
 
 	it.each([
@@ -26,7 +26,15 @@ describe('Salesforce IDs', () => {
 		['00Q5e000001abcdAAA', 'last 3 characters do not match'],
 		['001A0000006Vm9rIAC', 'not a Lead ID'],
 	])('rejects %s', (value, problem) => {
-		expect(leadIdProblem(value)).toContain(problem);
+		expect(recordIdProblem(value, ['Lead'])).toContain(problem);
+	});
+
+	it('accepts Contact IDs where contacts are meant, and names both prefixes where either is', () => {
+		expect(recordIdProblem('003A0000005QB3AIAW', ['Contact'])).toBeUndefined();
+		expect(recordIdProblem('003A0000005QB3AIAW', ['Lead', 'Contact'])).toBeUndefined();
+		expect(recordIdProblem('001A0000006Vm9rIAC', ['Lead', 'Contact'])).toBe(
+			'"001A0000006Vm9rIAC" is not a Lead or Contact ID: Lead IDs start with 00Q, Contact IDs start with 003, this one with 001',
+		);
 	});
 });
 
