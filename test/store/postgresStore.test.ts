@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 
 import { scoreEvents } from '../../lib/scoring/batch';
+import { DAY_MS } from '../../lib/scoring/decay';
+import { forgetOldHistory } from '../../lib/scoring/retention';
 import { postgresStore } from '../../lib/store/openStore';
 import { closePostgresPools, openPostgresPools, PostgresStore, POSTGRES_SCHEMA_VERSION } from '../../lib/store/postgresStore';
 import { StoreError } from '../../lib/store/scoreStore';
@@ -93,7 +95,7 @@ describe('PostgreSQL store schema', () => {
 		const store = new PostgresStore({ ...server().connection(), user: 'scorer_dml', password: 'dml-pass-1234' }, { schema });
 		const [result] = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
 		expect(result).toMatchObject({ leadScore: { score: 1, duplicate: false } });
-		await store.prune({ events: 0, ledger: 0 });
+		await forgetOldHistory(store, plusOne, 'default', { eventDays: 1, ledgerDays: 1 }, Date.now() + 2 * DAY_MS);
 		await store.close();
 	});
 });
