@@ -55,6 +55,25 @@ describe('SQLite store migration 3', () => {
 	});
 });
 
+describe('SQLite store refusing a row', () => {
+	it('fails only the item whose row the database refuses; the rest of the chunk commits, in order', async () => {
+		const path = tempDb();
+		const store = new SqliteStore(path);
+		await store.getLeads('default', []);
+		// A row the database itself refuses, whatever the checks before writing let through.
+		const db = new DatabaseSync(path);
+		db.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.event_name = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`);
+		db.close();
+		const poison = { ...ping('ada@example.com', 'p1'), name: 'Poison' };
+		const batch = [ping('ada@example.com', 'e1'), poison, ping('ada@example.com', 'e2'), ping('bob@example.com', 'e3')];
+		const outcome = async () =>
+			(await scoreEvents(store, plusOne, 'default', batch)).map((result) => ('error' in result ? result.error.name : [result.leadScore.score, result.leadScore.duplicate]));
+		expect(await outcome()).toEqual([[1, false], 'StoreDataError', [2, false], [1, false]]);
+		expect(await outcome()).toEqual([[2, true], 'StoreDataError', [2, true], [1, true]]);
+		await store.close();
+	});
+});
+
 describe('SQLite store under a large batch', () => {
 	it('serves a webhook that arrives during a large batch before the batch ends, and both are exact', async () => {
 		const store = new SqliteStore(tempDb());

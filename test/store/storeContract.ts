@@ -221,6 +221,57 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(2);
 	});
 
+	it("fails only the item holding a value no store can keep; the sender's retry scores the good events once", async () => {
+		const batch = [
+			ping('ada@example.com', 'ok-1'),
+			ping('ada@example.com', 'x'.repeat(8000)),
+			ping('bob@example.com', 'ok-2', NOV_1, { note: 'half an emoji \ud83d' }),
+			ping('carol@example.com', 'ok-3', 1e20),
+			ping('l'.repeat(300), 'ok-4'),
+			ping('bob@example.com', 'ok-5', NOV_1, { count: Number.NaN }),
+			ping('dan@example.com', 'ok-6'),
+		];
+		const expected = [
+			[1, false],
+			'The event ID has 8000 characters; at most 256 can be stored.',
+			"The event's data cannot be stored: the text at note has an unpaired surrogate.",
+			'The event time (100000000000000000000 ms) is outside the dates that can be stored.',
+			'The lead ID has 300 characters; at most 256 can be stored.',
+			"The event's data cannot be stored: the number at count is NaN.",
+			[1, false],
+		];
+		const outcome = (results: Awaited<ReturnType<typeof scoreEvents>>) => scoresOf(results).map((result) => (result instanceof Error ? result.message : result));
+		expect(outcome(await scoreEvents(store, plusOne, 'default', batch))).toEqual(expected);
+		expect(outcome(await scoreEvents(store, plusOne, 'default', batch))).toEqual(expected.map((result) => (Array.isArray(result) ? [1, true] : result)));
+		const leads = await store.getLeads('default', ['ada@example.com', 'bob@example.com', 'carol@example.com', 'dan@example.com']);
+		expect([...leads].map(([leadId, lead]) => [leadId, lead.state.score])).toEqual([
+			['ada@example.com', 1],
+			['dan@example.com', 1],
+		]);
+	});
+
+	it('refuses an adjustment whose sum would overflow, alone: two Adjust items of +1e308, and a sum past 1e12', async () => {
+		const adjust = (leadId: string, points: number) => ({ leadId, mode: 'add' as const, points, reason: 'by hand', time: NOV_1 });
+		const results = await adjustLeads(store, plusOne, 'default', [
+			adjust('ada@example.com', 1e308),
+			adjust('ada@example.com', 1e308),
+			adjust('bob@example.com', 9e11),
+			adjust('bob@example.com', 9e11),
+			adjust('bob@example.com', 5),
+			{ ...adjust('carol@example.com', 1), reason: 'lone \udc00 surrogate' },
+		]);
+		expect(results.map((result) => ('error' in result ? result.error.message : result.leadScore.score))).toEqual([
+			'Points is 1e+308; points must be finite and between -1e+12 and 1e+12.',
+			'Points is 1e+308; points must be finite and between -1e+12 and 1e+12.',
+			900000000000,
+			'The score would become 1800000000000 (a change of 900000000000), beyond the 1e+12 points a score can hold; nothing was written for this item.',
+			900000000005,
+			'The reason is not valid Unicode text (it has an unpaired surrogate).',
+		]);
+		expect((await store.ledger('default', 'bob@example.com', 10)).map((entry) => entry.score)).toEqual([900000000005, 900000000000]);
+		expect((await store.getLeads('default', ['ada@example.com', 'carol@example.com'])).size).toBe(0);
+	});
+
 	it('lists kept events of an event-time range in commit order, in pages, with their data', async () => {
 		const hour = 3_600_000;
 		// Committed out of time order: the listing follows commits, the range follows event time.
