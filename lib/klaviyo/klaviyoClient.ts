@@ -263,12 +263,25 @@ export class KlaviyoClient {
 					const errors = job.failedCount > 0 || job.status === 'cancelled' ? await this.listImportErrors(job.id) : [];
 					const { byProfile, unmatched } = matchImportErrors(resources.slice(start, end), errors);
 					unmatchedImportErrors.push(...unmatched);
+					// Failures Klaviyo counted or reported but did not trace to a profile: then no profile of the job is known to be imported.
+					const untraced = Math.max(job.failedCount - byProfile.size, unmatched.length);
 					settle(start, end, (index) => {
 						const importError = byProfile.get(index - start);
 						if (importError) {
 							return {
 								state: 'failed',
 								error: new KlaviyoApiError({ kind: 'import', code: importError.code, title: importError.title, detail: importError.detail, pointer: importError.pointer, errorId: importError.id }),
+							};
+						}
+						if (untraced > 0) {
+							return {
+								state: 'failed',
+								error: new KlaviyoApiError({
+									kind: 'import',
+									code: 'import_unconfirmed',
+									title: 'Klaviyo could not confirm this profile was imported.',
+									detail: `Klaviyo reported ${untraced} failed profile(s) in job ${job.id} that it did not trace to a profile: this one may not have been imported. Upserting it again is safe.`,
+								}),
 							};
 						}
 						if (job.status === 'cancelled') {

@@ -317,6 +317,16 @@ describe('bulk import', () => {
 		expect(outcomes[1]).toMatchObject({ error: { code: 'duplicate_profile' } });
 	});
 
+	it('never reports a profile as imported when the job failed profiles it cannot trace', async () => {
+		const client = await setUp({ bulkJobs: { untraceableErrors: true } });
+		const inputs = [raw('one@example.com'), raw('broken-1'), raw('two@example.com')];
+		const { outcomes, unmatchedImportErrors } = await client.importProfiles(inputs);
+		expect(unmatchedImportErrors).toHaveLength(1);
+		expect(outcomes.map((outcome) => outcome.state)).toEqual(['failed', 'failed', 'failed']);
+		expect(outcomes[0]).toMatchObject({ error: { kind: 'import', code: 'import_unconfirmed' } });
+		expect((outcomes[0] as { error: KlaviyoApiError }).error.detail).toMatch(/^Klaviyo reported 1 failed profile\(s\) in job \S+ that it did not trace to a profile: this one may not have been imported\. Upserting it again is safe\.$/);
+	});
+
 	it('fails the profiles of a job that does not finish in time, saying Klaviyo may still import them', async () => {
 		const client = await setUp({ bulkJobs: { profilesPerSecond: 1 } }, { bulk: { timeoutMs: 30_000 } });
 		const { outcomes } = await client.importProfiles(Array.from({ length: 200 }, (_, index) => raw(`lead${index}@example.com`)));
