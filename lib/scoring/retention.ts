@@ -16,7 +16,7 @@ export function retentionDays(value: unknown, fallback: number, field: string, l
 	if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
 		throw new InputError(
 			field,
-			`${label} must be a whole number of days, 1 or more; got ${JSON.stringify(value) ?? String(value)}. Nothing was scored or deleted.`,
+			`${label} must be a whole number of days, 1 or more; got ${typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))}. Nothing was scored or deleted.`,
 		);
 	}
 	return value;
