@@ -182,7 +182,7 @@ export class KlaviyoMock {
 			if (failure.status === 429) return reply(this.throttle(failure.retryAfterSeconds ?? 1));
 			const serverError = this.error({ status: failure.status, code: 'error', title: 'A server error occurred.', detail: 'A server error occurred.' });
 			// A 503 during maintenance (or from a proxy in front) may say when to come back.
-			const retryAfter = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
+			const retryAfter: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
 			return reply({ ...serverError, headers: retryAfter });
 		}
 

@@ -60,7 +60,8 @@ export interface ImportErrorRecord {
 	title: string;
 	detail: string;
 	pointer: string;
-	originalPayload: Record<string, unknown>;
+	/** Absent for an error that names no profile. */
+	originalPayload?: Record<string, unknown>;
 }
 
 export interface BulkJob {
