@@ -123,8 +123,7 @@ const mixed = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<T>) =>
 /** What an item's result says, without the wall-clock time it was scored at. */
 function comparable(result: BatchResult) {
 	if ('error' in result) return { error: result.error.message };
-	const { scoredAt: _scoredAt, ...leadScore } = result.leadScore;
-	return leadScore;
+	return { ...result.leadScore, scoredAt: undefined };
 }
 
 function expectWithinBounds(model: ScoringModel, results: BatchResult[]): void {
