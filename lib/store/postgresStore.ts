@@ -734,14 +734,26 @@ export class PostgresStore implements ScoreStore {
 		});
 	}
 
-	// Ids grow with commit time, so the oldest kept row bounds a range: no time index to maintain.
+	// Ids grow with commit time, so a binary search over ids finds the first row committed at or after
+	// `time` in a few index lookups: no time index to maintain, and no scan of the older rows that other
+	// score names keep for longer.
 	private async firstIdFrom(table: 'events' | 'ledger', time: number): Promise<number> {
 		const [name, id, column] = table === 'events' ? [this.t.events, 'seq', 'received_at'] : [this.t.ledger, 'id', 'recorded_at'];
-		const rows = await this.query<{ id: number | null }>(
-			`SELECT coalesce((SELECT ${id} FROM ${name} WHERE ${column} >= $1 ORDER BY ${id} LIMIT 1), (SELECT max(${id}) + 1 FROM ${name}), 1) AS id`,
-			[Math.round(time)],
-		);
-		return rows[0].id ?? 1;
+		const [range] = await this.query<{ low: number | null; high: number | null }>(`SELECT min(${id}) AS low, max(${id}) AS high FROM ${name}`, []);
+		if (range.low === null || range.high === null) return 1;
+		let low = range.low;
+		let high = range.high + 1;
+		while (low < high) {
+			const [row] = await this.query<{ id: number; time: number }>(
+				`SELECT ${id} AS id, ${column} AS time FROM ${name} WHERE ${id} >= $1 ORDER BY ${id} LIMIT 1`,
+				[Math.floor((low + high) / 2)],
+			);
+			// Deleted meanwhile by another process's pruning: everything from here on is newer.
+			if (!row) break;
+			if (row.time >= time) high = row.id;
+			else low = row.id + 1;
+		}
+		return low;
 	}
 
 	async firstEventSeqFrom(receivedAt: number): Promise<number> {

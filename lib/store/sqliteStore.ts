@@ -374,15 +374,29 @@ export class SqliteStore implements ScoreStore {
 		});
 	}
 
-	// Row ids grow with commit time, so the oldest kept row bounds a range: no time index to maintain.
+	// Row ids grow with commit time, so a binary search over ids finds the first row committed at or
+	// after `time` in a few index lookups: no time index to maintain, and no scan of the older rows
+	// that other score names keep for longer.
 	private firstIdFrom(table: 'events' | 'ledger', time: number): number {
 		const [id, column] = table === 'events' ? ['seq', 'received_at'] : ['id', 'recorded_at'];
-		const first = this.statement(
-			`SELECT ${id} AS id FROM ${table} WHERE ${column} >= ? ORDER BY ${id} LIMIT 1`,
-		).get(time) as { id: number } | undefined;
-		if (first) return first.id;
-		const last = this.statement(`SELECT max(${id}) AS id FROM ${table}`).get() as { id: number | null };
-		return (last.id ?? 0) + 1;
+		const range = this.statement(`SELECT min(${id}) AS low, max(${id}) AS high FROM ${table}`).get() as {
+			low: number | null;
+			high: number | null;
+		};
+		if (range.low === null || range.high === null) return 1;
+		const rowFrom = this.statement(
+			`SELECT ${id} AS id, ${column} AS time FROM ${table} WHERE ${id} >= ? ORDER BY ${id} LIMIT 1`,
+		);
+		let low = range.low;
+		let high = range.high + 1;
+		while (low < high) {
+			const row = rowFrom.get(Math.floor((low + high) / 2)) as { id: number; time: number } | undefined;
+			// Deleted meanwhile by another process's pruning: everything from here on is newer.
+			if (!row) break;
+			if (row.time >= time) high = row.id;
+			else low = row.id + 1;
+		}
+		return low;
 	}
 
 	async firstEventSeqFrom(receivedAt: number): Promise<number> {

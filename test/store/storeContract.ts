@@ -170,6 +170,24 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		expect(await store.ledger('b2b', 'ada@example.com', 10)).toHaveLength(1);
 	});
 
+	it('forgets exactly the events committed before the retention, among events of several scores', async () => {
+		let cutoff = 0;
+		for (let i = 0; i < 20; i++) {
+			await scoreEvents(store, plusOne, i % 2 === 1 ? 'b2b' : 'b2c', [ping('ada@example.com', `e${i}`)]);
+			if (i === 12) {
+				const before = Date.now();
+				while (Date.now() <= before + 1) await new Promise((resolve) => setTimeout(resolve, 1));
+				cutoff = Date.now();
+			}
+		}
+		await forgetOldHistory(store, plusOne, 'b2b', { eventDays: 1, ledgerDays: 1 }, cutoff + DAY_MS);
+		const kept = async (scoreName: string) =>
+			(await store.listEvents(scoreName, { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 100)).events.map((event) => event.eventId);
+		expect(await kept('b2b')).toEqual(['e13', 'e15', 'e17', 'e19']);
+		expect(await kept('b2c')).toHaveLength(10);
+		expect(await rescoreLeads(store, plusOne, 'b2b')).toMatchObject({ changed: [], skipped: [] });
+	});
+
 	it('re-scores a lead whose events passed the retention to the score it had: 40 behaviour + 20 fit + 15 adjusted = 75', async () => {
 		const rules = [
 			{ id: 'demo', event: 'Requested Demo', points: 40 },
