@@ -30,7 +30,12 @@ function foldBaseline(
 ): Baseline {
 	const events = (baseline?.events ?? 0) + forgotten.length;
 	if (baseline?.state === null) return { state: null, events };
-	return { state: replayLead(model, forgotten, baseline?.state), events };
+	try {
+		return { state: replayLead(model, forgotten, baseline?.state), events };
+	} catch {
+		// Data the model cannot replay still has to go after its retention; Re-Score then skips the lead.
+		return { state: null, events };
+	}
 }
 
 /**
