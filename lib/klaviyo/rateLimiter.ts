@@ -62,7 +62,9 @@ export class RateLimiter {
 	observe(bucket: RateLimitBucket, headers: Record<string, unknown>): void {
 		const remaining = Number.parseInt(headerValue(headers, 'RateLimit-Remaining') ?? '', 10);
 		const reset = Number.parseInt(headerValue(headers, 'RateLimit-Reset') ?? '', 10);
-		if (remaining === 0 && Number.isFinite(reset)) this.pause(bucket, reset * 1000, 'RateLimit-Reset');
+		// The reset counts down Klaviyo's one-minute window: a longer one is not believed, so a broken
+		// header cannot hold every later request of the account back for hours.
+		if (remaining === 0 && Number.isFinite(reset)) this.pause(bucket, Math.min(reset, 60) * 1000, 'RateLimit-Reset');
 	}
 
 	/** Holds every request to the bucket back, e.g. for a 429's Retry-After. */

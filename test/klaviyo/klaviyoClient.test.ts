@@ -6,6 +6,7 @@ import {
 	KlaviyoApiError,
 	KlaviyoClient,
 	type KlaviyoClientOptions,
+	RateLimiter,
 	type ProfileInput,
 	type RateLimitBucket,
 	checkEventInput,
@@ -156,6 +157,13 @@ describe('retries', () => {
 		// The bucket is not held back: the next request goes out at once.
 		await client.upsertProfile(profile('grace@example.com'));
 		expect(clock.sleeps).toEqual([]);
+	});
+
+	it('never holds requests back for more than the one-minute window on a RateLimit-Reset', async () => {
+		await setUp();
+		const limiter = new RateLimiter(clock);
+		limiter.observe('profileImport', { 'RateLimit-Remaining': '0', 'RateLimit-Reset': '86400' });
+		expect(limiter.pausedFor('profileImport')).toEqual({ ms: 60_000, reason: 'RateLimit-Reset' });
 	});
 
 	it('waits what Klaviyo asks within the caps, and fails an item whose waits together pass Max Total Wait', async () => {
