@@ -19,6 +19,14 @@ export interface RetryPolicy {
 	maxDelayMs: number;
 }
 
+/** How long the client waits when Klaviyo asks it to (Retry-After, RateLimit-Reset, backoff after 5xx). */
+export interface WaitLimits {
+	/** One wait; a longer one fails the item with the wait Klaviyo asked for (default 60 s). */
+	maxWaitMs: number;
+	/** All the waits of one request together (default 5 minutes). */
+	maxTotalWaitMs: number;
+}
+
 export interface BulkImportOptions {
 	/** First wait between job status checks; it grows 1.5× per check up to 10 s (default 1 s). */
 	pollIntervalMs: number;
@@ -35,6 +43,7 @@ export interface KlaviyoClientOptions {
 	random?: () => number;
 	retry?: Partial<RetryPolicy>;
 	bulk?: Partial<BulkImportOptions>;
+	waits?: Partial<WaitLimits>;
 	/** Share one limiter between clients that use the same Klaviyo account. */
 	limiter?: RateLimiter;
 }
@@ -138,6 +147,7 @@ export class KlaviyoClient {
 	private readonly random: () => number;
 	private readonly retry: RetryPolicy;
 	private readonly bulk: BulkImportOptions;
+	private readonly waits: WaitLimits;
 	private readonly limiter: RateLimiter;
 
 	constructor(options: KlaviyoClientOptions) {
@@ -146,6 +156,7 @@ export class KlaviyoClient {
 		this.random = options.random ?? Math.random;
 		this.retry = { maxRetries: 3, maxThrottleRetries: 10, baseDelayMs: 500, maxDelayMs: 30_000, ...options.retry };
 		this.bulk = { pollIntervalMs: 1000, timeoutMs: 10 * 60_000, maxProfilesPerJob: MAX_PROFILES_PER_JOB, maxJobBytes: MAX_JOB_BYTES, ...options.bulk };
+		this.waits = { maxWaitMs: 60_000, maxTotalWaitMs: 5 * 60_000, ...options.waits };
 		this.limiter = options.limiter ?? new RateLimiter(this.clock);
 	}
 
@@ -252,12 +263,25 @@ export class KlaviyoClient {
 					const errors = job.failedCount > 0 || job.status === 'cancelled' ? await this.listImportErrors(job.id) : [];
 					const { byProfile, unmatched } = matchImportErrors(resources.slice(start, end), errors);
 					unmatchedImportErrors.push(...unmatched);
+					// Failures Klaviyo counted or reported but did not trace to a profile: then no profile of the job is known to be imported.
+					const untraced = Math.max(job.failedCount - byProfile.size, unmatched.length);
 					settle(start, end, (index) => {
 						const importError = byProfile.get(index - start);
 						if (importError) {
 							return {
 								state: 'failed',
 								error: new KlaviyoApiError({ kind: 'import', code: importError.code, title: importError.title, detail: importError.detail, pointer: importError.pointer, errorId: importError.id }),
+							};
+						}
+						if (untraced > 0) {
+							return {
+								state: 'failed',
+								error: new KlaviyoApiError({
+									kind: 'import',
+									code: 'import_unconfirmed',
+									title: 'Klaviyo could not confirm this profile was imported.',
+									detail: `Klaviyo reported ${untraced} failed profile(s) in job ${job.id} that it did not trace to a profile: this one may not have been imported. Upserting it again is safe.`,
+								}),
 							};
 						}
 						if (job.status === 'cancelled') {
@@ -274,13 +298,26 @@ export class KlaviyoClient {
 		return { outcomes, unmatchedImportErrors };
 	}
 
-	/** One request: waits for the rate limiter, retries 429 after Retry-After and 5xx/network errors with backoff. */
+	/**
+	 * One request: waits for the rate limiter, retries 429 after Retry-After and 5xx/network errors
+	 * with backoff. Every wait Klaviyo asks for is capped, alone and in total for this request: past
+	 * a cap the request fails with the wait Klaviyo asked for, instead of holding the workflow for hours.
+	 */
 	private async send(bucket: RateLimitBucket, request: Omit<KlaviyoHttpRequest, 'headers'>): Promise<KlaviyoHttpResponse> {
 		const headers: Record<string, string> = { accept: JSON_API };
 		if (request.body !== undefined) headers['content-type'] = JSON_API;
 		let failures = 0;
 		let throttles = 0;
+		let waited = 0;
+		// Checks a wait against the caps and counts it; `asked` says who asked for it, for the error.
+		const allow = (ms: number, status: number | undefined, asked: string) => {
+			this.checkWait(ms, waited, status, asked);
+			waited += ms;
+		};
 		for (;;) {
+			// A pause of the bucket (this request's 429, another's, or RateLimit-Reset) is waited here.
+			const paused = this.limiter.pausedFor(bucket);
+			if (paused) allow(paused.ms, undefined, paused.reason);
 			await this.limiter.acquire(bucket);
 			let response: KlaviyoHttpResponse;
 			try {
@@ -290,26 +327,58 @@ export class KlaviyoClient {
 				if (failures >= this.retry.maxRetries) {
 					throw new KlaviyoApiError({ kind: 'network', code: 'network_error', title: 'No answer from the server.', detail: describeNetworkError(error) });
 				}
-				await this.clock.sleep(this.backoff(failures++));
+				const wait = this.backoff(failures++);
+				allow(wait, undefined, 'a backoff after a network error');
+				await this.clock.sleep(wait);
 				continue;
 			}
 			const { status } = response;
+			const retryAfter = retryAfterMs(response.headers, this.clock.now());
 			if (status === 429) {
 				if (throttles >= this.retry.maxThrottleRetries) throw errorFromResponse(status, response.body);
 				throttles += 1;
+				const wait = retryAfter ?? this.backoff(throttles - 1);
+				const asked = retryAfter === undefined ? 'a backoff after a 429' : 'Retry-After of a 429';
+				// Checked before pausing: a wait past the cap must not hold back the other requests either.
+				this.checkWait(wait, waited, status, asked);
 				// The whole bucket waits: every other request to it would be refused too.
-				this.limiter.pause(bucket, retryAfterMs(response.headers, this.clock.now()) ?? this.backoff(throttles - 1));
+				this.limiter.pause(bucket, wait, asked);
 				continue;
 			}
 			this.limiter.observe(bucket, response.headers);
 			if (isTransient(status)) {
 				if (failures >= this.retry.maxRetries) throw errorFromResponse(status, response.body);
-				const wait = Math.max(this.backoff(failures++), retryAfterMs(response.headers, this.clock.now()) ?? 0);
+				const wait = Math.max(this.backoff(failures++), retryAfter ?? 0);
+				allow(wait, status, retryAfter !== undefined && retryAfter >= wait ? 'Retry-After' : `a backoff after a ${status}`);
 				await this.clock.sleep(wait);
 				continue;
 			}
 			if (status >= 400) throw errorFromResponse(status, response.body);
 			return response;
+		}
+	}
+
+	/** Fails the request when a wait, or the request's waits together, would pass their caps. */
+	private checkWait(ms: number, waited: number, status: number | undefined, asked: string): void {
+		const seconds = (value: number) => `${Math.round(value / 1000)} s`;
+		const answered = status === undefined ? 'Klaviyo' : `Klaviyo answered ${status} and`;
+		if (ms > this.waits.maxWaitMs) {
+			throw new KlaviyoApiError({
+				kind: 'api',
+				status,
+				code: 'wait_too_long',
+				title: 'Klaviyo asked to wait longer than this node waits.',
+				detail: `${answered} asked to wait ${seconds(ms)} (${asked}); the node waits at most ${seconds(this.waits.maxWaitMs)} at a time (option Max Wait). Run the item again later, or raise Max Wait.`,
+			});
+		}
+		if (waited + ms > this.waits.maxTotalWaitMs) {
+			throw new KlaviyoApiError({
+				kind: 'api',
+				status,
+				code: 'waited_too_long',
+				title: 'Klaviyo kept this item waiting too long.',
+				detail: `${answered} asked to wait ${seconds(ms)} more (${asked}) after ${seconds(waited)} of waits for this item; the node waits at most ${seconds(this.waits.maxTotalWaitMs)} per item (option Max Total Wait). Run the item again later, or raise Max Total Wait.`,
+			});
 		}
 	}
 

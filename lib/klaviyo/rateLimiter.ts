@@ -31,6 +31,8 @@ interface BucketState {
 	/** Send times within the steady window, oldest first. */
 	sent: number[];
 	pausedUntil: number;
+	/** Who asked for the pause, for an error when a request will not wait that long. */
+	pausedBecause: string;
 }
 
 /** A client-side limiter shared by every request of one node execution. */
@@ -60,13 +62,25 @@ export class RateLimiter {
 	observe(bucket: RateLimitBucket, headers: Record<string, unknown>): void {
 		const remaining = Number.parseInt(headerValue(headers, 'RateLimit-Remaining') ?? '', 10);
 		const reset = Number.parseInt(headerValue(headers, 'RateLimit-Reset') ?? '', 10);
-		if (remaining === 0 && Number.isFinite(reset)) this.pause(bucket, reset * 1000);
+		// The reset counts down Klaviyo's one-minute window: a longer one is not believed, so a broken
+		// header cannot hold every later request of the account back for hours.
+		if (remaining === 0 && Number.isFinite(reset)) this.pause(bucket, Math.min(reset, 60) * 1000, 'RateLimit-Reset');
 	}
 
 	/** Holds every request to the bucket back, e.g. for a 429's Retry-After. */
-	pause(bucket: RateLimitBucket, ms: number): void {
+	pause(bucket: RateLimitBucket, ms: number, reason: string): void {
 		const state = this.state(bucket);
-		state.pausedUntil = Math.max(state.pausedUntil, this.clock.now() + ms);
+		const until = this.clock.now() + ms;
+		if (until <= state.pausedUntil) return;
+		state.pausedUntil = until;
+		state.pausedBecause = reason;
+	}
+
+	/** How long the bucket is still paused and why; undefined when it is not. */
+	pausedFor(bucket: RateLimitBucket): { ms: number; reason: string } | undefined {
+		const state = this.state(bucket);
+		const ms = state.pausedUntil - this.clock.now();
+		return ms > 0 ? { ms, reason: state.pausedBecause } : undefined;
 	}
 
 	private waitTime(bucket: RateLimitBucket, state: BucketState, now: number): number {
@@ -82,7 +96,7 @@ export class RateLimiter {
 	private state(bucket: RateLimitBucket): BucketState {
 		let state = this.buckets.get(bucket);
 		if (!state) {
-			state = { sent: [], pausedUntil: 0 };
+			state = { sent: [], pausedUntil: 0, pausedBecause: '' };
 			this.buckets.set(bucket, state);
 		}
 		return state;

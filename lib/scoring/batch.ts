@@ -1,4 +1,4 @@
-import type { LedgerEntry, LeadsWrite, ScoreStore } from '../store/scoreStore';
+import { StoreDataError, type LedgerEntry, type LeadsWrite, type ScoreStore } from '../store/scoreStore';
 import { engagementAt } from './decay';
 import {
 	adjustScore,
@@ -10,7 +10,16 @@ import {
 	type ScoreChange,
 	type ScoringEvent,
 } from './engine';
+import { keptEventData } from './keptEvent';
 import type { LeadState } from './leadState';
+import {
+	checkData,
+	checkId,
+	checkPoints,
+	checkText,
+	checkTime,
+	MAX_POINTS,
+} from './limits';
 import type { ScoringModel } from './model';
 import { modelVersion } from './modelVersion';
 import type { ReplayPayload } from './replay';
@@ -131,10 +140,40 @@ interface Step {
 	time: number;
 	/** Recorded as a counted event (scoring does; manual adjustments do not). */
 	payload?: unknown;
+	/** Throws when the step holds something no store can keep; run before anything is written. */
+	check: () => void;
 	apply: (current: LeadState | undefined) => ScoreChange;
 }
 
-/** Runs steps in order, each lead's steps seeing the previous ones, in atomic chunks. */
+/** What every step must respect whatever it does: the ids, names and time the stores keep. */
+function checkStep(step: Step): void {
+	checkId(step.leadId, 'leadId', 'The lead ID');
+	if (step.eventId !== undefined) checkId(step.eventId, 'eventId', 'The event ID');
+	if (step.eventName !== null) checkId(step.eventName, 'eventName', 'The event name');
+	checkTime(step.time, 'eventTime', 'The event time');
+	step.check();
+}
+
+/** A change whose numbers no store can keep (an overflowing sum, points beyond the limits) is refused. */
+function checkChange(change: ScoreChange): void {
+	const numbers = [
+		change.score,
+		change.delta,
+		change.engagement,
+		change.fit,
+		change.state.engagement.points,
+		...change.reasons.map((reason) => reason.points),
+	];
+	if (numbers.every((value) => Number.isFinite(value) && Math.abs(value) <= MAX_POINTS)) return;
+	throw new Error(
+		`The score would become ${change.score} (a change of ${change.delta}), beyond the ${MAX_POINTS.toExponential()} points a score can hold; nothing was written for this item.`,
+	);
+}
+
+/**
+ * Runs steps in order, each lead's steps seeing the previous ones, in atomic chunks. A step that
+ * fails (a value past the limits, or one the database refuses) fails alone: the rest commit.
+ */
 async function runSteps(
 	store: ScoreStore,
 	model: ScoringModel,
@@ -142,67 +181,113 @@ async function runSteps(
 	steps: Step[],
 	now: () => number,
 ): Promise<BatchResult[]> {
-	const version = modelVersion(model);
-	const results: BatchResult[] = [];
+	const results: BatchResult[] = new Array(steps.length);
+	try {
+		checkId(scoreName, 'scoreName', 'The score name');
+	} catch (error) {
+		return steps.map(() => ({ error: error as Error }));
+	}
+	const run: ChunkRun = { store, model, scoreName, steps, results, now, version: modelVersion(model) };
 	for (let start = 0; start < steps.length; start += CHUNK_SIZE) {
 		// The embedded store works synchronously: let n8n serve other executions (webhooks) between chunks.
 		if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-		const chunk = steps.slice(start, start + CHUNK_SIZE);
-		const leadIds = [...new Set(chunk.map((step) => step.leadId))];
-		const eventIds = [...new Set(chunk.flatMap((step) => (step.eventId ? [step.eventId] : [])))];
-		let chunkResults: LeadScore[] = [];
-		try {
-			await store.updateLeads(scoreName, leadIds, eventIds, (snapshot) => {
-				// Decided afresh on every attempt: nothing from a rolled-back attempt leaks out.
-				chunkResults = [];
-				const committedAt = now();
-				const scoredAt = new Date(committedAt).toISOString();
-				const states = new Map(snapshot.leads);
-				const seen = new Set(snapshot.seenEventIds);
-				const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
-				for (const step of chunk) {
-					const current = states.get(step.leadId);
-					const event = { name: step.eventName, id: step.eventId ?? null };
-					if (step.eventId && seen.has(step.eventId)) {
-						chunkResults.push({
-							...toLeadScore(
-								step.leadId,
-								unchanged(model, step.leadId, current, step.time),
-								event,
-								scoredAt,
-								version,
-							),
-							duplicate: true,
-						});
-						continue;
-					}
-					const change = step.apply(current);
-					change.state.modelVersion = version;
-					states.set(step.leadId, change.state);
-					write.leads.set(step.leadId, change.state);
-					if (step.eventId) seen.add(step.eventId);
-					if (step.payload !== undefined) {
-						write.events.push({
-							eventId: step.eventId ?? null,
-							leadId: step.leadId,
-							name: step.eventName ?? '',
-							time: step.time,
-							payload: step.payload,
-						});
-					}
-					if (change.delta !== 0 || change.reasons.length > 0) {
-						write.ledger.push(ledgerEntry(step.leadId, change, event, committedAt, version));
-					}
-					chunkResults.push(toLeadScore(step.leadId, change, event, scoredAt, version));
-				}
-				return write;
-			});
-			for (const leadScore of chunkResults) results.push({ leadScore });
-		} catch (error) {
-			for (let i = 0; i < chunk.length; i++) results.push({ error: error as Error });
+		const storable: number[] = [];
+		for (let index = start; index < Math.min(start + CHUNK_SIZE, steps.length); index++) {
+			try {
+				checkStep(steps[index]);
+				storable.push(index);
+			} catch (error) {
+				results[index] = { error: error as Error };
+			}
 		}
+		await runChunk(run, storable);
 	}
 	return results;
+}
+
+interface ChunkRun {
+	store: ScoreStore;
+	model: ScoringModel;
+	scoreName: string;
+	steps: Step[];
+	results: BatchResult[];
+	now: () => number;
+	version: string;
+}
+
+/**
+ * One atomic step over the steps at `indexes`. When the database refuses a value, the halves are
+ * run again one after the other (in order, so each lead's steps still see the previous ones) until
+ * the step that carries it fails on its own.
+ */
+async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
+	if (indexes.length === 0) return;
+	const { model, version, now } = run;
+	const chunk = indexes.map((index) => run.steps[index]);
+	const leadIds = [...new Set(chunk.map((step) => step.leadId))];
+	const eventIds = [...new Set(chunk.flatMap((step) => (step.eventId ? [step.eventId] : [])))];
+	let chunkResults: BatchResult[] = [];
+	try {
+		await run.store.updateLeads(run.scoreName, leadIds, eventIds, (snapshot) => {
+			// Decided afresh on every attempt: nothing from a rolled-back attempt leaks out.
+			chunkResults = [];
+			const committedAt = now();
+			const scoredAt = new Date(committedAt).toISOString();
+			const states = new Map(snapshot.leads);
+			const seen = new Set(snapshot.seenEventIds);
+			const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
+			for (const step of chunk) {
+				const current = states.get(step.leadId);
+				const event = { name: step.eventName, id: step.eventId ?? null };
+				if (step.eventId && seen.has(step.eventId)) {
+					const leadScore = toLeadScore(
+						step.leadId,
+						unchanged(model, step.leadId, current, step.time),
+						event,
+						scoredAt,
+						version,
+					);
+					chunkResults.push({ leadScore: { ...leadScore, duplicate: true } });
+					continue;
+				}
+				let change: ScoreChange;
+				try {
+					change = step.apply(current);
+					checkChange(change);
+				} catch (error) {
+					chunkResults.push({ error: error as Error });
+					continue;
+				}
+				change.state.modelVersion = version;
+				states.set(step.leadId, change.state);
+				write.leads.set(step.leadId, change.state);
+				if (step.eventId) seen.add(step.eventId);
+				if (step.payload !== undefined) {
+					write.events.push({
+						eventId: step.eventId ?? null,
+						leadId: step.leadId,
+						name: step.eventName ?? '',
+						time: step.time,
+						payload: step.payload,
+					});
+				}
+				if (change.delta !== 0 || change.reasons.length > 0) {
+					write.ledger.push(ledgerEntry(step.leadId, change, event, committedAt, version));
+				}
+				chunkResults.push({ leadScore: toLeadScore(step.leadId, change, event, scoredAt, version) });
+			}
+			return write;
+		});
+		indexes.forEach((index, position) => (run.results[index] = chunkResults[position]));
+	} catch (error) {
+		if (error instanceof StoreDataError && indexes.length > 1) {
+			const half = Math.ceil(indexes.length / 2);
+			await runChunk(run, indexes.slice(0, half));
+			await runChunk(run, indexes.slice(half));
+			return;
+		}
+		for (const index of indexes) run.results[index] = { error: error as Error };
+	}
 }
 
 /** Scores events against the store: atomic per chunk, each event id counted once. */
@@ -214,16 +299,22 @@ export async function scoreEvents(
 	options: ScoringOptions = {},
 ): Promise<BatchResult[]> {
 	const keepData = options.keepEventData ?? true;
-	const steps = events.map<Step>((event) => ({
-		leadId: event.leadId,
-		eventId: event.eventId,
-		eventName: event.name,
-		time: event.time,
-		payload: keepData
-			? ({ kind: 'event', data: event.data, hasProfile: event.hasProfile } satisfies ReplayPayload)
-			: null,
-		apply: (current) => applyEvent(model, current, event),
-	}));
+	const steps = events.map<Step>((event) => {
+		const data = keepData ? keptEventData(event.data, model) : undefined;
+		return {
+			leadId: event.leadId,
+			eventId: event.eventId,
+			eventName: event.name,
+			time: event.time,
+			payload: keepData
+				? ({ kind: 'event', data, hasProfile: event.hasProfile } satisfies ReplayPayload)
+				: null,
+			check: () => {
+				if (keepData) checkData(data, "The event's data");
+			},
+			apply: (current) => applyEvent(model, current, event),
+		};
+	});
 	return await runSteps(store, model, scoreName, steps, options.now ?? Date.now);
 }
 
@@ -246,6 +337,10 @@ export async function adjustLeads(
 			points: adjustment.points,
 			reason: adjustment.reason,
 		} satisfies ReplayPayload,
+		check: () => {
+			checkPoints(adjustment.points, 'points', 'Points');
+			checkText(adjustment.reason, 'reason', 'The reason');
+		},
 		apply: (current) => adjustScore(model, current, adjustment),
 	}));
 	return await runSteps(store, model, scoreName, steps, now);

@@ -15,10 +15,15 @@ export function isReplayPayload(payload: unknown): payload is ReplayPayload {
 
 /**
  * A lead's state rebuilt from its kept events, applied in the order they were committed (as
- * live scoring applied them, late arrivals included); null when an event was kept without its data.
+ * live scoring applied them, late arrivals included), on top of `from` (the baseline its forgotten
+ * events left, or an empty lead); null when an event was kept without its data.
  */
-export function replayLead(model: ScoringModel, events: StoredEvent[]): LeadState | null {
-	let state = initialState(model);
+export function replayLead(
+	model: ScoringModel,
+	events: StoredEvent[],
+	from: LeadState = initialState(model),
+): LeadState | null {
+	let state = from;
 	for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
 		const payload = event.payload;
 		if (!isReplayPayload(payload)) return null;

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 
-import type { LeadsWrite, ScoreStore } from '../store/scoreStore';
+import type { Baseline, LeadsWrite, ScoreStore, StoredEvent } from '../store/scoreStore';
 import { applyDecay, roundPoints } from './engine';
 import type { LeadState } from './leadState';
 import type { ScoringModel } from './model';
@@ -24,12 +24,42 @@ export interface RescoredLead {
 	rescoredAt: string;
 }
 
+/** A lead Re-Score left as it was, because its history cannot be replayed completely. */
+export interface SkippedLead {
+	leadId: string;
+	score: number;
+	tier: string;
+	reason: string;
+}
+
 export interface RescoreSummary {
 	/** Leads whose score or tier changed. */
 	changed: RescoredLead[];
-	/** Leads left untouched because some of their events were kept without data. */
-	skipped: string[];
+	/** Leads left untouched, with the reason. */
+	skipped: SkippedLead[];
 	leads: number;
+}
+
+/**
+ * The lead's state replayed from its baseline and kept events, or why no replay can be its whole
+ * history: events kept without data, or events forgotten before baselines were kept (the store
+ * counted more events than are left to replay).
+ */
+function replayWhole(
+	model: ScoringModel,
+	stored: LeadState,
+	events: StoredEvent[],
+	baseline: Baseline | undefined,
+): LeadState | string {
+	if (baseline && baseline.state === null) {
+		return `${baseline.events} of its events were forgotten after the event retention without their data (Keep Event Data off), so they cannot be replayed`;
+	}
+	const replayed = replayLead(model, events, baseline?.state ?? undefined);
+	if (!replayed) return 'some of its kept events have no data (Keep Event Data was off), so they cannot be replayed';
+	if (replayed.eventCount !== stored.eventCount) {
+		return `the store counted ${stored.eventCount} events for it but only ${replayed.eventCount} can be replayed: the others were forgotten after the event retention before this version kept what they left behind`;
+	}
+	return replayed;
 }
 
 /** The same scoring state, whatever model version and revision number it carries. */
@@ -39,9 +69,9 @@ function sameState(a: LeadState, b: LeadState): boolean {
 }
 
 /**
- * Re-scores every lead of a score from its kept events under `model`, page by page. Each page
- * is one atomic step: a lead is either re-scored completely or left as it was. Running it again
- * under the same model changes nothing.
+ * Re-scores every lead of a score from its baseline and kept events under `model`, page by page.
+ * Each page is one atomic step: a lead is either re-scored completely or left as it was, with the
+ * reason. Running it again under the same model changes nothing.
  */
 export async function rescoreLeads(
 	store: ScoreStore,
@@ -57,7 +87,7 @@ export async function rescoreLeads(
 		const page = await store.listLeads(scoreName, after, options.pageSize ?? 500);
 		after = page.next;
 		let pageChanges: RescoredLead[] = [];
-		let pageSkipped: string[] = [];
+		let pageSkipped: SkippedLead[] = [];
 		await store.updateLeads(
 			scoreName,
 			page.leads.map((lead) => lead.leadId),
@@ -69,9 +99,9 @@ export async function rescoreLeads(
 				const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
 				for (const [leadId, stored] of snapshot.leads) {
 					const events = snapshot.events?.get(leadId) ?? [];
-					const replayed = replayLead(model, events);
-					if (!replayed) {
-						pageSkipped.push(leadId);
+					const replayed = replayWhole(model, stored, events, snapshot.baselines?.get(leadId));
+					if (typeof replayed === 'string') {
+						pageSkipped.push({ leadId, score: stored.score, tier: stored.tier, reason: replayed });
 						continue;
 					}
 					// Compare as of the time the stored score was computed for (a decay sweep may have run since).

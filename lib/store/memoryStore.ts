@@ -1,4 +1,5 @@
 import type {
+	Baseline,
 	LeadRecord,
 	LedgerEntry,
 	LeadsSnapshot,
@@ -18,6 +19,7 @@ export class MemoryStore implements ScoreStore {
 	private seq = 0;
 	private readonly ledgers = new Map<string, LedgerEntry[]>();
 	private readonly thresholds = new Map<string, Map<string, ThresholdState>>();
+	private readonly baselines = new Map<string, Baseline>();
 
 	private leadsOf(scoreName: string): Map<string, LeadRecord> {
 		let leads = this.leads.get(scoreName);
@@ -61,6 +63,11 @@ export class MemoryStore implements ScoreStore {
 					snapshot.events.get(event.leadId)!.push(structuredClone(event));
 			for (const list of snapshot.events.values())
 				list.sort((a, b) => a.time - b.time || a.seq - b.seq);
+			snapshot.baselines = new Map();
+			for (const leadId of leadIds) {
+				const baseline = this.baselines.get(`${scoreName}\u0000${leadId}`);
+				if (baseline) snapshot.baselines.set(leadId, structuredClone(baseline));
+			}
 		}
 		const write = decide(snapshot);
 		const now = Date.now();
@@ -77,6 +84,19 @@ export class MemoryStore implements ScoreStore {
 			const entries = this.ledgers.get(key) ?? [];
 			entries.push(entry);
 			this.ledgers.set(key, entries);
+		}
+		for (const [leadId, baseline] of write.baselines ?? []) {
+			if (leads.has(leadId)) this.baselines.set(`${scoreName}\u0000${leadId}`, structuredClone(baseline));
+		}
+		if (write.forgetEvents) {
+			const { beforeSeq } = write.forgetEvents;
+			const forgotten = new Set(write.forgetEvents.leadIds);
+			const isForgotten = (event: StoredEvent) => event.seq < beforeSeq && forgotten.has(event.leadId);
+			for (const event of events) if (isForgotten(event) && event.eventId !== null) ids.delete(event.eventId);
+			this.events.set(
+				scoreName,
+				events.filter((event) => !isForgotten(event)),
+			);
 		}
 	}
 
@@ -134,21 +154,31 @@ export class MemoryStore implements ScoreStore {
 		for (const [leadId, state] of decide(current)) states.set(leadId, state);
 	}
 
-	async prune(olderThan: { events: number; ledger: number }): Promise<void> {
-		for (const [scoreName, events] of this.events) {
-			const ids = this.eventIdsOf(scoreName);
-			for (const event of events)
-				if (event.receivedAt < olderThan.events && event.eventId !== null)
-					ids.delete(event.eventId);
-			this.events.set(
-				scoreName,
-				events.filter((event) => event.receivedAt >= olderThan.events),
-			);
-		}
+	async firstEventSeqFrom(receivedAt: number): Promise<number> {
+		let first = this.seq + 1;
+		for (const events of this.events.values())
+			for (const event of events) if (event.receivedAt >= receivedAt && event.seq < first) first = event.seq;
+		return first;
+	}
+
+	async eventLeadsBetween(
+		scoreName: string,
+		seqs: { after: number; before: number },
+		limit: number,
+	): Promise<Array<{ seq: number; leadId: string }>> {
+		return this.eventsOf(scoreName)
+			.filter((event) => event.seq > seqs.after && event.seq < seqs.before)
+			.sort((a, b) => a.seq - b.seq)
+			.slice(0, limit)
+			.map((event) => ({ seq: event.seq, leadId: event.leadId }));
+	}
+
+	async forgetLedger(scoreName: string, recordedBefore: number): Promise<void> {
 		for (const [key, entries] of this.ledgers) {
+			if (!key.startsWith(`${scoreName}\u0000`)) continue;
 			this.ledgers.set(
 				key,
-				entries.filter((entry) => entry.recordedAt >= olderThan.ledger),
+				entries.filter((entry) => entry.recordedAt >= recordedBefore),
 			);
 		}
 	}

@@ -58,21 +58,3 @@ export function postgresStore(credentials: PostgresCredentials, options: Postgre
 	}
 	return store;
 }
-
-const lastPruned = new Map<ScoreStore, number>();
-const PRUNE_EVERY_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-
-/** Forgets old events and ledger entries, at most once an hour per store. */
-export async function pruneIfDue(
-	store: ScoreStore,
-	retention: { eventDays: number; ledgerDays: number },
-	now = Date.now(),
-): Promise<void> {
-	if (now - (lastPruned.get(store) ?? 0) < PRUNE_EVERY_MS) return;
-	lastPruned.set(store, now);
-	await store.prune({
-		events: now - retention.eventDays * DAY_MS,
-		ledger: now - retention.ledgerDays * DAY_MS,
-	});
-}

@@ -5,8 +5,11 @@ import { DatabaseError, Pool, types, type PoolClient, type PoolConfig } from 'pg
 
 import type { LeadState } from '../scoring/leadState';
 import {
+	jsonText,
+	StoreDataError,
 	StoreError,
 	thresholdState,
+	type Baseline,
 	type LeadRecord,
 	type LedgerEntry,
 	type LeadsSnapshot,
@@ -103,6 +106,23 @@ const MIGRATIONS: Array<(t: TableNames) => string> = [
 	);`,
 	// The score revision each crossing state was decided on, so late scores cannot re-arm a lead.
 	(t) => `ALTER TABLE ${t.thresholds} ADD COLUMN revision bigint;`,
+	// What forgotten events leave behind, so re-scoring never takes the kept events for the whole
+	// history; and the webhook headers (credentials, cookies) that events kept before are dropped.
+	// A row whose data PostgreSQL cannot read as jsonb (an escaped lone surrogate) loses its data.
+	(t) => `
+	ALTER TABLE ${t.leads} ADD COLUMN baseline jsonb;
+	DO $strip$
+	DECLARE kept record;
+	BEGIN
+		FOR kept IN SELECT seq FROM ${t.events} WHERE payload::text LIKE '%"headers"%' LOOP
+			BEGIN
+				UPDATE ${t.events} SET payload = (payload::jsonb #- '{data,headers}')::json WHERE seq = kept.seq;
+			EXCEPTION WHEN others THEN
+				UPDATE ${t.events} SET payload = NULL WHERE seq = kept.seq;
+			END;
+		END LOOP;
+	END
+	$strip$;`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -320,7 +340,11 @@ export class PostgresStore implements ScoreStore {
 					message = `${this.where()}: ${detail}${error.code ? ` (${error.code})` : ''}`;
 				}
 		}
-		return new StoreError(redact(message, this.connection.password), { cause: redactError(error, this.connection.password) });
+		// Data exceptions (22), constraint violations (23) and limits such as an index row too large (54):
+		// the database refused a value of this step, not the step as a whole.
+		const refused = /^(22|23|54)/.test(error.code ?? '');
+		const Failure = refused ? StoreDataError : StoreError;
+		return new Failure(redact(message, this.connection.password), { cause: redactError(error, this.connection.password) });
 	}
 
 	private async connect(): Promise<PoolClient> {
@@ -477,6 +501,12 @@ export class PostgresStore implements ScoreStore {
 				);
 				snapshot.events = new Map(ids.map((leadId) => [leadId, []]));
 				for (const row of rows.rows) snapshot.events.get(row.lead_id)?.push(toStoredEvent(row));
+				const baselines = await run<{ lead_id: string; baseline: Baseline }>(
+					client,
+					`SELECT lead_id, baseline FROM ${this.t.leads} WHERE score_name = $1 AND lead_id = ANY($2::text[]) AND baseline IS NOT NULL`,
+					[scoreName, ids],
+				);
+				snapshot.baselines = new Map(baselines.rows.map((row) => [row.lead_id, row.baseline]));
 			}
 
 			let write: LeadsWrite;
@@ -488,7 +518,28 @@ export class PostgresStore implements ScoreStore {
 
 			const unused = ids.filter((leadId) => !snapshot.leads.has(leadId) && !write.leads.has(leadId));
 			await this.writeDecision(client, scoreName, write!, unused, snapshot.seenEventIds, now);
+			await this.writeHistory(client, scoreName, write!);
 		});
+	}
+
+	/** Baselines and forgotten events, which only the retention sweep writes. */
+	private async writeHistory(client: PoolClient, scoreName: string, write: LeadsWrite): Promise<void> {
+		const baselines = [...(write.baselines ?? [])];
+		if (baselines.length > 0) {
+			await client.query(
+				`UPDATE ${this.t.leads} AS l SET baseline = b.baseline::jsonb
+				 FROM unnest($2::text[], $3::text[]) AS b(lead_id, baseline)
+				 WHERE l.score_name = $1 AND l.lead_id = b.lead_id`,
+				[scoreName, baselines.map(([leadId]) => leadId), baselines.map(([, baseline]) => jsonText(baseline))],
+			);
+		}
+		if (write.forgetEvents) {
+			await client.query(`DELETE FROM ${this.t.events} WHERE score_name = $1 AND lead_id = ANY($2::text[]) AND seq < $3`, [
+				scoreName,
+				write.forgetEvents.leadIds,
+				write.forgetEvents.beforeSeq,
+			]);
+		}
 	}
 
 	/**
@@ -539,9 +590,9 @@ export class PostgresStore implements ScoreStore {
 				events.map((event) => event.leadId),
 				events.map((event) => event.name),
 				events.map((event) => Math.round(event.time)),
-				events.map((event) => (event.payload === null || event.payload === undefined ? null : JSON.stringify(event.payload))),
+				events.map((event) => (event.payload === null || event.payload === undefined ? null : jsonText(event.payload))),
 				leads.map(([leadId]) => leadId),
-				leads.map(([, state]) => JSON.stringify(state)),
+				leads.map(([, state]) => jsonText(state)),
 				leads.map(([, state]) => state.score),
 				leads.map(([, state]) => state.tier),
 				leads.map(([, state]) => (state.lastActivityAt === null ? null : Math.round(state.lastActivityAt))),
@@ -554,7 +605,7 @@ export class PostgresStore implements ScoreStore {
 				ledger.map((entry) => entry.score),
 				ledger.map((entry) => entry.delta),
 				ledger.map((entry) => entry.tier),
-				ledger.map((entry) => JSON.stringify(entry.reasons)),
+				ledger.map((entry) => jsonText(entry.reasons)),
 				ledger.map((entry) => entry.modelVersion),
 				unused,
 			],
@@ -683,20 +734,43 @@ export class PostgresStore implements ScoreStore {
 		});
 	}
 
-	async prune(olderThan: { events: number; ledger: number }): Promise<void> {
-		await this.transaction(async (client) => {
-			// Ids grow with commit time, so the oldest kept row bounds a range delete: no time index to maintain.
-			await this.deleteBefore(client, this.t.events, 'seq', 'received_at', olderThan.events);
-			await this.deleteBefore(client, this.t.ledger, 'id', 'recorded_at', olderThan.ledger);
-		});
+	// Ids grow with commit time, so a binary search over ids finds the first row committed at or after
+	// `time` in a few index lookups: no time index to maintain, and no scan of the older rows that other
+	// score names keep for longer.
+	private async firstIdFrom(table: 'events' | 'ledger', time: number): Promise<number> {
+		const [name, id, column] = table === 'events' ? [this.t.events, 'seq', 'received_at'] : [this.t.ledger, 'id', 'recorded_at'];
+		const [range] = await this.query<{ low: number | null; high: number | null }>(`SELECT min(${id}) AS low, max(${id}) AS high FROM ${name}`, []);
+		if (range.low === null || range.high === null) return 1;
+		let low = range.low;
+		let high = range.high + 1;
+		while (low < high) {
+			const [row] = await this.query<{ id: number; time: number }>(
+				`SELECT ${id} AS id, ${column} AS time FROM ${name} WHERE ${id} >= $1 ORDER BY ${id} LIMIT 1`,
+				[Math.floor((low + high) / 2)],
+			);
+			// Deleted meanwhile by another process's pruning: everything from here on is newer.
+			if (!row) break;
+			if (row.time >= time) high = row.id;
+			else low = row.id + 1;
+		}
+		return low;
 	}
 
-	private async deleteBefore(client: PoolClient, table: string, id: 'seq' | 'id', time: 'received_at' | 'recorded_at', before: number): Promise<void> {
-		const firstKept = await client.query<{ id: number }>(`SELECT ${id} AS id FROM ${table} WHERE ${time} >= $1 ORDER BY ${id} LIMIT 1`, [
-			Math.round(before),
-		]);
-		if (firstKept.rows.length > 0) await client.query(`DELETE FROM ${table} WHERE ${id} < $1`, [firstKept.rows[0].id]);
-		else await client.query(`DELETE FROM ${table}`);
+	async firstEventSeqFrom(receivedAt: number): Promise<number> {
+		return await this.firstIdFrom('events', receivedAt);
+	}
+
+	async eventLeadsBetween(scoreName: string, seqs: { after: number; before: number }, limit: number): Promise<Array<{ seq: number; leadId: string }>> {
+		const rows = await this.query<{ seq: number; lead_id: string }>(
+			`SELECT seq, lead_id FROM ${this.t.events} WHERE seq > $1 AND seq < $2 AND score_name = $3 ORDER BY seq LIMIT $4`,
+			[seqs.after, seqs.before, scoreName, limit],
+		);
+		return rows.map((row) => ({ seq: row.seq, leadId: row.lead_id }));
+	}
+
+	async forgetLedger(scoreName: string, recordedBefore: number): Promise<void> {
+		const before = await this.firstIdFrom('ledger', recordedBefore);
+		await this.query(`DELETE FROM ${this.t.ledger} WHERE id < $1 AND score_name = $2`, [before, scoreName]);
 	}
 
 	/** Releases this store's share of the pool; the pool closes when no store in this process uses it. */

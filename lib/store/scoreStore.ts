@@ -51,6 +51,20 @@ export interface LedgerEntry {
 	modelVersion: string | null;
 }
 
+/**
+ * What a lead's forgotten events (past the event retention) left behind: a replay of the lead
+ * starts from it instead of from an empty lead, so it never takes the kept events for the whole history.
+ */
+export interface Baseline {
+	/**
+	 * The lead's state after its forgotten events, as the model of the time they were forgotten
+	 * scored them; null when one of them was kept without its data, so no replay can be complete.
+	 */
+	state: LeadState | null;
+	/** How many events and adjustments were forgotten into it. */
+	events: number;
+}
+
 /** What `updateLeads` reads, under lock, before the caller decides. */
 export interface LeadsSnapshot {
 	/** Current states of the requested leads that exist. */
@@ -59,6 +73,8 @@ export interface LeadsSnapshot {
 	seenEventIds: Set<string>;
 	/** With `withEvents`: every kept event of each requested lead, oldest event time first. */
 	events?: Map<string, StoredEvent[]>;
+	/** With `withEvents`: the baselines of the requested leads that have one. */
+	baselines?: Map<string, Baseline>;
 }
 
 /** What the caller decided; written in the same atomic step, or not at all. */
@@ -66,6 +82,10 @@ export interface LeadsWrite {
 	leads: Map<string, LeadState>;
 	events: EventRecord[];
 	ledger: LedgerEntry[];
+	/** New baselines of existing leads (see Baseline). */
+	baselines?: Map<string, Baseline>;
+	/** Forgets these leads' events committed before `beforeSeq` (ids and data). */
+	forgetEvents?: { leadIds: string[]; beforeSeq: number };
 }
 
 /** Crossing memory for Check Threshold's hysteresis, per threshold key and lead. */
@@ -122,8 +142,19 @@ export interface ScoreStore {
 		leadIds: string[],
 		decide: (states: Map<string, ThresholdState>) => Map<string, ThresholdState>,
 	): Promise<void>;
-	/** Forgets events (ids and data) and ledger entries committed before these wall-clock times (ms). */
-	prune(olderThan: { events: number; ledger: number }): Promise<void>;
+	/**
+	 * The `seq` of the first event (of any score) committed at or after `receivedAt` (wall-clock ms),
+	 * or one past the last event when none was: every event below it was committed before.
+	 */
+	firstEventSeqFrom(receivedAt: number): Promise<number>;
+	/** Up to `limit` events of a score with `after < seq < before`, in commit order: whose they are. */
+	eventLeadsBetween(
+		scoreName: string,
+		seqs: { after: number; before: number },
+		limit: number,
+	): Promise<Array<{ seq: number; leadId: string }>>;
+	/** Forgets a score's ledger entries committed before this wall-clock time (ms). */
+	forgetLedger(scoreName: string, recordedBefore: number): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -132,5 +163,25 @@ export class StoreError extends Error {
 	constructor(message: string, options?: { cause?: unknown }) {
 		super(message, options);
 		this.name = 'StoreError';
+	}
+}
+
+/**
+ * The database refused a value of the step (too long, out of range, a constraint): the step
+ * wrote nothing, and the same step without the bad item would succeed.
+ */
+export class StoreDataError extends StoreError {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, options);
+		this.name = 'StoreDataError';
+	}
+}
+
+/** JSON text for a column; a value JSON cannot hold (a BigInt, a cycle) is a data error, not a store failure. */
+export function jsonText(value: unknown): string {
+	try {
+		return JSON.stringify(value);
+	} catch (error) {
+		throw new StoreDataError(`A value cannot be stored as JSON: ${(error as Error).message}`, { cause: error });
 	}
 }

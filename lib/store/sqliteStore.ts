@@ -4,8 +4,11 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 import type { LeadState } from '../scoring/leadState';
 import {
+	jsonText,
+	StoreDataError,
 	StoreError,
 	thresholdState,
+	type Baseline,
 	type LeadRecord,
 	type LedgerEntry,
 	type LeadsSnapshot,
@@ -68,6 +71,11 @@ const MIGRATIONS: string[] = [
 	) WITHOUT ROWID;`,
 	// The score revision each crossing state was decided on, so late scores cannot re-arm a lead.
 	`ALTER TABLE threshold_states ADD COLUMN revision INTEGER;`,
+	// What forgotten events leave behind, so re-scoring never takes the kept events for the whole
+	// history; and the webhook headers (credentials, cookies) that events kept before are dropped.
+	`ALTER TABLE leads ADD COLUMN baseline TEXT;
+	UPDATE events SET payload = json_remove(payload, '$.data.headers')
+	WHERE payload IS NOT NULL AND json_valid(payload) AND json_type(payload, '$.data.headers') IS NOT NULL;`,
 ];
 
 const BUSY_TIMEOUT_MS = 30_000;
@@ -178,72 +186,96 @@ export class SqliteStore implements ScoreStore {
 				).all(scoreName, JSON.stringify(leadIds)) as unknown as EventRow[];
 				snapshot.events = new Map(leadIds.map((leadId) => [leadId, []]));
 				for (const row of rows) snapshot.events.get(row.lead_id)?.push(toStoredEvent(row));
+				const baselines = this.statement(
+					`SELECT lead_id, baseline FROM leads
+					 WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?)) AND baseline IS NOT NULL`,
+				).all(scoreName, JSON.stringify(leadIds)) as Array<{ lead_id: string; baseline: string }>;
+				snapshot.baselines = new Map(
+					baselines.map((row) => [row.lead_id, JSON.parse(row.baseline) as Baseline]),
+				);
 			}
 
 			const write = decide(snapshot);
-			const now = Date.now();
-			const insertEvent = this.statement(
-				`INSERT OR IGNORE INTO events (score_name, event_id, lead_id, event_name, event_time, received_at, payload)
-				 VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			);
-			for (const event of write.events) {
-				const payload =
-					event.payload === null || event.payload === undefined
-						? null
-						: JSON.stringify(event.payload);
-				insertEvent.run(
-					scoreName,
-					event.eventId,
-					event.leadId,
-					event.name,
-					event.time,
-					now,
-					payload,
-				);
-			}
-			// Rows read under the lock are updated by row id; only new leads need the unique index.
-			const updateLead = this.statement(
-				'UPDATE leads SET state = ?, score = ?, tier = ?, last_activity_at = ?, updated_at = ? WHERE id = ?',
-			);
-			const insertLead = this.statement(
-				`INSERT INTO leads (score_name, lead_id, state, score, tier, last_activity_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			);
-			for (const [leadId, state] of write.leads) {
-				const rowId = rowIds.get(leadId);
-				const json = JSON.stringify(state);
-				if (rowId === undefined)
-					insertLead.run(
-						scoreName,
-						leadId,
-						json,
-						state.score,
-						state.tier,
-						state.lastActivityAt,
-						now,
-					);
-				else updateLead.run(json, state.score, state.tier, state.lastActivityAt, now, rowId);
-			}
-			const insertLedger = this.statement(
-				`INSERT INTO ledger (score_name, lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons, model_version)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			);
-			for (const entry of write.ledger) {
-				insertLedger.run(
-					scoreName,
-					entry.leadId,
-					entry.eventId,
-					entry.event,
-					entry.at,
-					entry.recordedAt,
-					entry.previousScore,
-					entry.score,
-					entry.delta,
-					entry.tier,
-					JSON.stringify(entry.reasons),
-					entry.modelVersion,
-				);
+			try {
+				this.write(scoreName, write, rowIds);
+			} catch (error) {
+				throw dataError(error);
 			}
 		});
+	}
+
+	private write(scoreName: string, write: LeadsWrite, rowIds: Map<string, number | bigint>): void {
+		const now = Date.now();
+		const insertEvent = this.statement(
+			`INSERT OR IGNORE INTO events (score_name, event_id, lead_id, event_name, event_time, received_at, payload)
+			 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		);
+		for (const event of write.events) {
+			const payload =
+				event.payload === null || event.payload === undefined ? null : jsonText(event.payload);
+			insertEvent.run(
+				scoreName,
+				event.eventId,
+				event.leadId,
+				event.name,
+				event.time,
+				now,
+				payload,
+			);
+		}
+		// Rows read under the lock are updated by row id; only new leads need the unique index.
+		const updateLead = this.statement(
+			'UPDATE leads SET state = ?, score = ?, tier = ?, last_activity_at = ?, updated_at = ? WHERE id = ?',
+		);
+		const insertLead = this.statement(
+			`INSERT INTO leads (score_name, lead_id, state, score, tier, last_activity_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		);
+		for (const [leadId, state] of write.leads) {
+			const rowId = rowIds.get(leadId);
+			const json = jsonText(state);
+			if (rowId === undefined)
+				insertLead.run(
+					scoreName,
+					leadId,
+					json,
+					state.score,
+					state.tier,
+					state.lastActivityAt,
+					now,
+				);
+			else updateLead.run(json, state.score, state.tier, state.lastActivityAt, now, rowId);
+		}
+		const insertLedger = this.statement(
+			`INSERT INTO ledger (score_name, lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons, model_version)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		);
+		for (const entry of write.ledger) {
+			insertLedger.run(
+				scoreName,
+				entry.leadId,
+				entry.eventId,
+				entry.event,
+				entry.at,
+				entry.recordedAt,
+				entry.previousScore,
+				entry.score,
+				entry.delta,
+				entry.tier,
+				jsonText(entry.reasons),
+				entry.modelVersion,
+			);
+		}
+		const setBaseline = this.statement(
+			'UPDATE leads SET baseline = ? WHERE score_name = ? AND lead_id = ?',
+		);
+		for (const [leadId, baseline] of write.baselines ?? []) {
+			setBaseline.run(jsonText(baseline), scoreName, leadId);
+		}
+		if (write.forgetEvents) {
+			this.statement(
+				`DELETE FROM events WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?)) AND seq < ?`,
+			).run(scoreName, JSON.stringify(write.forgetEvents.leadIds), write.forgetEvents.beforeSeq);
+		}
 	}
 
 	async getLeads(scoreName: string, leadIds: string[]): Promise<Map<string, LeadRecord>> {
@@ -342,31 +374,72 @@ export class SqliteStore implements ScoreStore {
 		});
 	}
 
-	async prune(olderThan: { events: number; ledger: number }): Promise<void> {
-		this.transaction(() => {
-			// Row ids grow with commit time, so the oldest kept row bounds a range delete: no time index to maintain.
-			this.deleteBefore('events', 'seq', 'received_at', olderThan.events);
-			this.deleteBefore('ledger', 'id', 'recorded_at', olderThan.ledger);
-		});
+	// Row ids grow with commit time, so a binary search over ids finds the first row committed at or
+	// after `time` in a few index lookups: no time index to maintain, and no scan of the older rows
+	// that other score names keep for longer.
+	private firstIdFrom(table: 'events' | 'ledger', time: number): number {
+		const [id, column] = table === 'events' ? ['seq', 'received_at'] : ['id', 'recorded_at'];
+		const range = this.statement(`SELECT min(${id}) AS low, max(${id}) AS high FROM ${table}`).get() as {
+			low: number | null;
+			high: number | null;
+		};
+		if (range.low === null || range.high === null) return 1;
+		const rowFrom = this.statement(
+			`SELECT ${id} AS id, ${column} AS time FROM ${table} WHERE ${id} >= ? ORDER BY ${id} LIMIT 1`,
+		);
+		let low = range.low;
+		let high = range.high + 1;
+		while (low < high) {
+			const row = rowFrom.get(Math.floor((low + high) / 2)) as { id: number; time: number } | undefined;
+			// Deleted meanwhile by another process's pruning: everything from here on is newer.
+			if (!row) break;
+			if (row.time >= time) high = row.id;
+			else low = row.id + 1;
+		}
+		return low;
 	}
 
-	private deleteBefore(
-		table: 'events' | 'ledger',
-		id: 'seq' | 'id',
-		time: 'received_at' | 'recorded_at',
-		before: number,
-	): void {
-		const firstKept = this.statement(
-			`SELECT ${id} AS id FROM ${table} WHERE ${time} >= ? ORDER BY ${id} LIMIT 1`,
-		).get(before) as { id: number } | undefined;
-		if (firstKept) this.statement(`DELETE FROM ${table} WHERE ${id} < ?`).run(firstKept.id);
-		else this.statement(`DELETE FROM ${table}`).run();
+	async firstEventSeqFrom(receivedAt: number): Promise<number> {
+		return this.firstIdFrom('events', receivedAt);
+	}
+
+	async eventLeadsBetween(
+		scoreName: string,
+		seqs: { after: number; before: number },
+		limit: number,
+	): Promise<Array<{ seq: number; leadId: string }>> {
+		const rows = this.statement(
+			`SELECT seq, lead_id FROM events WHERE seq > ? AND seq < ? AND score_name = ? ORDER BY seq LIMIT ?`,
+		).all(seqs.after, seqs.before, scoreName, limit) as Array<{ seq: number; lead_id: string }>;
+		return rows.map((row) => ({ seq: row.seq, leadId: row.lead_id }));
+	}
+
+	async forgetLedger(scoreName: string, recordedBefore: number): Promise<void> {
+		this.transaction(() => {
+			const before = this.firstIdFrom('ledger', recordedBefore);
+			this.statement('DELETE FROM ledger WHERE id < ? AND score_name = ?').run(before, scoreName);
+		});
 	}
 
 	async close(): Promise<void> {
 		if (this.db.isOpen) this.db.close();
 		this.statements.clear();
 	}
+}
+
+// SQLite result codes of a value the database refuses: too big, constraint, type mismatch, out of range.
+const DATA_ERROR_CODES = new Set([18, 19, 20, 25]);
+
+/** A refused value becomes a StoreDataError, so only the item that carried it fails. */
+function dataError(error: unknown): unknown {
+	if (error instanceof StoreError) return error;
+	const code = (error as { errcode?: unknown }).errcode;
+	if (typeof code === 'number' && DATA_ERROR_CODES.has(code & 0xff)) {
+		return new StoreDataError(`The embedded store refused a value: ${(error as Error).message}`, {
+			cause: error,
+		});
+	}
+	return error;
 }
 
 interface EventRow {

@@ -29,6 +29,8 @@ interface Settings {
 	bulkThreshold: number;
 	bulkTimeoutSeconds: number;
 	maxRetries: number;
+	maxWaitSeconds: number;
+	maxTotalWaitSeconds: number;
 }
 
 function readSettings(context: IExecuteFunctions): Settings {
@@ -40,6 +42,9 @@ function readSettings(context: IExecuteFunctions): Settings {
 		bulkThreshold: whole(options.bulkThreshold, 100, 0),
 		bulkTimeoutSeconds: whole(options.bulkTimeout, 600, 10),
 		maxRetries: whole(options.maxRetries, 3, 0),
+		// At most an hour: a wait never reaches what setTimeout can hold (24.8 days).
+		maxWaitSeconds: Math.min(3600, whole(options.maxWait, 60, 1)),
+		maxTotalWaitSeconds: Math.min(3600, whole(options.maxTotalWait, 300, 1)),
 	};
 }
 
@@ -146,6 +151,7 @@ export class KlaviyoUpsertProfile implements INodeType {
 				limiter: limiterFor(baseUrl, String(credentials.apiKey ?? '')),
 				retry: { maxRetries: settings.maxRetries },
 				bulk: { timeoutMs: settings.bulkTimeoutSeconds * 1000 },
+				waits: { maxWaitMs: settings.maxWaitSeconds * 1000, maxTotalWaitMs: settings.maxTotalWaitSeconds * 1000 },
 			});
 			const batch = { concurrency: settings.concurrency, stopOnError: !continueOnFail };
 			let outcomes: Array<Outcome<object>>;

@@ -259,6 +259,23 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 				description: "Requests in flight at once. Klaviyo's rate limits (75/s and 750/min for profiles) are kept either way.",
 			},
 			{
+				displayName: 'Max Total Wait (Seconds)',
+				name: 'maxTotalWait',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 3600 },
+				default: 300,
+				description: 'How long one item may wait in all for Klaviyo (throttling, server errors) before it fails',
+			},
+			{
+				displayName: 'Max Wait (Seconds)',
+				name: 'maxWait',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 3600 },
+				default: 60,
+				description:
+					'The longest single wait Klaviyo may ask for (Retry-After, RateLimit-Reset); an item asked to wait longer fails with the wait Klaviyo asked for',
+			},
+			{
 				displayName: 'Retries',
 				name: 'maxRetries',
 				type: 'number',

@@ -6,7 +6,10 @@ import { type Clock, type KlaviyoTransport, RateLimiter } from '../../lib/klaviy
 
 export const CREDENTIAL_TYPE = 'klaviyoApi';
 
-export const n8nClock: Clock = { now: () => Date.now(), sleep: async (ms) => await sleep(ms) };
+// setTimeout fires at once for a delay past 2^31 - 1 ms; the client caps its waits far below that anyway.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const n8nClock: Clock = { now: () => Date.now(), sleep: async (ms) => await sleep(Math.min(ms, MAX_TIMER_MS)) };
 
 /**
  * Klaviyo calls through `httpRequestWithAuthentication`: the credential adds the API key and

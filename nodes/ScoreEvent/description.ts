@@ -543,9 +543,10 @@ export const scoreEventProperties: INodeProperties[] = [
 				displayName: 'Event Retention (Days)',
 				name: 'eventRetentionDays',
 				type: 'number',
+				typeOptions: { minValue: 1, numberPrecision: 0 },
 				default: 90,
 				description:
-					'How long scored events are kept: a repeated event ID within this time is never counted twice, and kept events can be replayed to re-score or backtest a model',
+					"How long this score's events are kept, in whole days: a repeated event ID within this time is never counted twice, and kept events can be replayed to re-score or backtest a model. What older events gave stays in each lead's score.",
 			},
 			{
 				displayName: 'History Entries',
@@ -558,8 +559,9 @@ export const scoreEventProperties: INodeProperties[] = [
 				displayName: 'History Retention (Days)',
 				name: 'ledgerRetentionDays',
 				type: 'number',
+				typeOptions: { minValue: 1, numberPrecision: 0 },
 				default: 365,
-				description: 'How long the history of score changes and their reasons is kept',
+				description: "How long this score's history of changes and their reasons is kept, in whole days",
 			},
 			{
 				displayName: 'Keep Event Data',
@@ -567,7 +569,7 @@ export const scoreEventProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to keep what each event carried (for re-scoring and backtests) or only its ID',
+					"Whether to keep each event (for re-scoring and backtests) or only its ID. A webhook's headers are never kept.",
 			},
 			{
 				displayName: 'Shadow Model',

@@ -5,7 +5,7 @@ import { InputError, parseNumber, requireText } from '../../lib/scoring/inputs';
 import { parseModel, type ScoringModel } from '../../lib/scoring/model';
 import { modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
 import { modelVersion } from '../../lib/scoring/modelVersion';
-import { pruneIfDue } from '../../lib/store/openStore';
+import { pruneIfDue, retentionDays } from '../../lib/scoring/retention';
 import { type ScoreStore } from '../../lib/store/scoreStore';
 import { itemError } from '../shared/itemError';
 import { ItemParameters } from '../shared/parameters';
@@ -107,12 +107,23 @@ export async function openStore(this: IExecuteFunctions, kind: StoreKind): Promi
 	return await openNodeStore.call(this, kind);
 }
 
-async function pruneStore(this: IExecuteFunctions, store: ScoreStore): Promise<void> {
+/** The score's retention options, checked: a bad one fails the batch before anything is scored or deleted. */
+function retentionOf(this: IExecuteFunctions) {
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-	await pruneIfDue(store, {
-		eventDays: (options.eventRetentionDays as number | undefined) ?? 90,
-		ledgerDays: (options.ledgerRetentionDays as number | undefined) ?? 365,
-	});
+	return {
+		eventDays: retentionDays(
+			options.eventRetentionDays,
+			90,
+			'options.eventRetentionDays',
+			'Event Retention (Days)',
+		),
+		ledgerDays: retentionDays(
+			options.ledgerRetentionDays,
+			365,
+			'options.ledgerRetentionDays',
+			'History Retention (Days)',
+		),
+	};
 }
 
 /** Per item: the output, or the error item that "Continue On Fail" sends on; without it, the first error stops the node. */
@@ -189,17 +200,21 @@ export function deliver(
 	});
 }
 
-/** Opens the store and runs `work`; a store that cannot be opened fails every item of the batch. */
+/**
+ * Opens the store, forgets this score's history past its retention, and runs `work`; a store that
+ * cannot be opened, or a bad retention option, fails every item of the batch.
+ */
 export async function withStore(
 	this: IExecuteFunctions,
-	kind: StoreKind,
+	score: { storeKind: StoreKind; scoreName: string; model: ScoringModel },
 	entries: unknown[],
 	work: (store: ScoreStore) => Promise<BatchResult[]>,
 ): Promise<BatchResult[]> {
 	let store: ScoreStore;
 	try {
-		store = await openStore.call(this, kind);
-		await pruneStore.call(this, store);
+		const retention = retentionOf.call(this);
+		store = await openStore.call(this, score.storeKind);
+		await pruneIfDue(store, score.model, score.scoreName, retention);
 	} catch (error) {
 		return entries.map(() => ({ error: error as Error }));
 	}

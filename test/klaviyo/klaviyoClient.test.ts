@@ -6,6 +6,7 @@ import {
 	KlaviyoApiError,
 	KlaviyoClient,
 	type KlaviyoClientOptions,
+	RateLimiter,
 	type ProfileInput,
 	type RateLimitBucket,
 	checkEventInput,
@@ -138,6 +139,43 @@ describe('retries', () => {
 		const error = await failure(client.upsertProfile(profile('ada@example.com')));
 		expect(error).toMatchObject({ status: 429, code: 'throttled' });
 		expect(mock.calls()).toBe(3);
+	});
+
+	it.each([
+		['a 429 with Retry-After: 86400 (24 h)', 429, 86_400],
+		['a 503 with Retry-After: 7200 (2 h)', 503, 7_200],
+		['a Retry-After past what setTimeout can hold (2,500,000 s)', 429, 2_500_000],
+	] as const)('fails the item at once, naming the wait, after %s', async (_, status, retryAfterSeconds) => {
+		const client = await setUp();
+		mock.fail({ status, times: 1, retryAfterSeconds });
+		const error = await failure(client.upsertProfile(profile('ada@example.com')));
+		expect(error).toMatchObject({ kind: 'api', status, code: 'wait_too_long' });
+		expect(error.detail).toContain(`asked to wait ${retryAfterSeconds} s (Retry-After`);
+		expect(error.detail).toContain('at most 60 s at a time (option Max Wait)');
+		expect(mock.calls()).toBe(1);
+		expect(clock.sleeps).toEqual([]);
+		// The bucket is not held back: the next request goes out at once.
+		await client.upsertProfile(profile('grace@example.com'));
+		expect(clock.sleeps).toEqual([]);
+	});
+
+	it('never holds requests back for more than the one-minute window on a RateLimit-Reset', async () => {
+		await setUp();
+		const limiter = new RateLimiter(clock);
+		limiter.observe('profileImport', { 'RateLimit-Remaining': '0', 'RateLimit-Reset': '86400' });
+		expect(limiter.pausedFor('profileImport')).toEqual({ ms: 60_000, reason: 'RateLimit-Reset' });
+	});
+
+	it('waits what Klaviyo asks within the caps, and fails an item whose waits together pass Max Total Wait', async () => {
+		const client = await setUp({}, { waits: { maxWaitMs: 60_000, maxTotalWaitMs: 120_000 } });
+		mock.fail({ status: 429, times: 10, retryAfterSeconds: 50 });
+		const error = await failure(client.upsertProfile(profile('ada@example.com')));
+		expect(error).toMatchObject({ status: 429, code: 'waited_too_long' });
+		expect(error.detail).toBe(
+			'Klaviyo answered 429 and asked to wait 50 s more (Retry-After of a 429) after 100 s of waits for this item; the node waits at most 120 s per item (option Max Total Wait). Run the item again later, or raise Max Total Wait.',
+		);
+		expect(mock.calls()).toBe(3);
+		expect(clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(100_000);
 	});
 
 	it.each([500, 502, 503, 504] as const)('retries a %s with growing, jittered backoff', async (status) => {
@@ -285,6 +323,16 @@ describe('bulk import', () => {
 		const { outcomes } = await client.importProfiles(inputs);
 		expect(outcomes.map((outcome) => outcome.state)).toEqual(['done', 'failed', 'done']);
 		expect(outcomes[1]).toMatchObject({ error: { code: 'duplicate_profile' } });
+	});
+
+	it('never reports a profile as imported when the job failed profiles it cannot trace', async () => {
+		const client = await setUp({ bulkJobs: { untraceableErrors: true } });
+		const inputs = [raw('one@example.com'), raw('broken-1'), raw('two@example.com')];
+		const { outcomes, unmatchedImportErrors } = await client.importProfiles(inputs);
+		expect(unmatchedImportErrors).toHaveLength(1);
+		expect(outcomes.map((outcome) => outcome.state)).toEqual(['failed', 'failed', 'failed']);
+		expect(outcomes[0]).toMatchObject({ error: { kind: 'import', code: 'import_unconfirmed' } });
+		expect((outcomes[0] as { error: KlaviyoApiError }).error.detail).toMatch(/^Klaviyo reported 1 failed profile\(s\) in job \S+ that it did not trace to a profile: this one may not have been imported\. Upserting it again is safe\.$/);
 	});
 
 	it('fails the profiles of a job that does not finish in time, saying Klaviyo may still import them', async () => {

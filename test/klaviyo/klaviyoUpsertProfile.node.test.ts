@@ -229,6 +229,18 @@ describe('Klaviyo errors', () => {
 		expect(mock.requests[2]!.at - mock.requests[0]!.at).toBeGreaterThanOrEqual(1000);
 	});
 
+	it('fails an item at once when Klaviyo asks to wait longer than Max Wait, naming the wait, and the others go on', async () => {
+		mock.fail({ status: 429, times: 1, retryAfterSeconds: 30 });
+		const result = await run(workflow({ options: { concurrency: 1, maxWait: 10 } }, true), [scored('ada@example.com'), scored('bob@example.com')]);
+		const output = outputOf(result, NODE);
+		expect(output[0]!.json.error).toBe(
+			'Klaviyo: Klaviyo asked to wait longer than this node waits. Klaviyo answered 429 and asked to wait 30 s (Retry-After of a 429); the node waits at most 10 s at a time (option Max Wait). Run the item again later, or raise Max Wait.',
+		);
+		expect(output[0]!.json.details).toMatchObject({ code: 'wait_too_long', status: 429 });
+		expect(output[1]!.json.klaviyo).toMatchObject({ status: 'created' });
+		expect(mock.requests.map((request) => request.status)).toEqual([429, 201]);
+	});
+
 	it('reports a server that keeps failing after the configured retries', async () => {
 		mock.fail({ status: 500, times: 10 });
 		const result = await run(workflow({ options: { maxRetries: 1 } }), [scored('ada@example.com')]);

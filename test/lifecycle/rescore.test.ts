@@ -195,7 +195,15 @@ describe('re-scoring under a new model', () => {
 			rules: live.rules.map((rule) => ({ ...rule, points: rule.points * 2 })),
 		});
 		const summary = await rescoreLeads(store, tuned, 'default');
-		expect(summary.skipped).toEqual(['ids-only@example.com']);
+		expect(summary.skipped).toEqual([
+			{
+				leadId: 'ids-only@example.com',
+				score: stored.state.score,
+				tier: stored.state.tier,
+				reason:
+					'some of its kept events have no data (Keep Event Data was off), so they cannot be replayed',
+			},
+		]);
 		expect(
 			(await store.getLeads('default', ['ids-only@example.com'])).get('ids-only@example.com')!
 				.state,

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 
 import { scoreEvents } from '../../lib/scoring/batch';
+import { DAY_MS } from '../../lib/scoring/decay';
+import { forgetOldHistory } from '../../lib/scoring/retention';
 import { postgresStore } from '../../lib/store/openStore';
 import { closePostgresPools, openPostgresPools, PostgresStore, POSTGRES_SCHEMA_VERSION } from '../../lib/store/postgresStore';
 import { StoreError } from '../../lib/store/scoreStore';
@@ -93,7 +95,46 @@ describe('PostgreSQL store schema', () => {
 		const store = new PostgresStore({ ...server().connection(), user: 'scorer_dml', password: 'dml-pass-1234' }, { schema });
 		const [result] = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
 		expect(result).toMatchObject({ leadScore: { score: 1, duplicate: false } });
-		await store.prune({ events: 0, ledger: 0 });
+		await forgetOldHistory(store, plusOne, 'default', { eventDays: 1, ledgerDays: 1 }, Date.now() + 2 * DAY_MS);
+		await store.close();
+	});
+});
+
+describe('PostgreSQL store migration 3', () => {
+	it('drops the webhook headers that events kept before; a row PostgreSQL cannot read as jsonb loses its data', async () => {
+		const schema = freshSchema();
+		const store = new PostgresStore(server().connection(), { schema, tablePrefix: '' });
+		const item = { headers: { authorization: 'Bearer sk_live_123', 'x-api-key': 'key-456' }, body: { email: 'ada@example.com', properties: { url: '/pricing' } } };
+		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2')]);
+		await store.close();
+		// What a store of schema version 2 kept: the whole item, headers included; one row with an escaped lone surrogate.
+		const whole = JSON.stringify({ kind: 'event', data: item, hasProfile: false });
+		await server().sql(`UPDATE ${schema}.events SET payload = $1::json WHERE event_id = 'e1'`, [whole]);
+		await server().sql(`UPDATE ${schema}.events SET payload = $1::json WHERE event_id = 'e2'`, [whole.replace('/pricing', '\\ud800')]);
+		await server().sql(`ALTER TABLE ${schema}.leads DROP COLUMN baseline; DELETE FROM ${schema}.schema_migrations WHERE version > 2`);
+		const migrated = new PostgresStore(server().connection(), { schema, tablePrefix: '' });
+		const { events } = await migrated.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 10);
+		expect(events.map((event) => [event.eventId, event.payload])).toEqual([
+			['e1', { kind: 'event', data: { body: item.body }, hasProfile: false }],
+			['e2', null],
+		]);
+		await migrated.close();
+	});
+});
+
+describe('PostgreSQL store refusing a row', () => {
+	it('fails only the item whose row the database refuses; the rest of the chunk commits, in order', async () => {
+		const schema = freshSchema();
+		const store = new PostgresStore(server().connection(), { schema, tablePrefix: '' });
+		await store.getLeads('default', []);
+		// A row the database itself refuses, whatever the checks before writing let through.
+		await server().sql(`ALTER TABLE ${schema}.events ADD CONSTRAINT no_poison CHECK (event_name <> 'Poison')`);
+		const poison = { ...ping('ada@example.com', 'p1'), name: 'Poison' };
+		const batch = [ping('ada@example.com', 'e1'), poison, ping('ada@example.com', 'e2'), ping('bob@example.com', 'e3')];
+		const outcome = async () =>
+			(await scoreEvents(store, plusOne, 'default', batch)).map((result) => ('error' in result ? result.error.name : [result.leadScore.score, result.leadScore.duplicate]));
+		expect(await outcome()).toEqual([[1, false], 'StoreDataError', [2, false], [1, false]]);
+		expect(await outcome()).toEqual([[2, true], 'StoreDataError', [2, true], [1, true]]);
 		await store.close();
 	});
 });
@@ -129,6 +170,23 @@ describe('PostgreSQL store errors', () => {
 		const error = await failureOf(() => store.getLeads('default', ['ada@example.com']));
 		expect(error.message).toBe(`PostgreSQL at 127.0.0.1:${server().port} does not accept SSL connections: set SSL to Disable in the Postgres credential.`);
 		await store.close();
+	});
+
+	it('connects without TLS when the credential says SSL: Disable (as n8n does, Ignore SSL Issues means TLS)', async () => {
+		const store = new PostgresStore({ ...server().connection(), ssl: 'disable' }, { schema: freshSchema() });
+		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		const [sessions] = await server().sql(
+			`SELECT count(*)::int AS sessions, bool_or(s.ssl) AS tls FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+			 WHERE a.application_name = 'n8n-nodes-lead-scoring' AND a.datname = $1`,
+			[server().database],
+		);
+		expect(sessions).toEqual({ sessions: expect.any(Number), tls: false });
+		expect(sessions.sessions).toBeGreaterThan(0);
+		await store.close();
+		// n8n's own Postgres node hides SSL when Ignore SSL Issues is on, and then connects with TLS, unverified.
+		const insecure = new PostgresStore({ ...server().connection(), ssl: 'disable', allowUnauthorizedCerts: true }, { schema: freshSchema() });
+		expect((await failureOf(() => insecure.getLeads('default', []))).message).toMatch(/does not accept SSL connections/);
+		await insecure.close();
 	});
 
 	it('says why a lead id with a NUL character cannot be stored', async () => {

@@ -22,7 +22,7 @@ describe('SQLite store schema', () => {
 		await scoreEvents(new SqliteStore(path), plusOne, 'default', [ping('ada@example.com', 'e1')]);
 		// What a store created before crossing states kept their revision looks like.
 		const old = new DatabaseSync(path);
-		old.exec('ALTER TABLE threshold_states DROP COLUMN revision; PRAGMA user_version = 1');
+		old.exec('ALTER TABLE threshold_states DROP COLUMN revision; ALTER TABLE leads DROP COLUMN baseline; PRAGMA user_version = 1');
 		old.close();
 		const store = new SqliteStore(path);
 		await store.updateThresholdStates('mql', ['ada@example.com'], () => new Map([['ada@example.com', { crossed: true, score: 80, revision: 3 }]]));
@@ -33,6 +33,43 @@ describe('SQLite store schema', () => {
 		});
 		expect(stored).toEqual({ crossed: true, score: 80, revision: 3 });
 		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
+		await store.close();
+	});
+});
+
+describe('SQLite store migration 3', () => {
+	it('drops the webhook headers that events kept before, keeping the rest of their data', async () => {
+		const path = tempDb();
+		const item = { headers: { authorization: 'Bearer sk_live_123', cookie: 'sid=1' }, body: { email: 'ada@example.com', properties: { url: '/pricing' } } };
+		await scoreEvents(new SqliteStore(path), plusOne, 'default', [ping('ada@example.com', 'e1', undefined, item)]);
+		// What a store of schema version 2 kept: the whole item, headers included.
+		const old = new DatabaseSync(path);
+		old.prepare('UPDATE events SET payload = ?').run(JSON.stringify({ kind: 'event', data: item, hasProfile: false }));
+		old.exec('ALTER TABLE leads DROP COLUMN baseline; PRAGMA user_version = 2');
+		old.close();
+		const store = new SqliteStore(path);
+		const [event] = (await store.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 10)).events;
+		expect(event.payload).toEqual({ kind: 'event', data: { body: item.body }, hasProfile: false });
+		expect(JSON.stringify(event.payload)).not.toContain('sk_live_123');
+		await store.close();
+	});
+});
+
+describe('SQLite store refusing a row', () => {
+	it('fails only the item whose row the database refuses; the rest of the chunk commits, in order', async () => {
+		const path = tempDb();
+		const store = new SqliteStore(path);
+		await store.getLeads('default', []);
+		// A row the database itself refuses, whatever the checks before writing let through.
+		const db = new DatabaseSync(path);
+		db.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.event_name = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`);
+		db.close();
+		const poison = { ...ping('ada@example.com', 'p1'), name: 'Poison' };
+		const batch = [ping('ada@example.com', 'e1'), poison, ping('ada@example.com', 'e2'), ping('bob@example.com', 'e3')];
+		const outcome = async () =>
+			(await scoreEvents(store, plusOne, 'default', batch)).map((result) => ('error' in result ? result.error.name : [result.leadScore.score, result.leadScore.duplicate]));
+		expect(await outcome()).toEqual([[1, false], 'StoreDataError', [2, false], [1, false]]);
+		expect(await outcome()).toEqual([[2, true], 'StoreDataError', [2, true], [1, true]]);
 		await store.close();
 	});
 });

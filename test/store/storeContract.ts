@@ -6,9 +6,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { readScores, scoreEvents, sweepDecay, type EventInput } from '../../lib/scoring/batch';
+import { adjustLeads, readScores, scoreEvents, sweepDecay, type EventInput } from '../../lib/scoring/batch';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { parseModel } from '../../lib/scoring/model';
+import { rescoreLeads } from '../../lib/scoring/rescore';
+import { forgetOldHistory } from '../../lib/scoring/retention';
 import type { LeadsSnapshot, ScoreStore, StoredEvent, ThresholdState } from '../../lib/store/scoreStore';
 
 const WRITER = join(__dirname, 'fixtures/writer.js');
@@ -141,20 +143,151 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 
 	it('forgets event ids after their retention, so only then may an id count again', async () => {
 		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
-		await store.prune({ events: Date.now() - 60_000, ledger: 0 });
+		await forgetOldHistory(store, plusOne, 'default', { eventDays: 1, ledgerDays: 1 }, Date.now());
 		expect((await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]))[0]).toMatchObject({ leadScore: { duplicate: true } });
-		await store.prune({ events: Date.now() + 60_000, ledger: 0 });
+		await forgetOldHistory(store, plusOne, 'default', { eventDays: 1, ledgerDays: 400 }, Date.now() + 2 * DAY_MS);
 		expect((await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]))[0]).toMatchObject({ leadScore: { duplicate: false, score: 2 } });
 		expect((await store.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 10)).events.map((event) => event.eventId)).toEqual(['e1']);
 	});
 
 	it('forgets ledger entries after their retention, keeping newer ones', async () => {
 		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
-		await store.prune({ events: 0, ledger: Date.now() - 60_000 });
+		await store.forgetLedger('default', Date.now() - 60_000);
 		expect(await store.ledger('default', 'ada@example.com', 10)).toHaveLength(1);
-		await store.prune({ events: 0, ledger: Date.now() + 60_000 });
+		await store.forgetLedger('default', Date.now() + 60_000);
 		expect(await store.ledger('default', 'ada@example.com', 10)).toEqual([]);
 		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
+	});
+
+	it("forgets one score's events and ledger only: another score name keeps its own", async () => {
+		await scoreEvents(store, plusOne, 'b2b', [ping('ada@example.com', 'e1')]);
+		await scoreEvents(store, plusOne, 'b2c', [ping('ada@example.com', 'e1')]);
+		await forgetOldHistory(store, plusOne, 'b2b', { eventDays: 1, ledgerDays: 1 }, Date.now() + 2 * DAY_MS);
+		const again = async (scoreName: string) => (await scoreEvents(store, plusOne, scoreName, [ping('ada@example.com', 'e1')]))[0];
+		expect(await again('b2c')).toMatchObject({ leadScore: { duplicate: true, score: 1 } });
+		expect(await again('b2b')).toMatchObject({ leadScore: { duplicate: false, score: 2 } });
+		expect(await store.ledger('b2c', 'ada@example.com', 10)).toHaveLength(1);
+		expect(await store.ledger('b2b', 'ada@example.com', 10)).toHaveLength(1);
+	});
+
+	it('forgets exactly the events committed before the retention, among events of several scores', async () => {
+		let cutoff = 0;
+		for (let i = 0; i < 20; i++) {
+			await scoreEvents(store, plusOne, i % 2 === 1 ? 'b2b' : 'b2c', [ping('ada@example.com', `e${i}`)]);
+			if (i === 12) {
+				const before = Date.now();
+				while (Date.now() <= before + 1) await new Promise((resolve) => setTimeout(resolve, 1));
+				cutoff = Date.now();
+			}
+		}
+		await forgetOldHistory(store, plusOne, 'b2b', { eventDays: 1, ledgerDays: 1 }, cutoff + DAY_MS);
+		const kept = async (scoreName: string) =>
+			(await store.listEvents(scoreName, { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 100)).events.map((event) => event.eventId);
+		expect(await kept('b2b')).toEqual(['e13', 'e15', 'e17', 'e19']);
+		expect(await kept('b2c')).toHaveLength(10);
+		expect(await rescoreLeads(store, plusOne, 'b2b')).toMatchObject({ changed: [], skipped: [] });
+	});
+
+	it('re-scores a lead whose events passed the retention to the score it had: 40 behaviour + 20 fit + 15 adjusted = 75', async () => {
+		const rules = [
+			{ id: 'demo', event: 'Requested Demo', points: 40 },
+			{ id: 'email', event: 'Opened Email', points: 2 },
+		];
+		const model = parseModel({
+			version: 1,
+			rules,
+			fit: [{ id: 'vp', when: [{ path: 'profile.title', op: 'contains', value: 'VP' }], points: 20 }],
+			decay: { type: 'none' },
+			bounds: { min: 0, max: 100 },
+		});
+		const demo: EventInput = { leadId: 'ada@example.com', name: 'Requested Demo', eventId: 'd1', time: NOV_1, data: { profile: { title: 'VP Sales' } }, hasProfile: true };
+		await scoreEvents(store, model, 'default', [demo]);
+		await adjustLeads(store, model, 'default', [{ leadId: 'ada@example.com', mode: 'add', points: 15, reason: 'met at a fair', time: NOV_1 + 1000 }]);
+		const score = async () => (await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score;
+		expect(await score()).toBe(75);
+		// 91 days later every kept event is past the 90-day retention.
+		await forgetOldHistory(store, model, 'default', { eventDays: 90, ledgerDays: 365 }, Date.now() + 91 * DAY_MS);
+		expect((await store.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 10)).events).toEqual([]);
+		expect(await rescoreLeads(store, model, 'default')).toMatchObject({ changed: [], skipped: [], leads: 1 });
+		expect(await score()).toBe(75);
+		// Kept events replay on top of what the forgotten ones gave, under a changed model too.
+		await scoreEvents(store, model, 'default', [{ leadId: 'ada@example.com', name: 'Opened Email', eventId: 'm1', time: NOV_1 + 2000, data: {}, hasProfile: false }]);
+		expect(await score()).toBe(77);
+		expect((await rescoreLeads(store, model, 'default')).changed).toEqual([]);
+		const changed = parseModel({ ...JSON.parse(JSON.stringify(model)), rules: [rules[0], { ...rules[1], points: 5 }] });
+		const summary = await rescoreLeads(store, changed, 'default');
+		expect(summary.skipped).toEqual([]);
+		expect(summary.changed).toMatchObject([{ leadId: 'ada@example.com', previousScore: 77, score: 80, events: 1 }]);
+		expect(await score()).toBe(80);
+	});
+
+	it('never replays an incomplete history as complete: a lead whose events were forgotten without a baseline is skipped with the reason', async () => {
+		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2')]);
+		// What an older version left: an event deleted without what it gave.
+		const [kept] = (await store.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 1)).events;
+		await store.updateLeads('default', ['ada@example.com'], [], () => ({
+			leads: new Map(),
+			events: [],
+			ledger: [],
+			forgetEvents: { leadIds: ['ada@example.com'], beforeSeq: kept.seq + 1 },
+		}));
+		const summary = await rescoreLeads(store, plusOne, 'default');
+		expect(summary.changed).toEqual([]);
+		expect(summary.skipped).toEqual([
+			{ leadId: 'ada@example.com', score: 2, tier: 'nurture', reason: expect.stringContaining('the store counted 2 events for it but only 1 can be replayed') },
+		]);
+		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(2);
+	});
+
+	it("fails only the item holding a value no store can keep; the sender's retry scores the good events once", async () => {
+		const batch = [
+			ping('ada@example.com', 'ok-1'),
+			ping('ada@example.com', 'x'.repeat(8000)),
+			ping('bob@example.com', 'ok-2', NOV_1, { note: 'half an emoji \ud83d' }),
+			ping('carol@example.com', 'ok-3', 1e20),
+			ping('l'.repeat(300), 'ok-4'),
+			ping('bob@example.com', 'ok-5', NOV_1, { count: Number.NaN }),
+			ping('dan@example.com', 'ok-6'),
+		];
+		const expected = [
+			[1, false],
+			'The event ID has 8000 characters; at most 256 can be stored.',
+			"The event's data cannot be stored: the text at note has an unpaired surrogate.",
+			'The event time (100000000000000000000 ms) is outside the dates that can be stored.',
+			'The lead ID has 300 characters; at most 256 can be stored.',
+			"The event's data cannot be stored: the number at count is NaN.",
+			[1, false],
+		];
+		const outcome = (results: Awaited<ReturnType<typeof scoreEvents>>) => scoresOf(results).map((result) => (result instanceof Error ? result.message : result));
+		expect(outcome(await scoreEvents(store, plusOne, 'default', batch))).toEqual(expected);
+		expect(outcome(await scoreEvents(store, plusOne, 'default', batch))).toEqual(expected.map((result) => (Array.isArray(result) ? [1, true] : result)));
+		const leads = await store.getLeads('default', ['ada@example.com', 'bob@example.com', 'carol@example.com', 'dan@example.com']);
+		expect([...leads].map(([leadId, lead]) => [leadId, lead.state.score])).toEqual([
+			['ada@example.com', 1],
+			['dan@example.com', 1],
+		]);
+	});
+
+	it('refuses an adjustment whose sum would overflow, alone: two Adjust items of +1e308, and a sum past 1e12', async () => {
+		const adjust = (leadId: string, points: number) => ({ leadId, mode: 'add' as const, points, reason: 'by hand', time: NOV_1 });
+		const results = await adjustLeads(store, plusOne, 'default', [
+			adjust('ada@example.com', 1e308),
+			adjust('ada@example.com', 1e308),
+			adjust('bob@example.com', 9e11),
+			adjust('bob@example.com', 9e11),
+			adjust('bob@example.com', 5),
+			{ ...adjust('carol@example.com', 1), reason: 'lone \udc00 surrogate' },
+		]);
+		expect(results.map((result) => ('error' in result ? result.error.message : result.leadScore.score))).toEqual([
+			'Points is 1e+308; points must be finite and between -1e+12 and 1e+12.',
+			'Points is 1e+308; points must be finite and between -1e+12 and 1e+12.',
+			900000000000,
+			'The score would become 1800000000000 (a change of 900000000000), beyond the 1e+12 points a score can hold; nothing was written for this item.',
+			900000000005,
+			'The reason is not valid Unicode text (it has an unpaired surrogate).',
+		]);
+		expect((await store.ledger('default', 'bob@example.com', 10)).map((entry) => entry.score)).toEqual([900000000005, 900000000000]);
+		expect((await store.getLeads('default', ['ada@example.com', 'carol@example.com'])).size).toBe(0);
 	});
 
 	it('lists kept events of an event-time range in commit order, in pages, with their data', async () => {

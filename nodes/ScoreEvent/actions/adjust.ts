@@ -47,7 +47,7 @@ export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExe
 			}
 			continue;
 		}
-		const results = await withStore.call(this, settings.storeKind, entries, (store) =>
+		const results = await withStore.call(this, settings, entries, (store) =>
 			adjustLeads(
 				store,
 				settings.model,

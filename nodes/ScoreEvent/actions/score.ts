@@ -74,15 +74,14 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 			continue;
 		}
 		const keepEventData = options.keepEventData !== false;
-		const results = await withStore.call(this, settings.storeKind, entries, (store) =>
+		const results = await withStore.call(this, settings, entries, (store) =>
 			scoreEvents(store, settings.model, settings.scoreName, inputs, { keepEventData }),
 		);
 		// The shadow model keeps its own scores under a separate name: the live score is never touched.
+		const shadowScore = { ...settings, model: shadow!, scoreName: `${settings.scoreName}~shadow` };
 		const shadowResults = shadow
-			? await withStore.call(this, settings.storeKind, entries, (store) =>
-					scoreEvents(store, shadow, `${settings.scoreName}~shadow`, inputs, {
-						keepEventData: false,
-					}),
+			? await withStore.call(this, shadowScore, entries, (store) =>
+					scoreEvents(store, shadow, shadowScore.scoreName, inputs, { keepEventData: false }),
 				)
 			: undefined;
 		results.forEach((result, index) => {

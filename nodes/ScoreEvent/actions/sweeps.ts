@@ -16,6 +16,19 @@ export async function applyDecayOperation(this: IExecuteFunctions): Promise<INod
 
 export async function rescoreOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	return await sweepPerItem.call(this, 'Re-Score Leads', async (store, settings) => {
-		return (await rescoreLeads(store, settings.model, settings.scoreName)).changed;
+		const { changed, skipped } = await rescoreLeads(store, settings.model, settings.scoreName);
+		// A lead left as it was goes out too, unchanged and with the reason, so none is skipped silently.
+		const unchanged = skipped.map(({ leadId, score, tier, reason }) => ({
+			leadId,
+			score,
+			previousScore: score,
+			delta: 0,
+			tier,
+			previousTier: tier,
+			tierChanged: false,
+			skipped: true,
+			skippedReason: reason,
+		}));
+		return [...changed, ...unchanged];
 	});
 }

@@ -179,11 +179,11 @@ export class KlaviyoMock {
 			return;
 		}
 		if (failure) {
-			return reply(
-				failure.status === 429
-					? this.throttle(failure.retryAfterSeconds ?? 1)
-					: this.error({ status: failure.status, code: 'error', title: 'A server error occurred.', detail: 'A server error occurred.' }),
-			);
+			if (failure.status === 429) return reply(this.throttle(failure.retryAfterSeconds ?? 1));
+			const serverError = this.error({ status: failure.status, code: 'error', title: 'A server error occurred.', detail: 'A server error occurred.' });
+			// A 503 during maintenance (or from a proxy in front) may say when to come back.
+			const retryAfter: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
+			return reply({ ...serverError, headers: retryAfter });
 		}
 
 		const authProblem = this.authenticate(request.headers.authorization);

@@ -60,7 +60,8 @@ export interface ImportErrorRecord {
 	title: string;
 	detail: string;
 	pointer: string;
-	originalPayload: Record<string, unknown>;
+	/** Absent for an error that names no profile. */
+	originalPayload?: Record<string, unknown>;
 }
 
 export interface BulkJob {
@@ -79,6 +80,8 @@ export interface BulkJobTiming {
 	queuedMs: number;
 	/** How fast a job works through its profiles once `processing`. */
 	profilesPerSecond: number;
+	/** Import errors that name no profile (pointer `/data`, no original payload), as Klaviyo may send. */
+	untraceableErrors?: boolean;
 }
 
 const IDENTIFIERS = ['email', 'phone_number', 'external_id'] as const;
@@ -280,8 +283,8 @@ export class KlaviyoState {
 					code: result.code,
 					title: result.title,
 					detail: result.detail,
-					pointer: result.pointer ?? `/data/attributes/profiles/data/${index}`,
-					originalPayload: resource as Record<string, unknown>,
+					pointer: this.jobTiming.untraceableErrors ? '/data' : (result.pointer ?? `/data/attributes/profiles/data/${index}`),
+					originalPayload: this.jobTiming.untraceableErrors ? undefined : (resource as Record<string, unknown>),
 				});
 			}
 		}
