@@ -7,26 +7,25 @@ import {
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
-	type JsonObject,
 } from 'n8n-workflow';
 
 import {
 	type EventInput,
 	type ImportError,
 	type KlaviyoApiError,
-	KlaviyoClient,
 	type Outcome,
 	type ProfileInput,
 } from '../../lib/klaviyo';
 import { klaviyoUpsertProfileProperties } from './description';
 import { type ItemInput, type ItemProblem, readEventInput, readProfileInput } from './itemInputs';
-import { CREDENTIAL_TYPE, limiterFor, n8nClock, n8nTransport } from './transport';
+import { CREDENTIAL_TYPE, klaviyoClientFor, klaviyoNodeError } from '../shared/klaviyoTransport';
 
 type Operation = 'upsertProfile' | 'createEvent';
 
 interface Settings {
 	concurrency: number;
 	bulkThreshold: number;
+	eventBulkThreshold: number;
 	bulkTimeoutSeconds: number;
 	maxRetries: number;
 }
@@ -38,6 +37,7 @@ function readSettings(context: IExecuteFunctions): Settings {
 	return {
 		concurrency: whole(options.concurrency, 5, 1),
 		bulkThreshold: whole(options.bulkThreshold, 100, 0),
+		eventBulkThreshold: whole(options.eventBulkThreshold, 100, 0),
 		bulkTimeoutSeconds: whole(options.bulkTimeout, 600, 10),
 		maxRetries: whole(options.maxRetries, 3, 0),
 	};
@@ -52,23 +52,8 @@ function problemError(context: IExecuteFunctions, itemIndex: number, problem: It
 	});
 }
 
-/** Klaviyo's code, title, detail and pointer, for the operator; the client never holds the API key. */
 function apiError(context: IExecuteFunctions, itemIndex: number, error: KlaviyoApiError): NodeApiError {
-	const where = error.pointer ?? error.parameter;
-	const description = [
-		`Klaviyo error code: ${error.code}`,
-		where ? `Where: ${where}` : '',
-		typeof error.meta?.duplicate_profile_id === 'string' ? `Existing profile: ${error.meta.duplicate_profile_id}` : '',
-		error.errorId ? `Error ID: ${error.errorId}` : '',
-	]
-		.filter(Boolean)
-		.join('. ');
-	return new NodeApiError(context.getNode(), error.toJSON() as unknown as JsonObject, {
-		message: `Klaviyo: ${error.message}`,
-		description,
-		httpCode: error.status === undefined ? undefined : String(error.status),
-		itemIndex,
-	});
+	return klaviyoNodeError(context.getNode(), error, itemIndex);
 }
 
 /** An error item that n8n can route to the error output: its JSON holds only `error` and `details`. */
@@ -138,19 +123,14 @@ export class KlaviyoUpsertProfile implements INodeType {
 		}
 
 		if (inputs.length > 0) {
-			const credentials = await this.getCredentials(CREDENTIAL_TYPE);
-			const baseUrl = String(credentials.baseUrl || 'https://a.klaviyo.com');
-			const client = new KlaviyoClient({
-				transport: n8nTransport(this, baseUrl),
-				clock: n8nClock,
-				limiter: limiterFor(baseUrl, String(credentials.apiKey ?? '')),
+			const client = await klaviyoClientFor(this, {
 				retry: { maxRetries: settings.maxRetries },
 				bulk: { timeoutMs: settings.bulkTimeoutSeconds * 1000 },
 			});
 			const batch = { concurrency: settings.concurrency, stopOnError: !continueOnFail };
 			let outcomes: Array<Outcome<object>>;
 			if (operation === 'createEvent') {
-				outcomes = await client.createEvents(inputs as EventInput[], batch);
+				outcomes = await client.createEvents(inputs as EventInput[], { ...batch, bulkThreshold: settings.eventBulkThreshold });
 			} else {
 				const result = await client.upsertProfiles(inputs as ProfileInput[], { ...batch, bulkThreshold: settings.bulkThreshold });
 				outcomes = result.outcomes;
