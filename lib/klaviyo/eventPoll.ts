@@ -60,7 +60,8 @@ export interface PollResult {
 /** A fresh object for n8n's static data: reads what is there and fixes up what is not. */
 export function readPollState(raw: unknown): PollState {
 	const metrics = (raw as { metrics?: unknown } | undefined)?.metrics;
-	return { metrics: metrics && typeof metrics === 'object' ? (structuredClone(metrics) as Record<string, MetricPosition>) : {} };
+	// A copy (n8n hands a watched object): the poll changes it, and writes it back only on success.
+	return { metrics: metrics && typeof metrics === 'object' ? (JSON.parse(JSON.stringify(metrics)) as Record<string, MetricPosition>) : {} };
 }
 
 /** Looks up each profile once per poll: included with the events, or fetched on its own. */
@@ -109,10 +110,9 @@ export async function pollEvents(client: KlaviyoClient, clock: Clock, state: Pol
 		let position = state.metrics[metricId];
 		if (!position) {
 			const floor = nowSeconds - Math.max(0, settings.backfillDays) * 86_400;
+			// Read even when starting from now: a refused key or scope shows on activation, not later.
 			position = { floor, since: floor, seen: {} };
 			state.metrics[metricId] = position;
-			// From now on: nothing can be older than now yet, so there is nothing to read.
-			if (settings.backfillDays <= 0) continue;
 		}
 		const from = Math.max(position.floor, position.since - settings.lateWindowSeconds);
 		let path: string | undefined = position.next ?? eventsPath({ metricId, from, pageSize });

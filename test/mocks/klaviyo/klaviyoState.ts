@@ -146,6 +146,19 @@ function validateProfileAttributes(attributes: Attributes, pointer: string): Moc
 	return undefined;
 }
 
+/**
+ * Metrics a Klaviyo account has before any API event (built in, or from an integration), with
+ * fixed ids so example workflows can pick them in the sandbox as an operator would.
+ */
+export const SANDBOX_METRICS = [
+	{ id: 'RcvEml', name: 'Received Email', integration: 'Klaviyo' },
+	{ id: 'OpnEml', name: 'Opened Email', integration: 'Klaviyo' },
+	{ id: 'ClkEml', name: 'Clicked Email', integration: 'Klaviyo' },
+	{ id: 'VwdPrd', name: 'Viewed Product', integration: 'Shopify' },
+	{ id: 'StrChk', name: 'Started Checkout', integration: 'Shopify' },
+	{ id: 'PlcOrd', name: 'Placed Order', integration: 'Shopify' },
+] as const;
+
 export class KlaviyoState {
 	readonly profiles = new Map<string, StoredProfile>();
 	/** In the order they were recorded (not their time: integrations send events late). */
@@ -160,7 +173,9 @@ export class KlaviyoState {
 	constructor(
 		private readonly now: () => number,
 		private readonly jobTiming: BulkJobTiming,
-	) {}
+	) {
+		for (const metric of SANDBOX_METRICS) this.metrics.set(metric.id, { ...metric, created: this.isoNow() });
+	}
 
 	findProfile(identifier: { email?: string; phone_number?: string; external_id?: string }): StoredProfile | undefined {
 		for (const name of IDENTIFIERS) {
