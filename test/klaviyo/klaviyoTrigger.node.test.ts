@@ -131,10 +131,11 @@ describe('published', () => {
 	});
 
 	it('fails with Klaviyo\'s reason, never the key, when the key is refused; nothing moves', async () => {
-		const refused = { klaviyoApi: { ...credentials.klaviyoApi, apiKey: 'pk_wrong_key_123' } };
+		const wrongKey = `${mock.apiKey}_revoked`;
+		const refused = { klaviyoApi: { ...credentials.klaviyoApi, apiKey: wrongKey } };
 		const error = await pollOnce(workflow, TRIGGER, { credentials: refused }).catch((caught: Error) => caught);
 		expect(error).toMatchObject({ name: 'NodeApiError', httpCode: '401', message: expect.stringContaining('Incorrect authentication credentials') });
-		expect(JSON.stringify(error)).not.toContain('pk_wrong_key_123');
+		expect(JSON.stringify(error)).not.toContain(wrongKey);
 	});
 
 	it('asks for a metric when none is chosen', async () => {
