@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	salesforce: async () => await import('./salesforceBench'),
 	store: async () => await import('./storeBench'),
 	klaviyo: async () => await import('./klaviyoBench'),
+	klaviyoEvents: async () => await import('./klaviyoEventsBench'),
 	rescore: async () => await import('./rescoreBench'),
 	n8n: async () => await import('./n8nBench'),
 	bulk: async () => await import('./bulkBench'),

@@ -82,7 +82,7 @@ describe('Klaviyo Trigger in a real n8n, across restarts', () => {
 		add('Opened Email', 'ada@example.com');
 		add('Clicked Email', 'ada@example.com');
 		const lastOfFirst = add('Placed Order', 'grace@example.com', 0, { $value: 900 });
-		add('Viewed Product', 'ada@example.com'); // a metric the trigger does not follow
+		klaviyo.addEvent({ metric: 'Viewed Product', email: 'ada@example.com', time: Date.now() }); // a metric the trigger does not follow
 		await sandbox.n8n.restart();
 		let executions = await executionsAfter(1, 90_000);
 		expect(scoredEventIds(executions)).toEqual([created.slice(0, 3).map((event) => event.id)]);
