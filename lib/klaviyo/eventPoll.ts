@@ -130,6 +130,7 @@ export async function pollEvents(client: KlaviyoClient, clock: Clock, state: Pol
 				continue;
 			}
 			requests += 1;
+			resumed = false;
 			profiles.remember(page.profiles);
 			for (const event of page.events) {
 				if (event.timestamp < position.floor || position.seen[event.id] !== undefined) continue;

@@ -16,9 +16,9 @@ import {
 	type Outcome,
 	type ProfileInput,
 } from '../../lib/klaviyo';
+import { CREDENTIAL_TYPE, klaviyoClientFor, klaviyoNodeError } from '../shared/klaviyoTransport';
 import { klaviyoUpsertProfileProperties } from './description';
 import { type ItemInput, type ItemProblem, readEventInput, readProfileInput } from './itemInputs';
-import { CREDENTIAL_TYPE, klaviyoClientFor, klaviyoNodeError } from '../shared/klaviyoTransport';
 
 type Operation = 'upsertProfile' | 'createEvent';
 
@@ -50,10 +50,6 @@ function problemError(context: IExecuteFunctions, itemIndex: number, problem: It
 		itemIndex,
 		description: `Nothing was sent to Klaviyo for item ${itemIndex}. Fix ${fix} or the data it is mapped from.`,
 	});
-}
-
-function apiError(context: IExecuteFunctions, itemIndex: number, error: KlaviyoApiError): NodeApiError {
-	return klaviyoNodeError(context.getNode(), error, itemIndex);
 }
 
 /** An error item that n8n can route to the error output: its JSON holds only `error` and `details`. */
@@ -141,7 +137,7 @@ export class KlaviyoUpsertProfile implements INodeType {
 			const firstFailure = outcomes.findIndex((outcome) => outcome.state === 'failed');
 			if (firstFailure >= 0 && !continueOnFail) {
 				const failed = outcomes[firstFailure] as { error: KlaviyoApiError };
-				throw apiError(this, sentItems[firstFailure]!, failed.error);
+				throw klaviyoNodeError(this.getNode(), failed.error, sentItems[firstFailure]!);
 			}
 			outcomes.forEach((outcome, position) => {
 				const itemIndex = sentItems[position]!;
@@ -152,7 +148,7 @@ export class KlaviyoUpsertProfile implements INodeType {
 					};
 				} else if (outcome.state === 'failed') {
 					const fields = Object.entries(outcome.error.toJSON()).filter(([, value]) => value !== undefined);
-					output[itemIndex] = errorItem(itemIndex, apiError(this, itemIndex, outcome.error), Object.fromEntries(fields) as IDataObject);
+					output[itemIndex] = errorItem(itemIndex, klaviyoNodeError(this.getNode(), outcome.error, itemIndex), Object.fromEntries(fields) as IDataObject);
 				}
 			});
 		}
