@@ -33,7 +33,7 @@ export interface PollSettings {
 	backfillDays: number;
 	/** How late an event may be filed and still be caught (seconds). */
 	lateWindowSeconds: number;
-	/** Stop reading after the page on which this many events were collected; the rest waits for the next poll. */
+	/** Once this many events are collected, each metric stops after its current page (every metric reads its first); the rest waits for the next poll. */
 	maxEvents: number;
 	/** Stop reading pages after this long (ms), e.g. n8n's poll budget. */
 	budgetMs: number;

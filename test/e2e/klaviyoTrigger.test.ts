@@ -4,10 +4,11 @@ import { DatabaseSync } from 'node:sqlite';
 import { SANDBOX_CREDENTIALS, startSandbox, type Execution, type Sandbox } from '../../scripts/n8n';
 import { type KlaviyoMock, startKlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
 import type { StoredEvent } from '../mocks/klaviyo/klaviyoState';
-import { PACKAGE_TARBALL, REPO_ROOT, START_TIMEOUT, storedLead } from './harness';
+import { PACKAGE_TARBALL, post, REPO_ROOT, START_TIMEOUT, storedLead } from './harness';
 
 const EXAMPLE = join(REPO_ROOT, 'examples', 'workflows', 'klaviyo-trigger-scoring.json');
 const WORKFLOW_ID = 'exKlaviyoTrigger';
+const BULK_EVENTS_WORKFLOW = join(__dirname, 'workflows', 'klaviyo-bulk-events.json');
 
 const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -15,7 +16,7 @@ const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(re
 // n8n against the loopback Klaviyo. n8n polls a published trigger once when it activates the
 // workflow (on publishing and on every start) and then on its schedule (every minute here), so
 // restarts make n8n poll at once; one step waits for a scheduled poll.
-describe('Klaviyo Trigger in a real n8n, across restarts', () => {
+describe('Klaviyo Trigger and bulk Create Event in a real n8n', () => {
 	let klaviyo: KlaviyoMock;
 	let sandbox: Sandbox;
 
@@ -56,7 +57,7 @@ describe('Klaviyo Trigger in a real n8n, across restarts', () => {
 		sandbox = await startSandbox({
 			repoRoot: REPO_ROOT,
 			packageTarball: PACKAGE_TARBALL,
-			workflows: [EXAMPLE],
+			workflows: [EXAMPLE, BULK_EVENTS_WORKFLOW],
 			credentials: [{ ...SANDBOX_CREDENTIALS.klaviyo, data: { apiKey: klaviyo.apiKey, baseUrl: klaviyo.baseUrl } }],
 		});
 	}, START_TIMEOUT);
@@ -113,4 +114,25 @@ describe('Klaviyo Trigger in a real n8n, across restarts', () => {
 		}
 		expect(klaviyo.problems).toEqual([]);
 	}, 400_000);
+
+	it('creates 250 events in bulk requests, each refused event failing its own item', async () => {
+		const before = klaviyo.state.events.length;
+		const events = Array.from({ length: 250 }, (_, index) => ({
+			email: `bulk${index}@example.com`,
+			id: `bulk-${index}`,
+			score: index % 100,
+			// More than a year ahead: Klaviyo refuses it.
+			time: index === 42 ? '2031-01-01T00:00:00Z' : new Date(Date.now() - index * 1000).toISOString(),
+		}));
+		const reply = await post(sandbox.n8n.webhookUrl('klaviyo-bulk-events'), { events });
+		expect(reply.status).toBe(200);
+		const items = JSON.parse(reply.text) as Array<Record<string, unknown>>;
+		expect(items).toHaveLength(250);
+		expect(items.flatMap((item, index) => (item.error ? [index] : []))).toEqual([42]);
+		expect(items[41]!.klaviyo).toEqual({ profileId: null, created: null, status: 'accepted', uniqueId: 'bulk-41' });
+		expect(klaviyo.calls('bulk_create_events')).toBe(2);
+		expect(klaviyo.calls('create_event')).toBe(0);
+		expect(klaviyo.state.events.length - before).toBe(249);
+		expect(klaviyo.problems).toEqual([]);
+	}, 120_000);
 });
