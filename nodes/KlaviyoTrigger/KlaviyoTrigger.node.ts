@@ -29,6 +29,12 @@ function chosenMetrics(context: IPollFunctions): string[] {
 	return [...new Set(metrics)];
 }
 
+/** A number parameter, or its default when empty or not a number (an expression can give anything). */
+function numberOr(value: unknown, fallback: number, min: number): number {
+	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	return typeof number === 'number' && Number.isFinite(number) ? Math.max(min, number) : fallback;
+}
+
 function nodeError(context: IPollFunctions | ILoadOptionsFunctions, error: unknown): Error {
 	return error instanceof KlaviyoApiError ? klaviyoNodeError(context.getNode(), error) : (error as Error);
 }
@@ -82,13 +88,13 @@ export class KlaviyoTrigger implements INodeType {
 			}
 			const staticData = this.getWorkflowStaticData('node');
 			const state = readPollState(staticData);
-			const options = this.getNodeParameter('options', {}) as { lateWindowMinutes?: number; maxEventsPerPoll?: number };
+			const options = this.getNodeParameter('options', {}) as { lateWindowMinutes?: unknown; maxEventsPerPoll?: unknown };
 			const budget = typeof this.getPollBudgetMs === 'function' ? this.getPollBudgetMs() : DEFAULT_BUDGET_MS;
 			const result = await pollEvents(client, n8nClock, state, {
 				metricIds,
-				backfillDays: Number(this.getNodeParameter('backfillDays', 0)) || 0,
-				lateWindowSeconds: Math.max(0, Number(options.lateWindowMinutes ?? 10)) * 60,
-				maxEvents: Math.max(1, Number(options.maxEventsPerPoll ?? 10_000)),
+				backfillDays: numberOr(this.getNodeParameter('backfillDays', 0), 0, 0),
+				lateWindowSeconds: numberOr(options.lateWindowMinutes, 10, 0) * 60,
+				maxEvents: numberOr(options.maxEventsPerPoll, 10_000, 1),
 				// Stop reading with a fifth of the budget left, to hand the events on in time.
 				budgetMs: Math.min(DEFAULT_BUDGET_MS, budget * 0.8),
 			});
