@@ -7,6 +7,7 @@ const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	store: async () => await import('./storeBench'),
 	klaviyo: async () => await import('./klaviyoBench'),
 	braze: async () => await import('./brazeBench'),
+	klaviyoEvents: async () => await import('./klaviyoEventsBench'),
 	rescore: async () => await import('./rescoreBench'),
 	n8n: async () => await import('./n8nBench'),
 	bulk: async () => await import('./bulkBench'),

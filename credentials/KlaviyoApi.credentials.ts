@@ -25,7 +25,7 @@ export class KlaviyoApi implements ICredentialType {
 			required: true,
 			placeholder: 'pk_...',
 			description:
-				'A private key from Klaviyo (Settings → Account → API keys) with the scopes profiles:write and events:write; bulk import also needs lists:write, profiles:read and lists:read, and the Test button accounts:read',
+				'A private key from Klaviyo (Settings → Account → API keys) with the scopes profiles:write and events:write; bulk import also needs lists:write, profiles:read and lists:read, the Klaviyo Trigger events:read, metrics:read and profiles:read, and the Test button accounts:read',
 		},
 		{
 			displayName: 'Base URL',

@@ -10,8 +10,8 @@ export const MAX_JOB_BYTES = 5 * 1024 * 1024;
 /** Room for the envelope around the profiles. */
 const ENVELOPE_BYTES = 1024;
 
-/** Splits profiles into jobs, keeping order: returns the index ranges [start, end). */
-export function planJobs(profiles: ProfileResource[], maxProfiles = MAX_PROFILES_PER_JOB, maxBytes = MAX_JOB_BYTES): Array<[number, number]> {
+/** Splits resources (profiles, or bulk events) into requests, keeping order: returns the index ranges [start, end). */
+export function planJobs(profiles: readonly unknown[], maxProfiles = MAX_PROFILES_PER_JOB, maxBytes = MAX_JOB_BYTES): Array<[number, number]> {
 	const jobs: Array<[number, number]> = [];
 	let start = 0;
 	let bytes = ENVELOPE_BYTES;

@@ -37,6 +37,8 @@ export class KlaviyoApiError extends Error {
 	readonly parameter?: string;
 	readonly errorId?: string;
 	readonly meta?: Record<string, unknown>;
+	/** Every error of the response, this one first, when Klaviyo listed several (a bulk request names each bad entry). */
+	errors: KlaviyoApiError[] = [this];
 
 	constructor(fields: KlaviyoErrorFields) {
 		const where = fields.pointer ?? fields.parameter;
@@ -84,8 +86,9 @@ function text(value: unknown): string | undefined {
 
 /** Turns a Klaviyo error response (`{"errors":[{id,code,title,detail,source}]}`) into an error. */
 export function errorFromResponse(status: number, body: unknown): KlaviyoApiError {
-	const first = (body as { errors?: JsonApiError[] } | undefined)?.errors?.[0];
-	if (!first || typeof first !== 'object') {
+	const listed = (body as { errors?: unknown } | undefined)?.errors;
+	const [first, ...rest] = Array.isArray(listed) ? (listed as JsonApiError[]).filter((entry) => entry && typeof entry === 'object') : [];
+	if (!first) {
 		return new KlaviyoApiError({
 			kind: 'api',
 			status,
@@ -94,15 +97,21 @@ export function errorFromResponse(status: number, body: unknown): KlaviyoApiErro
 			detail: typeof body === 'string' && body.length > 0 ? body.slice(0, 300) : 'The response had no error details.',
 		});
 	}
+	const error = apiErrorFrom(status, first);
+	error.errors = [error, ...rest.map((entry) => apiErrorFrom(status, entry))];
+	return error;
+}
+
+function apiErrorFrom(status: number, entry: JsonApiError): KlaviyoApiError {
 	return new KlaviyoApiError({
 		kind: 'api',
 		status,
-		code: text(first.code) ?? `http_${status}`,
-		title: text(first.title) ?? `Klaviyo answered HTTP ${status}.`,
-		detail: text(first.detail) ?? '',
-		pointer: text(first.source?.pointer),
-		parameter: text(first.source?.parameter),
-		errorId: text(first.id),
-		meta: first.meta && typeof first.meta === 'object' && Object.keys(first.meta).length > 0 ? (first.meta as Record<string, unknown>) : undefined,
+		code: text(entry.code) ?? `http_${status}`,
+		title: text(entry.title) ?? `Klaviyo answered HTTP ${status}.`,
+		detail: text(entry.detail) ?? '',
+		pointer: text(entry.source?.pointer),
+		parameter: text(entry.source?.parameter),
+		errorId: text(entry.id),
+		meta: entry.meta && typeof entry.meta === 'object' && Object.keys(entry.meta).length > 0 ? (entry.meta as Record<string, unknown>) : undefined,
 	});
 }

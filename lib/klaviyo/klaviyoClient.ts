@@ -2,6 +2,7 @@
  * The Klaviyo API client: requests within the rate limits, retries, error mapping and bulk
  * import jobs. No n8n imports: the HTTP transport and the clock are passed in.
  */
+import { createEventsInBulk } from './bulkEvents';
 import { type ImportError, MAX_JOB_BYTES, MAX_PROFILES_PER_JOB, matchImportErrors, planJobs } from './bulkImport';
 import { KlaviyoApiError, errorFromResponse } from './errors';
 import type { EventInput, ProfileInput } from './inputs';
@@ -77,6 +78,11 @@ export interface BatchOptions {
 
 export interface ProfileBatchOptions extends BatchOptions {
 	/** Use bulk import jobs when there are more profiles than this (0: never). */
+	bulkThreshold?: number;
+}
+
+export interface EventBatchOptions extends BatchOptions {
+	/** Use bulk create requests (up to 1,000 events each) when there are more events than this (0: never). */
 	bulkThreshold?: number;
 }
 
@@ -211,7 +217,10 @@ export class KlaviyoClient {
 		return { outcomes, unmatchedImportErrors: [] };
 	}
 
-	async createEvents(inputs: EventInput[], options: BatchOptions = {}): Promise<Array<Outcome<EventResult>>> {
+	/** Creates many events: one request each, or bulk create requests above `bulkThreshold`. */
+	async createEvents(inputs: EventInput[], options: EventBatchOptions = {}): Promise<Array<Outcome<EventResult>>> {
+		const threshold = options.bulkThreshold ?? 0;
+		if (threshold > 0 && inputs.length > threshold) return await createEventsInBulk(this, inputs);
 		return await this.runEach(inputs, options, async (input) => await this.createEvent(input));
 	}
 
@@ -302,8 +311,9 @@ export class KlaviyoClient {
 	 * One request: waits for the rate limiter, retries 429 after Retry-After and 5xx/network errors
 	 * with backoff. Every wait Klaviyo asks for is capped, alone and in total for this request: past
 	 * a cap the request fails with the wait Klaviyo asked for, instead of holding the workflow for hours.
+	 * Public for the other modules of lib/klaviyo (event feed, bulk events).
 	 */
-	private async send(bucket: RateLimitBucket, request: Omit<KlaviyoHttpRequest, 'headers'>): Promise<KlaviyoHttpResponse> {
+	async send(bucket: RateLimitBucket, request: Omit<KlaviyoHttpRequest, 'headers'>): Promise<KlaviyoHttpResponse> {
 		const headers: Record<string, string> = { accept: JSON_API };
 		if (request.body !== undefined) headers['content-type'] = JSON_API;
 		let failures = 0;

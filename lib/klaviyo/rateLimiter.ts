@@ -6,7 +6,15 @@ export interface RateLimit {
 	steady: number;
 }
 
-export type RateLimitBucket = 'profileImport' | 'events' | 'bulkImportJobs' | 'accounts';
+export type RateLimitBucket =
+	| 'profileImport'
+	| 'events'
+	| 'bulkImportJobs'
+	| 'accounts'
+	| 'getEvents'
+	| 'getMetrics'
+	| 'getProfile'
+	| 'bulkCreateEvents';
 
 /**
  * The `x-klaviyo-ratelimit` of the operations this client calls (revision 2026-07-15).
@@ -18,6 +26,10 @@ export const KLAVIYO_RATE_LIMITS: Record<RateLimitBucket, RateLimit> = {
 	events: { burst: 350, steady: 3500 },
 	bulkImportJobs: { burst: 10, steady: 150 },
 	accounts: { burst: 1, steady: 15 },
+	getEvents: { burst: 350, steady: 3500 },
+	getMetrics: { burst: 10, steady: 150 },
+	getProfile: { burst: 75, steady: 750 },
+	bulkCreateEvents: { burst: 10, steady: 150 },
 };
 
 /**

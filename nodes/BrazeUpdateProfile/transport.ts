@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { BrazeRateLimiter, type BrazeTransport } from '../../lib/braze';
-import { n8nClock } from '../KlaviyoUpsertProfile/transport';
+import { n8nClock } from '../shared/klaviyoTransport';
 
 export const CREDENTIAL_TYPE = 'brazeApi';
 

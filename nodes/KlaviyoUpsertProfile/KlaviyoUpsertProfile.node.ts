@@ -7,26 +7,25 @@ import {
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
-	type JsonObject,
 } from 'n8n-workflow';
 
 import {
 	type EventInput,
 	type ImportError,
 	type KlaviyoApiError,
-	KlaviyoClient,
 	type Outcome,
 	type ProfileInput,
 } from '../../lib/klaviyo';
+import { CREDENTIAL_TYPE, klaviyoClientFor, klaviyoNodeError } from '../shared/klaviyoTransport';
 import { klaviyoUpsertProfileProperties } from './description';
 import { type ItemInput, type ItemProblem, readEventInput, readProfileInput } from './itemInputs';
-import { CREDENTIAL_TYPE, limiterFor, n8nClock, n8nTransport } from './transport';
 
 type Operation = 'upsertProfile' | 'createEvent';
 
 interface Settings {
 	concurrency: number;
 	bulkThreshold: number;
+	eventBulkThreshold: number;
 	bulkTimeoutSeconds: number;
 	maxRetries: number;
 	maxWaitSeconds: number;
@@ -40,6 +39,7 @@ function readSettings(context: IExecuteFunctions): Settings {
 	return {
 		concurrency: whole(options.concurrency, 5, 1),
 		bulkThreshold: whole(options.bulkThreshold, 100, 0),
+		eventBulkThreshold: whole(options.eventBulkThreshold, 100, 0),
 		bulkTimeoutSeconds: whole(options.bulkTimeout, 600, 10),
 		maxRetries: whole(options.maxRetries, 3, 0),
 		// At most an hour: a wait never reaches what setTimeout can hold (24.8 days).
@@ -54,25 +54,6 @@ function problemError(context: IExecuteFunctions, itemIndex: number, problem: It
 	return new NodeOperationError(context.getNode(), `${problem.message} (${where})`, {
 		itemIndex,
 		description: `Nothing was sent to Klaviyo for item ${itemIndex}. Fix ${fix} or the data it is mapped from.`,
-	});
-}
-
-/** Klaviyo's code, title, detail and pointer, for the operator; the client never holds the API key. */
-function apiError(context: IExecuteFunctions, itemIndex: number, error: KlaviyoApiError): NodeApiError {
-	const where = error.pointer ?? error.parameter;
-	const description = [
-		`Klaviyo error code: ${error.code}`,
-		where ? `Where: ${where}` : '',
-		typeof error.meta?.duplicate_profile_id === 'string' ? `Existing profile: ${error.meta.duplicate_profile_id}` : '',
-		error.errorId ? `Error ID: ${error.errorId}` : '',
-	]
-		.filter(Boolean)
-		.join('. ');
-	return new NodeApiError(context.getNode(), error.toJSON() as unknown as JsonObject, {
-		message: `Klaviyo: ${error.message}`,
-		description,
-		httpCode: error.status === undefined ? undefined : String(error.status),
-		itemIndex,
 	});
 }
 
@@ -143,12 +124,7 @@ export class KlaviyoUpsertProfile implements INodeType {
 		}
 
 		if (inputs.length > 0) {
-			const credentials = await this.getCredentials(CREDENTIAL_TYPE);
-			const baseUrl = String(credentials.baseUrl || 'https://a.klaviyo.com');
-			const client = new KlaviyoClient({
-				transport: n8nTransport(this, baseUrl),
-				clock: n8nClock,
-				limiter: limiterFor(baseUrl, String(credentials.apiKey ?? '')),
+			const client = await klaviyoClientFor(this, {
 				retry: { maxRetries: settings.maxRetries },
 				bulk: { timeoutMs: settings.bulkTimeoutSeconds * 1000 },
 				waits: { maxWaitMs: settings.maxWaitSeconds * 1000, maxTotalWaitMs: settings.maxTotalWaitSeconds * 1000 },
@@ -156,7 +132,7 @@ export class KlaviyoUpsertProfile implements INodeType {
 			const batch = { concurrency: settings.concurrency, stopOnError: !continueOnFail };
 			let outcomes: Array<Outcome<object>>;
 			if (operation === 'createEvent') {
-				outcomes = await client.createEvents(inputs as EventInput[], batch);
+				outcomes = await client.createEvents(inputs as EventInput[], { ...batch, bulkThreshold: settings.eventBulkThreshold });
 			} else {
 				const result = await client.upsertProfiles(inputs as ProfileInput[], { ...batch, bulkThreshold: settings.bulkThreshold });
 				outcomes = result.outcomes;
@@ -167,7 +143,7 @@ export class KlaviyoUpsertProfile implements INodeType {
 			const firstFailure = outcomes.findIndex((outcome) => outcome.state === 'failed');
 			if (firstFailure >= 0 && !continueOnFail) {
 				const failed = outcomes[firstFailure] as { error: KlaviyoApiError };
-				throw apiError(this, sentItems[firstFailure]!, failed.error);
+				throw klaviyoNodeError(this.getNode(), failed.error, sentItems[firstFailure]!);
 			}
 			outcomes.forEach((outcome, position) => {
 				const itemIndex = sentItems[position]!;
@@ -178,7 +154,7 @@ export class KlaviyoUpsertProfile implements INodeType {
 					};
 				} else if (outcome.state === 'failed') {
 					const fields = Object.entries(outcome.error.toJSON()).filter(([, value]) => value !== undefined);
-					output[itemIndex] = errorItem(itemIndex, apiError(this, itemIndex, outcome.error), Object.fromEntries(fields) as IDataObject);
+					output[itemIndex] = errorItem(itemIndex, klaviyoNodeError(this.getNode(), outcome.error, itemIndex), Object.fromEntries(fields) as IDataObject);
 				}
 			});
 		}

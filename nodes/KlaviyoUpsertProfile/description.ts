@@ -4,6 +4,7 @@ const upsertOnly = { show: { operation: ['upsertProfile'] } };
 const eventOnly = { show: { operation: ['createEvent'] } };
 /** Inside a collection, a root parameter is named with a leading slash. */
 const upsertOnlyOption = { show: { '/operation': ['upsertProfile'] } };
+const eventOnlyOption = { show: { '/operation': ['createEvent'] } };
 const identifiedBy = (identifyBy: string) => ({ show: { identifyBy: [identifyBy] } });
 
 /** The operator-facing words for each parameter, used in error messages too. */
@@ -231,6 +232,16 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
+			{
+				displayName: 'Bulk Create Above',
+				name: 'eventBulkThreshold',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 100,
+				description:
+					'With more items than this, events go to Klaviyo in bulk requests (up to 1,000 events each, 10 a second) instead of one request each. An event Klaviyo refuses fails its own item; the others are sent again without it. 0 never uses bulk requests.',
+				displayOptions: eventOnlyOption,
+			},
 			{
 				displayName: 'Bulk Import Above',
 				name: 'bulkThreshold',

@@ -19,6 +19,7 @@ import {
 	type ICredentialDataDecryptedObject,
 	type ICredentials,
 	type ICredentialType,
+	type IDataObject,
 	type IExecuteFunctions,
 	type IHttpRequestHelper,
 	type IHttpRequestOptions,
@@ -32,6 +33,7 @@ import {
 	type IVersionedNodeType,
 	type IWorkflowBase,
 	type IWorkflowExecuteAdditionalData,
+	type WorkflowExecuteMode,
 } from 'n8n-workflow';
 
 import { packageCredentialTypes, packageNodeTypes } from './packageTypes';
@@ -170,13 +172,26 @@ export interface RunOptions {
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 	/** Name of the node to start from; default the workflow's trigger. */
 	startNode?: string;
+	/**
+	 * `manual` (default) as the editor runs it; `trigger` as n8n runs a published workflow, whose
+	 * poll trigger then passes on `input` (the items its poll emitted) instead of polling.
+	 */
+	mode?: WorkflowExecuteMode;
 }
 
 export function loadWorkflow(path: string): IWorkflowBase {
 	return JSON.parse(readFileSync(path, 'utf8')) as IWorkflowBase;
 }
 
-export async function runWorkflow(workflowJson: IWorkflowBase, options: RunOptions = {}): Promise<IRun> {
+export interface InstanceOptions {
+	credentials?: Record<string, ICredentialDataDecryptedObject>;
+	/** The workflow's static data as n8n keeps it in its database (poll triggers keep their position there). */
+	staticData?: IDataObject;
+	mode?: WorkflowExecuteMode;
+}
+
+/** The workflow and the execution context n8n-core needs, as the CLI builds them. */
+export function instantiate(workflowJson: IWorkflowBase, options: InstanceOptions = {}) {
 	const nodeTypes = new TestNodeTypes({ ...baseNodeTypes, ...packageNodeTypes() });
 	const workflow = new Workflow({
 		id: workflowJson.id ?? 'test',
@@ -184,11 +199,12 @@ export async function runWorkflow(workflowJson: IWorkflowBase, options: RunOptio
 		nodes: workflowJson.nodes,
 		connections: workflowJson.connections,
 		settings: workflowJson.settings,
+		staticData: options.staticData,
 		active: false,
 		nodeTypes,
 	});
 	const additionalData = {
-		hooks: new ExecutionLifecycleHooks('manual', '1', workflowJson),
+		hooks: new ExecutionLifecycleHooks(options.mode ?? 'manual', '1', workflowJson),
 		credentialsHelper: new TestCredentialsHelper(packageCredentialTypes(), { ...(options.credentials ?? {}) }),
 		currentNodeParameters: undefined,
 		executionId: '1',
@@ -200,6 +216,12 @@ export async function runWorkflow(workflowJson: IWorkflowBase, options: RunOptio
 		formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
 		variables: {},
 	} as unknown as IWorkflowExecuteAdditionalData;
+	return { workflow, additionalData };
+}
+
+export async function runWorkflow(workflowJson: IWorkflowBase, options: RunOptions = {}): Promise<IRun> {
+	const mode = options.mode ?? 'manual';
+	const { workflow, additionalData } = instantiate(workflowJson, { credentials: options.credentials, mode });
 	const startNode = options.startNode ? workflow.getNode(options.startNode) : workflow.getStartNode();
 	if (!startNode) throw new Error('The workflow has no start node');
 	const runData = createRunExecutionData({
@@ -207,7 +229,7 @@ export async function runWorkflow(workflowJson: IWorkflowBase, options: RunOptio
 			nodeExecutionStack: [{ node: startNode, data: { main: [options.input ?? [{ json: {} }]] }, source: null }],
 		},
 	});
-	return await new WorkflowExecute(additionalData, 'manual', runData).processRunExecutionData(workflow);
+	return await new WorkflowExecute(additionalData, mode, runData).processRunExecutionData(workflow);
 }
 
 /** The items a node sent out of one output in its first (or given) run. */

@@ -361,6 +361,10 @@ describe('rate-limit buckets', () => {
 			events: ['create_event'],
 			bulkImportJobs: ['bulk_import_profiles', 'get_bulk_import_profiles_job', 'get_errors_for_bulk_import_profiles_job'],
 			accounts: ['get_accounts'],
+			getEvents: ['get_events'],
+			getMetrics: ['get_metrics'],
+			getProfile: ['get_profile'],
+			bulkCreateEvents: ['bulk_create_events'],
 		};
 		for (const [bucket, ids] of Object.entries(operations)) {
 			for (const id of ids) expect(spec.rateLimits[id]).toEqual(KLAVIYO_RATE_LIMITS[bucket as RateLimitBucket]);

@@ -130,14 +130,14 @@ describe('Create Event', () => {
 		await run(workflow(parameters), input);
 		expect(outputOf(first, NODE)[0]!.json.klaviyo).toEqual({ profileId: null, created: null, status: 'accepted', uniqueId: 'evt-ada@example.com' });
 		expect(mock.state.events).toEqual([
-			{
+			expect.objectContaining({
 				profileId: mock.profileByEmail('ada@example.com')!.id,
 				metric: 'Lead Score Changed',
 				properties: { Page_URL: '/pricing', Lead_Score: 42, Lead_Tier: 'warming' },
 				time: '2026-11-23T07:00:00.000Z',
 				value: 10,
 				uniqueId: 'evt-ada@example.com',
-			},
+			}),
 		]);
 		expect(mock.state.duplicateEventsDropped).toBe(1);
 	});
@@ -295,6 +295,49 @@ describe('bulk import above the threshold', () => {
 		await run(workflow({ options: { bulkThreshold: 0, concurrency: 10 } }), leads().slice(0, 120));
 		expect(mock.calls('create_or_update_profile')).toBe(120);
 		expect(mock.calls('bulk_import_profiles')).toBe(0);
+	});
+});
+
+describe('Create Event in bulk above the threshold', () => {
+	const parameters = { operation: 'createEvent', metricName: 'Lead Score Changed' };
+	// Item 42's time is years ahead: the node cannot know Klaviyo's clock, Klaviyo refuses it.
+	const leads = () =>
+		Array.from({ length: 250 }, (_, index) => {
+			const item = scored(`lead${index}@example.com`, index % 100);
+			if (index === 42) (item.json.leadScore as Record<string, unknown>).scoredAt = '2031-01-01T00:00:00.000Z';
+			return item;
+		});
+
+	it('sends one bulk request instead of 250 and outputs accepted items in order', async () => {
+		const result = await run(workflow(parameters), leads().filter((_, index) => index !== 42));
+		expect(result.status).toBe('success');
+		expect(mock.calls('bulk_create_events')).toBe(1);
+		expect(mock.calls('create_event')).toBe(0);
+		const output = outputOf(result, NODE);
+		expect(output).toHaveLength(249);
+		expect(output[7]!.json.klaviyo).toEqual({ profileId: null, created: null, status: 'accepted', uniqueId: 'evt-lead7@example.com' });
+		expect(output.map((item) => item.pairedItem)).toEqual(output.map((_, index) => ({ item: index })));
+		expect(mock.state.events).toHaveLength(249);
+	});
+
+	it('maps an event Klaviyo refuses back to its item (Continue On Fail on and off)', async () => {
+		const withContinue = await run(workflow(parameters, true), leads());
+		const output = outputOf(withContinue, NODE);
+		expect(output.filter((item) => item.json.error).map((item) => item.pairedItem)).toEqual([{ item: 42 }]);
+		expect(output[42]!.json.details).toMatchObject({ status: 400, code: 'invalid', pointer: expect.stringContaining('/events-bulk-create/data/42/') });
+		expect(output[43]!.json.klaviyo).toMatchObject({ status: 'accepted' });
+		expect(mock.state.events).toHaveLength(249);
+
+		const without = await run(workflow(parameters), leads());
+		expect(errorOf(without)).toMatchObject({ name: 'NodeApiError', message: expect.stringContaining('Event time') });
+		// The others were sent (and, with the same unique IDs, recorded once).
+		expect(mock.state.events).toHaveLength(249);
+	});
+
+	it('stays per event when bulk creation is off', async () => {
+		await run(workflow({ ...parameters, options: { eventBulkThreshold: 0, concurrency: 10 } }), leads().slice(100, 220));
+		expect(mock.calls('create_event')).toBe(120);
+		expect(mock.calls('bulk_create_events')).toBe(0);
 	});
 });
 

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+import { type ReadContext, eventsPage, metricsPage } from './eventQueries';
 import { klaviyoSpec, type KlaviyoSpec, type SpecRateLimit } from './openApiSpec';
 import { RateLimitWindows } from './rateLimitWindows';
 import {
@@ -13,6 +14,7 @@ import {
 	type BulkJobTiming,
 	KlaviyoState,
 	type MockError,
+	type StoredEvent,
 	type StoredProfile,
 	errorBody,
 	invalid,
@@ -62,6 +64,7 @@ export const KNOWN_REVISIONS = [
 ];
 
 const MAX_BULK_PROFILES = 10_000;
+const MAX_BULK_EVENTS = 1000;
 const MAX_BULK_BYTES = 5 * 1024 * 1024;
 const MAX_PROFILE_IMPORT_BYTES = 100 * 1024;
 
@@ -130,6 +133,22 @@ export class KlaviyoMock {
 	profileByEmail(email: string): StoredProfile | undefined {
 		this.state.advanceAllJobs();
 		return this.state.findProfile({ email });
+	}
+
+	/**
+	 * Records an event as if Klaviyo had received it (from a flow, an integration or the API),
+	 * with its time as given: tests and benchmarks seed the account with it.
+	 */
+	addEvent(event: { metric: string; email: string; time?: number | string; properties?: Record<string, unknown>; profile?: Record<string, unknown> }): StoredEvent {
+		const time = event.time === undefined ? undefined : new Date(event.time).toISOString();
+		const recorded = this.state.recordEvent({
+			properties: event.properties ?? {},
+			time,
+			metric: { data: { type: 'metric', attributes: { name: event.metric } } },
+			profile: { data: { type: 'profile', attributes: { email: event.email, ...event.profile } } },
+		});
+		if (!recorded.recorded) throw new Error(`addEvent: Klaviyo would drop this event as a duplicate (${event.metric}, ${event.email}, ${time})`);
+		return this.state.events.at(-1)!;
 	}
 
 	private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -263,10 +282,60 @@ export class KlaviyoMock {
 			}
 			case 'get_accounts':
 				return { status: 200, body: this.accounts() };
+			case 'get_events':
+				return this.read(eventsPage(this.readContext(), url));
+			case 'get_metrics':
+				return this.read(metricsPage(this.readContext(), url));
+			case 'get_profile': {
+				const id = decodeURIComponent(url.pathname.replace(/\/$/, '').split('/').at(-1)!);
+				const profile = this.state.profiles.get(id);
+				if (!profile) return this.error({ status: 404, code: 'not_found', title: 'Not found.', detail: `Profile ${id} does not exist.`, parameter: 'id' });
+				const resource = this.profileResource(profile);
+				const fields = url.searchParams.get('fields[profile]')?.split(',');
+				const attributes = fields ? Object.fromEntries(Object.entries(resource.attributes).filter(([name]) => fields.includes(name))) : resource.attributes;
+				return { status: 200, body: { data: { ...resource, attributes }, links: { self: `${this.baseUrl}${url.pathname}` } } };
+			}
+			case 'bulk_create_events':
+				return this.bulkCreateEvents(data!, bytes);
 			default:
 				this.problems.push(`the mock does not implement ${operationId}`);
 				return this.error({ status: 501, code: 'not_implemented', title: 'Not implemented.', detail: `The mock does not implement ${operationId}.` });
 		}
+	}
+
+	/**
+	 * POST /api/event-bulk-create-jobs: at most 1,000 events and 5 MB. A bad entry refuses the
+	 * whole request with 400, one error per bad entry pointing at it; otherwise 202 and no body.
+	 */
+	private bulkCreateEvents(data: Record<string, unknown>, bytes: number): Reply {
+		const entries = (data.attributes as { 'events-bulk-create': { data: Array<{ attributes: Record<string, unknown> }> } })['events-bulk-create'].data;
+		const events = entries.flatMap((entry, index) =>
+			(entry.attributes.events as { data: Array<{ attributes: Record<string, unknown> }> }).data.map((event, position) => ({
+				attributes: { ...event.attributes, profile: entry.attributes.profile },
+				pointer: `/data/attributes/events-bulk-create/data/${index}/attributes/events/data/${position}/attributes`,
+			})),
+		);
+		if (events.length > MAX_BULK_EVENTS) {
+			return this.error(invalid(`A request can create at most ${MAX_BULK_EVENTS} events.`, '/data/attributes/events-bulk-create/data'));
+		}
+		if (bytes > MAX_BULK_BYTES) {
+			return this.error({ status: 413, code: 'request_too_large', title: 'Request entity too large.', detail: 'Payload exceeds the maximum size of 5 MB.', pointer: '/data' });
+		}
+		const problems = events.flatMap(({ attributes, pointer }) => this.state.validateEvent(attributes, pointer) ?? []);
+		if (problems.length > 0) {
+			const bodies = problems.map((problem) => errorBody(problem).errors[0]);
+			return { status: 400, body: { errors: bodies } };
+		}
+		for (const { attributes } of events) this.state.recordEvent(attributes);
+		return { status: 202 };
+	}
+
+	private readContext(): ReadContext {
+		return { state: this.state, baseUrl: this.baseUrl, profileResource: (profile) => this.profileResource(profile) };
+	}
+
+	private read(result: { body: unknown } | MockError): Reply {
+		return 'body' in result ? { status: 200, body: result.body } : this.error(result);
 	}
 
 	private takeFailure(operationId: string | undefined): Failure | undefined {

@@ -46,12 +46,24 @@ export interface StoredProfile {
 }
 
 export interface StoredEvent {
+	/** Klaviyo's event id (GET /api/events). */
+	id: string;
+	metricId: string;
+	/** Seconds since the epoch: Klaviyo keeps event times to the second. */
+	timestamp: number;
 	profileId: string;
 	metric: string;
 	properties: Record<string, unknown>;
 	time: string;
 	value: number | null;
 	uniqueId: string | null;
+}
+
+export interface StoredMetric {
+	id: string;
+	name: string;
+	integration: string | null;
+	created: string;
 }
 
 export interface ImportErrorRecord {
@@ -98,6 +110,18 @@ function profileId(): string {
 	return Array.from(randomBytes(26), (byte) => alphabet[byte % 32]).join('');
 }
 
+/** Klaviyo metric ids are six characters, e.g. "X9cV7Q"; event ids are longer. */
+function metricId(): string {
+	return randomBytes(6).toString('base64url').slice(0, 6);
+}
+
+let eventCounter = 0;
+/** Unique and, like Klaviyo's, opaque; a counter keeps ids of one second apart without sorting by them. */
+function eventId(): string {
+	eventCounter += 1;
+	return `${randomBytes(6).toString('base64url')}${eventCounter.toString(36)}`;
+}
+
 function identifierKey(name: IdentifierName, value: string): string {
 	return `${name}:${name === 'email' ? value.toLowerCase() : value}`;
 }
@@ -125,9 +149,24 @@ function validateProfileAttributes(attributes: Attributes, pointer: string): Moc
 	return undefined;
 }
 
+/**
+ * Metrics a Klaviyo account has before any API event (built in, or from an integration), with
+ * fixed ids so example workflows can pick them in the sandbox as an operator would.
+ */
+export const SANDBOX_METRICS = [
+	{ id: 'RcvEml', name: 'Received Email', integration: 'Klaviyo' },
+	{ id: 'OpnEml', name: 'Opened Email', integration: 'Klaviyo' },
+	{ id: 'ClkEml', name: 'Clicked Email', integration: 'Klaviyo' },
+	{ id: 'VwdPrd', name: 'Viewed Product', integration: 'Shopify' },
+	{ id: 'StrChk', name: 'Started Checkout', integration: 'Shopify' },
+	{ id: 'PlcOrd', name: 'Placed Order', integration: 'Shopify' },
+] as const;
+
 export class KlaviyoState {
 	readonly profiles = new Map<string, StoredProfile>();
+	/** In the order they were recorded (not their time: integrations send events late). */
 	readonly events: StoredEvent[] = [];
+	readonly metrics = new Map<string, StoredMetric>();
 	readonly jobs = new Map<string, BulkJob>();
 	/** Events Klaviyo accepted with 202 and then dropped as duplicates. */
 	duplicateEventsDropped = 0;
@@ -137,7 +176,9 @@ export class KlaviyoState {
 	constructor(
 		private readonly now: () => number,
 		private readonly jobTiming: BulkJobTiming,
-	) {}
+	) {
+		for (const metric of SANDBOX_METRICS) this.metrics.set(metric.id, { ...metric, created: this.isoNow() });
+	}
 
 	findProfile(identifier: { email?: string; phone_number?: string; external_id?: string }): StoredProfile | undefined {
 		for (const name of IDENTIFIERS) {
@@ -204,13 +245,19 @@ export class KlaviyoState {
 
 	/** POST /api/events: 202 either way; a repeat of (profile, metric, unique_id or second) is dropped. */
 	createEvent(attributes: Attributes): MockError | { recorded: boolean } {
+		const problem = this.validateEvent(attributes, '/data/attributes');
+		return problem ?? this.recordEvent(attributes);
+	}
+
+	/** What Klaviyo refuses in an event (POST /api/events, or one entry of a bulk request at `pointer`). */
+	validateEvent(attributes: Attributes, pointer: string): MockError | undefined {
 		const properties = attributes.properties as Record<string, unknown>;
 		if (Object.keys(properties).length > 400) {
-			return invalid('An event can have at most 400 properties.', '/data/attributes/properties');
+			return invalid('An event can have at most 400 properties.', `${pointer}/properties`);
 		}
-		const time = attributes.time === undefined || attributes.time === null ? this.now() : Date.parse(String(attributes.time));
+		const time = this.eventTime(attributes);
 		if (time < Date.UTC(1990, 0, 1) || time > this.now() + 365 * 24 * 3600 * 1000) {
-			return invalid('Event time must be after 1990 and at most one year in the future.', '/data/attributes/time');
+			return invalid('Event time must be after 1990 and at most one year in the future.', `${pointer}/time`);
 		}
 		const profileData = (attributes.profile as { data: { id?: unknown; attributes?: Attributes } }).data;
 		const profileAttributes = profileData.attributes ?? {};
@@ -218,10 +265,17 @@ export class KlaviyoState {
 			typeof profileData.id === 'string' ||
 			['email', 'phone_number', 'external_id', 'anonymous_id', '_kx'].some((name) => typeof profileAttributes[name] === 'string');
 		if (!hasIdentifier) {
-			return invalid('The event profile needs at least one identifier.', '/data/attributes/profile/data/attributes');
+			return invalid('The event profile needs at least one identifier.', `${pointer}/profile/data/attributes`);
 		}
-		const problem = validateProfileAttributes(profileAttributes, '/data/attributes/profile/data/attributes');
-		if (problem) return problem;
+		return validateProfileAttributes(profileAttributes, `${pointer}/profile/data/attributes`);
+	}
+
+	/** Records a valid event (creating its profile and metric on first use), unless it is a duplicate. */
+	recordEvent(attributes: Attributes): { recorded: boolean } {
+		const properties = attributes.properties as Record<string, unknown>;
+		const time = this.eventTime(attributes);
+		const profileData = (attributes.profile as { data: { id?: unknown; attributes?: Attributes } }).data;
+		const profileAttributes = profileData.attributes ?? {};
 		let profile = typeof profileData.id === 'string' ? this.profiles.get(profileData.id) : this.findProfile(profileAttributes);
 		if (!profile) {
 			const timestamp = this.isoNow();
@@ -237,16 +291,34 @@ export class KlaviyoState {
 			return { recorded: false };
 		}
 		this.eventKeys.add(key);
+		const timestamp = Math.floor(time / 1000);
 		this.events.push({
+			id: eventId(),
+			metricId: this.metricNamed(metric).id,
+			timestamp,
 			profileId: profile.id,
 			metric,
 			properties,
-			time: new Date(Math.floor(time / 1000) * 1000).toISOString(),
+			time: new Date(timestamp * 1000).toISOString(),
 			value: typeof attributes.value === 'number' ? attributes.value : null,
 			uniqueId,
 		});
 		profile.attributes.last_event_date = new Date(time).toISOString();
 		return { recorded: true };
+	}
+
+	/** The metric of that name, created on first use as Klaviyo does for API events. */
+	metricNamed(name: string, integration: string | null = null): StoredMetric {
+		let metric = [...this.metrics.values()].find((candidate) => candidate.name === name);
+		if (!metric) {
+			metric = { id: metricId(), name, integration, created: this.isoNow() };
+			this.metrics.set(metric.id, metric);
+		}
+		return metric;
+	}
+
+	private eventTime(attributes: Attributes): number {
+		return attributes.time === undefined || attributes.time === null ? this.now() : Date.parse(String(attributes.time));
 	}
 
 	createBulkJob(profiles: Array<Record<string, unknown>>): BulkJob {
