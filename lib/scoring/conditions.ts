@@ -1,10 +1,20 @@
 import type { Condition } from './model';
+import { compilePattern, type Pattern } from './pattern';
 
-/** Reads a nested value by a path such as `properties.items[0].sku`. */
+/** The parts of a path such as `properties.items[0].sku`: properties, items, 0, sku. */
+export function pathSegments(path: string): string[] {
+	return path.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '');
+}
+
+/**
+ * Reads a nested value by a path such as `properties.items[0].sku`. Only the data's own
+ * properties count: `toString` or `__proto__` never reach into what every object inherits.
+ */
 export function valueAt(source: unknown, path: string): unknown {
 	let current: unknown = source;
-	for (const part of path.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '')) {
+	for (const part of pathSegments(path)) {
 		if (current === null || current === undefined || typeof current !== 'object') return undefined;
+		if (!Object.prototype.hasOwnProperty.call(current, part)) return undefined;
 		current = (current as Record<string, unknown>)[part];
 	}
 	return current;
@@ -39,15 +49,15 @@ function sameValue(actual: unknown, expected: unknown): boolean {
 	return actual === expected;
 }
 
-const regexCache = new Map<string, RegExp>();
-function regexFor(pattern: string): RegExp {
-	let regex = regexCache.get(pattern);
-	if (!regex) {
-		regex = new RegExp(pattern, 'i');
-		if (regexCache.size > 1000) regexCache.clear();
-		regexCache.set(pattern, regex);
+const patternCache = new Map<string, Pattern>();
+function patternFor(source: string): Pattern {
+	let pattern = patternCache.get(source);
+	if (!pattern) {
+		pattern = compilePattern(source);
+		if (patternCache.size > 1000) patternCache.clear();
+		patternCache.set(source, pattern);
 	}
-	return regex;
+	return pattern;
 }
 
 function isPresent(value: unknown): boolean {
@@ -85,11 +95,11 @@ export function conditionHolds(condition: Condition, source: unknown): boolean {
 			return text !== undefined && text.startsWith(asText(expected) ?? '');
 		}
 		case 'matches': {
-			const regex = regexFor(expected as string);
+			const pattern = patternFor(expected as string);
 			const values = Array.isArray(actual) ? actual : [actual];
 			return values.some((a) => {
 				const text = typeof a === 'string' ? a : asText(a);
-				return text !== undefined && regex.test(text);
+				return text !== undefined && pattern.test(text);
 			});
 		}
 		case 'gt':

@@ -1,3 +1,4 @@
+import { parseModel } from '../../lib/scoring/model';
 import { conditionHolds, valueAt } from '../../lib/scoring/conditions';
 import type { Condition } from '../../lib/scoring/model';
 
@@ -55,5 +56,56 @@ describe('condition operators', () => {
 
 	it.each(cases)('%s', (_name, condition, expected) => {
 		expect(conditionHolds(condition, item)).toBe(expected);
+	});
+});
+
+describe('paths and ids that name what every object inherits', () => {
+	it('reads only the data’s own properties', () => {
+		expect(valueAt(item, 'properties.toString')).toBeUndefined();
+		expect(valueAt(item, 'profile.constructor.name')).toBeUndefined();
+		expect(valueAt(item, 'properties.__proto__')).toBeUndefined();
+		expect(conditionHolds({ path: 'properties.toString', op: 'exists' }, item)).toBe(false);
+		expect(conditionHolds({ path: 'properties.hasOwnProperty', op: 'exists' }, {})).toBe(false);
+		expect(valueAt({ own: { toString: 'yes' } }, 'own.toString')).toBe('yes');
+	});
+
+	it.each([
+		[
+			'a rule id',
+			{ rules: [{ id: '__proto__', event: 'Visit', points: 1, frequency: 'once' }] },
+			'rules[0].id',
+		],
+		[
+			'a fit rule id',
+			{ fit: [{ id: 'constructor', when: [{ path: 'profile.title', op: 'exists' }], points: 1 }] },
+			'fit[0].id',
+		],
+		[
+			'a path segment',
+			{
+				rules: [
+					{
+						id: 'r',
+						event: 'Visit',
+						points: 1,
+						when: [{ path: 'properties.__proto__.x', op: 'exists' }],
+					},
+				],
+			},
+			'rules[0].when[0].path',
+		],
+		[
+			'an indexed path segment',
+			{
+				rules: [
+					{ id: 'r', event: 'Visit', points: 1, when: [{ path: 'a.prototype', op: 'exists' }] },
+				],
+			},
+			'rules[0].when[0].path',
+		],
+	])('refuses __proto__, constructor and prototype as %s', (_what, model, path) => {
+		expect(() => parseModel({ version: 1, ...model })).toThrow(
+			new RegExp(`${path.replace(/[[\].]/g, '\\$&')}: .*reserved in JavaScript`),
+		);
 	});
 });
