@@ -20,7 +20,7 @@ describe('Score Event with event times outside the accepted range', () => {
 
 	it('fails only those items, naming item and field, and writes nothing for them', async () => {
 		const scoreName = `times-${process.pid}`;
-		const demo = (email: string, id: string, time: unknown) => ({
+		const demo = (email: string, id: string, time: string | number) => ({
 			json: { email, event: 'Requested Demo', id, time, scoreName },
 		});
 		const input = [
