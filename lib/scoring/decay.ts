@@ -8,7 +8,12 @@ export interface Engagement {
 	points: number;
 	/** Event time (ms) that `points` refers to; null for a lead with no behaviour yet. */
 	at: number | null;
-	/** Expire decay only: [event time, points] of the grants that have not expired yet. */
+	/**
+	 * Expire decay only: [time, points] of the grants that have not expired yet, summed per bucket
+	 * of 1/100 of the expiry window (time is the bucket's latest grant), so the state stays small
+	 * however many events a lead has. States stored before buckets hold one entry per grant; they
+	 * read the same and are bucketed at their next change.
+	 */
 	grants: Array<[number, number]>;
 }
 
@@ -86,9 +91,13 @@ export function addToEngagement(
 			}
 			return { points: engagement.points + applied, at: engagement.at, grants: [] };
 		case 'expire': {
-			const grants = pruneGrants(decay, engagement.grants, time);
-			if (applied !== 0) grants.push([eventTime, applied]);
-			return { points: current + applied, at: time, grants };
+			const grants =
+				applied !== 0 ? [...engagement.grants, [eventTime, applied]] : engagement.grants;
+			return {
+				points: current + applied,
+				at: time,
+				grants: pruneGrants(decay, grants as Array<[number, number]>, time),
+			};
 		}
 	}
 }
@@ -107,11 +116,29 @@ export function settleEngagement(decay: Decay, engagement: Engagement, time: num
 	}
 }
 
+/** Expire decay keeps at most this many buckets (plus one being filled) per lead. */
+export const EXPIRE_BUCKETS = 100;
+
+/**
+ * The grants that have not expired at `time`, with those of one bucket summed. A bucket expires
+ * with its latest grant, so a point counts at least `days` and at most 1% longer.
+ */
 function pruneGrants(
 	decay: { days: number },
 	grants: Array<[number, number]>,
 	time: number,
 ): Array<[number, number]> {
 	const from = time - decay.days * DAY_MS;
-	return grants.filter(([grantedAt]) => grantedAt > from);
+	const width = (decay.days * DAY_MS) / EXPIRE_BUCKETS;
+	const buckets = new Map<number, [number, number]>();
+	for (const [grantedAt, points] of grants) {
+		if (grantedAt <= from) continue;
+		const key = Math.floor(grantedAt / width);
+		const bucket = buckets.get(key);
+		if (bucket) {
+			bucket[0] = Math.max(bucket[0], grantedAt);
+			bucket[1] += points;
+		} else buckets.set(key, [grantedAt, points]);
+	}
+	return [...buckets.values()].sort((a, b) => a[0] - b[0]);
 }

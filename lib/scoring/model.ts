@@ -102,6 +102,8 @@ const ruleId = z
 
 const points = z.number().finite();
 
+export const MAX_LIMIT = 1000;
+
 const BehaviourRuleSchema = z
 	.object({
 		id: ruleId,
@@ -111,7 +113,8 @@ const BehaviourRuleSchema = z
 		frequency: z.enum(['every', 'once']).default('every'),
 		limit: z
 			.object({
-				max: z.number().int().positive(),
+				// Each counted hit of a window is kept in the lead's state; more than this is no cap.
+				max: z.number().int().positive().max(MAX_LIMIT, `limit.max can be at most ${MAX_LIMIT}`),
 				perDays: z.number().positive().finite(),
 			})
 			.strict()
