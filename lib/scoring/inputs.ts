@@ -9,7 +9,10 @@ export class InputError extends Error {
 	}
 }
 
-/** Lead ids are trimmed; emails are also lower-cased, so "Ada@Example.com " and "ada@example.com" are one lead. */
+/**
+ * Lead ids are trimmed and put in Unicode NFC (a macOS form sends "é" as "e" + accent, a CRM as one
+ * character); emails are also lower-cased, so "Ada@Example.com " and "ada@example.com" are one lead.
+ */
 export function normalizeLeadId(value: unknown, field = 'leadId'): string {
 	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
 	if (typeof value !== 'string' || value.trim() === '') {
@@ -18,7 +21,7 @@ export function normalizeLeadId(value: unknown, field = 'leadId'): string {
 			`The lead ID is empty. Map "Lead ID" to a field that holds the lead's email or ID.`,
 		);
 	}
-	const trimmed = withoutNul(value.trim(), field, 'The lead ID');
+	const trimmed = withoutNul(value.trim().normalize('NFC'), field, 'The lead ID');
 	if (trimmed.length > 320)
 		throw new InputError(field, 'The lead ID is longer than 320 characters.');
 	return trimmed.includes('@') ? trimmed.toLowerCase() : trimmed;

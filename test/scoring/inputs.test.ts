@@ -5,12 +5,40 @@ import {
 	requireText,
 	timeWindow,
 } from '../../lib/scoring/inputs';
+import { scoreEvents } from '../../lib/scoring/batch';
+import { parseModel } from '../../lib/scoring/model';
+import { MemoryStore } from '../../lib/store/memoryStore';
 
 describe('item inputs', () => {
 	it('trims lead ids and lower-cases emails, so one person is one lead', () => {
 		expect(normalizeLeadId('  Ada@Example.COM ')).toBe('ada@example.com');
 		expect(normalizeLeadId(' CRM-42 ')).toBe('CRM-42');
 		expect(normalizeLeadId(42)).toBe('42');
+	});
+
+	it('makes one lead of an email written with composed or decomposed accents (NFC and NFD)', async () => {
+		const composed = 'Jos\u00e9@Example.com';
+		const decomposed = 'Jose\u0301@example.com';
+		expect(normalizeLeadId(decomposed)).toBe(normalizeLeadId(composed));
+		expect(normalizeLeadId(decomposed)).toBe('jos\u00e9@example.com');
+		const store = new MemoryStore();
+		const model = parseModel({ version: 1, rules: [{ id: 'visit', event: 'Visit', points: 5 }] });
+		const results = await scoreEvents(
+			store,
+			model,
+			'default',
+			[composed, decomposed].map((email) => ({
+				leadId: normalizeLeadId(email),
+				name: 'Visit',
+				time: Date.parse('2026-11-01T00:00:00Z'),
+				data: {},
+				hasProfile: false,
+			})),
+		);
+		expect(
+			results.map((result) => ('leadScore' in result ? result.leadScore.score : result)),
+		).toEqual([5, 10]);
+		expect((await store.listLeads('default', null, 10)).leads).toHaveLength(1);
 	});
 
 	it('rejects empty ids and ids with a NUL character, naming the field', () => {
