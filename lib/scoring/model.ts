@@ -100,7 +100,13 @@ const ruleId = z
 		message: `this rule id ${RESERVED_MESSAGE}`,
 	});
 
-const points = z.number().finite();
+// Far above any lead score, and far enough below the largest double that sums of points stay finite.
+export const MAX_POINTS = 1_000_000;
+const points = z
+	.number()
+	.finite()
+	.min(-MAX_POINTS, `points must be at least -${MAX_POINTS}`)
+	.max(MAX_POINTS, `points must be at most ${MAX_POINTS}`);
 
 export const MAX_LIMIT = 1000;
 
