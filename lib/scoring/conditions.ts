@@ -49,12 +49,48 @@ function sameValue(actual: unknown, expected: unknown): boolean {
 	return actual === expected;
 }
 
+// `in` as one lookup per value rather than a comparison with every option, under sameValue's
+// rules: numbers compare as numbers (also as numeric text), other text ignores case.
+const optionKeysCache = new WeakMap<unknown[], Set<string>>();
+function optionKeys(options: unknown[]): Set<string> {
+	let keys = optionKeysCache.get(options);
+	if (!keys) {
+		keys = new Set();
+		for (const option of options) {
+			if (typeof option === 'number') {
+				if (Number.isFinite(option)) keys.add(`n:${option}`);
+			} else if (typeof option === 'string') {
+				keys.add(`t:${option.toLowerCase()}`);
+				const number = asNumber(option);
+				if (number !== undefined) keys.add(`s:${number}`);
+			} else if (typeof option === 'boolean') {
+				keys.add(`t:${option}`);
+				keys.add(`b:${option}`);
+			} else if (option === null) keys.add('null');
+		}
+		optionKeysCache.set(options, keys);
+	}
+	return keys;
+}
+
+function isOption(value: unknown, keys: Set<string>): boolean {
+	if (typeof value === 'number')
+		return Number.isFinite(value) && (keys.has(`n:${value}`) || keys.has(`s:${value}`));
+	if (typeof value === 'string') {
+		if (keys.has(`t:${value.toLowerCase()}`)) return true;
+		const number = asNumber(value);
+		return number !== undefined && keys.has(`n:${number}`);
+	}
+	if (typeof value === 'boolean') return keys.has(`t:${value}`) || keys.has(`b:${value}`);
+	return value === null && keys.has('null');
+}
+
 const patternCache = new Map<string, Pattern>();
 function patternFor(source: string): Pattern {
 	let pattern = patternCache.get(source);
 	if (!pattern) {
 		pattern = compilePattern(source);
-		if (patternCache.size > 1000) patternCache.clear();
+		if (patternCache.size > 200) patternCache.clear();
 		patternCache.set(source, pattern);
 	}
 	return pattern;
@@ -80,9 +116,9 @@ export function conditionHolds(condition: Condition, source: unknown): boolean {
 				? !actual.some((a) => sameValue(a, expected))
 				: !sameValue(actual, expected);
 		case 'in': {
-			const options = expected as unknown[];
+			const keys = optionKeys(expected as unknown[]);
 			const values = Array.isArray(actual) ? actual : [actual];
-			return values.some((a) => options.some((option) => sameValue(a, option)));
+			return values.some((a) => isOption(a, keys));
 		}
 		case 'contains': {
 			const needle = asText(expected) ?? '';
@@ -97,10 +133,17 @@ export function conditionHolds(condition: Condition, source: unknown): boolean {
 		case 'matches': {
 			const pattern = patternFor(expected as string);
 			const values = Array.isArray(actual) ? actual : [actual];
-			return values.some((a) => {
-				const text = typeof a === 'string' ? a : asText(a);
-				return text !== undefined && pattern.test(text);
-			});
+			// The read limit holds for the field as a whole: a list of many texts costs no more than one long text.
+			let budget = pattern.readLimit;
+			for (const value of values) {
+				if (budget <= 0) return false;
+				const text = typeof value === 'string' ? value : asText(value);
+				if (text === undefined) continue;
+				const read = text.length > budget ? text.slice(0, budget) : text;
+				if (pattern.test(read)) return true;
+				budget -= read.length + 1;
+			}
+			return false;
 		}
 		case 'gt':
 		case 'gte':

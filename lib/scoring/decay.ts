@@ -91,13 +91,9 @@ export function addToEngagement(
 			}
 			return { points: engagement.points + applied, at: engagement.at, grants: [] };
 		case 'expire': {
-			const grants =
-				applied !== 0 ? [...engagement.grants, [eventTime, applied]] : engagement.grants;
-			return {
-				points: current + applied,
-				at: time,
-				grants: pruneGrants(decay, grants as Array<[number, number]>, time),
-			};
+			const grants = pruneGrants(decay, engagement.grants, time);
+			if (applied !== 0) addGrant(decay, grants, eventTime, applied);
+			return { points: current + applied, at: time, grants };
 		}
 	}
 }
@@ -119,9 +115,13 @@ export function settleEngagement(decay: Decay, engagement: Engagement, time: num
 /** Expire decay keeps at most this many buckets (plus one being filled) per lead. */
 export const EXPIRE_BUCKETS = 100;
 
+const bucketOf = (decay: { days: number }, time: number) =>
+	Math.floor(time / ((decay.days * DAY_MS) / EXPIRE_BUCKETS));
+
 /**
- * The grants that have not expired at `time`, with those of one bucket summed. A bucket expires
- * with its latest grant, so a point counts at least `days` and at most 1% longer.
+ * The grants that have not expired at `time`, one per bucket, in time order (a new array; the
+ * stored one and its entries are never changed). A bucket holds the sum of its grants and the
+ * time of its latest, and expires with it: a point counts at least `days` and at most 1% longer.
  */
 function pruneGrants(
 	decay: { days: number },
@@ -129,16 +129,35 @@ function pruneGrants(
 	time: number,
 ): Array<[number, number]> {
 	const from = time - decay.days * DAY_MS;
-	const width = (decay.days * DAY_MS) / EXPIRE_BUCKETS;
-	const buckets = new Map<number, [number, number]>();
-	for (const [grantedAt, points] of grants) {
-		if (grantedAt <= from) continue;
-		const key = Math.floor(grantedAt / width);
-		const bucket = buckets.get(key);
-		if (bucket) {
-			bucket[0] = Math.max(bucket[0], grantedAt);
-			bucket[1] += points;
-		} else buckets.set(key, [grantedAt, points]);
+	let bucketed = true;
+	for (let i = 1; i < grants.length && bucketed; i++)
+		bucketed = bucketOf(decay, grants[i - 1][0]) < bucketOf(decay, grants[i][0]);
+	if (bucketed) {
+		// The usual case: already one grant per bucket in time order, so the expired ones lead.
+		let first = 0;
+		while (first < grants.length && grants[first][0] <= from) first++;
+		return grants.slice(first);
 	}
-	return [...buckets.values()].sort((a, b) => a[0] - b[0]);
+	// A state stored before buckets: one entry per grant.
+	const result: Array<[number, number]> = [];
+	for (const [grantedAt, points] of [...grants].sort((a, b) => a[0] - b[0])) {
+		if (grantedAt > from) addGrant(decay, result, grantedAt, points);
+	}
+	return result;
+}
+
+/** Adds a grant to its bucket of `grants` (one per bucket, in time order), in place. */
+function addGrant(
+	decay: { days: number },
+	grants: Array<[number, number]>,
+	grantedAt: number,
+	points: number,
+): void {
+	const bucket = bucketOf(decay, grantedAt);
+	let index = grants.length;
+	while (index > 0 && bucketOf(decay, grants[index - 1][0]) > bucket) index--;
+	const previous = grants[index - 1];
+	if (previous && bucketOf(decay, previous[0]) === bucket) {
+		grants[index - 1] = [Math.max(previous[0], grantedAt), previous[1] + points];
+	} else grants.splice(index, 0, [grantedAt, points]);
 }

@@ -410,12 +410,36 @@ function caseVariants(code: number): number[] {
 
 const isWordCode = (code: number) => inRanges(WORD, code);
 
-/** A compiled `matches` pattern: `test` is case-insensitive and linear in the text's length. */
+/** A transition that reaches a match. */
+const MATCHED = -1;
+// The cache of sets of steps already seen is dropped when it grows past this many steps in all.
+const MAX_CACHED_STEPS = 50_000;
+
+/** A set of program steps waiting for the next character, with its known transitions. */
+interface DfaState {
+	steps: Int32Array;
+	/** (character code * 2 + whether the character after it is a word character) -> state id or MATCHED. */
+	next: Map<number, number>;
+}
+
+/**
+ * A compiled `matches` pattern: `test` is case-insensitive and linear in the text's length. It
+ * runs the NFA one character at a time and remembers each set of active steps and where each
+ * character leads from it (a DFA built lazily), so a repeated step costs one lookup.
+ */
 export class Pattern {
 	private readonly ops: Uint8Array;
 	private readonly a: Int32Array;
 	private readonly b: Int32Array;
 	private readonly sets: Array<CharSet | undefined>;
+	private readonly hasWordBoundary: boolean;
+	private readonly marks: Int32Array;
+	private readonly stack: Int32Array;
+	private readonly list: Int32Array;
+	private generation = 0;
+	private states: DfaState[] = [];
+	private stateIds = new Map<string, number>();
+	private cachedSteps = 0;
 
 	constructor(readonly source: string) {
 		if (source.length > MAX_PATTERN_LENGTH) {
@@ -428,6 +452,12 @@ export class Pattern {
 		this.a = Int32Array.from(program.a);
 		this.b = Int32Array.from(program.b);
 		this.sets = program.sets;
+		this.hasWordBoundary = program.ops.some(
+			(op, pc) => op === ASSERT && ASSERTIONS[program.a[pc]].includes('ordBoundary'),
+		);
+		this.marks = new Int32Array(program.ops.length);
+		this.stack = new Int32Array(2 * program.ops.length + 2);
+		this.list = new Int32Array(program.ops.length);
 	}
 
 	/** How many characters of a text `test` reads: MAX_MATCHED_TEXT, fewer for a long pattern. */
@@ -438,38 +468,59 @@ export class Pattern {
 	test(input: string): boolean {
 		const limit = this.readLimit;
 		const text = input.length > limit ? input.slice(0, limit) : input;
-		const size = this.ops.length;
-		const marks = new Int32Array(size);
-		const stack = new Int32Array(2 * size + 2);
-		let current = new Int32Array(size);
-		let next = new Int32Array(size);
-		let currentLength = 0;
-		let nextLength = 0;
-		let generation = 0;
 		const length = text.length;
+		let state = this.advance(null, 0, text, 0);
+		for (let position = 0; position < length && state !== MATCHED; position++) {
+			const code = text.charCodeAt(position);
+			// The step into the end of the text depends on it ($), so it is never cached.
+			if (position + 1 === length) {
+				state = this.advance(this.states[state].steps, code, text, length);
+				break;
+			}
+			const nextIsWord = this.hasWordBoundary && isWordCode(text.charCodeAt(position + 1));
+			const key = code * 2 + (nextIsWord ? 1 : 0);
+			const from = this.states[state];
+			let to = from.next.get(key);
+			if (to === undefined) {
+				to = this.advance(from.steps, code, text, position + 1);
+				from.next.set(key, to);
+			}
+			state = to;
+		}
+		return state === MATCHED;
+	}
 
-		// Adds to `next` the thread at `start` and everything reachable from it without reading a character;
-		// true when that reaches a match.
-		const addThread = (start: number, position: number): boolean => {
+	/**
+	 * The state after reading `code` from the steps `from` (or the start, when null), at
+	 * `position` of `text`: the steps that accepted it, followed through every step that reads
+	 * no character, plus a match starting here.
+	 */
+	private advance(from: Int32Array | null, code: number, text: string, position: number): number {
+		if (++this.generation > 2_000_000_000) {
+			this.marks.fill(0);
+			this.generation = 1;
+		}
+		let count = 0;
+		const add = (start: number): boolean => {
 			let top = 0;
-			stack[top++] = start;
+			this.stack[top++] = start;
 			while (top > 0) {
-				const pc = stack[--top];
-				if (marks[pc] === generation) continue;
-				marks[pc] = generation;
+				const pc = this.stack[--top];
+				if (this.marks[pc] === this.generation) continue;
+				this.marks[pc] = this.generation;
 				switch (this.ops[pc]) {
 					case CHAR:
-						next[nextLength++] = pc;
+						this.list[count++] = pc;
 						break;
 					case JUMP:
-						stack[top++] = this.a[pc];
+						this.stack[top++] = this.a[pc];
 						break;
 					case SPLIT:
-						stack[top++] = this.b[pc];
-						stack[top++] = this.a[pc];
+						this.stack[top++] = this.b[pc];
+						this.stack[top++] = this.a[pc];
 						break;
 					case ASSERT:
-						if (this.holds(ASSERTIONS[this.a[pc]], text, position)) stack[top++] = pc + 1;
+						if (this.holds(ASSERTIONS[this.a[pc]], text, position)) this.stack[top++] = pc + 1;
 						break;
 					case MATCH:
 						return true;
@@ -477,29 +528,30 @@ export class Pattern {
 			}
 			return false;
 		};
-
-		generation = 1;
-		if (addThread(0, 0)) return true;
-		let swap = current;
-		current = next;
-		next = swap;
-		currentLength = nextLength;
-		for (let position = 0; position < length; position++) {
-			const variants = caseVariants(text.charCodeAt(position));
-			generation = position + 2;
-			nextLength = 0;
-			for (let i = 0; i < currentLength; i++) {
-				const pc = current[i];
-				if (this.accepts(pc, variants) && addThread(pc + 1, position + 1)) return true;
-			}
-			// Unanchored: a match may start at any position.
-			if (addThread(0, position + 1)) return true;
-			swap = current;
-			current = next;
-			next = swap;
-			currentLength = nextLength;
+		if (from) {
+			const variants = caseVariants(code);
+			for (const pc of from) if (this.accepts(pc, variants) && add(pc + 1)) return MATCHED;
 		}
-		return false;
+		// Unanchored: a match may start at any position.
+		if (add(0)) return MATCHED;
+		return this.intern(this.list.slice(0, count).sort());
+	}
+
+	private intern(steps: Int32Array): number {
+		const key = steps.join(',');
+		let id = this.stateIds.get(key);
+		if (id === undefined) {
+			if (this.cachedSteps + steps.length > MAX_CACHED_STEPS) {
+				this.states = [];
+				this.stateIds = new Map();
+				this.cachedSteps = 0;
+			}
+			id = this.states.length;
+			this.states.push({ steps, next: new Map() });
+			this.stateIds.set(key, id);
+			this.cachedSteps += steps.length + 1;
+		}
+		return id;
 	}
 
 	private accepts(pc: number, variants: number[]): boolean {

@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+
 import { parseModel } from '../../lib/scoring/model';
 import { conditionHolds, valueAt } from '../../lib/scoring/conditions';
 import type { Condition } from '../../lib/scoring/model';
@@ -107,5 +109,41 @@ describe('paths and ids that name what every object inherits', () => {
 		expect(() => parseModel({ version: 1, ...model })).toThrow(
 			new RegExp(`${path.replace(/[[\].]/g, '\\$&')}: .*reserved in JavaScript`),
 		);
+	});
+});
+
+describe('"in" on long lists', () => {
+	it('decides as comparing the value with each option by "equals" does', () => {
+		const scalar = fc.oneof(
+			fc.constantFrom('5', ' 5', '5.0', 'US', 'us', 'true', 'TRUE', '0x10', '', '1e21', 'NaN'),
+			fc.constantFrom(5, 0, -0, 16, 1e21, Number.NaN, Infinity, true, false, null),
+			fc.string({ maxLength: 3 }),
+			fc.integer({ min: -3, max: 20 }),
+		);
+		fc.assert(
+			fc.property(
+				fc.oneof(scalar, fc.array(scalar, { maxLength: 4 })),
+				fc.array(scalar, { maxLength: 6 }),
+				(actual, options) => {
+					const values = Array.isArray(actual) ? actual : [actual];
+					const byEquals = values.some((value) =>
+						options.some((option) =>
+							conditionHolds({ path: 'v', op: 'equals', value: option }, { v: value }),
+						),
+					);
+					expect(conditionHolds({ path: 'v', op: 'in', value: options }, { v: actual })).toBe(
+						byEquals,
+					);
+				},
+			),
+			{ numRuns: 5000 },
+		);
+	});
+
+	it('"matches" reads at most the read limit of the whole list, whatever its length', () => {
+		const condition = { path: 'v', op: 'matches' as const, value: '^needle$' };
+		expect(conditionHolds(condition, { v: ['hay', 'needle'] })).toBe(true);
+		const longList = [...new Array<string>(20_000).fill('hay'), 'needle'];
+		expect(conditionHolds(condition, { v: longList })).toBe(false);
 	});
 });
