@@ -149,6 +149,29 @@ export default async function hostileBench(): Promise<BenchSection> {
 			],
 		),
 	);
+	// The other operators on a list of a million values (about the most n8n's 16 MiB body limit lets in).
+	const values = Array.from({ length: 1_000_000 }, (_, i) => (i % 3 === 0 ? i : `v-${i}`));
+	const operators = parseModel({
+		version: 1,
+		rules: [
+			['equals', 'nope'],
+			['notEquals', 'v-1'],
+			['contains', 'zzz'],
+			['startsWith', 'zzz'],
+			['in', Array.from({ length: 500 }, (_, i) => `x-${i}`)],
+			['gt', 1e12],
+			['exists', true],
+		].map(([op, value], index) => ({
+			id: `operator-${index}`,
+			event: 'Hostile',
+			when: [{ path: 'properties.text', op, value }],
+			points: 1,
+		})),
+	});
+	record(
+		'equals, notEquals, contains, startsWith, in (500 values), gt and exists on a list of 1,000,000 values',
+		await pausesOf(operators, [hostileEvent(values, 0)], [hostileEvent(values.slice(1), 0)]),
+	);
 	// A capped rule at its largest cap, with every hit in one window kept in the state.
 	const capped = parseModel({
 		version: 1,

@@ -96,6 +96,18 @@ function patternFor(source: string): Pattern {
 	return pattern;
 }
 
+/**
+ * A condition on a list field reads its first MAX_LIST_VALUES values: time per event stays
+ * bounded whatever a webhook sends (tags, order lines and the like are far fewer).
+ */
+export const MAX_LIST_VALUES = 10_000;
+
+/** The values a condition compares: a list field's first MAX_LIST_VALUES, or the one value. */
+function valuesOf(actual: unknown): unknown[] {
+	if (!Array.isArray(actual)) return [actual];
+	return actual.length > MAX_LIST_VALUES ? actual.slice(0, MAX_LIST_VALUES) : actual;
+}
+
 function isPresent(value: unknown): boolean {
 	return value !== undefined && value !== null && value !== '';
 }
@@ -108,21 +120,16 @@ export function conditionHolds(condition: Condition, source: unknown): boolean {
 		case 'exists':
 			return isPresent(actual) === (expected !== false);
 		case 'equals':
-			return Array.isArray(actual)
-				? actual.some((a) => sameValue(a, expected))
-				: sameValue(actual, expected);
+			return valuesOf(actual).some((a) => sameValue(a, expected));
 		case 'notEquals':
-			return Array.isArray(actual)
-				? !actual.some((a) => sameValue(a, expected))
-				: !sameValue(actual, expected);
+			return !valuesOf(actual).some((a) => sameValue(a, expected));
 		case 'in': {
 			const keys = optionKeys(expected as unknown[]);
-			const values = Array.isArray(actual) ? actual : [actual];
-			return values.some((a) => isOption(a, keys));
+			return valuesOf(actual).some((a) => isOption(a, keys));
 		}
 		case 'contains': {
 			const needle = asText(expected) ?? '';
-			if (Array.isArray(actual)) return actual.some((a) => sameValue(a, expected));
+			if (Array.isArray(actual)) return valuesOf(actual).some((a) => sameValue(a, expected));
 			const text = asText(actual);
 			return text !== undefined && text.includes(needle);
 		}
@@ -132,7 +139,7 @@ export function conditionHolds(condition: Condition, source: unknown): boolean {
 		}
 		case 'matches': {
 			const pattern = patternFor(expected as string);
-			const values = Array.isArray(actual) ? actual : [actual];
+			const values = valuesOf(actual);
 			// The read limit holds for the field as a whole: a list of many texts costs no more than one long text.
 			let budget = pattern.readLimit;
 			for (const value of values) {

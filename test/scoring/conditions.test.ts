@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 import { parseModel } from '../../lib/scoring/model';
-import { conditionHolds, valueAt } from '../../lib/scoring/conditions';
+import { conditionHolds, MAX_LIST_VALUES, valueAt } from '../../lib/scoring/conditions';
 import type { Condition } from '../../lib/scoring/model';
 
 const item = {
@@ -137,6 +137,19 @@ describe('"in" on long lists', () => {
 				},
 			),
 			{ numRuns: 5000 },
+		);
+	});
+
+	it('reads the first 10,000 values of a list field', () => {
+		const list = [...new Array<string>(MAX_LIST_VALUES).fill('hay'), 'needle'];
+		for (const op of ['equals', 'contains', 'matches'] as const)
+			expect(conditionHolds({ path: 'v', op, value: 'needle' }, { v: list })).toBe(false);
+		expect(conditionHolds({ path: 'v', op: 'in', value: ['needle'] }, { v: list })).toBe(false);
+		expect(conditionHolds({ path: 'v', op: 'notEquals', value: 'needle' }, { v: list })).toBe(true);
+		list[MAX_LIST_VALUES - 1] = 'needle';
+		expect(conditionHolds({ path: 'v', op: 'equals', value: 'needle' }, { v: list })).toBe(true);
+		expect(conditionHolds({ path: 'v', op: 'notEquals', value: 'needle' }, { v: list })).toBe(
+			false,
 		);
 	});
 
