@@ -187,11 +187,10 @@ class Parser {
 				break;
 			case 'c': {
 				const letter = this.peek();
-				if (/[a-z]/i.test(letter)) {
-					this.pos++;
-					return letter.charCodeAt(0) % 32;
-				}
-				return 92; // JavaScript reads a lone \c as a backslash followed by "c"
+				if (!/[a-z]/i.test(letter))
+					throw new PatternError('\\c must be followed by a letter, e.g. \\cJ');
+				this.pos++;
+				return letter.charCodeAt(0) % 32;
 			}
 			case 'x':
 			case 'u': {

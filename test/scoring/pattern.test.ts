@@ -27,6 +27,16 @@ describe('matches patterns', () => {
 		['\\u00e9t\\u00e9', 'ÉTÉ', true],
 		['(?<word>go)+gle', 'gogogle', true],
 		['a{,2}', 'a{,2}', true],
+		['x\\cJy', 'x\ny', true],
+		['[]a]', 'a]', false],
+		['[^]', '\n', true],
+		['a||b', 'c', true],
+		['(?:)x', 'X', true],
+		['[a-\\d]', '-', true],
+		['[a-\\d]', 'b', false],
+		['\\s', '\u2028', true],
+		['[\\b]', '\b', true],
+		['\\u00', 'u00', true],
 	])('%s on %j is %s, as JavaScript says', (pattern, text, expected) => {
 		expect(compilePattern(pattern).test(text)).toBe(expected);
 		expect(new RegExp(pattern, 'i').test(text)).toBe(expected);
@@ -110,6 +120,8 @@ describe('matches patterns', () => {
 		['((ab){40}){40}', 'too complex'],
 		['a'.repeat(1001), 'at most 1000'],
 		['(', 'not a valid regular expression'],
+		['\\c1', 'followed by a letter'],
+		['\\8', 'backreferences'],
 	])('refuses %j and says why (%s)', (source, why) => {
 		expect(() => compilePattern(source)).toThrow(PatternError);
 		expect(() => compilePattern(source)).toThrow(why);
