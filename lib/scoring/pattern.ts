@@ -411,8 +411,9 @@ const isWordCode = (code: number) => inRanges(WORD, code);
 
 /** A transition that reaches a match. */
 const MATCHED = -1;
-// The cache of sets of steps already seen is dropped when it grows past this many steps in all.
-const MAX_CACHED_STEPS = 50_000;
+// What the matcher remembers (sets of steps and transitions between them) is dropped when it
+// grows past this many entries, so texts full of different characters cannot fill the memory.
+const MAX_REMEMBERED = 20_000;
 
 /** A set of program steps waiting for the next character, with its known transitions. */
 interface DfaState {
@@ -438,7 +439,7 @@ export class Pattern {
 	private generation = 0;
 	private states: DfaState[] = [];
 	private stateIds = new Map<string, number>();
-	private cachedSteps = 0;
+	private remembered = 0;
 
 	constructor(readonly source: string) {
 		if (source.length > MAX_PATTERN_LENGTH) {
@@ -482,7 +483,11 @@ export class Pattern {
 			let to = from.next.get(key);
 			if (to === undefined) {
 				to = this.advance(from.steps, code, text, position + 1);
-				from.next.set(key, to);
+				if (to !== MATCHED && ++this.remembered > MAX_REMEMBERED) {
+					const steps = this.states[to].steps;
+					this.forget();
+					to = this.intern(steps);
+				} else from.next.set(key, to);
 			}
 			state = to;
 		}
@@ -540,17 +545,19 @@ export class Pattern {
 		const key = steps.join(',');
 		let id = this.stateIds.get(key);
 		if (id === undefined) {
-			if (this.cachedSteps + steps.length > MAX_CACHED_STEPS) {
-				this.states = [];
-				this.stateIds = new Map();
-				this.cachedSteps = 0;
-			}
+			if (this.remembered + steps.length > MAX_REMEMBERED) this.forget();
 			id = this.states.length;
 			this.states.push({ steps, next: new Map() });
 			this.stateIds.set(key, id);
-			this.cachedSteps += steps.length + 1;
+			this.remembered += steps.length + 1;
 		}
 		return id;
+	}
+
+	private forget(): void {
+		this.states = [];
+		this.stateIds = new Map();
+		this.remembered = 0;
 	}
 
 	private accepts(pc: number, variants: number[]): boolean {

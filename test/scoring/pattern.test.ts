@@ -164,3 +164,19 @@ describe('a model with a pattern the matcher refuses', () => {
 		expect(conditionHolds(condition, { properties: { slug: 'pricing-page' } })).toBe(true);
 	});
 });
+
+describe('what the matcher remembers', () => {
+	it('stays right when texts of many different characters make it forget and start again', () => {
+		const pattern = compilePattern('[ab]*a[ab]{6}x|\\bq\\w{3}\\b');
+		const reference = /[ab]*a[ab]{6}x|\bq\w{3}\b/i;
+		let seed = 1;
+		const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+		for (let round = 0; round < 40; round++) {
+			const text = Array.from({ length: 2000 }, () =>
+				String.fromCharCode(next() % 4 === 0 ? 32 + (next() % 30000) : 97 + (next() % 3)),
+			).join('');
+			expect(pattern.test(text)).toBe(reference.test(text));
+			expect(pattern.test(`${text}qabc`)).toBe(reference.test(`${text}qabc`));
+		}
+	});
+});
