@@ -452,8 +452,10 @@ export class Pattern {
 		this.a = Int32Array.from(program.a);
 		this.b = Int32Array.from(program.b);
 		this.sets = program.sets;
+		// Only \b and \B look at the next character, so only then does it take part in a transition.
 		this.hasWordBoundary = program.ops.some(
-			(op, pc) => op === ASSERT && ASSERTIONS[program.a[pc]].includes('ordBoundary'),
+			(op, pc) =>
+				op === ASSERT && ['wordBoundary', 'notWordBoundary'].includes(ASSERTIONS[program.a[pc]]),
 		);
 		this.marks = new Int32Array(program.ops.length);
 		this.stack = new Int32Array(2 * program.ops.length + 2);
