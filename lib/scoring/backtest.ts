@@ -59,7 +59,10 @@ export interface ModelResult {
 	atThreshold: ThresholdResult | null;
 	/** The threshold that maximises the chosen measure, and its figures. */
 	suggested: ThresholdResult & { measure: ThresholdMeasure };
-	/** Every threshold tried (distinct scores reached), for the report's chart. */
+	/**
+	 * Thresholds across the distinct scores reached, for the report's chart: all of them up to
+	 * CURVE_POINTS, else CURVE_POINTS evenly spread (the suggestion is chosen among all of them).
+	 */
 	curve: ThresholdResult[];
 }
 
@@ -118,6 +121,25 @@ function outcomeOf(
 	return { converted: convertedAt !== null, score, peak };
 }
 
+function figures(
+	threshold: number,
+	handed: number,
+	converted: number,
+	totalConverted: number,
+): ThresholdResult {
+	const precision = handed === 0 ? 0 : converted / handed;
+	const recall = totalConverted === 0 ? 0 : converted / totalConverted;
+	const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+	return {
+		threshold,
+		handedToSales: handed,
+		converted,
+		precision: round(precision),
+		recall: round(recall),
+		f1: round(f1),
+	};
+}
+
 function thresholdFigures(
 	outcomes: LeadOutcome[],
 	threshold: number,
@@ -131,17 +153,36 @@ function thresholdFigures(
 			if (outcome.converted) converted++;
 		}
 	}
-	const precision = handed === 0 ? 0 : converted / handed;
-	const recall = totalConverted === 0 ? 0 : converted / totalConverted;
-	const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-	return {
-		threshold,
-		handedToSales: handed,
-		converted,
-		precision: round(precision),
-		recall: round(recall),
-		f1: round(f1),
-	};
+	return figures(threshold, handed, converted, totalConverted);
+}
+
+export const CURVE_POINTS = 200;
+
+/**
+ * The figures at every distinct positive peak, from one pass over the leads sorted by peak
+ * (a threshold hands over every lead whose peak reaches it), in ascending order of threshold.
+ */
+function thresholdCurve(outcomes: LeadOutcome[], totalConverted: number): ThresholdResult[] {
+	const byPeak = outcomes.filter((outcome) => outcome.peak > 0).sort((a, b) => b.peak - a.peak);
+	const curve: ThresholdResult[] = [];
+	let handed = 0;
+	let converted = 0;
+	for (let i = 0; i < byPeak.length; i++) {
+		handed++;
+		if (byPeak[i].converted) converted++;
+		if (i + 1 === byPeak.length || byPeak[i + 1].peak !== byPeak[i].peak)
+			curve.push(figures(byPeak[i].peak, handed, converted, totalConverted));
+	}
+	return curve.reverse();
+}
+
+/** At most CURVE_POINTS of the curve, evenly spread, always with its ends and the suggestion. */
+function thinCurve(curve: ThresholdResult[], suggested: ThresholdResult): ThresholdResult[] {
+	if (curve.length <= CURVE_POINTS) return curve;
+	const step = (curve.length - 1) / (CURVE_POINTS - 1);
+	const kept = new Set<ThresholdResult>([suggested]);
+	for (let i = 0; i < CURVE_POINTS; i++) kept.add(curve[Math.round(i * step)]);
+	return curve.filter((point) => kept.has(point));
 }
 
 function youden(figures: ThresholdResult, outcomes: LeadOutcome[], totalConverted: number): number {
@@ -193,7 +234,9 @@ export function runBacktest(
 			`The conversion label matches nothing: ${what} among ${events.length} events. Check the spelling (event names are case-sensitive) or widen the time range.`,
 		);
 	}
-	const end = options.end ?? Math.max(...events.map((event) => event.time));
+	// A loop, not Math.max(...times): a million arguments overflow the call stack.
+	let end = options.end ?? -Infinity;
+	if (options.end === undefined) for (const event of events) end = Math.max(end, event.time);
 	const measure = options.measure ?? 'f1';
 	const leadEvents = [...byLead.values()];
 
@@ -216,12 +259,7 @@ export function runBacktest(
 				lift: baseRate === 0 ? 0 : round(conversionRate / baseRate),
 			};
 		});
-		const candidates = [...new Set(outcomes.map((outcome) => outcome.peak))]
-			.filter((peak) => peak > 0)
-			.sort((a, b) => a - b);
-		const curve = candidates.map((threshold) =>
-			thresholdFigures(outcomes, threshold, totalConverted),
-		);
+		const curve = thresholdCurve(outcomes, totalConverted);
 		const score = (figures: ThresholdResult) =>
 			measure === 'f1' ? figures.f1 : youden(figures, outcomes, totalConverted);
 		const best =
@@ -238,7 +276,7 @@ export function runBacktest(
 					? null
 					: thresholdFigures(outcomes, options.threshold, totalConverted),
 			suggested: { ...best, measure },
-			curve,
+			curve: thinCurve(curve, best),
 		};
 	});
 

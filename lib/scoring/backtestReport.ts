@@ -51,9 +51,9 @@ function thresholdChart(model: ModelResult): string {
 	const height = 220;
 	const pad = { left: 40, bottom: 30, top: 15, right: 10 };
 	if (model.curve.length === 0) return '<p>No lead scored above 0.</p>';
-	const thresholds = model.curve.map((point) => point.threshold);
-	const minT = Math.min(...thresholds);
-	const maxT = Math.max(...thresholds);
+	// The curve is in ascending order of threshold.
+	const minT = model.curve[0].threshold;
+	const maxT = model.curve[model.curve.length - 1].threshold;
 	const x = (t: number) =>
 		pad.left + (maxT === minT ? 0.5 : (t - minT) / (maxT - minT)) * (width - pad.left - pad.right);
 	const y = (v: number) => pad.top + (1 - v) * (height - pad.top - pad.bottom);
@@ -85,14 +85,15 @@ function tierTable(model: ModelResult): string {
 	return `<h2>${escapeHtml(model.name)} <small>${escapeHtml(model.modelVersion)}</small></h2>
 <table><tr><th>Tier</th><th>From</th><th>Leads</th><th>Converted</th><th>Rate</th><th>Lift</th></tr>${rows}</table>
 <table><tr><th></th><th>Threshold</th><th>Handed to sales</th><th>Converted</th><th>Precision</th><th>Recall</th><th>F1</th></tr>
-${model.atThreshold ? threshold('Your threshold', model.atThreshold) : ''}${threshold(`Best ${model.suggested.measure}`, model.suggested)}</table>
+${model.atThreshold ? threshold('Your threshold', model.atThreshold) : ''}${threshold(`Best ${escapeHtml(model.suggested.measure)}`, model.suggested)}</table>
 ${thresholdChart(model)}`;
 }
 
 /** A self-contained HTML page (no scripts, no external files) with the backtest's tables and charts. */
 export function backtestReportHtml(result: BacktestResult, title: string): string {
-	const label =
-		result.label.kind === 'event' ? `event "${result.label.name}"` : `field "${result.label.path}"`;
+	const label = escapeHtml(
+		result.label.kind === 'event' ? `event "${result.label.name}"` : `field "${result.label.path}"`,
+	);
 	const legend = result.models
 		.map((model, m) => `<span style="color:${COLOURS[m]}">■</span> ${escapeHtml(model.name)}`)
 		.join(' &nbsp; ');

@@ -1,10 +1,20 @@
 import type { Condition } from './model';
+import { compilePattern, type Pattern } from './pattern';
 
-/** Reads a nested value by a path such as `properties.items[0].sku`. */
+/** The parts of a path such as `properties.items[0].sku`: properties, items, 0, sku. */
+export function pathSegments(path: string): string[] {
+	return path.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '');
+}
+
+/**
+ * Reads a nested value by a path such as `properties.items[0].sku`. Only the data's own
+ * properties count: `toString` or `__proto__` never reach into what every object inherits.
+ */
 export function valueAt(source: unknown, path: string): unknown {
 	let current: unknown = source;
-	for (const part of path.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '')) {
+	for (const part of pathSegments(path)) {
 		if (current === null || current === undefined || typeof current !== 'object') return undefined;
+		if (!Object.prototype.hasOwnProperty.call(current, part)) return undefined;
 		current = (current as Record<string, unknown>)[part];
 	}
 	return current;
@@ -39,15 +49,63 @@ function sameValue(actual: unknown, expected: unknown): boolean {
 	return actual === expected;
 }
 
-const regexCache = new Map<string, RegExp>();
-function regexFor(pattern: string): RegExp {
-	let regex = regexCache.get(pattern);
-	if (!regex) {
-		regex = new RegExp(pattern, 'i');
-		if (regexCache.size > 1000) regexCache.clear();
-		regexCache.set(pattern, regex);
+// `in` as one lookup per value rather than a comparison with every option, under sameValue's
+// rules: numbers compare as numbers (also as numeric text), other text ignores case.
+const optionKeysCache = new WeakMap<unknown[], Set<string>>();
+function optionKeys(options: unknown[]): Set<string> {
+	let keys = optionKeysCache.get(options);
+	if (!keys) {
+		keys = new Set();
+		for (const option of options) {
+			if (typeof option === 'number') {
+				if (Number.isFinite(option)) keys.add(`n:${option}`);
+			} else if (typeof option === 'string') {
+				keys.add(`t:${option.toLowerCase()}`);
+				const number = asNumber(option);
+				if (number !== undefined) keys.add(`s:${number}`);
+			} else if (typeof option === 'boolean') {
+				keys.add(`t:${option}`);
+				keys.add(`b:${option}`);
+			} else if (option === null) keys.add('null');
+		}
+		optionKeysCache.set(options, keys);
 	}
-	return regex;
+	return keys;
+}
+
+function isOption(value: unknown, keys: Set<string>): boolean {
+	if (typeof value === 'number')
+		return Number.isFinite(value) && (keys.has(`n:${value}`) || keys.has(`s:${value}`));
+	if (typeof value === 'string') {
+		if (keys.has(`t:${value.toLowerCase()}`)) return true;
+		const number = asNumber(value);
+		return number !== undefined && keys.has(`n:${number}`);
+	}
+	if (typeof value === 'boolean') return keys.has(`t:${value}`) || keys.has(`b:${value}`);
+	return value === null && keys.has('null');
+}
+
+const patternCache = new Map<string, Pattern>();
+function patternFor(source: string): Pattern {
+	let pattern = patternCache.get(source);
+	if (!pattern) {
+		pattern = compilePattern(source);
+		if (patternCache.size > 200) patternCache.clear();
+		patternCache.set(source, pattern);
+	}
+	return pattern;
+}
+
+/**
+ * A condition on a list field reads its first MAX_LIST_VALUES values: time per event stays
+ * bounded whatever a webhook sends (tags, order lines and the like are far fewer).
+ */
+export const MAX_LIST_VALUES = 10_000;
+
+/** The values a condition compares: a list field's first MAX_LIST_VALUES, or the one value. */
+function valuesOf(actual: unknown): unknown[] {
+	if (!Array.isArray(actual)) return [actual];
+	return actual.length > MAX_LIST_VALUES ? actual.slice(0, MAX_LIST_VALUES) : actual;
 }
 
 function isPresent(value: unknown): boolean {
@@ -62,21 +120,16 @@ export function conditionHolds(condition: Condition, source: unknown): boolean {
 		case 'exists':
 			return isPresent(actual) === (expected !== false);
 		case 'equals':
-			return Array.isArray(actual)
-				? actual.some((a) => sameValue(a, expected))
-				: sameValue(actual, expected);
+			return valuesOf(actual).some((a) => sameValue(a, expected));
 		case 'notEquals':
-			return Array.isArray(actual)
-				? !actual.some((a) => sameValue(a, expected))
-				: !sameValue(actual, expected);
+			return !valuesOf(actual).some((a) => sameValue(a, expected));
 		case 'in': {
-			const options = expected as unknown[];
-			const values = Array.isArray(actual) ? actual : [actual];
-			return values.some((a) => options.some((option) => sameValue(a, option)));
+			const keys = optionKeys(expected as unknown[]);
+			return valuesOf(actual).some((a) => isOption(a, keys));
 		}
 		case 'contains': {
 			const needle = asText(expected) ?? '';
-			if (Array.isArray(actual)) return actual.some((a) => sameValue(a, expected));
+			if (Array.isArray(actual)) return valuesOf(actual).some((a) => sameValue(a, expected));
 			const text = asText(actual);
 			return text !== undefined && text.includes(needle);
 		}
@@ -85,12 +138,19 @@ export function conditionHolds(condition: Condition, source: unknown): boolean {
 			return text !== undefined && text.startsWith(asText(expected) ?? '');
 		}
 		case 'matches': {
-			const regex = regexFor(expected as string);
-			const values = Array.isArray(actual) ? actual : [actual];
-			return values.some((a) => {
-				const text = typeof a === 'string' ? a : asText(a);
-				return text !== undefined && regex.test(text);
-			});
+			const pattern = patternFor(expected as string);
+			const values = valuesOf(actual);
+			// The read limit holds for the field as a whole: a list of many texts costs no more than one long text.
+			let budget = pattern.readLimit;
+			for (const value of values) {
+				if (budget <= 0) return false;
+				const text = typeof value === 'string' ? value : asText(value);
+				if (text === undefined) continue;
+				const read = text.length > budget ? text.slice(0, budget) : text;
+				if (pattern.test(read)) return true;
+				budget -= read.length + 1;
+			}
+			return false;
 		}
 		case 'gt':
 		case 'gte':

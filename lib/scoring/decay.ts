@@ -8,7 +8,12 @@ export interface Engagement {
 	points: number;
 	/** Event time (ms) that `points` refers to; null for a lead with no behaviour yet. */
 	at: number | null;
-	/** Expire decay only: [event time, points] of the grants that have not expired yet. */
+	/**
+	 * Expire decay only: [time, points] of the grants that have not expired yet, summed per bucket
+	 * of 1/100 of the expiry window (time is the bucket's latest grant), so the state stays small
+	 * however many events a lead has. States stored before buckets hold one entry per grant; they
+	 * read the same and are bucketed at their next change.
+	 */
 	grants: Array<[number, number]>;
 }
 
@@ -87,7 +92,7 @@ export function addToEngagement(
 			return { points: engagement.points + applied, at: engagement.at, grants: [] };
 		case 'expire': {
 			const grants = pruneGrants(decay, engagement.grants, time);
-			if (applied !== 0) grants.push([eventTime, applied]);
+			if (applied !== 0) addGrant(decay, grants, eventTime, applied);
 			return { points: current + applied, at: time, grants };
 		}
 	}
@@ -107,11 +112,52 @@ export function settleEngagement(decay: Decay, engagement: Engagement, time: num
 	}
 }
 
+/** Expire decay keeps at most this many buckets (plus one being filled) per lead. */
+export const EXPIRE_BUCKETS = 100;
+
+const bucketOf = (decay: { days: number }, time: number) =>
+	Math.floor(time / ((decay.days * DAY_MS) / EXPIRE_BUCKETS));
+
+/**
+ * The grants that have not expired at `time`, one per bucket, in time order (a new array; the
+ * stored one and its entries are never changed). A bucket holds the sum of its grants and the
+ * time of its latest, and expires with it: a point counts at least `days` and at most 1% longer.
+ */
 function pruneGrants(
 	decay: { days: number },
 	grants: Array<[number, number]>,
 	time: number,
 ): Array<[number, number]> {
 	const from = time - decay.days * DAY_MS;
-	return grants.filter(([grantedAt]) => grantedAt > from);
+	let bucketed = true;
+	for (let i = 1; i < grants.length && bucketed; i++)
+		bucketed = bucketOf(decay, grants[i - 1][0]) < bucketOf(decay, grants[i][0]);
+	if (bucketed) {
+		// The usual case: already one grant per bucket in time order, so the expired ones lead.
+		let first = 0;
+		while (first < grants.length && grants[first][0] <= from) first++;
+		return grants.slice(first);
+	}
+	// A state stored before buckets: one entry per grant.
+	const result: Array<[number, number]> = [];
+	for (const [grantedAt, points] of [...grants].sort((a, b) => a[0] - b[0])) {
+		if (grantedAt > from) addGrant(decay, result, grantedAt, points);
+	}
+	return result;
+}
+
+/** Adds a grant to its bucket of `grants` (one per bucket, in time order), in place. */
+function addGrant(
+	decay: { days: number },
+	grants: Array<[number, number]>,
+	grantedAt: number,
+	points: number,
+): void {
+	const bucket = bucketOf(decay, grantedAt);
+	let index = grants.length;
+	while (index > 0 && bucketOf(decay, grants[index - 1][0]) > bucket) index--;
+	const previous = grants[index - 1];
+	if (previous && bucketOf(decay, previous[0]) === bucket) {
+		grants[index - 1] = [Math.max(previous[0], grantedAt), previous[1] + points];
+	} else grants.splice(index, 0, [grantedAt, points]);
 }

@@ -113,10 +113,21 @@ export function withinLimit(
 	const near = hits
 		.filter((hit) => hit > time - windowMs && hit < time + windowMs)
 		.sort((a, b) => a - b);
-	const starts = [time - windowMs + 1, ...near.filter((hit) => hit <= time)];
-	return starts.every(
-		(start) => near.filter((hit) => hit >= start && hit < start + windowMs).length < limit.max,
-	);
+	// The windows that would hold the new hit start just after `time - windowMs` or at an earlier
+	// hit; both ends only move forward, so one pass over the sorted hits counts every window.
+	let first = 0;
+	let end = 0;
+	const holdsFewer = (start: number): boolean => {
+		while (first < near.length && near[first] < start) first++;
+		while (end < near.length && near[end] < start + windowMs) end++;
+		return end - first < limit.max;
+	};
+	if (!holdsFewer(time - windowMs + 1)) return false;
+	for (const hit of near) {
+		if (hit > time) break;
+		if (!holdsFewer(hit)) return false;
+	}
+	return true;
 }
 
 function counterAfterHit(

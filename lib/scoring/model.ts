@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+import { pathSegments } from './conditions';
+import { compilePattern } from './pattern';
+
 /** Operators a `when` condition can use; see DESIGN.md. */
 export const CONDITION_OPERATORS = [
 	'equals',
@@ -17,9 +20,27 @@ export const CONDITION_OPERATORS = [
 
 const NUMERIC_OPERATORS = new Set(['gt', 'gte', 'lt', 'lte']);
 
+// Names every JavaScript object inherits: as a rule id or a path segment they would reach the
+// object machinery instead of the data (a `once` rule that never remembers, a field that always exists).
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+const RESERVED_MESSAGE =
+	'is reserved in JavaScript (__proto__, constructor and prototype cannot be used)';
+
 const ConditionSchema = z
 	.object({
-		path: z.string().trim().min(1, 'path must name a field, e.g. "properties.url"'),
+		path: z
+			.string()
+			.trim()
+			.min(1, 'path must name a field, e.g. "properties.url"')
+			.superRefine((path, ctx) => {
+				for (const segment of pathSegments(path)) {
+					if (RESERVED_NAMES.has(segment))
+						ctx.addIssue({
+							code: 'custom',
+							message: `the path segment "${segment}" ${RESERVED_MESSAGE}`,
+						});
+				}
+			}),
 		op: z.enum(CONDITION_OPERATORS),
 		value: z.unknown().optional(),
 	})
@@ -62,13 +83,9 @@ const ConditionSchema = z
 				});
 			} else {
 				try {
-					new RegExp(value);
+					compilePattern(value);
 				} catch (error) {
-					ctx.addIssue({
-						code: 'custom',
-						path: ['value'],
-						message: `not a valid regular expression: ${(error as Error).message}`,
-					});
+					ctx.addIssue({ code: 'custom', path: ['value'], message: (error as Error).message });
 				}
 			}
 		}
@@ -78,9 +95,20 @@ const ruleId = z
 	.string()
 	.trim()
 	.min(1, 'id must not be empty')
-	.max(100, 'id must be at most 100 characters');
+	.max(100, 'id must be at most 100 characters')
+	.refine((id) => !RESERVED_NAMES.has(id), {
+		message: `this rule id ${RESERVED_MESSAGE}`,
+	});
 
-const points = z.number().finite();
+// Far above any lead score, and far enough below the largest double that sums of points stay finite.
+export const MAX_POINTS = 1_000_000;
+const points = z
+	.number()
+	.finite()
+	.min(-MAX_POINTS, `points must be at least -${MAX_POINTS}`)
+	.max(MAX_POINTS, `points must be at most ${MAX_POINTS}`);
+
+export const MAX_LIMIT = 1000;
 
 const BehaviourRuleSchema = z
 	.object({
@@ -91,7 +119,8 @@ const BehaviourRuleSchema = z
 		frequency: z.enum(['every', 'once']).default('every'),
 		limit: z
 			.object({
-				max: z.number().int().positive(),
+				// Each counted hit of a window is kept in the lead's state; more than this is no cap.
+				max: z.number().int().positive().max(MAX_LIMIT, `limit.max can be at most ${MAX_LIMIT}`),
 				perDays: z.number().positive().finite(),
 			})
 			.strict()

@@ -120,7 +120,7 @@ export const scoreEventProperties: INodeProperties[] = [
 		default: '',
 		placeholder: '2026-11-23T07:00:00Z',
 		description:
-			'When the event happened (ISO date or epoch seconds); empty means now. Decay and caps run on event time, so late events count as of when they happened.',
+			'When the event happened: ISO 8601 with a time zone (2026-11-23T07:00:00Z), a date, or epoch seconds or milliseconds; empty means now. Decay and caps run on event time, so late events count as of when they happened.',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -547,6 +547,14 @@ export const scoreEventProperties: INodeProperties[] = [
 				default: 90,
 				description:
 					"How long this score's events are kept, in whole days: a repeated event ID within this time is never counted twice, and kept events can be replayed to re-score or backtest a model. What older events gave stays in each lead's score.",
+			},
+			{
+				displayName: 'Event Time Allowed Ahead (Hours)',
+				name: 'eventTimeHoursAhead',
+				type: 'number',
+				default: 1,
+				description:
+					'How far after now an event time may be; a later time fails its item, and nothing is written (a wrong clock, or an epoch time in microseconds). Times before 2000-01-01 always fail.',
 			},
 			{
 				displayName: 'History Entries',

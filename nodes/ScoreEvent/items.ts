@@ -1,7 +1,14 @@
 import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { type BatchResult } from '../../lib/scoring/batch';
-import { InputError, parseNumber, requireText } from '../../lib/scoring/inputs';
+import {
+	DEFAULT_HOURS_AHEAD,
+	InputError,
+	parseNumber,
+	requireText,
+	timeWindow,
+	type TimeWindow,
+} from '../../lib/scoring/inputs';
 import { parseModel, type ScoringModel } from '../../lib/scoring/model';
 import { modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
 import { modelVersion } from '../../lib/scoring/modelVersion';
@@ -124,6 +131,20 @@ function retentionOf(this: IExecuteFunctions) {
 			'History Retention (Days)',
 		),
 	};
+}
+
+/**
+ * The window item times must fall in, widened on the future side by the node's option; read once,
+ * and when the option is invalid every item that needs a time fails with its error.
+ */
+export function timeWindowFor(this: IExecuteFunctions, now: number): () => TimeWindow {
+	let window: TimeWindow | undefined;
+	return () =>
+		(window ??= timeWindow(
+			now,
+			(this.getNodeParameter('options', 0, {}) as IDataObject).eventTimeHoursAhead ??
+				DEFAULT_HOURS_AHEAD,
+		));
 }
 
 /** Per item: the output, or the error item that "Continue On Fail" sends on; without it, the first error stops the node. */

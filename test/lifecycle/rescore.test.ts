@@ -161,8 +161,8 @@ describe('re-scoring under a new model', () => {
 		expect(
 			(await readScores(store, tuned, 'default', ['lead-2@example.com'], START, 0)).get(
 				'lead-2@example.com',
-			)!.storedScore,
-		).toBe(90);
+			),
+		).toMatchObject({ storedScore: 90 });
 
 		expect((await rescoreLeads(store, tuned, 'default')).changed).toEqual([]);
 		await store.close();

@@ -138,7 +138,7 @@ describe('Score Event in a workflow (in-process n8n)', () => {
 		).toEqual([
 			30,
 			'The event name is empty. (item 1, parameter "eventName")',
-			'"last tuesday" is not a date. Use an ISO date such as 2026-11-23T07:00:00Z or epoch seconds. (item 2, parameter "eventTime")',
+			'"last tuesday" is not a time. Use ISO 8601 with a time zone (2026-11-23T07:00:00Z), a date (2026-11-23), or epoch seconds or milliseconds. (item 2, parameter "eventTime")',
 			'The profile is not an object or valid JSON; map an object such as {{ $json.profile }}. (item 3, parameter "profile")',
 			30,
 		]);

@@ -1,4 +1,7 @@
-import { conditionHolds, valueAt } from '../../lib/scoring/conditions';
+import fc from 'fast-check';
+
+import { parseModel } from '../../lib/scoring/model';
+import { conditionHolds, MAX_LIST_VALUES, valueAt } from '../../lib/scoring/conditions';
 import type { Condition } from '../../lib/scoring/model';
 
 const item = {
@@ -55,5 +58,105 @@ describe('condition operators', () => {
 
 	it.each(cases)('%s', (_name, condition, expected) => {
 		expect(conditionHolds(condition, item)).toBe(expected);
+	});
+});
+
+describe('paths and ids that name what every object inherits', () => {
+	it('reads only the data’s own properties', () => {
+		expect(valueAt(item, 'properties.toString')).toBeUndefined();
+		expect(valueAt(item, 'profile.constructor.name')).toBeUndefined();
+		expect(valueAt(item, 'properties.__proto__')).toBeUndefined();
+		expect(conditionHolds({ path: 'properties.toString', op: 'exists' }, item)).toBe(false);
+		expect(conditionHolds({ path: 'properties.hasOwnProperty', op: 'exists' }, {})).toBe(false);
+		expect(valueAt({ own: { toString: 'yes' } }, 'own.toString')).toBe('yes');
+	});
+
+	it.each([
+		[
+			'a rule id',
+			{ rules: [{ id: '__proto__', event: 'Visit', points: 1, frequency: 'once' }] },
+			'rules[0].id',
+		],
+		[
+			'a fit rule id',
+			{ fit: [{ id: 'constructor', when: [{ path: 'profile.title', op: 'exists' }], points: 1 }] },
+			'fit[0].id',
+		],
+		[
+			'a path segment',
+			{
+				rules: [
+					{
+						id: 'r',
+						event: 'Visit',
+						points: 1,
+						when: [{ path: 'properties.__proto__.x', op: 'exists' }],
+					},
+				],
+			},
+			'rules[0].when[0].path',
+		],
+		[
+			'an indexed path segment',
+			{
+				rules: [
+					{ id: 'r', event: 'Visit', points: 1, when: [{ path: 'a.prototype', op: 'exists' }] },
+				],
+			},
+			'rules[0].when[0].path',
+		],
+	])('refuses __proto__, constructor and prototype as %s', (_what, model, path) => {
+		expect(() => parseModel({ version: 1, ...model })).toThrow(
+			new RegExp(`${path.replace(/[[\].]/g, '\\$&')}: .*reserved in JavaScript`),
+		);
+	});
+});
+
+describe('"in" on long lists', () => {
+	it('decides as comparing the value with each option by "equals" does', () => {
+		const scalar = fc.oneof(
+			fc.constantFrom('5', ' 5', '5.0', 'US', 'us', 'true', 'TRUE', '0x10', '', '1e21', 'NaN'),
+			fc.constantFrom(5, 0, -0, 16, 1e21, Number.NaN, Infinity, true, false, null),
+			fc.string({ maxLength: 3 }),
+			fc.integer({ min: -3, max: 20 }),
+		);
+		fc.assert(
+			fc.property(
+				fc.oneof(scalar, fc.array(scalar, { maxLength: 4 })),
+				fc.array(scalar, { maxLength: 6 }),
+				(actual, options) => {
+					const values = Array.isArray(actual) ? actual : [actual];
+					const byEquals = values.some((value) =>
+						options.some((option) =>
+							conditionHolds({ path: 'v', op: 'equals', value: option }, { v: value }),
+						),
+					);
+					expect(conditionHolds({ path: 'v', op: 'in', value: options }, { v: actual })).toBe(
+						byEquals,
+					);
+				},
+			),
+			{ numRuns: 5000 },
+		);
+	});
+
+	it('reads the first 10,000 values of a list field', () => {
+		const list = [...new Array<string>(MAX_LIST_VALUES).fill('hay'), 'needle'];
+		for (const op of ['equals', 'contains', 'matches'] as const)
+			expect(conditionHolds({ path: 'v', op, value: 'needle' }, { v: list })).toBe(false);
+		expect(conditionHolds({ path: 'v', op: 'in', value: ['needle'] }, { v: list })).toBe(false);
+		expect(conditionHolds({ path: 'v', op: 'notEquals', value: 'needle' }, { v: list })).toBe(true);
+		list[MAX_LIST_VALUES - 1] = 'needle';
+		expect(conditionHolds({ path: 'v', op: 'equals', value: 'needle' }, { v: list })).toBe(true);
+		expect(conditionHolds({ path: 'v', op: 'notEquals', value: 'needle' }, { v: list })).toBe(
+			false,
+		);
+	});
+
+	it('"matches" reads at most the read limit of the whole list, whatever its length', () => {
+		const condition = { path: 'v', op: 'matches' as const, value: '^needle$' };
+		expect(conditionHolds(condition, { v: ['hay', 'needle'] })).toBe(true);
+		const longList = [...new Array<string>(20_000).fill('hay'), 'needle'];
+		expect(conditionHolds(condition, { v: longList })).toBe(false);
 	});
 });

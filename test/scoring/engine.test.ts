@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+
 import { DAY_MS } from '../../lib/scoring/decay';
 import {
 	applyDecay,
@@ -148,6 +150,46 @@ describe('frequency once and rolling-window caps', () => {
 		);
 		// Days 0, 1, 2 score; 3 and 4 are capped; at 7.5 the window (0.5, 7.5] holds days 1 and 2; at 8 it holds 2 and 7.5.
 		expect(scores).toEqual([2, 4, 6, 6, 6, 8, 10]);
+	});
+
+	it('judges every window as the plain count of each window does, in one pass over the hits', () => {
+		// The plain rule: every window of perDays that would hold the new hit holds fewer than max hits.
+		const reference = (hits: number[], time: number, limit: { max: number; perDays: number }) => {
+			const windowMs = limit.perDays * DAY_MS;
+			const starts = [
+				time - windowMs + 1,
+				...hits.filter((hit) => hit <= time && hit > time - windowMs),
+			];
+			return starts.every(
+				(start) => hits.filter((hit) => hit >= start && hit < start + windowMs).length < limit.max,
+			);
+		};
+		const hour = 3_600_000;
+		fc.assert(
+			fc.property(
+				fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 30 }),
+				fc.integer({ min: 0, max: 200 }),
+				fc.integer({ min: 1, max: 6 }),
+				fc.integer({ min: 1, max: 3 }),
+				(hours, at, max, perDays) => {
+					const hits = hours.map((h) => T0 + h * hour);
+					const limit = { max, perDays: perDays / 2 };
+					expect(withinLimit(hits, T0 + at * hour, limit)).toBe(
+						reference(hits, T0 + at * hour, limit),
+					);
+				},
+			),
+			{ numRuns: 2000 },
+		);
+	});
+
+	it("refuses a cap above 1000 hits (each counted hit is kept in the lead's state)", () => {
+		expect(() =>
+			parseModel({
+				...base,
+				rules: [{ id: 'r', event: 'E', points: 1, limit: { max: 1001, perDays: 1 } }],
+			}),
+		).toThrow('rules[0].limit.max: limit.max can be at most 1000');
 	});
 
 	it('judges a late event against the window around its own time', () => {

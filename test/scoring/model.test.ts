@@ -130,4 +130,16 @@ describe('model validation', () => {
 	it('rejects text that is not JSON', () => {
 		expect(issuesFor('{ version: 1 ')[0].path).toBe('(model)');
 	});
+
+	it('refuses points beyond a million, whose sums could overflow to an infinite score', () => {
+		const issues = issuesFor({
+			version: 1,
+			rules: [{ id: 'huge', event: 'Visit', points: 1e308 }],
+			fit: [{ id: 'tiny', when: [{ path: 'profile.x', op: 'exists' }], points: -1e7 }],
+		});
+		expect(issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+			'rules[0].points: points must be at most 1000000',
+			'fit[0].points: points must be at least -1000000',
+		]);
+	});
 });

@@ -62,7 +62,7 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		]);
 		const b2bRead = await readScores(store, plusOne, 'b2b', ['ada@example.com'], Date.now(), 0);
 		const b2cRead = await readScores(store, plusOne, 'b2c', ['ada@example.com'], Date.now(), 0);
-		expect([b2bRead.get('ada@example.com')!.score, b2cRead.get('ada@example.com')!.score]).toEqual([1, 2]);
+		expect([b2bRead.get('ada@example.com'), b2cRead.get('ada@example.com')]).toMatchObject([{ score: 1 }, { score: 2 }]);
 	});
 
 	it('keeps a ledger of every change with its reasons and model version, newest first', async () => {

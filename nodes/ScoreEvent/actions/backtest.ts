@@ -17,7 +17,7 @@ import {
 } from '../../../lib/scoring/inputs';
 import { isReplayPayload } from '../../../lib/scoring/replay';
 import { itemError } from '../../shared/itemError';
-import { optionalModel, settingsFor, openStore, isObject } from '../items';
+import { optionalModel, settingsFor, openStore, isObject, timeWindowFor } from '../items';
 import { ItemParameters } from '../../shared/parameters';
 import { type StoreKind } from '../../shared/store';
 
@@ -51,14 +51,14 @@ async function backtestEvents(
 ): Promise<{ events: BacktestEvent[]; end?: number }> {
 	const items = this.getInputData();
 	if (parameters.get('backtestSource', 0) === 'items') {
-		const now = Date.now();
+		const window = timeWindowFor.call(this, Date.now());
 		const events = items.map((item, itemIndex): BacktestEvent => {
-			const profile = parseProfile(parameters.get('profile', itemIndex, ''));
 			try {
+				const profile = parseProfile(parameters.get('profile', itemIndex, ''));
 				return {
 					leadId: normalizeLeadId(parameters.get('leadId', itemIndex)),
 					name: requireText(parameters.get('eventName', itemIndex), 'eventName', 'The event name'),
-					time: parseEventTime(parameters.get('eventTime', itemIndex, ''), now),
+					time: parseEventTime(parameters.get('eventTime', itemIndex, ''), window()),
 					data: profile ? { ...item.json, profile } : item.json,
 					hasProfile: profile !== undefined || isObject(item.json.profile),
 					order: itemIndex,
@@ -74,9 +74,9 @@ async function backtestEvents(
 			'backtestSource',
 			'Without a store there are no kept events: choose "Input Items".',
 		);
-	const now = Date.now();
-	const from = parseEventTime(parameters.get('from', 0, ''), now, 'from');
-	const to = parseEventTime(parameters.get('to', 0, ''), now, 'to');
+	const window = timeWindowFor.call(this, Date.now());
+	const from = parseEventTime(parameters.get('from', 0, ''), window(), 'from');
+	const to = parseEventTime(parameters.get('to', 0, ''), window(), 'to');
 	if (from > to) throw new InputError('from', '"From" is after "To": the time range is empty.');
 	const store = await openStore.call(this, storeKind);
 	const events: BacktestEvent[] = [];

@@ -50,8 +50,11 @@ export async function getOperation(this: IExecuteFunctions): Promise<INodeExecut
 				now,
 				historyLimit,
 			);
-			for (const { itemIndex, input } of entries)
-				outputs.set(itemIndex, withLeadScore(items[itemIndex], readings.get(input)!));
+			for (const { itemIndex, input } of entries) {
+				const reading = readings.get(input)!;
+				if (reading instanceof Error) outputs.fail(itemIndex, reading);
+				else outputs.set(itemIndex, withLeadScore(items[itemIndex], reading));
+			}
 		} catch (error) {
 			for (const { itemIndex } of entries) outputs.fail(itemIndex, error as Error);
 		}

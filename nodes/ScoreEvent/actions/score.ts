@@ -21,6 +21,7 @@ import {
 	isObject,
 	optionalModel,
 	settingsFor,
+	timeWindowFor,
 	withLeadScore,
 	withStore,
 } from '../items';
@@ -31,7 +32,7 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 	const parameters = new ItemParameters(this);
 	const outputs = new Outputs(this, items.length);
 	const batches = new Batches<EventInput>();
-	const now = Date.now();
+	const window = timeWindowFor.call(this, Date.now());
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const settings = settingsFor.call(this, parameters, itemIndex);
@@ -41,7 +42,7 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 				leadId: normalizeLeadId(parameters.get('leadId', itemIndex)),
 				name: requireText(parameters.get('eventName', itemIndex), 'eventName', 'The event name'),
 				eventId: optionalText(parameters.get('eventId', itemIndex, ''), 'eventId', 'The event ID'),
-				time: parseEventTime(parameters.get('eventTime', itemIndex, ''), now),
+				time: parseEventTime(parameters.get('eventTime', itemIndex, ''), window()),
 				data,
 				hasProfile: profile !== undefined || isObject(items[itemIndex].json.profile),
 			};

@@ -3,13 +3,14 @@ import { type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 import { sweepDecay } from '../../../lib/scoring/batch';
 import { parseEventTime } from '../../../lib/scoring/inputs';
 import { rescoreLeads } from '../../../lib/scoring/rescore';
-import { sweepPerItem } from '../items';
+import { sweepPerItem, timeWindowFor } from '../items';
 import { ItemParameters } from '../../shared/parameters';
 
 export async function applyDecayOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const parameters = new ItemParameters(this);
 	return await sweepPerItem.call(this, 'Apply Decay', async (store, settings, itemIndex) => {
-		const asOf = parseEventTime(parameters.get('asOf', itemIndex, ''), Date.now(), 'asOf');
+		const window = timeWindowFor.call(this, Date.now());
+		const asOf = parseEventTime(parameters.get('asOf', itemIndex, ''), window(), 'asOf');
 		return await sweepDecay(store, settings.model, settings.scoreName, asOf);
 	});
 }
