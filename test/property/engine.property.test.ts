@@ -248,10 +248,8 @@ async function keptEvents(store: MemoryStore): Promise<StoredEvent[]> {
 	return events;
 }
 
-const leadScoreOf = (result: BatchResult) => {
-	if ('error' in result) throw result.error;
-	return result.leadScore;
-};
+// An item the store's limits refuse (e.g. Infinity in its data) fails alone, as an error result.
+const leadScoreOf = (result: BatchResult) => ('error' in result ? result.error : result.leadScore);
 
 describe('the engine over random models and events', () => {
 	it('never throws, and keeps every score finite, within the bounds and in a tier', () => {
@@ -315,11 +313,13 @@ describe('batch scoring over the in-memory store with random and hostile items',
 					const alone = await run(normal);
 					const together = await run(mixed.map((entry) => entry.raw));
 
-					// Only the items with a bad time are refused, each with the field to blame.
+					// Only items with a bad time or data the store cannot hold are refused, each saying why.
 					alone.outcomes.forEach((outcome, i) => {
 						if (outcome instanceof InputError) {
 							expect(outcome.field).toBe('eventTime');
 							expect(() => parseEventTime(normal[i].time, timeWindow(NOW))).toThrow();
+						} else if (outcome instanceof Error) {
+							expect(outcome.message).toMatch(/cannot be stored/);
 						} else expectSound(model, outcome.score, outcome.tier);
 					});
 					// Hostile items of other leads change nothing of the normal items' results.

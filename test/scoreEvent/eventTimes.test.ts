@@ -62,8 +62,12 @@ describe('Get Score of a lead stored with a time no Date can show (written befor
 		const at = Date.parse('2026-11-01T00:00:00Z');
 		await scoreEvents(store, model, 'default', [
 			{ leadId: 'good@example.com', name: 'Visit', time: at, data: {}, hasProfile: false },
-			{ leadId: 'bad@example.com', name: 'Visit', time: 1e20, data: {}, hasProfile: false },
+			{ leadId: 'bad@example.com', name: 'Visit', time: at, data: {}, hasProfile: false },
 		]);
+		// Today the store refuses such a time; a lead written by an older version can still hold one.
+		const legacy = (await store.getLeads('default', ['bad@example.com'])).get('bad@example.com')!;
+		legacy.state.lastActivityAt = 1e20;
+		legacy.state.evaluatedAt = 1e20;
 		const readings = await readScores(
 			store,
 			model,
