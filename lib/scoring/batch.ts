@@ -1,4 +1,10 @@
-import type { LedgerEntry, LeadsWrite, ScoreStore } from '../store/scoreStore';
+import {
+	eventKey,
+	type EventOutcome,
+	type LedgerEntry,
+	type LeadsWrite,
+	type ScoreStore,
+} from '../store/scoreStore';
 import { engagementAt } from './decay';
 import {
 	adjustScore,
@@ -22,6 +28,12 @@ export interface LeadScore extends Omit<ScoreChange, 'state'> {
 	event: string | null;
 	eventId: string | null;
 	duplicate: boolean;
+	/**
+	 * On a duplicate: true when this is the outcome the event id had the first time, given again;
+	 * false when that outcome is unknown (counted before outcomes were kept), and the lead's current
+	 * score is shown unchanged. False on events counted now.
+	 */
+	replayed: boolean;
 	scoredAt: string;
 	/** The version of the model that computed this score. */
 	modelVersion: string;
@@ -42,6 +54,13 @@ export interface ScoringOptions {
 
 export interface AdjustInput extends Adjustment {
 	leadId: string;
+	/** Makes a retried adjustment count once; kept among the lead's event ids as `adjust:<id>`. */
+	adjustmentId?: string;
+}
+
+/** Adjustment ids live beside event ids, under their own prefix so the two never collide. */
+export function adjustmentEventId(adjustmentId: string): string {
+	return `adjust:${adjustmentId}`;
 }
 
 /** Per input, in input order: the result, or the error that kept it from being committed. */
@@ -73,9 +92,44 @@ function toLeadScore(
 		tierChanged: change.tierChanged,
 		reasons: change.reasons,
 		duplicate: false,
+		replayed: false,
 		scoredAt,
 		modelVersion: version,
 		revision: change.state.revision ?? 0,
+	};
+}
+
+/** What is kept with a counted event id, so its repeats answer the same. */
+function outcomeOf(leadScore: LeadScore): EventOutcome {
+	return {
+		score: leadScore.score,
+		previousScore: leadScore.previousScore,
+		delta: leadScore.delta,
+		engagement: leadScore.engagement,
+		fit: leadScore.fit,
+		tier: leadScore.tier,
+		previousTier: leadScore.previousTier,
+		tierChanged: leadScore.tierChanged,
+		reasons: leadScore.reasons,
+		revision: leadScore.revision ?? 0,
+		modelVersion: leadScore.modelVersion,
+		scoredAt: leadScore.scoredAt,
+	};
+}
+
+/** A repeated event id answers with the outcome it had the first time, so the steps after it run again alike. */
+function replayOf(
+	leadId: string,
+	event: { name: string | null; id: string | null },
+	outcome: EventOutcome,
+): LeadScore {
+	return {
+		leadId,
+		event: event.name,
+		eventId: event.id,
+		...outcome,
+		duplicate: true,
+		replayed: true,
 	};
 }
 
@@ -149,7 +203,9 @@ async function runSteps(
 		if (start > 0) await new Promise((resolve) => setImmediate(resolve));
 		const chunk = steps.slice(start, start + CHUNK_SIZE);
 		const leadIds = [...new Set(chunk.map((step) => step.leadId))];
-		const eventIds = [...new Set(chunk.flatMap((step) => (step.eventId ? [step.eventId] : [])))];
+		const eventIds = chunk.flatMap((step) =>
+			step.eventId ? [{ leadId: step.leadId, eventId: step.eventId }] : [],
+		);
 		let chunkResults: LeadScore[] = [];
 		try {
 			await store.updateLeads(scoreName, leadIds, eventIds, (snapshot) => {
@@ -158,29 +214,37 @@ async function runSteps(
 				const committedAt = now();
 				const scoredAt = new Date(committedAt).toISOString();
 				const states = new Map(snapshot.leads);
-				const seen = new Set(snapshot.seenEventIds);
+				const seen = new Map(snapshot.seenEvents);
 				const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
 				for (const step of chunk) {
 					const current = states.get(step.leadId);
 					const event = { name: step.eventName, id: step.eventId ?? null };
-					if (step.eventId && seen.has(step.eventId)) {
-						chunkResults.push({
-							...toLeadScore(
-								step.leadId,
-								unchanged(model, step.leadId, current, step.time),
-								event,
-								scoredAt,
-								version,
-							),
-							duplicate: true,
-						});
+					const key = step.eventId ? eventKey(step.leadId, step.eventId) : undefined;
+					if (key !== undefined && seen.has(key)) {
+						const first = seen.get(key);
+						chunkResults.push(
+							first
+								? replayOf(step.leadId, event, first)
+								: {
+										...toLeadScore(
+											step.leadId,
+											unchanged(model, step.leadId, current, step.time),
+											event,
+											scoredAt,
+											version,
+										),
+										duplicate: true,
+									},
+						);
 						continue;
 					}
 					const change = step.apply(current);
 					change.state.modelVersion = version;
 					states.set(step.leadId, change.state);
 					write.leads.set(step.leadId, change.state);
-					if (step.eventId) seen.add(step.eventId);
+					const leadScore = toLeadScore(step.leadId, change, event, scoredAt, version);
+					const outcome = key === undefined ? undefined : outcomeOf(leadScore);
+					if (key !== undefined) seen.set(key, outcome!);
 					if (step.payload !== undefined) {
 						write.events.push({
 							eventId: step.eventId ?? null,
@@ -188,12 +252,13 @@ async function runSteps(
 							name: step.eventName ?? '',
 							time: step.time,
 							payload: step.payload,
+							...(outcome ? { outcome } : {}),
 						});
 					}
 					if (change.delta !== 0 || change.reasons.length > 0) {
 						write.ledger.push(ledgerEntry(step.leadId, change, event, committedAt, version));
 					}
-					chunkResults.push(toLeadScore(step.leadId, change, event, scoredAt, version));
+					chunkResults.push(leadScore);
 				}
 				return write;
 			});
@@ -205,7 +270,7 @@ async function runSteps(
 	return results;
 }
 
-/** Scores events against the store: atomic per chunk, each event id counted once. */
+/** Scores events against the store: atomic per chunk, each event id counted once per lead. */
 export async function scoreEvents(
 	store: ScoreStore,
 	model: ScoringModel,
@@ -237,6 +302,10 @@ export async function adjustLeads(
 ): Promise<BatchResult[]> {
 	const steps = adjustments.map<Step>((adjustment) => ({
 		leadId: adjustment.leadId,
+		eventId:
+			adjustment.adjustmentId === undefined
+				? undefined
+				: adjustmentEventId(adjustment.adjustmentId),
 		eventName: 'adjust',
 		time: adjustment.time,
 		// Kept like an event, so a re-score under a new model keeps the operator's adjustments.
@@ -305,7 +374,9 @@ export function adjustStateless(
 	now: number = Date.now(),
 ): LeadScore {
 	const change = adjustScore(model, stateFromScore(model, currentScore), adjustment);
-	return statelessLeadScore(model, adjustment.leadId, change, { name: 'adjust', id: null }, now);
+	const id =
+		adjustment.adjustmentId === undefined ? null : adjustmentEventId(adjustment.adjustmentId);
+	return statelessLeadScore(model, adjustment.leadId, change, { name: 'adjust', id }, now);
 }
 
 /**

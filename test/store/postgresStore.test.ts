@@ -82,6 +82,30 @@ describe('PostgreSQL store schema', () => {
 		await Promise.all([a.close(), b.close()]);
 	});
 
+	it('migrates a store of schema version 2 keeping its events: their repeats answer unchanged, marked replayed: false', async () => {
+		const schema = freshSchema();
+		const before = new PostgresStore(server().connection(), { schema, tablePrefix: '' });
+		await scoreEvents(before, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2')]);
+		await before.close();
+		// What version 2 left: ids unique per score name, no outcomes, no crossing revision.
+		await server().sql(`ALTER TABLE ${schema}.events DROP COLUMN outcome;
+			DROP INDEX ${schema}.events_lead_event;
+			CREATE UNIQUE INDEX events_event_id ON ${schema}.events (score_name, event_id) WHERE event_id IS NOT NULL;
+			ALTER TABLE ${schema}.threshold_states DROP COLUMN transition_revision;
+			DELETE FROM ${schema}.schema_migrations WHERE version > 2;`);
+		const store = new PostgresStore(server().connection(), { schema, tablePrefix: '' });
+		const results = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('bob@example.com', 'e1'), ping('ada@example.com', 'e3'), ping('ada@example.com', 'e3')]);
+		expect(results.map((result) => 'leadScore' in result && [result.leadScore.score, result.leadScore.previousScore, result.leadScore.duplicate, result.leadScore.replayed])).toEqual([
+			[2, 2, true, false],
+			[1, 0, false, false],
+			[3, 2, false, false],
+			[3, 2, true, true],
+		]);
+		const versions = await server().sql(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+		expect(versions.map((row) => row.version)).toEqual(Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1));
+		await store.close();
+	});
+
 	it('runs on a user with data permissions only, once the schema exists', async () => {
 		const schema = freshSchema();
 		const owner = new PostgresStore(server().connection(), { schema });
