@@ -56,7 +56,7 @@ describe('a crossing re-sent after a failed step reaches Salesforce exactly once
 	}, START_TIMEOUT);
 
 	afterAll(async () => {
-		console.log(`MQL updates per failure test: ${JSON.stringify(seen)}`);
+		process.stdout.write(`MQL updates per failure test: ${JSON.stringify(seen)}\n`);
 		await sandbox?.dispose();
 		await apis?.close();
 	}, 60_000);
