@@ -243,8 +243,8 @@ async function runSteps(
 					states.set(step.leadId, change.state);
 					write.leads.set(step.leadId, change.state);
 					const leadScore = toLeadScore(step.leadId, change, event, scoredAt, version);
-					const outcome = key === undefined ? undefined : outcomeOf(leadScore);
-					if (key !== undefined) seen.set(key, outcome!);
+					let outcome: EventOutcome | undefined;
+					if (key !== undefined) seen.set(key, (outcome = outcomeOf(leadScore)));
 					if (step.payload !== undefined) {
 						write.events.push({
 							eventId: step.eventId ?? null,
