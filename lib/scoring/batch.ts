@@ -1,4 +1,11 @@
-import { StoreDataError, type LedgerEntry, type LeadsWrite, type ScoreStore } from '../store/scoreStore';
+import {
+	eventKey,
+	StoreDataError,
+	type EventOutcome,
+	type LedgerEntry,
+	type LeadsWrite,
+	type ScoreStore,
+} from '../store/scoreStore';
 import { engagementAt } from './decay';
 import {
 	adjustScore,
@@ -31,6 +38,12 @@ export interface LeadScore extends Omit<ScoreChange, 'state'> {
 	event: string | null;
 	eventId: string | null;
 	duplicate: boolean;
+	/**
+	 * On a duplicate: true when this is the outcome the event id had the first time, given again;
+	 * false when that outcome is unknown (counted before outcomes were kept), and the lead's current
+	 * score is shown unchanged. False on events counted now.
+	 */
+	replayed: boolean;
 	scoredAt: string;
 	/** The version of the model that computed this score. */
 	modelVersion: string;
@@ -51,6 +64,13 @@ export interface ScoringOptions {
 
 export interface AdjustInput extends Adjustment {
 	leadId: string;
+	/** Makes a retried adjustment count once; kept among the lead's event ids as `adjust:<id>`. */
+	adjustmentId?: string;
+}
+
+/** Adjustment ids live beside event ids, under their own prefix so the two never collide. */
+export function adjustmentEventId(adjustmentId: string): string {
+	return `adjust:${adjustmentId}`;
 }
 
 /** Per input, in input order: the result, or the error that kept it from being committed. */
@@ -82,9 +102,44 @@ function toLeadScore(
 		tierChanged: change.tierChanged,
 		reasons: change.reasons,
 		duplicate: false,
+		replayed: false,
 		scoredAt,
 		modelVersion: version,
 		revision: change.state.revision ?? 0,
+	};
+}
+
+/** What is kept with a counted event id, so its repeats answer the same. */
+function outcomeOf(leadScore: LeadScore): EventOutcome {
+	return {
+		score: leadScore.score,
+		previousScore: leadScore.previousScore,
+		delta: leadScore.delta,
+		engagement: leadScore.engagement,
+		fit: leadScore.fit,
+		tier: leadScore.tier,
+		previousTier: leadScore.previousTier,
+		tierChanged: leadScore.tierChanged,
+		reasons: leadScore.reasons,
+		revision: leadScore.revision ?? 0,
+		modelVersion: leadScore.modelVersion,
+		scoredAt: leadScore.scoredAt,
+	};
+}
+
+/** A repeated event id answers with the outcome it had the first time, so the steps after it run again alike. */
+function replayOf(
+	leadId: string,
+	event: { name: string | null; id: string | null },
+	outcome: EventOutcome,
+): LeadScore {
+	return {
+		leadId,
+		event: event.name,
+		eventId: event.id,
+		...outcome,
+		duplicate: true,
+		replayed: true,
 	};
 }
 
@@ -225,7 +280,7 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 	const { model, version, now } = run;
 	const chunk = indexes.map((index) => run.steps[index]);
 	const leadIds = [...new Set(chunk.map((step) => step.leadId))];
-	const eventIds = [...new Set(chunk.flatMap((step) => (step.eventId ? [step.eventId] : [])))];
+	const eventIds = chunk.flatMap((step) => (step.eventId ? [{ leadId: step.leadId, eventId: step.eventId }] : []));
 	let chunkResults: BatchResult[] = [];
 	try {
 		await run.store.updateLeads(run.scoreName, leadIds, eventIds, (snapshot) => {
@@ -234,20 +289,23 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 			const committedAt = now();
 			const scoredAt = new Date(committedAt).toISOString();
 			const states = new Map(snapshot.leads);
-			const seen = new Set(snapshot.seenEventIds);
+			const seen = new Map(snapshot.seenEvents);
 			const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
 			for (const step of chunk) {
 				const current = states.get(step.leadId);
 				const event = { name: step.eventName, id: step.eventId ?? null };
-				if (step.eventId && seen.has(step.eventId)) {
-					const leadScore = toLeadScore(
-						step.leadId,
-						unchanged(model, step.leadId, current, step.time),
-						event,
-						scoredAt,
-						version,
-					);
-					chunkResults.push({ leadScore: { ...leadScore, duplicate: true } });
+				const key = step.eventId ? eventKey(step.leadId, step.eventId) : undefined;
+				if (key !== undefined && seen.has(key)) {
+					// A repeated id answers with its first outcome; one stored before outcomes were kept answers as unchanged.
+					const first = seen.get(key);
+					chunkResults.push({
+						leadScore: first
+							? replayOf(step.leadId, event, first)
+							: {
+									...toLeadScore(step.leadId, unchanged(model, step.leadId, current, step.time), event, scoredAt, version),
+									duplicate: true,
+								},
+					});
 					continue;
 				}
 				let change: ScoreChange;
@@ -261,7 +319,9 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 				change.state.modelVersion = version;
 				states.set(step.leadId, change.state);
 				write.leads.set(step.leadId, change.state);
-				if (step.eventId) seen.add(step.eventId);
+				const leadScore = toLeadScore(step.leadId, change, event, scoredAt, version);
+				let outcome: EventOutcome | undefined;
+				if (key !== undefined) seen.set(key, (outcome = outcomeOf(leadScore)));
 				if (step.payload !== undefined) {
 					write.events.push({
 						eventId: step.eventId ?? null,
@@ -269,12 +329,13 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 						name: step.eventName ?? '',
 						time: step.time,
 						payload: step.payload,
+						...(outcome ? { outcome } : {}),
 					});
 				}
 				if (change.delta !== 0 || change.reasons.length > 0) {
 					write.ledger.push(ledgerEntry(step.leadId, change, event, committedAt, version));
 				}
-				chunkResults.push({ leadScore: toLeadScore(step.leadId, change, event, scoredAt, version) });
+				chunkResults.push({ leadScore });
 			}
 			return write;
 		});
@@ -290,7 +351,7 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 	}
 }
 
-/** Scores events against the store: atomic per chunk, each event id counted once. */
+/** Scores events against the store: atomic per chunk, each event id counted once per lead. */
 export async function scoreEvents(
 	store: ScoreStore,
 	model: ScoringModel,
@@ -328,6 +389,10 @@ export async function adjustLeads(
 ): Promise<BatchResult[]> {
 	const steps = adjustments.map<Step>((adjustment) => ({
 		leadId: adjustment.leadId,
+		eventId:
+			adjustment.adjustmentId === undefined
+				? undefined
+				: adjustmentEventId(adjustment.adjustmentId),
 		eventName: 'adjust',
 		time: adjustment.time,
 		// Kept like an event, so a re-score under a new model keeps the operator's adjustments.
@@ -400,7 +465,9 @@ export function adjustStateless(
 	now: number = Date.now(),
 ): LeadScore {
 	const change = adjustScore(model, stateFromScore(model, currentScore), adjustment);
-	return statelessLeadScore(model, adjustment.leadId, change, { name: 'adjust', id: null }, now);
+	const id =
+		adjustment.adjustmentId === undefined ? null : adjustmentEventId(adjustment.adjustmentId);
+	return statelessLeadScore(model, adjustment.leadId, change, { name: 'adjust', id }, now);
 }
 
 /**

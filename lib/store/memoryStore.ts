@@ -1,21 +1,25 @@
-import type {
-	Baseline,
-	LeadRecord,
-	LedgerEntry,
-	LeadsSnapshot,
-	LeadsWrite,
-	ListLeadsPage,
-	ScoreStore,
-	StoredEvent,
-	StoredEventsPage,
-	ThresholdState,
+import {
+	eventKey,
+	type Baseline,
+	type EventOutcome,
+	type LeadEventId,
+	type LeadRecord,
+	type LedgerEntry,
+	type LeadsSnapshot,
+	type LeadsWrite,
+	type ListLeadsPage,
+	type ScoreStore,
+	type StoredEvent,
+	type StoredEventsPage,
+	type ThresholdState,
 } from './scoreStore';
 
 /** Keeps everything in this process's memory: the speed ceiling for benchmarks, and a reference for tests. */
 export class MemoryStore implements ScoreStore {
 	private readonly leads = new Map<string, Map<string, LeadRecord>>();
 	private readonly events = new Map<string, StoredEvent[]>();
-	private readonly eventIds = new Map<string, Set<string>>();
+	/** Per score name: counted event ids by `eventKey`, with their outcome. */
+	private readonly eventIds = new Map<string, Map<string, EventOutcome | null>>();
 	private seq = 0;
 	private readonly ledgers = new Map<string, LedgerEntry[]>();
 	private readonly thresholds = new Map<string, Map<string, ThresholdState>>();
@@ -33,28 +37,31 @@ export class MemoryStore implements ScoreStore {
 		return events;
 	}
 
-	private eventIdsOf(scoreName: string): Set<string> {
+	private eventIdsOf(scoreName: string): Map<string, EventOutcome | null> {
 		let ids = this.eventIds.get(scoreName);
-		if (!ids) this.eventIds.set(scoreName, (ids = new Set()));
+		if (!ids) this.eventIds.set(scoreName, (ids = new Map()));
 		return ids;
 	}
 
 	async updateLeads(
 		scoreName: string,
 		leadIds: string[],
-		eventIds: string[],
+		eventIds: LeadEventId[],
 		decide: (snapshot: LeadsSnapshot) => LeadsWrite,
 		options: { withEvents?: boolean } = {},
 	): Promise<void> {
 		const leads = this.leadsOf(scoreName);
 		const events = this.eventsOf(scoreName);
 		const ids = this.eventIdsOf(scoreName);
-		const snapshot: LeadsSnapshot = { leads: new Map(), seenEventIds: new Set() };
+		const snapshot: LeadsSnapshot = { leads: new Map(), seenEvents: new Map() };
 		for (const leadId of leadIds) {
 			const record = leads.get(leadId);
 			if (record) snapshot.leads.set(leadId, record.state);
 		}
-		for (const eventId of eventIds) if (ids.has(eventId)) snapshot.seenEventIds.add(eventId);
+		for (const { leadId, eventId } of eventIds) {
+			const key = eventKey(leadId, eventId);
+			if (ids.has(key)) snapshot.seenEvents.set(key, structuredClone(ids.get(key)!));
+		}
 		if (options.withEvents) {
 			const wanted = new Set(leadIds);
 			snapshot.events = new Map(leadIds.map((leadId) => [leadId, []]));
@@ -72,10 +79,11 @@ export class MemoryStore implements ScoreStore {
 		const write = decide(snapshot);
 		const now = Date.now();
 		for (const [leadId, state] of write.leads) leads.set(leadId, { leadId, state, updatedAt: now });
-		for (const event of write.events) {
+		for (const { outcome, ...event } of write.events) {
 			if (event.eventId !== null) {
-				if (ids.has(event.eventId)) continue;
-				ids.add(event.eventId);
+				const key = eventKey(event.leadId, event.eventId);
+				if (ids.has(key)) continue;
+				ids.set(key, outcome ? structuredClone(outcome) : null);
 			}
 			events.push({ ...structuredClone(event), seq: ++this.seq, receivedAt: now });
 		}
@@ -92,7 +100,7 @@ export class MemoryStore implements ScoreStore {
 			const { beforeSeq } = write.forgetEvents;
 			const forgotten = new Set(write.forgetEvents.leadIds);
 			const isForgotten = (event: StoredEvent) => event.seq < beforeSeq && forgotten.has(event.leadId);
-			for (const event of events) if (isForgotten(event) && event.eventId !== null) ids.delete(event.eventId);
+			for (const event of events) if (isForgotten(event) && event.eventId !== null) ids.delete(eventKey(event.leadId, event.eventId));
 			this.events.set(
 				scoreName,
 				events.filter((event) => !isForgotten(event)),

@@ -8,8 +8,11 @@ import {
 	jsonText,
 	StoreDataError,
 	StoreError,
+	eventKey,
 	thresholdState,
 	type Baseline,
+	type EventOutcome,
+	type LeadEventId,
 	type LeadRecord,
 	type LedgerEntry,
 	type LeadsSnapshot,
@@ -44,6 +47,7 @@ export interface PostgresStoreOptions {
 }
 
 interface TableNames {
+	schema: string;
 	migrations: string;
 	leads: string;
 	events: string;
@@ -123,6 +127,14 @@ const MIGRATIONS: Array<(t: TableNames) => string> = [
 		END LOOP;
 	END
 	$strip$;`,
+	// Event ids unique per lead, as Klaviyo's unique_id is per profile; each keeps the outcome it had,
+	// so a re-sent event answers as the first time (events stored before this have none). Crossing
+	// states remember the revision that crossed, so a replay of it is handed over again.
+	(t) => `
+	ALTER TABLE ${t.events} ADD COLUMN outcome json;
+	DROP INDEX ${quoteIdentifier(t.schema)}.${t.index('events_event_id')};
+	CREATE UNIQUE INDEX ${t.index('events_lead_event')} ON ${t.events} (score_name, lead_id, event_id) WHERE event_id IS NOT NULL;
+	ALTER TABLE ${t.thresholds} ADD COLUMN transition_revision bigint;`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -133,7 +145,8 @@ const MAX_ATTEMPTS = 6;
 const CONNECT_TIMEOUT_MS = 15_000;
 const MAX_IDENTIFIER_BYTES = 63;
 
-/** A concurrent step committed one of our new event ids first: retry, and that id is then seen. */
+/** A concurrent step committed one of our new event ids first: retry, and that id is then seen. Ids are
+ * per lead and the lead is locked, so this is a guard against counting twice, not an expected path. */
 class EventIdRace extends Error {}
 
 /** bigint columns (ms times, sequence numbers) as numbers, for this store's pools only: n8n shares the pg module. */
@@ -252,6 +265,7 @@ function tableNames(schema: string, prefix: string): TableNames {
 	}
 	const table = (name: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(check(prefix + name))}`;
 	return {
+		schema,
 		migrations: table('schema_migrations'),
 		leads: table('leads'),
 		events: table('events'),
@@ -474,23 +488,24 @@ export class PostgresStore implements ScoreStore {
 	async updateLeads(
 		scoreName: string,
 		leadIds: string[],
-		eventIds: string[],
+		eventIds: LeadEventId[],
 		decide: (snapshot: LeadsSnapshot) => LeadsWrite,
 		options: { withEvents?: boolean } = {},
 	): Promise<void> {
 		const ids = [...new Set(leadIds)];
 		await this.transaction(async (client, callerFailed) => {
 			const now = Date.now();
-			const snapshot: LeadsSnapshot = { leads: new Map(), seenEventIds: new Set() };
+			const snapshot: LeadsSnapshot = { leads: new Map(), seenEvents: new Map() };
 			const locked = await this.lockRows(client, this.t.leads, 'score_name', scoreName, ids, 'state', now);
 			for (const row of locked) if (row.state !== null) snapshot.leads.set(row.lead_id, row.state as LeadState);
 			if (eventIds.length > 0) {
-				const seen = await run<{ event_id: string }>(
+				const seen = await run<{ lead_id: string; event_id: string; outcome: EventOutcome | null }>(
 					client,
-					`SELECT event_id FROM ${this.t.events} WHERE score_name = $1 AND event_id = ANY($2::text[])`,
-					[scoreName, eventIds],
+					`SELECT e.lead_id, e.event_id, e.outcome FROM unnest($2::text[], $3::text[]) AS k(lead_id, event_id)
+					 JOIN ${this.t.events} AS e ON e.score_name = $1 AND e.lead_id = k.lead_id AND e.event_id = k.event_id`,
+					[scoreName, eventIds.map((id) => id.leadId), eventIds.map((id) => id.eventId)],
 				);
-				for (const row of seen.rows) snapshot.seenEventIds.add(row.event_id);
+				for (const row of seen.rows) snapshot.seenEvents.set(eventKey(row.lead_id, row.event_id), row.outcome);
 			}
 			if (options.withEvents) {
 				const rows = await run<EventRow>(
@@ -517,7 +532,7 @@ export class PostgresStore implements ScoreStore {
 			}
 
 			const unused = ids.filter((leadId) => !snapshot.leads.has(leadId) && !write.leads.has(leadId));
-			await this.writeDecision(client, scoreName, write!, unused, snapshot.seenEventIds, now);
+			await this.writeDecision(client, scoreName, write!, unused, snapshot.seenEvents, now);
 			await this.writeHistory(client, scoreName, write!);
 		});
 	}
@@ -551,22 +566,22 @@ export class PostgresStore implements ScoreStore {
 		scoreName: string,
 		write: LeadsWrite,
 		unused: string[],
-		seen: Set<string>,
+		seen: Map<string, unknown>,
 		now: number,
 	): Promise<void> {
 		const { events, ledger } = write;
 		const leads = [...write.leads];
 		if (events.length === 0 && leads.length === 0 && ledger.length === 0 && unused.length === 0) return;
-		const inserted = await run<{ event_id: string | null }>(
+		const inserted = await run<{ lead_id: string; event_id: string | null }>(
 			client,
 			`WITH new_events AS (
-			   INSERT INTO ${this.t.events} (score_name, event_id, lead_id, event_name, event_time, received_at, payload)
-			   SELECT $1, e.event_id, e.lead_id, e.event_name, e.event_time, $2, e.payload::json
-			   FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[]) WITH ORDINALITY
-			     AS e(event_id, lead_id, event_name, event_time, payload, n)
+			   INSERT INTO ${this.t.events} (score_name, event_id, lead_id, event_name, event_time, received_at, payload, outcome)
+			   SELECT $1, e.event_id, e.lead_id, e.event_name, e.event_time, $2, e.payload::json, e.outcome::json
+			   FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $25::text[]) WITH ORDINALITY
+			     AS e(event_id, lead_id, event_name, event_time, payload, outcome, n)
 			   ORDER BY e.n
-			   ON CONFLICT (score_name, event_id) WHERE event_id IS NOT NULL DO NOTHING
-			   RETURNING event_id
+			   ON CONFLICT (score_name, lead_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
+			   RETURNING lead_id, event_id
 			 ), new_states AS (
 			   INSERT INTO ${this.t.leads} (score_name, lead_id, state, score, tier, last_activity_at, updated_at)
 			   SELECT $1, l.lead_id, l.state::jsonb, l.score, l.tier, l.last_activity_at, $2
@@ -582,7 +597,7 @@ export class PostgresStore implements ScoreStore {
 			 ), placeholders AS (
 			   DELETE FROM ${this.t.leads} WHERE score_name = $1 AND lead_id = ANY($24::text[]) AND state IS NULL
 			 )
-			 SELECT event_id FROM new_events`,
+			 SELECT lead_id, event_id FROM new_events`,
 			[
 				scoreName,
 				now,
@@ -608,13 +623,16 @@ export class PostgresStore implements ScoreStore {
 				ledger.map((entry) => jsonText(entry.reasons)),
 				ledger.map((entry) => entry.modelVersion),
 				unused,
+				events.map((event) => (event.outcome ? jsonText(event.outcome) : null)),
 			],
 		);
-		// An id that was new when read but not inserted now was committed meanwhile by a step on
-		// another lead: this decision counted it again, so it must not commit.
-		const written = new Set(inserted.rows.map((row) => row.event_id));
+		// An id that was new when read but not inserted now was committed meanwhile: this decision
+		// counted it again, so it must not commit.
+		const written = new Set(inserted.rows.flatMap((row) => (row.event_id === null ? [] : [eventKey(row.lead_id, row.event_id)])));
 		for (const event of events) {
-			if (event.eventId !== null && !seen.has(event.eventId) && !written.has(event.eventId)) throw new EventIdRace();
+			if (event.eventId === null) continue;
+			const key = eventKey(event.leadId, event.eventId);
+			if (!seen.has(key) && !written.has(key)) throw new EventIdRace();
 		}
 	}
 
@@ -692,12 +710,13 @@ export class PostgresStore implements ScoreStore {
 		const ids = [...new Set(leadIds)];
 		await this.transaction(async (client, callerFailed) => {
 			const now = Date.now();
-			const locked = await this.lockRows(client, this.t.thresholds, 'threshold_key', thresholdKey, ids, 'crossed, score, revision', now);
+			const locked = await this.lockRows(client, this.t.thresholds, 'threshold_key', thresholdKey, ids, 'crossed, score, revision, transition_revision', now);
 			const states = new Map<string, ThresholdState>();
 			for (const row of locked) {
 				if (row.crossed !== null) {
 					const revision = row.revision === null ? null : Number(row.revision);
-					states.set(row.lead_id, thresholdState(row.crossed as boolean, row.score as number, revision));
+					const transition = row.transition_revision === null ? null : Number(row.transition_revision);
+					states.set(row.lead_id, thresholdState(row.crossed as boolean, row.score as number, revision, transition));
 				}
 			}
 			let next: Map<string, ThresholdState>;
@@ -709,11 +728,11 @@ export class PostgresStore implements ScoreStore {
 			const entries = [...next!];
 			if (entries.length > 0) {
 				await client.query(
-					`INSERT INTO ${this.t.thresholds} (threshold_key, lead_id, crossed, score, revision, updated_at)
-					 SELECT $1, s.lead_id, s.crossed, s.score, s.revision, $2
-					 FROM unnest($3::text[], $4::boolean[], $5::float8[], $6::bigint[]) AS s(lead_id, crossed, score, revision)
+					`INSERT INTO ${this.t.thresholds} (threshold_key, lead_id, crossed, score, revision, transition_revision, updated_at)
+					 SELECT $1, s.lead_id, s.crossed, s.score, s.revision, s.transition_revision, $2
+					 FROM unnest($3::text[], $4::boolean[], $5::float8[], $6::bigint[], $7::bigint[]) AS s(lead_id, crossed, score, revision, transition_revision)
 					 ON CONFLICT (threshold_key, lead_id) DO UPDATE SET crossed = excluded.crossed, score = excluded.score,
-					   revision = excluded.revision, updated_at = excluded.updated_at`,
+					   revision = excluded.revision, transition_revision = excluded.transition_revision, updated_at = excluded.updated_at`,
 					[
 						thresholdKey,
 						now,
@@ -721,6 +740,7 @@ export class PostgresStore implements ScoreStore {
 						entries.map(([, s]) => s.crossed),
 						entries.map(([, s]) => s.score),
 						entries.map(([, s]) => s.revision ?? null),
+						entries.map(([, s]) => s.transitionRevision ?? null),
 					],
 				);
 			}

@@ -18,6 +18,35 @@ export interface EventRecord {
 	time: number;
 	/** What the rules read (the item with its profile); null when the operator keeps ids only. */
 	payload: unknown;
+	/** What the event did to its lead's score, kept with its id so a repeat answers the same. */
+	outcome?: EventOutcome;
+}
+
+/** The answer Score Event gave for a counted event id, given again when that id comes back. */
+export interface EventOutcome {
+	score: number;
+	previousScore: number;
+	delta: number;
+	engagement: number;
+	fit: number;
+	tier: string;
+	previousTier: string;
+	tierChanged: boolean;
+	reasons: Reason[];
+	revision: number;
+	modelVersion: string;
+	scoredAt: string;
+}
+
+/** An event id of one lead: event ids are unique per score name and lead. */
+export interface LeadEventId {
+	leadId: string;
+	eventId: string;
+}
+
+/** Names one lead's event id within a score, e.g. as a map key. */
+export function eventKey(leadId: string, eventId: string): string {
+	return `${leadId}\u0000${eventId}`;
 }
 
 /** An event as the store keeps it; `seq` orders events as they were committed. */
@@ -69,8 +98,11 @@ export interface Baseline {
 export interface LeadsSnapshot {
 	/** Current states of the requested leads that exist. */
 	leads: Map<string, LeadState>;
-	/** Requested event ids that were already counted. */
-	seenEventIds: Set<string>;
+	/**
+	 * Requested event ids already counted for one of the requested leads, by `eventKey(leadId, eventId)`,
+	 * with the outcome they had; null for an event counted before outcomes were kept.
+	 */
+	seenEvents: Map<string, EventOutcome | null>;
 	/** With `withEvents`: every kept event of each requested lead, oldest event time first. */
 	events?: Map<string, StoredEvent[]>;
 	/** With `withEvents`: the baselines of the requested leads that have one. */
@@ -95,15 +127,24 @@ export interface ThresholdState {
 	score: number;
 	/** The lead's score revision this state was decided on, when the scores carried one. */
 	revision?: number;
+	/**
+	 * The score revision that last changed `crossed` (the crossing, or the drop below), when the
+	 * score carried one: that score coming again is a replay whose hand-off must go out again.
+	 */
+	transitionRevision?: number;
 }
 
-/** A stored crossing state; a state without a revision (scores that had none) leaves it out. */
+/** A stored crossing state; revisions the scores did not carry are left out. */
 export function thresholdState(
 	crossed: boolean,
 	score: number,
 	revision: number | null,
+	transitionRevision: number | null = null,
 ): ThresholdState {
-	return revision === null ? { crossed, score } : { crossed, score, revision };
+	const state: ThresholdState = { crossed, score };
+	if (revision !== null) state.revision = revision;
+	if (transitionRevision !== null) state.transitionRevision = transitionRevision;
+	return state;
 }
 
 export interface ListLeadsPage {
@@ -121,7 +162,7 @@ export interface ScoreStore {
 	updateLeads(
 		scoreName: string,
 		leadIds: string[],
-		eventIds: string[],
+		eventIds: LeadEventId[],
 		decide: (snapshot: LeadsSnapshot) => LeadsWrite,
 		options?: { withEvents?: boolean },
 	): Promise<void>;

@@ -7,8 +7,11 @@ import {
 	jsonText,
 	StoreDataError,
 	StoreError,
+	eventKey,
 	thresholdState,
 	type Baseline,
+	type EventOutcome,
+	type LeadEventId,
 	type LeadRecord,
 	type LedgerEntry,
 	type LeadsSnapshot,
@@ -76,6 +79,13 @@ const MIGRATIONS: string[] = [
 	`ALTER TABLE leads ADD COLUMN baseline TEXT;
 	UPDATE events SET payload = json_remove(payload, '$.data.headers')
 	WHERE payload IS NOT NULL AND json_valid(payload) AND json_type(payload, '$.data.headers') IS NOT NULL;`,
+	// Event ids unique per lead, as Klaviyo's unique_id is per profile; each keeps the outcome it had,
+	// so a re-sent event answers as the first time (events stored before this have none). Crossing
+	// states remember the revision that crossed, so a replay of it is handed over again.
+	`ALTER TABLE events ADD COLUMN outcome TEXT;
+	DROP INDEX events_event_id;
+	CREATE UNIQUE INDEX events_lead_event ON events (score_name, lead_id, event_id) WHERE event_id IS NOT NULL;
+	ALTER TABLE threshold_states ADD COLUMN transition_revision INTEGER;`,
 ];
 
 const BUSY_TIMEOUT_MS = 30_000;
@@ -155,12 +165,12 @@ export class SqliteStore implements ScoreStore {
 	async updateLeads(
 		scoreName: string,
 		leadIds: string[],
-		eventIds: string[],
+		eventIds: LeadEventId[],
 		decide: (snapshot: LeadsSnapshot) => LeadsWrite,
 		options: { withEvents?: boolean } = {},
 	): Promise<void> {
 		this.transaction(() => {
-			const snapshot: LeadsSnapshot = { leads: new Map(), seenEventIds: new Set() };
+			const snapshot: LeadsSnapshot = { leads: new Map(), seenEvents: new Map() };
 			const rowIds = new Map<string, number | bigint>();
 			const leadRows = this.statement(
 				'SELECT id, lead_id, state FROM leads WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?))',
@@ -175,9 +185,17 @@ export class SqliteStore implements ScoreStore {
 			}
 			if (eventIds.length > 0) {
 				const eventRows = this.statement(
-					'SELECT event_id FROM events WHERE score_name = ? AND event_id IN (SELECT value FROM json_each(?))',
-				).all(scoreName, JSON.stringify(eventIds)) as Array<{ event_id: string }>;
-				for (const row of eventRows) snapshot.seenEventIds.add(row.event_id);
+					// CROSS JOIN keeps this order: one index lookup per requested id, never a scan of the score's events.
+					`SELECT e.lead_id, e.event_id, e.outcome FROM json_each(?) AS k CROSS JOIN events AS e
+					 WHERE e.score_name = ? AND e.lead_id = k.value ->> 0 AND e.event_id = k.value ->> 1 AND e.event_id IS NOT NULL`,
+				).all(
+					JSON.stringify(eventIds.map(({ leadId, eventId }) => [leadId, eventId])),
+					scoreName,
+				) as Array<{ lead_id: string; event_id: string; outcome: string | null }>;
+				for (const row of eventRows) {
+					const outcome = row.outcome === null ? null : (JSON.parse(row.outcome) as EventOutcome);
+					snapshot.seenEvents.set(eventKey(row.lead_id, row.event_id), outcome);
+				}
 			}
 			if (options.withEvents) {
 				const rows = this.statement(
@@ -207,8 +225,8 @@ export class SqliteStore implements ScoreStore {
 	private write(scoreName: string, write: LeadsWrite, rowIds: Map<string, number | bigint>): void {
 		const now = Date.now();
 		const insertEvent = this.statement(
-			`INSERT OR IGNORE INTO events (score_name, event_id, lead_id, event_name, event_time, received_at, payload)
-			 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			`INSERT OR IGNORE INTO events (score_name, event_id, lead_id, event_name, event_time, received_at, payload, outcome)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		);
 		for (const event of write.events) {
 			const payload =
@@ -221,6 +239,7 @@ export class SqliteStore implements ScoreStore {
 				event.time,
 				now,
 				payload,
+				event.outcome ? jsonText(event.outcome) : null,
 			);
 		}
 		// Rows read under the lock are updated by row id; only new leads need the unique index.
@@ -341,24 +360,26 @@ export class SqliteStore implements ScoreStore {
 	): Promise<void> {
 		this.transaction(() => {
 			const rows = this.statement(
-				`SELECT lead_id, crossed, score, revision FROM threshold_states
+				`SELECT lead_id, crossed, score, revision, transition_revision FROM threshold_states
 				 WHERE threshold_key = ? AND lead_id IN (SELECT value FROM json_each(?))`,
 			).all(thresholdKey, JSON.stringify(leadIds)) as Array<{
 				lead_id: string;
 				crossed: number;
 				score: number;
 				revision: number | null;
+				transition_revision: number | null;
 			}>;
 			const states = new Map(
 				rows.map((row) => [
 					row.lead_id,
-					thresholdState(row.crossed === 1, row.score, row.revision),
+					thresholdState(row.crossed === 1, row.score, row.revision, row.transition_revision),
 				]),
 			);
 			const upsert = this.statement(
-				`INSERT INTO threshold_states (threshold_key, lead_id, crossed, score, revision, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+				`INSERT INTO threshold_states (threshold_key, lead_id, crossed, score, revision, transition_revision, updated_at)
+				 VALUES (?, ?, ?, ?, ?, ?, ?)
 				 ON CONFLICT (threshold_key, lead_id) DO UPDATE SET crossed = excluded.crossed, score = excluded.score,
-				   revision = excluded.revision, updated_at = excluded.updated_at`,
+				   revision = excluded.revision, transition_revision = excluded.transition_revision, updated_at = excluded.updated_at`,
 			);
 			const now = Date.now();
 			for (const [leadId, state] of decide(states)) {
@@ -368,6 +389,7 @@ export class SqliteStore implements ScoreStore {
 					state.crossed ? 1 : 0,
 					state.score,
 					state.revision ?? null,
+					state.transitionRevision ?? null,
 					now,
 				);
 			}

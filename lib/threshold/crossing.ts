@@ -15,6 +15,8 @@ export interface Scores {
 	previousScore?: number;
 	/** Score Event's `revision`: orders one lead's scores that arrive out of order. */
 	revision?: number;
+	/** Score Event's `replayed`: the first outcome of a repeated event id, given again. */
+	replayed?: boolean;
 }
 
 export interface CrossingDecision {
@@ -23,6 +25,8 @@ export interface CrossingDecision {
 	state: ThresholdState;
 	/** The score is older than one already decided for the lead: it changes nothing. */
 	stale?: boolean;
+	/** A crossing (or drop) decided before, coming again: it goes out again, as its hand-off may have failed. */
+	replayed?: boolean;
 }
 
 /** A crossing is `previousScore < threshold <= score`: once per rise, not on every later event. */
@@ -43,7 +47,19 @@ export function droppedBelow(previousScore: number, score: number, threshold: nu
  * the lead was already above the threshold.
  */
 export function decideCrossing(scores: Scores, settings: CrossingSettings, state?: ThresholdState): CrossingDecision {
+	const decision = decideAgainst(scores, settings, state);
+	// Without a stored state, a replayed outcome decides as it did the first time; it is marked so.
+	if (scores.replayed === true && decision.outcome !== 'notCrossed') decision.replayed = true;
+	return decision;
+}
+
+function decideAgainst(scores: Scores, settings: CrossingSettings, state?: ThresholdState): CrossingDecision {
 	const { score, previousScore } = scores;
+	// The score that crossed (or dropped) comes again, e.g. a sender's retry after a later step failed:
+	// its hand-off may never have happened, so it goes out again and the idempotent steps after it decide.
+	if (scores.revision !== undefined && state?.transitionRevision === scores.revision) {
+		return { outcome: state.crossed ? 'crossed' : 'droppedBelow', state, replayed: true };
+	}
 	// A score that parallel executions delivered late would otherwise re-arm a lead that has crossed since.
 	if (scores.revision !== undefined && state?.revision !== undefined && scores.revision < state.revision) {
 		return { outcome: 'notCrossed', state, stale: true };
@@ -55,10 +71,18 @@ export function decideCrossing(scores: Scores, settings: CrossingSettings, state
 	if (previousScore !== undefined && previousScore < rearmBelow) crossedBefore = false;
 
 	const revision = scores.revision ?? state?.revision;
-	const next = (crossed: boolean): ThresholdState => (revision === undefined ? { crossed, score } : { crossed, score, revision });
-	if (!crossedBefore && score >= threshold) return { outcome: 'crossed', state: next(true) };
-	if (crossedBefore && score < rearmBelow) return { outcome: 'droppedBelow', state: next(false) };
-	return { outcome: 'notCrossed', state: next(crossedBefore) };
+	// A crossing or a drop remembers the score revision that made it; other scores keep it while
+	// `crossed` stays as that revision left it.
+	const next = (crossed: boolean, transition: boolean): ThresholdState => {
+		const decided: ThresholdState = revision === undefined ? { crossed, score } : { crossed, score, revision };
+		const kept = crossed === state?.crossed ? state.transitionRevision : undefined;
+		const transitionRevision = transition ? scores.revision : kept;
+		if (transitionRevision !== undefined) decided.transitionRevision = transitionRevision;
+		return decided;
+	};
+	if (!crossedBefore && score >= threshold) return { outcome: 'crossed', state: next(true, true) };
+	if (crossedBefore && score < rearmBelow) return { outcome: 'droppedBelow', state: next(false, true) };
+	return { outcome: 'notCrossed', state: next(crossedBefore, false) };
 }
 
 /** Validates the node's threshold and hysteresis; both may come from expressions. */
@@ -82,6 +106,13 @@ export function parseScore(value: unknown, field: string, label: string): number
 		);
 	}
 	return parseNumber(value, field, label);
+}
+
+/** Score Event's `replayed`: true or "true"; empty, false or "false" when the score is not a replay. */
+export function parseReplayed(value: unknown): boolean {
+	if (value === undefined || value === null || value === '' || value === false || value === 'false') return false;
+	if (value === true || value === 'true') return true;
+	throw new InputError('replayed', `Replayed must be true or false, as Score Event gives it in leadScore.replayed; got ${JSON.stringify(value)}.`);
 }
 
 /** Score Event's `revision` (a whole number from 1); an empty value means "not known". */

@@ -108,6 +108,15 @@ export const checkThresholdProperties: INodeProperties[] = [
 		displayOptions: { show: crossing },
 	},
 	{
+		displayName: 'Replayed',
+		name: 'replayed',
+		type: 'string',
+		default: '={{ $json.leadScore?.replayed }}',
+		description:
+			"Whether the score is Score Event's answer to a re-sent event (leadScore.replayed): a crossing in it goes out of Crossed again, marked threshold.replayed, so a hand-off that failed the first time is made. Leave empty for scores from Klaviyo or a CRM.",
+		displayOptions: { show: crossing },
+	},
+	{
 		displayName: 'Threshold',
 		name: 'threshold',
 		type: 'number',
@@ -146,7 +155,7 @@ export const checkThresholdProperties: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.leadScore.revision }}',
 		description:
-			"Puts one lead's scores back in order when parallel executions bring them here late: a score older than one already checked goes to Not Crossed and changes nothing. Score Event puts it in leadScore.revision; leave empty for scores from Klaviyo or a CRM.",
+			"Puts one lead's scores back in order when parallel executions bring them here late: a score older than one already checked goes to Not Crossed and changes nothing, except the score that crossed (or dropped) coming again, which goes out again marked threshold.replayed. Score Event puts it in leadScore.revision; leave empty for scores from Klaviyo or a CRM.",
 		displayOptions: { show: withHysteresis },
 	},
 	{

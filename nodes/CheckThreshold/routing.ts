@@ -6,6 +6,7 @@ import {
 	decideCrossing,
 	parseCrossingSettings,
 	parseOptionalScore,
+	parseReplayed,
 	parseRevision,
 	parseScore,
 	type CrossingDecision,
@@ -117,6 +118,7 @@ function crossingJson(
 		score,
 		...(previousScore === undefined ? {} : { previousScore }),
 		...(decision.stale ? { stale: true } : {}),
+		...(decision.replayed ? { replayed: true } : {}),
 		output,
 	};
 }
@@ -154,9 +156,11 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 				parameters.get('hysteresis', itemIndex, 0),
 			);
 			const score = parseScore(parameters.get('score', itemIndex), 'score', 'The score');
+			const replayed = parseReplayed(parameters.get('replayed', itemIndex, ''));
 			if (settings.hysteresis === 0) {
 				const previousScore = parseScore(parameters.get('previousScore', itemIndex), 'previousScore', 'The previous score');
-				deliver(itemIndex, settings, { score, previousScore }, decideCrossing({ score, previousScore }, settings));
+				const scores = { score, previousScore, replayed };
+				deliver(itemIndex, settings, scores, decideCrossing(scores, settings));
 				continue;
 			}
 			const previousScore = parseOptionalScore(parameters.get('previousScore', itemIndex, ''), 'previousScore', 'The previous score');
@@ -170,7 +174,7 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 			let batch = batches.get(batchKey);
 			if (!batch) batches.set(batchKey, (batch = { thresholdKey, settings, entries: [] }));
 			const revision = parseRevision(parameters.get('revision', itemIndex, ''));
-			batch.entries.push({ itemIndex, scores: { leadId, score, previousScore, revision } });
+			batch.entries.push({ itemIndex, scores: { leadId, score, previousScore, revision, replayed } });
 		} catch (error) {
 			router.fail(itemIndex, error as Error);
 		}

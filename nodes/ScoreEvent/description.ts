@@ -110,7 +110,7 @@ export const scoreEventProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		description:
-			'Unique ID of the event; an event whose ID was already counted is never counted again, so retries and duplicate webhooks are safe',
+			"Unique ID of the event for this lead; an ID already counted for the lead is never counted again and answers with the outcome it had the first time (duplicate: true), so a sender's retry runs the steps after this one again. Two leads may use the same ID.",
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -283,6 +283,16 @@ export const scoreEventProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'Met at trade show',
 		description: "Why the score changes; kept in the lead's history",
+		displayOptions: onlyFor('adjust'),
+	},
+	{
+		displayName: 'Adjustment ID',
+		name: 'adjustmentId',
+		type: 'string',
+		default: '',
+		placeholder: '={{ $json.body.request_id }}',
+		description:
+			'Optional unique ID of this adjustment for the lead: a retried adjustment with the same ID counts once and answers with the outcome it had the first time (duplicate: true). Empty: every run counts.',
 		displayOptions: onlyFor('adjust'),
 	},
 	{

@@ -82,3 +82,31 @@ export function storeRowCounts(userFolder: string): Record<string, number> {
 		db.close();
 	}
 }
+
+interface SalesforceRequests {
+	allLeads(): Array<{ Id: string; [field: string]: unknown }>;
+	requests: Array<{ method: string; path: string; body?: unknown }>;
+}
+
+/**
+ * How many MQL updates Salesforce accepted per lead email: single PATCHes and sObject Collections
+ * records setting Status to MQL. Requests an outage turned away carry no body and are not counted.
+ */
+export function mqlUpdatesPerLead(salesforce: SalesforceRequests): Map<string, number> {
+	const emailById = new Map(salesforce.allLeads().map((lead) => [lead.Id.slice(0, 15), String(lead.Email)]));
+	const counts = new Map<string, number>();
+	const count = (id: unknown, record: Record<string, unknown>) => {
+		const email = typeof id === 'string' ? emailById.get(id.slice(0, 15)) : undefined;
+		if (email && record.Status === 'MQL') counts.set(email, (counts.get(email) ?? 0) + 1);
+	};
+	for (const request of salesforce.requests) {
+		if (request.method !== 'PATCH' || request.body === undefined) continue;
+		const single = /\/sobjects\/Lead\/([^/]+)$/.exec(request.path);
+		if (single) count(decodeURIComponent(single[1]), request.body as Record<string, unknown>);
+		if (request.path.endsWith('/composite/sobjects')) {
+			const records = (request.body as { records?: Array<Record<string, unknown>> }).records ?? [];
+			for (const record of records) count(record.id ?? record.Id, record);
+		}
+	}
+	return counts;
+}

@@ -78,6 +78,7 @@ describe('Score Event in a workflow (in-process n8n)', () => {
 				{ rule: 'senior-title', points: 15 },
 			],
 			duplicate: false,
+			replayed: false,
 			scoredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
 			modelVersion: expect.stringMatching(/^[0-9a-f]{12}$/),
 			revision: 1,
@@ -91,7 +92,7 @@ describe('Score Event in a workflow (in-process n8n)', () => {
 			['ada@example.com', 55, 'engaged', false],
 			['ada@example.com', 55, 'engaged', false], // demo counts once per lead
 			['bob@example.com', 0, 'nurture', false],
-			['ada@example.com', 55, 'engaged', true], // event id e1 again
+			['ada@example.com', 25, 'nurture', true], // event id e1 again: its first outcome
 			['ada@example.com', 35, 'warming', false],
 		]);
 		// The input item's fields stay on the output.
@@ -267,6 +268,27 @@ describe('Adjust, Apply Decay and Get', () => {
 		).toEqual([
 			['decay', 20],
 			['adjust', 40],
+		]);
+	});
+
+	it('counts a retried adjustment with the same Adjustment ID once, answering with its first outcome', async () => {
+		const workflow = loadWorkflow(join(workflows, 'score-lifecycle.json'));
+		const scoreName = uniqueScoreName();
+		for (const node of workflow.nodes) if (node.parameters.scoreName) node.parameters.scoreName = scoreName;
+		workflow.nodes.find((node) => node.name === 'Adjust')!.parameters.adjustmentId = '={{ $json.requestId }}';
+		const request = (requestId: string) => ({ json: { email: 'Linus@Example.com', requestId } });
+		const first = await runWorkflow(workflow, { input: [request('req-1'), request('req-1')] });
+		const retry = await runWorkflow(workflow, { input: [request('req-1'), request('req-2')] });
+		const adjusted = [...outputOf(first, 'Adjust'), ...outputOf(retry, 'Adjust')].map((item) => {
+			const { score, previousScore, duplicate, replayed, eventId } = item.json.leadScore as Record<string, unknown>;
+			return [eventId, previousScore, score, duplicate, replayed];
+		});
+		// Between the runs the decay sweep halved 40 to 20; the new adjustment adds to that.
+		expect(adjusted).toEqual([
+			['adjust:req-1', 0, 40, false, false],
+			['adjust:req-1', 0, 40, true, true],
+			['adjust:req-1', 0, 40, true, true],
+			['adjust:req-2', 20, 60, false, false],
 		]);
 	});
 });

@@ -36,6 +36,16 @@ function freePort(): Promise<number> {
 	});
 }
 
+/** Makes the schema look like one a store of schema `version` (2 or 3) created. */
+async function downgrade(schema: string, version: 2 | 3): Promise<void> {
+	await server().sql(`ALTER TABLE ${schema}.events DROP COLUMN outcome;
+		DROP INDEX ${schema}.events_lead_event;
+		CREATE UNIQUE INDEX events_event_id ON ${schema}.events (score_name, event_id) WHERE event_id IS NOT NULL;
+		ALTER TABLE ${schema}.threshold_states DROP COLUMN transition_revision;`);
+	if (version < 3) await server().sql(`ALTER TABLE ${schema}.leads DROP COLUMN baseline`);
+	await server().sql(`DELETE FROM ${schema}.schema_migrations WHERE version > ${version}`);
+}
+
 describe('PostgreSQL store', () => {
 	describeStoreContract(() => new PostgresStore(server().connection(), { schema: freshSchema() }));
 });
@@ -84,6 +94,26 @@ describe('PostgreSQL store schema', () => {
 		await Promise.all([a.close(), b.close()]);
 	});
 
+	it('migrates a store of schema version 3 keeping its events: their repeats answer unchanged, marked replayed: false', async () => {
+		const schema = freshSchema();
+		const before = new PostgresStore(server().connection(), { schema, tablePrefix: '' });
+		await scoreEvents(before, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2')]);
+		await before.close();
+		// What version 3 left: ids unique per score name, no outcomes, no crossing revision.
+		await downgrade(schema, 3);
+		const store = new PostgresStore(server().connection(), { schema, tablePrefix: '' });
+		const results = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('bob@example.com', 'e1'), ping('ada@example.com', 'e3'), ping('ada@example.com', 'e3')]);
+		expect(results.map((result) => 'leadScore' in result && [result.leadScore.score, result.leadScore.previousScore, result.leadScore.duplicate, result.leadScore.replayed])).toEqual([
+			[2, 2, true, false],
+			[1, 0, false, false],
+			[3, 2, false, false],
+			[3, 2, true, true],
+		]);
+		const versions = await server().sql(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+		expect(versions.map((row) => row.version)).toEqual(Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1));
+		await store.close();
+	});
+
 	it('runs on a user with data permissions only, once the schema exists', async () => {
 		const schema = freshSchema();
 		const owner = new PostgresStore(server().connection(), { schema });
@@ -111,7 +141,7 @@ describe('PostgreSQL store migration 3', () => {
 		const whole = JSON.stringify({ kind: 'event', data: item, hasProfile: false });
 		await server().sql(`UPDATE ${schema}.events SET payload = $1::json WHERE event_id = 'e1'`, [whole]);
 		await server().sql(`UPDATE ${schema}.events SET payload = $1::json WHERE event_id = 'e2'`, [whole.replace('/pricing', '\\ud800')]);
-		await server().sql(`ALTER TABLE ${schema}.leads DROP COLUMN baseline; DELETE FROM ${schema}.schema_migrations WHERE version > 2`);
+		await downgrade(schema, 2);
 		const migrated = new PostgresStore(server().connection(), { schema, tablePrefix: '' });
 		const { events } = await migrated.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 10);
 		expect(events.map((event) => [event.eventId, event.payload])).toEqual([

@@ -16,14 +16,25 @@ describe('SQLite store', () => {
 	describeStoreContract(() => new SqliteStore(tempDb()));
 });
 
+/** Turns a current database back into what schema `version` (1 or 2) left, data kept. */
+/** Makes the file look like one a store of schema `version` wrote. */
+function downgrade(path: string, version: 1 | 2 | 3): void {
+	const old = new DatabaseSync(path);
+	old.exec(`ALTER TABLE events DROP COLUMN outcome;
+		DROP INDEX events_lead_event;
+		CREATE UNIQUE INDEX events_event_id ON events (score_name, event_id) WHERE event_id IS NOT NULL;
+		ALTER TABLE threshold_states DROP COLUMN transition_revision;`);
+	if (version < 3) old.exec('ALTER TABLE leads DROP COLUMN baseline');
+	if (version === 1) old.exec('ALTER TABLE threshold_states DROP COLUMN revision');
+	old.exec(`PRAGMA user_version = ${version}`);
+	old.close();
+}
+
 describe('SQLite store schema', () => {
 	it('brings a database of the first schema version up to date, keeping its data', async () => {
 		const path = tempDb();
 		await scoreEvents(new SqliteStore(path), plusOne, 'default', [ping('ada@example.com', 'e1')]);
-		// What a store created before crossing states kept their revision looks like.
-		const old = new DatabaseSync(path);
-		old.exec('ALTER TABLE threshold_states DROP COLUMN revision; ALTER TABLE leads DROP COLUMN baseline; PRAGMA user_version = 1');
-		old.close();
+		downgrade(path, 1);
 		const store = new SqliteStore(path);
 		await store.updateThresholdStates('mql', ['ada@example.com'], () => new Map([['ada@example.com', { crossed: true, score: 80, revision: 3 }]]));
 		let stored;
@@ -33,6 +44,21 @@ describe('SQLite store schema', () => {
 		});
 		expect(stored).toEqual({ crossed: true, score: 80, revision: 3 });
 		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
+		await store.close();
+	});
+
+	it('keeps event ids counted before outcomes were kept: their repeats answer unchanged, marked replayed: false', async () => {
+		const path = tempDb();
+		await scoreEvents(new SqliteStore(path), plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2')]);
+		downgrade(path, 3);
+		const store = new SqliteStore(path);
+		const results = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('bob@example.com', 'e1'), ping('ada@example.com', 'e3'), ping('ada@example.com', 'e3')]);
+		expect(results.map((result) => 'leadScore' in result && [result.leadScore.score, result.leadScore.previousScore, result.leadScore.duplicate, result.leadScore.replayed])).toEqual([
+			[2, 2, true, false],
+			[1, 0, false, false],
+			[3, 2, false, false],
+			[3, 2, true, true],
+		]);
 		await store.close();
 	});
 });
@@ -45,8 +71,8 @@ describe('SQLite store migration 3', () => {
 		// What a store of schema version 2 kept: the whole item, headers included.
 		const old = new DatabaseSync(path);
 		old.prepare('UPDATE events SET payload = ?').run(JSON.stringify({ kind: 'event', data: item, hasProfile: false }));
-		old.exec('ALTER TABLE leads DROP COLUMN baseline; PRAGMA user_version = 2');
 		old.close();
+		downgrade(path, 2);
 		const store = new SqliteStore(path);
 		const [event] = (await store.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 10)).events;
 		expect(event.payload).toEqual({ kind: 'event', data: { body: item.body }, hasProfile: false });

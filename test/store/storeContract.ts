@@ -6,12 +6,12 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { adjustLeads, readScores, scoreEvents, sweepDecay, type EventInput } from '../../lib/scoring/batch';
+import { adjustLeads, readScores, scoreEvents, sweepDecay, type EventInput, type LeadScore } from '../../lib/scoring/batch';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { parseModel } from '../../lib/scoring/model';
 import { rescoreLeads } from '../../lib/scoring/rescore';
 import { forgetOldHistory } from '../../lib/scoring/retention';
-import type { LeadsSnapshot, ScoreStore, StoredEvent, ThresholdState } from '../../lib/store/scoreStore';
+import { eventKey, type LeadsSnapshot, type ScoreStore, type StoredEvent, type ThresholdState } from '../../lib/store/scoreStore';
 
 const WRITER = join(__dirname, 'fixtures/writer.js');
 
@@ -53,6 +53,56 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		]);
 	});
 
+	it('answers a repeated event id with the outcome it had the first time, and changes nothing', async () => {
+		const [first] = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		const later = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e2'), ping('ada@example.com', 'e1')]);
+		const [again] = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
+		const { leadScore } = first as { leadScore: LeadScore };
+		const replay = { ...leadScore, duplicate: true, replayed: true };
+		expect(leadScore).toMatchObject({ score: 1, previousScore: 0, delta: 1, tier: 'nurture', previousTier: 'nurture', revision: 1, duplicate: false, replayed: false });
+		expect([later[1], again]).toEqual([{ leadScore: replay }, { leadScore: replay }]);
+		expect(later[0]).toMatchObject({ leadScore: { score: 2, previousScore: 1, revision: 2 } });
+		const lead = (await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!;
+		expect([lead.state.score, lead.state.eventCount, lead.state.revision]).toEqual([2, 2, 2]);
+		expect(await store.ledger('default', 'ada@example.com', 10)).toHaveLength(2);
+	});
+
+	it('replays the first outcome of an event id repeated in the same batch, reasons and all', async () => {
+		const results = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2'), ping('ada@example.com', 'e1')]);
+		expect(results[2]).toEqual({ leadScore: { ...(results[0] as { leadScore: object }).leadScore, duplicate: true, replayed: true } });
+		expect(results[2]).toMatchObject({ leadScore: { score: 1, previousScore: 0, reasons: [{ rule: 'plus-one', points: 1 }] } });
+	});
+
+	it('keeps event ids per lead: two leads with the same id are both scored, each replaying its own', async () => {
+		const first = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'order-1'), ping('ada@example.com', 'order-2')]);
+		const bob = await scoreEvents(store, plusOne, 'default', [ping('bob@example.com', 'order-2'), ping('bob@example.com', 'order-2')]);
+		const ada = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'order-2')]);
+		expect(scoresOf([...first, ...bob, ...ada])).toEqual([
+			[1, false],
+			[2, false],
+			[1, false],
+			[1, true],
+			[2, true],
+		]);
+	});
+
+	it('counts a retried adjustment with the same adjustment id once, replaying its outcome', async () => {
+		const adjust = (adjustmentId?: string) => ({ leadId: 'ada@example.com', mode: 'add' as const, points: 10, reason: 'Met at trade show', time: NOV_1, adjustmentId });
+		const first = await adjustLeads(store, plusOne, 'default', [adjust('req-1'), adjust('req-1')]);
+		const retry = await adjustLeads(store, plusOne, 'default', [adjust('req-1')]);
+		const other = await adjustLeads(store, plusOne, 'default', [adjust(), adjust()]);
+		expect(scoresOf([...first, ...retry, ...other])).toEqual([
+			[10, false],
+			[10, true],
+			[10, true],
+			[20, false],
+			[30, false],
+		]);
+		expect(retry[0]).toMatchObject({ leadScore: { previousScore: 0, delta: 10, replayed: true, eventId: 'adjust:req-1' } });
+		// An event id equal to the adjustment id is another thing and counts.
+		expect(scoresOf(await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'req-1')]))).toEqual([[31, false]]);
+	});
+
 	it('keeps scores of different score names apart, event ids included', async () => {
 		await scoreEvents(store, plusOne, 'b2b', [ping('ada@example.com', 'e1')]);
 		const b2c = await scoreEvents(store, plusOne, 'b2c', [ping('ada@example.com', 'e1'), ping('ada@example.com')]);
@@ -79,7 +129,7 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 
 	it('writes nothing when the decision fails, and the lead does not appear', async () => {
 		await expect(
-			store.updateLeads('default', ['ada@example.com'], ['e1'], () => {
+			store.updateLeads('default', ['ada@example.com'], [{ leadId: 'ada@example.com', eventId: 'e1' }], () => {
 				throw new Error('engine failed');
 			}),
 		).rejects.toThrow('engine failed');
@@ -102,16 +152,17 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		expect([leads.get('ada@example.com')!.state.score, leads.get('bob@example.com')!.state.score]).toEqual([40, 40]);
 	});
 
-	it('counts an event id once even when it arrives for two leads at the same moment', async () => {
+	it('counts an event id once per lead when it arrives for two leads, twice each, at the same moment', async () => {
 		await Promise.all(
 			Array.from({ length: 30 }, (_, i) => [
+				scoreEvents(store, plusOne, 'default', [ping('ada@example.com', `shared-${i}`)]),
+				scoreEvents(store, plusOne, 'default', [ping('bob@example.com', `shared-${i}`)]),
 				scoreEvents(store, plusOne, 'default', [ping('ada@example.com', `shared-${i}`)]),
 				scoreEvents(store, plusOne, 'default', [ping('bob@example.com', `shared-${i}`)]),
 			]).flat(),
 		);
 		const leads = await store.getLeads('default', ['ada@example.com', 'bob@example.com']);
-		const total = [...leads.values()].reduce((sum, lead) => sum + lead.state.score, 0);
-		expect(total).toBe(30);
+		expect([leads.get('ada@example.com')!.state.score, leads.get('bob@example.com')!.state.score]).toEqual([30, 30]);
 	});
 
 	it('lists leads in pages ordered by lead id', async () => {
@@ -329,7 +380,11 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		await store.updateLeads(
 			'default',
 			['ada@example.com', 'carol@example.com'],
-			['early', 'unknown'],
+			[
+				{ leadId: 'ada@example.com', eventId: 'early' },
+				{ leadId: 'ada@example.com', eventId: 'unknown' },
+				{ leadId: 'carol@example.com', eventId: 'b1' },
+			],
 			(snapshot) => {
 				seen = snapshot;
 				return { leads: new Map(), events: [], ledger: [] };
@@ -344,7 +399,8 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 			['late', false],
 		]);
 		expect(events.get('carol@example.com')).toEqual([]);
-		expect([...seen!.seenEventIds]).toEqual(['early']);
+		expect([...seen!.seenEvents.keys()]).toEqual([eventKey('ada@example.com', 'early')]);
+		expect(seen!.seenEvents.get(eventKey('ada@example.com', 'early'))).toMatchObject({ score: 2, previousScore: 1, revision: 2 });
 		expect(seen!.leads.get('ada@example.com')!.score).toBe(3);
 		expect(seen!.leads.has('carol@example.com')).toBe(false);
 	});
@@ -380,14 +436,14 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		expect(await read('mql', ['ada@example.com'])).toEqual(new Map([['ada@example.com', { crossed: true, score: 100 }]]));
 	});
 
-	it('keeps the score revision a crossing state was decided on', async () => {
-		await store.updateThresholdStates('mql', ['ada@example.com'], () => new Map([['ada@example.com', { crossed: true, score: 80, revision: 16 }]]));
+	it('keeps the score revision a crossing state was decided on, and the one that crossed', async () => {
+		await store.updateThresholdStates('mql', ['ada@example.com'], () => new Map([['ada@example.com', { crossed: true, score: 80, revision: 16, transitionRevision: 12 }]]));
 		let stored: ThresholdState | undefined;
 		await store.updateThresholdStates('mql', ['ada@example.com'], (current) => {
 			stored = current.get('ada@example.com');
 			return new Map();
 		});
-		expect(stored).toEqual({ crossed: true, score: 80, revision: 16 });
+		expect(stored).toEqual({ crossed: true, score: 80, revision: 16, transitionRevision: 12 });
 	});
 }
 

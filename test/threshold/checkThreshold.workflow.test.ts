@@ -171,7 +171,35 @@ describe('Score Event -> Check Threshold, crossing 76', () => {
 		});
 		await store.close();
 		// With the score revision Score Event gave the last of the lead's 11 events.
-		expect(states.get('g@example.com')).toEqual({ crossed: true, score: 96, revision: 11 });
+		expect(states.get('g@example.com')).toEqual({ crossed: true, score: 96, revision: 11, transitionRevision: 11 });
+	});
+});
+
+describe('Score Event -> Check Threshold, a crossing event re-sent by its sender', () => {
+	const sent = (id: string, name: string): INodeExecutionData => ({ json: { email: 'h@example.com', event: name, id } });
+
+	it.each([
+		['without hysteresis', 'score-event-crossing'],
+		['with hysteresis 10', 'score-event-crossing-hysteresis'],
+	])('%s, goes out of "Crossed" again marked replayed, also after a later event; other re-sent events do not', async (_case, name) => {
+		const workflow = workflowWithFreshScore(name);
+		workflow.nodes.find((node) => node.name === 'Score Event')!.parameters.eventId = '={{ $json.id }}';
+		const first = await runWorkflow(workflow, { input: [sent('h-1', 'Requested Demo'), sent('h-2', 'Viewed Pricing'), sent('h-3', 'Opened Email')] });
+		expect(crossingAt(first, 'Crossed')).toEqual(['h@example.com 75->76']);
+		expect(routed(first, 'Crossed')[0].json.threshold).not.toHaveProperty('replayed');
+
+		// The step after Check Threshold failed: the sender re-sends the crossing event (and an earlier one).
+		const retry = await runWorkflow(workflow, { input: [sent('h-3', 'Opened Email'), sent('h-2', 'Viewed Pricing')] });
+		expect(crossingAt(retry, 'Crossed')).toEqual(['h@example.com 75->76']);
+		const [again] = routed(retry, 'Crossed');
+		expect(again.json.threshold).toMatchObject({ crossed: true, replayed: true, output: 'Crossed' });
+		expect(again.json.leadScore).toMatchObject({ score: 76, previousScore: 75, duplicate: true, replayed: true, revision: 3 });
+		expect(crossingAt(retry, 'Not Crossed')).toEqual(['h@example.com 50->75']);
+
+		const later = await runWorkflow(workflow, { input: [sent('h-4', 'Opened Email'), sent('h-3', 'Opened Email')] });
+		expect(crossingAt(later, 'Not Crossed')).toEqual(['h@example.com 76->77']);
+		expect(crossingAt(later, 'Crossed')).toEqual(['h@example.com 75->76']);
+		expect(routed(later, 'Crossed')[0].json.threshold).toMatchObject({ replayed: true });
 	});
 });
 

@@ -6,6 +6,7 @@ import {
 	droppedBelow,
 	parseCrossingSettings,
 	parseOptionalScore,
+	parseReplayed,
 	parseScore,
 	type CrossingOutcome,
 	type CrossingSettings,
@@ -102,6 +103,68 @@ describe('crossing with hysteresis (threshold 76, hysteresis 10: re-armed below 
 	});
 });
 
+describe('a replayed crossing (the first outcome of a re-sent event, threshold 76)', () => {
+	it('without hysteresis, goes out of Crossed again marked replayed, as does a replayed drop', () => {
+		const settings = { threshold: 76, hysteresis: 0 };
+		expect(decideCrossing({ previousScore: 75, score: 77, replayed: true }, settings)).toMatchObject({ outcome: 'crossed', replayed: true });
+		expect(decideCrossing({ previousScore: 77, score: 75, replayed: true }, settings)).toMatchObject({ outcome: 'droppedBelow', replayed: true });
+		// A replayed score that crossed nothing is not marked: nothing goes out again.
+		expect(decideCrossing({ previousScore: 80, score: 85, replayed: true }, settings)).toEqual({ outcome: 'notCrossed', state: { crossed: true, score: 85 } });
+	});
+
+	/** Decides scores of one lead in order as a store would, returning the outcomes with their marks. */
+	function walk(settings: CrossingSettings, scores: Array<{ previousScore: number; score: number; revision: number }>) {
+		let state: ThresholdState | undefined;
+		return scores.map((scores) => {
+			const decision = decideCrossing(scores, settings, state);
+			state = decision.state;
+			return [decision.outcome, decision.replayed === true, decision.stale === true];
+		});
+	}
+
+	it('with hysteresis, the revision that crossed coming again goes out again, even after later scores; older ones stay stale', () => {
+		const settings = { threshold: 76, hysteresis: 10 };
+		expect(
+			walk(settings, [
+				{ previousScore: 70, score: 74, revision: 4 },
+				{ previousScore: 74, score: 77, revision: 5 },
+				{ previousScore: 74, score: 77, revision: 5 }, // the sender re-sends the crossing event
+				{ previousScore: 77, score: 90, revision: 6 },
+				{ previousScore: 74, score: 77, revision: 5 }, // and once more, after a later event
+				{ previousScore: 70, score: 74, revision: 4 }, // an older score that is no crossing: stale
+				{ previousScore: 90, score: 60, revision: 7 },
+				{ previousScore: 74, score: 77, revision: 5 }, // the lead dropped since: that crossing is over
+				{ previousScore: 90, score: 60, revision: 7 }, // the drop, re-sent
+			]),
+		).toEqual([
+			['notCrossed', false, false],
+			['crossed', false, false],
+			['crossed', true, false],
+			['notCrossed', false, false],
+			['crossed', true, false],
+			['notCrossed', false, true],
+			['droppedBelow', false, false],
+			['notCrossed', false, true],
+			['droppedBelow', true, false],
+		]);
+	});
+
+	it('a lead re-armed by a previous score below the re-arm level forgets the crossing it had', () => {
+		const settings = { threshold: 76, hysteresis: 10 };
+		expect(
+			walk(settings, [
+				{ previousScore: 70, score: 80, revision: 2 },
+				{ previousScore: 20, score: 30, revision: 9 },
+				{ previousScore: 70, score: 80, revision: 2 },
+			]),
+		).toEqual([
+			['crossed', false, false],
+			['notCrossed', false, false],
+			['notCrossed', false, true],
+		]);
+	});
+});
+
 describe('parseCrossingSettings and scores', () => {
 	it('takes numbers and numeric text from expressions', () => {
 		expect(parseCrossingSettings('76', '5')).toEqual({ threshold: 76, hysteresis: 5 });
@@ -109,6 +172,7 @@ describe('parseCrossingSettings and scores', () => {
 		expect(parseScore('42.5', 'score', 'The score')).toBe(42.5);
 		expect(parseScore(-3, 'score', 'The score')).toBe(-3);
 		expect(parseOptionalScore('', 'previousScore', 'The previous score')).toBeUndefined();
+		expect([true, 'true', false, 'false', '', undefined, null].map(parseReplayed)).toEqual([true, true, false, false, false, false, false]);
 	});
 
 	it.each([
@@ -127,6 +191,7 @@ describe('parseCrossingSettings and scores', () => {
 			'previousScore',
 			'The previous score must be a number',
 		],
+		['a replayed flag that is not true or false', () => parseReplayed('yes'), 'replayed', 'Replayed must be true or false'],
 	])('rejects %s, naming the field', (_case, action, field, message) => {
 		let caught: unknown;
 		try {

@@ -1,7 +1,12 @@
 import { type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { adjustLeads, adjustStateless, type AdjustInput } from '../../../lib/scoring/batch';
-import { normalizeLeadId, parseNumber, requireText } from '../../../lib/scoring/inputs';
+import {
+	normalizeLeadId,
+	optionalText,
+	parseNumber,
+	requireText,
+} from '../../../lib/scoring/inputs';
 import {
 	settingsFor,
 	Outputs,
@@ -27,6 +32,11 @@ export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExe
 				mode: parameters.get<'add' | 'set'>('adjustMode', itemIndex),
 				points: parseNumber(parameters.get('points', itemIndex), 'points', 'Points'),
 				reason: requireText(parameters.get('reason', itemIndex), 'reason', 'The reason'),
+				adjustmentId: optionalText(
+					parameters.get('adjustmentId', itemIndex, ''),
+					'adjustmentId',
+					'The adjustment ID',
+				),
 				time: now,
 			};
 			batches.add(settings, itemIndex, input, currentScoreOf(parameters, itemIndex, settings));

@@ -125,6 +125,11 @@ export class KlaviyoMock {
 		this.failures.push({ ...failure, remaining, until });
 	}
 
+	/** Klaviyo is well again: pending failures from `fail` end now. */
+	recover(): void {
+		this.failures.length = 0;
+	}
+
 	/** How many requests reached an operation (all of them when no id is given). */
 	calls(operationId?: string): number {
 		return this.requests.filter((request) => operationId === undefined || request.operationId === operationId).length;

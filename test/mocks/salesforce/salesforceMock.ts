@@ -225,6 +225,7 @@ export class SalesforceMock {
 	private outage: { remaining: number; until: number; status: number } = { remaining: 0, until: 0, status: 503 };
 	private dropsRemaining = 0;
 	private sequence = 0;
+	private hold: { released: Promise<void>; arrived: () => void } | undefined;
 	private myDomainServer?: Server;
 	private instanceServer?: Server;
 	myDomainUrl = '';
@@ -352,6 +353,25 @@ export class SalesforceMock {
 		};
 	}
 
+	/**
+	 * A slow Salesforce: REST calls wait unanswered (and unprocessed) until `release()`. `arrived`
+	 * settles when the first one comes in, e.g. to kill n8n in the middle of a hand-off.
+	 */
+	holdRequests(): { arrived: Promise<void>; release: () => void } {
+		let release = () => {};
+		let arrived = () => {};
+		const released = new Promise<void>((resolve) => (release = resolve));
+		const first = new Promise<void>((resolve) => (arrived = resolve));
+		this.hold = { released, arrived };
+		return {
+			arrived: first,
+			release: () => {
+				this.hold = undefined;
+				release();
+			},
+		};
+	}
+
 	/** The next `count` REST calls get their connection closed without an answer. */
 	dropConnections(count: number): void {
 		this.dropsRemaining = count;
@@ -416,6 +436,11 @@ export class SalesforceMock {
 		const url = new URL(request.url ?? '/', 'http://127.0.0.1');
 		const raw = await this.readBody(request);
 		const method = request.method ?? 'GET';
+		if (host === 'instance' && this.hold) {
+			const { released, arrived } = this.hold;
+			arrived();
+			await released;
+		}
 		const entry: LoggedRequest = { method, path: url.pathname, host };
 		this.requests.push(entry);
 
