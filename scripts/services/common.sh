@@ -5,7 +5,8 @@ log() { echo "$(basename "$0"): $*" >&2; }
 # apt_install PACKAGE...: non-interactive, with the packages' service scripts kept from starting
 # system-wide servers (the tests start private ones). apt-get update runs only when needed: when
 # the package lists do not know a package (a fresh machine), or when an install from older lists
-# fails (their files have left the mirror).
+# fails (their files have left the mirror). --no-upgrade: a package that is already installed is
+# left as it is (never upgraded under servers that other runs may be using).
 apt_install() {
   if [ "$(id -u)" -ne 0 ]; then
     log "$* is not installed and installing it needs root: apt-get install $*"
@@ -39,11 +40,11 @@ apt_get_install() {
       break
     fi
   done
-  apt-get install -y -qq --no-install-recommends "$@" >&2 && return 0
+  apt-get install -y -qq --no-install-recommends --no-upgrade "$@" >&2 && return 0
   [ "$updated" = 0 ] || return 1
   log "installing from the current package lists failed; updating them and trying again..."
   apt-get update -qq >&2 || return
-  apt-get install -y -qq --no-install-recommends "$@" >&2
+  apt-get install -y -qq --no-install-recommends --no-upgrade "$@" >&2
 }
 
 # as_server_user USER COMMAND...: as USER when running as root, else as the caller.
