@@ -140,13 +140,15 @@ function ensureDebianPackages() {
 		})
 		.filter((service) => service.debianPackage !== '');
 	if (missing.length === 0) return;
-	const packages = missing.map((service) => service.debianPackage).join(' ');
-	const what = `the tests need Debian's ${packages} (the PostgreSQL, queue-mode and browser tests use them)`;
+	const names = missing.map((service) => service.debianPackage);
+	const packages = names.join(' ');
+	const [plural, them] = names.length > 1 ? ['s', 'them'] : ['', 'it'];
+	const what = `the tests need Debian's package${plural} ${names.join(', ').replace(/, ([^,]*)$/, ' and $1')}`;
 	if (!onPath('apt-get')) {
-		stop(`${what}, and this machine has no apt-get to install them. Run the tests on Debian or Ubuntu.`);
+		stop(`${what}, and this machine has no apt-get to install ${them}. Run the tests on Debian or Ubuntu.`);
 	}
 	if (process.getuid?.() !== 0) {
-		stop(`${what}, and installing them needs root. Install them (sudo apt-get install ${packages}), or run ${npmCommand} as root, which installs them.`);
+		stop(`${what}, and installing ${them} needs root: sudo apt-get install ${packages} (or run ${npmCommand} as root, which installs what is missing).`);
 	}
 	for (const service of missing) {
 		if (!run('bash', [service.script, 'install'])) stop(`installing ${service.debianPackage} failed (apt-get's output is above).`);
