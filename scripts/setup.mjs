@@ -136,7 +136,7 @@ function ensureDebianPackages() {
 			const script = join(repoRoot, 'scripts', 'services', name);
 			const result = spawnSync('bash', [script, 'missing'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 			if (result.status !== 0) stop(`scripts/services/${name} missing failed (its output is above).`);
-			return { script, name, debianPackage: result.stdout.trim() };
+			return { script, debianPackage: result.stdout.trim() };
 		})
 		.filter((service) => service.debianPackage !== '');
 	if (missing.length === 0) return;
