@@ -2,6 +2,7 @@
 # A private PostgreSQL 15 (Debian's package) for tests and benchmarks: loopback only, a free port,
 # its own data directory under a temp folder, run as a non-root user (PostgreSQL refuses root).
 #
+#   postgres.sh missing       prints the Debian package's name if it is not installed
 #   postgres.sh install       install the package if missing (apt-get; no cluster is created or started)
 #   postgres.sh start [DIR]   install if missing, then init and start a server in DIR (default: a new
 #                             temp folder); prints KEY=VALUE lines: PGHOST PGPORT PGUSER PGPASSWORD
@@ -17,8 +18,10 @@ bin=/usr/lib/postgresql/$version/bin
 superuser=leadscoring
 marker=.lead-scoring-postgres
 
+installed() { [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ]; }
+
 install_package() {
-  if [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ]; then return 0; fi
+  if installed; then return 0; fi
   # Debian's package would create and start a 'main' cluster on port 5432: these tests start their own.
   mkdir -p /etc/postgresql-common/createcluster.d
   echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/lead-scoring-tests.conf
@@ -82,8 +85,9 @@ stop_server() {
 }
 
 case "${1:-}" in
+  missing) installed || echo "postgresql-$version" ;;
   install) install_package ;;
   start) start_server "${2:-}" ;;
   stop) stop_server "${2:-}" ;;
-  *) echo "usage: $0 install | start [DIR] | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 missing | install | start [DIR] | stop DIR" >&2; exit 2 ;;
 esac

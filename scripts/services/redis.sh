@@ -2,6 +2,7 @@
 # A private Redis (Debian's package) for tests: loopback only, a free port, its own folder under a
 # temp folder, no persistence.
 #
+#   redis.sh missing       prints the Debian package's name if it is not installed
 #   redis.sh install       install the package if missing (apt-get; the system service is not started)
 #   redis.sh start [DIR]   install if missing, then start a server in DIR (default: a new temp folder);
 #                          prints KEY=VALUE lines: REDIS_HOST REDIS_PORT SERVICE_DIR
@@ -11,8 +12,10 @@ source "$(dirname "$0")/common.sh"
 
 marker=.lead-scoring-redis
 
+installed() { command -v redis-server >/dev/null && command -v redis-cli >/dev/null; }
+
 install_package() {
-  if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then return 0; fi
+  if installed; then return 0; fi
   apt_install redis-server
   command -v redis-server >/dev/null || { log "redis-server installed but not on PATH"; exit 1; }
 }
@@ -67,8 +70,9 @@ stop_server() {
 }
 
 case "${1:-}" in
+  missing) installed || echo redis-server ;;
   install) install_package ;;
   start) start_server "${2:-}" ;;
   stop) stop_server "${2:-}" ;;
-  *) echo "usage: $0 install | start [DIR] | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 missing | install | start [DIR] | stop DIR" >&2; exit 2 ;;
 esac
