@@ -87,21 +87,33 @@ export const scoreEventProperties: INodeProperties[] = [
 		default: 'score',
 	},
 	{
+		displayName: 'Event Data',
+		name: 'eventData',
+		type: 'json',
+		default: '',
+		placeholder: '={{ $json.body }}',
+		description:
+			'The event the rules read (condition fields are paths in it) and that is kept for replays. Empty: the webhook body when the item has one (after a Webhook node), else the item itself (after a Set node or a trigger).',
+		displayOptions: onlyFor('score', 'get', 'adjust'),
+	},
+	{
 		displayName: 'Lead ID',
 		name: 'leadId',
 		type: 'string',
-		required: true,
-		default: '={{ $json.email }}',
-		description: 'Who the event belongs to, usually the email; emails are trimmed and lower-cased',
+		default: '',
+		placeholder: 'Empty: email of the Event Data',
+		description:
+			'Who the event belongs to, usually the email; emails are trimmed and lower-cased. Empty reads "email" from the Event Data.',
 		displayOptions: onlyFor('score', 'get', 'adjust'),
 	},
 	{
 		displayName: 'Event Name',
 		name: 'eventName',
 		type: 'string',
-		required: true,
-		default: '={{ $json.event }}',
-		description: 'The behaviour, e.g. "Viewed Page"; rules match it exactly',
+		default: '',
+		placeholder: 'Empty: event of the Event Data',
+		description:
+			'The behaviour, e.g. "Viewed Page"; rules match it exactly. Empty reads "event" from the Event Data.',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -109,8 +121,9 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'eventId',
 		type: 'string',
 		default: '',
+		placeholder: 'Empty: eventId of the Event Data',
 		description:
-			'Unique ID of the event; an event whose ID was already counted is never counted again, so retries and duplicate webhooks are safe',
+			'Unique ID of the event; an event whose ID was already counted is never counted again, so retries and duplicate webhooks are safe. Empty reads "eventId" from the Event Data (no ID when it has none).',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -118,9 +131,9 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'eventTime',
 		type: 'string',
 		default: '',
-		placeholder: '2026-11-23T07:00:00Z',
+		placeholder: 'Empty: time of the Event Data, else now',
 		description:
-			'When the event happened (ISO date or epoch seconds); empty means now. Decay and caps run on event time, so late events count as of when they happened.',
+			'When the event happened (ISO date or epoch seconds). Empty reads "time" from the Event Data, and means now when it has none. Decay and caps run on event time, so late events count as of when they happened.',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -128,9 +141,9 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'profile',
 		type: 'json',
 		default: '',
-		placeholder: '={{ $json.profile }}',
+		placeholder: 'Empty: profile of the Event Data',
 		description:
-			'Profile attributes for the fit rules (paths like profile.title); empty keeps the fit points from the last profile seen',
+			'Profile attributes for the fit rules (paths like profile.title). Empty reads "profile" from the Event Data; without a profile, the fit points from the last profile seen are kept.',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -527,9 +540,10 @@ export const scoreEventProperties: INodeProperties[] = [
 		displayName: 'Current Score',
 		name: 'currentScore',
 		type: 'string',
-		default: '={{ $json.person?.Lead_Score ?? 0 }}',
+		default: '',
+		placeholder: 'Empty: person.Lead_Score of the Event Data, else 0',
 		description:
-			'The lead\'s score before this event, e.g. the Lead_Score property of a Klaviyo profile. Without a store, "First Time Only", caps and event IDs cannot be remembered.',
+			'The lead\'s score before this event, e.g. the Lead_Score property of a Klaviyo profile. Empty reads person.Lead_Score from the Event Data (0 when missing). Without a store, "First Time Only", caps and event IDs cannot be remembered, and decay does nothing.',
 		displayOptions: { show: { store: ['none'] } },
 	},
 	{

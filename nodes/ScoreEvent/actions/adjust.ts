@@ -8,6 +8,7 @@ import {
 	withLeadScore,
 	Batches,
 	currentScoreOf,
+	ItemEvent,
 	deliver,
 	withStore,
 } from '../items';
@@ -22,14 +23,15 @@ export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExe
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const settings = settingsFor.call(this, parameters, itemIndex);
+			const event = new ItemEvent(parameters, itemIndex, items[itemIndex], settings.model);
 			const input: AdjustInput = {
-				leadId: normalizeLeadId(parameters.get('leadId', itemIndex)),
+				leadId: normalizeLeadId(event.field('leadId')),
 				mode: parameters.get<'add' | 'set'>('adjustMode', itemIndex),
 				points: parseNumber(parameters.get('points', itemIndex), 'points', 'Points'),
 				reason: requireText(parameters.get('reason', itemIndex), 'reason', 'The reason'),
 				time: now,
 			};
-			batches.add(settings, itemIndex, input, currentScoreOf(parameters, itemIndex, settings));
+			batches.add(settings, itemIndex, input, currentScoreOf(event, parameters, settings));
 		} catch (error) {
 			outputs.fail(itemIndex, error as Error);
 		}

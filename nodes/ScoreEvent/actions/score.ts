@@ -13,10 +13,12 @@ import {
 	parseProfile,
 	requireText,
 } from '../../../lib/scoring/inputs';
+import { unmatchedConditions } from '../../../lib/scoring/eventData';
 import { type ScoringModel } from '../../../lib/scoring/model';
 import {
 	Batches,
 	Outputs,
+	ItemEvent,
 	currentScoreOf,
 	isObject,
 	optionalModel,
@@ -35,17 +37,17 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const settings = settingsFor.call(this, parameters, itemIndex);
-			const profile = parseProfile(parameters.get('profile', itemIndex, ''));
-			const data = profile ? { ...items[itemIndex].json, profile } : items[itemIndex].json;
+			const event = new ItemEvent(parameters, itemIndex, items[itemIndex], settings.model);
+			const profile = parseProfile(event.field('profile'));
 			const input: EventInput = {
-				leadId: normalizeLeadId(parameters.get('leadId', itemIndex)),
-				name: requireText(parameters.get('eventName', itemIndex), 'eventName', 'The event name'),
-				eventId: optionalText(parameters.get('eventId', itemIndex, ''), 'eventId', 'The event ID'),
-				time: parseEventTime(parameters.get('eventTime', itemIndex, ''), now),
-				data,
-				hasProfile: profile !== undefined || isObject(items[itemIndex].json.profile),
+				leadId: normalizeLeadId(event.field('leadId')),
+				name: requireText(event.field('eventName'), 'eventName', 'The event name'),
+				eventId: optionalText(event.field('eventId'), 'eventId', 'The event ID'),
+				time: parseEventTime(event.field('eventTime'), now),
+				data: profile ? { ...event.data, profile } : event.data,
+				hasProfile: profile !== undefined || isObject(event.data.profile),
 			};
-			batches.add(settings, itemIndex, input, currentScoreOf(parameters, itemIndex, settings));
+			batches.add(settings, itemIndex, input, currentScoreOf(event, parameters, settings));
 		} catch (error) {
 			outputs.fail(itemIndex, error as Error);
 		}
@@ -65,7 +67,11 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 			for (const { itemIndex, input, currentScore } of entries) {
 				const json = withLeadScore(
 					items[itemIndex],
-					scoreEventStateless(settings.model, input, currentScore ?? 0),
+					explained(
+						settings.model,
+						input,
+						scoreEventStateless(settings.model, input, currentScore ?? 0),
+					),
 				);
 				if (shadow)
 					json.shadowScore = shadowScoreOf(scoreEventStateless(shadow, input, currentScore ?? 0));
@@ -88,7 +94,10 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 		results.forEach((result, index) => {
 			const { itemIndex } = entries[index];
 			if ('error' in result) return outputs.fail(itemIndex, result.error);
-			const json = withLeadScore(items[itemIndex], result.leadScore);
+			const json = withLeadScore(
+				items[itemIndex],
+				explained(settings.model, entries[index].input, result.leadScore),
+			);
 			const shadowResult = shadowResults?.[index];
 			if (shadowResult)
 				json.shadowScore =
@@ -99,6 +108,12 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 		});
 	}
 	return outputs.list();
+}
+
+/** Adds `unmatched` when a rule for this event could not check a condition: its field is missing. */
+function explained(model: ScoringModel, input: EventInput, leadScore: LeadScore): object {
+	const unmatched = unmatchedConditions(model, input.name, input.data);
+	return unmatched.length > 0 ? { ...leadScore, unmatched } : leadScore;
 }
 
 function shadowScoreOf(leadScore: LeadScore): IDataObject {

@@ -1,0 +1,180 @@
+import { join } from 'node:path';
+
+import type { IDataObject, INodeExecutionData, IWorkflowBase } from 'n8n-workflow';
+
+import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
+
+// README's Quick start: a Webhook node, then Score Event with every field at its default and the example model.
+const workflow = loadWorkflow(join(__dirname, 'workflows', 'score-defaults.json'));
+
+let scoreNames = 0;
+const uniqueScoreName = () => `event-data-${process.pid}-${++scoreNames}`;
+
+/** What n8n's Webhook node emits for a JSON POST. */
+function webhookItem(body: IDataObject): INodeExecutionData {
+	return {
+		json: {
+			headers: { 'content-type': 'application/json', host: '127.0.0.1:5678' },
+			params: {},
+			query: {},
+			body,
+			webhookUrl: 'http://127.0.0.1:5678/webhook/lead-events',
+			executionMode: 'production',
+		},
+	};
+}
+
+function withParameters(parameters: IDataObject): IWorkflowBase {
+	const copy = structuredClone(workflow);
+	Object.assign(copy.nodes.find((node) => node.name === 'Score Event')!.parameters, parameters);
+	return copy;
+}
+
+async function scored(items: INodeExecutionData[], flow = workflow): Promise<IDataObject[]> {
+	const run = await runWorkflow(flow, { input: items, startNode: 'Webhook' });
+	expect(run.data.resultData.error?.message).toBeUndefined();
+	return outputOf(run, 'Score Event').map((item) => item.json.leadScore as IDataObject);
+}
+
+const pricingEvent = (scoreName: string) => ({
+	email: 'Ada@Example.com',
+	event: 'Viewed Page',
+	eventId: 'evt-1',
+	time: '2026-11-23T07:00:00Z',
+	properties: { url: '/pricing' },
+	scoreName,
+});
+
+describe('Event Data: the defaults fit the items operators have', () => {
+	it('after a Webhook node, the Quick start event earns the 10 points README promises', async () => {
+		const [leadScore] = await scored([webhookItem(pricingEvent(uniqueScoreName()))]);
+		expect(leadScore).toMatchObject({
+			leadId: 'ada@example.com',
+			event: 'Viewed Page',
+			eventId: 'evt-1',
+			score: 10,
+			delta: 10,
+			reasons: [{ rule: 'pricing-page', points: 10 }],
+		});
+		expect(leadScore.unmatched).toBeUndefined();
+	});
+
+	it('after a Set node (the event is the item), the same defaults give the same points', async () => {
+		const [leadScore] = await scored([{ json: pricingEvent(uniqueScoreName()) }]);
+		expect(leadScore).toMatchObject({
+			leadId: 'ada@example.com',
+			eventId: 'evt-1',
+			score: 10,
+			reasons: [{ rule: 'pricing-page', points: 10 }],
+		});
+	});
+
+	it('reads the event id and time from the event data: a resent event counts once', async () => {
+		const scoreName = uniqueScoreName();
+		const out = await scored([
+			webhookItem(pricingEvent(scoreName)),
+			webhookItem(pricingEvent(scoreName)),
+		]);
+		expect(out.map((leadScore) => [leadScore.score, leadScore.duplicate])).toEqual([
+			[10, false],
+			[10, true],
+		]);
+	});
+
+	it('fit rules read the profile of the webhook body', async () => {
+		const [leadScore] = await scored([
+			webhookItem({
+				...pricingEvent(uniqueScoreName()),
+				profile: { title: 'VP Marketing', country: 'US' },
+			}),
+		]);
+		expect(leadScore).toMatchObject({ score: 30, engagement: 10, fit: 20 });
+	});
+
+	it('says which condition could not be checked when the event lacks its field', async () => {
+		const [leadScore] = await scored([
+			webhookItem({
+				email: 'ada@example.com',
+				event: 'Viewed Page',
+				url: '/pricing',
+				scoreName: uniqueScoreName(),
+			}),
+		]);
+		expect(leadScore).toMatchObject({ delta: 0, reasons: [] });
+		expect(leadScore.unmatched).toEqual([{ rule: 'pricing-page', path: 'properties.url' }]);
+	});
+
+	it('says nothing when the field is there and the condition simply does not hold', async () => {
+		const [leadScore] = await scored([
+			webhookItem({ ...pricingEvent(uniqueScoreName()), properties: { url: '/blog' } }),
+		]);
+		expect(leadScore).toMatchObject({ delta: 0, reasons: [] });
+		expect(leadScore.unmatched).toBeUndefined();
+	});
+
+	it('an Event Data mapping chooses what the rules and the defaults read', async () => {
+		const [leadScore] = await scored(
+			[webhookItem({ data: pricingEvent(uniqueScoreName()) })],
+			withParameters({
+				eventData: '={{ $json.body.data }}',
+				scoreName: '={{ $json.body.data.scoreName }}',
+			}),
+		);
+		expect(leadScore).toMatchObject({ leadId: 'ada@example.com', score: 10 });
+	});
+
+	it('Event Data that is not an object names the parameter', async () => {
+		const run = await runWorkflow(withParameters({ eventData: '={{ $json.body.email }}' }), {
+			input: [webhookItem(pricingEvent(uniqueScoreName()))],
+			startNode: 'Webhook',
+		});
+		expect(run.data.resultData.error?.message).toMatch(
+			/event data must be an object.*item 0, parameter "eventData"/,
+		);
+	});
+
+	it('a mapping the operator set is used even when it finds nothing: the error says so', async () => {
+		const run = await runWorkflow(withParameters({ leadId: '={{ $json.body.user_email }}' }), {
+			input: [webhookItem(pricingEvent(uniqueScoreName()))],
+			startNode: 'Webhook',
+		});
+		expect(run.data.resultData.error?.message).toMatch(/lead ID is empty.*parameter "leadId"/);
+	});
+
+	it('workflows built before Event Data (explicit body mappings, body.* paths) score as before', async () => {
+		const model = JSON.stringify({
+			version: 1,
+			rules: [
+				{
+					id: 'pricing-page',
+					event: 'Viewed Page',
+					when: [{ path: 'body.properties.url', op: 'contains', value: '/pricing' }],
+					points: 10,
+				},
+			],
+		});
+		const [leadScore] = await scored(
+			[webhookItem(pricingEvent(uniqueScoreName()))],
+			withParameters({
+				leadId: '={{ $json.body.email }}',
+				eventName: '={{ $json.body.event }}',
+				eventId: "={{ $json.body.eventId ?? '' }}",
+				model,
+			}),
+		);
+		expect(leadScore).toMatchObject({ score: 10, reasons: [{ rule: 'pricing-page', points: 10 }] });
+	});
+
+	it('without a store, the current score defaults to person.Lead_Score of the webhook body', async () => {
+		const flow = withParameters({ store: 'none' });
+		const [carried, fresh] = await scored(
+			[
+				webhookItem({ ...pricingEvent('stateless'), person: { Lead_Score: 40 } }),
+				webhookItem(pricingEvent('stateless')),
+			],
+			flow,
+		);
+		expect(carried).toMatchObject({ previousScore: 40, score: 50 });
+		expect(fresh).toMatchObject({ previousScore: 0, score: 10 });
+	});
+});
