@@ -6,18 +6,80 @@ import { EXAMPLE_MODEL } from './exampleModel';
 
 const onlyFor = (...operation: string[]) => ({ show: { operation } });
 
-const operatorOptions = CONDITION_OPERATORS.map((op) => ({ name: op, value: op })).sort((a, b) =>
-	a.name.localeCompare(b.name),
-);
+/* eslint-disable n8n-nodes-base/node-param-fixed-collection-type-unsorted-items -- a rule's fields are listed in the order an operator thinks, not alphabetically */
 
-const conditionFields: INodeProperties[] = [
+// The same operators as the model's JSON (`op`), named in words.
+const OPERATOR_NAMES: Record<(typeof CONDITION_OPERATORS)[number], string> = {
+	equals: 'Equals',
+	notEquals: 'Does Not Equal',
+	contains: 'Contains',
+	startsWith: 'Starts With',
+	matches: 'Matches Regular Expression',
+	gt: 'Is Greater Than',
+	gte: 'Is Greater Than or Equal To',
+	lt: 'Is Less Than',
+	lte: 'Is Less Than or Equal To',
+	exists: 'Exists',
+	in: 'Is One Of (Comma-Separated)',
+};
+
+const operatorOptions = CONDITION_OPERATORS.map((op) => ({ name: OPERATOR_NAMES[op], value: op }));
+
+const OPERATOR_DESCRIPTION =
+	'How the field is compared; text comparisons ignore case, "Matches" takes a regular expression, "Is One Of" a comma-separated list, "Exists" true or false (empty is true)';
+
+/** A behaviour rule's conditions: several, all must hold. */
+const behaviourConditions: INodeProperties = {
+	displayName: 'Conditions',
+	name: 'conditions',
+	type: 'fixedCollection',
+	typeOptions: { multipleValues: true },
+	default: {},
+	placeholder: 'Add Condition',
+	description: 'The event scores only when all conditions hold; paths are read in the Event Data',
+	options: [
+		{
+			displayName: 'Condition',
+			name: 'condition',
+			values: [
+				{
+					displayName: 'Field',
+					name: 'path',
+					type: 'string',
+					default: '',
+					placeholder: 'properties.url',
+					description: 'Path of a field in the Event Data, nested fields joined with dots',
+				},
+				{
+					displayName: 'Operator',
+					name: 'op',
+					type: 'options',
+					options: operatorOptions,
+					default: 'contains',
+					description: OPERATOR_DESCRIPTION,
+				},
+				{
+					displayName: 'Value',
+					name: 'value',
+					type: 'string',
+					default: '',
+					placeholder: '/pricing',
+				},
+			],
+		},
+	],
+};
+
+/** A fit rule's condition, on the profile. */
+const fitConditionFields: INodeProperties[] = [
 	{
 		displayName: 'Condition Field',
 		name: 'conditionPath',
 		type: 'string',
 		default: '',
-		placeholder: 'properties.url',
-		description: 'Path in the incoming item the condition checks; leave empty for no condition',
+		placeholder: 'profile.title',
+		description:
+			'Path of the profile attribute the rule checks, e.g. profile.title or profile.country',
 	},
 	{
 		displayName: 'Condition Operator',
@@ -25,15 +87,14 @@ const conditionFields: INodeProperties[] = [
 		type: 'options',
 		options: operatorOptions,
 		default: 'equals',
-		description:
-			'How the field is compared; text comparisons ignore case, "matches" takes a regular expression, "in" a comma-separated list',
+		description: OPERATOR_DESCRIPTION,
 	},
 	{
 		displayName: 'Condition Value',
 		name: 'conditionValue',
 		type: 'string',
 		default: '',
-		placeholder: '/pricing',
+		placeholder: 'VP|Director|Head',
 	},
 ];
 
@@ -343,24 +404,20 @@ export const scoreEventProperties: INodeProperties[] = [
 				name: 'rule',
 				values: [
 					{
-						displayName: 'Cap (Times)',
-						name: 'limitMax',
-						type: 'number',
-						default: 0,
-						description: 'Score at most this many times per window;	0 means no cap',
-					},
-					{
-						displayName: 'Cap Window (Days)',
-						name: 'limitPerDays',
-						type: 'number',
-						default: 1,
-					},
-					{
 						displayName: 'Event Name',
 						name: 'event',
 						type: 'string',
 						default: '',
 						placeholder: 'Viewed Page',
+						description: 'The event this rule scores, exactly as it arrives (case-sensitive)',
+					},
+					behaviourConditions,
+					{
+						displayName: 'Points',
+						name: 'points',
+						type: 'number',
+						default: 1,
+						description: 'Negative points lower the score',
 					},
 					{
 						displayName: 'Frequency',
@@ -379,18 +436,26 @@ export const scoreEventProperties: INodeProperties[] = [
 						default: 'every',
 					},
 					{
-						displayName: 'Points',
-						name: 'points',
+						displayName: 'Cap (Times)',
+						name: 'limitMax',
+						type: 'number',
+						default: 0,
+						description: 'Score at most this many times per window; 0 means no cap',
+					},
+					{
+						displayName: 'Cap Window (Days)',
+						name: 'limitPerDays',
 						type: 'number',
 						default: 1,
-						description: 'Negative points lower the score',
 					},
 					{
 						displayName: 'Rule ID',
 						name: 'id',
 						type: 'string',
 						default: '',
-						description: 'A name for the rule, shown in the reasons of every change',
+						placeholder: 'pricing-page',
+						description:
+							'A name for the rule, shown in the reasons of every change; empty gives rule-1, rule-2…',
 					},
 				],
 			},
@@ -411,9 +476,16 @@ export const scoreEventProperties: INodeProperties[] = [
 				displayName: 'Fit Rule',
 				name: 'rule',
 				values: [
-					{ displayName: 'Rule ID', name: 'id', type: 'string', default: '' },
+					...fitConditionFields,
 					{ displayName: 'Points', name: 'points', type: 'number', default: 5 },
-					...conditionFields,
+					{
+						displayName: 'Rule ID',
+						name: 'id',
+						type: 'string',
+						default: '',
+						placeholder: 'senior-title',
+						description: 'A name for the rule, shown in the reasons; empty gives fit-1, fit-2…',
+					},
 				],
 			},
 		],

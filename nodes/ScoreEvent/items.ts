@@ -8,8 +8,8 @@ import {
 	type EventDataField,
 } from '../../lib/scoring/eventData';
 import { InputError, parseNumber, requireText } from '../../lib/scoring/inputs';
-import { parseModel, type ScoringModel } from '../../lib/scoring/model';
-import { modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
+import { ModelError, parseModel, type ScoringModel } from '../../lib/scoring/model';
+import { formPath, modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
 import { modelVersion } from '../../lib/scoring/modelVersion';
 import { pruneIfDue } from '../../lib/store/openStore';
 import { type ScoreStore } from '../../lib/store/scoreStore';
@@ -56,13 +56,30 @@ function modelFor(
 			boundsMax: parameters.get<number | null>('boundsMax', itemIndex, null),
 			tiers: collection('tiers', 'tier') as EditorModel['tiers'],
 		};
+		if (editor.rules.length === 0 && editor.fit.length === 0)
+			throw new InputError(
+				'rules',
+				'Rules Below has no rules: add a behaviour rule (Add Rule) or a fit rule, or set Model Source to JSON.',
+			);
 		raw = modelFromEditor(editor);
 		key = JSON.stringify(raw);
+		try {
+			return cachedModel(raw, key);
+		} catch (error) {
+			throw inFormTerms(error as Error);
+		}
 	} else {
 		raw = parameters.get('model', itemIndex);
 		key = typeof raw === 'string' ? raw : JSON.stringify(raw);
 	}
 	return cachedModel(raw, key);
+}
+
+/** A model error of Rules Below, naming the form's fields ("Behaviour Rules → 2 → Condition 1 → Field"). */
+function inFormTerms(error: Error): Error {
+	if (!(error instanceof ModelError)) return error;
+	const issues = error.issues.map((issue) => ({ ...issue, path: formPath(issue.path) }));
+	return new ModelError(issues, issues[0]?.path.split(' → ')[0] ?? 'Behaviour Rules');
 }
 
 function cachedModel(raw: unknown, key: string, field = 'model'): ScoringModel {

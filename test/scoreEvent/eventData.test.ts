@@ -178,3 +178,64 @@ describe('Event Data: the defaults fit the items operators have', () => {
 		expect(fresh).toMatchObject({ previousScore: 0, score: 10 });
 	});
 });
+
+describe('Rules Below: the rule form', () => {
+	const formRule = (conditions: IDataObject[]) =>
+		withParameters({
+			modelSource: 'editor',
+			rules: {
+				rule: [
+					{
+						event: 'Viewed Page',
+						conditions: { condition: conditions },
+						points: 10,
+						id: 'pricing-page',
+					},
+				],
+			},
+		});
+
+	it('a behaviour rule with two conditions scores only when both hold', async () => {
+		const flow = formRule([
+			{ path: 'properties.url', op: 'contains', value: '/pricing' },
+			{ path: 'properties.seconds', op: 'gte', value: '30' },
+		]);
+		const scoreName = uniqueScoreName();
+		const [long, short] = await scored(
+			[
+				webhookItem({ ...pricingEvent(scoreName), properties: { url: '/pricing', seconds: 45 } }),
+				webhookItem({
+					...pricingEvent(scoreName),
+					eventId: 'evt-2',
+					properties: { url: '/pricing', seconds: 5 },
+				}),
+			],
+			flow,
+		);
+		expect(long).toMatchObject({ score: 10, reasons: [{ rule: 'pricing-page', points: 10 }] });
+		expect(short).toMatchObject({ score: 10, delta: 0, reasons: [] });
+	});
+
+	it("an error in the form names the form's fields, not the model's JSON paths", async () => {
+		const run = await runWorkflow(
+			formRule([{ path: 'properties.seconds', op: 'gt', value: 'soon' }]),
+			{
+				input: [webhookItem(pricingEvent(uniqueScoreName()))],
+				startNode: 'Webhook',
+			},
+		);
+		const error = run.data.resultData.error as { message: string; description?: string };
+		expect(error.message).toContain('parameter "Behaviour Rules"');
+		expect(error.description).toContain(
+			'Behaviour Rules → 1 → Condition 1 → Value: "gt" needs a number',
+		);
+	});
+
+	it('Rules Below without any rule is an error, not a silent 0', async () => {
+		const run = await runWorkflow(withParameters({ modelSource: 'editor' }), {
+			input: [webhookItem(pricingEvent(uniqueScoreName()))],
+			startNode: 'Webhook',
+		});
+		expect(run.data.resultData.error?.message).toMatch(/Rules Below has no rules/);
+	});
+});
