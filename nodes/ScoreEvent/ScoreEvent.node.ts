@@ -20,7 +20,8 @@ export class ScoreEvent implements INodeType {
 		icon: { light: 'file:scoreEvent.svg', dark: 'file:scoreEvent.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] + ": " + $parameter["scoreName"] }}',
+		subtitle:
+			'={{ ({ score: "Score event", get: "Get score", adjust: "Adjust score", applyDecay: "Apply decay", rescore: "Re-score leads", backtest: "Backtest model" })[$parameter["operation"]] + " · " + $parameter["scoreName"] }}',
 		description: 'Score lead behaviour and profile fit with decay and tiers, kept in a store',
 		defaults: { name: 'Score Event' },
 		usableAsTool: true,

@@ -104,7 +104,21 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'operation',
 		type: 'options',
 		noDataExpression: true,
+		// Ordered by use: scoring first, then reading and correcting, then the scheduled and occasional jobs.
+		// eslint-disable-next-line n8n-nodes-base/node-param-options-type-unsorted-items
 		options: [
+			{
+				name: 'Score Event',
+				value: 'score',
+				description: 'Add the points an event earns to its lead',
+				action: 'Score an event',
+			},
+			{
+				name: 'Get Score',
+				value: 'get',
+				description: "Read a lead's current score and the history of its changes",
+				action: 'Get a lead score',
+			},
 			{
 				name: 'Adjust Score',
 				value: 'adjust',
@@ -119,30 +133,20 @@ export const scoreEventProperties: INodeProperties[] = [
 				action: 'Apply decay to every lead',
 			},
 			{
+				name: 'Re-Score Leads',
+				value: 'rescore',
+				description:
+					'Re-score every lead from its kept events under the current model; outputs the leads whose score or tier changed',
+				// The sentence-case rule drops the hyphen ("Re score"); Re-Score is the operation's name.
+				// eslint-disable-next-line n8n-nodes-base/node-param-operation-option-action-miscased
+				action: 'Re-score every lead',
+			},
+			{
 				name: 'Backtest Model',
 				value: 'backtest',
 				description:
 					'Replay past events through the model (and a candidate) and measure how well tiers and a threshold predict conversion',
 				action: 'Backtest a scoring model',
-			},
-			{
-				name: 'Get Score',
-				value: 'get',
-				description: "Read a lead's current score and the history of its changes",
-				action: 'Get a lead score',
-			},
-			{
-				name: 'Re-Score Leads',
-				value: 'rescore',
-				description:
-					'Re-score every lead from its kept events under the current model; outputs the leads whose score or tier changed',
-				action: 'Re score every lead',
-			},
-			{
-				name: 'Score Event',
-				value: 'score',
-				description: 'Add the points an event earns to its lead',
-				action: 'Score an event',
 			},
 		],
 		default: 'score',
@@ -150,7 +154,7 @@ export const scoreEventProperties: INodeProperties[] = [
 	{
 		displayName: 'Event Data',
 		name: 'eventData',
-		type: 'json',
+		type: 'string',
 		default: '',
 		placeholder: '={{ $json.body }}',
 		description:
