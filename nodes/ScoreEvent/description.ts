@@ -584,7 +584,7 @@ export const scoreEventProperties: INodeProperties[] = [
 		type: 'string',
 		default: 'default',
 		description:
-			'Several independent scores (e.g. per product line) can share one store under different names',
+			'The score this node works on. Scores are shared by every workflow of this n8n instance that uses the same store and name: give each model its own name (e.g. per product line).',
 	},
 	{
 		displayName: 'Store',
@@ -629,6 +629,27 @@ export const scoreEventProperties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
+			{
+				displayName: 'Editor Test Runs',
+				name: 'testRuns',
+				type: 'options',
+				options: [
+					{
+						name: 'Use a Test Score',
+						value: 'test',
+						description:
+							'Execute Workflow and Execute Step in the editor work on the score name followed by ~test (default~test); live scores stay untouched',
+					},
+					{
+						name: 'Use the Live Score',
+						value: 'live',
+						description: 'Test runs change the live scores, as published workflows do',
+					},
+				],
+				default: 'test',
+				description:
+					'What a test run in the editor works on; published workflows (production webhooks, schedules) always use the live score',
+			},
 			{
 				displayName: 'Event Retention (Days)',
 				name: 'eventRetentionDays',

@@ -104,12 +104,29 @@ export function optionalModel(raw: unknown, field: string): ScoringModel | undef
 	return cachedModel(raw, typeof raw === 'string' ? raw : JSON.stringify(raw), field);
 }
 
+/** Whether this execution is an editor test run that keeps away from the live scores (Options → Editor Test Runs). */
+export function usesTestScore(this: IExecuteFunctions): boolean {
+	if (this.getMode() !== 'manual') return false;
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	return options.testRuns !== 'live';
+}
+
+/** The score a run works on: a test run in the editor works on `<name>~test`, never the live score. */
+function scoreNameOfRun(this: IExecuteFunctions, scoreName: string): string {
+	return usesTestScore.call(this) ? `${scoreName}${TEST_SCORE_SUFFIX}` : scoreName;
+}
+
+export const TEST_SCORE_SUFFIX = '~test';
+
 export function settingsFor(
 	this: IExecuteFunctions,
 	parameters: ItemParameters,
 	itemIndex: number,
 ): ItemSettings {
-	const scoreName = requireText(parameters.get('scoreName', itemIndex), 'scoreName', 'Score Name');
+	const scoreName = scoreNameOfRun.call(
+		this,
+		requireText(parameters.get('scoreName', itemIndex), 'scoreName', 'Score Name'),
+	);
 	const storeKind = parameters.get<StoreKind>('store', itemIndex);
 	const model = modelFor.call(this, parameters, itemIndex);
 	// The model's version, not its text: short to compare per item, and equal for equal models.

@@ -170,6 +170,8 @@ export interface RunOptions {
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 	/** Name of the node to start from; default the workflow's trigger. */
 	startNode?: string;
+	/** How n8n runs it: `trigger` (default) as a published workflow does; `manual` as a test run in the editor. */
+	mode?: 'trigger' | 'manual' | 'webhook';
 }
 
 export function loadWorkflow(path: string): IWorkflowBase {
@@ -188,7 +190,7 @@ export async function runWorkflow(workflowJson: IWorkflowBase, options: RunOptio
 		nodeTypes,
 	});
 	const additionalData = {
-		hooks: new ExecutionLifecycleHooks('manual', '1', workflowJson),
+		hooks: new ExecutionLifecycleHooks(options.mode ?? 'trigger', '1', workflowJson),
 		credentialsHelper: new TestCredentialsHelper(packageCredentialTypes(), { ...(options.credentials ?? {}) }),
 		currentNodeParameters: undefined,
 		executionId: '1',
@@ -207,7 +209,7 @@ export async function runWorkflow(workflowJson: IWorkflowBase, options: RunOptio
 			nodeExecutionStack: [{ node: startNode, data: { main: [options.input ?? [{ json: {} }]] }, source: null }],
 		},
 	});
-	return await new WorkflowExecute(additionalData, 'manual', runData).processRunExecutionData(workflow);
+	return await new WorkflowExecute(additionalData, options.mode ?? 'trigger', runData).processRunExecutionData(workflow);
 }
 
 /** The items a node sent out of one output in its first (or given) run. */

@@ -239,3 +239,41 @@ describe('Rules Below: the rule form', () => {
 		expect(run.data.resultData.error?.message).toMatch(/Rules Below has no rules/);
 	});
 });
+
+describe('Editor test runs keep away from the live scores', () => {
+	it('a test run scores into "<name>~test" and says so; a published run scores the live score', async () => {
+		const scoreName = uniqueScoreName();
+		const getFlow = withParameters({ operation: 'get' });
+		const testRun = await runWorkflow(workflow, {
+			input: [webhookItem(pricingEvent(scoreName))],
+			startNode: 'Webhook',
+			mode: 'manual',
+		});
+		expect(outputOf(testRun, 'Score Event')[0].json.leadScore).toMatchObject({ score: 10 });
+		const hints = testRun.data.resultData.runData['Score Event'][0].hints ?? [];
+		expect(hints.map((hint) => hint.message).join('\n')).toContain(
+			`test score "${scoreName}~test", the live score "${scoreName}" is unchanged`,
+		);
+
+		// The live score never saw the test event: the same event id scores for real, once.
+		const [live] = await scored([webhookItem(pricingEvent(scoreName))]);
+		expect(live).toMatchObject({ score: 10, previousScore: 0, duplicate: false });
+		const [reading] = await scored(
+			[webhookItem({ ...pricingEvent(scoreName), eventId: 'x' })],
+			getFlow,
+		);
+		expect(reading).toMatchObject({ found: true, storedScore: 10 });
+	});
+
+	it('Options → Editor Test Runs → Use the Live Score makes a test run score the live score', async () => {
+		const scoreName = uniqueScoreName();
+		const testRun = await runWorkflow(withParameters({ options: { testRuns: 'live' } }), {
+			input: [webhookItem(pricingEvent(scoreName))],
+			startNode: 'Webhook',
+			mode: 'manual',
+		});
+		expect(outputOf(testRun, 'Score Event')[0].json.leadScore).toMatchObject({ score: 10 });
+		const [again] = await scored([webhookItem(pricingEvent(scoreName))]);
+		expect(again).toMatchObject({ duplicate: true, score: 10 });
+	});
+});
