@@ -364,6 +364,26 @@ export const scoreEventProperties: INodeProperties[] = [
 		displayOptions: onlyFor('adjust'),
 	},
 	{
+		displayName: 'Output',
+		name: 'sweepOutput',
+		type: 'options',
+		options: [
+			{
+				name: 'Changed Leads',
+				value: 'changed',
+				description: 'One item per lead whose score or tier changed; no item when none did',
+			},
+			{
+				name: 'Summary',
+				value: 'summary',
+				description:
+					'One item: how many leads were swept and changed (sweep), with the changed leads in "changed"; always there, e.g. to answer a webhook',
+			},
+		],
+		default: 'changed',
+		displayOptions: onlyFor('applyDecay', 'rescore'),
+	},
+	{
 		displayName: 'Decay Up To',
 		name: 'asOf',
 		type: 'string',

@@ -291,18 +291,28 @@ export async function withStore(
 	return await work(store);
 }
 
+/** What a sweep did: the leads it changed, of how many it swept. */
+export interface SweepResult {
+	changed: object[];
+	swept: number;
+	/** Re-Score: leads left as they were because some of their events were kept without data. */
+	skipped?: number;
+}
+
 /**
  * Runs a sweep over the whole store once per input item (usually one, from a Schedule
- * Trigger) and outputs one item per lead the sweep changed.
+ * Trigger). Output *Changed Leads*: one item per lead the sweep changed (none when nothing
+ * changed). Output *Summary*: one item per sweep, `{ sweep: { swept, changed… }, changed: [...] }`,
+ * so a webhook that runs the sweep can always answer.
  */
 export async function sweepPerItem(
 	this: IExecuteFunctions,
 	operationName: string,
-	sweep: (store: ScoreStore, settings: ItemSettings, itemIndex: number) => Promise<object[]>,
+	sweep: (store: ScoreStore, settings: ItemSettings, itemIndex: number) => Promise<SweepResult>,
 ): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
 	const parameters = new ItemParameters(this);
-	const changed: INodeExecutionData[] = [];
+	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const settings = settingsFor.call(this, parameters, itemIndex);
@@ -312,12 +322,29 @@ export async function sweepPerItem(
 					`${operationName} works on the leads kept in a store; choose the Embedded or PostgreSQL store.`,
 				);
 			}
-			for (const leadScore of await sweep(
+			const result = await sweep(
 				await openStore.call(this, settings.storeKind),
 				settings,
 				itemIndex,
-			)) {
-				changed.push({
+			);
+			if (parameters.get<string>('sweepOutput', itemIndex, 'changed') === 'summary') {
+				output.push({
+					json: {
+						sweep: {
+							operation: operationName,
+							scoreName: settings.scoreName,
+							swept: result.swept,
+							changed: result.changed.length,
+							...(result.skipped !== undefined ? { skipped: result.skipped } : {}),
+						},
+						changed: result.changed as IDataObject[],
+					},
+					pairedItem: { item: itemIndex },
+				});
+				continue;
+			}
+			for (const leadScore of result.changed) {
+				output.push({
 					json: { leadScore: leadScore as IDataObject },
 					pairedItem: { item: itemIndex },
 				});
@@ -325,10 +352,10 @@ export async function sweepPerItem(
 		} catch (error) {
 			const nodeError = itemError.call(this, error as Error, itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
-			changed.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+			output.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
 		}
 	}
-	return changed;
+	return output;
 }
 
 export function isObject(value: unknown): boolean {

@@ -277,3 +277,36 @@ describe('Editor test runs keep away from the live scores', () => {
 		expect(again).toMatchObject({ duplicate: true, score: 10 });
 	});
 });
+
+describe('Apply Decay and Re-Score can answer with a summary', () => {
+	it('one summary item, also when nothing changed, with the changed leads in it', async () => {
+		const scoreName = uniqueScoreName();
+		const decay = withParameters({ operation: 'applyDecay', sweepOutput: 'summary', scoreName });
+		const empty = await runWorkflow(decay, { input: [{ json: {} }], startNode: 'Webhook' });
+		expect(outputOf(empty, 'Score Event').map((item) => item.json)).toEqual([
+			{ sweep: { operation: 'Apply Decay', scoreName, swept: 0, changed: 0 }, changed: [] },
+		]);
+
+		await scored([webhookItem({ ...pricingEvent(scoreName), time: '2026-01-01T00:00:00Z' })]);
+		const [summary] = outputOf(
+			await runWorkflow(decay, { input: [{ json: {} }], startNode: 'Webhook' }),
+			'Score Event',
+		).map((item) => item.json);
+		expect(summary.sweep).toEqual({ operation: 'Apply Decay', scoreName, swept: 1, changed: 1 });
+		expect(summary.changed).toEqual([
+			expect.objectContaining({
+				leadId: 'ada@example.com',
+				event: 'decay',
+				previousScore: 10,
+				tier: 'nurture',
+			}),
+		]);
+
+		const rescore = withParameters({ operation: 'rescore', sweepOutput: 'summary', scoreName });
+		const [again] = outputOf(
+			await runWorkflow(rescore, { input: [{ json: {} }], startNode: 'Webhook' }),
+			'Score Event',
+		).map((item) => item.json);
+		expect(again.sweep).toMatchObject({ operation: 'Re-Score Leads', swept: 1, skipped: 0 });
+	});
+});

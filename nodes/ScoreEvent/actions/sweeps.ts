@@ -10,12 +10,23 @@ export async function applyDecayOperation(this: IExecuteFunctions): Promise<INod
 	const parameters = new ItemParameters(this);
 	return await sweepPerItem.call(this, 'Apply Decay', async (store, settings, itemIndex) => {
 		const asOf = parseEventTime(parameters.get('asOf', itemIndex, ''), Date.now(), 'asOf');
-		return await sweepDecay(store, settings.model, settings.scoreName, asOf);
+		let swept = 0;
+		const changed = await sweepDecay(
+			store,
+			settings.model,
+			settings.scoreName,
+			asOf,
+			undefined,
+			undefined,
+			(leads) => (swept += leads),
+		);
+		return { changed, swept };
 	});
 }
 
 export async function rescoreOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	return await sweepPerItem.call(this, 'Re-Score Leads', async (store, settings) => {
-		return (await rescoreLeads(store, settings.model, settings.scoreName)).changed;
+		const summary = await rescoreLeads(store, settings.model, settings.scoreName);
+		return { changed: summary.changed, swept: summary.leads, skipped: summary.skipped.length };
 	});
 }
