@@ -6,6 +6,7 @@ import type {
 	ListLeadsPage,
 	ScoreStore,
 	StoredEvent,
+	StoredModel,
 	StoredEventsPage,
 	ThresholdState,
 } from './scoreStore';
@@ -18,6 +19,7 @@ export class MemoryStore implements ScoreStore {
 	private seq = 0;
 	private readonly ledgers = new Map<string, LedgerEntry[]>();
 	private readonly thresholds = new Map<string, Map<string, ThresholdState>>();
+	private readonly models = new Map<string, StoredModel>();
 
 	private leadsOf(scoreName: string): Map<string, LeadRecord> {
 		let leads = this.leads.get(scoreName);
@@ -132,6 +134,17 @@ export class MemoryStore implements ScoreStore {
 			if (state) current.set(leadId, state);
 		}
 		for (const [leadId, state] of decide(current)) states.set(leadId, state);
+	}
+
+	async useModel(scoreName: string, model: StoredModel): Promise<string | null> {
+		const current = this.models.get(scoreName);
+		if (current?.version === model.version) return null;
+		this.models.set(scoreName, { ...model, usedAt: Math.max(model.usedAt, (current?.usedAt ?? 0) + 1) });
+		return current?.version ?? null;
+	}
+
+	async currentModel(scoreName: string): Promise<StoredModel | undefined> {
+		return this.models.get(scoreName);
 	}
 
 	async prune(olderThan: { events: number; ledger: number }): Promise<void> {

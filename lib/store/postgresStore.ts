@@ -15,6 +15,7 @@ import {
 	type ScoreStore,
 	type StoredEvent,
 	type StoredEventsPage,
+	type StoredModel,
 	type ThresholdState,
 } from './scoreStore';
 
@@ -46,6 +47,7 @@ interface TableNames {
 	events: string;
 	ledger: string;
 	thresholds: string;
+	models: string;
 	/** Index names live in the schema's namespace too, so they carry the prefix. */
 	index: (name: string) => string;
 }
@@ -103,6 +105,16 @@ const MIGRATIONS: Array<(t: TableNames) => string> = [
 	);`,
 	// The score revision each crossing state was decided on, so late scores cannot re-arm a lead.
 	(t) => `ALTER TABLE ${t.thresholds} ADD COLUMN revision bigint;`,
+	// The models each score was scored with, by version; the latest used_at is the score's model.
+	(t) => `
+	CREATE TABLE ${t.models} (
+		score_name text COLLATE "C" NOT NULL,
+		model_version text COLLATE "C" NOT NULL,
+		model jsonb NOT NULL,
+		used_at bigint NOT NULL,
+		PRIMARY KEY (score_name, model_version)
+	);
+	CREATE INDEX ${t.index('models_used')} ON ${t.models} (score_name, used_at);`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -237,6 +249,7 @@ function tableNames(schema: string, prefix: string): TableNames {
 		events: table('events'),
 		ledger: table('ledger'),
 		thresholds: table('threshold_states'),
+		models: table('models'),
 		index: (name) => quoteIdentifier(check(prefix + name)),
 	};
 }
@@ -683,6 +696,36 @@ export class PostgresStore implements ScoreStore {
 		});
 	}
 
+	async useModel(scoreName: string, model: StoredModel): Promise<string | null> {
+		let previous: string | null = null;
+		await this.transaction(async (client) => {
+			const current = await client.query<ModelRow>(
+				`SELECT model_version, model, used_at FROM ${this.t.models} WHERE score_name = $1 ORDER BY used_at DESC LIMIT 1`,
+				[scoreName],
+			);
+			const latest = current.rows[0];
+			previous = null;
+			if (latest?.model_version === model.version) return;
+			// Strictly later than the current one, so the latest is never a tie.
+			const usedAt = Math.max(model.usedAt, Number(latest?.used_at ?? 0) + 1);
+			await client.query(
+				`INSERT INTO ${this.t.models} (score_name, model_version, model, used_at) VALUES ($1, $2, $3, $4)
+				 ON CONFLICT (score_name, model_version) DO UPDATE SET used_at = excluded.used_at`,
+				[scoreName, model.version, JSON.stringify(model.model), usedAt],
+			);
+			previous = latest?.model_version ?? null;
+		});
+		return previous;
+	}
+
+	async currentModel(scoreName: string): Promise<StoredModel | undefined> {
+		const [row] = await this.query<ModelRow>(
+			`SELECT model_version, model, used_at FROM ${this.t.models} WHERE score_name = $1 ORDER BY used_at DESC LIMIT 1`,
+			[scoreName],
+		);
+		return row && { version: row.model_version, model: row.model, usedAt: Number(row.used_at) };
+	}
+
 	async prune(olderThan: { events: number; ledger: number }): Promise<void> {
 		await this.transaction(async (client) => {
 			// Ids grow with commit time, so the oldest kept row bounds a range delete: no time index to maintain.
@@ -708,6 +751,12 @@ export class PostgresStore implements ScoreStore {
 }
 
 const EVENT_COLUMNS = 'seq, event_id, lead_id, event_name, event_time, received_at, payload';
+
+interface ModelRow {
+	model_version: string;
+	model: unknown;
+	used_at: string | number;
+}
 
 /** Runs a statement prepared once per connection: the hot statements skip parsing and planning. */
 async function run<R extends object = Record<string, unknown>>(client: PoolClient, text: string, values: unknown[]) {

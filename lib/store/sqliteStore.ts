@@ -14,6 +14,7 @@ import {
 	type ScoreStore,
 	type StoredEvent,
 	type StoredEventsPage,
+	type StoredModel,
 	type ThresholdState,
 } from './scoreStore';
 
@@ -68,6 +69,15 @@ const MIGRATIONS: string[] = [
 	) WITHOUT ROWID;`,
 	// The score revision each crossing state was decided on, so late scores cannot re-arm a lead.
 	`ALTER TABLE threshold_states ADD COLUMN revision INTEGER;`,
+	// The models each score was scored with, by version; the latest used_at is the score's model.
+	`CREATE TABLE models (
+		score_name TEXT NOT NULL,
+		model_version TEXT NOT NULL,
+		model TEXT NOT NULL,
+		used_at INTEGER NOT NULL,
+		PRIMARY KEY (score_name, model_version)
+	) WITHOUT ROWID;
+	CREATE INDEX models_used ON models (score_name, used_at);`,
 ];
 
 const BUSY_TIMEOUT_MS = 30_000;
@@ -340,6 +350,31 @@ export class SqliteStore implements ScoreStore {
 				);
 			}
 		});
+	}
+
+	async useModel(scoreName: string, model: StoredModel): Promise<string | null> {
+		return this.transaction(() => {
+			const current = this.latestModel(scoreName);
+			if (current?.version === model.version) return null;
+			// Strictly later than the current one, so the latest is never a tie.
+			const usedAt = Math.max(model.usedAt, (current?.usedAt ?? 0) + 1);
+			this.statement(
+				`INSERT INTO models (score_name, model_version, model, used_at) VALUES (?, ?, ?, ?)
+				 ON CONFLICT (score_name, model_version) DO UPDATE SET used_at = excluded.used_at`,
+			).run(scoreName, model.version, JSON.stringify(model.model), usedAt);
+			return current?.version ?? null;
+		});
+	}
+
+	async currentModel(scoreName: string): Promise<StoredModel | undefined> {
+		return this.latestModel(scoreName);
+	}
+
+	private latestModel(scoreName: string): StoredModel | undefined {
+		const row = this.statement(
+			`SELECT model_version, model, used_at FROM models WHERE score_name = ? ORDER BY used_at DESC LIMIT 1`,
+		).get(scoreName) as { model_version: string; model: string; used_at: number } | undefined;
+		return row && { version: row.model_version, model: JSON.parse(row.model), usedAt: row.used_at };
 	}
 
 	async prune(olderThan: { events: number; ledger: number }): Promise<void> {

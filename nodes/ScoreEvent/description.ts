@@ -404,6 +404,30 @@ export const scoreEventProperties: INodeProperties[] = [
 			{ name: 'JSON', value: 'json', description: 'Paste or map a scoring model document' },
 		],
 		default: 'json',
+		description:
+			'The scoring model; Score Event keeps it with the score, so the other operations can use the same one',
+		displayOptions: onlyFor('score', 'adjust'),
+	},
+	{
+		displayName: 'Model Source',
+		name: 'modelSource',
+		type: 'options',
+		options: [
+			{
+				name: 'The Model This Score Was Last Scored With',
+				value: 'stored',
+				description:
+					'The model Score Event kept with the score: this workflow cannot drift from the scoring one',
+			},
+			{ name: 'JSON', value: 'json', description: 'Paste or map a scoring model document' },
+			{
+				name: 'Rules Below',
+				value: 'editor',
+				description: 'Build the model from a list of rules in this node',
+			},
+		],
+		default: 'stored',
+		displayOptions: onlyFor('applyDecay', 'rescore', 'get', 'backtest'),
 	},
 	{
 		displayName: 'Model',

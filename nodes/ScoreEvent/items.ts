@@ -118,17 +118,53 @@ function scoreNameOfRun(this: IExecuteFunctions, scoreName: string): string {
 
 export const TEST_SCORE_SUFFIX = '~test';
 
-export function settingsFor(
+/** A score without a stored model: no Score Event has scored it yet (in this store). */
+export class NoStoredModelError extends InputError {
+	constructor(
+		readonly scoreName: string,
+		readonly storeKind: StoreKind,
+	) {
+		super(
+			'modelSource',
+			`No model is stored for the score "${scoreName}" yet: Score Event stores the model it scores with. Score an event first, or set Model Source to JSON.`,
+		);
+	}
+}
+
+const storedModels = new WeakMap<IExecuteFunctions, Map<string, ScoringModel>>();
+/** The model a score was last scored with, read once per score and node run. */
+async function storedModelFor(
+	this: IExecuteFunctions,
+	storeKind: StoreKind,
+	scoreName: string,
+): Promise<ScoringModel> {
+	let models = storedModels.get(this);
+	if (!models) storedModels.set(this, (models = new Map()));
+	const key = `${storeKind}\u0000${scoreName}`;
+	let model = models.get(key);
+	if (!model) {
+		const stored = await (await openStore.call(this, storeKind)).currentModel(scoreName);
+		if (!stored) throw new NoStoredModelError(scoreName, storeKind);
+		model = cachedModel(stored.model, JSON.stringify(stored.model));
+		models.set(key, model);
+	}
+	return model;
+}
+
+export async function settingsFor(
 	this: IExecuteFunctions,
 	parameters: ItemParameters,
 	itemIndex: number,
-): ItemSettings {
+): Promise<ItemSettings> {
 	const scoreName = scoreNameOfRun.call(
 		this,
 		requireText(parameters.get('scoreName', itemIndex), 'scoreName', 'Score Name'),
 	);
 	const storeKind = parameters.get<StoreKind>('store', itemIndex);
-	const model = modelFor.call(this, parameters, itemIndex);
+	const model =
+		parameters.get<string>('modelSource', itemIndex) === 'stored'
+			? await storedModelFor.call(this, storeKind, scoreName)
+			: modelFor.call(this, parameters, itemIndex);
 	// The model's version, not its text: short to compare per item, and equal for equal models.
 	return {
 		key: `${storeKind}\u0000${scoreName}\u0000${modelVersion(model)}`,
@@ -299,6 +335,38 @@ export interface SweepResult {
 	skipped?: number;
 }
 
+/** One item's sweep; a score that has no lead yet (and so no stored model) sweeps nothing. */
+async function sweepOf(
+	this: IExecuteFunctions,
+	parameters: ItemParameters,
+	itemIndex: number,
+	operationName: string,
+	sweep: (store: ScoreStore, settings: ItemSettings, itemIndex: number) => Promise<SweepResult>,
+): Promise<{ scoreName: string; result: SweepResult }> {
+	if (parameters.get<StoreKind>('store', itemIndex) === 'none') {
+		throw new InputError(
+			'store',
+			`${operationName} works on the leads kept in a store; choose the Embedded or PostgreSQL store.`,
+		);
+	}
+	let settings: ItemSettings;
+	try {
+		settings = await settingsFor.call(this, parameters, itemIndex);
+	} catch (error) {
+		const empty =
+			error instanceof NoStoredModelError &&
+			(await (await openStore.call(this, error.storeKind)).listLeads(error.scoreName, null, 1))
+				.leads.length === 0;
+		if (!empty) throw itemError.call(this, error as Error, itemIndex);
+		return {
+			scoreName: (error as NoStoredModelError).scoreName,
+			result: { changed: [], swept: 0 },
+		};
+	}
+	const store = await openStore.call(this, settings.storeKind);
+	return { scoreName: settings.scoreName, result: await sweep(store, settings, itemIndex) };
+}
+
 /**
  * Runs a sweep over the whole store once per input item (usually one, from a Schedule
  * Trigger). Output *Changed Leads*: one item per lead the sweep changed (none when nothing
@@ -315,24 +383,19 @@ export async function sweepPerItem(
 	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const settings = settingsFor.call(this, parameters, itemIndex);
-			if (settings.storeKind === 'none') {
-				throw new InputError(
-					'store',
-					`${operationName} works on the leads kept in a store; choose the Embedded or PostgreSQL store.`,
-				);
-			}
-			const result = await sweep(
-				await openStore.call(this, settings.storeKind),
-				settings,
+			const { scoreName, result } = await sweepOf.call(
+				this,
+				parameters,
 				itemIndex,
+				operationName,
+				sweep,
 			);
 			if (parameters.get<string>('sweepOutput', itemIndex, 'changed') === 'summary') {
 				output.push({
 					json: {
 						sweep: {
 							operation: operationName,
-							scoreName: settings.scoreName,
+							scoreName,
 							swept: result.swept,
 							changed: result.changed.length,
 							...(result.skipped !== undefined ? { skipped: result.skipped } : {}),

@@ -5,7 +5,9 @@ import type { IDataObject, INodeExecutionData, IWorkflowBase } from 'n8n-workflo
 import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
 
 // README's Quick start: a Webhook node, then Score Event with every field at its default and the example model.
-const workflow = loadWorkflow(join(__dirname, 'workflows', 'score-defaults.json'));
+// A fresh copy for every run: n8n fills a workflow's parameters with their defaults as it runs it.
+const workflowFile = join(__dirname, 'workflows', 'score-defaults.json');
+const quickStart = () => loadWorkflow(workflowFile);
 
 let scoreNames = 0;
 const uniqueScoreName = () => `event-data-${process.pid}-${++scoreNames}`;
@@ -25,12 +27,12 @@ function webhookItem(body: IDataObject): INodeExecutionData {
 }
 
 function withParameters(parameters: IDataObject): IWorkflowBase {
-	const copy = structuredClone(workflow);
+	const copy = quickStart();
 	Object.assign(copy.nodes.find((node) => node.name === 'Score Event')!.parameters, parameters);
 	return copy;
 }
 
-async function scored(items: INodeExecutionData[], flow = workflow): Promise<IDataObject[]> {
+async function scored(items: INodeExecutionData[], flow = quickStart()): Promise<IDataObject[]> {
 	const run = await runWorkflow(flow, { input: items, startNode: 'Webhook' });
 	expect(run.data.resultData.error?.message).toBeUndefined();
 	return outputOf(run, 'Score Event').map((item) => item.json.leadScore as IDataObject);
@@ -244,7 +246,7 @@ describe('Editor test runs keep away from the live scores', () => {
 	it('a test run scores into "<name>~test" and says so; a published run scores the live score', async () => {
 		const scoreName = uniqueScoreName();
 		const getFlow = withParameters({ operation: 'get' });
-		const testRun = await runWorkflow(workflow, {
+		const testRun = await runWorkflow(quickStart(), {
 			input: [webhookItem(pricingEvent(scoreName))],
 			startNode: 'Webhook',
 			mode: 'manual',
@@ -308,5 +310,73 @@ describe('Apply Decay and Re-Score can answer with a summary', () => {
 			'Score Event',
 		).map((item) => item.json);
 		expect(again.sweep).toMatchObject({ operation: 'Re-Score Leads', swept: 1, skipped: 0 });
+	});
+});
+
+describe('One model per score', () => {
+	const otherModel = JSON.stringify({
+		version: 1,
+		label: 'other',
+		rules: [{ id: 'pricing-page', event: 'Viewed Page', points: 50 }],
+		decay: { type: 'halfLife', days: 1 },
+	});
+
+	it('Apply Decay and Get Score use the model the score was last scored with, unless told otherwise', async () => {
+		const scoreName = uniqueScoreName();
+		await scored([webhookItem({ ...pricingEvent(scoreName), time: '2026-01-01T00:00:00Z' })]);
+		// No model in these nodes: the example model's 30-day half-life, kept with the score, is used.
+		const [summary] = outputOf(
+			await runWorkflow(
+				withParameters({
+					operation: 'applyDecay',
+					sweepOutput: 'summary',
+					asOf: '2026-01-31T00:00:00Z',
+				}),
+				{
+					input: [{ json: { scoreName } }],
+					startNode: 'Webhook',
+				},
+			),
+			'Score Event',
+		).map((item) => item.json);
+		expect(summary.changed).toEqual([
+			expect.objectContaining({ leadId: 'ada@example.com', score: 5, previousScore: 10 }),
+		]);
+		const [reading] = await scored(
+			[webhookItem({ ...pricingEvent(scoreName), eventId: 'read' })],
+			withParameters({ operation: 'get' }),
+		);
+		expect(reading).toMatchObject({ found: true, storedScore: 5, tier: 'nurture' });
+	});
+
+	it('a Score Event with another model than the score was last scored with says so, naming both versions', async () => {
+		const scoreName = uniqueScoreName();
+		const first = await runWorkflow(quickStart(), {
+			input: [webhookItem(pricingEvent(scoreName))],
+			startNode: 'Webhook',
+		});
+		const firstVersion = outputOf(first, 'Score Event')[0].json.leadScore as IDataObject;
+		expect(first.data.resultData.runData['Score Event'][0].hints ?? []).toEqual([]);
+		const second = await runWorkflow(withParameters({ model: otherModel }), {
+			input: [webhookItem({ ...pricingEvent(scoreName), eventId: 'evt-2' })],
+			startNode: 'Webhook',
+		});
+		const secondVersion = outputOf(second, 'Score Event')[0].json.leadScore as IDataObject;
+		const hints = (second.data.resultData.runData['Score Event'][0].hints ?? [])
+			.map((hint) => hint.message)
+			.join('\n');
+		expect(hints).toContain(`last scored with model ${String(firstVersion.modelVersion)}`);
+		expect(hints).toContain(`scores it with model ${String(secondVersion.modelVersion)}`);
+	});
+
+	it('Get Score of a score that was never scored says how to get a model, instead of guessing one', async () => {
+		const scoreName = uniqueScoreName();
+		const run = await runWorkflow(withParameters({ operation: 'get' }), {
+			input: [webhookItem(pricingEvent(scoreName))],
+			startNode: 'Webhook',
+		});
+		expect(run.data.resultData.error?.message).toMatch(
+			new RegExp(`No model is stored for the score "${scoreName}" yet.*parameter "modelSource"`),
+		);
 	});
 });

@@ -75,7 +75,7 @@ describe('PostgreSQL store schema', () => {
 		await scoreEvents(b, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2')]);
 		const tables = await server().sql('SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename', [schema]);
 		expect(tables.map((row) => row.tablename)).toEqual(
-			['team-a.', 'team-b.'].flatMap((prefix) => ['events', 'leads', 'ledger', 'schema_migrations', 'threshold_states'].map((name) => prefix + name)),
+			['team-a.', 'team-b.'].flatMap((prefix) => ['events', 'leads', 'ledger', 'models', 'schema_migrations', 'threshold_states'].map((name) => prefix + name)),
 		);
 		expect((await a.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
 		expect((await b.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(2);

@@ -20,9 +20,9 @@ describe('SQLite store schema', () => {
 	it('brings a database of the first schema version up to date, keeping its data', async () => {
 		const path = tempDb();
 		await scoreEvents(new SqliteStore(path), plusOne, 'default', [ping('ada@example.com', 'e1')]);
-		// What a store created before crossing states kept their revision looks like.
+		// What a store created before crossing states kept their revision (and before models were kept) looks like.
 		const old = new DatabaseSync(path);
-		old.exec('ALTER TABLE threshold_states DROP COLUMN revision; PRAGMA user_version = 1');
+		old.exec('ALTER TABLE threshold_states DROP COLUMN revision; DROP TABLE models; PRAGMA user_version = 1');
 		old.close();
 		const store = new SqliteStore(path);
 		await store.updateThresholdStates('mql', ['ada@example.com'], () => new Map([['ada@example.com', { crossed: true, score: 80, revision: 3 }]]));
@@ -33,6 +33,7 @@ describe('SQLite store schema', () => {
 		});
 		expect(stored).toEqual({ crossed: true, score: 80, revision: 3 });
 		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
+		expect(await store.useModel('default', { version: 'v1', model: {}, usedAt: 1 })).toBeNull();
 		await store.close();
 	});
 });

@@ -22,7 +22,7 @@ export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExe
 	const now = Date.now();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const settings = settingsFor.call(this, parameters, itemIndex);
+			const settings = await settingsFor.call(this, parameters, itemIndex);
 			const event = new ItemEvent(parameters, itemIndex, items[itemIndex], settings.model);
 			const input: AdjustInput = {
 				leadId: normalizeLeadId(event.field('leadId')),

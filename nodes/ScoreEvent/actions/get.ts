@@ -20,7 +20,7 @@ export async function getOperation(this: IExecuteFunctions): Promise<INodeExecut
 	const batches = new Batches<string>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const settings = settingsFor.call(this, parameters, itemIndex);
+			const settings = await settingsFor.call(this, parameters, itemIndex);
 			const event = new ItemEvent(parameters, itemIndex, items[itemIndex], settings.model);
 			batches.add(
 				settings,

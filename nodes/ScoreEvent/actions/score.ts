@@ -15,8 +15,11 @@ import {
 } from '../../../lib/scoring/inputs';
 import { unmatchedConditions } from '../../../lib/scoring/eventData';
 import { type ScoringModel } from '../../../lib/scoring/model';
+import { modelVersion } from '../../../lib/scoring/modelVersion';
+import { type ScoreStore } from '../../../lib/store/scoreStore';
 import {
 	Batches,
+	type ItemSettings,
 	Outputs,
 	ItemEvent,
 	currentScoreOf,
@@ -36,7 +39,7 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 	const now = Date.now();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const settings = settingsFor.call(this, parameters, itemIndex);
+			const settings = await settingsFor.call(this, parameters, itemIndex);
 			const event = new ItemEvent(parameters, itemIndex, items[itemIndex], settings.model);
 			const profile = parseProfile(event.field('profile'));
 			const input: EventInput = {
@@ -80,9 +83,12 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 			continue;
 		}
 		const keepEventData = options.keepEventData !== false;
-		const results = await withStore.call(this, settings.storeKind, entries, (store) =>
-			scoreEvents(store, settings.model, settings.scoreName, inputs, { keepEventData }),
-		);
+		const results = await withStore.call(this, settings.storeKind, entries, async (store) => {
+			await keepModel.call(this, store, settings);
+			return await scoreEvents(store, settings.model, settings.scoreName, inputs, {
+				keepEventData,
+			});
+		});
 		// The shadow model keeps its own scores under a separate name: the live score is never touched.
 		const shadowResults = shadow
 			? await withStore.call(this, settings.storeKind, entries, (store) =>
@@ -108,6 +114,28 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 		});
 	}
 	return outputs.list();
+}
+
+/**
+ * Keeps the model with the score, so Apply Decay, Re-Score, Get Score and Backtest use the same
+ * one; a score that was last scored with another model is shown as a hint, naming both versions.
+ */
+async function keepModel(
+	this: IExecuteFunctions,
+	store: ScoreStore,
+	settings: ItemSettings,
+): Promise<void> {
+	const version = modelVersion(settings.model);
+	const previous = await store.useModel(settings.scoreName, {
+		version,
+		model: settings.model,
+		usedAt: Date.now(),
+	});
+	if (previous === null) return;
+	this.addExecutionHints({
+		message: `The score "${settings.scoreName}" was last scored with model ${previous}; this node scores it with model ${version}. Every workflow that scores "${settings.scoreName}" should use one model (or its own Score Name): Apply Decay, Re-Score, Get Score and Backtest use the model it was last scored with.`,
+		location: 'outputPane',
+	});
 }
 
 /** Adds `unmatched` when a rule for this event could not check a condition: its field is missing. */
