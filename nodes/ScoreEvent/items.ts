@@ -138,6 +138,11 @@ async function storedModelFor(
 	storeKind: StoreKind,
 	scoreName: string,
 ): Promise<ScoringModel> {
+	if (storeKind === 'none')
+		throw new InputError(
+			'modelSource',
+			'Without a store there is no model kept with the score: set Model Source to JSON or Rules Below.',
+		);
 	let models = storedModels.get(this);
 	if (!models) storedModels.set(this, (models = new Map()));
 	const key = `${storeKind}\u0000${scoreName}`;
