@@ -158,6 +158,8 @@ describe('Quick start in the n8n editor (Chromium)', () => {
 		expect(shown).toContain('"score": 10');
 		expect(shown).toContain('"delta": 10');
 		expect(shown).toMatch(/"rule": "pricing-page", "points": 10/);
+		// A test run from the editor worked on the test score and says so, beside the output.
+		expect(shown).toContain('Test run: this node worked on the test score "default~test"');
 	}, 300_000);
 });
 
