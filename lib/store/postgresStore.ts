@@ -697,6 +697,8 @@ export class PostgresStore implements ScoreStore {
 	}
 
 	async useModel(scoreName: string, model: StoredModel): Promise<string | null> {
+		// The usual case, the same model as last time, is one read outside a transaction.
+		if ((await this.currentModel(scoreName))?.version === model.version) return null;
 		let previous: string | null = null;
 		await this.transaction(async (client) => {
 			const current = await client.query<ModelRow>(

@@ -353,6 +353,8 @@ export class SqliteStore implements ScoreStore {
 	}
 
 	async useModel(scoreName: string, model: StoredModel): Promise<string | null> {
+		// The usual case, the same model as last time, is one read without the write lock.
+		if (this.latestModel(scoreName)?.version === model.version) return null;
 		return this.transaction(() => {
 			const current = this.latestModel(scoreName);
 			if (current?.version === model.version) return null;
