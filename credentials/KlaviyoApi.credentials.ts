@@ -13,7 +13,7 @@ export class KlaviyoApi implements ICredentialType {
 		dark: 'file:../nodes/KlaviyoUpsertProfile/klaviyo.dark.svg',
 	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-lead-scoring/n8n-nodes-lead-scoring/blob/main/docs/klaviyo-upsert-profile.md#credential';
+	documentationUrl = 'https://github.com/n8n-nodes-lead-scoring/n8n-nodes-lead-scoring#credential';
 
 	properties: INodeProperties[] = [
 		{

@@ -11,9 +11,9 @@ import './n8n/load.mjs';
 
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
-const { readWorkflow, startApiSandboxes, startSandbox } = await import('./n8n/index.ts');
+const { readWorkflow, sampleRequest, startApiSandboxes, startSandbox } = await import('./n8n/index.ts');
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -74,15 +74,13 @@ const owner = {
 };
 await n8n.setupOwner(owner);
 
-/** A curl for a webhook: the Webhook node's pinned data (which the editor also uses) is the sample request. */
+/** A curl for a webhook: its sample request (the Webhook node's pinned data, or the sample file of an upload). */
 function curlFor(webhook) {
-	const workflow = readWorkflow(workflowFiles.find((file) => readWorkflow(file).id === webhook.workflowId));
-	const node = workflow.nodes.find((candidate) => candidate.type === 'n8n-nodes-base.webhook' && candidate.parameters.path === webhook.path);
-	const sample = workflow.pinData?.[node?.name]?.[0]?.json;
-	if (sample?.body === undefined) return `  ${webhook.method} ${webhook.url}   (${workflow.name}: its notes describe the request)`;
-	const contentType = sample.headers?.['content-type'] ?? 'application/json';
-	const body = typeof sample.body === 'string' ? sample.body : JSON.stringify(sample.body);
-	return `  curl -s -X ${webhook.method} ${webhook.url} -H 'Content-Type: ${contentType}' --data-binary '${body.replaceAll("'", "'\\''")}'`;
+	const file = workflowFiles.find((candidate) => readWorkflow(candidate).id === webhook.workflowId);
+	const sample = sampleRequest(file, webhook);
+	if (!sample) return `  ${webhook.method} ${webhook.url}   (${readWorkflow(file).name}: its notes describe the request)`;
+	const data = sample.file ? `@${relative(process.cwd(), sample.file)}` : `'${sample.body.replaceAll("'", "'\\''")}'`;
+	return `  curl -s -X ${sample.method} ${sample.url} -H 'Content-Type: ${sample.contentType}' --data-binary ${data}`;
 }
 
 const lines = [

@@ -481,6 +481,8 @@ export async function sweepDecay(
 	asOf: number,
 	pageSize = 1000,
 	now: () => number = Date.now,
+	/** Told how many leads each page swept, e.g. for a summary. */
+	onPage?: (leads: number) => void,
 ): Promise<LeadScore[]> {
 	const version = modelVersion(model);
 	const changed: LeadScore[] = [];
@@ -488,6 +490,7 @@ export async function sweepDecay(
 	do {
 		const page = await store.listLeads(scoreName, after, pageSize);
 		after = page.next;
+		onPage?.(page.leads.length);
 		const leadIds = page.leads.map((lead) => lead.leadId);
 		let pageChanges: LeadScore[] = [];
 		await store.updateLeads(scoreName, leadIds, [], (snapshot) => {

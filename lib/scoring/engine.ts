@@ -16,7 +16,7 @@ export interface ScoringEvent {
 	name: string;
 	/** Event time in ms; decay and windows run on event time, never on the wall clock. */
 	time: number;
-	/** What `when` paths resolve against: the item Score Event received, with `profile` merged in. */
+	/** What `when` paths resolve against: the Event Data (the webhook body, or the item), with `profile` merged in. */
 	data: unknown;
 	/** Whether the event carries profile attributes; fit is re-evaluated only then. */
 	hasProfile: boolean;

@@ -1,6 +1,13 @@
 import { CONDITION_OPERATORS, DEFAULT_TIERS } from './model';
 
-/** One rule as the Score Event editor lists it: one optional condition, caps as two numbers. */
+/** One condition row of the form: text boxes, turned into the model's `when` entry. */
+export interface EditorCondition {
+	path?: string;
+	op?: string;
+	value?: string;
+}
+
+/** One rule as the Score Event editor lists it: conditions (all must hold), caps as two numbers. */
 export interface EditorRule {
 	id?: string;
 	event?: string;
@@ -8,6 +15,8 @@ export interface EditorRule {
 	frequency?: string;
 	limitMax?: number;
 	limitPerDays?: number;
+	conditions?: { condition?: EditorCondition[] };
+	/** A single condition, as workflows saved before the Conditions list have it. */
 	conditionPath?: string;
 	conditionOp?: string;
 	conditionValue?: string;
@@ -79,7 +88,12 @@ export function modelFromEditor(editor: EditorModel): Record<string, unknown> {
 		rules: editor.rules.map((rule, index) => ({
 			id: rule.id?.trim() || `rule-${index + 1}`,
 			event: rule.event,
-			when: conditions(rule.conditionPath, rule.conditionOp, rule.conditionValue),
+			when: [
+				...conditions(rule.conditionPath, rule.conditionOp, rule.conditionValue),
+				...(rule.conditions?.condition ?? []).flatMap((condition) =>
+					conditions(condition.path, condition.op, condition.value),
+				),
+			],
 			points: rule.points,
 			frequency: rule.frequency ?? 'every',
 			...(rule.limitMax && rule.limitMax > 0
@@ -95,4 +109,67 @@ export function modelFromEditor(editor: EditorModel): Record<string, unknown> {
 		bounds,
 		tiers: editor.tiers && editor.tiers.length > 0 ? editor.tiers : DEFAULT_TIERS,
 	};
+}
+
+const FIELD_NAMES: Record<string, string> = {
+	event: 'Event Name',
+	points: 'Points',
+	frequency: 'Frequency',
+	id: 'Rule ID',
+	max: 'Cap (Times)',
+	perDays: 'Cap Window (Days)',
+	name: 'Name',
+	min: 'Minimum Score',
+	days: 'Days',
+	pointsPerDay: 'Points Per Day',
+	graceDays: 'Grace Days',
+	type: 'Decay',
+};
+
+/**
+ * A model path (`rules[1].when[0].path`) as the form shows it ("Behaviour Rules → 2 → Condition 1 →
+ * Field"), so an error in a model built in the form names the fields the operator sees.
+ */
+export function formPath(path: string): string {
+	const parts = path.split(/\.|\[(\d+)\]/).filter((part) => part !== undefined && part !== '');
+	const names: string[] = [];
+	const section = parts[0];
+	for (let index = 0; index < parts.length; index++) {
+		const part = parts[index];
+		const next = parts[index + 1];
+		if (index === 0) {
+			names.push(
+				{
+					rules: 'Behaviour Rules',
+					fit: 'Fit Rules',
+					tiers: 'Tiers',
+					decay: 'Decay',
+					bounds: 'Score Bounds',
+				}[part] ?? part,
+			);
+			if (section === 'bounds' && next) {
+				names[0] = next === 'min' ? 'Minimum Score' : 'Maximum Score';
+				break;
+			}
+			continue;
+		}
+		if (/^\d+$/.test(part)) {
+			names.push(String(Number(part) + 1));
+			continue;
+		}
+		if (part === 'limit') continue;
+		if (part === 'when') {
+			// A fit rule has one condition, shown as fields of the rule itself.
+			if (section === 'rules') names.push(`Condition ${Number(next ?? 0) + 1}`);
+			index++;
+			continue;
+		}
+		if (['path', 'op', 'value'].includes(part)) {
+			const field = { path: 'Field', op: 'Operator', value: 'Value' }[part]!;
+			names.push(section === 'rules' ? field : `Condition ${field}`);
+			continue;
+		}
+		names.push(FIELD_NAMES[part] ?? part);
+	}
+	return names.join(' → ');
 }

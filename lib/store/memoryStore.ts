@@ -10,6 +10,7 @@ import {
 	type ListLeadsPage,
 	type ScoreStore,
 	type StoredEvent,
+	type StoredModel,
 	type StoredEventsPage,
 	type ThresholdState,
 } from './scoreStore';
@@ -24,6 +25,7 @@ export class MemoryStore implements ScoreStore {
 	private readonly ledgers = new Map<string, LedgerEntry[]>();
 	private readonly thresholds = new Map<string, Map<string, ThresholdState>>();
 	private readonly baselines = new Map<string, Baseline>();
+	private readonly models = new Map<string, StoredModel>();
 
 	private leadsOf(scoreName: string): Map<string, LeadRecord> {
 		let leads = this.leads.get(scoreName);
@@ -160,6 +162,17 @@ export class MemoryStore implements ScoreStore {
 			if (state) current.set(leadId, state);
 		}
 		for (const [leadId, state] of decide(current)) states.set(leadId, state);
+	}
+
+	async useModel(scoreName: string, model: StoredModel): Promise<string | null> {
+		const current = this.models.get(scoreName);
+		if (current?.version === model.version) return null;
+		this.models.set(scoreName, { ...model, usedAt: Math.max(model.usedAt, (current?.usedAt ?? 0) + 1) });
+		return current?.version ?? null;
+	}
+
+	async currentModel(scoreName: string): Promise<StoredModel | undefined> {
+		return this.models.get(scoreName);
 	}
 
 	async firstEventSeqFrom(receivedAt: number): Promise<number> {

@@ -21,6 +21,7 @@ import {
 	type ScoreStore,
 	type StoredEvent,
 	type StoredEventsPage,
+	type StoredModel,
 	type ThresholdState,
 } from './scoreStore';
 
@@ -53,6 +54,7 @@ interface TableNames {
 	events: string;
 	ledger: string;
 	thresholds: string;
+	models: string;
 	/** Index names live in the schema's namespace too, so they carry the prefix. */
 	index: (name: string) => string;
 }
@@ -135,6 +137,16 @@ const MIGRATIONS: Array<(t: TableNames) => string> = [
 	DROP INDEX ${quoteIdentifier(t.schema)}.${t.index('events_event_id')};
 	CREATE UNIQUE INDEX ${t.index('events_lead_event')} ON ${t.events} (score_name, lead_id, event_id) WHERE event_id IS NOT NULL;
 	ALTER TABLE ${t.thresholds} ADD COLUMN transition_revision bigint;`,
+	// The models each score was scored with, by version; the latest used_at is the score's model.
+	(t) => `
+	CREATE TABLE ${t.models} (
+		score_name text COLLATE "C" NOT NULL,
+		model_version text COLLATE "C" NOT NULL,
+		model jsonb NOT NULL,
+		used_at bigint NOT NULL,
+		PRIMARY KEY (score_name, model_version)
+	);
+	CREATE INDEX ${t.index('models_used')} ON ${t.models} (score_name, used_at);`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -271,6 +283,7 @@ function tableNames(schema: string, prefix: string): TableNames {
 		events: table('events'),
 		ledger: table('ledger'),
 		thresholds: table('threshold_states'),
+		models: table('models'),
 		index: (name) => quoteIdentifier(check(prefix + name)),
 	};
 }
@@ -754,6 +767,38 @@ export class PostgresStore implements ScoreStore {
 		});
 	}
 
+	async useModel(scoreName: string, model: StoredModel): Promise<string | null> {
+		// The usual case, the same model as last time, is one read outside a transaction.
+		if ((await this.currentModel(scoreName))?.version === model.version) return null;
+		let previous: string | null = null;
+		await this.transaction(async (client) => {
+			const current = await client.query<ModelRow>(
+				`SELECT model_version, model, used_at FROM ${this.t.models} WHERE score_name = $1 ORDER BY used_at DESC LIMIT 1`,
+				[scoreName],
+			);
+			const latest = current.rows[0];
+			previous = null;
+			if (latest?.model_version === model.version) return;
+			// Strictly later than the current one, so the latest is never a tie.
+			const usedAt = Math.max(model.usedAt, Number(latest?.used_at ?? 0) + 1);
+			await client.query(
+				`INSERT INTO ${this.t.models} (score_name, model_version, model, used_at) VALUES ($1, $2, $3, $4)
+				 ON CONFLICT (score_name, model_version) DO UPDATE SET used_at = excluded.used_at`,
+				[scoreName, model.version, JSON.stringify(model.model), usedAt],
+			);
+			previous = latest?.model_version ?? null;
+		});
+		return previous;
+	}
+
+	async currentModel(scoreName: string): Promise<StoredModel | undefined> {
+		const [row] = await this.query<ModelRow>(
+			`SELECT model_version, model, used_at FROM ${this.t.models} WHERE score_name = $1 ORDER BY used_at DESC LIMIT 1`,
+			[scoreName],
+		);
+		return row && { version: row.model_version, model: row.model, usedAt: Number(row.used_at) };
+	}
+
 	// Ids grow with commit time, so a binary search over ids finds the first row committed at or after
 	// `time` in a few index lookups: no time index to maintain, and no scan of the older rows that other
 	// score names keep for longer.
@@ -802,6 +847,12 @@ export class PostgresStore implements ScoreStore {
 }
 
 const EVENT_COLUMNS = 'seq, event_id, lead_id, event_name, event_time, received_at, payload';
+
+interface ModelRow {
+	model_version: string;
+	model: unknown;
+	used_at: string | number;
+}
 
 /** Runs a statement prepared once per connection: the hot statements skip parsing and planning. */
 async function run<R extends object = Record<string, unknown>>(client: PoolClient, text: string, values: unknown[]) {

@@ -147,6 +147,15 @@ export function thresholdState(
 	return state;
 }
 
+/** A model a score was scored with, kept by version, so other operations can use the same one. */
+export interface StoredModel {
+	version: string;
+	/** The model document (as validated by `parseModel`). */
+	model: unknown;
+	/** Wall-clock ms when a Score Event last started scoring with it. */
+	usedAt: number;
+}
+
 export interface ListLeadsPage {
 	leads: LeadRecord[];
 	/** Pass as `after` for the next page; null when this was the last one. */
@@ -183,6 +192,13 @@ export interface ScoreStore {
 		leadIds: string[],
 		decide: (states: Map<string, ThresholdState>) => Map<string, ThresholdState>,
 	): Promise<void>;
+	/**
+	 * Records that `scoreName` is scored with this model from now on. Returns the version it was
+	 * scored with before when that was another one (null when the same or the first).
+	 */
+	useModel(scoreName: string, model: StoredModel): Promise<string | null>;
+	/** The model `scoreName` was last scored with; undefined before its first Score Event. */
+	currentModel(scoreName: string): Promise<StoredModel | undefined>;
 	/**
 	 * The `seq` of the first event (of any score) committed at or after `receivedAt` (wall-clock ms),
 	 * or one past the last event when none was: every event below it was committed before.

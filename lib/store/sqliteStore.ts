@@ -20,6 +20,7 @@ import {
 	type ScoreStore,
 	type StoredEvent,
 	type StoredEventsPage,
+	type StoredModel,
 	type ThresholdState,
 } from './scoreStore';
 
@@ -86,6 +87,15 @@ const MIGRATIONS: string[] = [
 	DROP INDEX events_event_id;
 	CREATE UNIQUE INDEX events_lead_event ON events (score_name, lead_id, event_id) WHERE event_id IS NOT NULL;
 	ALTER TABLE threshold_states ADD COLUMN transition_revision INTEGER;`,
+	// The models each score was scored with, by version; the latest used_at is the score's model.
+	`CREATE TABLE models (
+		score_name TEXT NOT NULL,
+		model_version TEXT NOT NULL,
+		model TEXT NOT NULL,
+		used_at INTEGER NOT NULL,
+		PRIMARY KEY (score_name, model_version)
+	) WITHOUT ROWID;
+	CREATE INDEX models_used ON models (score_name, used_at);`,
 ];
 
 const BUSY_TIMEOUT_MS = 30_000;
@@ -394,6 +404,33 @@ export class SqliteStore implements ScoreStore {
 				);
 			}
 		});
+	}
+
+	async useModel(scoreName: string, model: StoredModel): Promise<string | null> {
+		// The usual case, the same model as last time, is one read without the write lock.
+		if (this.latestModel(scoreName)?.version === model.version) return null;
+		return this.transaction(() => {
+			const current = this.latestModel(scoreName);
+			if (current?.version === model.version) return null;
+			// Strictly later than the current one, so the latest is never a tie.
+			const usedAt = Math.max(model.usedAt, (current?.usedAt ?? 0) + 1);
+			this.statement(
+				`INSERT INTO models (score_name, model_version, model, used_at) VALUES (?, ?, ?, ?)
+				 ON CONFLICT (score_name, model_version) DO UPDATE SET used_at = excluded.used_at`,
+			).run(scoreName, model.version, JSON.stringify(model.model), usedAt);
+			return current?.version ?? null;
+		});
+	}
+
+	async currentModel(scoreName: string): Promise<StoredModel | undefined> {
+		return this.latestModel(scoreName);
+	}
+
+	private latestModel(scoreName: string): StoredModel | undefined {
+		const row = this.statement(
+			`SELECT model_version, model, used_at FROM models WHERE score_name = ? ORDER BY used_at DESC LIMIT 1`,
+		).get(scoreName) as { model_version: string; model: string; used_at: number } | undefined;
+		return row && { version: row.model_version, model: JSON.parse(row.model), usedAt: row.used_at };
 	}
 
 	// Row ids grow with commit time, so a binary search over ids finds the first row committed at or

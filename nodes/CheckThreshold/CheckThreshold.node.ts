@@ -34,7 +34,7 @@ export class CheckThreshold implements INodeType {
 		icon: { light: 'file:checkThreshold.svg', dark: 'file:checkThreshold.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["mode"] === "crossing" ? "crossing " + $parameter["threshold"] : "tiers" }}',
+		subtitle: '={{ $parameter["mode"] === "crossing" ? "Crossing · " + $parameter["threshold"] : "Route by tier" }}',
 		description: 'Route leads by score tier, or when their score crosses a threshold (once per rise)',
 		defaults: { name: 'Check Threshold' },
 		usableAsTool: true,

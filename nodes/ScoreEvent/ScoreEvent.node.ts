@@ -12,6 +12,7 @@ import { backtestOperation } from './actions/backtest';
 import { getOperation } from './actions/get';
 import { scoreOperation } from './actions/score';
 import { applyDecayOperation, rescoreOperation } from './actions/sweeps';
+import { TEST_SCORE_SUFFIX, usesTestScore } from './items';
 
 export class ScoreEvent implements INodeType {
 	description: INodeTypeDescription = {
@@ -20,7 +21,8 @@ export class ScoreEvent implements INodeType {
 		icon: { light: 'file:scoreEvent.svg', dark: 'file:scoreEvent.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] + ": " + $parameter["scoreName"] }}',
+		subtitle:
+			'={{ ({ score: "Score event", get: "Get score", adjust: "Adjust score", applyDecay: "Apply decay", rescore: "Re-score leads", backtest: "Backtest model" })[$parameter["operation"]] + " · " + $parameter["scoreName"] }}',
 		description: 'Score lead behaviour and profile fit with decay and tiers, kept in a store',
 		defaults: { name: 'Score Event' },
 		usableAsTool: true,
@@ -37,20 +39,31 @@ export class ScoreEvent implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const operation = this.getNodeParameter('operation', 0) as string;
-		switch (operation) {
-			case 'applyDecay':
-				return [await applyDecayOperation.call(this)];
-			case 'get':
-				return [await getOperation.call(this)];
-			case 'adjust':
-				return [await adjustOperation.call(this)];
-			case 'rescore':
-				return [await rescoreOperation.call(this)];
-			case 'backtest':
-				return [await backtestOperation.call(this)];
-			default:
-				return [await scoreOperation.call(this)];
+		if (usesTestScore.call(this)) {
+			const scoreName = String(this.getNodeParameter('scoreName', 0, 'default'));
+			this.addExecutionHints({
+				message: `Test run: this node worked on the test score "${scoreName}${TEST_SCORE_SUFFIX}", the live score "${scoreName}" is unchanged. Published workflows use the live score; Options → Editor Test Runs changes this.`,
+				location: 'outputPane',
+			});
 		}
+		return [await runOperation.call(this)];
+	}
+}
+
+async function runOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const operation = this.getNodeParameter('operation', 0) as string;
+	switch (operation) {
+		case 'applyDecay':
+			return await applyDecayOperation.call(this);
+		case 'get':
+			return await getOperation.call(this);
+		case 'adjust':
+			return await adjustOperation.call(this);
+		case 'rescore':
+			return await rescoreOperation.call(this);
+		case 'backtest':
+			return await backtestOperation.call(this);
+		default:
+			return await scoreOperation.call(this);
 	}
 }

@@ -6,18 +6,80 @@ import { EXAMPLE_MODEL } from './exampleModel';
 
 const onlyFor = (...operation: string[]) => ({ show: { operation } });
 
-const operatorOptions = CONDITION_OPERATORS.map((op) => ({ name: op, value: op })).sort((a, b) =>
-	a.name.localeCompare(b.name),
-);
+/* eslint-disable n8n-nodes-base/node-param-fixed-collection-type-unsorted-items -- a rule's fields are listed in the order an operator thinks, not alphabetically */
 
-const conditionFields: INodeProperties[] = [
+// The same operators as the model's JSON (`op`), named in words.
+const OPERATOR_NAMES: Record<(typeof CONDITION_OPERATORS)[number], string> = {
+	equals: 'Equals',
+	notEquals: 'Does Not Equal',
+	contains: 'Contains',
+	startsWith: 'Starts With',
+	matches: 'Matches Regular Expression',
+	gt: 'Is Greater Than',
+	gte: 'Is Greater Than or Equal To',
+	lt: 'Is Less Than',
+	lte: 'Is Less Than or Equal To',
+	exists: 'Exists',
+	in: 'Is One Of (Comma-Separated)',
+};
+
+const operatorOptions = CONDITION_OPERATORS.map((op) => ({ name: OPERATOR_NAMES[op], value: op }));
+
+const OPERATOR_DESCRIPTION =
+	'How the field is compared; text comparisons ignore case, "Matches" takes a regular expression, "Is One Of" a comma-separated list, "Exists" true or false (empty is true)';
+
+/** A behaviour rule's conditions: several, all must hold. */
+const behaviourConditions: INodeProperties = {
+	displayName: 'Conditions',
+	name: 'conditions',
+	type: 'fixedCollection',
+	typeOptions: { multipleValues: true },
+	default: {},
+	placeholder: 'Add Condition',
+	description: 'The event scores only when all conditions hold; paths are read in the Event Data',
+	options: [
+		{
+			displayName: 'Condition',
+			name: 'condition',
+			values: [
+				{
+					displayName: 'Field',
+					name: 'path',
+					type: 'string',
+					default: '',
+					placeholder: 'properties.url',
+					description: 'Path of a field in the Event Data, nested fields joined with dots',
+				},
+				{
+					displayName: 'Operator',
+					name: 'op',
+					type: 'options',
+					options: operatorOptions,
+					default: 'contains',
+					description: OPERATOR_DESCRIPTION,
+				},
+				{
+					displayName: 'Value',
+					name: 'value',
+					type: 'string',
+					default: '',
+					placeholder: '/pricing',
+				},
+			],
+		},
+	],
+};
+
+/** A fit rule's condition, on the profile. */
+const fitConditionFields: INodeProperties[] = [
 	{
 		displayName: 'Condition Field',
 		name: 'conditionPath',
 		type: 'string',
 		default: '',
-		placeholder: 'properties.url',
-		description: 'Path in the incoming item the condition checks; leave empty for no condition',
+		placeholder: 'profile.title',
+		description:
+			'Path of the profile attribute the rule checks, e.g. profile.title or profile.country',
 	},
 	{
 		displayName: 'Condition Operator',
@@ -25,15 +87,14 @@ const conditionFields: INodeProperties[] = [
 		type: 'options',
 		options: operatorOptions,
 		default: 'equals',
-		description:
-			'How the field is compared; text comparisons ignore case, "matches" takes a regular expression, "in" a comma-separated list',
+		description: OPERATOR_DESCRIPTION,
 	},
 	{
 		displayName: 'Condition Value',
 		name: 'conditionValue',
 		type: 'string',
 		default: '',
-		placeholder: '/pricing',
+		placeholder: 'VP|Director|Head',
 	},
 ];
 
@@ -43,7 +104,21 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'operation',
 		type: 'options',
 		noDataExpression: true,
+		// Ordered by use: scoring first, then reading and correcting, then the scheduled and occasional jobs.
+		// eslint-disable-next-line n8n-nodes-base/node-param-options-type-unsorted-items
 		options: [
+			{
+				name: 'Score Event',
+				value: 'score',
+				description: 'Add the points an event earns to its lead',
+				action: 'Score an event',
+			},
+			{
+				name: 'Get Score',
+				value: 'get',
+				description: "Read a lead's current score and the history of its changes",
+				action: 'Get a lead score',
+			},
 			{
 				name: 'Adjust Score',
 				value: 'adjust',
@@ -58,50 +133,52 @@ export const scoreEventProperties: INodeProperties[] = [
 				action: 'Apply decay to every lead',
 			},
 			{
+				name: 'Re-Score Leads',
+				value: 'rescore',
+				description:
+					'Re-score every lead from its kept events under the current model; outputs the leads whose score or tier changed',
+				// The sentence-case rule drops the hyphen ("Re score"); Re-Score is the operation's name.
+				// eslint-disable-next-line n8n-nodes-base/node-param-operation-option-action-miscased
+				action: 'Re-score every lead',
+			},
+			{
 				name: 'Backtest Model',
 				value: 'backtest',
 				description:
 					'Replay past events through the model (and a candidate) and measure how well tiers and a threshold predict conversion',
 				action: 'Backtest a scoring model',
 			},
-			{
-				name: 'Get Score',
-				value: 'get',
-				description: "Read a lead's current score and the history of its changes",
-				action: 'Get a lead score',
-			},
-			{
-				name: 'Re-Score Leads',
-				value: 'rescore',
-				description:
-					'Re-score every lead from its kept events under the current model; outputs the leads whose score or tier changed',
-				action: 'Re score every lead',
-			},
-			{
-				name: 'Score Event',
-				value: 'score',
-				description: 'Add the points an event earns to its lead',
-				action: 'Score an event',
-			},
 		],
 		default: 'score',
+	},
+	{
+		displayName: 'Event Data',
+		name: 'eventData',
+		type: 'string',
+		default: '',
+		placeholder: '={{ $json.body }}',
+		description:
+			'The event the rules read (condition fields are paths in it) and that is kept for replays. Empty: the webhook body when the item has one (after a Webhook node), else the item itself (after a Set node or a trigger).',
+		displayOptions: onlyFor('score', 'get', 'adjust'),
 	},
 	{
 		displayName: 'Lead ID',
 		name: 'leadId',
 		type: 'string',
-		required: true,
-		default: '={{ $json.email }}',
-		description: 'Who the event belongs to, usually the email; emails are trimmed and lower-cased',
+		default: '',
+		placeholder: 'Empty: email of the Event Data',
+		description:
+			'Who the event belongs to, usually the email; emails are trimmed and lower-cased. Empty reads "email" from the Event Data.',
 		displayOptions: onlyFor('score', 'get', 'adjust'),
 	},
 	{
 		displayName: 'Event Name',
 		name: 'eventName',
 		type: 'string',
-		required: true,
-		default: '={{ $json.event }}',
-		description: 'The behaviour, e.g. "Viewed Page"; rules match it exactly',
+		default: '',
+		placeholder: 'Empty: event of the Event Data',
+		description:
+			'The behaviour, e.g. "Viewed Page"; rules match it exactly. Empty reads "event" from the Event Data.',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -109,8 +186,9 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'eventId',
 		type: 'string',
 		default: '',
+		placeholder: 'Empty: eventId of the Event Data',
 		description:
-			"Unique ID of the event for this lead; an ID already counted for the lead is never counted again and answers with the outcome it had the first time (duplicate: true), so a sender's retry runs the steps after this one again. Two leads may use the same ID.",
+			'Unique ID of the event for this lead; an ID already counted for the lead is never counted again and answers with the outcome it had the first time (duplicate: true), so a sender\'s retry runs the steps after this one again. Two leads may use the same ID. Empty reads "eventId" from the Event Data (no ID when it has none).',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -118,9 +196,9 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'eventTime',
 		type: 'string',
 		default: '',
-		placeholder: '2026-11-23T07:00:00Z',
+		placeholder: 'Empty: time of the Event Data, else now',
 		description:
-			'When the event happened: ISO 8601 with a time zone (2026-11-23T07:00:00Z), a date, or epoch seconds or milliseconds; empty means now. Decay and caps run on event time, so late events count as of when they happened.',
+			'When the event happened: ISO 8601 with a time zone (2026-11-23T07:00:00Z), a date, or epoch seconds or milliseconds. Empty reads "time" from the Event Data, and means now when it has none. Decay and caps run on event time, so late events count as of when they happened.',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -128,9 +206,9 @@ export const scoreEventProperties: INodeProperties[] = [
 		name: 'profile',
 		type: 'json',
 		default: '',
-		placeholder: '={{ $json.profile }}',
+		placeholder: 'Empty: profile of the Event Data',
 		description:
-			'Profile attributes for the fit rules (paths like profile.title); empty keeps the fit points from the last profile seen',
+			'Profile attributes for the fit rules (paths like profile.title). Empty reads "profile" from the Event Data; without a profile, the fit points from the last profile seen are kept.',
 		displayOptions: onlyFor('score'),
 	},
 	{
@@ -296,6 +374,26 @@ export const scoreEventProperties: INodeProperties[] = [
 		displayOptions: onlyFor('adjust'),
 	},
 	{
+		displayName: 'Output',
+		name: 'sweepOutput',
+		type: 'options',
+		options: [
+			{
+				name: 'Changed Leads',
+				value: 'changed',
+				description: 'One item per lead whose score or tier changed; no item when none did',
+			},
+			{
+				name: 'Summary',
+				value: 'summary',
+				description:
+					'One item: how many leads were swept and changed (sweep), with the changed leads in "changed"; always there, e.g. to answer a webhook',
+			},
+		],
+		default: 'changed',
+		displayOptions: onlyFor('applyDecay', 'rescore'),
+	},
+	{
 		displayName: 'Decay Up To',
 		name: 'asOf',
 		type: 'string',
@@ -316,6 +414,30 @@ export const scoreEventProperties: INodeProperties[] = [
 			{ name: 'JSON', value: 'json', description: 'Paste or map a scoring model document' },
 		],
 		default: 'json',
+		description:
+			'The scoring model; Score Event keeps it with the score, so the other operations can use the same one',
+		displayOptions: onlyFor('score', 'adjust'),
+	},
+	{
+		displayName: 'Model Source',
+		name: 'modelSource',
+		type: 'options',
+		options: [
+			{
+				name: 'The Model This Score Was Last Scored With',
+				value: 'stored',
+				description:
+					'The model Score Event kept with the score: this workflow cannot drift from the scoring one',
+			},
+			{ name: 'JSON', value: 'json', description: 'Paste or map a scoring model document' },
+			{
+				name: 'Rules Below',
+				value: 'editor',
+				description: 'Build the model from a list of rules in this node',
+			},
+		],
+		default: 'stored',
+		displayOptions: onlyFor('applyDecay', 'rescore', 'get', 'backtest'),
 	},
 	{
 		displayName: 'Model',
@@ -340,24 +462,20 @@ export const scoreEventProperties: INodeProperties[] = [
 				name: 'rule',
 				values: [
 					{
-						displayName: 'Cap (Times)',
-						name: 'limitMax',
-						type: 'number',
-						default: 0,
-						description: 'Score at most this many times per window;	0 means no cap',
-					},
-					{
-						displayName: 'Cap Window (Days)',
-						name: 'limitPerDays',
-						type: 'number',
-						default: 1,
-					},
-					{
 						displayName: 'Event Name',
 						name: 'event',
 						type: 'string',
 						default: '',
 						placeholder: 'Viewed Page',
+						description: 'The event this rule scores, exactly as it arrives (case-sensitive)',
+					},
+					behaviourConditions,
+					{
+						displayName: 'Points',
+						name: 'points',
+						type: 'number',
+						default: 1,
+						description: 'Negative points lower the score',
 					},
 					{
 						displayName: 'Frequency',
@@ -376,18 +494,26 @@ export const scoreEventProperties: INodeProperties[] = [
 						default: 'every',
 					},
 					{
-						displayName: 'Points',
-						name: 'points',
+						displayName: 'Cap (Times)',
+						name: 'limitMax',
+						type: 'number',
+						default: 0,
+						description: 'Score at most this many times per window; 0 means no cap',
+					},
+					{
+						displayName: 'Cap Window (Days)',
+						name: 'limitPerDays',
 						type: 'number',
 						default: 1,
-						description: 'Negative points lower the score',
 					},
 					{
 						displayName: 'Rule ID',
 						name: 'id',
 						type: 'string',
 						default: '',
-						description: 'A name for the rule, shown in the reasons of every change',
+						placeholder: 'pricing-page',
+						description:
+							'A name for the rule, shown in the reasons of every change; empty gives rule-1, rule-2…',
 					},
 				],
 			},
@@ -408,9 +534,16 @@ export const scoreEventProperties: INodeProperties[] = [
 				displayName: 'Fit Rule',
 				name: 'rule',
 				values: [
-					{ displayName: 'Rule ID', name: 'id', type: 'string', default: '' },
+					...fitConditionFields,
 					{ displayName: 'Points', name: 'points', type: 'number', default: 5 },
-					...conditionFields,
+					{
+						displayName: 'Rule ID',
+						name: 'id',
+						type: 'string',
+						default: '',
+						placeholder: 'senior-title',
+						description: 'A name for the rule, shown in the reasons; empty gives fit-1, fit-2…',
+					},
 				],
 			},
 		],
@@ -505,7 +638,7 @@ export const scoreEventProperties: INodeProperties[] = [
 		type: 'string',
 		default: 'default',
 		description:
-			'Several independent scores (e.g. per product line) can share one store under different names',
+			'The score this node works on. Scores are shared by every workflow of this n8n instance that uses the same store and name: give each model its own name (e.g. per product line).',
 	},
 	{
 		displayName: 'Store',
@@ -537,9 +670,10 @@ export const scoreEventProperties: INodeProperties[] = [
 		displayName: 'Current Score',
 		name: 'currentScore',
 		type: 'string',
-		default: '={{ $json.person?.Lead_Score ?? 0 }}',
+		default: '',
+		placeholder: 'Empty: person.Lead_Score of the Event Data, else 0',
 		description:
-			'The lead\'s score before this event, e.g. the Lead_Score property of a Klaviyo profile. Without a store, "First Time Only", caps and event IDs cannot be remembered.',
+			'The lead\'s score before this event, e.g. the Lead_Score property of a Klaviyo profile. Empty reads person.Lead_Score from the Event Data (0 when missing). Without a store, "First Time Only", caps and event IDs cannot be remembered, and decay does nothing.',
 		displayOptions: { show: { store: ['none'] } },
 	},
 	{
@@ -549,6 +683,27 @@ export const scoreEventProperties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
+			{
+				displayName: 'Editor Test Runs',
+				name: 'testRuns',
+				type: 'options',
+				options: [
+					{
+						name: 'Use a Test Score',
+						value: 'test',
+						description:
+							'Execute Workflow and Execute Step in the editor work on the score name followed by ~test (default~test); live scores stay untouched',
+					},
+					{
+						name: 'Use the Live Score',
+						value: 'live',
+						description: 'Test runs change the live scores, as published workflows do',
+					},
+				],
+				default: 'test',
+				description:
+					'What a test run in the editor works on; published workflows (production webhooks, schedules) always use the live score',
+			},
 			{
 				displayName: 'Event Retention (Days)',
 				name: 'eventRetentionDays',

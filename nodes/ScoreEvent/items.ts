@@ -1,6 +1,12 @@
 import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { type BatchResult } from '../../lib/scoring/batch';
+import { valueAt } from '../../lib/scoring/conditions';
+import {
+	EVENT_DATA_FIELDS,
+	defaultEventData,
+	type EventDataField,
+} from '../../lib/scoring/eventData';
 import {
 	DEFAULT_HOURS_AHEAD,
 	InputError,
@@ -9,8 +15,8 @@ import {
 	timeWindow,
 	type TimeWindow,
 } from '../../lib/scoring/inputs';
-import { parseModel, type ScoringModel } from '../../lib/scoring/model';
-import { modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
+import { ModelError, parseModel, type ScoringModel } from '../../lib/scoring/model';
+import { formPath, modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
 import { modelVersion } from '../../lib/scoring/modelVersion';
 import { pruneIfDue, retentionDays } from '../../lib/scoring/retention';
 import { type ScoreStore } from '../../lib/store/scoreStore';
@@ -57,13 +63,30 @@ function modelFor(
 			boundsMax: parameters.get<number | null>('boundsMax', itemIndex, null),
 			tiers: collection('tiers', 'tier') as EditorModel['tiers'],
 		};
+		if (editor.rules.length === 0 && editor.fit.length === 0)
+			throw new InputError(
+				'rules',
+				'Rules Below has no rules: add a behaviour rule (Add Rule) or a fit rule, or set Model Source to JSON.',
+			);
 		raw = modelFromEditor(editor);
 		key = JSON.stringify(raw);
+		try {
+			return cachedModel(raw, key);
+		} catch (error) {
+			throw inFormTerms(error as Error);
+		}
 	} else {
 		raw = parameters.get('model', itemIndex);
 		key = typeof raw === 'string' ? raw : JSON.stringify(raw);
 	}
 	return cachedModel(raw, key);
+}
+
+/** A model error of Rules Below, naming the form's fields ("Behaviour Rules → 2 → Condition 1 → Field"). */
+function inFormTerms(error: Error): Error {
+	if (!(error instanceof ModelError)) return error;
+	const issues = error.issues.map((issue) => ({ ...issue, path: formPath(issue.path) }));
+	return new ModelError(issues, issues[0]?.path.split(' → ')[0] ?? 'Behaviour Rules');
 }
 
 function cachedModel(raw: unknown, key: string, field = 'model'): ScoringModel {
@@ -88,14 +111,72 @@ export function optionalModel(raw: unknown, field: string): ScoringModel | undef
 	return cachedModel(raw, typeof raw === 'string' ? raw : JSON.stringify(raw), field);
 }
 
-export function settingsFor(
+/** Whether this execution is an editor test run that keeps away from the live scores (Options → Editor Test Runs). */
+export function usesTestScore(this: IExecuteFunctions): boolean {
+	if (this.getMode() !== 'manual') return false;
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	return options.testRuns !== 'live';
+}
+
+/** The score a run works on: a test run in the editor works on `<name>~test`, never the live score. */
+function scoreNameOfRun(this: IExecuteFunctions, scoreName: string): string {
+	return usesTestScore.call(this) ? `${scoreName}${TEST_SCORE_SUFFIX}` : scoreName;
+}
+
+export const TEST_SCORE_SUFFIX = '~test';
+
+/** A score without a stored model: no Score Event has scored it yet (in this store). */
+export class NoStoredModelError extends InputError {
+	constructor(
+		readonly scoreName: string,
+		readonly storeKind: StoreKind,
+	) {
+		super(
+			'modelSource',
+			`No model is stored for the score "${scoreName}" yet: Score Event stores the model it scores with. Score an event first, or set Model Source to JSON.`,
+		);
+	}
+}
+
+const storedModels = new WeakMap<IExecuteFunctions, Map<string, ScoringModel>>();
+/** The model a score was last scored with, read once per score and node run. */
+async function storedModelFor(
+	this: IExecuteFunctions,
+	storeKind: StoreKind,
+	scoreName: string,
+): Promise<ScoringModel> {
+	if (storeKind === 'none')
+		throw new InputError(
+			'modelSource',
+			'Without a store there is no model kept with the score: set Model Source to JSON or Rules Below.',
+		);
+	let models = storedModels.get(this);
+	if (!models) storedModels.set(this, (models = new Map()));
+	const key = `${storeKind}\u0000${scoreName}`;
+	let model = models.get(key);
+	if (!model) {
+		const stored = await (await openStore.call(this, storeKind)).currentModel(scoreName);
+		if (!stored) throw new NoStoredModelError(scoreName, storeKind);
+		model = cachedModel(stored.model, JSON.stringify(stored.model));
+		models.set(key, model);
+	}
+	return model;
+}
+
+export async function settingsFor(
 	this: IExecuteFunctions,
 	parameters: ItemParameters,
 	itemIndex: number,
-): ItemSettings {
-	const scoreName = requireText(parameters.get('scoreName', itemIndex), 'scoreName', 'Score Name');
+): Promise<ItemSettings> {
+	const scoreName = scoreNameOfRun.call(
+		this,
+		requireText(parameters.get('scoreName', itemIndex), 'scoreName', 'Score Name'),
+	);
 	const storeKind = parameters.get<StoreKind>('store', itemIndex);
-	const model = modelFor.call(this, parameters, itemIndex);
+	const model =
+		parameters.get<string>('modelSource', itemIndex) === 'stored'
+			? await storedModelFor.call(this, storeKind, scoreName)
+			: modelFor.call(this, parameters, itemIndex);
 	// The model's version, not its text: short to compare per item, and equal for equal models.
 	return {
 		key: `${storeKind}\u0000${scoreName}\u0000${modelVersion(model)}`,
@@ -194,14 +275,59 @@ export class Batches<T> {
 	}
 }
 
+/**
+ * One item's event: the Event Data the rules read, and the fields (Lead ID, Event Name...) read
+ * from it when the operator left their parameter empty. A parameter the operator set is used as
+ * it evaluates, even when empty, so a mapping that finds nothing is reported, never replaced.
+ */
+export class ItemEvent {
+	readonly data: Record<string, unknown>;
+
+	constructor(
+		private readonly parameters: ItemParameters,
+		private readonly itemIndex: number,
+		item: INodeExecutionData,
+		model: ScoringModel,
+	) {
+		this.data = parameters.isEmpty('eventData')
+			? (defaultEventData(item.json, model) as Record<string, unknown>)
+			: eventDataObject(parameters.get('eventData', itemIndex));
+	}
+
+	field(name: EventDataField): unknown {
+		if (!this.parameters.isEmpty(name)) return this.parameters.get(name, this.itemIndex, '');
+		return valueAt(this.data, EVENT_DATA_FIELDS[name]);
+	}
+}
+
+function eventDataObject(value: unknown): Record<string, unknown> {
+	let parsed = value;
+	if (typeof value === 'string') {
+		try {
+			parsed = JSON.parse(value);
+		} catch {
+			parsed = undefined;
+		}
+	}
+	if (!isObject(parsed))
+		throw new InputError(
+			'eventData',
+			'The event data must be an object, e.g. {{ $json.body }}; leave it empty for the webhook body (or the item).',
+		);
+	return parsed as Record<string, unknown>;
+}
+
 export function currentScoreOf(
+	event: ItemEvent,
 	parameters: ItemParameters,
-	itemIndex: number,
 	settings: ItemSettings,
 ): number | undefined {
 	if (settings.storeKind !== 'none') return undefined;
+	const value = event.field('currentScore');
+	// Left empty: a lead without the property (never scored yet) starts at 0.
+	const missing = value === undefined || value === null || value === '';
 	return parseNumber(
-		parameters.get('currentScore', itemIndex),
+		missing && parameters.isEmpty('currentScore') ? 0 : value,
 		'currentScore',
 		'The current score',
 	);
@@ -242,33 +368,88 @@ export async function withStore(
 	return await work(store);
 }
 
+/** What a sweep did: the leads it changed, of how many it swept. */
+export interface SweepResult {
+	changed: object[];
+	swept: number;
+	/** Re-Score: leads left as they were because some of their events were kept without data. */
+	skipped?: number;
+}
+
+/** One item's sweep; a score that has no lead yet (and so no stored model) sweeps nothing. */
+async function sweepOf(
+	this: IExecuteFunctions,
+	parameters: ItemParameters,
+	itemIndex: number,
+	operationName: string,
+	sweep: (store: ScoreStore, settings: ItemSettings, itemIndex: number) => Promise<SweepResult>,
+): Promise<{ scoreName: string; result: SweepResult }> {
+	if (parameters.get<StoreKind>('store', itemIndex) === 'none') {
+		throw new InputError(
+			'store',
+			`${operationName} works on the leads kept in a store; choose the Embedded or PostgreSQL store.`,
+		);
+	}
+	let settings: ItemSettings;
+	try {
+		settings = await settingsFor.call(this, parameters, itemIndex);
+	} catch (error) {
+		const empty =
+			error instanceof NoStoredModelError &&
+			(await (await openStore.call(this, error.storeKind)).listLeads(error.scoreName, null, 1))
+				.leads.length === 0;
+		if (!empty) throw itemError.call(this, error as Error, itemIndex);
+		return {
+			scoreName: (error as NoStoredModelError).scoreName,
+			result: { changed: [], swept: 0 },
+		};
+	}
+	const store = await openStore.call(this, settings.storeKind);
+	return { scoreName: settings.scoreName, result: await sweep(store, settings, itemIndex) };
+}
+
 /**
  * Runs a sweep over the whole store once per input item (usually one, from a Schedule
- * Trigger) and outputs one item per lead the sweep changed.
+ * Trigger). Output *Changed Leads*: one item per lead the sweep changed (none when nothing
+ * changed). Output *Summary*: one item per sweep, `{ sweep: { swept, changed… }, changed: [...] }`,
+ * so a webhook that runs the sweep can always answer.
  */
 export async function sweepPerItem(
 	this: IExecuteFunctions,
 	operationName: string,
-	sweep: (store: ScoreStore, settings: ItemSettings, itemIndex: number) => Promise<object[]>,
+	sweep: (store: ScoreStore, settings: ItemSettings, itemIndex: number) => Promise<SweepResult>,
 ): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
 	const parameters = new ItemParameters(this);
-	const changed: INodeExecutionData[] = [];
+	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const settings = settingsFor.call(this, parameters, itemIndex);
-			if (settings.storeKind === 'none') {
-				throw new InputError(
-					'store',
-					`${operationName} works on the leads kept in a store; choose the Embedded or PostgreSQL store.`,
-				);
-			}
-			for (const leadScore of await sweep(
-				await openStore.call(this, settings.storeKind),
-				settings,
+			const { scoreName, result } = await sweepOf.call(
+				this,
+				parameters,
 				itemIndex,
-			)) {
-				changed.push({
+				operationName,
+				sweep,
+			);
+			if (parameters.get<string>('sweepOutput', itemIndex, 'changed') === 'summary') {
+				output.push({
+					json: {
+						sweep: {
+							operation: operationName,
+							scoreName,
+							swept: result.swept,
+							// Re-Score's skipped leads go out among the changed ones, marked `skipped`.
+							changed: result.changed.length - (result.skipped ?? 0),
+							...(result.skipped !== undefined ? { skipped: result.skipped } : {}),
+						},
+						changed: result.changed as IDataObject[],
+					},
+					pairedItem: { item: itemIndex },
+				});
+				continue;
+			}
+			for (const leadScore of result.changed) {
+				output.push({
 					json: { leadScore: leadScore as IDataObject },
 					pairedItem: { item: itemIndex },
 				});
@@ -276,10 +457,10 @@ export async function sweepPerItem(
 		} catch (error) {
 			const nodeError = itemError.call(this, error as Error, itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
-			changed.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+			output.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
 		}
 	}
-	return changed;
+	return output;
 }
 
 export function isObject(value: unknown): boolean {

@@ -29,6 +29,12 @@ export class ItemParameters {
 		this.items = context.getInputData();
 	}
 
+	/** Whether the operator left the parameter empty (no value, no expression). */
+	isEmpty(name: string): boolean {
+		const raw = this.context.getNode().parameters[name];
+		return raw === undefined || raw === null || raw === '' || raw === '=';
+	}
+
 	get<T = unknown>(name: string, itemIndex: number, fallback?: unknown): T {
 		if (this.fixed.has(name)) return this.fixed.get(name) as T;
 		const raw = this.context.getNode().parameters[name];

@@ -19,9 +19,13 @@ export const SANDBOX_SALESFORCE_LEADS = [
 	{ FirstName: 'Grace', LastName: 'Hopper', Company: 'Cobol Works', Email: 'grace@example.com' },
 ];
 
+/** Profiles the Klaviyo stand-in starts with, under fixed ids, so a sample request can name one by its Klaviyo id. */
+export const SANDBOX_KLAVIYO_PROFILES = [{ id: '01JD0000000000000000000ADA', email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace' }];
+
 interface KlaviyoMockLike {
 	baseUrl: string;
 	apiKey: string;
+	state: { addProfile: (id: string, attributes: Record<string, unknown>) => unknown };
 	close: () => Promise<void>;
 }
 
@@ -70,11 +74,13 @@ export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes>
 			};
 			const klaviyo = await startKlaviyoMock();
 			sandboxes.klaviyo = klaviyo;
+			for (const { id, ...attributes } of SANDBOX_KLAVIYO_PROFILES) klaviyo.state.addProfile(id, attributes);
 			sandboxes.credentials.push({
 				...SANDBOX_CREDENTIALS.klaviyo,
 				data: { apiKey: klaviyo.apiKey, baseUrl: klaviyo.baseUrl },
 			});
-			sandboxes.notes.push(`Klaviyo sandbox: ${klaviyo.baseUrl} (credential "${SANDBOX_CREDENTIALS.klaviyo.name}")`);
+			const profiles = SANDBOX_KLAVIYO_PROFILES.map((profile) => `${profile.email} = ${profile.id}`).join(', ');
+			sandboxes.notes.push(`Klaviyo sandbox: ${klaviyo.baseUrl} (credential "${SANDBOX_CREDENTIALS.klaviyo.name}", profile ${profiles})`);
 		} catch (error) {
 			sandboxes.notes.push(`Klaviyo sandbox not started: ${(error as Error).message}`);
 		}

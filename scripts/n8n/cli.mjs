@@ -11,13 +11,17 @@
 //       --keep leaves it in place afterwards.
 //   node scripts/n8n/cli.mjs executions --user-folder DIR [--workflow ID]
 //       Prints the saved executions (id, status, mode, last node) as JSON lines.
+//   node scripts/n8n/cli.mjs n8n [--user-folder DIR] <n8n command and options>   (npm run n8n -- ...)
+//       Runs n8n's own CLI (import:workflow, export:workflow, publish:workflow...) with the pinned
+//       n8n on the user folder of `npm run dev` (.n8n-dev), or DIR. Relative --input= and
+//       --output= paths are read from the current folder.
 import './load.mjs';
 
 import { readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 
-const { ensureN8n, installPackage, packPackage, readExecutions, startSandbox } = await import('./index.ts');
+const { ensureN8n, installPackage, N8nInstance, packPackage, readExecutions, startSandbox } = await import('./index.ts');
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 const [command, ...args] = process.argv.slice(2);
@@ -71,6 +75,26 @@ switch (command) {
 			const { id, workflowId, status, mode, startedAt, stoppedAt } = execution;
 			const { lastNodeExecuted, error } = execution.data.resultData;
 			console.log(JSON.stringify({ id, workflowId, status, mode, startedAt, stoppedAt, lastNodeExecuted, error: error?.message }));
+		}
+		break;
+	}
+	case 'n8n': {
+		const userFolderAt = args.indexOf('--user-folder');
+		const userFolder = resolve(userFolderAt === -1 ? resolve(repoRoot, '.n8n-dev') : args[userFolderAt + 1]);
+		const n8nArgs = (userFolderAt === -1 ? args : args.filter((_, index) => index !== userFolderAt && index !== userFolderAt + 1)).map((arg) =>
+			// n8n runs in its user folder: file paths given relative to here are made absolute.
+			arg.replace(/^(--(?:input|output)=)(.+)$/, (_, option, path) => option + resolve(path)),
+		);
+		if (n8nArgs.length === 0) {
+			console.error('Usage: npm run n8n -- <n8n command>, e.g. npm run n8n -- import:workflow --input=examples/workflows/route-by-tier.json');
+			process.exit(1);
+		}
+		const n8n = await N8nInstance.create({ runtime: ensureN8n(repoRoot), userFolder });
+		try {
+			process.stdout.write(await n8n.cli(n8nArgs));
+		} catch (error) {
+			console.error(error.message);
+			process.exit(1);
 		}
 		break;
 	}

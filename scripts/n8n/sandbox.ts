@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 import { installPackage, packPackage } from './communityPackage';
 import { N8nInstance } from './n8nInstance';
@@ -74,6 +74,36 @@ export function webhooksOf(workflow: WorkflowFile, n8n: N8nInstance): Webhook[] 
 				url: n8n.webhookUrl(path),
 			};
 		});
+}
+
+export interface SampleRequest {
+	method: string;
+	url: string;
+	contentType: string;
+	/** The body to send: the pinned request's JSON, or the sample file's text. */
+	body: string;
+	/** For a file upload: the sample file (`examples/data/<workflow file name>.csv`), which n8n cannot pin. */
+	file?: string;
+}
+
+/**
+ * The sample request of a webhook: the data pinned to its Webhook node (what the editor's
+ * "Execute workflow" uses). A file upload (text/csv) cannot be pinned, so its sample is the file
+ * named after the workflow in the `data` folder beside the workflows folder.
+ */
+export function sampleRequest(workflowFile: string, webhook: Webhook): SampleRequest | undefined {
+	const workflow = readWorkflow(workflowFile);
+	const node = workflow.nodes.find((candidate) => candidate.type === 'n8n-nodes-base.webhook' && candidate.parameters.path === webhook.path);
+	const sample = node ? workflow.pinData?.[node.name]?.[0]?.json : undefined;
+	if (!sample) return undefined;
+	const contentType = (sample.headers as Record<string, string> | undefined)?.['content-type'] ?? 'application/json';
+	const request = { method: webhook.method, url: webhook.url, contentType };
+	if (contentType.startsWith('text/csv')) {
+		const file = join(dirname(dirname(workflowFile)), 'data', `${basename(workflowFile, '.json')}.csv`);
+		return { ...request, body: readFileSync(file, 'utf8'), file };
+	}
+	if (sample.body === undefined) return undefined;
+	return { ...request, body: typeof sample.body === 'string' ? sample.body : JSON.stringify(sample.body) };
 }
 
 /**

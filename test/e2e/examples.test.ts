@@ -1,8 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { startApiSandboxes, startSandbox, type ApiSandboxes, type Sandbox } from '../../scripts/n8n';
+import { readWorkflow, sampleRequest, SANDBOX_KLAVIYO_PROFILES, startApiSandboxes, startSandbox, type ApiSandboxes, type Sandbox } from '../../scripts/n8n';
 import type { BrazeMock } from '../mocks/braze/brazeMock';
+import type { KlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
 import type { SalesforceMock } from '../mocks/salesforce/salesforceMock';
 import { PACKAGE_TARBALL, post, REPO_ROOT, START_TIMEOUT, storedLead } from './harness';
 
@@ -20,11 +21,21 @@ describe('example workflows in a real n8n', () => {
 		return webhook.url;
 	};
 
+	const workflows = readdirSync(EXAMPLES)
+		.filter((file) => file.endsWith('.json'))
+		.map((file) => join(EXAMPLES, file));
+	const workflowFileOf = (workflowId: string) => workflows.find((file) => readWorkflow(file).id === workflowId)!;
+
+	/** Sends the sample request pinned to a webhook of the examples, as `npm run dev`'s curl does. */
+	const sendSample = async (path: string) => {
+		const webhook = sandbox.webhooks.find((candidate) => candidate.path === path)!;
+		const sample = sampleRequest(workflowFileOf(webhook.workflowId), webhook);
+		if (!sample) throw new Error(`${path} has no pinned sample request`);
+		return await post(sample.url, sample.body, sample.contentType);
+	};
+
 	beforeAll(async () => {
 		apis = await startApiSandboxes(REPO_ROOT);
-		const workflows = readdirSync(EXAMPLES)
-			.filter((file) => file.endsWith('.json'))
-			.map((file) => join(EXAMPLES, file));
 		sandbox = await startSandbox({ repoRoot: REPO_ROOT, packageTarball: PACKAGE_TARBALL, workflows, credentials: apis.credentials });
 	}, START_TIMEOUT);
 
@@ -138,5 +149,102 @@ describe('example workflows in a real n8n', () => {
 			expect(reply.body.error).toMatch(/lead ID is empty/);
 			expect(braze.calls()).toBe(before);
 		}, 60_000);
+	});
+
+	describe('every example answers the sample request pinned to its webhook', () => {
+		it('every webhook of every example has one', () => {
+			const missing = sandbox.webhooks.filter((webhook) => {
+				const file = workflows.find(
+					(candidate) => readWorkflow(candidate).id === webhook.workflowId,
+				)!;
+				return sampleRequest(file, webhook) === undefined;
+			});
+			expect(missing.map((webhook) => webhook.path)).toEqual([]);
+			expect(sandbox.webhooks.length).toBeGreaterThanOrEqual(7);
+		});
+
+		it('decay-now answers with a summary even when nothing changed', async () => {
+			const reply = await sendSample('decay-now');
+			expect(reply.status).toBe(200);
+			expect(reply.body).toEqual({
+				operation: 'Apply Decay',
+				scoreName: 'journey',
+				swept: 0,
+				changed: 0,
+			});
+		}, 60_000);
+
+		it('route-by-tier and lead-journey score their sample event, each in its own score', async () => {
+			const routed = await sendSample('route-by-tier');
+			expect([routed.status, routed.body]).toEqual([
+				200,
+				{ leadId: 'ada@example.com', score: 10, tier: 'nurture', action: 'keep-in-nurture-drip' },
+			]);
+			const journey = await sendSample('lead-journey');
+			// The pricing page (10) and the VP title (15), in the journey's own score: not on top of route-by-tier's.
+			expect([journey.status, journey.body]).toEqual([
+				200,
+				{ leadId: 'ada@example.com', score: 25, tier: 'nurture', crossed: false },
+			]);
+			expect(storedLead(sandbox.n8n.userFolder, 'ada@example.com', 'route-by-tier')?.score).toBe(
+				10,
+			);
+			expect(storedLead(sandbox.n8n.userFolder, 'ada@example.com', 'journey')?.score).toBe(25);
+			const decay = await sendSample('decay-now');
+			expect(decay.body).toMatchObject({ scoreName: 'journey', swept: 1 });
+		}, 120_000);
+
+		it('klaviyo-remap-order records every item of the order, each with its own unique id', async () => {
+			const klaviyo = apis.klaviyo as unknown as KlaviyoMock;
+			const before = klaviyo.requests.length;
+			expect((await sendSample('klaviyo-remap-order')).status).toBe(200);
+			const events = klaviyo.requests
+				.slice(before)
+				.filter((request) => request.operationId === 'create_event' && request.status === 202)
+				.map(
+					(request) =>
+						(
+							request.body as {
+								data: { attributes: { unique_id: string; properties: Record<string, unknown> } };
+							}
+						).data.attributes,
+				);
+			expect(events.map((event) => [event.unique_id, event.properties.SKU])).toEqual([
+				['ord-1001-item-0', 'SKU-123'],
+				['ord-1001-item-1', 'SKU-456'],
+			]);
+			expect(klaviyo.problems).toEqual([]);
+		}, 60_000);
+
+		it('klaviyo-stateless adds the points to the score carried in the request and writes it to the profile', async () => {
+			const reply = await sendSample('klaviyo-stateless');
+			expect(reply.status).toBe(200);
+			expect(reply.body).toMatchObject({
+				leadId: 'ada@example.com',
+				previousScore: 24,
+				score: 26,
+				tier: 'warming',
+				reasons: [{ rule: 'opened-email', points: 2 }],
+			});
+			const klaviyo = apis.klaviyo as unknown as KlaviyoMock;
+			expect(klaviyo.profileByEmail('ada@example.com')?.attributes.properties).toMatchObject({
+				Lead_Score: 26,
+				Lead_Tier: 'warming',
+			});
+		}, 60_000);
+
+		it('klaviyo-profile-id-remap sets the event value on the profile found by its Klaviyo id', async () => {
+			const reply = await sendSample('klaviyo-profile-id');
+			expect(reply.status).toBe(200);
+			const klaviyo = apis.klaviyo as unknown as KlaviyoMock;
+			const profile = klaviyo.state.profiles.get(SANDBOX_KLAVIYO_PROFILES[0].id);
+			expect(profile?.attributes.properties).toMatchObject({ ShippingRate: 'Express' });
+		}, 60_000);
+
+		it('backtest-from-csv answers its sample CSV (examples/data) with the HTML report', async () => {
+			const reply = await sendSample('backtest-csv');
+			expect(reply.status).toBe(200);
+			expect(reply.text).toMatch(/<html[\s\S]*nurture[\s\S]*hot/i);
+		}, 120_000);
 	});
 });

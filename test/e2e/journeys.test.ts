@@ -62,7 +62,7 @@ describe('the lead journey, decay and Klaviyo remap examples in a real n8n', () 
 		expect(replies[3].body.salesforce).toMatchObject({ previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true });
 		expect(leadStatus('ada@example.com')).toBe('MQL');
 		expect(salesforce.calls.collections + salesforce.calls.patchLead).toBe(1);
-		expect(storedLead(sandbox.n8n.userFolder, 'ada@example.com')).toEqual({ score: 97, tier: 'hot' });
+		expect(storedLead(sandbox.n8n.userFolder, 'ada@example.com', 'journey')).toEqual({ score: 97, tier: 'hot' });
 		// Every scored event went to Klaviyo with the score and tier at that moment.
 		expect(profileImports('ada@example.com').map((attributes) => [attributes.properties.Lead_Score, attributes.properties.Lead_Tier])).toEqual([
 			[45, 'warming'],
@@ -107,8 +107,11 @@ describe('the lead journey, decay and Klaviyo remap examples in a real n8n', () 
 		const reply = await post(url('lead-journey'), { email: 'idle@example.com', event: 'Requested Demo', event_id: 'idle-1', time: longAgo });
 		expect(reply.body.score).toBe(30);
 		// What the Schedule Trigger does at 02:00, run now through the workflow's "Run Now" webhook.
-		expect((await post(url('decay-now'), {})).status).toBe(200);
-		const idle = storedLead(sandbox.n8n.userFolder, 'idle@example.com')!;
+		const decay = await post(url('decay-now'), {});
+		expect(decay.status).toBe(200);
+		expect(decay.body).toMatchObject({ operation: 'Apply Decay', scoreName: 'journey', changed: expect.any(Number) });
+		expect(decay.body.changed).toBeGreaterThanOrEqual(1);
+		const idle = storedLead(sandbox.n8n.userFolder, 'idle@example.com', 'journey')!;
 		expect(idle.score).toBeCloseTo(7.5, 0);
 		expect(idle.tier).toBe('nurture');
 		const last = profileImports('idle@example.com').pop()!;

@@ -173,8 +173,8 @@ export interface RunOptions {
 	/** Name of the node to start from; default the workflow's trigger. */
 	startNode?: string;
 	/**
-	 * `manual` (default) as the editor runs it; `trigger` as n8n runs a published workflow, whose
-	 * poll trigger then passes on `input` (the items its poll emitted) instead of polling.
+	 * `trigger` (default) as n8n runs a published workflow, whose poll trigger then passes on `input`
+	 * (the items its poll emitted) instead of polling; `manual` as a test run in the editor.
 	 */
 	mode?: WorkflowExecuteMode;
 }
@@ -204,7 +204,7 @@ export function instantiate(workflowJson: IWorkflowBase, options: InstanceOption
 		nodeTypes,
 	});
 	const additionalData = {
-		hooks: new ExecutionLifecycleHooks(options.mode ?? 'manual', '1', workflowJson),
+		hooks: new ExecutionLifecycleHooks(options.mode ?? 'trigger', '1', workflowJson),
 		credentialsHelper: new TestCredentialsHelper(packageCredentialTypes(), { ...(options.credentials ?? {}) }),
 		currentNodeParameters: undefined,
 		executionId: '1',
@@ -220,7 +220,7 @@ export function instantiate(workflowJson: IWorkflowBase, options: InstanceOption
 }
 
 export async function runWorkflow(workflowJson: IWorkflowBase, options: RunOptions = {}): Promise<IRun> {
-	const mode = options.mode ?? 'manual';
+	const mode = options.mode ?? 'trigger';
 	const { workflow, additionalData } = instantiate(workflowJson, { credentials: options.credentials, mode });
 	const startNode = options.startNode ? workflow.getNode(options.startNode) : workflow.getStartNode();
 	if (!startNode) throw new Error('The workflow has no start node');

@@ -58,7 +58,7 @@ describe('in the editor', () => {
 		mock.addEvent({ metric: 'Opened Email', email: 'old@example.com', time: Date.now() - 120_000 });
 		const newest = mock.addEvent({ metric: 'Placed Order', email: 'Ada@Example.com', time: Date.now() - 60_000, properties: { $value: 120 }, profile: { title: 'VP Sales' } });
 		mock.addEvent({ metric: 'Viewed Product', email: 'other-metric@example.com', time: Date.now() });
-		const run = await runWorkflow(workflow, { startNode: TRIGGER, credentials });
+		const run = await runWorkflow(workflow, { mode: 'manual', startNode: TRIGGER, credentials });
 		expect(run.data.resultData.error).toBeUndefined();
 		const [item] = outputOf(run, TRIGGER);
 		expect(item!.json).toMatchObject({ email: 'Ada@Example.com', event: 'Placed Order', eventId: newest.id, properties: { $value: 120 } });
@@ -67,7 +67,7 @@ describe('in the editor', () => {
 	});
 
 	it('says so when the chosen metrics have no event yet', async () => {
-		const run = await runWorkflow(workflow, { startNode: TRIGGER, credentials });
+		const run = await runWorkflow(workflow, { mode: 'manual', startNode: TRIGGER, credentials });
 		expect(run.data.resultData.error?.message).toBe('No events of the chosen metrics in Klaviyo yet');
 	});
 });

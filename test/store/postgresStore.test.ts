@@ -38,7 +38,8 @@ function freePort(): Promise<number> {
 
 /** Makes the schema look like one a store of schema `version` (2 or 3) created. */
 async function downgrade(schema: string, version: 2 | 3): Promise<void> {
-	await server().sql(`ALTER TABLE ${schema}.events DROP COLUMN outcome;
+	await server().sql(`DROP TABLE ${schema}.models;
+		ALTER TABLE ${schema}.events DROP COLUMN outcome;
 		DROP INDEX ${schema}.events_lead_event;
 		CREATE UNIQUE INDEX events_event_id ON ${schema}.events (score_name, event_id) WHERE event_id IS NOT NULL;
 		ALTER TABLE ${schema}.threshold_states DROP COLUMN transition_revision;`);
@@ -87,7 +88,7 @@ describe('PostgreSQL store schema', () => {
 		await scoreEvents(b, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2')]);
 		const tables = await server().sql('SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename', [schema]);
 		expect(tables.map((row) => row.tablename)).toEqual(
-			['team-a.', 'team-b.'].flatMap((prefix) => ['events', 'leads', 'ledger', 'schema_migrations', 'threshold_states'].map((name) => prefix + name)),
+			['team-a.', 'team-b.'].flatMap((prefix) => ['events', 'leads', 'ledger', 'models', 'schema_migrations', 'threshold_states'].map((name) => prefix + name)),
 		);
 		expect((await a.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
 		expect((await b.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(2);

@@ -20,6 +20,7 @@ describe('SQLite store', () => {
 /** Makes the file look like one a store of schema `version` wrote. */
 function downgrade(path: string, version: 1 | 2 | 3): void {
 	const old = new DatabaseSync(path);
+	old.exec('DROP TABLE models');
 	old.exec(`ALTER TABLE events DROP COLUMN outcome;
 		DROP INDEX events_lead_event;
 		CREATE UNIQUE INDEX events_event_id ON events (score_name, event_id) WHERE event_id IS NOT NULL;
@@ -44,6 +45,7 @@ describe('SQLite store schema', () => {
 		});
 		expect(stored).toEqual({ crossed: true, score: 80, revision: 3 });
 		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
+		expect(await store.useModel('default', { version: 'v1', model: {}, usedAt: 1 })).toBeNull();
 		await store.close();
 	});
 

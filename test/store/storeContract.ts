@@ -445,6 +445,22 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		});
 		expect(stored).toEqual({ crossed: true, score: 80, revision: 16, transitionRevision: 12 });
 	});
+
+	it('keeps the model each score was last scored with, by version, and says when it changes', async () => {
+		const v1 = { version: 'v1', model: { version: 1, rules: [{ id: 'a', event: 'A', points: 1 }] }, usedAt: 1_000 };
+		const v2 = { version: 'v2', model: { version: 1, rules: [{ id: 'b', event: 'B', points: 2 }] }, usedAt: 1_000 };
+		expect(await store.currentModel('default')).toBeUndefined();
+		expect(await store.useModel('default', v1)).toBeNull();
+		expect(await store.useModel('default', v1)).toBeNull();
+		expect(await store.currentModel('default')).toMatchObject({ version: 'v1', model: v1.model });
+		// Another model for the same score: the previous version is reported, and the new one is the score's model.
+		expect(await store.useModel('default', v2)).toBe('v1');
+		expect(await store.currentModel('default')).toMatchObject({ version: 'v2', model: v2.model });
+		expect(await store.useModel('default', v1)).toBe('v2');
+		expect((await store.currentModel('default'))?.version).toBe('v1');
+		// Scores are apart.
+		expect(await store.currentModel('other')).toBeUndefined();
+	});
 }
 
 export interface ProcessTarget {

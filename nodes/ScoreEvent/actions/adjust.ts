@@ -13,6 +13,7 @@ import {
 	withLeadScore,
 	Batches,
 	currentScoreOf,
+	ItemEvent,
 	deliver,
 	withStore,
 } from '../items';
@@ -26,9 +27,10 @@ export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExe
 	const now = Date.now();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const settings = settingsFor.call(this, parameters, itemIndex);
+			const settings = await settingsFor.call(this, parameters, itemIndex);
+			const event = new ItemEvent(parameters, itemIndex, items[itemIndex], settings.model);
 			const input: AdjustInput = {
-				leadId: normalizeLeadId(parameters.get('leadId', itemIndex)),
+				leadId: normalizeLeadId(event.field('leadId')),
 				mode: parameters.get<'add' | 'set'>('adjustMode', itemIndex),
 				points: parseNumber(parameters.get('points', itemIndex), 'points', 'Points'),
 				reason: requireText(parameters.get('reason', itemIndex), 'reason', 'The reason'),
@@ -39,7 +41,7 @@ export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExe
 				),
 				time: now,
 			};
-			batches.add(settings, itemIndex, input, currentScoreOf(parameters, itemIndex, settings));
+			batches.add(settings, itemIndex, input, currentScoreOf(event, parameters, settings));
 		} catch (error) {
 			outputs.fail(itemIndex, error as Error);
 		}

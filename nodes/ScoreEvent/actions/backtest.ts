@@ -102,7 +102,7 @@ async function backtestEvents(
 export async function backtestOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const parameters = new ItemParameters(this);
 	try {
-		const settings = settingsFor.call(this, parameters, 0);
+		const settings = await settingsFor.call(this, parameters, 0);
 		const candidate = optionalModel(parameters.get('compareModel', 0, ''), 'compareModel');
 		const models = [
 			{ name: 'Current model', model: settings.model },

@@ -2,7 +2,15 @@ import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } fro
 
 import { readScores } from '../../../lib/scoring/batch';
 import { normalizeLeadId } from '../../../lib/scoring/inputs';
-import { settingsFor, openStore, Outputs, withLeadScore, Batches, currentScoreOf } from '../items';
+import {
+	settingsFor,
+	openStore,
+	Outputs,
+	withLeadScore,
+	Batches,
+	currentScoreOf,
+	ItemEvent,
+} from '../items';
 import { ItemParameters } from '../../shared/parameters';
 
 export async function getOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
@@ -12,12 +20,13 @@ export async function getOperation(this: IExecuteFunctions): Promise<INodeExecut
 	const batches = new Batches<string>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const settings = settingsFor.call(this, parameters, itemIndex);
+			const settings = await settingsFor.call(this, parameters, itemIndex);
+			const event = new ItemEvent(parameters, itemIndex, items[itemIndex], settings.model);
 			batches.add(
 				settings,
 				itemIndex,
-				normalizeLeadId(parameters.get('leadId', itemIndex)),
-				currentScoreOf(parameters, itemIndex, settings),
+				normalizeLeadId(event.field('leadId')),
+				currentScoreOf(event, parameters, settings),
 			);
 		} catch (error) {
 			outputs.fail(itemIndex, error as Error);

@@ -13,10 +13,15 @@ import {
 	parseProfile,
 	requireText,
 } from '../../../lib/scoring/inputs';
+import { unmatchedConditions } from '../../../lib/scoring/eventData';
 import { type ScoringModel } from '../../../lib/scoring/model';
+import { modelVersion } from '../../../lib/scoring/modelVersion';
+import { type ScoreStore } from '../../../lib/store/scoreStore';
 import {
 	Batches,
+	type ItemSettings,
 	Outputs,
+	ItemEvent,
 	currentScoreOf,
 	isObject,
 	optionalModel,
@@ -35,18 +40,18 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 	const window = timeWindowFor.call(this, Date.now());
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const settings = settingsFor.call(this, parameters, itemIndex);
-			const profile = parseProfile(parameters.get('profile', itemIndex, ''));
-			const data = profile ? { ...items[itemIndex].json, profile } : items[itemIndex].json;
+			const settings = await settingsFor.call(this, parameters, itemIndex);
+			const event = new ItemEvent(parameters, itemIndex, items[itemIndex], settings.model);
+			const profile = parseProfile(event.field('profile'));
 			const input: EventInput = {
-				leadId: normalizeLeadId(parameters.get('leadId', itemIndex)),
-				name: requireText(parameters.get('eventName', itemIndex), 'eventName', 'The event name'),
-				eventId: optionalText(parameters.get('eventId', itemIndex, ''), 'eventId', 'The event ID'),
-				time: parseEventTime(parameters.get('eventTime', itemIndex, ''), window()),
-				data,
-				hasProfile: profile !== undefined || isObject(items[itemIndex].json.profile),
+				leadId: normalizeLeadId(event.field('leadId')),
+				name: requireText(event.field('eventName'), 'eventName', 'The event name'),
+				eventId: optionalText(event.field('eventId'), 'eventId', 'The event ID'),
+				time: parseEventTime(event.field('eventTime'), window()),
+				data: profile ? { ...event.data, profile } : event.data,
+				hasProfile: profile !== undefined || isObject(event.data.profile),
 			};
-			batches.add(settings, itemIndex, input, currentScoreOf(parameters, itemIndex, settings));
+			batches.add(settings, itemIndex, input, currentScoreOf(event, parameters, settings));
 		} catch (error) {
 			outputs.fail(itemIndex, error as Error);
 		}
@@ -66,7 +71,11 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 			for (const { itemIndex, input, currentScore } of entries) {
 				const json = withLeadScore(
 					items[itemIndex],
-					scoreEventStateless(settings.model, input, currentScore ?? 0),
+					explained(
+						settings.model,
+						input,
+						scoreEventStateless(settings.model, input, currentScore ?? 0),
+					),
 				);
 				if (shadow)
 					json.shadowScore = shadowScoreOf(scoreEventStateless(shadow, input, currentScore ?? 0));
@@ -75,9 +84,12 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 			continue;
 		}
 		const keepEventData = options.keepEventData !== false;
-		const results = await withStore.call(this, settings, entries, (store) =>
-			scoreEvents(store, settings.model, settings.scoreName, inputs, { keepEventData }),
-		);
+		const results = await withStore.call(this, settings, entries, async (store) => {
+			await keepModel.call(this, store, settings);
+			return await scoreEvents(store, settings.model, settings.scoreName, inputs, {
+				keepEventData,
+			});
+		});
 		// The shadow model keeps its own scores under a separate name: the live score is never touched.
 		const shadowScore = { ...settings, model: shadow!, scoreName: `${settings.scoreName}~shadow` };
 		const shadowResults = shadow
@@ -88,7 +100,10 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 		results.forEach((result, index) => {
 			const { itemIndex } = entries[index];
 			if ('error' in result) return outputs.fail(itemIndex, result.error);
-			const json = withLeadScore(items[itemIndex], result.leadScore);
+			const json = withLeadScore(
+				items[itemIndex],
+				explained(settings.model, entries[index].input, result.leadScore),
+			);
 			const shadowResult = shadowResults?.[index];
 			if (shadowResult)
 				json.shadowScore =
@@ -99,6 +114,34 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 		});
 	}
 	return outputs.list();
+}
+
+/**
+ * Keeps the model with the score, so Apply Decay, Re-Score, Get Score and Backtest use the same
+ * one; a score that was last scored with another model is shown as a hint, naming both versions.
+ */
+async function keepModel(
+	this: IExecuteFunctions,
+	store: ScoreStore,
+	settings: ItemSettings,
+): Promise<void> {
+	const version = modelVersion(settings.model);
+	const previous = await store.useModel(settings.scoreName, {
+		version,
+		model: settings.model,
+		usedAt: Date.now(),
+	});
+	if (previous === null) return;
+	this.addExecutionHints({
+		message: `The score "${settings.scoreName}" was last scored with model ${previous}; this node scores it with model ${version}. Every workflow that scores "${settings.scoreName}" should use one model (or its own Score Name): Apply Decay, Re-Score, Get Score and Backtest use the model it was last scored with.`,
+		location: 'outputPane',
+	});
+}
+
+/** Adds `unmatched` when a rule for this event could not check a condition: its field is missing. */
+function explained(model: ScoringModel, input: EventInput, leadScore: LeadScore): object {
+	const unmatched = unmatchedConditions(model, input.name, input.data);
+	return unmatched.length > 0 ? { ...leadScore, unmatched } : leadScore;
 }
 
 function shadowScoreOf(leadScore: LeadScore): IDataObject {

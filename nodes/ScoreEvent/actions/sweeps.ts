@@ -11,15 +11,25 @@ export async function applyDecayOperation(this: IExecuteFunctions): Promise<INod
 	return await sweepPerItem.call(this, 'Apply Decay', async (store, settings, itemIndex) => {
 		const window = timeWindowFor.call(this, Date.now());
 		const asOf = parseEventTime(parameters.get('asOf', itemIndex, ''), window(), 'asOf');
-		return await sweepDecay(store, settings.model, settings.scoreName, asOf);
+		let swept = 0;
+		const changed = await sweepDecay(
+			store,
+			settings.model,
+			settings.scoreName,
+			asOf,
+			undefined,
+			undefined,
+			(leads) => (swept += leads),
+		);
+		return { changed, swept };
 	});
 }
 
 export async function rescoreOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	return await sweepPerItem.call(this, 'Re-Score Leads', async (store, settings) => {
-		const { changed, skipped } = await rescoreLeads(store, settings.model, settings.scoreName);
+		const summary = await rescoreLeads(store, settings.model, settings.scoreName);
 		// A lead left as it was goes out too, unchanged and with the reason, so none is skipped silently.
-		const unchanged = skipped.map(({ leadId, score, tier, reason }) => ({
+		const unchanged = summary.skipped.map(({ leadId, score, tier, reason }) => ({
 			leadId,
 			score,
 			previousScore: score,
@@ -30,6 +40,6 @@ export async function rescoreOperation(this: IExecuteFunctions): Promise<INodeEx
 			skipped: true,
 			skippedReason: reason,
 		}));
-		return [...changed, ...unchanged];
+		return { changed: [...summary.changed, ...unchanged], swept: summary.leads, skipped: summary.skipped.length };
 	});
 }

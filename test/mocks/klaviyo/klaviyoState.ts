@@ -243,6 +243,15 @@ export class KlaviyoState {
 		return { status: existingId ? 200 : 201, profile };
 	}
 
+	/** A profile that exists from the start under a known id, as one created in Klaviyo's UI (sandboxes, tests). */
+	addProfile(id: string, attributes: Attributes): StoredProfile {
+		const timestamp = this.isoNow();
+		const profile: StoredProfile = { id, attributes: { properties: {} }, created: timestamp, updated: timestamp };
+		this.applyAttributes(profile, attributes);
+		this.profiles.set(id, profile);
+		return profile;
+	}
+
 	/** POST /api/events: 202 either way; a repeat of (profile, metric, unique_id or second) is dropped. */
 	createEvent(attributes: Attributes): MockError | { recorded: boolean } {
 		const problem = this.validateEvent(attributes, '/data/attributes');

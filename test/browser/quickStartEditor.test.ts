@@ -1,0 +1,189 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { chromium, selectors, type BrowserContext, type Page } from 'playwright-core';
+
+import { startSandbox, type Sandbox } from '../../scripts/n8n';
+import { PACKAGE_TARBALL, REPO_ROOT, START_TIMEOUT } from '../e2e/harness';
+
+// README's Quick start, done as an operator does it: in the editor of a real n8n 2.41.1 (the
+// package installed as a community package), in Debian's Chromium driven by Playwright.
+const CHROMIUM = process.env.LEAD_SCORING_CHROMIUM ?? '/usr/bin/chromium';
+/** Screenshots of every step, kept after the run to look at (and to see where a failure happened). */
+export const SCREENSHOTS = join(REPO_ROOT, 'test-output', 'browser', 'quick-start');
+
+const owner = {
+	email: 'owner@example.com',
+	firstName: 'Quick',
+	lastName: 'Start',
+	password: 'Quick-Start-1',
+};
+
+describe('Quick start in the n8n editor (Chromium)', () => {
+	let sandbox: Sandbox;
+	let browser: BrowserContext;
+	let profile: string;
+	let page: Page;
+	let step = 0;
+	const screenshot = async (name: string) =>
+		await page.screenshot({
+			path: join(SCREENSHOTS, `${String(++step).padStart(2, '0')}-${name}.png`),
+		});
+
+	beforeAll(async () => {
+		if (!existsSync(CHROMIUM))
+			throw new Error(
+				`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (as .ci/run does), or set LEAD_SCORING_CHROMIUM.`,
+			);
+		rmSync(SCREENSHOTS, { recursive: true, force: true });
+		mkdirSync(SCREENSHOTS, { recursive: true });
+		sandbox = await startSandbox({
+			repoRoot: REPO_ROOT,
+			packageTarball: PACKAGE_TARBALL,
+			workflows: [],
+		});
+		await sandbox.n8n.setupOwner(owner);
+		profile = mkdtempSync(join(tmpdir(), 'lead-scoring-chromium-'));
+		selectors.setTestIdAttribute('data-test-id');
+		browser = await chromium.launchPersistentContext(profile, {
+			executablePath: CHROMIUM,
+			headless: true,
+			viewport: { width: 1440, height: 900 },
+			args: [
+				'--headless',
+				'--no-sandbox',
+				'--disable-gpu',
+				'--disable-quic',
+				'--no-first-run',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync',
+			],
+		});
+		page = browser.pages()[0] ?? (await browser.newPage());
+		page.setDefaultTimeout(60_000);
+	}, START_TIMEOUT);
+
+	afterAll(async () => {
+		await browser?.close();
+		if (profile) rmSync(profile, { recursive: true, force: true });
+		await sandbox?.dispose();
+	}, 60_000);
+
+	it('Webhook → Score Event with one behaviour rule built in the form: a test event shows 10 points and the reason', async () => {
+		const base = sandbox.n8n.baseUrl;
+		await page.goto(`${base}/signin`);
+		await page.locator('#emailOrLdapLoginId').fill(owner.email);
+		await page.locator('#password').fill(owner.password);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await page.waitForURL(/\/home|\/workflows/);
+
+		// 1. A Webhook node: POST, path lead-events, respond when the last node finishes.
+		await page.goto(`${base}/workflow/new`);
+		await page.getByTestId('canvas-plus-button').click();
+		await page.getByTestId('node-creator-search-bar').fill('Webhook');
+		await page.keyboard.press('Enter');
+		const ndv = page.getByTestId('ndv');
+		await ndv.getByTestId('parameter-input-httpMethod').click();
+		await page.getByRole('option', { name: 'POST' }).click();
+		await ndv
+			.getByTestId('parameter-input-path')
+			.getByTestId('parameter-input-field')
+			.fill('lead-events');
+		await ndv.getByTestId('parameter-input-responseMode').click();
+		await page.getByRole('option', { name: /When Last Node Finishes/ }).click();
+		await screenshot('webhook');
+		await page.getByTestId('ndv-close-button').click();
+
+		// 2. Score Event, found by searching "lead scoring"; its fields left empty, the rule built in Rules Below.
+		await page.getByTestId('canvas-handle-plus').click();
+		await page.getByTestId('node-creator-search-bar').fill('lead scoring');
+		await page
+			.getByTestId('node-creator-item-name')
+			.filter({ hasText: 'Score Event' })
+			.first()
+			.click();
+		await page.getByTestId('node-creator-item-name').filter({ hasText: 'Score an event' }).click();
+		await ndv.getByTestId('parameter-input-modelSource').click();
+		await page.getByRole('option', { name: 'Rules Below' }).click();
+		const rules = ndv.getByTestId('fixed-collection-rules');
+		await rules.getByTestId('fixed-collection-add').click();
+		await rules
+			.getByTestId('parameter-input-event')
+			.getByTestId('parameter-input-field')
+			.fill('Viewed Page');
+		await rules.getByRole('button', { name: 'Add Condition' }).click();
+		await rules
+			.getByTestId('parameter-input-path')
+			.getByTestId('parameter-input-field')
+			.fill('properties.url');
+		await rules.getByTestId('parameter-input-op').click();
+		await page.getByRole('option', { name: 'Contains', exact: true }).click();
+		await rules
+			.getByTestId('parameter-input-value')
+			.getByTestId('parameter-input-field')
+			.fill('/pricing');
+		await rules.getByTestId('parameter-input-points').locator('input').fill('10');
+		await rules
+			.getByTestId('parameter-input-id')
+			.getByTestId('parameter-input-field')
+			.fill('pricing-page');
+		await screenshot('score-event-rule');
+		await page.getByTestId('ndv-close-button').click();
+
+		// 3. Run it with a test event, as the editor's "Execute workflow" does: n8n listens on the test URL.
+		await page.getByTestId('execute-workflow-button').click();
+		await screenshot('listening');
+		const event = {
+			email: 'ada@example.com',
+			event: 'Viewed Page',
+			eventId: 'evt-1',
+			properties: { url: '/pricing' },
+		};
+		const answer = await postWhenListening(`${base}/webhook-test/lead-events`, event);
+		expect(answer.status).toBe(200);
+		expect(answer.body).toMatchObject({
+			leadScore: { score: 10, delta: 10, reasons: [{ rule: 'pricing-page', points: 10 }] },
+		});
+
+		// 4. What the operator sees: Score Event's output, in JSON (a tall window: the JSON view renders only what fits).
+		await page.setViewportSize({ width: 1440, height: 2400 });
+		await page.getByTestId('canvas-node').filter({ hasText: 'Score Event' }).dblclick();
+		const output = page.getByTestId('output-panel');
+		await output.getByText('JSON', { exact: true }).click();
+		await output.getByText(/pricing-page/).first().waitFor();
+		await screenshot('output');
+		const shown = (await output.innerText()).replace(/\s+/g, ' ');
+		expect(shown).toContain('"score": 10');
+		expect(shown).toContain('"delta": 10');
+		expect(shown).toMatch(/"rule": "pricing-page", "points": 10/);
+		// A test run from the editor worked on the test score and says so, beside the output.
+		expect(shown).toContain('Test run: this node worked on the test score "default~test"');
+	}, 300_000);
+});
+
+/** POSTs the event once n8n is listening on the test webhook (it answers 404 until then). */
+async function postWhenListening(
+	url: string,
+	body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+	for (let attempt = 0; ; attempt++) {
+		const response = await fetch(url, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify(body),
+		});
+		const text = await response.text();
+		if (response.status !== 404 || attempt >= 120) {
+			let parsed: Record<string, unknown> = {};
+			try {
+				parsed = JSON.parse(text) as Record<string, unknown>;
+			} catch {
+				parsed = { text };
+			}
+			return { status: response.status, body: parsed };
+		}
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+}
