@@ -213,7 +213,9 @@ export class KlaviyoClient {
 	async upsertProfiles(inputs: ProfileInput[], options: ProfileBatchOptions = {}): Promise<ProfileBatchResult> {
 		const threshold = options.bulkThreshold ?? 0;
 		if (threshold > 0 && inputs.length > threshold) return await this.importProfiles(inputs);
-		const outcomes = await this.runEach(inputs, options, async (input) => await this.upsertProfile(input));
+		const outcomes = await this.runEach(inputs, options, async (input) => await this.upsertProfile(input), (input) =>
+			JSON.stringify(input.identifier),
+		);
 		return { outcomes, unmatchedImportErrors: [] };
 	}
 
@@ -398,24 +400,43 @@ export class KlaviyoClient {
 		return delay / 2 + (this.random() * delay) / 2;
 	}
 
-	/** Runs one request per input, `concurrency` at a time, keeping each outcome at its input's index. */
-	private async runEach<I, R>(inputs: I[], options: BatchOptions, task: (input: I) => Promise<R>): Promise<Array<Outcome<R>>> {
+	/**
+	 * Runs one request per input, `concurrency` at a time, keeping each outcome at its input's index.
+	 * Inputs with the same `keyOf` (one profile) run one after another in input order, so the last
+	 * item's values are the ones Klaviyo keeps, as when they were sent one by one.
+	 */
+	private async runEach<I, R>(
+		inputs: I[],
+		options: BatchOptions,
+		task: (input: I) => Promise<R>,
+		keyOf?: (input: I) => string,
+	): Promise<Array<Outcome<R>>> {
 		const outcomes: Array<Outcome<R>> = inputs.map(() => ({ state: 'skipped' }));
+		const queues = new Map<string, number[]>();
+		inputs.forEach((input, index) => {
+			const key = keyOf === undefined ? String(index) : keyOf(input);
+			const queue = queues.get(key);
+			if (queue) queue.push(index);
+			else queues.set(key, [index]);
+		});
+		const ordered = [...queues.values()];
 		let next = 0;
 		let stopped = false;
 		const worker = async () => {
-			while (!stopped && next < inputs.length) {
-				const index = next++;
-				try {
-					outcomes[index] = { state: 'done', result: await task(inputs[index]!) };
-				} catch (error) {
-					if (!(error instanceof KlaviyoApiError)) throw error;
-					outcomes[index] = { state: 'failed', error };
-					if (options.stopOnError) stopped = true;
+			while (!stopped && next < ordered.length) {
+				for (const index of ordered[next++]!) {
+					if (stopped) break;
+					try {
+						outcomes[index] = { state: 'done', result: await task(inputs[index]!) };
+					} catch (error) {
+						if (!(error instanceof KlaviyoApiError)) throw error;
+						outcomes[index] = { state: 'failed', error };
+						if (options.stopOnError) stopped = true;
+					}
 				}
 			}
 		};
-		const concurrency = Math.max(1, Math.min(options.concurrency ?? 5, inputs.length));
+		const concurrency = Math.max(1, Math.min(options.concurrency ?? 5, ordered.length));
 		await Promise.all(Array.from({ length: concurrency }, worker));
 		return outcomes;
 	}

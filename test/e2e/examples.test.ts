@@ -184,7 +184,7 @@ describe('example workflows in a real n8n', () => {
 			// The pricing page (10) and the VP title (15), in the journey's own score: not on top of route-by-tier's.
 			expect([journey.status, journey.body]).toEqual([
 				200,
-				{ leadId: 'ada@example.com', score: 25, tier: 'nurture', crossed: false },
+				{ leadId: 'ada@example.com', score: 25, previousScore: 0, tier: 'nurture', crossed: false, duplicate: false },
 			]);
 			expect(storedLead(sandbox.n8n.userFolder, 'ada@example.com', 'route-by-tier')?.score).toBe(
 				10,

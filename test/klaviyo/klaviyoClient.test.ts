@@ -269,6 +269,30 @@ describe('many profiles', () => {
 		expect(clock.now() - Date.UTC(2026, 10, 23, 6, 0, 0)).toBeGreaterThanOrEqual(120_000);
 	});
 
+	it("writes one profile's items in item order, so Klaviyo keeps the last item's score", async () => {
+		clock = virtualClock();
+		mock = await startKlaviyoMock({ now: clock.now });
+		const http = axiosTransport(mock.baseUrl, mock.apiKey);
+		// The first request answers late: after the second one has been answered, if that was sent meanwhile.
+		let sent = 0;
+		let secondAnswered = () => {};
+		const second = new Promise<void>((resolve) => (secondAnswered = resolve));
+		const slowFirst: typeof http = async (request) => {
+			if (++sent === 1) {
+				await Promise.race([second, new Promise((resolve) => setTimeout(resolve, 200))]);
+				return await http(request);
+			}
+			const response = await http(request);
+			secondAnswered();
+			return response;
+		};
+		const client = new KlaviyoClient({ transport: clock.track(slowFirst), clock, random: () => 0.5 });
+		const inputs = [2, 7].map((score) => profile('ada@example.com', { Lead_Score: score }));
+		const { outcomes } = await client.upsertProfiles(inputs, { concurrency: 5 });
+		expect(outcomes.map((outcome) => outcome.state)).toEqual(['done', 'done']);
+		expect(mock.profileByEmail('ada@example.com')?.attributes.properties).toEqual({ Lead_Score: 7 });
+	});
+
 	it('stops starting requests after the first failure when asked to', async () => {
 		const client = await setUp();
 		mock.fail({ status: 500, times: 100 });
