@@ -6,8 +6,16 @@ import type { LeadState } from '../scoring/leadState';
 import {
 	StoreError,
 	thresholdState,
+	type LeadCursor,
+	type LeadFilter,
+	type LeadQueryPage,
 	type LeadRecord,
+	type LeadSort,
 	type LedgerEntry,
+	type LedgerPage,
+	type ScoreSummary,
+	type StoredLedgerEntry,
+	type SummaryQuery,
 	type LeadsSnapshot,
 	type LeadsWrite,
 	type ListLeadsPage,
@@ -16,6 +24,7 @@ import {
 	type StoredEventsPage,
 	type ThresholdState,
 } from './scoreStore';
+import { leadPage, leadPageSql, summaryFrom, summarySql } from './viewQueries';
 
 /** Schema migrations by version; each runs once, in order, inside one write transaction. */
 const MIGRATIONS: string[] = [
@@ -68,6 +77,15 @@ const MIGRATIONS: string[] = [
 	) WITHOUT ROWID;`,
 	// The score revision each crossing state was decided on, so late scores cannot re-arm a lead.
 	`ALTER TABLE threshold_states ADD COLUMN revision INTEGER;`,
+	// List Leads and the dashboard: each order, filter and aggregate reads one index range, never the
+	// lead states; the model version is a column computed from the state, so no write has to set it.
+	`ALTER TABLE leads ADD COLUMN model_version TEXT GENERATED ALWAYS AS (json_extract(state, '$.modelVersion')) VIRTUAL;
+	CREATE INDEX leads_by_score ON leads (score_name, score, lead_id);
+	CREATE INDEX leads_by_change ON leads (score_name, updated_at, lead_id);
+	CREATE INDEX leads_by_tier ON leads (score_name, tier, score);
+	CREATE INDEX leads_by_model ON leads (score_name, model_version);
+	CREATE INDEX ledger_by_time ON ledger (score_name, recorded_at, previous_score, score);
+	CREATE INDEX events_by_time ON events (score_name, received_at);`,
 ];
 
 const BUSY_TIMEOUT_MS = 30_000;
@@ -274,19 +292,80 @@ export class SqliteStore implements ScoreStore {
 		const rows = this.statement(
 			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? ORDER BY id DESC LIMIT ?`,
 		).all(scoreName, leadId, limit) as Array<Record<string, string | number | null>>;
-		return rows.map((row) => ({
-			leadId: row.lead_id as string,
-			eventId: row.event_id as string | null,
-			event: row.event_name as string | null,
-			at: row.at as number,
-			recordedAt: row.recorded_at as number,
-			previousScore: row.previous_score as number,
-			score: row.score as number,
-			delta: row.delta as number,
-			tier: row.tier as string,
-			reasons: JSON.parse(row.reasons as string),
-			modelVersion: row.model_version as string | null,
-		}));
+		return rows.map((row) => {
+			const { id: _id, ...entry } = toLedgerEntry(row);
+			return entry;
+		});
+	}
+
+	async queryLeads(
+		scoreName: string,
+		filter: LeadFilter,
+		sort: LeadSort,
+		after: LeadCursor | null,
+		limit: number,
+	): Promise<LeadQueryPage> {
+		const { text, values } = leadPageSql('leads', scoreName, filter, sort, after, limit, 'sqlite');
+		const rows = this.statement(text).all(...(values as SqlValue[])) as Array<{
+			lead_id: string;
+			state: string;
+			score: number;
+			updated_at: number;
+		}>;
+		return leadPage(rows, limit, sort, toRecord);
+	}
+
+	async ledgerAsOf(scoreName: string, leadId: string, asOf: number): Promise<StoredLedgerEntry | null> {
+		// The ledger_lead index walks the lead's entries newest first; commit times grow with the id.
+		const row = this.statement(
+			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? AND recorded_at <= ? ORDER BY id DESC LIMIT 1`,
+		).get(scoreName, leadId, asOf) as Record<string, string | number | null> | undefined;
+		return row ? toLedgerEntry(row) : null;
+	}
+
+	async ledgerBetween(
+		scoreName: string,
+		leadId: string,
+		range: { from: number; to: number },
+		after: number | null,
+		limit: number,
+	): Promise<LedgerPage> {
+		const rows = this.statement(
+			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? AND id > ? AND recorded_at BETWEEN ? AND ?
+			 ORDER BY id LIMIT ?`,
+		).all(scoreName, leadId, after ?? 0, range.from, range.to, limit + 1) as Array<
+			Record<string, string | number | null>
+		>;
+		const entries = rows.slice(0, limit).map(toLedgerEntry);
+		return { entries, next: rows.length > limit ? entries[entries.length - 1].id : null };
+	}
+
+	async summarize(scoreName: string, query: SummaryQuery): Promise<ScoreSummary> {
+		const sql = summarySql({ leads: 'leads', ledger: 'ledger', events: 'events' }, scoreName, query, 'sqlite');
+		const all = <Row>(statement: { text: string; values: unknown[] }) =>
+			this.statement(statement.text).all(...(statement.values as SqlValue[])) as Row[];
+		// One read transaction, so every figure is of the same moment.
+		this.db.exec('BEGIN');
+		try {
+			const top = all<{ lead_id: string; score: number; tier: string; updated_at: number }>(sql.top);
+			const reasons = this.statement(sql.latestReasons.text);
+			return summaryFrom(
+				{
+					tiers: all(sql.tiers),
+					distribution: all(sql.distribution),
+					changes: all(sql.changes),
+					events: all(sql.events),
+					top: top.map((row) => {
+						const latest = reasons.get(scoreName, row.lead_id) as { reasons: string } | undefined;
+						return { ...row, reasons: latest ? JSON.parse(latest.reasons) : [] };
+					}),
+					modelVersions: all(sql.modelVersions),
+				},
+				query,
+			);
+		} finally {
+			this.db.exec('COMMIT');
+		}
 	}
 
 	async listEvents(
@@ -388,6 +467,25 @@ function toStoredEvent(row: EventRow): StoredEvent {
 		time: row.event_time,
 		receivedAt: row.received_at,
 		payload: row.payload === null ? null : JSON.parse(row.payload),
+	};
+}
+
+type SqlValue = string | number | null;
+
+function toLedgerEntry(row: Record<string, string | number | null>): StoredLedgerEntry {
+	return {
+		id: row.id as number,
+		leadId: row.lead_id as string,
+		eventId: row.event_id as string | null,
+		event: row.event_name as string | null,
+		at: row.at as number,
+		recordedAt: row.recorded_at as number,
+		previousScore: row.previous_score as number,
+		score: row.score as number,
+		delta: row.delta as number,
+		tier: row.tier as string,
+		reasons: JSON.parse(row.reasons as string),
+		modelVersion: row.model_version as string | null,
 	};
 }
 
