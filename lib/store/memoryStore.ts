@@ -25,6 +25,7 @@ import {
 	matchesFilter,
 	summaryFrom,
 	tierChanged,
+	withoutId,
 } from './viewQueries';
 
 /** Keeps everything in this process's memory: the speed ceiling for benchmarks, and a reference for tests. */
@@ -125,7 +126,7 @@ export class MemoryStore implements ScoreStore {
 			.slice(-Math.max(limit, 1))
 			.reverse()
 			.slice(0, limit)
-			.map(({ id: _id, ...entry }) => entry);
+			.map(withoutId);
 	}
 
 	private ledgerOf(scoreName: string, leadId: string): StoredLedgerEntry[] {

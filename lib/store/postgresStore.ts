@@ -25,7 +25,7 @@ import {
 	type StoredEventsPage,
 	type ThresholdState,
 } from './scoreStore';
-import { leadPage, leadPageSql, numbered, summaryFrom, summarySql } from './viewQueries';
+import { leadPage, leadPageSql, withoutId, numbered, summaryFrom, summarySql } from './viewQueries';
 
 /** Where the store connects: the fields of n8n's built-in Postgres credential (`postgres`). */
 export interface PostgresConnection {
@@ -621,10 +621,7 @@ export class PostgresStore implements ScoreStore {
 			`SELECT ${LEDGER_COLUMNS} FROM ${this.t.ledger} WHERE score_name = $1 AND lead_id = $2 ORDER BY id DESC LIMIT $3`,
 			[scoreName, leadId, limit],
 		);
-		return rows.map((row) => {
-			const { id: _id, ...entry } = toLedgerEntry(row);
-			return entry;
-		});
+		return rows.map((row) => withoutId(toLedgerEntry(row)));
 	}
 
 	async queryLeads(

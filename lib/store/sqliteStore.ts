@@ -24,7 +24,7 @@ import {
 	type StoredEventsPage,
 	type ThresholdState,
 } from './scoreStore';
-import { leadPage, leadPageSql, summaryFrom, summarySql } from './viewQueries';
+import { leadPage, leadPageSql, withoutId, summaryFrom, summarySql } from './viewQueries';
 
 /** Schema migrations by version; each runs once, in order, inside one write transaction. */
 const MIGRATIONS: string[] = [
@@ -292,10 +292,7 @@ export class SqliteStore implements ScoreStore {
 		const rows = this.statement(
 			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? ORDER BY id DESC LIMIT ?`,
 		).all(scoreName, leadId, limit) as Array<Record<string, string | number | null>>;
-		return rows.map((row) => {
-			const { id: _id, ...entry } = toLedgerEntry(row);
-			return entry;
-		});
+		return rows.map((row) => withoutId(toLedgerEntry(row)));
 	}
 
 	async queryLeads(

@@ -5,7 +5,9 @@ import type {
 	LeadFilter,
 	LeadRecord,
 	LeadSort,
+	LedgerEntry,
 	ScoreSummary,
+	StoredLedgerEntry,
 	SummaryQuery,
 } from './scoreStore';
 
@@ -243,6 +245,13 @@ export function tierChanged(previousScore: number, score: number, boundaries: nu
 
 export function dayOf(time: number, since: number): number {
 	return Math.floor((time - since) / DAY_MS);
+}
+
+/** A ledger entry as `ledger()` answers it: without the store's row id. */
+export function withoutId(entry: StoredLedgerEntry): LedgerEntry {
+	const copy: Partial<StoredLedgerEntry> = { ...entry };
+	delete copy.id;
+	return copy as LedgerEntry;
 }
 
 /** `?` placeholders as PostgreSQL's `$1`, `$2`, ... */
