@@ -12,6 +12,7 @@ import { backtestOperation } from './actions/backtest';
 import { getOperation } from './actions/get';
 import { scoreOperation } from './actions/score';
 import { applyDecayOperation, rescoreOperation } from './actions/sweeps';
+import { dashboardOperation, listLeadsOperation } from './actions/views';
 
 export class ScoreEvent implements INodeType {
 	description: INodeTypeDescription = {
@@ -49,6 +50,10 @@ export class ScoreEvent implements INodeType {
 				return [await rescoreOperation.call(this)];
 			case 'backtest':
 				return [await backtestOperation.call(this)];
+			case 'listLeads':
+				return [await listLeadsOperation.call(this)];
+			case 'dashboard':
+				return [await dashboardOperation.call(this)];
 			default:
 				return [await scoreOperation.call(this)];
 		}

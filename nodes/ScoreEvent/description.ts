@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { CONDITION_OPERATORS } from '../../lib/scoring/model';
 import { postgresStoreProperties } from '../shared/store';
 import { EXAMPLE_MODEL } from './exampleModel';
+import { viewProperties } from './viewProperties';
 
 const onlyFor = (...operation: string[]) => ({ show: { operation } });
 
@@ -71,11 +72,25 @@ export const scoreEventProperties: INodeProperties[] = [
 				action: 'Get a lead score',
 			},
 			{
+				name: 'List Leads',
+				value: 'listLeads',
+				description:
+					'List the leads of this score, filtered and sorted, e.g. every hot lead for a CSV export',
+				action: 'List leads by score',
+			},
+			{
 				name: 'Re-Score Leads',
 				value: 'rescore',
 				description:
 					'Re-score every lead from its kept events under the current model; outputs the leads whose score or tier changed',
 				action: 'Re score every lead',
+			},
+			{
+				name: 'Score Dashboard',
+				value: 'dashboard',
+				description:
+					'Build an HTML page of tiers, score distribution, daily crossings, top leads and model versions',
+				action: 'Build a score dashboard page',
 			},
 			{
 				name: 'Score Event',
@@ -293,6 +308,7 @@ export const scoreEventProperties: INodeProperties[] = [
 		description: 'The time decay is applied up to (ISO date); empty means now',
 		displayOptions: onlyFor('applyDecay'),
 	},
+	...viewProperties,
 	{
 		displayName: 'Model Source',
 		name: 'modelSource',
