@@ -33,7 +33,11 @@ const SORTS: Record<LeadSort, { column: string | null; descending: boolean }> = 
 
 /** The sort value a lead's cursor carries. */
 export function sortValue(sort: LeadSort, row: { score: number; updated_at: number }): number {
-	return SORTS[sort].column === 'updated_at' ? row.updated_at : SORTS[sort].column === 'score' ? row.score : 0;
+	return SORTS[sort].column === 'updated_at'
+		? row.updated_at
+		: SORTS[sort].column === 'score'
+			? row.score
+			: 0;
 }
 
 /** One page of leads: filters, then a keyset step after the cursor, in an order an index serves. */
@@ -106,7 +110,12 @@ export interface SummaryTables {
 }
 
 /** The dashboard's aggregate statements; each reads one index range. */
-export function summarySql(t: SummaryTables, scoreName: string, query: SummaryQuery, dialect: Dialect) {
+export function summarySql(
+	t: SummaryTables,
+	scoreName: string,
+	query: SummaryQuery,
+	dialect: Dialect,
+) {
 	const until = query.since + query.days * DAY_MS;
 	const bucket =
 		dialect === 'sqlite'
@@ -114,7 +123,9 @@ export function summarySql(t: SummaryTables, scoreName: string, query: SummaryQu
 			: 'least(greatest(floor((score - ?) / ?)::int, 0), ?)';
 	// SQLite binds numbers as REAL: the day number is cast back to an integer.
 	const day = (column: string) =>
-		dialect === 'sqlite' ? `CAST((${column} - ?) / ${DAY_MS} AS INTEGER)` : `(${column} - ?) / ${DAY_MS}`;
+		dialect === 'sqlite'
+			? `CAST((${column} - ?) / ${DAY_MS} AS INTEGER)`
+			: `(${column} - ?) / ${DAY_MS}`;
 	const tierChanged =
 		query.tierBoundaries.map(() => '(previous_score < ?) <> (score < ?)').join(' OR ') || '1 = 0';
 	return {
@@ -167,7 +178,13 @@ interface SummaryRows {
 	distribution: Array<{ bucket: number; count: number }>;
 	changes: Array<{ day: number; changes: number; crossings: number; tier_changes: number }>;
 	events: Array<{ day: number; events: number }>;
-	top: Array<{ lead_id: string; score: number; tier: string; updated_at: number; reasons: Reason[] }>;
+	top: Array<{
+		lead_id: string;
+		score: number;
+		tier: string;
+		updated_at: number;
+		reasons: Reason[];
+	}>;
 	modelVersions: Array<{ version: string | null; count: number }>;
 }
 
@@ -205,7 +222,10 @@ export function summaryFrom(rows: SummaryRows, query: SummaryQuery): ScoreSummar
 			updatedAt: row.updated_at,
 			reasons: row.reasons,
 		})),
-		modelVersions: rows.modelVersions.map((row) => ({ version: row.version, count: Number(row.count) })),
+		modelVersions: rows.modelVersions.map((row) => ({
+			version: row.version,
+			count: Number(row.count),
+		})),
 	};
 }
 
@@ -215,28 +235,37 @@ export function matchesFilter(record: LeadRecord, filter: LeadFilter): boolean {
 	if (filter.tiers && filter.tiers.length > 0 && !filter.tiers.includes(state.tier)) return false;
 	if (filter.minScore !== undefined && state.score < filter.minScore) return false;
 	if (filter.maxScore !== undefined && state.score > filter.maxScore) return false;
-	if (filter.activeSince !== undefined && (state.lastActivityAt ?? -Infinity) < filter.activeSince) return false;
+	if (filter.activeSince !== undefined && (state.lastActivityAt ?? -Infinity) < filter.activeSince)
+		return false;
 	if (filter.changedSince !== undefined && record.updatedAt < filter.changedSince) return false;
 	if (filter.modelVersion !== undefined && state.modelVersion !== filter.modelVersion) return false;
 	return true;
 }
 
 export function compareLeads(sort: LeadSort): (a: LeadRecord, b: LeadRecord) => number {
-	const byId = (a: LeadRecord, b: LeadRecord) => (a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0);
+	const byId = (a: LeadRecord, b: LeadRecord) =>
+		a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0;
 	const { column, descending } = SORTS[sort];
 	if (column === null) return byId;
-	const value = (record: LeadRecord) => (column === 'score' ? record.state.score : record.updatedAt);
+	const value = (record: LeadRecord) =>
+		column === 'score' ? record.state.score : record.updatedAt;
 	const sign = descending ? -1 : 1;
 	return (a, b) => sign * (value(a) - value(b) || byId(a, b));
 }
 
 export function cursorOf(sort: LeadSort, record: LeadRecord): LeadCursor {
-	return { value: sortValue(sort, { score: record.state.score, updated_at: record.updatedAt }), leadId: record.leadId };
+	return {
+		value: sortValue(sort, { score: record.state.score, updated_at: record.updatedAt }),
+		leadId: record.leadId,
+	};
 }
 
 /** The bucket of a score in the histogram, as the SQL computes it. */
 export function bucketOf(score: number, buckets: SummaryQuery['buckets']): number {
-	return Math.min(Math.max(Math.trunc((score - buckets.min) / buckets.width), 0), buckets.count - 1);
+	return Math.min(
+		Math.max(Math.trunc((score - buckets.min) / buckets.width), 0),
+		buckets.count - 1,
+	);
 }
 
 export function tierChanged(previousScore: number, score: number, boundaries: number[]): boolean {

@@ -18,7 +18,13 @@ export interface Dashboard {
 	distribution: Array<{ from: number; to: number | null; count: number }>;
 	/** Oldest day first, the last one being today (UTC). */
 	days: Array<DailyCounts & { date: string }>;
-	topLeads: Array<{ leadId: string; score: number; tier: string; lastChangeAt: string; reasons: Reason[] }>;
+	topLeads: Array<{
+		leadId: string;
+		score: number;
+		tier: string;
+		lastChangeAt: string;
+		reasons: Reason[];
+	}>;
 	modelVersions: Array<{ version: string | null; count: number; share: number }>;
 }
 
@@ -41,7 +47,8 @@ export function summaryQuery(model: ScoringModel, threshold: number, now: number
 	};
 }
 
-const share = (count: number, total: number) => (total === 0 ? 0 : Math.round((count / total) * 1000) / 10);
+const share = (count: number, total: number) =>
+	total === 0 ? 0 : Math.round((count / total) * 1000) / 10;
 
 export async function buildDashboard(
 	store: ScoreStore,
@@ -56,8 +63,14 @@ export async function buildDashboard(
 	const totalLeads = summary.tiers.reduce((sum, row) => sum + row.count, 0);
 	const known = new Set(model.tiers.map((tier) => tier.name));
 	const tiers = [
-		...model.tiers.map((tier) => ({ tier: tier.name, min: tier.min, count: counts.get(tier.name) ?? 0 })),
-		...summary.tiers.filter((row) => !known.has(row.tier)).map((row) => ({ tier: row.tier, min: null, count: row.count })),
+		...model.tiers.map((tier) => ({
+			tier: tier.name,
+			min: tier.min,
+			count: counts.get(tier.name) ?? 0,
+		})),
+		...summary.tiers
+			.filter((row) => !known.has(row.tier))
+			.map((row) => ({ tier: row.tier, min: null, count: row.count })),
 	].map((row) => ({ ...row, share: share(row.count, totalLeads) }));
 	const { min, width, count } = query.buckets;
 	const round = (value: number) => Math.round(value * 100) / 100;
@@ -69,7 +82,10 @@ export async function buildDashboard(
 		tiers,
 		distribution: summary.distribution.map((leads, index) => ({
 			from: round(min + index * width),
-			to: index === count - 1 && model.bounds.max === undefined ? null : round(min + (index + 1) * width),
+			to:
+				index === count - 1 && model.bounds.max === undefined
+					? null
+					: round(min + (index + 1) * width),
 			count: leads,
 		})),
 		days: summary.days.map((day, index) => ({

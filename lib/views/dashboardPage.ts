@@ -10,7 +10,8 @@ const ACCENT = '#ff6d5a';
 const SECOND = '#3b82f6';
 
 const number = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 2 });
-const text = (value: string | number) => escapeHtml(typeof value === 'number' ? number(value) : value);
+const text = (value: string | number) =>
+	escapeHtml(typeof value === 'number' ? number(value) : value);
 const fixed = (value: number) => value.toFixed(1);
 
 function tierColour(index: number): string {
@@ -20,7 +21,10 @@ function tierColour(index: number): string {
 function reasonsText(reasons: Reason[]): string {
 	if (reasons.length === 0) return '—';
 	return reasons
-		.map((reason) => `${reason.rule} ${reason.points >= 0 ? '+' : ''}${number(reason.points)}${reason.note ? ` (${reason.note})` : ''}`)
+		.map(
+			(reason) =>
+				`${reason.rule} ${reason.points >= 0 ? '+' : ''}${number(reason.points)}${reason.note ? ` (${reason.note})` : ''}`,
+		)
 		.join(', ');
 }
 
@@ -80,7 +84,10 @@ function barChart(
 		)
 		.join('');
 	const axis = [0, max / 2, max]
-		.map((value) => `<text x="${pad.left - 6}" y="${fixed(y(value) + 4)}" text-anchor="end">${text(Math.round(value))}</text><line x1="${pad.left}" x2="${width - pad.right}" y1="${fixed(y(value))}" y2="${fixed(y(value))}" class="grid"/>`)
+		.map(
+			(value) =>
+				`<text x="${pad.left - 6}" y="${fixed(y(value) + 4)}" text-anchor="end">${text(Math.round(value))}</text><line x1="${pad.left}" x2="${width - pad.right}" y1="${fixed(y(value))}" y2="${fixed(y(value))}" class="grid"/>`,
+		)
 		.join('');
 	const legend =
 		series.length > 1
@@ -90,10 +97,22 @@ function barChart(
 }
 
 function distributionSection(dashboard: Dashboard): string {
-	const labels = dashboard.distribution.map((bucket) => (bucket.to === null ? `${number(bucket.from)}+` : `${number(bucket.from)}–${number(bucket.to)}`));
-	const chart = barChart(labels, [{ name: 'leads', colour: SECOND, values: dashboard.distribution.map((bucket) => bucket.count) }], {
-		label: 'Leads per score range',
-	});
+	const labels = dashboard.distribution.map((bucket) =>
+		bucket.to === null ? `${number(bucket.from)}+` : `${number(bucket.from)}–${number(bucket.to)}`,
+	);
+	const chart = barChart(
+		labels,
+		[
+			{
+				name: 'leads',
+				colour: SECOND,
+				values: dashboard.distribution.map((bucket) => bucket.count),
+			},
+		],
+		{
+			label: 'Leads per score range',
+		},
+	);
 	return `<section class="card" id="distribution"><h2>Score distribution</h2>${chart}</section>`;
 }
 
@@ -102,20 +121,34 @@ function daysSection(dashboard: Dashboard): string {
 	const changes = barChart(
 		labels,
 		[
-			{ name: `crossed ${number(dashboard.threshold)}`, colour: ACCENT, values: dashboard.days.map((day) => day.crossings) },
-			{ name: 'tier changes', colour: SECOND, values: dashboard.days.map((day) => day.tierChanges) },
+			{
+				name: `crossed ${number(dashboard.threshold)}`,
+				colour: ACCENT,
+				values: dashboard.days.map((day) => day.crossings),
+			},
+			{
+				name: 'tier changes',
+				colour: SECOND,
+				values: dashboard.days.map((day) => day.tierChanges),
+			},
 		],
-		{ label: 'Threshold crossings and tier changes per day', everyNthLabel: 5 },
+		{ label: 'Threshold crossings and tier changes per day', everyNthLabel: 5, height: 200 },
 	);
-	const events = barChart(labels, [{ name: 'events', colour: '#10b981', values: dashboard.days.map((day) => day.events) }], {
-		label: 'Events scored per day',
-		everyNthLabel: 5,
-		height: 180,
-	});
-	const total = (key: 'crossings' | 'tierChanges' | 'events') => dashboard.days.reduce((sum, day) => sum + day[key], 0);
-	return `<section class="card wide" id="days"><h2>Last ${dashboard.days.length} days</h2>
-<p class="totals"><b>${text(total('crossings'))}</b> crossed ${text(dashboard.threshold)} · <b>${text(total('tierChanges'))}</b> tier changes · <b>${text(total('events'))}</b> events scored</p>
-<h3>Threshold crossings and tier changes per day</h3>${changes}<h3>Events scored per day</h3>${events}</section>`;
+	const events = barChart(
+		labels,
+		[{ name: 'events', colour: '#10b981', values: dashboard.days.map((day) => day.events) }],
+		{
+			label: 'Events scored per day',
+			everyNthLabel: 5,
+		},
+	);
+	const total = (key: 'crossings' | 'tierChanges' | 'events') =>
+		dashboard.days.reduce((sum, day) => sum + day[key], 0);
+	const days = dashboard.days.length;
+	return `<section class="card" id="changes"><h2>Crossings and tier changes per day</h2>
+<p class="totals">Last ${text(days)} days: <b>${text(total('crossings'))}</b> crossed ${text(dashboard.threshold)} · <b>${text(total('tierChanges'))}</b> tier changes</p>${changes}</section>
+<section class="card" id="events"><h2>Events scored per day</h2>
+<p class="totals">Last ${text(days)} days: <b>${text(total('events'))}</b> events scored</p>${events}</section>`;
 }
 
 function topSection(dashboard: Dashboard): string {
@@ -133,7 +166,10 @@ function topSection(dashboard: Dashboard): string {
 
 function modelsSection(dashboard: Dashboard): string {
 	const rows = dashboard.modelVersions
-		.map((row) => `<tr><td class="lead">${row.version === null ? '(before versions were kept)' : text(row.version)}</td><td class="num">${text(row.count)}</td><td class="num">${text(row.share)}%</td></tr>`)
+		.map(
+			(row) =>
+				`<tr><td class="lead">${row.version === null ? '(before versions were kept)' : text(row.version)}</td><td class="num">${text(row.count)}</td><td class="num">${text(row.share)}%</td></tr>`,
+		)
 		.join('');
 	const body = rows || '<tr><td colspan="3" class="empty">No leads yet.</td></tr>';
 	return `<section class="card" id="models"><h2>Model versions in use</h2>
@@ -151,7 +187,7 @@ th{font-size:12px;color:#64748b;font-weight:600}tfoot td{font-weight:600;border-
 .lead{word-break:break-all;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:13px}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 6px 0 0}
 svg text{font-size:11px;fill:#64748b}svg .grid{stroke:#e2e8f0}.legend{margin:4px 0 0;font-size:12px;color:#475569}.legend .swatch{margin-left:10px}
-.totals{margin:0;color:#334155}.empty{color:#94a3b8}`;
+.totals{margin:0 0 8px;color:#334155}.empty{color:#94a3b8}`;
 
 export function dashboardPage(dashboard: Dashboard, title: string): string {
 	const versions = dashboard.modelVersions.length;

@@ -61,8 +61,9 @@ export async function scoreAsOf(
 	asOf: number,
 ): Promise<ScoreAsOf> {
 	const entry = await store.ledgerAsOf(scoreName, leadId, asOf);
-	const oldest = (await store.ledgerBetween(scoreName, leadId, { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 1))
-		.entries[0];
+	const oldest = (
+		await store.ledgerBetween(scoreName, leadId, { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 1)
+	).entries[0];
 	return {
 		leadId,
 		asOf: iso(asOf),
@@ -92,7 +93,13 @@ export async function* timelinePages(
 	let after: number | null = null;
 	let left = max ?? Infinity;
 	while (left > 0) {
-		const page = await store.ledgerBetween(scoreName, leadId, range, after, Math.min(pageSize, left));
+		const page = await store.ledgerBetween(
+			scoreName,
+			leadId,
+			range,
+			after,
+			Math.min(pageSize, left),
+		);
 		if (page.entries.length > 0) yield page.entries.map(timelineEntry);
 		left -= page.entries.length;
 		if (page.next === null) return;

@@ -23,7 +23,8 @@ export function leadRow(record: LeadRecord): LeadRow {
 		engagement: roundPoints(state.engagement.points),
 		fit: state.fit,
 		tier: state.tier,
-		lastActivityAt: state.lastActivityAt === null ? null : new Date(state.lastActivityAt).toISOString(),
+		lastActivityAt:
+			state.lastActivityAt === null ? null : new Date(state.lastActivityAt).toISOString(),
 		lastChangeAt: new Date(record.updatedAt).toISOString(),
 		eventCount: state.eventCount,
 		modelVersion: state.modelVersion ?? null,

@@ -69,7 +69,8 @@ export const viewProperties: INodeProperties[] = [
 		name: 'historyFrom',
 		type: 'string',
 		default: '={{ $now.minus({ days: 30 }).toISO() }}',
-		description: 'Start of the time range of changes (ISO date); empty means the oldest kept change',
+		description:
+			'Start of the time range of changes (ISO date); empty means the oldest kept change',
 		displayOptions: timeline,
 	},
 	{

@@ -1,6 +1,11 @@
 import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { InputError, normalizeLeadId, parseEventTime, parseNumber } from '../../../lib/scoring/inputs';
+import {
+	InputError,
+	normalizeLeadId,
+	parseEventTime,
+	parseNumber,
+} from '../../../lib/scoring/inputs';
 import type { LeadFilter, LeadSort, ScoreStore } from '../../../lib/store/scoreStore';
 import { buildDashboard } from '../../../lib/views/dashboard';
 import { dashboardPage } from '../../../lib/views/dashboardPage';
@@ -46,13 +51,16 @@ async function perItem(
 function maxResults(parameters: ItemParameters, itemIndex: number): number | null {
 	if (parameters.get<boolean>('returnAll', itemIndex, false)) return null;
 	const limit = parseNumber(parameters.get('limit', itemIndex, 50), 'limit', 'The limit');
-	if (!Number.isInteger(limit) || limit < 1) throw new InputError('limit', `The limit must be a whole number of at least 1, got ${limit}.`);
+	if (!Number.isInteger(limit) || limit < 1)
+		throw new InputError('limit', `The limit must be a whole number of at least 1, got ${limit}.`);
 	return limit;
 }
 
 /** An optional time: empty means "not set". */
 function optionalTime(value: unknown, field: string): number | undefined {
-	return value === undefined || value === null || value === '' ? undefined : parseEventTime(value, 0, field);
+	return value === undefined || value === null || value === ''
+		? undefined
+		: parseEventTime(value, 0, field);
 }
 
 function leadFilter(raw: IDataObject): LeadFilter {
@@ -62,16 +70,26 @@ function leadFilter(raw: IDataObject): LeadFilter {
 		.map((tier) => tier.trim())
 		.filter((tier) => tier.length > 0);
 	if (tiers.length > 0) filter.tiers = tiers;
-	if (raw.minScore !== undefined && raw.minScore !== '') filter.minScore = parseNumber(raw.minScore, 'minScore', 'The minimum score');
-	if (raw.maxScore !== undefined && raw.maxScore !== '') filter.maxScore = parseNumber(raw.maxScore, 'maxScore', 'The maximum score');
-	if (filter.minScore !== undefined && filter.maxScore !== undefined && filter.minScore > filter.maxScore) {
-		throw new InputError('maxScore', `The maximum score (${filter.maxScore}) is below the minimum score (${filter.minScore}).`);
+	if (raw.minScore !== undefined && raw.minScore !== '')
+		filter.minScore = parseNumber(raw.minScore, 'minScore', 'The minimum score');
+	if (raw.maxScore !== undefined && raw.maxScore !== '')
+		filter.maxScore = parseNumber(raw.maxScore, 'maxScore', 'The maximum score');
+	if (
+		filter.minScore !== undefined &&
+		filter.maxScore !== undefined &&
+		filter.minScore > filter.maxScore
+	) {
+		throw new InputError(
+			'maxScore',
+			`The maximum score (${filter.maxScore}) is below the minimum score (${filter.minScore}).`,
+		);
 	}
 	filter.activeSince = optionalTime(raw.activeSince, 'activeSince');
 	filter.changedSince = optionalTime(raw.changedSince, 'changedSince');
 	const version = String(raw.modelVersion ?? '').trim();
 	if (version) filter.modelVersion = version;
-	for (const key of Object.keys(filter) as Array<keyof LeadFilter>) if (filter[key] === undefined) delete filter[key];
+	for (const key of Object.keys(filter) as Array<keyof LeadFilter>)
+		if (filter[key] === undefined) delete filter[key];
 	return filter;
 }
 
@@ -80,10 +98,20 @@ const SORTS: LeadSort[] = ['scoreDesc', 'scoreAsc', 'changedDesc', 'changedAsc',
 export async function listLeadsOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	return await perItem.call(this, async (store, settings, parameters, itemIndex) => {
 		const sort = parameters.get<LeadSort>('leadSort', itemIndex, 'scoreDesc');
-		if (!SORTS.includes(sort)) throw new InputError('leadSort', `"${String(sort)}" is not a sort order; use one of ${SORTS.join(', ')}.`);
+		if (!SORTS.includes(sort))
+			throw new InputError(
+				'leadSort',
+				`"${String(sort)}" is not a sort order; use one of ${SORTS.join(', ')}.`,
+			);
 		const filter = leadFilter(parameters.get<IDataObject>('leadFilters', itemIndex, {}));
 		const out: INodeExecutionData[] = [];
-		for await (const page of leadPages(store, settings.scoreName, filter, sort, maxResults(parameters, itemIndex))) {
+		for await (const page of leadPages(
+			store,
+			settings.scoreName,
+			filter,
+			sort,
+			maxResults(parameters, itemIndex),
+		)) {
 			for (const row of page) out.push({ json: row as unknown as IDataObject });
 		}
 		return out;
@@ -91,22 +119,41 @@ export async function listLeadsOperation(this: IExecuteFunctions): Promise<INode
 }
 
 /** Get Score's As Of and Timeline: the lead's past, from the history of its changes. */
-export async function historyOperation(this: IExecuteFunctions, mode: 'asOf' | 'timeline'): Promise<INodeExecutionData[]> {
+export async function historyOperation(
+	this: IExecuteFunctions,
+	mode: 'asOf' | 'timeline',
+): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
 	return await perItem.call(this, async (store, settings, parameters, itemIndex) => {
 		const leadId = normalizeLeadId(parameters.get('leadId', itemIndex));
 		if (mode === 'asOf') {
 			const raw = parameters.get('historyAsOf', itemIndex, '');
-			if (raw === '' || raw === null || raw === undefined) throw new InputError('historyAsOf', 'As Of needs a time, e.g. 2026-11-03T15:00:00Z.');
-			const reading = await scoreAsOf(store, settings.scoreName, leadId, parseEventTime(raw, 0, 'historyAsOf'));
+			if (raw === '' || raw === null || raw === undefined)
+				throw new InputError('historyAsOf', 'As Of needs a time, e.g. 2026-11-03T15:00:00Z.');
+			const reading = await scoreAsOf(
+				store,
+				settings.scoreName,
+				leadId,
+				parseEventTime(raw, 0, 'historyAsOf'),
+			);
 			return [{ json: withLeadScore(items[itemIndex], reading) }];
 		}
 		const now = Date.now();
 		const from = optionalTime(parameters.get('historyFrom', itemIndex, ''), 'historyFrom') ?? 0;
 		const to = optionalTime(parameters.get('historyTo', itemIndex, ''), 'historyTo') ?? now;
-		if (from > to) throw new InputError('historyFrom', `From (${new Date(from).toISOString()}) is after To (${new Date(to).toISOString()}).`);
+		if (from > to)
+			throw new InputError(
+				'historyFrom',
+				`From (${new Date(from).toISOString()}) is after To (${new Date(to).toISOString()}).`,
+			);
 		const out: INodeExecutionData[] = [];
-		for await (const page of timelinePages(store, settings.scoreName, leadId, { from, to }, maxResults(parameters, itemIndex))) {
+		for await (const page of timelinePages(
+			store,
+			settings.scoreName,
+			leadId,
+			{ from, to },
+			maxResults(parameters, itemIndex),
+		)) {
 			for (const entry of page) out.push({ json: entry as unknown as IDataObject });
 		}
 		return out;
@@ -115,12 +162,34 @@ export async function historyOperation(this: IExecuteFunctions, mode: 'asOf' | '
 
 export async function dashboardOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	return await perItem.call(this, async (store, settings, parameters, itemIndex) => {
-		const threshold = parseNumber(parameters.get('crossingThreshold', itemIndex, 76), 'crossingThreshold', 'The crossing threshold');
-		const title = String(parameters.get('dashboardTitle', itemIndex, 'Lead scores') || 'Lead scores');
+		const threshold = parseNumber(
+			parameters.get('crossingThreshold', itemIndex, 76),
+			'crossingThreshold',
+			'The crossing threshold',
+		);
+		const title = String(
+			parameters.get('dashboardTitle', itemIndex, 'Lead scores') || 'Lead scores',
+		);
 		const field = String(parameters.get('binaryPropertyName', itemIndex, 'data')).trim();
-		if (!field) throw new InputError('binaryPropertyName', 'Put Output File in Field needs a field name, e.g. data.');
-		const dashboard = await buildDashboard(store, settings.model, settings.scoreName, threshold, Date.now());
-		const page = await this.helpers.prepareBinaryData(Buffer.from(dashboardPage(dashboard, title), 'utf8'), 'lead-scores.html', 'text/html');
-		return [{ json: { dashboard: dashboard as unknown as IDataObject }, binary: { [field]: page } }];
+		if (!field)
+			throw new InputError(
+				'binaryPropertyName',
+				'Put Output File in Field needs a field name, e.g. data.',
+			);
+		const dashboard = await buildDashboard(
+			store,
+			settings.model,
+			settings.scoreName,
+			threshold,
+			Date.now(),
+		);
+		const page = await this.helpers.prepareBinaryData(
+			Buffer.from(dashboardPage(dashboard, title), 'utf8'),
+			'lead-scores.html',
+			'text/html',
+		);
+		return [
+			{ json: { dashboard: dashboard as unknown as IDataObject }, binary: { [field]: page } },
+		];
 	});
 }
