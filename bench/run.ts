@@ -11,6 +11,7 @@ const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	n8n: async () => await import('./n8nBench'),
 	bulk: async () => await import('./bulkBench'),
 	queue: async () => await import('./queueBench'),
+	views: async () => await import('./viewsBench'),
 };
 
 async function main(): Promise<void> {
