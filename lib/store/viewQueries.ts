@@ -31,6 +31,11 @@ const SORTS: Record<LeadSort, { column: string | null; descending: boolean }> = 
 	leadId: { column: null, descending: false },
 };
 
+/** The lead's model version: an indexed expression in SQLite, a generated column in PostgreSQL. */
+function modelVersionOf(dialect: Dialect): string {
+	return dialect === 'sqlite' ? "json_extract(state, '$.modelVersion')" : 'model_version';
+}
+
 /** The sort value a lead's cursor carries. */
 export function sortValue(sort: LeadSort, row: { score: number; updated_at: number }): number {
 	return SORTS[sort].column === 'updated_at'
@@ -66,7 +71,7 @@ export function leadPageSql(
 	bound('score <= ?', filter.maxScore);
 	bound('last_activity_at >= ?', filter.activeSince);
 	bound('updated_at >= ?', filter.changedSince);
-	bound('model_version = ?', filter.modelVersion);
+	bound(`${modelVersionOf(dialect)} = ?`, filter.modelVersion);
 	const { column, descending } = SORTS[sort];
 	const [step, strict] = descending ? ['<=', '<'] : ['>=', '>'];
 	if (after !== null) {
@@ -167,7 +172,7 @@ export function summarySql(
 			text: `SELECT reasons FROM ${t.ledger} WHERE score_name = ? AND lead_id = ? ORDER BY id DESC LIMIT 1`,
 		},
 		modelVersions: {
-			text: `SELECT model_version AS version, count(*) AS count FROM ${t.leads} WHERE score_name = ? GROUP BY model_version`,
+			text: `SELECT ${modelVersionOf(dialect)} AS version, count(*) AS count FROM ${t.leads} WHERE score_name = ? GROUP BY 1`,
 			values: [scoreName],
 		},
 	};
