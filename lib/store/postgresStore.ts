@@ -115,13 +115,13 @@ const MIGRATIONS: Array<(t: TableNames) => string> = [
 	// List Leads and the dashboard: each order, filter and aggregate reads one index range, never the
 	// lead states; the model version is a column computed from the state, so no write has to set it.
 	(t) => `
-	ALTER TABLE ${t.leads} ADD COLUMN model_version text GENERATED ALWAYS AS (state->>'modelVersion') STORED;
-	CREATE INDEX ${t.index('leads_by_score')} ON ${t.leads} (score_name, score, lead_id);
-	CREATE INDEX ${t.index('leads_by_change')} ON ${t.leads} (score_name, updated_at, lead_id);
-	CREATE INDEX ${t.index('leads_by_tier')} ON ${t.leads} (score_name, tier, score);
-	CREATE INDEX ${t.index('leads_by_model')} ON ${t.leads} (score_name, model_version);
-	CREATE INDEX ${t.index('ledger_by_time')} ON ${t.ledger} (score_name, recorded_at, previous_score, score);
-	CREATE INDEX ${t.index('events_by_time')} ON ${t.events} (score_name, received_at);`,
+	ALTER TABLE ${t.leads} ADD COLUMN IF NOT EXISTS model_version text GENERATED ALWAYS AS (state->>'modelVersion') STORED;
+	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_score')} ON ${t.leads} (score_name, score, lead_id);
+	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_change')} ON ${t.leads} (score_name, updated_at, lead_id);
+	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_tier')} ON ${t.leads} (score_name, tier, score);
+	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_model')} ON ${t.leads} (score_name, model_version);
+	CREATE INDEX IF NOT EXISTS ${t.index('ledger_by_time')} ON ${t.ledger} (score_name, recorded_at, previous_score, score);
+	CREATE INDEX IF NOT EXISTS ${t.index('events_by_time')} ON ${t.events} (score_name, received_at);`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

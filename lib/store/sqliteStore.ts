@@ -80,12 +80,12 @@ const MIGRATIONS: string[] = [
 	// List Leads and the dashboard: each order, filter and aggregate reads one index range, never the
 	// lead states. The model version is indexed as an expression of the state, so no write has to set
 	// it; SQLite reads such an index like a column (an index on a generated column would not cover).
-	`CREATE INDEX leads_by_score ON leads (score_name, score, lead_id);
-	CREATE INDEX leads_by_change ON leads (score_name, updated_at, lead_id);
-	CREATE INDEX leads_by_tier ON leads (score_name, tier, score);
-	CREATE INDEX leads_by_model ON leads (score_name, json_extract(state, '$.modelVersion'));
-	CREATE INDEX ledger_by_time ON ledger (score_name, recorded_at, previous_score, score);
-	CREATE INDEX events_by_time ON events (score_name, received_at);`,
+	`CREATE INDEX IF NOT EXISTS leads_by_score ON leads (score_name, score, lead_id);
+	CREATE INDEX IF NOT EXISTS leads_by_change ON leads (score_name, updated_at, lead_id);
+	CREATE INDEX IF NOT EXISTS leads_by_tier ON leads (score_name, tier, score);
+	CREATE INDEX IF NOT EXISTS leads_by_model ON leads (score_name, json_extract(state, '$.modelVersion'));
+	CREATE INDEX IF NOT EXISTS ledger_by_time ON ledger (score_name, recorded_at, previous_score, score);
+	CREATE INDEX IF NOT EXISTS events_by_time ON events (score_name, received_at);`,
 ];
 
 const BUSY_TIMEOUT_MS = 30_000;
