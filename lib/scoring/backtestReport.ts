@@ -3,7 +3,6 @@ import type { BacktestResult, ModelResult } from './backtest';
 
 const COLOURS = ['#ff6d5a', '#3b82f6'];
 
-
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 /** Bars of conversion rate per tier, one colour per model, with the base rate as a dashed line. */

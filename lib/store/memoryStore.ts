@@ -24,6 +24,7 @@ import {
 	dayOf,
 	matchesFilter,
 	summaryFrom,
+	summaryOf,
 	tierChanged,
 	withoutId,
 } from './viewQueries';
@@ -148,7 +149,7 @@ export class MemoryStore implements ScoreStore {
 			.sort(compare);
 		const page = matching.slice(0, limit);
 		return {
-			leads: page,
+			leads: page.map(summaryOf),
 			next: matching.length > limit ? cursorOf(sort, page[page.length - 1]) : null,
 		};
 	}

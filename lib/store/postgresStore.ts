@@ -25,7 +25,7 @@ import {
 	type StoredEventsPage,
 	type ThresholdState,
 } from './scoreStore';
-import { leadPage, leadPageSql, withoutId, numbered, summaryFrom, summarySql } from './viewQueries';
+import { leadPage, leadPageSql, withoutId, type SummaryRow, numbered, summaryFrom, summarySql } from './viewQueries';
 
 /** Where the store connects: the fields of n8n's built-in Postgres credential (`postgres`). */
 export interface PostgresConnection {
@@ -632,8 +632,7 @@ export class PostgresStore implements ScoreStore {
 		limit: number,
 	): Promise<LeadQueryPage> {
 		const { text, values } = leadPageSql(this.t.leads, scoreName, filter, sort, after, limit, 'postgres');
-		const rows = await this.query<LeadRow & { score: number }>(numbered(text), values);
-		return leadPage(rows, limit, sort, toRecord);
+		return leadPage(await this.query<SummaryRow>(numbered(text), values), limit, sort);
 	}
 
 	async ledgerAsOf(scoreName: string, leadId: string, asOf: number): Promise<StoredLedgerEntry | null> {

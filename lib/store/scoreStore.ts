@@ -113,8 +113,22 @@ export interface LeadCursor {
 	leadId: string;
 }
 
+/** What List Leads shows of a lead: read by the store from its columns and state, without the full state. */
+export interface LeadSummary {
+	leadId: string;
+	score: number;
+	engagement: number;
+	fit: number;
+	tier: string;
+	lastActivityAt: number | null;
+	/** Wall-clock ms of the last write. */
+	updatedAt: number;
+	eventCount: number;
+	modelVersion: string | null;
+}
+
 export interface LeadQueryPage {
-	leads: LeadRecord[];
+	leads: LeadSummary[];
 	/** Pass as `after` for the next page; null when this was the last one. */
 	next: LeadCursor | null;
 }

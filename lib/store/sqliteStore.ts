@@ -24,7 +24,7 @@ import {
 	type StoredEventsPage,
 	type ThresholdState,
 } from './scoreStore';
-import { leadPage, leadPageSql, withoutId, summaryFrom, summarySql } from './viewQueries';
+import { leadPage, leadPageSql, withoutId, type SummaryRow, summaryFrom, summarySql } from './viewQueries';
 
 /** Schema migrations by version; each runs once, in order, inside one write transaction. */
 const MIGRATIONS: string[] = [
@@ -303,13 +303,8 @@ export class SqliteStore implements ScoreStore {
 		limit: number,
 	): Promise<LeadQueryPage> {
 		const { text, values } = leadPageSql('leads', scoreName, filter, sort, after, limit, 'sqlite');
-		const rows = this.statement(text).all(...(values as SqlValue[])) as Array<{
-			lead_id: string;
-			state: string;
-			score: number;
-			updated_at: number;
-		}>;
-		return leadPage(rows, limit, sort, toRecord);
+		const rows = this.statement(text).all(...(values as SqlValue[])) as unknown as SummaryRow[];
+		return leadPage(rows, limit, sort);
 	}
 
 	async ledgerAsOf(scoreName: string, leadId: string, asOf: number): Promise<StoredLedgerEntry | null> {

@@ -3,8 +3,10 @@ import type {
 	DailyCounts,
 	LeadCursor,
 	LeadFilter,
+	LeadQueryPage,
 	LeadRecord,
 	LeadSort,
+	LeadSummary,
 	LedgerEntry,
 	ScoreSummary,
 	StoredLedgerEntry,
@@ -88,23 +90,67 @@ export function leadPageSql(
 	const order = column === null ? 'lead_id' : `${column} ${direction}, lead_id ${direction}`;
 	values.push(limit + 1);
 	return {
-		text: `SELECT lead_id, state, score, updated_at FROM ${leadsTable} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
+		text: `SELECT ${SUMMARY_COLUMNS[dialect]} FROM ${leadsTable} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
 		values,
 	};
 }
 
+// The few state fields a listed lead shows, picked out by the database: the full state (rule counters,
+// grants) is neither sent nor parsed. SQLite parses a row's JSON once for all four picks.
+const SUMMARY_COLUMNS: Record<Dialect, string> = {
+	sqlite: `lead_id, score, tier, last_activity_at, updated_at,
+	  json_extract(state, '$.engagement.points') AS engagement, json_extract(state, '$.fit') AS fit,
+	  json_extract(state, '$.eventCount') AS event_count, json_extract(state, '$.modelVersion') AS model_version`,
+	postgres: `lead_id, score, tier, last_activity_at, updated_at,
+	  (state->'engagement'->>'points')::float8 AS engagement, (state->>'fit')::float8 AS fit,
+	  (state->>'eventCount')::float8 AS event_count, model_version`,
+};
+
+export interface SummaryRow {
+	lead_id: string;
+	score: number;
+	tier: string;
+	last_activity_at: number | null;
+	updated_at: number;
+	engagement: number | null;
+	fit: number | null;
+	event_count: number | null;
+	model_version: string | null;
+}
+
 /** Splits `limit + 1` rows into a page and the cursor of the next one. */
-export function leadPage<Row extends { lead_id: string; score: number; updated_at: number }>(
-	rows: Row[],
-	limit: number,
-	sort: LeadSort,
-	toRecord: (row: Row) => LeadRecord,
-): { leads: LeadRecord[]; next: LeadCursor | null } {
+export function leadPage(rows: SummaryRow[], limit: number, sort: LeadSort): LeadQueryPage {
 	const page = rows.slice(0, limit);
 	const last = page[page.length - 1];
 	return {
-		leads: page.map(toRecord),
+		leads: page.map((row) => ({
+			leadId: row.lead_id,
+			score: row.score,
+			engagement: row.engagement ?? 0,
+			fit: row.fit ?? 0,
+			tier: row.tier,
+			lastActivityAt: row.last_activity_at,
+			updatedAt: row.updated_at,
+			eventCount: row.event_count ?? 0,
+			modelVersion: row.model_version,
+		})),
 		next: rows.length > limit ? { value: sortValue(sort, last), leadId: last.lead_id } : null,
+	};
+}
+
+/** A stored lead as List Leads shows it: the memory store's side of the columns above. */
+export function summaryOf(record: LeadRecord): LeadSummary {
+	const { state } = record;
+	return {
+		leadId: record.leadId,
+		score: state.score,
+		engagement: state.engagement.points,
+		fit: state.fit,
+		tier: state.tier,
+		lastActivityAt: state.lastActivityAt,
+		updatedAt: record.updatedAt,
+		eventCount: state.eventCount,
+		modelVersion: state.modelVersion ?? null,
 	};
 }
 

@@ -1,5 +1,11 @@
 import { roundPoints } from '../scoring/engine';
-import type { LeadCursor, LeadFilter, LeadRecord, LeadSort, ScoreStore } from '../store/scoreStore';
+import type {
+	LeadCursor,
+	LeadFilter,
+	LeadSort,
+	LeadSummary,
+	ScoreStore,
+} from '../store/scoreStore';
 
 /** One lead as List Leads outputs it: flat, so it exports to a CSV row as is. */
 export interface LeadRow {
@@ -14,20 +20,19 @@ export interface LeadRow {
 	modelVersion: string | null;
 }
 
-export function leadRow(record: LeadRecord): LeadRow {
-	const { state } = record;
+export function leadRow(lead: LeadSummary): LeadRow {
 	return {
-		leadId: record.leadId,
-		score: state.score,
+		leadId: lead.leadId,
+		score: lead.score,
 		// Behaviour points as stored with the score (decay is applied when a lead is scored or swept).
-		engagement: roundPoints(state.engagement.points),
-		fit: state.fit,
-		tier: state.tier,
+		engagement: roundPoints(lead.engagement),
+		fit: lead.fit,
+		tier: lead.tier,
 		lastActivityAt:
-			state.lastActivityAt === null ? null : new Date(state.lastActivityAt).toISOString(),
-		lastChangeAt: new Date(record.updatedAt).toISOString(),
-		eventCount: state.eventCount,
-		modelVersion: state.modelVersion ?? null,
+			lead.lastActivityAt === null ? null : new Date(lead.lastActivityAt).toISOString(),
+		lastChangeAt: new Date(lead.updatedAt).toISOString(),
+		eventCount: lead.eventCount,
+		modelVersion: lead.modelVersion,
 	};
 }
 

@@ -232,7 +232,17 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 				'erin@example.com',
 			]);
 			const [ada] = (await store.queryLeads('default', {}, 'scoreDesc', null, 1)).leads;
-			expect(ada).toMatchObject({ leadId: 'ada@example.com', updatedAt: DEC_1 + 2 * HOUR, state: { score: 90, tier: 'hot', eventCount: 3 } });
+			expect(ada).toEqual({
+				leadId: 'ada@example.com',
+				score: 90,
+				engagement: 90,
+				fit: 0,
+				tier: 'hot',
+				lastActivityAt: NOV_1,
+				updatedAt: DEC_1 + 2 * HOUR,
+				eventCount: 3,
+				modelVersion: modelVersion(jumps),
+			});
 		});
 
 		it('pages through leads with equal scores without skipping or repeating one', async () => {
