@@ -100,7 +100,7 @@ async function measure(side: Side, workload: Workload, run: number): Promise<Fig
 }
 
 /** CPU seconds of a PostgreSQL server: the postmaster and every process it started. */
-export function postgresCpuSeconds(dataDir: string): number {
+function postgresCpuSeconds(dataDir: string): number {
 	const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 	const ticks = 100; // USER_HZ on Linux
 	let total = 0;
@@ -116,8 +116,6 @@ export function postgresCpuSeconds(dataDir: string): number {
 		const pid = Number(entry);
 		const parent = Number(fields[1]);
 		if (pid === postmaster || parent === postmaster) total += (Number(fields[11]) + Number(fields[12])) / ticks;
-		// Backends that ended (a closed connection) count in the postmaster's reaped children's time.
-		if (pid === postmaster) total += (Number(fields[13]) + Number(fields[14])) / ticks;
 	}
 	return total;
 }

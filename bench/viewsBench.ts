@@ -13,7 +13,6 @@ import {
 } from '../lib/store/postgresStore';
 import { SqliteStore } from '../lib/store/sqliteStore';
 import { formatRate, megabytes, type BenchSection } from './section';
-import { postgresCpuSeconds } from './storeBench';
 
 // List Leads, and the dashboard, over 100,000 and 1,000,000 leads with 10 ledger entries each, in the
 // embedded store and in PostgreSQL. The data is made by bulk SQL inserts: leads with realistic states,
@@ -147,7 +146,7 @@ async function buildPostgres(
 interface Measured {
 	count: number;
 	seconds: number;
-	/** The worker's CPU seconds, plus the database server's where it is separate. */
+	/** The worker's CPU seconds (the database server's are not counted). */
 	cpuSeconds: number;
 	peakHeap: number;
 	peakLive: number;
@@ -155,30 +154,24 @@ interface Measured {
 	bytes: number;
 }
 
-/** Runs one measurement in its own process; `serverCpu` adds the database server's CPU seconds. */
-function measure(args: string[], serverCpu?: () => number): Measured {
-	const serverBefore = serverCpu?.() ?? 0;
+/** Runs one measurement in its own process. */
+function measure(args: string[]): Measured {
 	const output = execFileSync(process.execPath, ['--expose-gc', WORKER, ...args], {
 		encoding: 'utf8',
 		maxBuffer: 16 * 1024 * 1024,
 	});
-	const measured = JSON.parse(output.trim().split('\n').pop()!) as Measured;
-	measured.cpuSeconds += (serverCpu?.() ?? 0) - serverBefore;
-	return measured;
+	return JSON.parse(output.trim().split('\n').pop()!) as Measured;
 }
 
-function measureSide(target: object, leads: number, serverCpu?: () => number): string[] {
+function measureSide(target: object, leads: number): string[] {
 	const store = JSON.stringify(target);
-	const all = measure(['list', store, 'scoreDesc'], serverCpu);
-	const hot = measure(
-		['list', store, 'changedDesc', JSON.stringify({ tiers: ['hot'] })],
-		serverCpu,
-	);
+	const all = measure(['list', store, 'scoreDesc']);
+	const hot = measure(['list', store, 'changedDesc', JSON.stringify({ tiers: ['hot'] })]);
 	// The dashboard's best of three: the first run also pays for reading the indexes from disk.
-	const dashboards = [0, 1, 2].map(() => measure(['dashboard', store], serverCpu));
+	const dashboards = [0, 1, 2].map(() => measure(['dashboard', store]));
 	const dashboard = dashboards.reduce((best, run) => (run.seconds < best.seconds ? run : best));
 	if (all.count !== leads) throw new Error(`List Leads returned ${all.count} leads of ${leads}`);
-	const cpu = serverCpu ? 'per CPU second (client + server)' : 'per CPU second';
+	const cpu = 'per CPU second of this process';
 	return [
 		`List Leads, every lead by score: ${formatRate(all.count / all.seconds)} leads wall (${all.count.toLocaleString('en-US')} in ${all.seconds.toFixed(1)} s), ${formatRate(all.count / all.cpuSeconds)} ${cpu}; memory: live JS heap ${megabytes(all.peakLive)}, peak JS heap ${megabytes(all.peakHeap)}, peak anonymous RSS ${megabytes(all.peakAnon)}`,
 		`List Leads, hot tier by last change: ${formatRate(hot.count / hot.seconds)} leads wall (${hot.count.toLocaleString('en-US')} in ${hot.seconds.toFixed(1)} s), ${formatRate(hot.count / hot.cpuSeconds)} ${cpu}`,
@@ -231,11 +224,8 @@ export default async function viewsBench(): Promise<BenchSection> {
 			lines.push(
 				`PostgreSQL 15, ${leads.toLocaleString('en-US')} leads, ${postgres.rows.ledger.toLocaleString('en-US')} ledger entries, ${postgres.rows.events.toLocaleString('en-US')} events (built in ${postgres.seconds.toFixed(0)} s):`,
 			);
-			const serverCpu = () => postgresCpuSeconds(join(settings.SERVICE_DIR, 'data'));
 			lines.push(
-				...measureSide({ postgres: connection, schema }, leads, serverCpu).map(
-					(line) => `  ${line}`,
-				),
+				...measureSide({ postgres: connection, schema }, leads).map((line) => `  ${line}`),
 			);
 			const admin = new Client({ ...connection, ssl: false });
 			await admin.connect();
