@@ -13,6 +13,7 @@ const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	bulk: async () => await import('./bulkBench'),
 	queue: async () => await import('./queueBench'),
 	hostile: async () => await import('./hostileBench'),
+	views: async () => await import('./viewsBench'),
 };
 
 async function main(): Promise<void> {

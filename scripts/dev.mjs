@@ -83,10 +83,12 @@ function curlFor(webhook) {
 	return `  curl -s -X ${sample.method} ${sample.url} -H 'Content-Type: ${sample.contentType}' --data-binary ${data}`;
 }
 
+const dashboard = webhooks.find((webhook) => webhook.path === 'lead-scores');
 const lines = [
 	'',
 	`n8n ${n8n.baseUrl} is ready (user folder ${userFolder}, log ${verbose ? 'above' : n8n.logFile}).`,
 	`Editor: ${n8n.baseUrl}  login ${owner.email} / ${owner.password}`,
+	...(dashboard ? [`Lead score dashboard: ${dashboard.url} (open it in a browser)`] : []),
 	...apis.notes,
 	'',
 	'Send a test event:',

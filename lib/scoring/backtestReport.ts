@@ -1,13 +1,7 @@
+import { escapeHtml } from '../views/html';
 import type { BacktestResult, ModelResult } from './backtest';
 
 const COLOURS = ['#ff6d5a', '#3b82f6'];
-
-function escapeHtml(text: string): string {
-	return text.replace(
-		/[&<>"']/g,
-		(c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-	);
-}
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 

@@ -1,6 +1,14 @@
 import {
 	eventKey,
 	type Baseline,
+	type LeadCursor,
+	type LeadFilter,
+	type LeadQueryPage,
+	type LeadSort,
+	type LedgerPage,
+	type ScoreSummary,
+	type StoredLedgerEntry,
+	type SummaryQuery,
 	type EventOutcome,
 	type LeadEventId,
 	type LeadRecord,
@@ -14,6 +22,17 @@ import {
 	type StoredEventsPage,
 	type ThresholdState,
 } from './scoreStore';
+import {
+	bucketOf,
+	compareLeads,
+	cursorOf,
+	dayOf,
+	matchesFilter,
+	summaryFrom,
+	summaryOf,
+	tierChanged,
+	withoutId,
+} from './viewQueries';
 
 /** Keeps everything in this process's memory: the speed ceiling for benchmarks, and a reference for tests. */
 export class MemoryStore implements ScoreStore {
@@ -22,7 +41,8 @@ export class MemoryStore implements ScoreStore {
 	/** Per score name: counted event ids by `eventKey`, with their outcome. */
 	private readonly eventIds = new Map<string, Map<string, EventOutcome | null>>();
 	private seq = 0;
-	private readonly ledgers = new Map<string, LedgerEntry[]>();
+	private readonly ledgers = new Map<string, StoredLedgerEntry[]>();
+	private ledgerSeq = 0;
 	private readonly thresholds = new Map<string, Map<string, ThresholdState>>();
 	private readonly baselines = new Map<string, Baseline>();
 	private readonly models = new Map<string, StoredModel>();
@@ -92,7 +112,7 @@ export class MemoryStore implements ScoreStore {
 		for (const entry of write.ledger) {
 			const key = `${scoreName}\u0000${entry.leadId}`;
 			const entries = this.ledgers.get(key) ?? [];
-			entries.push(entry);
+			entries.push({ ...entry, id: ++this.ledgerSeq });
 			this.ledgers.set(key, entries);
 		}
 		for (const [leadId, baseline] of write.baselines ?? []) {
@@ -133,7 +153,103 @@ export class MemoryStore implements ScoreStore {
 	}
 
 	async ledger(scoreName: string, leadId: string, limit: number): Promise<LedgerEntry[]> {
-		return [...(this.ledgers.get(`${scoreName}\u0000${leadId}`) ?? [])].reverse().slice(0, limit);
+		return this.ledgerOf(scoreName, leadId)
+			.slice(-Math.max(limit, 1))
+			.reverse()
+			.slice(0, limit)
+			.map(withoutId);
+	}
+
+	private ledgerOf(scoreName: string, leadId: string): StoredLedgerEntry[] {
+		return this.ledgers.get(`${scoreName}\u0000${leadId}`) ?? [];
+	}
+
+	async queryLeads(
+		scoreName: string,
+		filter: LeadFilter,
+		sort: LeadSort,
+		after: LeadCursor | null,
+		limit: number,
+	): Promise<LeadQueryPage> {
+		const compare = compareLeads(sort);
+		const start = after && { leadId: after.leadId, updatedAt: after.value, state: { score: after.value } };
+		const matching = [...this.leadsOf(scoreName).values()]
+			.filter((record) => matchesFilter(record, filter))
+			.filter((record) => !start || compare(record, start as LeadRecord) > 0)
+			.sort(compare);
+		const page = matching.slice(0, limit);
+		return {
+			leads: page.map(summaryOf),
+			next: matching.length > limit ? cursorOf(sort, page[page.length - 1]) : null,
+		};
+	}
+
+	async ledgerAsOf(scoreName: string, leadId: string, asOf: number): Promise<StoredLedgerEntry | null> {
+		const kept = this.ledgerOf(scoreName, leadId).filter((entry) => entry.recordedAt <= asOf);
+		return kept[kept.length - 1] ?? null;
+	}
+
+	async ledgerBetween(
+		scoreName: string,
+		leadId: string,
+		range: { from: number; to: number },
+		after: number | null,
+		limit: number,
+	): Promise<LedgerPage> {
+		const matching = this.ledgerOf(scoreName, leadId).filter(
+			(entry) =>
+				entry.id > (after ?? 0) && entry.recordedAt >= range.from && entry.recordedAt <= range.to,
+		);
+		const entries = matching.slice(0, limit);
+		return { entries, next: matching.length > limit ? entries[entries.length - 1].id : null };
+	}
+
+	async summarize(scoreName: string, query: SummaryQuery): Promise<ScoreSummary> {
+		const leads = [...this.leadsOf(scoreName).values()];
+		const count = <K>(keys: K[]) => {
+			const counts = new Map<K, number>();
+			for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+			return counts;
+		};
+		const inRange = (day: number) => day >= 0 && day < query.days;
+		const changes = new Map<number, { day: number; changes: number; crossings: number; tier_changes: number }>();
+		for (const [key, entries] of this.ledgers) {
+			if (!key.startsWith(`${scoreName}\u0000`)) continue;
+			for (const entry of entries) {
+				const day = dayOf(entry.recordedAt, query.since);
+				if (!inRange(day)) continue;
+				const row = changes.get(day) ?? { day, changes: 0, crossings: 0, tier_changes: 0 };
+				row.changes++;
+				if (entry.previousScore < query.threshold && entry.score >= query.threshold) row.crossings++;
+				if (tierChanged(entry.previousScore, entry.score, query.tierBoundaries)) row.tier_changes++;
+				changes.set(day, row);
+			}
+		}
+		const eventDays = this.eventsOf(scoreName)
+			.map((event) => dayOf(event.receivedAt, query.since))
+			.filter(inRange);
+		const top = [...leads].sort(compareLeads('scoreDesc')).slice(0, query.top);
+		return summaryFrom(
+			{
+				tiers: [...count(leads.map((lead) => lead.state.tier))].map(([tier, n]) => ({ tier, count: n })),
+				distribution: [...count(leads.map((lead) => bucketOf(lead.state.score, query.buckets)))].map(
+					([bucket, n]) => ({ bucket, count: n }),
+				),
+				changes: [...changes.values()],
+				events: [...count(eventDays)].map(([day, n]) => ({ day, events: n })),
+				top: top.map((lead) => ({
+					lead_id: lead.leadId,
+					score: lead.state.score,
+					tier: lead.state.tier,
+					updated_at: lead.updatedAt,
+					reasons: this.ledgerOf(scoreName, lead.leadId).at(-1)?.reasons ?? [],
+				})),
+				modelVersions: [...count(leads.map((lead) => lead.state.modelVersion ?? null))].map(
+					([version, n]) => ({ version, count: n }),
+				),
+			},
+			query,
+		);
 	}
 
 	async listEvents(

@@ -13,8 +13,16 @@ import {
 	type Baseline,
 	type EventOutcome,
 	type LeadEventId,
+	type LeadCursor,
+	type LeadFilter,
+	type LeadQueryPage,
 	type LeadRecord,
+	type LeadSort,
 	type LedgerEntry,
+	type LedgerPage,
+	type ScoreSummary,
+	type StoredLedgerEntry,
+	type SummaryQuery,
 	type LeadsSnapshot,
 	type LeadsWrite,
 	type ListLeadsPage,
@@ -24,6 +32,7 @@ import {
 	type StoredModel,
 	type ThresholdState,
 } from './scoreStore';
+import { leadPage, leadPageSql, withoutId, type SummaryRow, numbered, summaryFrom, summarySql } from './viewQueries';
 
 /** Where the store connects: the fields of n8n's built-in Postgres credential (`postgres`). */
 export interface PostgresConnection {
@@ -147,6 +156,16 @@ const MIGRATIONS: Array<(t: TableNames) => string> = [
 		PRIMARY KEY (score_name, model_version)
 	);
 	CREATE INDEX ${t.index('models_used')} ON ${t.models} (score_name, used_at);`,
+	// List Leads and the dashboard: each order, filter and aggregate reads one index range, never the
+	// lead states; the model version is a column computed from the state, so no write has to set it.
+	(t) => `
+	ALTER TABLE ${t.leads} ADD COLUMN IF NOT EXISTS model_version text GENERATED ALWAYS AS (state->>'modelVersion') STORED;
+	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_score')} ON ${t.leads} (score_name, score, lead_id);
+	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_change')} ON ${t.leads} (score_name, updated_at, lead_id);
+	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_tier')} ON ${t.leads} (score_name, tier, score);
+	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_model')} ON ${t.leads} (score_name, model_version);
+	CREATE INDEX IF NOT EXISTS ${t.index('ledger_by_time')} ON ${t.ledger} (score_name, recorded_at, previous_score, score);
+	CREATE INDEX IF NOT EXISTS ${t.index('events_by_time')} ON ${t.events} (score_name, received_at);`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -681,23 +700,82 @@ export class PostgresStore implements ScoreStore {
 
 	async ledger(scoreName: string, leadId: string, limit: number): Promise<LedgerEntry[]> {
 		const rows = await this.query<LedgerRow>(
-			`SELECT lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons, model_version
-			 FROM ${this.t.ledger} WHERE score_name = $1 AND lead_id = $2 ORDER BY id DESC LIMIT $3`,
+			`SELECT ${LEDGER_COLUMNS} FROM ${this.t.ledger} WHERE score_name = $1 AND lead_id = $2 ORDER BY id DESC LIMIT $3`,
 			[scoreName, leadId, limit],
 		);
-		return rows.map((row) => ({
-			leadId: row.lead_id,
-			eventId: row.event_id,
-			event: row.event_name,
-			at: row.at,
-			recordedAt: row.recorded_at,
-			previousScore: row.previous_score,
-			score: row.score,
-			delta: row.delta,
-			tier: row.tier,
-			reasons: row.reasons,
-			modelVersion: row.model_version,
-		}));
+		return rows.map((row) => withoutId(toLedgerEntry(row)));
+	}
+
+	async queryLeads(
+		scoreName: string,
+		filter: LeadFilter,
+		sort: LeadSort,
+		after: LeadCursor | null,
+		limit: number,
+	): Promise<LeadQueryPage> {
+		const { text, values } = leadPageSql(this.t.leads, scoreName, filter, sort, after, limit, 'postgres');
+		return leadPage(await this.query<SummaryRow>(numbered(text), values), limit, sort);
+	}
+
+	async ledgerAsOf(scoreName: string, leadId: string, asOf: number): Promise<StoredLedgerEntry | null> {
+		const rows = await this.query<LedgerRow>(
+			`SELECT ${LEDGER_COLUMNS} FROM ${this.t.ledger} WHERE score_name = $1 AND lead_id = $2 AND recorded_at <= $3
+			 ORDER BY id DESC LIMIT 1`,
+			[scoreName, leadId, Math.floor(asOf)],
+		);
+		return rows.length > 0 ? toLedgerEntry(rows[0]) : null;
+	}
+
+	async ledgerBetween(
+		scoreName: string,
+		leadId: string,
+		range: { from: number; to: number },
+		after: number | null,
+		limit: number,
+	): Promise<LedgerPage> {
+		const rows = await this.query<LedgerRow>(
+			`SELECT ${LEDGER_COLUMNS} FROM ${this.t.ledger}
+			 WHERE score_name = $1 AND lead_id = $2 AND id > $3 AND recorded_at BETWEEN $4 AND $5 ORDER BY id LIMIT $6`,
+			[scoreName, leadId, after ?? 0, Math.ceil(range.from), Math.floor(range.to), limit + 1],
+		);
+		const entries = rows.slice(0, limit).map(toLedgerEntry);
+		return { entries, next: rows.length > limit ? entries[entries.length - 1].id : null };
+	}
+
+	async summarize(scoreName: string, query: SummaryQuery): Promise<ScoreSummary> {
+		await this.ensureSchema();
+		const sql = summarySql(this.t, scoreName, query, 'postgres');
+		const client = await this.connect();
+		let broken = false;
+		try {
+			const all = async <Row extends object>(statement: { text: string; values: unknown[] }) =>
+				(await client.query<Row>(numbered(statement.text), statement.values)).rows;
+			// One snapshot, so every figure is of the same moment.
+			await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+			const top = await all<{ lead_id: string; score: number; tier: string; updated_at: number }>(sql.top);
+			const rows = {
+				tiers: await all<{ tier: string | null; count: number }>(sql.tiers),
+				distribution: await all<{ bucket: number; count: number }>(sql.distribution),
+				changes: await all<{ day: number; changes: number; crossings: number; tier_changes: number }>(sql.changes),
+				events: await all<{ day: number; events: number }>(sql.events),
+				modelVersions: await all<{ version: string | null; count: number }>(sql.modelVersions),
+				top: [] as Array<(typeof top)[number] & { reasons: LedgerEntry['reasons'] }>,
+			};
+			for (const row of top) {
+				const latest = await all<{ reasons: LedgerEntry['reasons'] }>({
+					text: sql.latestReasons.text,
+					values: [scoreName, row.lead_id],
+				});
+				rows.top.push({ ...row, reasons: latest[0]?.reasons ?? [] });
+			}
+			await client.query('COMMIT');
+			return summaryFrom(rows, query);
+		} catch (error) {
+			await client.query('ROLLBACK').catch(() => (broken = true));
+			throw this.storeError(error as Error);
+		} finally {
+			client.release(broken);
+		}
 	}
 
 	async listEvents(
@@ -847,6 +925,7 @@ export class PostgresStore implements ScoreStore {
 }
 
 const EVENT_COLUMNS = 'seq, event_id, lead_id, event_name, event_time, received_at, payload';
+const LEDGER_COLUMNS = 'id, lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons, model_version';
 
 interface ModelRow {
 	model_version: string;
@@ -887,6 +966,7 @@ interface EventRow {
 }
 
 interface LedgerRow {
+	id: number;
 	lead_id: string;
 	event_id: string | null;
 	event_name: string | null;
@@ -909,6 +989,23 @@ function toStoredEvent(row: EventRow): StoredEvent {
 		time: row.event_time,
 		receivedAt: row.received_at,
 		payload: row.payload,
+	};
+}
+
+function toLedgerEntry(row: LedgerRow): StoredLedgerEntry {
+	return {
+		id: row.id,
+		leadId: row.lead_id,
+		eventId: row.event_id,
+		event: row.event_name,
+		at: row.at,
+		recordedAt: row.recorded_at,
+		previousScore: row.previous_score,
+		score: row.score,
+		delta: row.delta,
+		tier: row.tier,
+		reasons: row.reasons,
+		modelVersion: row.model_version,
 	};
 }
 

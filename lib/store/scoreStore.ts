@@ -162,6 +162,95 @@ export interface ListLeadsPage {
 	next: string | null;
 }
 
+/** Which leads List Leads returns; every field is optional and they all must hold. */
+export interface LeadFilter {
+	tiers?: string[];
+	minScore?: number;
+	maxScore?: number;
+	/** Last behaviour event time (ms) at or after this. */
+	activeSince?: number;
+	/** Last write (wall-clock ms) at or after this. */
+	changedSince?: number;
+	modelVersion?: string;
+}
+
+/** Orders of List Leads; ties are broken by lead id in the same direction, so each order is one index scan. */
+export type LeadSort = 'scoreDesc' | 'scoreAsc' | 'changedDesc' | 'changedAsc' | 'leadId';
+
+/** Where the next page of a lead query starts: the last lead's sort value and id. */
+export interface LeadCursor {
+	value: number;
+	leadId: string;
+}
+
+/** What List Leads shows of a lead: read by the store from its columns and state, without the full state. */
+export interface LeadSummary {
+	leadId: string;
+	score: number;
+	engagement: number;
+	fit: number;
+	tier: string;
+	lastActivityAt: number | null;
+	/** Wall-clock ms of the last write. */
+	updatedAt: number;
+	eventCount: number;
+	modelVersion: string | null;
+}
+
+export interface LeadQueryPage {
+	leads: LeadSummary[];
+	/** Pass as `after` for the next page; null when this was the last one. */
+	next: LeadCursor | null;
+}
+
+/** A ledger entry with its commit-order id. */
+export interface StoredLedgerEntry extends LedgerEntry {
+	id: number;
+}
+
+export interface LedgerPage {
+	entries: StoredLedgerEntry[];
+	/** Pass as `after` for the next page; null when this was the last one. */
+	next: number | null;
+}
+
+/** What the dashboard asks the store to aggregate; everything is computed where the data is. */
+export interface SummaryQuery {
+	/** Start (wall-clock ms) of the first day of the daily series. */
+	since: number;
+	days: number;
+	/** Crossing means `previous_score < threshold <= score`. */
+	threshold: number;
+	/** The tiers' minimums above the lowest: a change that passes one of them changed the tier. */
+	tierBoundaries: number[];
+	/** Score histogram: `count` buckets of `width` points from `min`; scores outside go to the end buckets. */
+	buckets: { min: number; width: number; count: number };
+	/** How many of the highest-scored leads to return. */
+	top: number;
+}
+
+export interface DailyCounts {
+	/** Ledger entries (score changes) committed that day. */
+	changes: number;
+	crossings: number;
+	tierChanges: number;
+	/** Events counted that day. */
+	events: number;
+}
+
+export interface ScoreSummary {
+	/** Leads per stored tier, by tier name. */
+	tiers: Array<{ tier: string; count: number }>;
+	/** Leads per score bucket, `buckets.count` numbers. */
+	distribution: number[];
+	/** One entry per day from `since`. */
+	days: DailyCounts[];
+	/** Highest score first (ties by lead id), with the reasons of each lead's latest change. */
+	topLeads: Array<{ leadId: string; score: number; tier: string; updatedAt: number; reasons: Reason[] }>;
+	/** Leads per model version that last changed them (null: states from before versions were kept). */
+	modelVersions: Array<{ version: string | null; count: number }>;
+}
+
 /**
  * Persistence for lead scores. Every method that changes data is one atomic step across
  * processes and machines: the leads and event ids are locked and read, `decide` runs
@@ -187,6 +276,26 @@ export interface ScoreStore {
 		after: number | null,
 		limit: number,
 	): Promise<StoredEventsPage>;
+	/** Leads matching `filter` in pages in `sort` order, read from the store's indexes page by page. */
+	queryLeads(
+		scoreName: string,
+		filter: LeadFilter,
+		sort: LeadSort,
+		after: LeadCursor | null,
+		limit: number,
+	): Promise<LeadQueryPage>;
+	/** The lead's latest ledger entry committed at or before `asOf` (wall-clock ms), or null. */
+	ledgerAsOf(scoreName: string, leadId: string, asOf: number): Promise<StoredLedgerEntry | null>;
+	/** The lead's ledger entries committed in [from, to] (wall-clock ms), oldest first, in pages. */
+	ledgerBetween(
+		scoreName: string,
+		leadId: string,
+		range: { from: number; to: number },
+		after: number | null,
+		limit: number,
+	): Promise<LedgerPage>;
+	/** The dashboard's aggregates, computed in the store. */
+	summarize(scoreName: string, query: SummaryQuery): Promise<ScoreSummary>;
 	updateThresholdStates(
 		thresholdKey: string,
 		leadIds: string[],

@@ -12,8 +12,16 @@ import {
 	type Baseline,
 	type EventOutcome,
 	type LeadEventId,
+	type LeadCursor,
+	type LeadFilter,
+	type LeadQueryPage,
 	type LeadRecord,
+	type LeadSort,
 	type LedgerEntry,
+	type LedgerPage,
+	type ScoreSummary,
+	type StoredLedgerEntry,
+	type SummaryQuery,
 	type LeadsSnapshot,
 	type LeadsWrite,
 	type ListLeadsPage,
@@ -23,6 +31,7 @@ import {
 	type StoredModel,
 	type ThresholdState,
 } from './scoreStore';
+import { leadPage, leadPageSql, withoutId, type SummaryRow, summaryFrom, summarySql } from './viewQueries';
 
 /** Schema migrations by version; each runs once, in order, inside one write transaction. */
 const MIGRATIONS: string[] = [
@@ -96,6 +105,15 @@ const MIGRATIONS: string[] = [
 		PRIMARY KEY (score_name, model_version)
 	) WITHOUT ROWID;
 	CREATE INDEX models_used ON models (score_name, used_at);`,
+	// List Leads and the dashboard: each order, filter and aggregate reads one index range, never the
+	// lead states. The model version is indexed as an expression of the state, so no write has to set
+	// it; SQLite reads such an index like a column (an index on a generated column would not cover).
+	`CREATE INDEX IF NOT EXISTS leads_by_score ON leads (score_name, score, lead_id);
+	CREATE INDEX IF NOT EXISTS leads_by_change ON leads (score_name, updated_at, lead_id);
+	CREATE INDEX IF NOT EXISTS leads_by_tier ON leads (score_name, tier, score);
+	CREATE INDEX IF NOT EXISTS leads_by_model ON leads (score_name, json_extract(state, '$.modelVersion'));
+	CREATE INDEX IF NOT EXISTS ledger_by_time ON ledger (score_name, recorded_at, previous_score, score);
+	CREATE INDEX IF NOT EXISTS events_by_time ON events (score_name, received_at);`,
 ];
 
 const BUSY_TIMEOUT_MS = 30_000;
@@ -335,19 +353,72 @@ export class SqliteStore implements ScoreStore {
 		const rows = this.statement(
 			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? ORDER BY id DESC LIMIT ?`,
 		).all(scoreName, leadId, limit) as Array<Record<string, string | number | null>>;
-		return rows.map((row) => ({
-			leadId: row.lead_id as string,
-			eventId: row.event_id as string | null,
-			event: row.event_name as string | null,
-			at: row.at as number,
-			recordedAt: row.recorded_at as number,
-			previousScore: row.previous_score as number,
-			score: row.score as number,
-			delta: row.delta as number,
-			tier: row.tier as string,
-			reasons: JSON.parse(row.reasons as string),
-			modelVersion: row.model_version as string | null,
-		}));
+		return rows.map((row) => withoutId(toLedgerEntry(row)));
+	}
+
+	async queryLeads(
+		scoreName: string,
+		filter: LeadFilter,
+		sort: LeadSort,
+		after: LeadCursor | null,
+		limit: number,
+	): Promise<LeadQueryPage> {
+		const { text, values } = leadPageSql('leads', scoreName, filter, sort, after, limit, 'sqlite');
+		const rows = this.statement(text).all(...(values as SqlValue[])) as unknown as SummaryRow[];
+		return leadPage(rows, limit, sort);
+	}
+
+	async ledgerAsOf(scoreName: string, leadId: string, asOf: number): Promise<StoredLedgerEntry | null> {
+		// The ledger_lead index walks the lead's entries newest first; commit times grow with the id.
+		const row = this.statement(
+			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? AND recorded_at <= ? ORDER BY id DESC LIMIT 1`,
+		).get(scoreName, leadId, asOf) as Record<string, string | number | null> | undefined;
+		return row ? toLedgerEntry(row) : null;
+	}
+
+	async ledgerBetween(
+		scoreName: string,
+		leadId: string,
+		range: { from: number; to: number },
+		after: number | null,
+		limit: number,
+	): Promise<LedgerPage> {
+		const rows = this.statement(
+			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? AND id > ? AND recorded_at BETWEEN ? AND ?
+			 ORDER BY id LIMIT ?`,
+		).all(scoreName, leadId, after ?? 0, range.from, range.to, limit + 1) as Array<
+			Record<string, string | number | null>
+		>;
+		const entries = rows.slice(0, limit).map(toLedgerEntry);
+		return { entries, next: rows.length > limit ? entries[entries.length - 1].id : null };
+	}
+
+	async summarize(scoreName: string, query: SummaryQuery): Promise<ScoreSummary> {
+		const sql = summarySql({ leads: 'leads', ledger: 'ledger', events: 'events' }, scoreName, query, 'sqlite');
+		const all = <Row>(statement: { text: string; values: unknown[] }) =>
+			this.statement(statement.text).all(...(statement.values as SqlValue[])) as Row[];
+		// One read transaction, so every figure is of the same moment.
+		this.db.exec('BEGIN');
+		try {
+			const top = all<{ lead_id: string; score: number; tier: string; updated_at: number }>(sql.top);
+			const reasons = this.statement(sql.latestReasons.text);
+			return summaryFrom(
+				{
+					tiers: all(sql.tiers),
+					distribution: all(sql.distribution),
+					changes: all(sql.changes),
+					events: all(sql.events),
+					top: top.map((row) => {
+						const latest = reasons.get(scoreName, row.lead_id) as { reasons: string } | undefined;
+						return { ...row, reasons: latest ? JSON.parse(latest.reasons) : [] };
+					}),
+					modelVersions: all(sql.modelVersions),
+				},
+				query,
+			);
+		} finally {
+			this.db.exec('COMMIT');
+		}
 	}
 
 	async listEvents(
@@ -520,6 +591,25 @@ function toStoredEvent(row: EventRow): StoredEvent {
 		time: row.event_time,
 		receivedAt: row.received_at,
 		payload: row.payload === null ? null : JSON.parse(row.payload),
+	};
+}
+
+type SqlValue = string | number | null;
+
+function toLedgerEntry(row: Record<string, string | number | null>): StoredLedgerEntry {
+	return {
+		id: row.id as number,
+		leadId: row.lead_id as string,
+		eventId: row.event_id as string | null,
+		event: row.event_name as string | null,
+		at: row.at as number,
+		recordedAt: row.recorded_at as number,
+		previousScore: row.previous_score as number,
+		score: row.score as number,
+		delta: row.delta as number,
+		tier: row.tier as string,
+		reasons: JSON.parse(row.reasons as string),
+		modelVersion: row.model_version as string | null,
 	};
 }
 

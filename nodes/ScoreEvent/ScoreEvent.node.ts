@@ -13,6 +13,7 @@ import { getOperation } from './actions/get';
 import { scoreOperation } from './actions/score';
 import { applyDecayOperation, rescoreOperation } from './actions/sweeps';
 import { TEST_SCORE_SUFFIX, usesTestScore } from './items';
+import { dashboardOperation, listLeadsOperation } from './actions/views';
 
 export class ScoreEvent implements INodeType {
 	description: INodeTypeDescription = {
@@ -22,7 +23,7 @@ export class ScoreEvent implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle:
-			'={{ ({ score: "Score event", get: "Get score", adjust: "Adjust score", applyDecay: "Apply decay", rescore: "Re-score leads", backtest: "Backtest model" })[$parameter["operation"]] + " · " + $parameter["scoreName"] }}',
+			'={{ ({ score: "Score event", get: "Get score", adjust: "Adjust score", applyDecay: "Apply decay", rescore: "Re-score leads", backtest: "Backtest model", listLeads: "List leads", dashboard: "Score dashboard" })[$parameter["operation"]] + " · " + $parameter["scoreName"] }}',
 		description: 'Score lead behaviour and profile fit with decay and tiers, kept in a store',
 		defaults: { name: 'Score Event' },
 		usableAsTool: true,
@@ -63,6 +64,10 @@ async function runOperation(this: IExecuteFunctions): Promise<INodeExecutionData
 			return await rescoreOperation.call(this);
 		case 'backtest':
 			return await backtestOperation.call(this);
+		case 'listLeads':
+			return await listLeadsOperation.call(this);
+		case 'dashboard':
+			return await dashboardOperation.call(this);
 		default:
 			return await scoreOperation.call(this);
 	}

@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { CONDITION_OPERATORS } from '../../lib/scoring/model';
 import { postgresStoreProperties } from '../shared/store';
 import { EXAMPLE_MODEL } from './exampleModel';
+import { viewProperties } from './viewProperties';
 
 const onlyFor = (...operation: string[]) => ({ show: { operation } });
 
@@ -118,6 +119,20 @@ export const scoreEventProperties: INodeProperties[] = [
 				value: 'get',
 				description: "Read a lead's current score and the history of its changes",
 				action: 'Get a lead score',
+			},
+			{
+				name: 'List Leads',
+				value: 'listLeads',
+				description:
+					'List the leads of this score, filtered and sorted, e.g. every hot lead for a CSV export',
+				action: 'List leads by score',
+			},
+			{
+				name: 'Score Dashboard',
+				value: 'dashboard',
+				description:
+					'Build an HTML page of tiers, score distribution, daily crossings, top leads and model versions',
+				action: 'Build a score dashboard page',
 			},
 			{
 				name: 'Adjust Score',
@@ -401,6 +416,7 @@ export const scoreEventProperties: INodeProperties[] = [
 		description: 'The time decay is applied up to (ISO date); empty means now',
 		displayOptions: onlyFor('applyDecay'),
 	},
+	...viewProperties,
 	{
 		displayName: 'Model Source',
 		name: 'modelSource',
@@ -437,7 +453,7 @@ export const scoreEventProperties: INodeProperties[] = [
 			},
 		],
 		default: 'stored',
-		displayOptions: onlyFor('applyDecay', 'rescore', 'get', 'backtest'),
+		displayOptions: onlyFor('applyDecay', 'rescore', 'get', 'backtest', 'listLeads', 'dashboard'),
 	},
 	{
 		displayName: 'Model',

@@ -9,9 +9,21 @@ import { join } from 'node:path';
 import { adjustLeads, readScores, scoreEvents, sweepDecay, type EventInput, type LeadScore } from '../../lib/scoring/batch';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { parseModel } from '../../lib/scoring/model';
+import { modelVersion } from '../../lib/scoring/modelVersion';
 import { rescoreLeads } from '../../lib/scoring/rescore';
 import { forgetOldHistory } from '../../lib/scoring/retention';
-import { eventKey, type LeadsSnapshot, type ScoreStore, type StoredEvent, type ThresholdState } from '../../lib/store/scoreStore';
+import {
+	eventKey,
+	type LeadCursor,
+	type LeadFilter,
+	type LeadSort,
+	type LeadsSnapshot,
+	type ScoreStore,
+	type StoredEvent,
+	type StoredLedgerEntry,
+	type SummaryQuery,
+	type ThresholdState,
+} from '../../lib/store/scoreStore';
 
 const WRITER = join(__dirname, 'fixtures/writer.js');
 
@@ -31,6 +43,42 @@ export const ping = (leadId: string, eventId?: string, time = NOV_1, data: Recor
 	data,
 	hasProfile: false,
 });
+
+/** Ping +1, Jump +30, default tiers (nurture 0, warming 26, engaged 51, hot 76), bounds 0..100. */
+export const jumps = parseModel({
+	version: 1,
+	rules: [
+		{ id: 'plus-one', event: 'Ping', points: 1 },
+		{ id: 'jump', event: 'Jump', points: 30 },
+	],
+	decay: { type: 'none' },
+	bounds: { min: 0, max: 100 },
+});
+
+export const jump = (leadId: string, eventId?: string): EventInput => ({ ...ping(leadId, eventId), name: 'Jump' });
+
+/** Every lead of a query, page by page, with the page sizes seen. */
+async function queryAll(store: ScoreStore, filter: LeadFilter, sort: LeadSort, pageSize: number) {
+	const ids: string[] = [];
+	const sizes: number[] = [];
+	let after: LeadCursor | null = null;
+	do {
+		const page = await store.queryLeads('default', filter, sort, after, pageSize);
+		ids.push(...page.leads.map((lead) => lead.leadId));
+		sizes.push(page.leads.length);
+		after = page.next;
+	} while (after !== null);
+	return { ids, sizes };
+}
+
+/** Date.now() as the test sets it, so commit times (updatedAt, recordedAt, receivedAt) are known. */
+function useClock(): { set(time: number): void } {
+	let now = Date.now();
+	let spy: jest.SpyInstance | undefined;
+	beforeEach(() => (spy = jest.spyOn(Date, 'now').mockImplementation(() => now)));
+	afterEach(() => spy?.mockRestore());
+	return { set: (time) => (now = time) };
+}
 
 function scoresOf(results: Awaited<ReturnType<typeof scoreEvents>>): Array<[number, boolean] | Error> {
 	return results.map((result) => ('leadScore' in result ? [result.leadScore.score, result.leadScore.duplicate] : result.error));
@@ -178,6 +226,175 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		} while (after !== null);
 		// Code-point order, as in the embedded store: upper case before lower case.
 		expect(pages).toEqual([['Bob@example.com', 'ada@example.com'], ['carol@example.com', 'dan@example.com'], ['erin@example.com']]);
+	});
+
+	describe('views', () => {
+		const clock = useClock();
+		const DEC_1 = Date.parse('2026-12-01T00:00:00Z');
+		const HOUR = 3_600_000;
+		const v2 = parseModel({ ...jumps, label: 'v2' });
+
+		/** ada 90 hot, bob 60 engaged, carol 30 warming, dan 1 nurture, erin 31 warming (v2), each written an hour apart. */
+		async function seed(): Promise<void> {
+			const plan: Array<[string, EventInput[], typeof jumps]> = [
+				['dan@example.com', [ping('dan@example.com', 'd1')], jumps],
+				['carol@example.com', [jump('carol@example.com', 'c1')], jumps],
+				['ada@example.com', [jump('ada@example.com', 'a1'), jump('ada@example.com', 'a2'), jump('ada@example.com', 'a3')], jumps],
+				['bob@example.com', [jump('bob@example.com', 'b1'), jump('bob@example.com', 'b2')], jumps],
+				['erin@example.com', [jump('erin@example.com', 'e1'), ping('erin@example.com', 'e2')], v2],
+			];
+			for (const [index, [, events, model]] of plan.entries()) {
+				clock.set(DEC_1 + index * HOUR);
+				await scoreEvents(store, model, 'default', events);
+			}
+			clock.set(DEC_1 + 10 * HOUR);
+			await scoreEvents(store, jumps, 'other', [jump('zed@example.com'), jump('zed@example.com'), jump('zed@example.com')]);
+		}
+
+		it('lists leads in every order, in pages, each lead once', async () => {
+			await seed();
+			expect(await queryAll(store, {}, 'scoreDesc', 2)).toEqual({
+				ids: ['ada@example.com', 'bob@example.com', 'erin@example.com', 'carol@example.com', 'dan@example.com'],
+				sizes: [2, 2, 1],
+			});
+			expect((await queryAll(store, {}, 'scoreAsc', 3)).ids).toEqual([
+				'dan@example.com',
+				'carol@example.com',
+				'erin@example.com',
+				'bob@example.com',
+				'ada@example.com',
+			]);
+			expect((await queryAll(store, {}, 'changedDesc', 1)).ids).toEqual([
+				'erin@example.com',
+				'bob@example.com',
+				'ada@example.com',
+				'carol@example.com',
+				'dan@example.com',
+			]);
+			expect((await queryAll(store, {}, 'changedAsc', 4)).ids).toEqual([
+				'dan@example.com',
+				'carol@example.com',
+				'ada@example.com',
+				'bob@example.com',
+				'erin@example.com',
+			]);
+			expect((await queryAll(store, {}, 'leadId', 2)).ids).toEqual([
+				'ada@example.com',
+				'bob@example.com',
+				'carol@example.com',
+				'dan@example.com',
+				'erin@example.com',
+			]);
+			const [ada] = (await store.queryLeads('default', {}, 'scoreDesc', null, 1)).leads;
+			expect(ada).toEqual({
+				leadId: 'ada@example.com',
+				score: 90,
+				engagement: 90,
+				fit: 0,
+				tier: 'hot',
+				lastActivityAt: NOV_1,
+				updatedAt: DEC_1 + 2 * HOUR,
+				eventCount: 3,
+				modelVersion: modelVersion(jumps),
+			});
+		});
+
+		it('pages through leads with equal scores without skipping or repeating one', async () => {
+			const ids = Array.from({ length: 7 }, (_, i) => `tie-${i}@example.com`);
+			await scoreEvents(store, jumps, 'default', ids.map((leadId) => jump(leadId)));
+			const listed = await queryAll(store, {}, 'scoreDesc', 3);
+			expect(listed.ids).toEqual([...ids].reverse());
+			expect(listed.sizes).toEqual([3, 3, 1]);
+			expect((await queryAll(store, {}, 'changedAsc', 2)).ids).toEqual(ids);
+		});
+
+		it('filters leads by tier, score range, activity, last change and model version', async () => {
+			await seed();
+			const ids = async (filter: LeadFilter) => (await queryAll(store, filter, 'leadId', 2)).ids;
+			expect(await ids({ tiers: ['warming', 'hot'] })).toEqual(['ada@example.com', 'carol@example.com', 'erin@example.com']);
+			expect(await ids({ minScore: 30, maxScore: 60 })).toEqual(['bob@example.com', 'carol@example.com', 'erin@example.com']);
+			expect(await ids({ changedSince: DEC_1 + 3 * HOUR })).toEqual(['bob@example.com', 'erin@example.com']);
+			expect(await ids({ activeSince: NOV_1 + 1 })).toEqual([]);
+			expect(await ids({ activeSince: NOV_1, tiers: ['nurture'] })).toEqual(['dan@example.com']);
+			expect(await ids({ modelVersion: modelVersion(v2) })).toEqual(['erin@example.com']);
+			expect(await ids({ modelVersion: modelVersion(jumps), minScore: 61 })).toEqual(['ada@example.com']);
+			expect(await ids({ tiers: ['no such tier'] })).toEqual([]);
+		});
+
+		it('reads a lead as it stood at a past time, and its changes in a time range, in pages', async () => {
+			for (let step = 0; step < 5; step++) {
+				clock.set(DEC_1 + step * HOUR);
+				await scoreEvents(store, jumps, 'default', [step === 2 ? jump('ada@example.com', `a${step}`) : ping('ada@example.com', `a${step}`)]);
+			}
+			expect(await store.ledgerAsOf('default', 'ada@example.com', DEC_1 - 1)).toBeNull();
+			expect(await store.ledgerAsOf('default', 'ada@example.com', DEC_1 + 2 * HOUR + 59_000)).toMatchObject({
+				eventId: 'a2',
+				score: 32,
+				previousScore: 2,
+				tier: 'warming',
+				reasons: [{ rule: 'jump', points: 30 }],
+				recordedAt: DEC_1 + 2 * HOUR,
+				modelVersion: modelVersion(jumps),
+			});
+			expect(await store.ledgerAsOf('default', 'bob@example.com', DEC_1 + 9 * HOUR)).toBeNull();
+			const seen: StoredLedgerEntry[] = [];
+			const sizes: number[] = [];
+			let after: number | null = null;
+			do {
+				const page = await store.ledgerBetween('default', 'ada@example.com', { from: DEC_1 + HOUR, to: DEC_1 + 4 * HOUR }, after, 2);
+				seen.push(...page.entries);
+				sizes.push(page.entries.length);
+				after = page.next;
+			} while (after !== null);
+			expect(seen.map((entry) => [entry.eventId, entry.previousScore, entry.score, entry.delta])).toEqual([
+				['a1', 1, 2, 1],
+				['a2', 2, 32, 30],
+				['a3', 32, 33, 1],
+				['a4', 33, 34, 1],
+			]);
+			expect(sizes).toEqual([2, 2]);
+			expect((await store.ledgerBetween('default', 'ada@example.com', { from: 0, to: DEC_1 + 9 * HOUR }, null, 100)).entries).toHaveLength(5);
+		});
+
+		it('summarizes tiers, the score distribution, daily changes, top leads and model versions', async () => {
+			await seed();
+			clock.set(DEC_1 + 26 * HOUR); // the next day: bob rises to hot, carol to engaged
+			await scoreEvents(store, jumps, 'default', [jump('bob@example.com', 'b3'), jump('carol@example.com', 'c2')]);
+			const query: SummaryQuery = {
+				since: DEC_1 - DAY_MS,
+				days: 3,
+				threshold: 76,
+				tierBoundaries: [26, 51, 76],
+				buckets: { min: 0, width: 10, count: 10 },
+				top: 3,
+			};
+			const summary = await store.summarize('default', query);
+			expect([...summary.tiers].sort((a, b) => a.tier.localeCompare(b.tier))).toEqual([
+				{ tier: 'engaged', count: 1 },
+				{ tier: 'hot', count: 2 },
+				{ tier: 'nurture', count: 1 },
+				{ tier: 'warming', count: 1 },
+			]);
+			// Scores 90, 90, 60, 31, 1 (100 would go to the last bucket too).
+			expect(summary.distribution).toEqual([1, 0, 0, 1, 0, 0, 1, 0, 0, 2]);
+			expect(summary.days).toEqual([
+				{ changes: 0, crossings: 0, tierChanges: 0, events: 0 },
+				// Day 1: 9 changes; ada crossed 76 at her third jump; tier changes: carol, ada x3, bob x2, erin.
+				{ changes: 9, crossings: 1, tierChanges: 7, events: 9 },
+				{ changes: 2, crossings: 1, tierChanges: 2, events: 2 },
+			]);
+			expect(summary.topLeads).toEqual([
+				{ leadId: 'bob@example.com', score: 90, tier: 'hot', updatedAt: DEC_1 + 26 * HOUR, reasons: [{ rule: 'jump', points: 30 }] },
+				{ leadId: 'ada@example.com', score: 90, tier: 'hot', updatedAt: DEC_1 + 2 * HOUR, reasons: [{ rule: 'jump', points: 30 }] },
+				{ leadId: 'carol@example.com', score: 60, tier: 'engaged', updatedAt: DEC_1 + 26 * HOUR, reasons: [{ rule: 'jump', points: 30 }] },
+			]);
+			expect([...summary.modelVersions].sort((a, b) => b.count - a.count)).toEqual([
+				{ version: modelVersion(jumps), count: 4 },
+				{ version: modelVersion(v2), count: 1 },
+			]);
+			const empty = await store.summarize('nobody', query);
+			expect(empty).toEqual({ tiers: [], distribution: new Array(10).fill(0), days: summary.days.map(() => ({ changes: 0, crossings: 0, tierChanges: 0, events: 0 })), topLeads: [], modelVersions: [] });
+		});
 	});
 
 	it('sweeps decay over every lead in pages and returns only the leads that changed', async () => {

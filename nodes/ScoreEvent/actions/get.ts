@@ -12,8 +12,11 @@ import {
 	ItemEvent,
 } from '../items';
 import { ItemParameters } from '../../shared/parameters';
+import { historyOperation } from './views';
 
 export async function getOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const mode = this.getNodeParameter('getMode', 0, 'current') as 'current' | 'asOf' | 'timeline';
+	if (mode !== 'current') return await historyOperation.call(this, mode);
 	const items = this.getInputData();
 	const parameters = new ItemParameters(this);
 	const outputs = new Outputs(this, items.length);
