@@ -166,7 +166,7 @@ describe('List Leads (in-process n8n)', () => {
 			[{}],
 			'continueRegularOutput',
 		);
-		expect(failed.json.error).toMatch(/"last tuesday" is not a date.*parameter "changedSince"/);
+		expect(failed.json.error).toMatch(/"last tuesday" is not a time.*parameter "changedSince"/);
 		await expect(run({ operation: 'listLeads', scoreName, store: 'none' })).rejects.toThrow(
 			/choose the Embedded or PostgreSQL store/,
 		);
@@ -262,7 +262,7 @@ describe('Get Score As Of and Timeline (in-process n8n)', () => {
 		expect(await timeline({ limit: 2 })).toHaveLength(2);
 		expect(await timeline({ returnAll: true, historyTo: '2020-01-01T00:00:00Z' })).toEqual([]);
 		await expect(
-			timeline({ historyFrom: '2030-01-01T00:00:00Z', historyTo: '2020-01-01T00:00:00Z' }),
+			timeline({ historyFrom: '2025-01-01T00:00:00Z', historyTo: '2020-01-01T00:00:00Z' }),
 		).rejects.toThrow(/is after To.*parameter "historyFrom"/);
 	});
 });
