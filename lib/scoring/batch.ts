@@ -23,6 +23,7 @@ import {
 import type { ScoringModel } from './model';
 import { modelVersion } from './modelVersion';
 import type { ReplayPayload } from './replay';
+import { asReported, EXACT_REPORTING, worthReporting, type Reporting } from './reporting';
 import { tierFor } from './tiers';
 
 /** The `leadScore` object Score Event adds to an item (DESIGN.md contract). */
@@ -190,7 +191,7 @@ async function runSteps(
 	const run: ChunkRun = { store, model, scoreName, steps, results, now, version: modelVersion(model) };
 	for (let start = 0; start < steps.length; start += CHUNK_SIZE) {
 		// The embedded store works synchronously: let n8n serve other executions (webhooks) between chunks.
-		if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+		if (start > 0) await yieldToEventLoop();
 		const storable: number[] = [];
 		for (let index = start; index < Math.min(start + CHUNK_SIZE, steps.length); index++) {
 			try {
@@ -259,6 +260,8 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 					continue;
 				}
 				change.state.modelVersion = version;
+				// This change goes out in the item: it is what downstream holds now.
+				delete change.state.reportedScore;
 				states.set(step.leadId, change.state);
 				write.leads.set(step.leadId, change.state);
 				if (step.eventId) seen.add(step.eventId);
@@ -403,25 +406,59 @@ export function adjustStateless(
 	return statelessLeadScore(model, adjustment.leadId, change, { name: 'adjust', id: null }, now);
 }
 
+export interface SweepOptions {
+	/** Leads read (and at most locked) per step. */
+	pageSize?: number;
+	now?: () => number;
+	/** How scores go out, and how much they must move to go out; default every change, exactly. */
+	reporting?: Reporting;
+}
+
+/** A pause between pages, so n8n answers webhooks while a long sweep runs (the embedded store is synchronous). */
+export async function yieldToEventLoop(): Promise<void> {
+	await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The decay change of a lead if it is worth handing on (see worthReporting), else undefined. */
+function reportableDecay(
+	model: ScoringModel,
+	state: LeadState,
+	asOf: number,
+	reporting: Reporting,
+): ScoreChange | undefined {
+	const change = applyDecay(model, state, asOf);
+	const before = state.reportedScore ?? state.score;
+	if (change.tier !== state.tier || worthReporting(before, change.score, model.tiers, reporting))
+		return change;
+	return undefined;
+}
+
 /**
- * Sweeps every lead of a score in pages, bringing decay up to `asOf`, and returns the leads
- * whose score or tier changed. Each page is one atomic update, re-read under lock.
+ * Sweeps every lead of a score in pages, bringing decay up to `asOf`, and returns the leads worth
+ * handing on (their reported score moved by the minimum change, or their tier changed). Only those
+ * are written, with a history row: decay is a function of time, so a lead left alone decays the
+ * same from its stored state next time, and a sweep that changes nothing writes nothing. The page
+ * is judged on what was read without a lock; the leads to write are locked and judged again.
  */
 export async function sweepDecay(
 	store: ScoreStore,
 	model: ScoringModel,
 	scoreName: string,
 	asOf: number,
-	pageSize = 1000,
-	now: () => number = Date.now,
+	options: SweepOptions = {},
 ): Promise<LeadScore[]> {
+	const { pageSize = 1000, now = Date.now, reporting = EXACT_REPORTING } = options;
 	const version = modelVersion(model);
 	const changed: LeadScore[] = [];
 	let after: string | null = null;
 	do {
+		if (after !== null) await yieldToEventLoop();
 		const page = await store.listLeads(scoreName, after, pageSize);
 		after = page.next;
-		const leadIds = page.leads.map((lead) => lead.leadId);
+		const leadIds = page.leads
+			.filter((lead) => reportableDecay(model, lead.state, asOf, reporting) !== undefined)
+			.map((lead) => lead.leadId);
+		if (leadIds.length === 0) continue;
 		let pageChanges: LeadScore[] = [];
 		await store.updateLeads(scoreName, leadIds, [], (snapshot) => {
 			pageChanges = [];
@@ -429,13 +466,27 @@ export async function sweepDecay(
 			const scoredAt = new Date(committedAt).toISOString();
 			const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
 			for (const [leadId, state] of snapshot.leads) {
-				const change = applyDecay(model, state, asOf);
-				if (change.score === state.score && change.tier === state.tier) continue;
+				const change = reportableDecay(model, state, asOf, reporting);
+				if (!change) continue;
 				change.state.modelVersion = version;
+				delete change.state.reportedScore;
 				const event = { name: 'decay', id: null };
 				write.leads.set(leadId, change.state);
 				write.ledger.push(ledgerEntry(leadId, change, event, committedAt, version));
-				pageChanges.push(toLeadScore(leadId, change, event, scoredAt, version));
+				// Measured from what was last handed on, so downstream sees the change it did not see yet.
+				const before = state.reportedScore ?? state.score;
+				const previousTier =
+					state.reportedScore === undefined ? state.tier : tierFor(before, model.tiers);
+				const handedOn = {
+					...change,
+					previousScore: before,
+					delta: roundPoints(change.score - before),
+					previousTier,
+					tierChanged: change.tier !== previousTier,
+				};
+				pageChanges.push(
+					asReported(toLeadScore(leadId, handedOn, event, scoredAt, version), model.tiers, reporting),
+				);
 			}
 			return write;
 		});

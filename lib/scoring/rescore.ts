@@ -1,11 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 
 import type { Baseline, LeadsWrite, ScoreStore, StoredEvent } from '../store/scoreStore';
+import { yieldToEventLoop } from './batch';
 import { applyDecay, roundPoints } from './engine';
 import type { LeadState } from './leadState';
 import type { ScoringModel } from './model';
 import { modelVersion } from './modelVersion';
 import { replayLead } from './replay';
+import { asReported, EXACT_REPORTING, worthReporting, type Reporting } from './reporting';
+import { tierFor } from './tiers';
 
 export interface RescoredLead {
 	leadId: string;
@@ -64,7 +67,12 @@ function replayWhole(
 
 /** The same scoring state, whatever model version and revision number it carries. */
 function sameState(a: LeadState, b: LeadState): boolean {
-	const comparable = (state: LeadState) => ({ ...state, modelVersion: null, revision: null });
+	const comparable = (state: LeadState) => ({
+		...state,
+		modelVersion: null,
+		revision: null,
+		reportedScore: null,
+	});
 	return isDeepStrictEqual(comparable(a), comparable(b));
 }
 
@@ -77,13 +85,15 @@ export async function rescoreLeads(
 	store: ScoreStore,
 	model: ScoringModel,
 	scoreName: string,
-	options: { pageSize?: number; now?: () => number } = {},
+	options: { pageSize?: number; now?: () => number; reporting?: Reporting } = {},
 ): Promise<RescoreSummary> {
+	const reporting = options.reporting ?? EXACT_REPORTING;
 	const version = modelVersion(model);
 	const now = options.now ?? Date.now;
 	const summary: RescoreSummary = { changed: [], skipped: [], leads: 0 };
 	let after: string | null = null;
 	do {
+		if (after !== null) await yieldToEventLoop();
 		const page = await store.listLeads(scoreName, after, options.pageSize ?? 500);
 		after = page.next;
 		let pageChanges: RescoredLead[] = [];
@@ -115,7 +125,17 @@ export async function rescoreLeads(
 					// The replay counted its own changes; the lead's revisions go on from the stored one.
 					rescored.revision = (stored.revision ?? 0) + 1;
 					write.leads.set(leadId, rescored);
-					if (rescored.score === stored.score && rescored.tier === stored.tier) continue;
+					// Measured from what was last handed on; a smaller move is stored but not handed on,
+					// and remembered, so later moves add up to it.
+					const before = stored.reportedScore ?? stored.score;
+					if (
+						rescored.tier === stored.tier &&
+						!worthReporting(before, rescored.score, model.tiers, reporting)
+					) {
+						if (before !== rescored.score) rescored.reportedScore = before;
+						continue;
+					}
+					delete rescored.reportedScore;
 					const delta = roundPoints(rescored.score - stored.score);
 					write.ledger.push({
 						leadId,
@@ -136,20 +156,23 @@ export async function rescoreLeads(
 						],
 						modelVersion: version,
 					});
-					pageChanges.push({
+					const previousTier =
+						stored.reportedScore === undefined ? stored.tier : tierFor(before, model.tiers);
+					const handedOn: RescoredLead = {
 						leadId,
 						score: rescored.score,
-						previousScore: stored.score,
-						delta,
+						previousScore: before,
+						delta: roundPoints(rescored.score - before),
 						tier: rescored.tier,
-						previousTier: stored.tier,
-						tierChanged: rescored.tier !== stored.tier,
+						previousTier,
+						tierChanged: rescored.tier !== previousTier,
 						modelVersion: version,
 						previousModelVersion: stored.modelVersion ?? null,
 						revision: rescored.revision,
 						events: events.length,
 						rescoredAt: new Date(committedAt).toISOString(),
-					});
+					};
+					pageChanges.push(asReported(handedOn, model.tiers, reporting));
 				}
 				return write;
 			},

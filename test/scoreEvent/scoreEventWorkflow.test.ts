@@ -66,6 +66,7 @@ describe('Score Event in a workflow (in-process n8n)', () => {
 			event: 'Viewed Page',
 			eventId: 'e1',
 			score: 25,
+			exactScore: 25,
 			previousScore: 0,
 			delta: 25,
 			engagement: 10,

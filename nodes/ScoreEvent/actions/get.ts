@@ -2,7 +2,16 @@ import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } fro
 
 import { readScores } from '../../../lib/scoring/batch';
 import { normalizeLeadId } from '../../../lib/scoring/inputs';
-import { settingsFor, openStore, Outputs, withLeadScore, Batches, currentScoreOf } from '../items';
+import { readingAsReported, type Reporting } from '../../../lib/scoring/reporting';
+import {
+	settingsFor,
+	openStore,
+	Outputs,
+	withLeadScore,
+	Batches,
+	currentScoreOf,
+	reportingOf,
+} from '../items';
 import { ItemParameters } from '../../shared/parameters';
 
 export async function getOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
@@ -27,6 +36,14 @@ export async function getOperation(this: IExecuteFunctions): Promise<INodeExecut
 		((this.getNodeParameter('options', 0, {}) as IDataObject).historyLimit as number | undefined) ??
 		10;
 	const now = Date.now();
+	let reporting: Reporting;
+	try {
+		reporting = reportingOf.call(this);
+	} catch (error) {
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++)
+			outputs.fail(itemIndex, error as Error);
+		return outputs.list();
+	}
 	for (const { settings, entries } of batches.groups.values()) {
 		if (settings.storeKind === 'none') {
 			for (const { itemIndex, input, currentScore } of entries) {
@@ -51,7 +68,13 @@ export async function getOperation(this: IExecuteFunctions): Promise<INodeExecut
 				historyLimit,
 			);
 			for (const { itemIndex, input } of entries)
-				outputs.set(itemIndex, withLeadScore(items[itemIndex], readings.get(input)!));
+				outputs.set(
+					itemIndex,
+					withLeadScore(
+						items[itemIndex],
+						readingAsReported(readings.get(input)!, settings.model.tiers, reporting),
+					),
+				);
 		} catch (error) {
 			for (const { itemIndex } of entries) outputs.fail(itemIndex, error as Error);
 		}

@@ -14,12 +14,14 @@ import {
 	requireText,
 } from '../../../lib/scoring/inputs';
 import { type ScoringModel } from '../../../lib/scoring/model';
+import { asReported, type Reporting } from '../../../lib/scoring/reporting';
 import {
 	Batches,
 	Outputs,
 	currentScoreOf,
 	isObject,
 	optionalModel,
+	reportingOf,
 	settingsFor,
 	withLeadScore,
 	withStore,
@@ -52,8 +54,10 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 	}
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	let shadow: ScoringModel | undefined;
+	let reporting: Reporting;
 	try {
 		shadow = optionalModel(options.shadowModel, 'options.shadowModel');
+		reporting = reportingOf.call(this);
 	} catch (error) {
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++)
 			outputs.fail(itemIndex, error as Error);
@@ -61,14 +65,18 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 	}
 	for (const { settings, entries } of batches.groups.values()) {
 		const inputs = entries.map((entry) => entry.input);
+		const reported = (leadScore: LeadScore, model = settings.model) =>
+			asReported(leadScore, model.tiers, reporting);
 		if (settings.storeKind === 'none') {
 			for (const { itemIndex, input, currentScore } of entries) {
 				const json = withLeadScore(
 					items[itemIndex],
-					scoreEventStateless(settings.model, input, currentScore ?? 0),
+					reported(scoreEventStateless(settings.model, input, currentScore ?? 0)),
 				);
 				if (shadow)
-					json.shadowScore = shadowScoreOf(scoreEventStateless(shadow, input, currentScore ?? 0));
+					json.shadowScore = shadowScoreOf(
+						reported(scoreEventStateless(shadow, input, currentScore ?? 0), shadow),
+					);
 				outputs.set(itemIndex, json);
 			}
 			continue;
@@ -87,13 +95,13 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 		results.forEach((result, index) => {
 			const { itemIndex } = entries[index];
 			if ('error' in result) return outputs.fail(itemIndex, result.error);
-			const json = withLeadScore(items[itemIndex], result.leadScore);
+			const json = withLeadScore(items[itemIndex], reported(result.leadScore));
 			const shadowResult = shadowResults?.[index];
 			if (shadowResult)
 				json.shadowScore =
 					'error' in shadowResult
 						? { error: shadowResult.error.message }
-						: shadowScoreOf(shadowResult.leadScore);
+						: shadowScoreOf(reported(shadowResult.leadScore, shadow));
 			outputs.set(itemIndex, json);
 		});
 	}
