@@ -112,6 +112,36 @@ function unchanged(
 	};
 }
 
+/**
+ * The change as downstream sees it: from the score last handed on, which differs from the stored
+ * one only after a re-score moved it less than the Minimum Change. That move is shown as its own
+ * reason, so a crossing it began is not lost and every point of the delta is accounted for.
+ */
+function sinceHandedOn(
+	model: ScoringModel,
+	stored: LeadState | undefined,
+	change: ScoreChange,
+): ScoreChange {
+	if (stored?.reportedScore === undefined) return change;
+	const before = stored.reportedScore;
+	const previousTier = tierFor(before, model.tiers);
+	const unreported = roundPoints(stored.score - before);
+	return {
+		...change,
+		previousScore: before,
+		delta: roundPoints(change.score - before),
+		previousTier,
+		tierChanged: change.tier !== previousTier,
+		reasons:
+			unreported === 0
+				? change.reasons
+				: [
+						{ rule: 'rescore', points: unreported, note: 'an earlier re-score, smaller than the Minimum Change' },
+						...change.reasons,
+					],
+	};
+}
+
 function ledgerEntry(
 	leadId: string,
 	change: ScoreChange,
@@ -277,7 +307,15 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 				if (change.delta !== 0 || change.reasons.length > 0) {
 					write.ledger.push(ledgerEntry(step.leadId, change, event, committedAt, version));
 				}
-				chunkResults.push({ leadScore: toLeadScore(step.leadId, change, event, scoredAt, version) });
+				chunkResults.push({
+					leadScore: toLeadScore(
+						step.leadId,
+						sinceHandedOn(model, current, change),
+						event,
+						scoredAt,
+						version,
+					),
+				});
 			}
 			return write;
 		});
@@ -474,16 +512,7 @@ export async function sweepDecay(
 				write.leads.set(leadId, change.state);
 				write.ledger.push(ledgerEntry(leadId, change, event, committedAt, version));
 				// Measured from what was last handed on, so downstream sees the change it did not see yet.
-				const before = state.reportedScore ?? state.score;
-				const previousTier =
-					state.reportedScore === undefined ? state.tier : tierFor(before, model.tiers);
-				const handedOn = {
-					...change,
-					previousScore: before,
-					delta: roundPoints(change.score - before),
-					previousTier,
-					tierChanged: change.tier !== previousTier,
-				};
+				const handedOn = sinceHandedOn(model, state, change);
 				pageChanges.push(
 					asReported(toLeadScore(leadId, handedOn, event, scoredAt, version), model.tiers, reporting),
 				);

@@ -118,6 +118,29 @@ describe('Re-Score with a minimum change', () => {
 		expect((await rescoreLeads(store, flat(21.5), 'default', { reporting })).changed).toEqual([]);
 		await store.close();
 	});
+
+	it('measures the next event from the score last handed on, so a crossing the re-score began is not lost', async () => {
+		const store = new SqliteStore(':memory:');
+		const flat = (points: number) => parseModel({ version: 1, rules: [{ id: 'visit', event: 'Ping', points }], decay: { type: 'none' } });
+		await scoreEvents(store, flat(24), 'default', [ping('ada@example.com', START, 'e1'), ping('ada@example.com', START + HOUR_MS, 'e2')]);
+		// 48 -> 50 under the new model: two points, below a Minimum Change of 3, so not handed on.
+		expect((await rescoreLeads(store, flat(25), 'default', { reporting: { wholePoints: true, minimumChange: 3 } })).changed).toEqual([]);
+		const [result] = await scoreEvents(store, flat(25), 'default', [ping('ada@example.com', START + 2 * HOUR_MS, 'e3')]);
+		const shown = 'leadScore' in result ? asReported(result.leadScore, flat(25).tiers, DEFAULT_REPORTING) : result.error;
+		expect(shown).toMatchObject({
+			previousScore: 48,
+			score: 75,
+			delta: 27,
+			reasons: [
+				{ rule: 'rescore', points: 2 },
+				{ rule: 'visit', points: 25 },
+			],
+		});
+		// A Check Threshold at 50 sees this lead cross now (48 -> 75), not never (50 -> 75).
+		expect(crossedThreshold((shown as LeadScore).previousScore, (shown as LeadScore).score, 50)).toBe(true);
+		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state).not.toHaveProperty('reportedScore');
+		await store.close();
+	});
 });
 
 describe('whole points as operators see them', () => {
