@@ -37,6 +37,8 @@ export interface LeadScore extends Omit<ScoreChange, 'state'> {
 	modelVersion: string;
 	/** The lead's state revision after this change (see LeadState); none without a store. */
 	revision?: number;
+	/** With Whole Points: the engine's exact score, of which `score` is the whole part. */
+	exactScore?: number;
 }
 
 export interface EventInput extends ScoringEvent {
