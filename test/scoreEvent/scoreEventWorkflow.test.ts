@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import type { IDataObject, IWorkflowBase } from 'n8n-workflow';
+import type { INodeParameters, IWorkflowBase } from 'n8n-workflow';
 
 import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
 
@@ -274,7 +274,7 @@ describe('Adjust, Apply Decay and Get', () => {
 
 describe('Apply Decay with whole points (the defaults)', () => {
 	/** Adjust to 40, then two sweeps: 0.2 days on (39.82) and 0.4 days on (39.64). */
-	function twoSweeps(scoreName: string, options: IDataObject): IWorkflowBase {
+	function twoSweeps(scoreName: string, options: INodeParameters): IWorkflowBase {
 		const workflow = structuredClone(loadWorkflow(join(workflows, 'score-lifecycle.json')));
 		const adjust = workflow.nodes.find((node) => node.name === 'Adjust')!;
 		const decay = workflow.nodes.find((node) => node.name === 'Apply Decay')!;
