@@ -12,6 +12,7 @@ const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	n8n: async () => await import('./n8nBench'),
 	bulk: async () => await import('./bulkBench'),
 	queue: async () => await import('./queueBench'),
+	scale: async () => await import('./scaleBench'),
 };
 
 async function main(): Promise<void> {

@@ -116,7 +116,8 @@ function unchanged(
 
 /**
  * The change as downstream sees it: from the score last handed on, which differs from the stored
- * one only after a re-score moved it less than the Minimum Change. That move is shown as its own
+ * one only after a re-score moved it less than the Minimum Change, or stopped before its items went
+ * out. That move is shown as its own
  * reason, so a crossing it began is not lost and every point of the delta is accounted for.
  */
 function sinceHandedOn(
@@ -138,7 +139,7 @@ function sinceHandedOn(
 			unreported === 0
 				? change.reasons
 				: [
-						{ rule: 'rescore', points: unreported, note: 'an earlier re-score, smaller than the Minimum Change' },
+						{ rule: 'rescore', points: unreported, note: 'an earlier re-score, not handed on until now' },
 						...change.reasons,
 					],
 	};
@@ -452,6 +453,11 @@ export interface SweepOptions {
 	now?: () => number;
 	/** How scores go out, and how much they must move to go out; default every change, exactly. */
 	reporting?: Reporting;
+	/**
+	 * Receives each page's leads to hand on once the page is committed; the sweep then keeps none,
+	 * so its memory stays the same however many leads there are. Without it they are returned.
+	 */
+	onChanges?: (changes: LeadScore[]) => void;
 }
 
 /** A pause between pages, so n8n answers webhooks while a long sweep runs (the embedded store is synchronous). */
@@ -487,7 +493,7 @@ export async function sweepDecay(
 	asOf: number,
 	options: SweepOptions = {},
 ): Promise<LeadScore[]> {
-	const { pageSize = 1000, now = Date.now, reporting = EXACT_REPORTING } = options;
+	const { pageSize = 500, now = Date.now, reporting = EXACT_REPORTING } = options;
 	const version = modelVersion(model);
 	const changed: LeadScore[] = [];
 	let after: string | null = null;
@@ -499,6 +505,7 @@ export async function sweepDecay(
 			.filter((lead) => reportableDecay(model, lead.state, asOf, reporting) !== undefined)
 			.map((lead) => lead.leadId);
 		if (leadIds.length === 0) continue;
+		await yieldToEventLoop();
 		let pageChanges: LeadScore[] = [];
 		await store.updateLeads(scoreName, leadIds, [], (snapshot) => {
 			pageChanges = [];
@@ -521,7 +528,8 @@ export async function sweepDecay(
 			}
 			return write;
 		});
-		changed.push(...pageChanges);
+		if (options.onChanges) options.onChanges(pageChanges);
+		else changed.push(...pageChanges);
 	} while (after !== null);
 	return changed;
 }
