@@ -11,6 +11,8 @@ import { DAY_MS } from '../lib/scoring/decay';
 import { parseModel } from '../lib/scoring/model';
 import { modelVersion } from '../lib/scoring/modelVersion';
 import { DEFAULT_REPORTING, EXACT_REPORTING, type Reporting } from '../lib/scoring/reporting';
+import { rescoreLeads } from '../lib/scoring/rescore';
+import { forgetOldHistory } from '../lib/scoring/retention';
 import { closePostgresPools, PostgresStore } from '../lib/store/postgresStore';
 import type { ScoreStore } from '../lib/store/scoreStore';
 import { SqliteStore } from '../lib/store/sqliteStore';
@@ -180,8 +182,11 @@ interface SweepFigures {
 	changed: number;
 	/** Peak resident memory above the level before the sweep (includes SQLite's page cache and memory map). */
 	peakRss: number;
-	/** Peak JavaScript heap above the level before the sweep. */
+	/** Peak JavaScript heap above the level before the sweep (garbage not yet collected included). */
 	peakHeap: number;
+	/** JavaScript heap still held after the sweep and a full collection: what the sweep kept. */
+	keptHeap: number;
+	p99PauseMs: number;
 	longestPauseMs: number;
 	load: string;
 }
@@ -215,7 +220,12 @@ async function measureSweep(store: ScoreStore, collect = false): Promise<SweepFi
 	delay.disable();
 	clearInterval(sampler);
 	sample();
+	global.gc?.();
+	const keptHeap = process.memoryUsage().heapUsed - baseline.heapUsed;
+	void kept;
 	return {
+		keptHeap,
+		p99PauseMs: delay.percentile(99) / 1e6,
 		ms,
 		changed: changed.length,
 		peakRss: peak - baseline.rss,
@@ -229,7 +239,7 @@ function sweepLine(leads: number, figures: SweepFigures, base?: SweepFigures & {
 	const ratio = base
 		? ` (x${(figures.ms / base.ms).toFixed(1)} the time, x${(figures.peakHeap / Math.max(1, base.peakHeap)).toFixed(2)} the heap, x${(figures.peakRss / Math.max(1, base.peakRss)).toFixed(2)} the resident memory of the ${count(base.leads)}-lead run)`
 		: '';
-	return `${count(leads)} leads: ${seconds(figures.ms)}, ${count(Math.round((leads / figures.ms) * 1000))} leads/s, ${count(figures.changed)} handed on, peak heap +${megabytes(figures.peakHeap)}, peak resident +${megabytes(figures.peakRss)}, longest event-loop pause ${figures.longestPauseMs.toFixed(0)} ms${ratio}; ${figures.load}`;
+	return `${count(leads)} leads: ${seconds(figures.ms)}, ${count(Math.round((leads / figures.ms) * 1000))} leads/s, ${count(figures.changed)} handed on, peak heap +${megabytes(figures.peakHeap)} (+${megabytes(figures.keptHeap)} kept after it), peak resident +${megabytes(figures.peakRss)}, longest event-loop pause ${figures.longestPauseMs.toFixed(0)} ms (99th percentile ${figures.p99PauseMs.toFixed(0)} ms)${ratio}; ${figures.load}`;
 }
 
 /** A sweep over a fresh copy of the cached file, so every run starts from the same leads. */
@@ -266,6 +276,89 @@ async function embeddedSweeps(sizes: number[]): Promise<string[]> {
 	return lines;
 }
 
+const KEPT_EVENTS = 10;
+const RETENTION_MS = 90 * DAY_MS;
+
+// Ten kept events a lead, received over the 90 days of the event retention in lead order, so the
+// hourly pruning at T0 + 1 hour finds one hour's worth past the retention.
+const EVENTS_SQL = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < :leads),
+	k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j + 1 < ${KEPT_EVENTS})
+	INSERT INTO events (score_name, event_id, lead_id, event_name, event_time, received_at, payload)
+	SELECT 'default', printf('e-%07d-%d', i, j), printf('lead-%07d@example.com', i),
+		CASE (i + j) % 5 WHEN 0 THEN 'Viewed Page' WHEN 1 THEN 'Viewed Product' WHEN 2 THEN 'Opened Email' WHEN 3 THEN 'Clicked Email' ELSE 'Added to Cart' END,
+		:t0 - ${RETENTION_MS} + (i * ${RETENTION_MS}) / :leads + j * 60000,
+		:t0 - ${RETENTION_MS} + (i * ${RETENTION_MS}) / :leads + j * 60000,
+		json_object('kind', 'event', 'data', json_object('properties', json_object('url', CASE j % 4 WHEN 0 THEN '/pricing' ELSE '/docs' END)), 'hasProfile', json('false'))
+	FROM n, k ORDER BY i, j`;
+
+/** The embedded store with `leads` leads and ten kept events each, cached between runs. */
+function rescoreFile(leads: number): { path: string; builtIn?: number } {
+	const path = join(CACHE, `rescore-${leads}.sqlite`);
+	if (existsSync(path)) return { path };
+	mkdirSync(CACHE, { recursive: true });
+	const began = performance.now();
+	const building = `${path}.building`;
+	rmSync(building, { force: true });
+	new SqliteStore(building).close().catch(() => undefined);
+	const db = new DatabaseSync(building);
+	db.prepare(LEADS_SQL.replace('1 + i % 20 AS events', `${KEPT_EVENTS} AS events`)).run({ leads, t0: T0, version: modelVersion(model) });
+	db.prepare(EVENTS_SQL).run({ leads, t0: T0 });
+	db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+	db.close();
+	renameSync(building, path);
+	return { path, builtIn: performance.now() - began };
+}
+
+/** Bytes of the tables (with their indexes) holding leads and kept events. */
+function tableBytes(path: string): { leads: number; events: number } {
+	const db = new DatabaseSync(path, { readOnly: true });
+	const bytes = (names: string[]) =>
+		Number((db.prepare(`SELECT sum(pgsize) AS bytes FROM dbstat WHERE name IN (${names.map(() => '?').join(', ')})`).get(...names) as { bytes: number }).bytes);
+	const sizes = { leads: bytes(['leads', 'sqlite_autoindex_leads_1']), events: bytes(['events', 'events_event_id', 'events_lead']) };
+	db.close();
+	return sizes;
+}
+
+/** The hourly pruning and a full Re-Score under a changed model, on a fresh copy of the cached file. */
+async function rescoreSweeps(sizes: number[]): Promise<string[]> {
+	const lines: string[] = [];
+	const tuned = parseModel({ ...EXAMPLE_MODEL, label: 'tuned', rules: EXAMPLE_MODEL.rules.map((rule) => ({ ...rule, points: rule.points + 1 })) });
+	let base: { ms: number; leads: number } | undefined;
+	for (const leads of sizes) {
+		const { path, builtIn } = rescoreFile(leads);
+		if (builtIn !== undefined) lines.push(`built ${count(leads)} leads x ${KEPT_EVENTS} kept events with bulk inserts in ${seconds(builtIn)}; ${load()}`);
+		const { leads: leadBytes, events: eventBytes } = tableBytes(path);
+		const events = leads * KEPT_EVENTS;
+		lines.push(
+			`${count(leads)} leads: file ${megabytes(statSync(path).size)}; leads ${count(Math.round(leadBytes / leads))} bytes each, kept events ${count(Math.round(eventBytes / events))} bytes each (target under 1,000 and 300)`,
+		);
+		const folder = mkdtempSync(join(tmpdir(), 'lead-scale-bench-'));
+		try {
+			const copy = join(folder, 'scores.sqlite');
+			copyFileSync(path, copy);
+			const store = new SqliteStore(copy);
+			let began = performance.now();
+			await forgetOldHistory(store, model, 'default', { eventDays: 90, ledgerDays: 365 }, T0 + 3_600_000);
+			lines.push(`  hourly pruning (one hour of events past the 90-day retention, ${count(Math.round(events / 2160))} events): ${seconds(performance.now() - began)}; ${load()}`);
+			const delay = monitorEventLoopDelay({ resolution: 10 });
+			delay.enable();
+			began = performance.now();
+			const summary = await rescoreLeads(store, tuned, 'default', { reporting: DEFAULT_REPORTING });
+			const ms = performance.now() - began;
+			delay.disable();
+			await store.close();
+			const ratio = base ? ` (x${(ms / base.ms).toFixed(1)} the time of the ${count(base.leads)}-lead run)` : '';
+			lines.push(
+				`  Re-Score: ${seconds(ms)}, ${count(Math.round((leads / ms) * 1000))} leads/s, ${count(summary.changed.length)} handed on, ${count(summary.skipped.length)} skipped, longest event-loop pause ${(delay.max / 1e6).toFixed(0)} ms${ratio}; ${load()}`,
+			);
+			base ??= { ms, leads };
+		} finally {
+			rmSync(folder, { recursive: true, force: true });
+		}
+	}
+	return lines;
+}
+
 const PG_LEADS_SQL = `INSERT INTO lead_scoring_leads (score_name, lead_id, state, score, tier, last_activity_at, updated_at)
 	SELECT 'default', 'lead-' || lpad(i::text, 7, '0') || '@example.com',
 		jsonb_build_object('engagement', jsonb_build_object('points', points, 'at', at, 'grants', '[]'::jsonb), 'fit', fit,
@@ -291,14 +384,14 @@ async function postgresSweeps(sizes: number[]): Promise<string[]> {
 		await store.listLeads('default', null, 1);
 		const client = new Client(connection);
 		await client.connect();
-		let built = 0;
 		let base: (SweepFigures & { leads: number }) | undefined;
 		for (const leads of sizes) {
 			const began = performance.now();
-			await client.query(PG_LEADS_SQL, [built, T0, modelVersion(model), leads]);
+			// From scratch for each size: every run sweeps leads no sweep has seen.
+			await client.query('TRUNCATE lead_scoring_leads');
+			await client.query(PG_LEADS_SQL, [0, T0, modelVersion(model), leads]);
 			await client.query('VACUUM ANALYZE lead_scoring_leads');
 			lines.push(`built ${count(leads)} leads with bulk inserts in ${seconds(performance.now() - began)}; ${load()}`);
-			built = leads;
 			const figures = await measureSweep(store);
 			lines.push(sweepLine(leads, figures, base));
 			base ??= { ...figures, leads };
@@ -325,6 +418,10 @@ export default async function scaleBench(): Promise<BenchSection> {
 	if (process.env.SCALE_EMBEDDED !== '0') {
 		lines.push('Apply Decay (the defaults), embedded SQLite, one night after the leads were last written:');
 		lines.push(...(await embeddedSweeps(sizes)).map((line) => `  ${line}`));
+	}
+	if (process.env.SCALE_RESCORE !== '0') {
+		lines.push(`Hourly pruning and Re-Score (the defaults), embedded SQLite, ${KEPT_EVENTS} kept events a lead:`);
+		lines.push(...(await rescoreSweeps(sizes)).map((line) => `  ${line}`));
 	}
 	if (process.env.SCALE_POSTGRES !== '0') {
 		lines.push('Apply Decay (the defaults), PostgreSQL 15:');

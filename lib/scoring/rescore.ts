@@ -96,7 +96,7 @@ export async function rescoreLeads(
 	let after: string | null = null;
 	do {
 		if (after !== null) await yieldToEventLoop();
-		const page = await store.listLeads(scoreName, after, options.pageSize ?? 500);
+		const page = await store.listLeads(scoreName, after, options.pageSize ?? 200);
 		after = page.next;
 		let pageChanges: RescoredLead[] = [];
 		let pageSkipped: SkippedLead[] = [];
@@ -178,7 +178,7 @@ export async function rescoreLeads(
 		summary.changed.push(...pageChanges);
 		summary.skipped.push(...pageSkipped);
 	} while (after !== null);
-	await clearHandedOn(store, scoreName, summary.changed, options.pageSize ?? 500);
+	await clearHandedOn(store, scoreName, summary.changed, options.pageSize ?? 200);
 	return summary;
 }
 
