@@ -493,7 +493,7 @@ export async function sweepDecay(
 	asOf: number,
 	options: SweepOptions = {},
 ): Promise<LeadScore[]> {
-	const { pageSize = 500, now = Date.now, reporting = EXACT_REPORTING } = options;
+	const { pageSize = 250, now = Date.now, reporting = EXACT_REPORTING } = options;
 	const version = modelVersion(model);
 	const changed: LeadScore[] = [];
 	let after: string | null = null;
