@@ -14,6 +14,7 @@ const benchmarks: Record<string, () => Promise<{ default: BenchFn }>> = {
 	queue: async () => await import('./queueBench'),
 	hostile: async () => await import('./hostileBench'),
 	views: async () => await import('./viewsBench'),
+	scale: async () => await import('./scaleBench'),
 };
 
 async function main(): Promise<void> {

@@ -30,6 +30,7 @@ import {
 import type { ScoringModel } from './model';
 import { modelVersion } from './modelVersion';
 import type { ReplayPayload } from './replay';
+import { asReported, EXACT_REPORTING, worthReporting, type Reporting } from './reporting';
 import { tierFor } from './tiers';
 
 /** The `leadScore` object Score Event adds to an item (DESIGN.md contract). */
@@ -49,6 +50,8 @@ export interface LeadScore extends Omit<ScoreChange, 'state'> {
 	modelVersion: string;
 	/** The lead's state revision after this change (see LeadState); none without a store. */
 	revision?: number;
+	/** With Whole Points: the engine's exact score, of which `score` is the whole part. */
+	exactScore?: number;
 }
 
 export interface EventInput extends ScoringEvent {
@@ -166,6 +169,37 @@ function unchanged(
 	};
 }
 
+/**
+ * The change as downstream sees it: from the score last handed on, which differs from the stored
+ * one only after a re-score moved it less than the Minimum Change, or stopped before its items went
+ * out. That move is shown as its own
+ * reason, so a crossing it began is not lost and every point of the delta is accounted for.
+ */
+function sinceHandedOn(
+	model: ScoringModel,
+	stored: LeadState | undefined,
+	change: ScoreChange,
+): ScoreChange {
+	if (stored?.reportedScore === undefined) return change;
+	const before = stored.reportedScore;
+	const previousTier = tierFor(before, model.tiers);
+	const unreported = roundPoints(stored.score - before);
+	return {
+		...change,
+		previousScore: before,
+		delta: roundPoints(change.score - before),
+		previousTier,
+		tierChanged: change.tier !== previousTier,
+		reasons:
+			unreported === 0
+				? change.reasons
+				: [
+						{ rule: 'rescore', points: unreported, note: 'an earlier re-score, not handed on until now' },
+						...change.reasons,
+					],
+	};
+}
+
 function ledgerEntry(
 	leadId: string,
 	change: ScoreChange,
@@ -245,7 +279,7 @@ async function runSteps(
 	const run: ChunkRun = { store, model, scoreName, steps, results, now, version: modelVersion(model) };
 	for (let start = 0; start < steps.length; start += CHUNK_SIZE) {
 		// The embedded store works synchronously: let n8n serve other executions (webhooks) between chunks.
-		if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+		if (start > 0) await yieldToEventLoop();
 		const storable: number[] = [];
 		for (let index = start; index < Math.min(start + CHUNK_SIZE, steps.length); index++) {
 			try {
@@ -317,9 +351,12 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 					continue;
 				}
 				change.state.modelVersion = version;
+				// This change goes out in the item: it is what downstream holds now.
+				delete change.state.reportedScore;
 				states.set(step.leadId, change.state);
 				write.leads.set(step.leadId, change.state);
-				const leadScore = toLeadScore(step.leadId, change, event, scoredAt, version);
+				// Measured from the score last handed on, so a re-score's unreported move is reported here.
+				const leadScore = toLeadScore(step.leadId, sinceHandedOn(model, current, change), event, scoredAt, version);
 				let outcome: EventOutcome | undefined;
 				if (key !== undefined) seen.set(key, (outcome = outcomeOf(leadScore)));
 				if (step.payload !== undefined) {
@@ -470,28 +507,68 @@ export function adjustStateless(
 	return statelessLeadScore(model, adjustment.leadId, change, { name: 'adjust', id }, now);
 }
 
+export interface SweepOptions {
+	/** Leads read (and at most locked) per step. */
+	pageSize?: number;
+	now?: () => number;
+	/** How scores go out, and how much they must move to go out; default every change, exactly. */
+	reporting?: Reporting;
+	/**
+	 * Receives each page's leads to hand on once the page is committed; the sweep then keeps none,
+	 * so its memory stays the same however many leads there are. Without it they are returned.
+	 */
+	onChanges?: (changes: LeadScore[]) => void;
+	/** Told how many leads each page swept, e.g. for a summary. */
+	onPage?: (leads: number) => void;
+}
+
+/** A pause between pages, so n8n answers webhooks while a long sweep runs (the embedded store is synchronous). */
+export async function yieldToEventLoop(): Promise<void> {
+	await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The decay change of a lead if it is worth handing on (see worthReporting), else undefined. */
+function reportableDecay(
+	model: ScoringModel,
+	state: LeadState,
+	asOf: number,
+	reporting: Reporting,
+): ScoreChange | undefined {
+	const change = applyDecay(model, state, asOf);
+	const before = state.reportedScore ?? state.score;
+	if (change.tier !== state.tier || worthReporting(before, change.score, model.tiers, reporting))
+		return change;
+	return undefined;
+}
+
 /**
- * Sweeps every lead of a score in pages, bringing decay up to `asOf`, and returns the leads
- * whose score or tier changed. Each page is one atomic update, re-read under lock.
+ * Sweeps every lead of a score in pages, bringing decay up to `asOf`, and returns the leads worth
+ * handing on (their reported score moved by the minimum change, or their tier changed). Only those
+ * are written, with a history row: decay is a function of time, so a lead left alone decays the
+ * same from its stored state next time, and a sweep that changes nothing writes nothing. The page
+ * is judged on what was read without a lock; the leads to write are locked and judged again.
  */
 export async function sweepDecay(
 	store: ScoreStore,
 	model: ScoringModel,
 	scoreName: string,
 	asOf: number,
-	pageSize = 1000,
-	now: () => number = Date.now,
-	/** Told how many leads each page swept, e.g. for a summary. */
-	onPage?: (leads: number) => void,
+	options: SweepOptions = {},
 ): Promise<LeadScore[]> {
+	const { pageSize = 250, now = Date.now, reporting = EXACT_REPORTING } = options;
 	const version = modelVersion(model);
 	const changed: LeadScore[] = [];
 	let after: string | null = null;
 	do {
+		if (after !== null) await yieldToEventLoop();
 		const page = await store.listLeads(scoreName, after, pageSize);
 		after = page.next;
-		onPage?.(page.leads.length);
-		const leadIds = page.leads.map((lead) => lead.leadId);
+		options.onPage?.(page.leads.length);
+		const leadIds = page.leads
+			.filter((lead) => reportableDecay(model, lead.state, asOf, reporting) !== undefined)
+			.map((lead) => lead.leadId);
+		if (leadIds.length === 0) continue;
+		await yieldToEventLoop();
 		let pageChanges: LeadScore[] = [];
 		await store.updateLeads(scoreName, leadIds, [], (snapshot) => {
 			pageChanges = [];
@@ -499,17 +576,23 @@ export async function sweepDecay(
 			const scoredAt = new Date(committedAt).toISOString();
 			const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
 			for (const [leadId, state] of snapshot.leads) {
-				const change = applyDecay(model, state, asOf);
-				if (change.score === state.score && change.tier === state.tier) continue;
+				const change = reportableDecay(model, state, asOf, reporting);
+				if (!change) continue;
 				change.state.modelVersion = version;
+				delete change.state.reportedScore;
 				const event = { name: 'decay', id: null };
 				write.leads.set(leadId, change.state);
 				write.ledger.push(ledgerEntry(leadId, change, event, committedAt, version));
-				pageChanges.push(toLeadScore(leadId, change, event, scoredAt, version));
+				// Measured from what was last handed on, so downstream sees the change it did not see yet.
+				const handedOn = sinceHandedOn(model, state, change);
+				pageChanges.push(
+					asReported(toLeadScore(leadId, handedOn, event, scoredAt, version), model.tiers, reporting),
+				);
 			}
 			return write;
 		});
-		changed.push(...pageChanges);
+		if (options.onChanges) options.onChanges(pageChanges);
+		else changed.push(...pageChanges);
 	} while (after !== null);
 	return changed;
 }

@@ -31,6 +31,12 @@ export interface LeadState {
 	 * states stored before it existed, which count as 0.
 	 */
 	revision?: number;
+	/**
+	 * The score last handed on in an output item, when a change was stored without one (a re-score
+	 * moved the score less than the Minimum Change); absent, it is `score`. Sweeps measure the Minimum
+	 * Change from it, so small moves add up instead of drifting away from what downstream holds.
+	 */
+	reportedScore?: number;
 }
 
 export function newLeadState(firstTier: string): LeadState {

@@ -1,11 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 
 import type { Baseline, LeadsWrite, ScoreStore, StoredEvent } from '../store/scoreStore';
+import { yieldToEventLoop } from './batch';
 import { applyDecay, roundPoints } from './engine';
 import type { LeadState } from './leadState';
 import type { ScoringModel } from './model';
 import { modelVersion } from './modelVersion';
 import { replayLead } from './replay';
+import { asReported, EXACT_REPORTING, worthReporting, type Reporting } from './reporting';
+import { tierFor } from './tiers';
 
 export interface RescoredLead {
 	leadId: string;
@@ -22,6 +25,8 @@ export interface RescoredLead {
 	/** Kept events replayed for this lead. */
 	events: number;
 	rescoredAt: string;
+	/** With Whole Points: the exact score, of which `score` is the whole part. */
+	exactScore?: number;
 }
 
 /** A lead Re-Score left as it was, because its history cannot be replayed completely. */
@@ -64,7 +69,12 @@ function replayWhole(
 
 /** The same scoring state, whatever model version and revision number it carries. */
 function sameState(a: LeadState, b: LeadState): boolean {
-	const comparable = (state: LeadState) => ({ ...state, modelVersion: null, revision: null });
+	const comparable = (state: LeadState) => ({
+		...state,
+		modelVersion: null,
+		revision: null,
+		reportedScore: null,
+	});
 	return isDeepStrictEqual(comparable(a), comparable(b));
 }
 
@@ -77,14 +87,16 @@ export async function rescoreLeads(
 	store: ScoreStore,
 	model: ScoringModel,
 	scoreName: string,
-	options: { pageSize?: number; now?: () => number } = {},
+	options: { pageSize?: number; now?: () => number; reporting?: Reporting } = {},
 ): Promise<RescoreSummary> {
+	const reporting = options.reporting ?? EXACT_REPORTING;
 	const version = modelVersion(model);
 	const now = options.now ?? Date.now;
 	const summary: RescoreSummary = { changed: [], skipped: [], leads: 0 };
 	let after: string | null = null;
 	do {
-		const page = await store.listLeads(scoreName, after, options.pageSize ?? 500);
+		if (after !== null) await yieldToEventLoop();
+		const page = await store.listLeads(scoreName, after, options.pageSize ?? 200);
 		after = page.next;
 		let pageChanges: RescoredLead[] = [];
 		let pageSkipped: SkippedLead[] = [];
@@ -111,11 +123,25 @@ export async function rescoreLeads(
 							? applyDecay(model, replayed, asOf).state
 							: replayed;
 					rescored.modelVersion = version;
-					if (sameState(rescored, stored) && stored.modelVersion === version) continue;
+					const before = stored.reportedScore ?? stored.score;
+					if (sameState(rescored, stored) && stored.modelVersion === version) {
+						// Re-scored by a run that stopped (n8n killed) before its items went out: they go out now.
+						if (stored.reportedScore !== undefined && worthHandingOn(model, reporting, before, stored)) {
+							pageChanges.push(
+								asReported(handedOnLead(model, leadId, stored, before, committedAt, events.length), model.tiers, reporting),
+							);
+						}
+						continue;
+					}
 					// The replay counted its own changes; the lead's revisions go on from the stored one.
 					rescored.revision = (stored.revision ?? 0) + 1;
 					write.leads.set(leadId, rescored);
-					if (rescored.score === stored.score && rescored.tier === stored.tier) continue;
+					// Until this run's items have gone out, downstream holds `before`: a run that stops
+					// midway leaves that behind, and the next run hands the lead on (see clearHandedOn).
+					if (before !== rescored.score) rescored.reportedScore = before;
+					else delete rescored.reportedScore;
+					// A smaller move is stored but not handed on, and stays remembered, so later moves add up to it.
+					if (!worthHandingOn(model, reporting, before, rescored, stored.tier)) continue;
 					const delta = roundPoints(rescored.score - stored.score);
 					write.ledger.push({
 						leadId,
@@ -136,20 +162,13 @@ export async function rescoreLeads(
 						],
 						modelVersion: version,
 					});
-					pageChanges.push({
-						leadId,
-						score: rescored.score,
-						previousScore: stored.score,
-						delta,
-						tier: rescored.tier,
-						previousTier: stored.tier,
-						tierChanged: rescored.tier !== stored.tier,
-						modelVersion: version,
-						previousModelVersion: stored.modelVersion ?? null,
-						revision: rescored.revision,
-						events: events.length,
-						rescoredAt: new Date(committedAt).toISOString(),
-					});
+					const handedOn = handedOnLead(model, leadId, rescored, before, committedAt, events.length);
+					handedOn.previousModelVersion = stored.modelVersion ?? null;
+					if (stored.reportedScore === undefined) {
+						handedOn.previousTier = stored.tier;
+						handedOn.tierChanged = rescored.tier !== stored.tier;
+					}
+					pageChanges.push(asReported(handedOn, model.tiers, reporting));
 				}
 				return write;
 			},
@@ -159,5 +178,71 @@ export async function rescoreLeads(
 		summary.changed.push(...pageChanges);
 		summary.skipped.push(...pageSkipped);
 	} while (after !== null);
+	await clearHandedOn(store, scoreName, summary.changed, options.pageSize ?? 200);
 	return summary;
+}
+
+/** Whether a lead's re-scored state is worth handing on: its tier changed, or it moved by the Minimum Change. */
+function worthHandingOn(
+	model: ScoringModel,
+	reporting: Reporting,
+	before: number,
+	state: LeadState,
+	storedTier = tierFor(before, model.tiers),
+): boolean {
+	return state.tier !== storedTier || worthReporting(before, state.score, model.tiers, reporting);
+}
+
+function handedOnLead(
+	model: ScoringModel,
+	leadId: string,
+	state: LeadState,
+	before: number,
+	committedAt: number,
+	events: number,
+): RescoredLead {
+	const previousTier = tierFor(before, model.tiers);
+	return {
+		leadId,
+		score: state.score,
+		previousScore: before,
+		delta: roundPoints(state.score - before),
+		tier: state.tier,
+		previousTier,
+		tierChanged: state.tier !== previousTier,
+		modelVersion: state.modelVersion ?? '',
+		previousModelVersion: null,
+		revision: state.revision ?? 0,
+		events,
+		rescoredAt: new Date(committedAt).toISOString(),
+	};
+}
+
+/**
+ * The run is complete and its items go out now: the leads it hands on no longer wait for a hand-off.
+ * Runs after every page is committed, so a run that stops before this leaves them to the next run
+ * (a lead may then go out twice, never not at all).
+ */
+async function clearHandedOn(
+	store: ScoreStore,
+	scoreName: string,
+	handedOn: RescoredLead[],
+	pageSize: number,
+): Promise<void> {
+	for (let start = 0; start < handedOn.length; start += pageSize) {
+		const page = new Map(
+			handedOn.slice(start, start + pageSize).map((lead) => [lead.leadId, lead.exactScore ?? lead.score]),
+		);
+		await store.updateLeads(scoreName, [...page.keys()], [], (snapshot) => {
+			const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
+			for (const [leadId, state] of snapshot.leads) {
+				// Only the score this run handed on: anything since (an event, a decay) handed itself on.
+				if (state.reportedScore === undefined || state.score !== page.get(leadId)) continue;
+				const cleared = { ...state };
+				delete cleared.reportedScore;
+				write.leads.set(leadId, cleared);
+			}
+			return write;
+		});
+	}
 }

@@ -538,8 +538,10 @@ export class SqliteStore implements ScoreStore {
 		seqs: { after: number; before: number },
 		limit: number,
 	): Promise<Array<{ seq: number; leadId: string }>> {
+		// `+score_name` keeps SQLite on the seq range: by the score name's index it would read every
+		// kept event of the score per page (a second per page at 10,000,000 events).
 		const rows = this.statement(
-			`SELECT seq, lead_id FROM events WHERE seq > ? AND seq < ? AND score_name = ? ORDER BY seq LIMIT ?`,
+			`SELECT seq, lead_id FROM events WHERE seq > ? AND seq < ? AND +score_name = ? ORDER BY seq LIMIT ?`,
 		).all(seqs.after, seqs.before, scoreName, limit) as Array<{ seq: number; lead_id: string }>;
 		return rows.map((row) => ({ seq: row.seq, leadId: row.lead_id }));
 	}
@@ -547,7 +549,8 @@ export class SqliteStore implements ScoreStore {
 	async forgetLedger(scoreName: string, recordedBefore: number): Promise<void> {
 		this.transaction(() => {
 			const before = this.firstIdFrom('ledger', recordedBefore);
-			this.statement('DELETE FROM ledger WHERE id < ? AND score_name = ?').run(before, scoreName);
+			// By the id range, not the score name's index (see eventLeadsBetween).
+			this.statement('DELETE FROM ledger WHERE id < ? AND +score_name = ?').run(before, scoreName);
 		});
 	}
 

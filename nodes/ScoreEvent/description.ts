@@ -761,12 +761,30 @@ export const scoreEventProperties: INodeProperties[] = [
 					"Whether to keep each event (for re-scoring and backtests) or only its ID. A webhook's headers are never kept.",
 			},
 			{
+				displayName: 'Minimum Change',
+				name: 'minimumChange',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 1,
+				description:
+					"Apply Decay and Re-Score output a lead (and add a history row) only when its score moved at least this many points since it was last output, or its tier changed. 0 outputs every change.",
+				displayOptions: { show: { '/operation': ['applyDecay', 'rescore'] } },
+			},
+			{
 				displayName: 'Shadow Model',
 				name: 'shadowModel',
 				type: 'json',
 				default: '',
 				description:
 					'A candidate model scored beside the live one (Score Event only): its score goes to shadowScore and is kept apart, the live score is untouched',
+			},
+			{
+				displayName: 'Whole Points',
+				name: 'wholePoints',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether scores go out in whole points, rounded down, with tiers of the whole score (the exact score stays in exactScore and in the store). Rounding down means a lead crosses a threshold exactly when its whole score reaches it.',
 			},
 		],
 	},

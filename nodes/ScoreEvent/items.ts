@@ -1,6 +1,6 @@
 import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { type BatchResult } from '../../lib/scoring/batch';
+import { type BatchResult, type LeadScore } from '../../lib/scoring/batch';
 import { valueAt } from '../../lib/scoring/conditions';
 import {
 	EVENT_DATA_FIELDS,
@@ -18,6 +18,7 @@ import {
 import { ModelError, parseModel, type ScoringModel } from '../../lib/scoring/model';
 import { formPath, modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
 import { modelVersion } from '../../lib/scoring/modelVersion';
+import { parseReporting, type Reporting } from '../../lib/scoring/reporting';
 import { pruneIfDue, retentionDays } from '../../lib/scoring/retention';
 import { type ScoreStore } from '../../lib/store/scoreStore';
 import { itemError } from '../shared/itemError';
@@ -228,6 +229,11 @@ export function timeWindowFor(this: IExecuteFunctions, now: number): () => TimeW
 		));
 }
 
+/** Whole Points and Minimum Change, checked: a bad one fails the node's items before anything is written. */
+export function reportingOf(this: IExecuteFunctions): Reporting {
+	return parseReporting(this.getNodeParameter('options', 0, {}) as IDataObject);
+}
+
 /** Per item: the output, or the error item that "Continue On Fail" sends on; without it, the first error stops the node. */
 export class Outputs {
 	private readonly items: Array<INodeExecutionData | undefined>;
@@ -339,11 +345,12 @@ export function deliver(
 	items: INodeExecutionData[],
 	entries: Array<{ itemIndex: number }>,
 	results: BatchResult[],
+	report: (leadScore: LeadScore) => object,
 ): void {
 	results.forEach((result, index) => {
 		const { itemIndex } = entries[index];
 		if ('error' in result) outputs.fail(itemIndex, result.error);
-		else outputs.set(itemIndex, withLeadScore(items[itemIndex], result.leadScore));
+		else outputs.set(itemIndex, withLeadScore(items[itemIndex], report(result.leadScore)));
 	});
 }
 

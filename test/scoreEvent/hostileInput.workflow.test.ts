@@ -113,6 +113,7 @@ describe('Re-Score Leads in a workflow', () => {
 			{
 				leadId: 'ada@example.com',
 				score: 15,
+				exactScore: 15,
 				previousScore: 15,
 				delta: 0,
 				tier: 'nurture',

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import type { IWorkflowBase } from 'n8n-workflow';
+import type { INodeParameters, IWorkflowBase } from 'n8n-workflow';
 
 import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
 
@@ -66,6 +66,7 @@ describe('Score Event in a workflow (in-process n8n)', () => {
 			event: 'Viewed Page',
 			eventId: 'e1',
 			score: 25,
+			exactScore: 25,
 			previousScore: 0,
 			delta: 25,
 			engagement: 10,
@@ -290,5 +291,48 @@ describe('Adjust, Apply Decay and Get', () => {
 			['adjust:req-1', 0, 40, true, true],
 			['adjust:req-2', 20, 60, false, false],
 		]);
+	});
+});
+
+describe('Apply Decay with whole points (the defaults)', () => {
+	/** Adjust to 40, then two sweeps: 0.2 days on (39.82) and 0.4 days on (39.64). */
+	function twoSweeps(scoreName: string, options: INodeParameters): IWorkflowBase {
+		const workflow = structuredClone(loadWorkflow(join(workflows, 'score-lifecycle.json')));
+		const adjust = workflow.nodes.find((node) => node.name === 'Adjust')!;
+		const decay = workflow.nodes.find((node) => node.name === 'Apply Decay')!;
+		adjust.parameters = { ...adjust.parameters, scoreName };
+		decay.parameters = { ...decay.parameters, scoreName, options };
+		decay.parameters.asOf = '={{ $now.plus({ hours: 4.8 }).toISO() }}';
+		const later = structuredClone(decay);
+		later.name = 'Later Decay';
+		later.id = `${decay.id}-later`;
+		later.parameters.asOf = '={{ $now.plus({ hours: 9.6 }).toISO() }}';
+		workflow.nodes = [...workflow.nodes.filter((node) => node.name !== 'Get'), later];
+		workflow.connections = {
+			...workflow.connections,
+			'Apply Decay': { main: [[{ node: 'Later Decay', type: 'main' as never, index: 0 }]] },
+		};
+		return workflow;
+	}
+
+	it('outputs a lead when its whole score drops, and nothing while it stays within that point', async () => {
+		const run = await runWorkflow(twoSweeps(uniqueScoreName(), {}), { input: [{ json: { email: 'grace@example.com' } }] });
+		expect(run.status).toBe('success');
+		const [first] = outputOf(run, 'Apply Decay');
+		expect(first.json.leadScore).toMatchObject({ previousScore: 40, score: 39, delta: -1, tier: 'warming', exactScore: 39.82 });
+		expect(outputOf(run, 'Later Decay')).toEqual([]);
+	});
+
+	it('outputs every exact change with Whole Points off and a Minimum Change of 0', async () => {
+		const options = { wholePoints: false, minimumChange: 0 };
+		const run = await runWorkflow(twoSweeps(uniqueScoreName(), options), { input: [{ json: { email: 'grace@example.com' } }] });
+		expect(outputOf(run, 'Apply Decay').map((item) => (item.json.leadScore as { score: number }).score)).toEqual([39.82]);
+		expect(outputOf(run, 'Later Decay').map((item) => (item.json.leadScore as { score: number }).score)).toEqual([39.63]);
+	});
+
+	it('fails the sweep on a Minimum Change below 0, naming the option', async () => {
+		const run = await runWorkflow(twoSweeps(uniqueScoreName(), { minimumChange: -1 }), { input: [{ json: { email: 'grace@example.com' } }] });
+		expect(run.status).toBe('error');
+		expect(run.data.resultData.error?.message).toMatch(/Minimum Change must be a number of points, 0 or more/);
 	});
 });

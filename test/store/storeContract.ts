@@ -402,10 +402,10 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		const start = Date.parse('2026-01-01T00:00:00Z');
 		const leads = Array.from({ length: 25 }, (_, i) => `lead-${String(i).padStart(2, '0')}`);
 		await scoreEvents(store, decaying, 'default', leads.map((leadId, i) => ping(leadId, undefined, i < 20 ? start : start + 60 * DAY_MS)));
-		const changed = await sweepDecay(store, decaying, 'default', start + 60 * DAY_MS, 7);
+		const changed = await sweepDecay(store, decaying, 'default', start + 60 * DAY_MS, { pageSize: 7 });
 		expect(changed.map((lead) => lead.leadId)).toEqual(leads.slice(0, 20));
 		expect(changed[0]).toMatchObject({ score: 10, previousScore: 40, tier: 'nurture', previousTier: 'warming', tierChanged: true });
-		expect(await sweepDecay(store, decaying, 'default', start + 60 * DAY_MS, 7)).toEqual([]);
+		expect(await sweepDecay(store, decaying, 'default', start + 60 * DAY_MS, { pageSize: 7 })).toEqual([]);
 		expect((await store.ledger('default', 'lead-00', 1))[0]).toMatchObject({ event: 'decay', previousScore: 40, score: 10 });
 	});
 

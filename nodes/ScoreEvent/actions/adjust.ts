@@ -1,6 +1,12 @@
 import { type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { adjustLeads, adjustStateless, type AdjustInput } from '../../../lib/scoring/batch';
+import {
+	adjustLeads,
+	adjustStateless,
+	type AdjustInput,
+	type LeadScore,
+} from '../../../lib/scoring/batch';
+import { asReported, type Reporting } from '../../../lib/scoring/reporting';
 import {
 	normalizeLeadId,
 	optionalText,
@@ -15,6 +21,7 @@ import {
 	currentScoreOf,
 	ItemEvent,
 	deliver,
+	reportingOf,
 	withStore,
 } from '../items';
 import { ItemParameters } from '../../shared/parameters';
@@ -46,14 +53,24 @@ export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExe
 			outputs.fail(itemIndex, error as Error);
 		}
 	}
+	let reporting: Reporting;
+	try {
+		reporting = reportingOf.call(this);
+	} catch (error) {
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++)
+			outputs.fail(itemIndex, error as Error);
+		return outputs.list();
+	}
 	for (const { settings, entries } of batches.groups.values()) {
+		const reported = (leadScore: LeadScore) =>
+			asReported(leadScore, settings.model.tiers, reporting);
 		if (settings.storeKind === 'none') {
 			for (const { itemIndex, input, currentScore } of entries) {
 				outputs.set(
 					itemIndex,
 					withLeadScore(
 						items[itemIndex],
-						adjustStateless(settings.model, input, currentScore ?? 0),
+						reported(adjustStateless(settings.model, input, currentScore ?? 0)),
 					),
 				);
 			}
@@ -67,7 +84,7 @@ export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExe
 				entries.map((entry) => entry.input),
 			),
 		);
-		deliver.call(this, outputs, items, entries, results);
+		deliver.call(this, outputs, items, entries, results, reported);
 	}
 	return outputs.list();
 }

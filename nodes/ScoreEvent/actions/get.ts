@@ -2,6 +2,7 @@ import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } fro
 
 import { readScores } from '../../../lib/scoring/batch';
 import { normalizeLeadId } from '../../../lib/scoring/inputs';
+import { readingAsReported, type Reporting } from '../../../lib/scoring/reporting';
 import {
 	settingsFor,
 	openStore,
@@ -10,6 +11,7 @@ import {
 	Batches,
 	currentScoreOf,
 	ItemEvent,
+	reportingOf,
 } from '../items';
 import { ItemParameters } from '../../shared/parameters';
 import { historyOperation } from './views';
@@ -39,6 +41,14 @@ export async function getOperation(this: IExecuteFunctions): Promise<INodeExecut
 		((this.getNodeParameter('options', 0, {}) as IDataObject).historyLimit as number | undefined) ??
 		10;
 	const now = Date.now();
+	let reporting: Reporting;
+	try {
+		reporting = reportingOf.call(this);
+	} catch (error) {
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++)
+			outputs.fail(itemIndex, error as Error);
+		return outputs.list();
+	}
 	for (const { settings, entries } of batches.groups.values()) {
 		if (settings.storeKind === 'none') {
 			for (const { itemIndex, input, currentScore } of entries) {
@@ -65,7 +75,11 @@ export async function getOperation(this: IExecuteFunctions): Promise<INodeExecut
 			for (const { itemIndex, input } of entries) {
 				const reading = readings.get(input)!;
 				if (reading instanceof Error) outputs.fail(itemIndex, reading);
-				else outputs.set(itemIndex, withLeadScore(items[itemIndex], reading));
+				else
+					outputs.set(
+						itemIndex,
+						withLeadScore(items[itemIndex], readingAsReported(reading, settings.model.tiers, reporting)),
+					);
 			}
 		} catch (error) {
 			for (const { itemIndex } of entries) outputs.fail(itemIndex, error as Error);

@@ -17,6 +17,7 @@ import { unmatchedConditions } from '../../../lib/scoring/eventData';
 import { type ScoringModel } from '../../../lib/scoring/model';
 import { modelVersion } from '../../../lib/scoring/modelVersion';
 import { type ScoreStore } from '../../../lib/store/scoreStore';
+import { asReported, type Reporting } from '../../../lib/scoring/reporting';
 import {
 	Batches,
 	type ItemSettings,
@@ -25,6 +26,7 @@ import {
 	currentScoreOf,
 	isObject,
 	optionalModel,
+	reportingOf,
 	settingsFor,
 	timeWindowFor,
 	withLeadScore,
@@ -58,8 +60,10 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 	}
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	let shadow: ScoringModel | undefined;
+	let reporting: Reporting;
 	try {
 		shadow = optionalModel(options.shadowModel, 'options.shadowModel');
+		reporting = reportingOf.call(this);
 	} catch (error) {
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++)
 			outputs.fail(itemIndex, error as Error);
@@ -67,6 +71,8 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 	}
 	for (const { settings, entries } of batches.groups.values()) {
 		const inputs = entries.map((entry) => entry.input);
+		const reported = (leadScore: LeadScore, model = settings.model) =>
+			asReported(leadScore, model.tiers, reporting);
 		if (settings.storeKind === 'none') {
 			for (const { itemIndex, input, currentScore } of entries) {
 				const json = withLeadScore(
@@ -74,11 +80,13 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 					explained(
 						settings.model,
 						input,
-						scoreEventStateless(settings.model, input, currentScore ?? 0),
+						reported(scoreEventStateless(settings.model, input, currentScore ?? 0)),
 					),
 				);
 				if (shadow)
-					json.shadowScore = shadowScoreOf(scoreEventStateless(shadow, input, currentScore ?? 0));
+					json.shadowScore = shadowScoreOf(
+						reported(scoreEventStateless(shadow, input, currentScore ?? 0), shadow),
+					);
 				outputs.set(itemIndex, json);
 			}
 			continue;
@@ -102,14 +110,14 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 			if ('error' in result) return outputs.fail(itemIndex, result.error);
 			const json = withLeadScore(
 				items[itemIndex],
-				explained(settings.model, entries[index].input, result.leadScore),
+				explained(settings.model, entries[index].input, reported(result.leadScore)),
 			);
 			const shadowResult = shadowResults?.[index];
 			if (shadowResult)
 				json.shadowScore =
 					'error' in shadowResult
 						? { error: shadowResult.error.message }
-						: shadowScoreOf(shadowResult.leadScore);
+						: shadowScoreOf(reported(shadowResult.leadScore, shadow));
 			outputs.set(itemIndex, json);
 		});
 	}
