@@ -79,6 +79,7 @@ function curlFor(webhook) {
 	const file = workflowFiles.find((candidate) => readWorkflow(candidate).id === webhook.workflowId);
 	const sample = sampleRequest(file, webhook);
 	if (!sample) return `  ${webhook.method} ${webhook.url}   (${readWorkflow(file).name}: its notes describe the request)`;
+	if (sample.body === undefined && !sample.file) return `  curl -s ${sample.url}`;
 	const data = sample.file ? `@${relative(process.cwd(), sample.file)}` : `'${sample.body.replaceAll("'", "'\\''")}'`;
 	return `  curl -s -X ${sample.method} ${sample.url} -H 'Content-Type: ${sample.contentType}' --data-binary ${data}`;
 }

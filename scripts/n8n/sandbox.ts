@@ -80,8 +80,8 @@ export interface SampleRequest {
 	method: string;
 	url: string;
 	contentType: string;
-	/** The body to send: the pinned request's JSON, or the sample file's text. */
-	body: string;
+	/** The body to send: the pinned request's JSON, or the sample file's text; none for a GET. */
+	body?: string;
 	/** For a file upload: the sample file (`examples/data/<workflow file name>.csv`), which n8n cannot pin. */
 	file?: string;
 }
@@ -102,6 +102,7 @@ export function sampleRequest(workflowFile: string, webhook: Webhook): SampleReq
 		const file = join(dirname(dirname(workflowFile)), 'data', `${basename(workflowFile, '.json')}.csv`);
 		return { ...request, body: readFileSync(file, 'utf8'), file };
 	}
+	if (webhook.method === 'GET') return request;
 	if (sample.body === undefined) return undefined;
 	return { ...request, body: typeof sample.body === 'string' ? sample.body : JSON.stringify(sample.body) };
 }

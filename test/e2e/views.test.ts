@@ -132,6 +132,6 @@ describe('List Leads, Get Score history and Score Dashboard in a real n8n', () =
 			asOf: 'the day sales called',
 		});
 		expect(bad.status).toBe(400);
-		expect(bad.body.error).toMatch(/"the day sales called" is not a date.*historyAsOf/);
+		expect(bad.body.error).toMatch(/"the day sales called" is not a time.*historyAsOf/);
 	}, 120_000);
 });
