@@ -301,7 +301,8 @@ describe('Apply Decay with whole points (the defaults)', () => {
 		const adjust = workflow.nodes.find((node) => node.name === 'Adjust')!;
 		const decay = workflow.nodes.find((node) => node.name === 'Apply Decay')!;
 		adjust.parameters = { ...adjust.parameters, scoreName };
-		decay.parameters = { ...decay.parameters, scoreName, options };
+		// Keeps the workflow's own options (it allows Decay Up To hours ahead of now).
+		decay.parameters = { ...decay.parameters, scoreName, options: { ...(decay.parameters.options as INodeParameters), ...options } };
 		decay.parameters.asOf = '={{ $now.plus({ hours: 4.8 }).toISO() }}';
 		const later = structuredClone(decay);
 		later.name = 'Later Decay';
