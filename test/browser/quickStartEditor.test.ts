@@ -1,15 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { chromium, selectors, type BrowserContext, type Page } from 'playwright-core';
+import { selectors, type Page } from 'playwright-core';
 
 import { startSandbox, type Sandbox } from '../../scripts/n8n';
 import { PACKAGE_TARBALL, REPO_ROOT, START_TIMEOUT } from '../e2e/harness';
+import { launchChromium } from '../helpers/chromium';
 
 // README's Quick start, done as an operator does it: in the editor of a real n8n 2.41.1 (the
 // package installed as a community package), in Debian's Chromium driven by Playwright.
-const CHROMIUM = process.env.LEAD_SCORING_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots of every step, kept after the run to look at (and to see where a failure happened). */
 export const SCREENSHOTS = join(REPO_ROOT, 'test-output', 'browser', 'quick-start');
 
@@ -22,8 +21,7 @@ const owner = {
 
 describe('Quick start in the n8n editor (Chromium)', () => {
 	let sandbox: Sandbox;
-	let browser: BrowserContext;
-	let profile: string;
+	let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 	let page: Page;
 	let step = 0;
 	const screenshot = async (name: string) =>
@@ -32,42 +30,22 @@ describe('Quick start in the n8n editor (Chromium)', () => {
 		});
 
 	beforeAll(async () => {
-		if (!existsSync(CHROMIUM))
-			throw new Error(
-				`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (as .ci/run does), or set LEAD_SCORING_CHROMIUM.`,
-			);
 		rmSync(SCREENSHOTS, { recursive: true, force: true });
 		mkdirSync(SCREENSHOTS, { recursive: true });
+		selectors.setTestIdAttribute('data-test-id');
+		browser = await launchChromium({ width: 1440, height: 900 });
 		sandbox = await startSandbox({
 			repoRoot: REPO_ROOT,
 			packageTarball: PACKAGE_TARBALL,
 			workflows: [],
 		});
 		await sandbox.n8n.setupOwner(owner);
-		profile = mkdtempSync(join(tmpdir(), 'lead-scoring-chromium-'));
-		selectors.setTestIdAttribute('data-test-id');
-		browser = await chromium.launchPersistentContext(profile, {
-			executablePath: CHROMIUM,
-			headless: true,
-			viewport: { width: 1440, height: 900 },
-			args: [
-				'--headless',
-				'--no-sandbox',
-				'--disable-gpu',
-				'--disable-quic',
-				'--no-first-run',
-				'--disable-background-networking',
-				'--disable-component-update',
-				'--disable-sync',
-			],
-		});
-		page = browser.pages()[0] ?? (await browser.newPage());
+		page = browser.page;
 		page.setDefaultTimeout(60_000);
 	}, START_TIMEOUT);
 
 	afterAll(async () => {
 		await browser?.close();
-		if (profile) rmSync(profile, { recursive: true, force: true });
 		await sandbox?.dispose();
 	}, 60_000);
 

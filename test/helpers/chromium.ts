@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium; the test set-up installs it (no browser download through Playwright). */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.LEAD_SCORING_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Where tests leave what a person may want to look at (screenshots); not committed. */
 export const TEST_OUTPUT = join(__dirname, '..', '..', 'test-output');
@@ -17,10 +17,16 @@ export function outputFolder(name: string): string {
 }
 
 /**
- * Runs `work` on a page of a fresh headless Chromium (its own profile folder, no network
- * services of its own), and closes the browser and removes the profile afterwards.
+ * A fresh headless Chromium with its own profile folder and no network services of its own
+ * (they would be refused on this closed network); `close` also removes the profile.
  */
-export async function withChromiumPage<T>(work: (page: Page) => Promise<T>): Promise<T> {
+export async function launchChromium(
+	viewport = { width: 1280, height: 900 },
+): Promise<{ context: BrowserContext; page: Page; close: () => Promise<void> }> {
+	if (!existsSync(CHROMIUM))
+		throw new Error(
+			`Chromium is not installed at ${CHROMIUM}: npm test installs it (apt-get install chromium), or set LEAD_SCORING_CHROMIUM.`,
+		);
 	const profile = mkdtempSync(join(tmpdir(), 'lead-scoring-chromium-'));
 	const context = await chromium.launchPersistentContext(profile, {
 		executablePath: CHROMIUM,
@@ -35,14 +41,23 @@ export async function withChromiumPage<T>(work: (page: Page) => Promise<T>): Pro
 			'--disable-component-update',
 			'--disable-sync',
 		],
-		viewport: { width: 1280, height: 900 },
+		viewport,
 	});
-	try {
-		const page = context.pages()[0] ?? (await context.newPage());
-		return await work(page);
-	} finally {
+	const page = context.pages()[0] ?? (await context.newPage());
+	const close = async () => {
 		await context.close();
 		rmSync(profile, { recursive: true, force: true });
+	};
+	return { context, page, close };
+}
+
+/** Runs `work` on a page of a fresh headless Chromium, and closes it afterwards. */
+export async function withChromiumPage<T>(work: (page: Page) => Promise<T>): Promise<T> {
+	const browser = await launchChromium();
+	try {
+		return await work(browser.page);
+	} finally {
+		await browser.close();
 	}
 }
 
