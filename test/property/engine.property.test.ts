@@ -5,7 +5,7 @@ import { DAY_MS } from '../../lib/scoring/decay';
 import { applyEvent } from '../../lib/scoring/engine';
 import { InputError, normalizeLeadId, parseEventTime, timeWindow } from '../../lib/scoring/inputs';
 import type { LeadState } from '../../lib/scoring/leadState';
-import { parseModel, type ScoringModel } from '../../lib/scoring/model';
+import { CONDITION_OPERATORS, parseModel, type ScoringModel } from '../../lib/scoring/model';
 import { replayLead } from '../../lib/scoring/replay';
 import { MemoryStore } from '../../lib/store/memoryStore';
 import type { StoredEvent } from '../../lib/store/scoreStore';
@@ -77,19 +77,7 @@ const conditionValue = (op: string): fc.Arbitrary<unknown> => {
 	}
 };
 const condition = fc
-	.constantFrom(
-		'equals',
-		'notEquals',
-		'contains',
-		'startsWith',
-		'matches',
-		'gt',
-		'gte',
-		'lt',
-		'lte',
-		'exists',
-		'in',
-	)
+	.constantFrom(...CONDITION_OPERATORS)
 	.chain((op) =>
 		fc.record({ path: fc.constantFrom(...PATHS), op: fc.constant(op), value: conditionValue(op) }),
 	)
