@@ -19,6 +19,7 @@ import { SqliteStore } from '../lib/store/sqliteStore';
 import { startPostgresServer } from '../scripts/services/servers';
 import { EXAMPLE_MODEL } from '../nodes/ScoreEvent/exampleModel';
 import { megabytes, type BenchSection } from './section';
+import { random } from '../test/lifecycle/generate';
 
 const model = parseModel(EXAMPLE_MODEL);
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -28,18 +29,6 @@ const CACHE = join(homedir(), '.cache', 'n8n-nodes-lead-scoring', 'scale-bench')
 const load = () => `load ${loadavg()[0].toFixed(1)}`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const count = (n: number) => n.toLocaleString('en-US');
-
-/** A small seeded generator, so every run simulates the same leads and events. */
-function random(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-	};
-}
 
 // What leads do, by share of events: mostly email opens and page views, rarely a cart or a checkout.
 const MIX: Array<[number, string, Record<string, unknown>]> = [
@@ -160,9 +149,12 @@ const LEADS_SQL = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM 
 	INSERT INTO leads (score_name, lead_id, state, score, tier, last_activity_at, updated_at)
 	SELECT 'default', printf('lead-%07d@example.com', i), ${STATE_SQL}, score, tier, at, at FROM tiered`;
 
-/** The embedded store file with `leads` leads, built with one bulk insert and cached between runs. */
-function embeddedFile(leads: number): { path: string; builtIn?: number } {
-	const path = join(CACHE, `embedded-${leads}.sqlite`);
+/**
+ * An embedded store file under the cache, made once by `fill` (bulk inserts into the store's own
+ * schema) and kept between runs; a run stopped while building leaves no half-built file behind.
+ */
+function cachedStoreFile(name: string, fill: (db: DatabaseSync) => void): { path: string; builtIn?: number } {
+	const path = join(CACHE, name);
 	if (existsSync(path)) return { path };
 	mkdirSync(CACHE, { recursive: true });
 	const began = performance.now();
@@ -170,11 +162,18 @@ function embeddedFile(leads: number): { path: string; builtIn?: number } {
 	rmSync(building, { force: true });
 	new SqliteStore(building).close().catch(() => undefined);
 	const db = new DatabaseSync(building);
-	db.prepare(LEADS_SQL).run({ leads, t0: T0, version: modelVersion(model) });
+	fill(db);
 	db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
 	db.close();
 	renameSync(building, path);
 	return { path, builtIn: performance.now() - began };
+}
+
+/** The embedded store file with `leads` leads, built with one bulk insert and cached between runs. */
+function embeddedFile(leads: number): { path: string; builtIn?: number } {
+	return cachedStoreFile(`embedded-${leads}.sqlite`, (db) => {
+		db.prepare(LEADS_SQL).run({ leads, t0: T0, version: modelVersion(model) });
+	});
 }
 
 interface SweepFigures {
@@ -293,20 +292,10 @@ const EVENTS_SQL = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM
 
 /** The embedded store with `leads` leads and ten kept events each, cached between runs. */
 function rescoreFile(leads: number): { path: string; builtIn?: number } {
-	const path = join(CACHE, `rescore-${leads}.sqlite`);
-	if (existsSync(path)) return { path };
-	mkdirSync(CACHE, { recursive: true });
-	const began = performance.now();
-	const building = `${path}.building`;
-	rmSync(building, { force: true });
-	new SqliteStore(building).close().catch(() => undefined);
-	const db = new DatabaseSync(building);
-	db.prepare(LEADS_SQL.replace('1 + i % 20 AS events', `${KEPT_EVENTS} AS events`)).run({ leads, t0: T0, version: modelVersion(model) });
-	db.prepare(EVENTS_SQL).run({ leads, t0: T0 });
-	db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-	db.close();
-	renameSync(building, path);
-	return { path, builtIn: performance.now() - began };
+	return cachedStoreFile(`rescore-${leads}.sqlite`, (db) => {
+		db.prepare(LEADS_SQL.replace('1 + i % 20 AS events', `${KEPT_EVENTS} AS events`)).run({ leads, t0: T0, version: modelVersion(model) });
+		db.prepare(EVENTS_SQL).run({ leads, t0: T0 });
+	});
 }
 
 /** Bytes of the tables (with their indexes) holding leads and kept events. */
