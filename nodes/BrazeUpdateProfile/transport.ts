@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { BrazeRateLimiter, type BrazeTransport } from '../../lib/braze';
-import { n8nClock, n8nHttpTransport } from '../shared/httpTransport';
+import { n8nClock, n8nHttpTransport, sharedLimiter } from '../shared/httpTransport';
 
 export const CREDENTIAL_TYPE = 'brazeApi';
 
@@ -22,11 +20,5 @@ const limiters = new Map<string, BrazeRateLimiter>();
  * workers are not seen: their requests can still draw a 429, which the client waits out.
  */
 export function limiterFor(baseUrl: string, apiKey: string): BrazeRateLimiter {
-	const workspace = createHash('sha256').update(`${baseUrl}\n${apiKey}`).digest('hex');
-	let limiter = limiters.get(workspace);
-	if (!limiter) {
-		limiter = new BrazeRateLimiter(n8nClock);
-		limiters.set(workspace, limiter);
-	}
-	return limiter;
+	return sharedLimiter(limiters, baseUrl, apiKey, () => new BrazeRateLimiter(n8nClock));
 }

@@ -1,4 +1,6 @@
 /** n8n's HTTP helpers and timers as the lib clients' transport and clock (Klaviyo and Braze share the same shape). */
+import { createHash } from 'node:crypto';
+
 import { sleep, type IDataObject, type IExecuteFunctions, type ILoadOptionsFunctions, type IPollFunctions } from 'n8n-workflow';
 
 import type { Clock } from '../../lib/klaviyo';
@@ -48,4 +50,18 @@ export function n8nHttpTransport(
 		})) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
 		return { status: response.statusCode, headers: response.headers ?? {}, body: response.body };
 	};
+}
+
+/**
+ * The limiter of one account (base URL and key), made once per n8n process so executions side by
+ * side share it; the map is keyed by a hash, never the key itself.
+ */
+export function sharedLimiter<T>(limiters: Map<string, T>, baseUrl: string, apiKey: string, create: () => T): T {
+	const account = createHash('sha256').update(`${baseUrl}\n${apiKey}`).digest('hex');
+	let limiter = limiters.get(account);
+	if (!limiter) {
+		limiter = create();
+		limiters.set(account, limiter);
+	}
+	return limiter;
 }

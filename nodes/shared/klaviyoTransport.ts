@@ -1,6 +1,4 @@
 /** What both Klaviyo nodes (Upsert Profile and Trigger) share: the client on n8n's HTTP helpers, and its errors. */
-import { createHash } from 'node:crypto';
-
 import {
 	NodeApiError,
 	type IExecuteFunctions,
@@ -12,7 +10,7 @@ import {
 
 import { type KlaviyoApiError, KlaviyoClient, type KlaviyoClientOptions, type KlaviyoTransport, RateLimiter } from '../../lib/klaviyo';
 
-import { n8nClock, n8nHttpTransport } from './httpTransport';
+import { n8nClock, n8nHttpTransport, sharedLimiter } from './httpTransport';
 
 export { n8nClock };
 
@@ -33,13 +31,7 @@ const limiters = new Map<string, RateLimiter>();
  * processes are not seen: their requests can still draw a 429, which the client waits out.
  */
 export function limiterFor(baseUrl: string, apiKey: string): RateLimiter {
-	const account = createHash('sha256').update(`${baseUrl}\n${apiKey}`).digest('hex');
-	let limiter = limiters.get(account);
-	if (!limiter) {
-		limiter = new RateLimiter(n8nClock);
-		limiters.set(account, limiter);
-	}
-	return limiter;
+	return sharedLimiter(limiters, baseUrl, apiKey, () => new RateLimiter(n8nClock));
 }
 
 /** A client on the node's `klaviyoApi` credential, sharing the account's rate limiter. */
