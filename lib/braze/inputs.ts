@@ -2,7 +2,7 @@
  * What the client sends, checked before anything leaves: a bad item gets a problem naming its
  * field, and nothing is sent for it (Braze would refuse it by index, or worse, store it).
  */
-import { type JsonObject, toJsonValue } from '../klaviyo/inputs';
+import { epochMillisOf, type JsonObject, toJsonValue } from '../klaviyo/inputs';
 
 export type { JsonObject, JsonValue } from '../klaviyo/inputs';
 
@@ -129,14 +129,7 @@ export function checkAttributes(raw: Record<string, unknown>): JsonObject | Inpu
 /** Dates, numbers (epoch milliseconds), ISO text and Luxon DateTimes ($now) all become ISO 8601. */
 export function checkEventTime(raw: unknown, now: () => number): string | InputProblem {
 	if (raw === undefined || raw === null || raw === '') return new Date(now()).toISOString();
-	let time: number;
-	if (typeof raw === 'number') time = raw;
-	else if (raw instanceof Date) time = raw.getTime();
-	else if (typeof raw === 'string') time = Date.parse(raw);
-	else {
-		const json = (raw as { toJSON?: () => unknown }).toJSON?.();
-		time = typeof json === 'string' ? Date.parse(json) : Number.NaN;
-	}
+	const time = epochMillisOf(raw);
 	if (!Number.isFinite(time)) return { field: 'eventTime', message: `"${String(raw)}" is not a date and time (use ISO 8601, e.g. 2026-11-23T06:00:00Z)` };
 	return new Date(time).toISOString();
 }

@@ -164,17 +164,19 @@ export function checkProfileInput(raw: RawProfile): Checked<ProfileInput> {
 	return { ok: true, value: input };
 }
 
+/** Epoch milliseconds of a number, Date, ISO text or Luxon DateTime ($now); NaN for anything else. */
+export function epochMillisOf(raw: unknown): number {
+	if (typeof raw === 'number') return raw;
+	if (raw instanceof Date) return raw.getTime();
+	if (typeof raw === 'string') return Date.parse(raw);
+	// Luxon DateTime ($now, DateTime.fromISO) serialises to ISO text.
+	const json = (raw as { toJSON?: () => unknown } | null | undefined)?.toJSON?.();
+	return typeof json === 'string' ? Date.parse(json) : Number.NaN;
+}
+
 function checkTime(raw: unknown): string | undefined | InputProblem {
 	if (raw === undefined || raw === null || raw === '') return undefined;
-	let time: number;
-	if (typeof raw === 'number') time = raw;
-	else if (raw instanceof Date) time = raw.getTime();
-	else if (typeof raw === 'string') time = Date.parse(raw);
-	else {
-		// Luxon DateTime ($now, DateTime.fromISO) serialises to ISO text.
-		const json = (raw as { toJSON?: () => unknown }).toJSON?.();
-		time = typeof json === 'string' ? Date.parse(json) : Number.NaN;
-	}
+	const time = epochMillisOf(raw);
 	if (!Number.isFinite(time)) return { field: 'time', message: `"${String(raw)}" is not a date and time (use ISO 8601, e.g. 2026-11-23T06:00:00Z)` };
 	if (time < EARLIEST_EVENT) return { field: 'time', message: 'Klaviyo only accepts event times after 1990' };
 	return new Date(time).toISOString();

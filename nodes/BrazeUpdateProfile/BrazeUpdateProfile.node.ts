@@ -11,6 +11,7 @@ import {
 } from 'n8n-workflow';
 
 import { type BrazeApiError, type BrazeObjectError, BrazeClient, type ProfileUpdate } from '../../lib/braze';
+import { errorItem } from '../shared/itemError';
 import { brazeUpdateProfileProperties } from './description';
 import { ItemReader, type ItemProblem, readSettings } from './itemInputs';
 import { CREDENTIAL_TYPE, limiterFor, n8nClock, n8nTransport } from './transport';
@@ -42,11 +43,6 @@ function apiError(context: IExecuteFunctions, itemIndex: number, error: BrazeApi
 		httpCode: error.status === undefined ? undefined : String(error.status),
 		itemIndex,
 	});
-}
-
-/** An error item that n8n can route to the error output: its JSON holds only `error` and `details`. */
-function errorItem(itemIndex: number, error: NodeOperationError | NodeApiError, details: IDataObject): INodeExecutionData {
-	return { json: { error: error.message, details: { ...details, description: error.description ?? null } }, pairedItem: { item: itemIndex } };
 }
 
 export class BrazeUpdateProfile implements INodeType {

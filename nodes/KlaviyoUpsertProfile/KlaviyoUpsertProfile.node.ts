@@ -1,5 +1,4 @@
 import {
-	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
 	type IDataObject,
@@ -16,6 +15,7 @@ import {
 	type Outcome,
 	type ProfileInput,
 } from '../../lib/klaviyo';
+import { errorItem } from '../shared/itemError';
 import { CREDENTIAL_TYPE, klaviyoClientFor, klaviyoNodeError } from '../shared/klaviyoTransport';
 import { klaviyoUpsertProfileProperties } from './description';
 import { type ItemInput, type ItemProblem, readEventInput, readProfileInput } from './itemInputs';
@@ -55,11 +55,6 @@ function problemError(context: IExecuteFunctions, itemIndex: number, problem: It
 		itemIndex,
 		description: `Nothing was sent to Klaviyo for item ${itemIndex}. Fix ${fix} or the data it is mapped from.`,
 	});
-}
-
-/** An error item that n8n can route to the error output: its JSON holds only `error` and `details`. */
-function errorItem(itemIndex: number, error: NodeOperationError | NodeApiError, details: IDataObject): INodeExecutionData {
-	return { json: { error: error.message, details: { ...details, description: error.description ?? null } }, pairedItem: { item: itemIndex } };
 }
 
 /**

@@ -1,4 +1,10 @@
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type NodeApiError,
+} from 'n8n-workflow';
 
 import { BacktestError } from '../../lib/scoring/backtest';
 import { InputError } from '../../lib/scoring/inputs';
@@ -34,4 +40,9 @@ export function itemError(
 	return new NodeOperationError(this.getNode(), `${error.message} (item ${itemIndex})`, {
 		itemIndex,
 	});
+}
+
+/** An error item that n8n can route to the error output: its JSON holds only `error` and `details`. */
+export function errorItem(itemIndex: number, error: NodeOperationError | NodeApiError, details: IDataObject): INodeExecutionData {
+	return { json: { error: error.message, details: { ...details, description: error.description ?? null } }, pairedItem: { item: itemIndex } };
 }

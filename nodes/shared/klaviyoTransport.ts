@@ -1,10 +1,6 @@
 /** What both Klaviyo nodes (Upsert Profile and Trigger) share: the client on n8n's HTTP helpers, and its errors. */
-import { createHash } from 'node:crypto';
-
 import {
 	NodeApiError,
-	sleep,
-	type IDataObject,
 	type IExecuteFunctions,
 	type ILoadOptionsFunctions,
 	type INode,
@@ -12,36 +8,19 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { type Clock, type KlaviyoApiError, KlaviyoClient, type KlaviyoClientOptions, type KlaviyoTransport, RateLimiter } from '../../lib/klaviyo';
+import { type KlaviyoApiError, KlaviyoClient, type KlaviyoClientOptions, type KlaviyoTransport, RateLimiter } from '../../lib/klaviyo';
+
+import { n8nClock, n8nHttpTransport, sharedLimiter } from './httpTransport';
+
+export { n8nClock };
 
 export const CREDENTIAL_TYPE = 'klaviyoApi';
 
 export type KlaviyoContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
-// setTimeout fires at once for a delay past 2^31 - 1 ms; the client caps its waits far below that anyway.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-export const n8nClock: Clock = { now: () => Date.now(), sleep: async (ms) => await sleep(Math.min(ms, MAX_TIMER_MS)) };
-
-/**
- * Klaviyo calls through `httpRequestWithAuthentication`: the credential adds the API key and
- * the revision header. Every status comes back as a response for the client to judge
- * (retry, wait or fail); only a missing answer (refused, reset, timed out) throws.
- */
+/** Klaviyo through n8n: the credential adds the API key and the revision header. */
 export function n8nTransport(context: KlaviyoContext, baseUrl: string): KlaviyoTransport {
-	const base = baseUrl.trim().replace(/\/+$/, '');
-	return async (request) => {
-		const response = (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, {
-			method: request.method,
-			url: `${base}${request.path}`,
-			headers: request.headers,
-			body: request.body as IDataObject | undefined,
-			json: true,
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-		})) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
-		return { status: response.statusCode, headers: response.headers ?? {}, body: response.body };
-	};
+	return n8nHttpTransport(context, CREDENTIAL_TYPE, baseUrl);
 }
 
 const limiters = new Map<string, RateLimiter>();
@@ -52,13 +31,7 @@ const limiters = new Map<string, RateLimiter>();
  * processes are not seen: their requests can still draw a 429, which the client waits out.
  */
 export function limiterFor(baseUrl: string, apiKey: string): RateLimiter {
-	const account = createHash('sha256').update(`${baseUrl}\n${apiKey}`).digest('hex');
-	let limiter = limiters.get(account);
-	if (!limiter) {
-		limiter = new RateLimiter(n8nClock);
-		limiters.set(account, limiter);
-	}
-	return limiter;
+	return sharedLimiter(limiters, baseUrl, apiKey, () => new RateLimiter(n8nClock));
 }
 
 /** A client on the node's `klaviyoApi` credential, sharing the account's rate limiter. */
