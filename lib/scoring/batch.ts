@@ -227,8 +227,8 @@ interface Step {
 	eventId?: string;
 	eventName: string | null;
 	time: number;
-	/** Recorded as a counted event (scoring does; manual adjustments do not). */
-	payload?: unknown;
+	/** Kept with the counted event for replay (a Re-Score replays events and adjustments); null keeps the id only. */
+	payload: unknown;
 	/** Throws when the step holds something no store can keep; run before anything is written. */
 	check: () => void;
 	apply: (current: LeadState | undefined) => ScoreChange;
@@ -359,16 +359,14 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 				const leadScore = toLeadScore(step.leadId, sinceHandedOn(model, current, change), event, scoredAt, version);
 				let outcome: EventOutcome | undefined;
 				if (key !== undefined) seen.set(key, (outcome = outcomeOf(leadScore)));
-				if (step.payload !== undefined) {
-					write.events.push({
-						eventId: step.eventId ?? null,
-						leadId: step.leadId,
-						name: step.eventName ?? '',
-						time: step.time,
-						payload: step.payload,
-						...(outcome ? { outcome } : {}),
-					});
-				}
+				write.events.push({
+					eventId: step.eventId ?? null,
+					leadId: step.leadId,
+					name: step.eventName ?? '',
+					time: step.time,
+					payload: step.payload,
+					...(outcome ? { outcome } : {}),
+				});
 				if (change.delta !== 0 || change.reasons.length > 0) {
 					write.ledger.push(ledgerEntry(step.leadId, change, event, committedAt, version));
 				}

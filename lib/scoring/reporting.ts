@@ -31,7 +31,7 @@ export function reportedScore(score: number, reporting: Pick<Reporting, 'wholePo
 }
 
 /** The fields of a score change operators read; everything else passes through untouched. */
-interface ScoreFields {
+export interface ScoreFields {
 	score: number;
 	previousScore: number;
 	delta: number;

@@ -7,17 +7,11 @@ import type { LeadState } from './leadState';
 import type { ScoringModel } from './model';
 import { modelVersion } from './modelVersion';
 import { replayLead } from './replay';
-import { asReported, EXACT_REPORTING, worthReporting, type Reporting } from './reporting';
+import { asReported, EXACT_REPORTING, worthReporting, type Reporting, type ScoreFields } from './reporting';
 import { tierFor } from './tiers';
 
-export interface RescoredLead {
+export interface RescoredLead extends ScoreFields {
 	leadId: string;
-	score: number;
-	previousScore: number;
-	delta: number;
-	tier: string;
-	previousTier: string;
-	tierChanged: boolean;
 	modelVersion: string;
 	previousModelVersion: string | null;
 	/** The lead's state revision after the re-score (see LeadState). */

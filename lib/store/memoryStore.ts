@@ -34,6 +34,11 @@ import {
 	withoutId,
 } from './viewQueries';
 
+/** Names one lead of a score in the ledger and baseline maps (the score name prefix lets a score's entries be found). */
+function leadKey(scoreName: string, leadId: string): string {
+	return `${scoreName}\u0000${leadId}`;
+}
+
 /** Keeps everything in this process's memory: the speed ceiling for benchmarks, and a reference for tests. */
 export class MemoryStore implements ScoreStore {
 	private readonly leads = new Map<string, Map<string, LeadRecord>>();
@@ -94,7 +99,7 @@ export class MemoryStore implements ScoreStore {
 				list.sort((a, b) => a.time - b.time || a.seq - b.seq);
 			snapshot.baselines = new Map();
 			for (const leadId of leadIds) {
-				const baseline = this.baselines.get(`${scoreName}\u0000${leadId}`);
+				const baseline = this.baselines.get(leadKey(scoreName, leadId));
 				if (baseline) snapshot.baselines.set(leadId, structuredClone(baseline));
 			}
 		}
@@ -110,13 +115,13 @@ export class MemoryStore implements ScoreStore {
 			events.push({ ...structuredClone(event), seq: ++this.seq, receivedAt: now });
 		}
 		for (const entry of write.ledger) {
-			const key = `${scoreName}\u0000${entry.leadId}`;
+			const key = leadKey(scoreName, entry.leadId);
 			const entries = this.ledgers.get(key) ?? [];
 			entries.push({ ...entry, id: ++this.ledgerSeq });
 			this.ledgers.set(key, entries);
 		}
 		for (const [leadId, baseline] of write.baselines ?? []) {
-			if (leads.has(leadId)) this.baselines.set(`${scoreName}\u0000${leadId}`, structuredClone(baseline));
+			if (leads.has(leadId)) this.baselines.set(leadKey(scoreName, leadId), structuredClone(baseline));
 		}
 		if (write.forgetEvents) {
 			const { beforeSeq } = write.forgetEvents;
@@ -161,7 +166,7 @@ export class MemoryStore implements ScoreStore {
 	}
 
 	private ledgerOf(scoreName: string, leadId: string): StoredLedgerEntry[] {
-		return this.ledgers.get(`${scoreName}\u0000${leadId}`) ?? [];
+		return this.ledgers.get(leadKey(scoreName, leadId)) ?? [];
 	}
 
 	async queryLeads(

@@ -1,4 +1,4 @@
-import type { Reason } from '../scoring/engine';
+import type { Reason, ScoreChange } from '../scoring/engine';
 import type { LeadState } from '../scoring/leadState';
 
 export interface LeadRecord {
@@ -23,16 +23,7 @@ export interface EventRecord {
 }
 
 /** The answer Score Event gave for a counted event id, given again when that id comes back. */
-export interface EventOutcome {
-	score: number;
-	previousScore: number;
-	delta: number;
-	engagement: number;
-	fit: number;
-	tier: string;
-	previousTier: string;
-	tierChanged: boolean;
-	reasons: Reason[];
+export interface EventOutcome extends Omit<ScoreChange, 'state'> {
 	revision: number;
 	modelVersion: string;
 	scoredAt: string;

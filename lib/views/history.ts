@@ -1,23 +1,14 @@
 import type { Reason } from '../scoring/engine';
-import type { ScoreStore, StoredLedgerEntry } from '../store/scoreStore';
+import type { LedgerEntry, ScoreStore, StoredLedgerEntry } from '../store/scoreStore';
 
 const iso = (time: number) => new Date(time).toISOString();
 
-/** One change of a lead's score as Get Score's Timeline outputs it. */
-export interface TimelineEntry {
-	leadId: string;
-	event: string | null;
-	eventId: string | null;
+/** One change of a lead's score as Get Score's Timeline outputs it: a ledger entry with ISO times. */
+export interface TimelineEntry extends Omit<LedgerEntry, 'at' | 'recordedAt'> {
 	/** Event time the change was computed for. */
 	at: string;
 	/** When the change was committed: the time As Of and Timeline go by. */
 	recordedAt: string;
-	previousScore: number;
-	score: number;
-	delta: number;
-	tier: string;
-	reasons: Reason[];
-	modelVersion: string | null;
 }
 
 export function timelineEntry(entry: StoredLedgerEntry): TimelineEntry {
