@@ -154,6 +154,31 @@ describe('List Leads (in-process n8n)', () => {
 		expect(none).toEqual([]);
 	});
 
+	it('lists and charts the whole score Score Event reported (Whole Points on by default), the exact one beside it', async () => {
+		const scoreName = uniqueScoreName();
+		const fractional = JSON.stringify({
+			...JSON.parse(MODEL),
+			rules: [{ id: 'nudge', event: 'Nudge', points: 12.5 }],
+		});
+		const [scored] = await run(
+			{
+				operation: 'score',
+				scoreName,
+				model: fractional,
+				leadId: '={{ $json.email }}',
+				eventName: '={{ $json.event }}',
+				eventId: '={{ $json.id }}',
+			},
+			[{ email: 'ada@example.com', event: 'Nudge', id: `${scoreName}-nudge` }],
+		);
+		expect((scored.json.leadScore as IDataObject).score).toBe(12);
+		const [row] = await run({ operation: 'listLeads', scoreName, model: fractional });
+		expect([row.json.score, row.json.exactScore]).toEqual([12, 12.5]);
+		const [page] = await run({ operation: 'dashboard', scoreName, model: fractional });
+		const { topLeads } = page.json.dashboard as { topLeads: Array<{ score: number; exactScore: number }> };
+		expect(topLeads.map((lead) => [lead.score, lead.exactScore])).toEqual([[12, 12.5]]);
+	});
+
 	it('names the item and parameter of a bad filter, and honours Continue On Fail', async () => {
 		const scoreName = uniqueScoreName();
 		await expect(
