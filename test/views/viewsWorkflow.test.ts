@@ -177,6 +177,16 @@ describe('List Leads (in-process n8n)', () => {
 		const [page] = await run({ operation: 'dashboard', scoreName, model: fractional });
 		const { topLeads } = page.json.dashboard as { topLeads: Array<{ score: number; exactScore: number }> };
 		expect(topLeads.map((lead) => [lead.score, lead.exactScore])).toEqual([[12, 12.5]]);
+		const [asOf] = await run({
+			operation: 'get',
+			getMode: 'asOf',
+			scoreName,
+			model: fractional,
+			leadId: 'ada@example.com',
+			historyAsOf: new Date(Date.now() + 60_000).toISOString(),
+		});
+		const reading = asOf.json.leadScore as IDataObject;
+		expect([reading.score, reading.exactScore]).toEqual([12, 12.5]);
 	});
 
 	it('names the item and parameter of a bad filter, and honours Continue On Fail', async () => {

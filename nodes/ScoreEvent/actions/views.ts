@@ -166,7 +166,17 @@ export async function historyOperation(
 				leadId,
 				parseEventTime(raw, window, 'historyAsOf'),
 			);
-			return [{ json: withLeadScore(items[itemIndex], reading) }];
+			const reporting = reportingOf.call(this);
+			return [
+				{
+					json: withLeadScore(
+						items[itemIndex],
+						reading.score === null
+							? reading
+							: withReportedScore({ ...reading, score: reading.score }, reporting),
+					),
+				},
+			];
 		}
 		const now = Date.now();
 		const from = optionalTime(parameters.get('historyFrom', itemIndex, ''), window, 'historyFrom') ?? 0;
