@@ -251,6 +251,11 @@ export class Outputs {
 		this.items[itemIndex] = { json: { error: nodeError.message }, pairedItem: { item: itemIndex } };
 	}
 
+	/** A problem of the whole node (a bad option): every item fails with it, nothing is written. */
+	failAll(error: Error): void {
+		for (let itemIndex = 0; itemIndex < this.items.length; itemIndex++) this.fail(itemIndex, error);
+	}
+
 	set(itemIndex: number, json: IDataObject): void {
 		this.items[itemIndex] = { json, pairedItem: { item: itemIndex } };
 	}
