@@ -13,9 +13,9 @@ import { buildDashboard } from '../../../lib/views/dashboard';
 import { dashboardPage } from '../../../lib/views/dashboardPage';
 import { scoreAsOf, timelinePages } from '../../../lib/views/history';
 import { leadPages } from '../../../lib/views/leads';
-import { itemError } from '../../shared/itemError';
 import { ItemParameters } from '../../shared/parameters';
 import {
+	errorItem,
 	ItemEvent,
 	openStore,
 	reportingOf,
@@ -49,9 +49,7 @@ async function perItem(
 			for (const item of await work(store, settings, parameters, itemIndex))
 				out.push({ ...item, pairedItem: { item: itemIndex } });
 		} catch (error) {
-			const nodeError = itemError.call(this, error as Error, itemIndex);
-			if (!this.continueOnFail()) throw nodeError;
-			out.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+			out.push(errorItem.call(this, error as Error, itemIndex));
 		}
 	}
 	return out;
