@@ -369,3 +369,11 @@ describe('Score Dashboard (in-process n8n, page in headless Chromium)', () => {
 		writeFileSync(join(outputFolder('dashboard'), 'in-process.html'), html);
 	}, 120_000);
 });
+
+describe('Score Event operation (in-process n8n)', () => {
+	it('fails an operation it does not know instead of scoring the items', async () => {
+		await expect(run({ operation: 'exportLeads', scoreName: uniqueScoreName() })).rejects.toThrow(
+			'Score Event has no operation "exportLeads"; choose one of the listed operations.',
+		);
+	});
+});
