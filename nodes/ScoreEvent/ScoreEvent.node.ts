@@ -1,5 +1,6 @@
 import {
 	NodeConnectionTypes,
+	NodeOperationError,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -51,24 +52,25 @@ export class ScoreEvent implements INodeType {
 	}
 }
 
+const OPERATIONS: Record<string, (this: IExecuteFunctions) => Promise<INodeExecutionData[]>> = {
+	score: scoreOperation,
+	get: getOperation,
+	adjust: adjustOperation,
+	applyDecay: applyDecayOperation,
+	rescore: rescoreOperation,
+	backtest: backtestOperation,
+	listLeads: listLeadsOperation,
+	dashboard: dashboardOperation,
+};
+
 async function runOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const operation = this.getNodeParameter('operation', 0) as string;
-	switch (operation) {
-		case 'applyDecay':
-			return await applyDecayOperation.call(this);
-		case 'get':
-			return await getOperation.call(this);
-		case 'adjust':
-			return await adjustOperation.call(this);
-		case 'rescore':
-			return await rescoreOperation.call(this);
-		case 'backtest':
-			return await backtestOperation.call(this);
-		case 'listLeads':
-			return await listLeadsOperation.call(this);
-		case 'dashboard':
-			return await dashboardOperation.call(this);
-		default:
-			return await scoreOperation.call(this);
-	}
+	const run = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
+	// An operation this version does not know (a workflow from a newer one) fails, rather than scoring events.
+	if (!run)
+		throw new NodeOperationError(
+			this.getNode(),
+			`Score Event has no operation "${operation}"; choose one of the listed operations.`,
+		);
+	return await run.call(this);
 }

@@ -743,6 +743,7 @@ export const scoreEventProperties: INodeProperties[] = [
 				type: 'number',
 				default: 10,
 				description: 'How many of the latest score changes Get Score returns',
+				displayOptions: { show: { '/operation': ['get'], '/getMode': ['current'] } },
 			},
 			{
 				displayName: 'History Retention (Days)',
@@ -759,6 +760,7 @@ export const scoreEventProperties: INodeProperties[] = [
 				default: true,
 				description:
 					"Whether to keep each event (for re-scoring and backtests) or only its ID. A webhook's headers are never kept.",
+				displayOptions: { show: { '/operation': ['score'] } },
 			},
 			{
 				displayName: 'Minimum Change',
@@ -777,6 +779,7 @@ export const scoreEventProperties: INodeProperties[] = [
 				default: '',
 				description:
 					'A candidate model scored beside the live one (Score Event only): its score goes to shadowScore and is kept apart, the live score is untouched',
+				displayOptions: { show: { '/operation': ['score'] } },
 			},
 			{
 				displayName: 'Whole Points',
@@ -785,6 +788,7 @@ export const scoreEventProperties: INodeProperties[] = [
 				default: true,
 				description:
 					'Whether scores go out in whole points, rounded down, with tiers of the whole score (the exact score stays in exactScore and in the store). Rounding down means a lead crosses a threshold exactly when its whole score reaches it.',
+				displayOptions: { hide: { '/operation': ['backtest'] } },
 			},
 		],
 	},

@@ -234,6 +234,17 @@ export function reportingOf(this: IExecuteFunctions): Reporting {
 	return parseReporting(this.getNodeParameter('options', 0, {}) as IDataObject);
 }
 
+/** The error item "Continue On Fail" sends on for an item; without it, the item's error stops the node. */
+export function errorItem(
+	this: IExecuteFunctions,
+	error: Error,
+	itemIndex: number,
+): INodeExecutionData {
+	const nodeError = itemError.call(this, error, itemIndex);
+	if (!this.continueOnFail()) throw nodeError;
+	return { json: { error: nodeError.message }, pairedItem: { item: itemIndex } };
+}
+
 /** Per item: the output, or the error item that "Continue On Fail" sends on; without it, the first error stops the node. */
 export class Outputs {
 	private readonly items: Array<INodeExecutionData | undefined>;
@@ -246,9 +257,12 @@ export class Outputs {
 	}
 
 	fail(itemIndex: number, error: Error): void {
-		const nodeError = itemError.call(this.context, error, itemIndex);
-		if (!this.context.continueOnFail()) throw nodeError;
-		this.items[itemIndex] = { json: { error: nodeError.message }, pairedItem: { item: itemIndex } };
+		this.items[itemIndex] = errorItem.call(this.context, error, itemIndex);
+	}
+
+	/** A problem of the whole node (a bad option): every item fails with it, nothing is written. */
+	failAll(error: Error): void {
+		for (let itemIndex = 0; itemIndex < this.items.length; itemIndex++) this.fail(itemIndex, error);
 	}
 
 	set(itemIndex: number, json: IDataObject): void {
@@ -462,9 +476,7 @@ export async function sweepPerItem(
 				});
 			}
 		} catch (error) {
-			const nodeError = itemError.call(this, error as Error, itemIndex);
-			if (!this.continueOnFail()) throw nodeError;
-			output.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+			output.push(errorItem.call(this, error as Error, itemIndex));
 		}
 	}
 	return output;

@@ -9,8 +9,9 @@ function hasExpression(value: unknown): boolean {
 	return false;
 }
 
-// `={{ $json.leadScore.score }}`, `={{ $json.body.items[0].sku }}`: a plain path into the item, nothing else.
-const ITEM_PATH = /^=\{\{\s*\$json((?:\.[A-Za-z_$][\w$]*|\[\d+\])+)\s*\}\}$/;
+// `={{ $json.leadScore.score }}`, `={{ $json.body.items[0].sku }}`, `={{ $json.leadScore?.replayed }}`:
+// a plain path into the item, nothing else (`?.` reads the same: a missing step gives nothing).
+const ITEM_PATH = /^=\{\{\s*\$json((?:\??\.[A-Za-z_$][\w$]*|\[\d+\])+)\s*\}\}$/;
 
 /**
  * Reads node parameters per item, at the cost each really needs. A parameter without an
@@ -40,7 +41,7 @@ export class ItemParameters {
 		const raw = this.context.getNode().parameters[name];
 		if (!this.paths.has(name)) {
 			const match = typeof raw === 'string' ? ITEM_PATH.exec(raw) : null;
-			this.paths.set(name, match ? match[1].replace(/^\./, '') : null);
+			this.paths.set(name, match ? match[1].replace(/\?\./g, '.').replace(/^\./, '') : null);
 		}
 		const path = this.paths.get(name);
 		if (path && this.items[itemIndex]) {

@@ -154,6 +154,41 @@ describe('List Leads (in-process n8n)', () => {
 		expect(none).toEqual([]);
 	});
 
+	it('lists and charts the whole score Score Event reported (Whole Points on by default), the exact one beside it', async () => {
+		const scoreName = uniqueScoreName();
+		const fractional = JSON.stringify({
+			...JSON.parse(MODEL),
+			rules: [{ id: 'nudge', event: 'Nudge', points: 12.5 }],
+		});
+		const [scored] = await run(
+			{
+				operation: 'score',
+				scoreName,
+				model: fractional,
+				leadId: '={{ $json.email }}',
+				eventName: '={{ $json.event }}',
+				eventId: '={{ $json.id }}',
+			},
+			[{ email: 'ada@example.com', event: 'Nudge', id: `${scoreName}-nudge` }],
+		);
+		expect((scored.json.leadScore as IDataObject).score).toBe(12);
+		const [row] = await run({ operation: 'listLeads', scoreName, model: fractional });
+		expect([row.json.score, row.json.exactScore]).toEqual([12, 12.5]);
+		const [page] = await run({ operation: 'dashboard', scoreName, model: fractional });
+		const { topLeads } = page.json.dashboard as { topLeads: Array<{ score: number; exactScore: number }> };
+		expect(topLeads.map((lead) => [lead.score, lead.exactScore])).toEqual([[12, 12.5]]);
+		const [asOf] = await run({
+			operation: 'get',
+			getMode: 'asOf',
+			scoreName,
+			model: fractional,
+			leadId: 'ada@example.com',
+			historyAsOf: new Date(Date.now() + 60_000).toISOString(),
+		});
+		const reading = asOf.json.leadScore as IDataObject;
+		expect([reading.score, reading.exactScore]).toEqual([12, 12.5]);
+	});
+
 	it('names the item and parameter of a bad filter, and honours Continue On Fail', async () => {
 		const scoreName = uniqueScoreName();
 		await expect(
@@ -333,4 +368,12 @@ describe('Score Dashboard (in-process n8n, page in headless Chromium)', () => {
 		expect(seen.svgCharts).toBeGreaterThanOrEqual(3);
 		writeFileSync(join(outputFolder('dashboard'), 'in-process.html'), html);
 	}, 120_000);
+});
+
+describe('Score Event operation (in-process n8n)', () => {
+	it('fails an operation it does not know instead of scoring the items', async () => {
+		await expect(run({ operation: 'exportLeads', scoreName: uniqueScoreName() })).rejects.toThrow(
+			'Score Event has no operation "exportLeads"; choose one of the listed operations.',
+		);
+	});
 });

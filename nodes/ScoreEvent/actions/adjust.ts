@@ -57,8 +57,7 @@ export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExe
 	try {
 		reporting = reportingOf.call(this);
 	} catch (error) {
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++)
-			outputs.fail(itemIndex, error as Error);
+		outputs.failAll(error as Error);
 		return outputs.list();
 	}
 	for (const { settings, entries } of batches.groups.values()) {

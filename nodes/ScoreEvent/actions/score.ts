@@ -65,8 +65,7 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 		shadow = optionalModel(options.shadowModel, 'options.shadowModel');
 		reporting = reportingOf.call(this);
 	} catch (error) {
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++)
-			outputs.fail(itemIndex, error as Error);
+		outputs.failAll(error as Error);
 		return outputs.list();
 	}
 	for (const { settings, entries } of batches.groups.values()) {

@@ -7,16 +7,18 @@ import {
 	parseNumber,
 	type TimeWindow,
 } from '../../../lib/scoring/inputs';
+import { reportedScore, type Reporting } from '../../../lib/scoring/reporting';
 import type { LeadFilter, LeadSort, ScoreStore } from '../../../lib/store/scoreStore';
 import { buildDashboard } from '../../../lib/views/dashboard';
 import { dashboardPage } from '../../../lib/views/dashboardPage';
 import { scoreAsOf, timelinePages } from '../../../lib/views/history';
 import { leadPages } from '../../../lib/views/leads';
-import { itemError } from '../../shared/itemError';
 import { ItemParameters } from '../../shared/parameters';
 import {
+	errorItem,
 	ItemEvent,
 	openStore,
+	reportingOf,
 	settingsFor,
 	timeWindowFor,
 	withLeadScore,
@@ -47,9 +49,7 @@ async function perItem(
 			for (const item of await work(store, settings, parameters, itemIndex))
 				out.push({ ...item, pairedItem: { item: itemIndex } });
 		} catch (error) {
-			const nodeError = itemError.call(this, error as Error, itemIndex);
-			if (!this.continueOnFail()) throw nodeError;
-			out.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+			out.push(errorItem.call(this, error as Error, itemIndex));
 		}
 	}
 	return out;
@@ -101,10 +101,23 @@ function leadFilter(raw: IDataObject, window: TimeWindow): LeadFilter {
 	return filter;
 }
 
+/**
+ * A stored lead's score as the other outputs report it (whole points by default), the exact one
+ * beside it. The stored tier stays: it is the tier of the model version that scored the lead.
+ */
+function withReportedScore<T extends { score: number }>(
+	lead: T,
+	reporting: Reporting,
+): T & { exactScore?: number } {
+	const score = reportedScore(lead.score, reporting);
+	return score === lead.score ? lead : { ...lead, score, exactScore: lead.score };
+}
+
 const SORTS: LeadSort[] = ['scoreDesc', 'scoreAsc', 'changedDesc', 'changedAsc', 'leadId'];
 
 export async function listLeadsOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	return await perItem.call(this, async (store, settings, parameters, itemIndex) => {
+		const reporting = reportingOf.call(this);
 		const sort = parameters.get<LeadSort>('leadSort', itemIndex, 'scoreDesc');
 		if (!SORTS.includes(sort))
 			throw new InputError(
@@ -123,7 +136,8 @@ export async function listLeadsOperation(this: IExecuteFunctions): Promise<INode
 			sort,
 			maxResults(parameters, itemIndex),
 		)) {
-			for (const row of page) out.push({ json: row as unknown as IDataObject });
+			for (const row of page)
+				out.push({ json: withReportedScore(row, reporting) as unknown as IDataObject });
 		}
 		return out;
 	});
@@ -150,7 +164,17 @@ export async function historyOperation(
 				leadId,
 				parseEventTime(raw, window, 'historyAsOf'),
 			);
-			return [{ json: withLeadScore(items[itemIndex], reading) }];
+			const reporting = reportingOf.call(this);
+			return [
+				{
+					json: withLeadScore(
+						items[itemIndex],
+						reading.score === null
+							? reading
+							: withReportedScore({ ...reading, score: reading.score }, reporting),
+					),
+				},
+			];
 		}
 		const now = Date.now();
 		const from = optionalTime(parameters.get('historyFrom', itemIndex, ''), window, 'historyFrom') ?? 0;
@@ -176,6 +200,7 @@ export async function historyOperation(
 
 export async function dashboardOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	return await perItem.call(this, async (store, settings, parameters, itemIndex) => {
+		const reporting = reportingOf.call(this);
 		const threshold = parseNumber(
 			parameters.get('crossingThreshold', itemIndex, 76),
 			'crossingThreshold',
@@ -190,13 +215,18 @@ export async function dashboardOperation(this: IExecuteFunctions): Promise<INode
 				'binaryPropertyName',
 				'Put Output File in Field needs a field name, e.g. data.',
 			);
-		const dashboard = await buildDashboard(
+		const built = await buildDashboard(
 			store,
 			settings.model,
 			settings.scoreName,
 			threshold,
 			Date.now(),
 		);
+		// The top leads' scores as Score Event, Get Score and List Leads report them.
+		const dashboard = {
+			...built,
+			topLeads: built.topLeads.map((lead) => withReportedScore(lead, reporting)),
+		};
 		const page = await this.helpers.prepareBinaryData(
 			Buffer.from(dashboardPage(dashboard, title), 'utf8'),
 			'lead-scores.html',
