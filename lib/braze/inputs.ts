@@ -2,9 +2,7 @@
  * What the client sends, checked before anything leaves: a bad item gets a problem naming its
  * field, and nothing is sent for it (Braze would refuse it by index, or worse, store it).
  */
-import { epochMillisOf, type JsonObject, toJsonValue } from '../klaviyo/inputs';
-
-export type { JsonObject, JsonValue } from '../klaviyo/inputs';
+import { epochMillisOf, type JsonObject, toJsonValue } from '../http/jsonValues';
 
 export type IdentifierKind = 'externalId' | 'email' | 'userAlias';
 

@@ -1,5 +1,7 @@
 /** The /users/track body Braze expects, built from checked updates. */
-import type { BrazeEventInput, BrazeIdentifier, JsonObject, ProfileUpdate } from './inputs';
+import type { JsonObject } from '../http/jsonValues';
+
+import type { BrazeEventInput, BrazeIdentifier, ProfileUpdate } from './inputs';
 
 type IdentifierFields = { external_id: string } | { email: string } | { user_alias: { alias_name: string; alias_label: string } };
 

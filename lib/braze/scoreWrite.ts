@@ -4,7 +4,9 @@
  * "Lead Score Changed" event is due. Pure: no I/O.
  */
 import { crossedThreshold } from '../threshold/crossing';
-import type { InputProblem, JsonObject } from './inputs';
+import type { JsonObject } from '../http/jsonValues';
+
+import type { InputProblem } from './inputs';
 
 export type EventTrigger = 'never' | 'tierChange' | 'crossing' | 'tierChangeOrCrossing';
 

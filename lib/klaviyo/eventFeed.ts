@@ -2,7 +2,7 @@
  * Reading events back out of Klaviyo: the account's metrics, and pages of events of one metric
  * with their profiles and metric (GET /api/metrics, GET /api/events, GET /api/profiles/{id}).
  */
-import type { JsonObject } from './inputs';
+import type { JsonObject } from '../http/jsonValues';
 import type { KlaviyoClient } from './klaviyoClient';
 
 export interface Metric {

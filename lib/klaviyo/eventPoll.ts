@@ -12,7 +12,7 @@
  *   poll goes on from there without reading again what it already read.
  */
 import { type EventProfile, type FeedEvent, MAX_EVENT_PAGE_SIZE, eventsPath, getEventsPage, getProfile } from './eventFeed';
-import type { JsonObject } from './inputs';
+import type { JsonObject } from '../http/jsonValues';
 import type { KlaviyoClient } from './klaviyoClient';
 import type { Clock } from './transport';
 

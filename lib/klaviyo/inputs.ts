@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+import { epochMillisOf, type JsonObject, toJsonValue } from '../http/jsonValues';
+
 
 export type IdentifierKind = 'email' | 'phone' | 'externalId' | 'profileId';
 
@@ -80,33 +80,6 @@ function describeType(value: unknown): string {
 	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/**
- * Turns an expression result into the JSON Klaviyo will receive, or says where it is not
- * JSON: NaN, Infinity, undefined, BigInt, functions and circular references would otherwise
- * be dropped or mangled silently by JSON.stringify.
- */
-export function toJsonValue(value: unknown, path: string, ancestors: object[] = []): JsonValue {
-	if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-	if (typeof value === 'number') {
-		if (!Number.isFinite(value)) throw new Error(`${path} is ${value}, which JSON cannot represent`);
-		return value;
-	}
-	if (value === undefined) throw new Error(`${path} has no value (undefined)`);
-	if (typeof value !== 'object') throw new Error(`${path} is a ${typeof value}, which JSON cannot represent`);
-	if (ancestors.includes(value)) throw new Error(`${path} refers back to itself (a circular reference)`);
-	if (value instanceof Date) {
-		if (Number.isNaN(value.getTime())) throw new Error(`${path} is an invalid date`);
-		return value.toISOString();
-	}
-	const withToJson = value as { toJSON?: () => unknown };
-	if (typeof withToJson.toJSON === 'function') return toJsonValue(withToJson.toJSON(), path, [...ancestors, value]);
-	const inside = [...ancestors, value];
-	if (Array.isArray(value)) return value.map((entry, index) => toJsonValue(entry, `${path}[${index}]`, inside));
-	const result: JsonObject = {};
-	for (const [key, entry] of Object.entries(value)) result[key] = toJsonValue(entry, `${path}.${key}`, inside);
-	return result;
-}
-
 export function checkProperties(raw: Record<string, unknown>): JsonObject | InputProblem {
 	const properties: JsonObject = {};
 	for (const [key, value] of Object.entries(raw)) {
@@ -162,16 +135,6 @@ export function checkProfileInput(raw: RawProfile): Checked<ProfileInput> {
 		return { ok: false, problems: [{ field: 'properties', message: "The profile exceeds Klaviyo's 100 KB limit" }] };
 	}
 	return { ok: true, value: input };
-}
-
-/** Epoch milliseconds of a number, Date, ISO text or Luxon DateTime ($now); NaN for anything else. */
-export function epochMillisOf(raw: unknown): number {
-	if (typeof raw === 'number') return raw;
-	if (raw instanceof Date) return raw.getTime();
-	if (typeof raw === 'string') return Date.parse(raw);
-	// Luxon DateTime ($now, DateTime.fromISO) serialises to ISO text.
-	const json = (raw as { toJSON?: () => unknown } | null | undefined)?.toJSON?.();
-	return typeof json === 'string' ? Date.parse(json) : Number.NaN;
 }
 
 function checkTime(raw: unknown): string | undefined | InputProblem {

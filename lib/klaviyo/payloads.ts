@@ -1,5 +1,7 @@
 /** The JSON:API bodies Klaviyo expects (revision 2026-07-15), built from checked inputs. */
-import type { EventInput, JsonObject, ProfileAttributes, ProfileIdentifier, ProfileInput } from './inputs';
+import type { JsonObject } from '../http/jsonValues';
+
+import type { EventInput, ProfileAttributes, ProfileIdentifier, ProfileInput } from './inputs';
 
 export interface ProfileResource {
 	type: 'profile';

@@ -8,8 +8,8 @@ import {
 	matchImportErrors,
 	planJobs,
 	profileResource,
-	toJsonValue,
 } from '../../lib/klaviyo';
+import { toJsonValue } from '../../lib/http/jsonValues';
 
 describe('identifiers', () => {
 	it.each([
