@@ -5,8 +5,8 @@
  * 429 path). Client and stand-in share a simulated clock, so the waits are
  * counted in full without being sat through; the real run time is printed too.
  */
-import { BrazeClient, type ProfileUpdate } from '../lib/braze';
-import { axiosTransport } from '../test/mocks/braze/axiosTransport';
+import { type BrazeApiError, BrazeClient, type ProfileUpdate } from '../lib/braze';
+import { axiosTransport, brazeCredentialHeaders } from '../test/mocks/httpTransport';
 import { type BrazeMockOptions, startBrazeMock } from '../test/mocks/braze/brazeMock';
 import { virtualClock } from '../test/mocks/klaviyo/clocks';
 import type { BenchSection } from './section';
@@ -46,7 +46,7 @@ async function sync(mockOptions: BrazeMockOptions, busyEvery = 0): Promise<Run> 
 	const clock = virtualClock();
 	const mock = await startBrazeMock({ now: clock.now, ...mockOptions });
 	try {
-		const transport = axiosTransport(mock.baseUrl, mock.apiKey);
+		const transport = axiosTransport(mock.baseUrl, brazeCredentialHeaders(mock.apiKey));
 		let sent = 0;
 		const client = new BrazeClient({
 			transport: clock.track(async (request) => {
@@ -67,8 +67,8 @@ async function sync(mockOptions: BrazeMockOptions, busyEvery = 0): Promise<Run> 
 			throttled: mock.requests.filter((request) => request.status === 429).length,
 			simulatedMs: clock.now() - startedAt,
 			realMs,
-			failed: result.outcomes.filter((outcome) => outcome.state !== 'done').length,
-			failedThrottled: result.outcomes.filter((outcome) => outcome.state === 'failed' && outcome.error.status === 429).length,
+			failed: result.outcomes.filter((outcome) => !outcome?.ok).length,
+			failedThrottled: result.outcomes.filter((outcome) => outcome?.ok === false && (outcome.error as BrazeApiError).status === 429).length,
 			missing: leads.filter((lead) => mock.user({ externalId: lead.externalId })?.attributes.lead_score !== lead.score).length,
 		};
 	} finally {

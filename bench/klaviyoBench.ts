@@ -5,7 +5,7 @@
  * force are counted in full without being sat through; the real run time is printed too.
  */
 import { KlaviyoClient, type ProfileInput, checkProfileInput } from '../lib/klaviyo';
-import { axiosTransport } from '../test/mocks/klaviyo/axiosTransport';
+import { axiosTransport, klaviyoCredentialHeaders } from '../test/mocks/httpTransport';
 import { virtualClock } from '../test/mocks/klaviyo/clocks';
 import { startKlaviyoMock } from '../test/mocks/klaviyo/klaviyoMock';
 import type { BenchSection } from './section';
@@ -43,7 +43,7 @@ async function sync(bulkThreshold: number): Promise<SyncRun> {
 	// Klaviyo publishes no processing speed for bulk jobs: assume 2 s queued, then 1,000 profiles/s.
 	const mock = await startKlaviyoMock({ now: clock.now, bulkJobs: { queuedMs: 2000, profilesPerSecond: 1000 } });
 	try {
-		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, mock.apiKey)), clock });
+		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock });
 		const leads = scoredLeads();
 		const startedAt = clock.now();
 		const realStart = performance.now();
@@ -61,7 +61,7 @@ async function sync(bulkThreshold: number): Promise<SyncRun> {
 			simulatedMs,
 			realMs,
 			missing,
-			failed: outcomes.filter((outcome) => outcome.state !== 'done').length,
+			failed: outcomes.filter((outcome) => !outcome?.ok).length,
 		};
 	} finally {
 		await mock.close();

@@ -6,7 +6,7 @@
  * - creating 10,000 events one request each versus in bulk requests.
  */
 import { type EventInput, KlaviyoClient, checkEventInput, pollEvents, readPollState } from '../lib/klaviyo';
-import { axiosTransport } from '../test/mocks/klaviyo/axiosTransport';
+import { axiosTransport, klaviyoCredentialHeaders } from '../test/mocks/httpTransport';
 import { virtualClock } from '../test/mocks/klaviyo/clocks';
 import { startKlaviyoMock } from '../test/mocks/klaviyo/klaviyoMock';
 import type { BenchSection } from './section';
@@ -24,7 +24,7 @@ async function pollBacklog(maxEvents: number) {
 	const clock = virtualClock();
 	const mock = await startKlaviyoMock({ now: clock.now });
 	try {
-		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, mock.apiKey)), clock });
+		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock });
 		const metricIds = METRICS.map((name) => mock.state.metricNamed(name).id);
 		const start = clock.now() - 7 * DAY;
 		for (let index = 0; index < POLLED_EVENTS; index++) {
@@ -85,7 +85,7 @@ async function createEvents(bulkThreshold: number) {
 	const clock = virtualClock();
 	const mock = await startKlaviyoMock({ now: clock.now });
 	try {
-		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, mock.apiKey)), clock });
+		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock });
 		const startedAt = clock.now();
 		const realStart = performance.now();
 		const outcomes = await client.createEvents(events(), { concurrency: 10, bulkThreshold });
@@ -93,7 +93,7 @@ async function createEvents(bulkThreshold: number) {
 		return {
 			calls: mock.calls(),
 			recorded: mock.state.events.length,
-			failed: outcomes.filter((outcome) => outcome.state !== 'done').length,
+			failed: outcomes.filter((outcome) => !outcome?.ok).length,
 			throttled: mock.throttled,
 			simulatedMs: clock.now() - startedAt,
 			realMs: performance.now() - realStart,

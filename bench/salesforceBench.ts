@@ -8,7 +8,7 @@ import { syncScores } from '../lib/salesforce/syncScore';
 import { soqlString } from '../lib/salesforce/soql';
 import { withClientCredentials } from '../lib/salesforce/token';
 import { loadWorkflow, outputOf, runWorkflow } from '../test/harness/n8nWorkflow';
-import { axiosTransport } from '../test/mocks/salesforce/axiosTransport';
+import { axiosTransport } from '../test/mocks/httpTransport';
 import { SalesforceMock } from '../test/mocks/salesforce/salesforceMock';
 import { formatRate, type BenchSection } from './section';
 

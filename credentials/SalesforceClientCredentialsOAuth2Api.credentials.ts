@@ -9,7 +9,7 @@ import type {
 } from 'n8n-workflow';
 
 import { fetchAccessToken } from '../lib/salesforce/token';
-import type { SalesforceTransport } from '../lib/salesforce/transport';
+import { n8nTransport } from '../nodes/shared/httpTransport';
 
 /**
  * Salesforce's OAuth 2.0 client credentials flow. The token is fetched by `preAuthentication`
@@ -81,18 +81,7 @@ export class SalesforceClientCredentialsOAuth2Api implements ICredentialType {
 	];
 
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
-		const transport: SalesforceTransport = async (request) => {
-			const response = (await this.helpers.httpRequest({
-				method: request.method,
-				url: request.url,
-				headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-				body: new URLSearchParams(request.body as Record<string, string>).toString(),
-				json: true,
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-			})) as { statusCode: number; headers: Record<string, string>; body: unknown };
-			return { status: response.statusCode, headers: response.headers, body: parseBody(response.body) };
-		};
+		const transport = n8nTransport(async (options) => await this.helpers.httpRequest(options));
 		const token = await fetchAccessToken(transport, {
 			myDomainUrl: credentials.myDomainUrl as string,
 			clientId: credentials.clientId as string,
@@ -119,13 +108,4 @@ export class SalesforceClientCredentialsOAuth2Api implements ICredentialType {
 			qs: { q: 'SELECT Id FROM Lead LIMIT 1' },
 		},
 	};
-}
-
-function parseBody(body: unknown): unknown {
-	if (typeof body !== 'string') return body;
-	try {
-		return JSON.parse(body);
-	} catch {
-		return body;
-	}
 }

@@ -3,27 +3,21 @@
  * limit, with retries, and each of Braze's indexed errors given back to the update it belongs
  * to. No n8n imports: the HTTP transport and the clock are passed in.
  */
+import type { Clock } from '../http/clock';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffMs, describeNetworkError, isTransientStatus, retryAfterMs } from '../http/retry';
+import type { HttpResponse, HttpTransport } from '../http/transport';
+import { type Outcome, done, failed } from '../outcome';
+
 import { BrazeApiError, type BrazeObjectError, errorFromResponse, objectErrorsOf, redactSecrets } from './errors';
 import type { ProfileUpdate } from './inputs';
 import { trackRequest } from './payloads';
 import { BrazeRateLimiter } from './rateLimiter';
-import type { BrazeHttpResponse, BrazeTransport, Clock } from './transport';
 
 /** Braze takes at most 75 attribute objects and 75 event objects per request. */
 export const MAX_BATCH_SIZE = 75;
 
-export interface RetryPolicy {
-	/** Retries after a 5xx or a network error (default 3). */
-	maxRetries: number;
-	/** Retries after a 429, each after the rate-limit window resets (default 10). */
-	maxThrottleRetries: number;
-	/** First backoff delay; it doubles per retry up to `maxDelayMs`, with jitter (default 500 ms). */
-	baseDelayMs: number;
-	maxDelayMs: number;
-}
-
 export interface BrazeClientOptions {
-	transport: BrazeTransport;
+	transport: HttpTransport;
 	clock: Clock;
 	/** Jitter source, 0 ≤ x < 1 (default Math.random). */
 	random?: () => number;
@@ -43,15 +37,14 @@ export interface UpdateResult {
 	errors?: BrazeObjectError[];
 }
 
-export type UpdateOutcome = { state: 'done'; result: UpdateResult } | { state: 'failed'; error: BrazeApiError } | { state: 'skipped' };
-
 export interface UpdateOptions {
-	/** Send no further batch after one that failed (wholly or for one update); the rest come back `skipped`. */
+	/** Send no further batch after one that failed (wholly or for one update); the rest are left unsent (undefined). */
 	stopOnError?: boolean;
 }
 
 export interface UpdateProfilesResult {
-	outcomes: UpdateOutcome[];
+	/** One per update, at its index; its error is a {@link BrazeApiError}. Undefined: not sent, because `stopOnError` stopped first. */
+	outcomes: Array<Outcome<UpdateResult> | undefined>;
 	/** Errors Braze reported that name no object of the request; reported, not dropped. */
 	unmatchedErrors: BrazeObjectError[];
 	/** Requests sent, retries and 429s included. */
@@ -60,28 +53,11 @@ export interface UpdateProfilesResult {
 	throttled: number;
 }
 
-/** Status codes worth another try: the server or something in between failed, not the request. */
-function isTransient(status: number): boolean {
-	return status >= 500 || status === 408;
-}
-
-function describeNetworkError(error: unknown): string {
-	const { message, code } = (error ?? {}) as { message?: unknown; code?: unknown };
-	const text = redactSecrets(typeof message === 'string' && message.length > 0 ? message : String(error));
-	return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
-}
-
-function retryAfterMs(response: BrazeHttpResponse): number | undefined {
-	const header = Object.entries(response.headers).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
-	const seconds = Number(header);
-	return header !== undefined && Number.isFinite(seconds) ? Math.max(0, seconds * 1000) : undefined;
-}
-
 /** Longest wait a 429's reset header may impose; a reset further out means the clocks disagree. */
 const MAX_THROTTLE_WAIT_MS = 60_000;
 
 export class BrazeClient {
-	private readonly transport: BrazeTransport;
+	private readonly transport: HttpTransport;
 	private readonly clock: Clock;
 	private readonly random: () => number;
 	private readonly retry: RetryPolicy;
@@ -94,7 +70,7 @@ export class BrazeClient {
 		this.transport = options.transport;
 		this.clock = options.clock;
 		this.random = options.random ?? Math.random;
-		this.retry = { maxRetries: 3, maxThrottleRetries: 10, baseDelayMs: 500, maxDelayMs: 30_000, ...options.retry };
+		this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
 		this.limiter = options.limiter ?? new BrazeRateLimiter(this.clock);
 		this.batchSize = Math.max(1, Math.min(MAX_BATCH_SIZE, Math.floor(options.batchSize ?? MAX_BATCH_SIZE)));
 	}
@@ -104,12 +80,12 @@ export class BrazeClient {
 	 * event is done without a request. Each outcome stays at its update's index.
 	 */
 	async updateProfiles(updates: ProfileUpdate[], options: UpdateOptions = {}): Promise<UpdateProfilesResult> {
-		const outcomes: UpdateOutcome[] = updates.map(() => ({ state: 'skipped' }));
+		const outcomes: UpdateProfilesResult['outcomes'] = updates.map(() => undefined);
 		const unmatchedErrors: BrazeObjectError[] = [];
 		const toSend: number[] = [];
 		updates.forEach((update, index) => {
 			if (Object.keys(update.attributes).length > 0 || update.event) toSend.push(index);
-			else outcomes[index] = { state: 'done', result: { attributesWritten: false, eventWritten: false } };
+			else outcomes[index] = done({ attributesWritten: false, eventWritten: false });
 		});
 		const requestsBefore = this.requests;
 		const throttledBefore = this.throttled;
@@ -117,27 +93,26 @@ export class BrazeClient {
 		for (let start = 0; start < toSend.length; start += this.batchSize) {
 			const batch = toSend.slice(start, start + this.batchSize);
 			const { body, positions } = trackRequest(batch.map((index) => updates[index]!));
-			let response: BrazeHttpResponse;
+			let response: HttpResponse;
 			try {
 				response = await this.send(body);
 			} catch (error) {
 				if (!(error instanceof BrazeApiError)) throw error;
-				for (const index of batch) outcomes[index] = { state: 'failed', error };
+				for (const index of batch) outcomes[index] = failed(error);
 				// A refused key refuses every later batch too: fail them without sending.
 				const refusedKey = error.status === 401 || error.status === 403;
-				if (options.stopOnError || refusedKey) {
-					for (const index of toSend.slice(start + this.batchSize)) outcomes[index] = refusedKey ? { state: 'failed', error } : { state: 'skipped' };
-					break;
-				}
+				if (refusedKey) for (const index of toSend.slice(start + this.batchSize)) outcomes[index] = failed(error);
+				if (options.stopOnError || refusedKey) break;
 				continue;
 			}
 			const settled = this.settle(response, positions, unmatchedErrors);
-			let failed = false;
+			let anyFailed = false;
 			batch.forEach((index, position) => {
-				outcomes[index] = settled[position]!;
-				failed ||= settled[position]!.state === 'failed' || Boolean((settled[position] as { result?: UpdateResult }).result?.errors);
+				const outcome = settled[position]!;
+				outcomes[index] = outcome;
+				anyFailed ||= !outcome.ok || Boolean(outcome.value.errors);
 			});
-			if (failed && options.stopOnError) break;
+			if (anyFailed && options.stopOnError) break;
 		}
 		return { outcomes, unmatchedErrors, requests: this.requests - requestsBefore, throttled: this.throttled - throttledBefore };
 	}
@@ -146,7 +121,7 @@ export class BrazeClient {
 	 * Gives each of Braze's indexed errors to the update whose object it names. A 2xx applied
 	 * every object without an error; a 400 that lists errors by index applied none.
 	 */
-	private settle(response: BrazeHttpResponse, positions: Array<{ attributes?: number; events?: number }>, unmatched: BrazeObjectError[]): UpdateOutcome[] {
+	private settle(response: HttpResponse, positions: Array<{ attributes?: number; events?: number }>, unmatched: BrazeObjectError[]): Array<Outcome<UpdateResult>> {
 		const { status, body } = response;
 		const errors = objectErrorsOf(body);
 		const claimed = new Set<BrazeObjectError>();
@@ -155,46 +130,38 @@ export class BrazeClient {
 			for (const error of own) claimed.add(error);
 			return own;
 		};
-		const outcomes = positions.map((position): UpdateOutcome => {
+		const outcomes = positions.map((position): Outcome<UpdateResult> => {
 			const attributeErrors = errorsOf('attributes', position.attributes);
 			const eventErrors = errorsOf('events', position.events);
 			const own = [...attributeErrors, ...eventErrors];
-			if (status >= 400) {
-				const requestError = errorFromResponse(status, body);
-				if (own.length === 0) return { state: 'failed', error: requestError };
-				return { state: 'failed', error: new BrazeApiError({ kind: 'object', status, message: `Braze refused this item: ${own.map((error) => error.type).join('; ')}`, errors: own }) };
-			}
-			if (attributeErrors.length > 0 || (position.attributes === undefined && eventErrors.length > 0)) {
-				return { state: 'failed', error: new BrazeApiError({ kind: 'object', status, message: `Braze refused this item: ${own.map((error) => error.type).join('; ')}`, errors: own }) };
-			}
-			return {
-				state: 'done',
-				result: {
-					attributesWritten: position.attributes !== undefined,
-					eventWritten: position.events !== undefined && eventErrors.length === 0,
-					...(eventErrors.length > 0 ? { errors: eventErrors } : {}),
-				},
-			};
+			const refused = () => failed(new BrazeApiError({ kind: 'object', status, message: `Braze refused this item: ${own.map((error) => error.type).join('; ')}`, errors: own }));
+			if (status >= 400) return own.length === 0 ? failed(errorFromResponse(status, body)) : refused();
+			if (attributeErrors.length > 0 || (position.attributes === undefined && eventErrors.length > 0)) return refused();
+			return done({
+				attributesWritten: position.attributes !== undefined,
+				eventWritten: position.events !== undefined && eventErrors.length === 0,
+				...(eventErrors.length > 0 ? { errors: eventErrors } : {}),
+			});
 		});
 		unmatched.push(...errors.filter((error) => !claimed.has(error)));
 		return outcomes;
 	}
 
 	/** One request: waits for the limiter, waits out 429s until the window resets, retries 5xx and network errors with backoff. */
-	private async send(body: unknown): Promise<BrazeHttpResponse> {
+	private async send(body: unknown): Promise<HttpResponse> {
 		const headers = { 'content-type': 'application/json', accept: 'application/json' };
 		let failures = 0;
 		let throttles = 0;
 		for (;;) {
 			await this.limiter.acquire();
 			this.requests += 1;
-			let response: BrazeHttpResponse;
+			let response: HttpResponse;
 			try {
-				response = await this.transport({ method: 'POST', path: '/users/track', headers, body });
+				response = await this.transport({ method: 'POST', url: '/users/track', headers, body });
 			} catch (error) {
 				if (error instanceof BrazeApiError) throw error;
 				if (failures >= this.retry.maxRetries) {
-					throw new BrazeApiError({ kind: 'network', message: `No answer from Braze: ${describeNetworkError(error)}` });
+					throw new BrazeApiError({ kind: 'network', message: `No answer from Braze: ${describeNetworkError(error, redactSecrets)}` });
 				}
 				await this.clock.sleep(this.backoff(failures++));
 				continue;
@@ -205,14 +172,14 @@ export class BrazeClient {
 				if (throttles >= this.retry.maxThrottleRetries) throw errorFromResponse(status, response.body);
 				const now = this.clock.now();
 				const untilReset = (this.limiter.resetAt(response.headers) ?? 0) - now;
-				const wait = untilReset > 0 ? Math.min(untilReset, MAX_THROTTLE_WAIT_MS) : (retryAfterMs(response) ?? this.backoff(throttles));
+				const wait = untilReset > 0 ? Math.min(untilReset, MAX_THROTTLE_WAIT_MS) : (retryAfterMs(response.headers, now) ?? this.backoff(throttles));
 				throttles += 1;
 				// Every other request to the workspace waits too: it would be refused the same way.
 				this.limiter.pauseUntil(now + wait);
 				continue;
 			}
 			this.limiter.observe(response.headers);
-			if (isTransient(status)) {
+			if (isTransientStatus(status)) {
 				if (failures >= this.retry.maxRetries) throw errorFromResponse(status, response.body);
 				await this.clock.sleep(this.backoff(failures++));
 				continue;
@@ -224,9 +191,7 @@ export class BrazeClient {
 		}
 	}
 
-	/** Exponential backoff with jitter: somewhere in [d/2, d) for d = base × 2^attempt. */
 	private backoff(attempt: number): number {
-		const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
-		return delay / 2 + (this.random() * delay) / 2;
+		return backoffMs(this.retry, attempt, this.random);
 	}
 }

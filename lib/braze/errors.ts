@@ -3,6 +3,7 @@
  * indexed errors, never the request headers, and quoted keys are redacted, so the REST API key
  * cannot leak through it.
  */
+import { ApiError } from '../http/apiError';
 
 /** One entry of Braze's `errors` array: `{"type": "...", "input_array": "attributes", "index": 3}`. */
 export interface BrazeObjectError {
@@ -30,16 +31,14 @@ export interface BrazeErrorFields {
 	errors?: BrazeObjectError[];
 }
 
-export class BrazeApiError extends Error {
+export class BrazeApiError extends ApiError {
 	readonly kind: BrazeErrorKind;
-	readonly status?: number;
 	readonly errors?: BrazeObjectError[];
 
 	constructor(fields: BrazeErrorFields) {
-		super(redactSecrets(fields.message));
+		super(redactSecrets(fields.message), fields.status);
 		this.name = 'BrazeApiError';
 		this.kind = fields.kind;
-		this.status = fields.status;
 		this.errors = fields.errors?.map((error) => ({ ...error, type: redactSecrets(error.type) }));
 	}
 

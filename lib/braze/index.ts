@@ -4,4 +4,3 @@ export * from './inputs';
 export * from './payloads';
 export * from './rateLimiter';
 export * from './scoreWrite';
-export * from './transport';

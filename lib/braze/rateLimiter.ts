@@ -1,4 +1,4 @@
-import { type Clock, headerValue } from './transport';
+import type { Clock } from '../http/clock';
 
 /** Braze's /users/track limit per workspace since 2024-10-28: 3,000 requests in 3 seconds. */
 export const USERS_TRACK_LIMIT = { requests: 3000, windowMs: 3000 };
@@ -37,15 +37,15 @@ export class BrazeRateLimiter {
 	}
 
 	/** Learns from any answer's headers: nothing remaining means wait for the reset. */
-	observe(headers: Record<string, unknown>): void {
-		const remaining = Number.parseInt(headerValue(headers, 'X-RateLimit-Remaining') ?? '', 10);
+	observe(headers: Record<string, string>): void {
+		const remaining = Number.parseInt(headers['x-ratelimit-remaining'] ?? '', 10);
 		const reset = this.resetAt(headers);
 		if (remaining === 0 && reset !== undefined) this.pauseUntil(reset);
 	}
 
 	/** When the current window ends, from `X-RateLimit-Reset` (UTC epoch seconds), if the answer says. */
-	resetAt(headers: Record<string, unknown>): number | undefined {
-		const reset = Number(headerValue(headers, 'X-RateLimit-Reset'));
+	resetAt(headers: Record<string, string>): number | undefined {
+		const reset = Number(headers['x-ratelimit-reset']);
 		return Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined;
 	}
 

@@ -1,13 +1,10 @@
 /**
- * Events in bulk through POST /api/event-bulk-create-jobs: up to 1,000 events and 5 MB a
- * request, instead of one POST /api/events each. Klaviyo answers 202 with no job to poll, or
- * refuses the whole request with one error per bad entry; those entries fail their items and
- * the rest are sent again, so one bad item never holds back the others.
+ * Events in bulk through POST /api/event-bulk-create-jobs, the pure parts: up to 1,000 events and
+ * 5 MB a request, instead of one POST /api/events each. Klaviyo answers 202 with no job to poll,
+ * or refuses the whole request with one error per bad entry, which {@link rejectedEntries} reads.
  */
-import { planJobs } from './bulkImport';
-import { KlaviyoApiError } from './errors';
+import type { KlaviyoApiError } from './errors';
 import type { EventInput } from './inputs';
-import type { EventResult, KlaviyoClient, Outcome } from './klaviyoClient';
 import { eventBody } from './payloads';
 
 export const MAX_EVENTS_PER_BULK_REQUEST = 1000;
@@ -39,35 +36,4 @@ export function rejectedEntries(error: KlaviyoApiError, entryCount: number): Map
 		if (!rejected.has(position)) rejected.set(position, entryError);
 	}
 	return rejected.size > 0 ? rejected : undefined;
-}
-
-function accepted(input: EventInput): Outcome<EventResult> {
-	return { state: 'done', result: { profileId: null, created: null, status: 'accepted', uniqueId: input.uniqueId ?? null } };
-}
-
-export async function createEventsInBulk(client: KlaviyoClient, inputs: EventInput[]): Promise<Array<Outcome<EventResult>>> {
-	const entries = inputs.map(bulkEventEntry);
-	const outcomes: Array<Outcome<EventResult>> = inputs.map(() => ({ state: 'skipped' }));
-	for (const [start, end] of planJobs(entries, MAX_EVENTS_PER_BULK_REQUEST, MAX_BULK_REQUEST_BYTES)) {
-		let pending = Array.from({ length: end - start }, (_, offset) => start + offset);
-		// Each round either succeeds or drops at least one rejected entry, so this ends.
-		while (pending.length > 0) {
-			try {
-				const body = bulkCreateEventsBody(pending.map((index) => entries[index]!));
-				await client.send('bulkCreateEvents', { method: 'POST', path: '/api/event-bulk-create-jobs', body });
-				for (const index of pending) outcomes[index] = accepted(inputs[index]!);
-				break;
-			} catch (error) {
-				if (!(error instanceof KlaviyoApiError)) throw error;
-				const rejected = rejectedEntries(error, pending.length);
-				if (!rejected) {
-					for (const index of pending) outcomes[index] = { state: 'failed', error };
-					break;
-				}
-				for (const [position, entryError] of rejected) outcomes[pending[position]!] = { state: 'failed', error: entryError };
-				pending = pending.filter((_, position) => !rejected.has(position));
-			}
-		}
-	}
-	return outcomes;
 }

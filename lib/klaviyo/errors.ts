@@ -2,6 +2,8 @@
  * One error type for everything the client reports. It carries Klaviyo's own error fields
  * and never the request headers, so the API key cannot leak through it.
  */
+import { ApiError } from '../http/apiError';
+
 export type KlaviyoErrorKind =
 	/** Klaviyo answered with an error status (4xx, or 429/5xx after the retries ran out). */
 	| 'api'
@@ -27,9 +29,8 @@ export interface KlaviyoErrorFields {
 	meta?: Record<string, unknown>;
 }
 
-export class KlaviyoApiError extends Error {
+export class KlaviyoApiError extends ApiError {
 	readonly kind: KlaviyoErrorKind;
-	readonly status?: number;
 	readonly code: string;
 	readonly title: string;
 	readonly detail: string;
@@ -42,10 +43,9 @@ export class KlaviyoApiError extends Error {
 
 	constructor(fields: KlaviyoErrorFields) {
 		const where = fields.pointer ?? fields.parameter;
-		super(`${fields.title} ${fields.detail}${where ? ` (at ${where})` : ''}`.trim());
+		super(`${fields.title} ${fields.detail}${where ? ` (at ${where})` : ''}`.trim(), fields.status);
 		this.name = 'KlaviyoApiError';
 		this.kind = fields.kind;
-		this.status = fields.status;
 		this.code = fields.code;
 		this.title = fields.title;
 		this.detail = fields.detail;

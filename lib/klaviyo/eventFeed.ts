@@ -3,7 +3,7 @@
  * with their profiles and metric (GET /api/metrics, GET /api/events, GET /api/profiles/{id}).
  */
 import type { JsonObject } from '../http/jsonValues';
-import type { KlaviyoClient } from './klaviyoClient';
+import { type KlaviyoClient, pathOfLink } from './klaviyoClient';
 
 export interface Metric {
 	id: string;
@@ -62,12 +62,6 @@ interface Collection {
 	data?: Resource[];
 	included?: Resource[];
 	links?: { next?: string | null };
-}
-
-/** Pagination links are absolute (https://a.klaviyo.com/api/...); the transport adds the base URL. */
-export function pathOfLink(link: string): string {
-	const url = new URL(link, 'https://a.klaviyo.com');
-	return url.pathname + url.search;
 }
 
 /** Datetimes go unquoted into filters, to the second (Klaviyo's precision). */
@@ -132,7 +126,7 @@ function eventFrom(resource: Resource): FeedEvent | undefined {
 }
 
 export async function getEventsPage(client: KlaviyoClient, path: string): Promise<EventPage> {
-	const response = await client.send('getEvents', { method: 'GET', path });
+	const response = await client.send('getEvents', { method: 'GET', url: path });
 	const body = (response.body ?? {}) as Collection;
 	const page: EventPage = { events: [], profiles: new Map(), metricNames: new Map() };
 	for (const resource of body.included ?? []) {
@@ -154,7 +148,7 @@ export async function getEventsPage(client: KlaviyoClient, path: string): Promis
 export async function getProfile(client: KlaviyoClient, profileId: string): Promise<EventProfile | undefined> {
 	try {
 		const path = `/api/profiles/${encodeURIComponent(profileId)}?${query({ 'fields[profile]': PROFILE_FIELDS.join(',') })}`;
-		const response = await client.send('getProfile', { method: 'GET', path });
+		const response = await client.send('getProfile', { method: 'GET', url: path });
 		const data = (response.body as { data?: Resource } | undefined)?.data;
 		return data && typeof data.id === 'string' ? profileFrom(data) : undefined;
 	} catch (error) {
@@ -168,7 +162,7 @@ export async function listMetrics(client: KlaviyoClient): Promise<Metric[]> {
 	const metrics: Metric[] = [];
 	let path: string | undefined = `/api/metrics?${query({ 'fields[metric]': 'name,integration' })}`;
 	while (path) {
-		const response = await client.send('getMetrics', { method: 'GET', path });
+		const response = await client.send('getMetrics', { method: 'GET', url: path });
 		const body = (response.body ?? {}) as Collection;
 		for (const resource of body.data ?? []) {
 			if (typeof resource.id !== 'string') continue;

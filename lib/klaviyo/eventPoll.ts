@@ -11,10 +11,11 @@
  * - `next`: the next page link when a poll stopped early (item cap or time budget); the next
  *   poll goes on from there without reading again what it already read.
  */
-import { type EventProfile, type FeedEvent, MAX_EVENT_PAGE_SIZE, eventsPath, getEventsPage, getProfile } from './eventFeed';
+import type { Clock } from '../http/clock';
 import type { JsonObject } from '../http/jsonValues';
+
+import { type EventProfile, type FeedEvent, MAX_EVENT_PAGE_SIZE, eventsPath, getEventsPage, getProfile } from './eventFeed';
 import type { KlaviyoClient } from './klaviyoClient';
-import type { Clock } from './transport';
 
 export interface MetricPosition {
 	floor: number;

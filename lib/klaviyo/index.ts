@@ -7,4 +7,3 @@ export * from './inputs';
 export * from './klaviyoClient';
 export * from './payloads';
 export * from './rateLimiter';
-export * from './transport';

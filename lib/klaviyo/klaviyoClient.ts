@@ -2,23 +2,17 @@
  * The Klaviyo API client: requests within the rate limits, retries, error mapping and bulk
  * import jobs. No n8n imports: the HTTP transport and the clock are passed in.
  */
-import { createEventsInBulk } from './bulkEvents';
+import type { Clock } from '../http/clock';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffMs, describeNetworkError, isTransientStatus, retryAfterMs } from '../http/retry';
+import type { HttpRequest, HttpResponse, HttpTransport } from '../http/transport';
+import { type Outcome, done, failed } from '../outcome';
+
+import { MAX_BULK_REQUEST_BYTES, MAX_EVENTS_PER_BULK_REQUEST, bulkCreateEventsBody, bulkEventEntry, rejectedEntries } from './bulkEvents';
 import { type ImportError, MAX_JOB_BYTES, MAX_PROFILES_PER_JOB, matchImportErrors, planJobs } from './bulkImport';
 import { KlaviyoApiError, errorFromResponse } from './errors';
 import type { EventInput, ProfileInput } from './inputs';
 import { type ProfileResource, bulkImportBody, eventBody, profileImportBody, profileResource } from './payloads';
 import { RateLimiter, type RateLimitBucket } from './rateLimiter';
-import { type Clock, type KlaviyoHttpRequest, type KlaviyoHttpResponse, type KlaviyoTransport, headerValue } from './transport';
-
-export interface RetryPolicy {
-	/** Retries after a 5xx or a network error (default 3). */
-	maxRetries: number;
-	/** Retries after a 429, each after its Retry-After (default 10). */
-	maxThrottleRetries: number;
-	/** First backoff delay; it doubles per retry up to `maxDelayMs`, with jitter (default 500 ms). */
-	baseDelayMs: number;
-	maxDelayMs: number;
-}
 
 /** How long the client waits when Klaviyo asks it to (Retry-After, RateLimit-Reset, backoff after 5xx). */
 export interface WaitLimits {
@@ -38,7 +32,7 @@ export interface BulkImportOptions {
 }
 
 export interface KlaviyoClientOptions {
-	transport: KlaviyoTransport;
+	transport: HttpTransport;
 	clock: Clock;
 	/** Jitter source, 0 ≤ x < 1 (default Math.random). */
 	random?: () => number;
@@ -67,12 +61,16 @@ export interface EventResult {
 	uniqueId: string | null;
 }
 
-export type Outcome<T> = { state: 'done'; result: T } | { state: 'failed'; error: KlaviyoApiError } | { state: 'skipped' };
+/**
+ * One outcome per input, at its index; its error is a {@link KlaviyoApiError}. Undefined: the
+ * input was not sent, because `stopOnError` stopped the batch at an earlier failure.
+ */
+export type BatchOutcomes<T> = Array<Outcome<T> | undefined>;
 
 export interface BatchOptions {
 	/** Requests in flight at once (default 5); the rate limiter still has the last word. */
 	concurrency?: number;
-	/** Stop starting new requests after the first failure; the rest come back `skipped`. */
+	/** Stop starting new requests after the first failure; the rest are left unsent (undefined). */
 	stopOnError?: boolean;
 }
 
@@ -87,7 +85,7 @@ export interface EventBatchOptions extends BatchOptions {
 }
 
 export interface ProfileBatchResult {
-	outcomes: Array<Outcome<ProfileResult>>;
+	outcomes: BatchOutcomes<ProfileResult>;
 	/** Import errors that could not be traced to a profile; reported, not dropped. */
 	unmatchedImportErrors: ImportError[];
 }
@@ -103,27 +101,13 @@ export interface BulkImportJob {
 const JSON_API = 'application/vnd.api+json';
 const MAX_POLL_INTERVAL_MS = 10_000;
 
-/** Status codes worth another try: the server or something in between failed, not the request. */
-function isTransient(status: number): boolean {
-	return status >= 500 || status === 408;
+/** Network errors can quote request details; drop anything key-like. */
+function redactKey(text: string): string {
+	return text.replace(/Klaviyo-API-Key\s+\S+/gi, 'Klaviyo-API-Key [redacted]').replace(/\bpk_[A-Za-z0-9]+/g, 'pk_[redacted]');
 }
 
-/** Network errors can quote request details; keep only what helps and drop anything key-like. */
-function describeNetworkError(error: unknown): string {
-	const { message, code } = (error ?? {}) as { message?: unknown; code?: unknown };
-	const text = typeof message === 'string' && message.length > 0 ? message : String(error);
-	const redacted = text.replace(/Klaviyo-API-Key\s+\S+/gi, 'Klaviyo-API-Key [redacted]').replace(/\bpk_[A-Za-z0-9]+/g, 'pk_[redacted]');
-	return typeof code === 'string' && !redacted.includes(code) ? `${redacted} (${code})` : redacted;
-}
-
-/** Retry-After is whole seconds, or an HTTP date. */
-function retryAfterMs(headers: Record<string, unknown>, now: number): number | undefined {
-	const value = headerValue(headers, 'Retry-After');
-	if (value === undefined) return undefined;
-	const seconds = Number(value);
-	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-	const date = Date.parse(value);
-	return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+function acceptedEvent(input: EventInput): EventResult {
+	return { profileId: null, created: null, status: 'accepted', uniqueId: input.uniqueId ?? null };
 }
 
 function jobFromBody(body: unknown): BulkImportJob {
@@ -142,13 +126,13 @@ function jobFromBody(body: unknown): BulkImportJob {
 }
 
 /** Pagination links are absolute (https://a.klaviyo.com/api/...); the transport adds the base URL. */
-function pathOf(link: string): string {
+export function pathOfLink(link: string): string {
 	const url = new URL(link, 'https://a.klaviyo.com');
 	return url.pathname + url.search;
 }
 
 export class KlaviyoClient {
-	private readonly transport: KlaviyoTransport;
+	private readonly transport: HttpTransport;
 	private readonly clock: Clock;
 	private readonly random: () => number;
 	private readonly retry: RetryPolicy;
@@ -160,7 +144,7 @@ export class KlaviyoClient {
 		this.transport = options.transport;
 		this.clock = options.clock;
 		this.random = options.random ?? Math.random;
-		this.retry = { maxRetries: 3, maxThrottleRetries: 10, baseDelayMs: 500, maxDelayMs: 30_000, ...options.retry };
+		this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
 		this.bulk = { pollIntervalMs: 1000, timeoutMs: 10 * 60_000, maxProfilesPerJob: MAX_PROFILES_PER_JOB, maxJobBytes: MAX_JOB_BYTES, ...options.bulk };
 		this.waits = { maxWaitMs: 60_000, maxTotalWaitMs: 5 * 60_000, ...options.waits };
 		this.limiter = options.limiter ?? new RateLimiter(this.clock);
@@ -168,7 +152,7 @@ export class KlaviyoClient {
 
 	/** POST /api/profile-import: creates (201) or updates (200) one profile. */
 	async upsertProfile(input: ProfileInput): Promise<ProfileResult> {
-		const response = await this.send('profileImport', { method: 'POST', path: '/api/profile-import', body: profileImportBody(input) });
+		const response = await this.send('profileImport', { method: 'POST', url: '/api/profile-import', body: profileImportBody(input) });
 		const id = (response.body as { data?: { id?: unknown } })?.data?.id;
 		const created = response.status === 201;
 		return { profileId: typeof id === 'string' ? id : null, created, status: created ? 'created' : 'updated' };
@@ -176,17 +160,17 @@ export class KlaviyoClient {
 
 	/** POST /api/events: 202, with no body, whether Klaviyo records the event or drops it as a duplicate. */
 	async createEvent(input: EventInput): Promise<EventResult> {
-		await this.send('events', { method: 'POST', path: '/api/events', body: eventBody(input) });
-		return { profileId: null, created: null, status: 'accepted', uniqueId: input.uniqueId ?? null };
+		await this.send('events', { method: 'POST', url: '/api/events', body: eventBody(input) });
+		return acceptedEvent(input);
 	}
 
 	async createBulkImportJob(profiles: ProfileResource[]): Promise<BulkImportJob> {
-		const response = await this.send('bulkImportJobs', { method: 'POST', path: '/api/profile-bulk-import-jobs', body: bulkImportBody(profiles) });
+		const response = await this.send('bulkImportJobs', { method: 'POST', url: '/api/profile-bulk-import-jobs', body: bulkImportBody(profiles) });
 		return jobFromBody(response.body);
 	}
 
 	async getBulkImportJob(jobId: string): Promise<BulkImportJob> {
-		const response = await this.send('bulkImportJobs', { method: 'GET', path: `/api/profile-bulk-import-jobs/${encodeURIComponent(jobId)}` });
+		const response = await this.send('bulkImportJobs', { method: 'GET', url: `/api/profile-bulk-import-jobs/${encodeURIComponent(jobId)}` });
 		return jobFromBody(response.body);
 	}
 
@@ -195,7 +179,7 @@ export class KlaviyoClient {
 		const errors: ImportError[] = [];
 		let path: string | undefined = `/api/profile-bulk-import-jobs/${encodeURIComponent(jobId)}/import-errors?page%5Bsize%5D=100`;
 		while (path) {
-			const response = await this.send('bulkImportJobs', { method: 'GET', path });
+			const response = await this.send('bulkImportJobs', { method: 'GET', url: path });
 			const body = response.body as {
 				data?: Array<{ id: string; attributes: { code: string; title: string; detail: string; source?: { pointer?: string }; original_payload?: unknown } }>;
 				links?: { next?: string | null };
@@ -204,7 +188,7 @@ export class KlaviyoClient {
 				const { code, title, detail, source, original_payload: originalPayload } = entry.attributes;
 				errors.push({ id: entry.id, code, title, detail, pointer: source?.pointer ?? undefined, originalPayload });
 			}
-			path = body.links?.next ? pathOf(body.links.next) : undefined;
+			path = body.links?.next ? pathOfLink(body.links.next) : undefined;
 		}
 		return errors;
 	}
@@ -220,10 +204,41 @@ export class KlaviyoClient {
 	}
 
 	/** Creates many events: one request each, or bulk create requests above `bulkThreshold`. */
-	async createEvents(inputs: EventInput[], options: EventBatchOptions = {}): Promise<Array<Outcome<EventResult>>> {
+	async createEvents(inputs: EventInput[], options: EventBatchOptions = {}): Promise<BatchOutcomes<EventResult>> {
 		const threshold = options.bulkThreshold ?? 0;
-		if (threshold > 0 && inputs.length > threshold) return await createEventsInBulk(this, inputs);
+		if (threshold > 0 && inputs.length > threshold) return await this.createEventsInBulk(inputs);
 		return await this.runEach(inputs, options, async (input) => await this.createEvent(input));
+	}
+
+	/**
+	 * Creates events through bulk create requests. Entries a refused request names fail their
+	 * items and the rest are sent again, so one bad item never holds back the others.
+	 */
+	async createEventsInBulk(inputs: EventInput[]): Promise<Array<Outcome<EventResult>>> {
+		const entries = inputs.map(bulkEventEntry);
+		const outcomes = new Array<Outcome<EventResult>>(inputs.length);
+		for (const [start, end] of planJobs(entries, MAX_EVENTS_PER_BULK_REQUEST, MAX_BULK_REQUEST_BYTES)) {
+			let pending = Array.from({ length: end - start }, (_, offset) => start + offset);
+			// Each round either succeeds or drops at least one rejected entry, so this ends.
+			while (pending.length > 0) {
+				try {
+					const body = bulkCreateEventsBody(pending.map((index) => entries[index]!));
+					await this.send('bulkCreateEvents', { method: 'POST', url: '/api/event-bulk-create-jobs', body });
+					for (const index of pending) outcomes[index] = done(acceptedEvent(inputs[index]!));
+					break;
+				} catch (error) {
+					if (!(error instanceof KlaviyoApiError)) throw error;
+					const rejected = rejectedEntries(error, pending.length);
+					if (!rejected) {
+						for (const index of pending) outcomes[index] = failed(error);
+						break;
+					}
+					for (const [position, entryError] of rejected) outcomes[pending[position]!] = failed(entryError);
+					pending = pending.filter((_, position) => !rejected.has(position));
+				}
+			}
+		}
+		return outcomes;
 	}
 
 	/**
@@ -232,7 +247,7 @@ export class KlaviyoClient {
 	 */
 	async importProfiles(inputs: ProfileInput[]): Promise<ProfileBatchResult> {
 		const resources = inputs.map(profileResource);
-		const outcomes: Array<Outcome<ProfileResult>> = inputs.map(() => ({ state: 'skipped' }));
+		const outcomes = new Array<Outcome<ProfileResult>>(inputs.length);
 		const unmatchedImportErrors: ImportError[] = [];
 		const pending: Array<{ job: BulkImportJob; start: number; end: number }> = [];
 		const settle = (start: number, end: number, outcome: (index: number) => Outcome<ProfileResult>) => {
@@ -243,7 +258,7 @@ export class KlaviyoClient {
 			try {
 				pending.push({ job: await this.createBulkImportJob(resources.slice(start, end)), start, end });
 			} catch (error) {
-				settle(start, end, () => ({ state: 'failed', error: error as KlaviyoApiError }));
+				settle(start, end, () => failed(error as KlaviyoApiError));
 			}
 		}
 
@@ -258,7 +273,7 @@ export class KlaviyoClient {
 						title: 'The bulk import job did not finish in time.',
 						detail: `Job ${job.id} was still ${job.status} after ${Math.round(this.bulk.timeoutMs / 1000)} s; Klaviyo may still import these profiles.`,
 					});
-					settle(start, end, () => ({ state: 'failed', error }));
+					settle(start, end, () => failed(error));
 				}
 				break;
 			}
@@ -279,30 +294,28 @@ export class KlaviyoClient {
 					settle(start, end, (index) => {
 						const importError = byProfile.get(index - start);
 						if (importError) {
-							return {
-								state: 'failed',
-								error: new KlaviyoApiError({ kind: 'import', code: importError.code, title: importError.title, detail: importError.detail, pointer: importError.pointer, errorId: importError.id }),
-							};
+							return failed(
+								new KlaviyoApiError({ kind: 'import', code: importError.code, title: importError.title, detail: importError.detail, pointer: importError.pointer, errorId: importError.id }),
+							);
 						}
 						if (untraced > 0) {
-							return {
-								state: 'failed',
-								error: new KlaviyoApiError({
+							return failed(
+								new KlaviyoApiError({
 									kind: 'import',
 									code: 'import_unconfirmed',
 									title: 'Klaviyo could not confirm this profile was imported.',
 									detail: `Klaviyo reported ${untraced} failed profile(s) in job ${job.id} that it did not trace to a profile: this one may not have been imported. Upserting it again is safe.`,
 								}),
-							};
+							);
 						}
 						if (job.status === 'cancelled') {
-							return { state: 'failed', error: new KlaviyoApiError({ kind: 'import', code: 'job_cancelled', title: 'The bulk import job was cancelled.', detail: `Job ${job.id} was cancelled before importing this profile.` }) };
+							return failed(new KlaviyoApiError({ kind: 'import', code: 'job_cancelled', title: 'The bulk import job was cancelled.', detail: `Job ${job.id} was cancelled before importing this profile.` }));
 						}
-						return { state: 'done', result: { profileId: null, created: null, status: 'imported', jobId: job.id } };
+						return done({ profileId: null, created: null, status: 'imported', jobId: job.id });
 					});
 				} catch (error) {
 					pending.splice(pending.indexOf(entry), 1);
-					settle(start, end, () => ({ state: 'failed', error: error as KlaviyoApiError }));
+					settle(start, end, () => failed(error as KlaviyoApiError));
 				}
 			}
 		}
@@ -315,7 +328,7 @@ export class KlaviyoClient {
 	 * a cap the request fails with the wait Klaviyo asked for, instead of holding the workflow for hours.
 	 * Public for the other modules of lib/klaviyo (event feed, bulk events).
 	 */
-	async send(bucket: RateLimitBucket, request: Omit<KlaviyoHttpRequest, 'headers'>): Promise<KlaviyoHttpResponse> {
+	async send(bucket: RateLimitBucket, request: Omit<HttpRequest, 'headers'>): Promise<HttpResponse> {
 		const headers: Record<string, string> = { accept: JSON_API };
 		if (request.body !== undefined) headers['content-type'] = JSON_API;
 		let failures = 0;
@@ -331,13 +344,13 @@ export class KlaviyoClient {
 			const paused = this.limiter.pausedFor(bucket);
 			if (paused) allow(paused.ms, undefined, paused.reason);
 			await this.limiter.acquire(bucket);
-			let response: KlaviyoHttpResponse;
+			let response: HttpResponse;
 			try {
 				response = await this.transport({ ...request, headers });
 			} catch (error) {
 				if (error instanceof KlaviyoApiError) throw error;
 				if (failures >= this.retry.maxRetries) {
-					throw new KlaviyoApiError({ kind: 'network', code: 'network_error', title: 'No answer from the server.', detail: describeNetworkError(error) });
+					throw new KlaviyoApiError({ kind: 'network', code: 'network_error', title: 'No answer from the server.', detail: describeNetworkError(error, redactKey) });
 				}
 				const wait = this.backoff(failures++);
 				allow(wait, undefined, 'a backoff after a network error');
@@ -358,7 +371,7 @@ export class KlaviyoClient {
 				continue;
 			}
 			this.limiter.observe(bucket, response.headers);
-			if (isTransient(status)) {
+			if (isTransientStatus(status)) {
 				if (failures >= this.retry.maxRetries) throw errorFromResponse(status, response.body);
 				const wait = Math.max(this.backoff(failures++), retryAfter ?? 0);
 				allow(wait, status, retryAfter !== undefined && retryAfter >= wait ? 'Retry-After' : `a backoff after a ${status}`);
@@ -394,10 +407,8 @@ export class KlaviyoClient {
 		}
 	}
 
-	/** Exponential backoff with jitter: somewhere in [d/2, d) for d = base × 2^attempt. */
 	private backoff(attempt: number): number {
-		const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
-		return delay / 2 + (this.random() * delay) / 2;
+		return backoffMs(this.retry, attempt, this.random);
 	}
 
 	/**
@@ -410,8 +421,8 @@ export class KlaviyoClient {
 		options: BatchOptions,
 		task: (input: I) => Promise<R>,
 		keyOf?: (input: I) => string,
-	): Promise<Array<Outcome<R>>> {
-		const outcomes: Array<Outcome<R>> = inputs.map(() => ({ state: 'skipped' }));
+	): Promise<BatchOutcomes<R>> {
+		const outcomes: BatchOutcomes<R> = inputs.map(() => undefined);
 		const queues = new Map<string, number[]>();
 		inputs.forEach((input, index) => {
 			const key = keyOf === undefined ? String(index) : keyOf(input);
@@ -427,10 +438,10 @@ export class KlaviyoClient {
 				for (const index of ordered[next++]!) {
 					if (stopped) break;
 					try {
-						outcomes[index] = { state: 'done', result: await task(inputs[index]!) };
+						outcomes[index] = done(await task(inputs[index]!));
 					} catch (error) {
 						if (!(error instanceof KlaviyoApiError)) throw error;
-						outcomes[index] = { state: 'failed', error };
+						outcomes[index] = failed(error);
 						if (options.stopOnError) stopped = true;
 					}
 				}

@@ -1,4 +1,4 @@
-import { type Clock, headerValue } from './transport';
+import type { Clock } from '../http/clock';
 
 /** Requests per second (burst) and per minute (steady), as Klaviyo publishes them per operation. */
 export interface RateLimit {
@@ -71,9 +71,9 @@ export class RateLimiter {
 	}
 
 	/** Learns from the RateLimit-* headers of a successful response: none left means wait for the reset. */
-	observe(bucket: RateLimitBucket, headers: Record<string, unknown>): void {
-		const remaining = Number.parseInt(headerValue(headers, 'RateLimit-Remaining') ?? '', 10);
-		const reset = Number.parseInt(headerValue(headers, 'RateLimit-Reset') ?? '', 10);
+	observe(bucket: RateLimitBucket, headers: Record<string, string>): void {
+		const remaining = Number.parseInt(headers['ratelimit-remaining'] ?? '', 10);
+		const reset = Number.parseInt(headers['ratelimit-reset'] ?? '', 10);
 		// The reset counts down Klaviyo's one-minute window: a longer one is not believed, so a broken
 		// header cannot hold every later request of the account back for hours.
 		if (remaining === 0 && Number.isFinite(reset)) this.pause(bucket, Math.min(reset, 60) * 1000, 'RateLimit-Reset');

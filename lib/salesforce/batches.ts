@@ -2,10 +2,10 @@
  * Working through many requests 200 at a time (one sObject Collections call takes at most 200
  * records), with one outcome per request in order, and the rules for when to stop early.
  */
+import { type Outcome, failed } from '../outcome';
+
 import { MAX_COLLECTION_RECORDS } from './client';
 import { SalesforceApiError, SalesforceAuthError } from './errors';
-
-export type Outcome<T> = { ok: true; result: T } | { ok: false; error: Error };
 
 export interface BatchOptions {
 	/**
@@ -64,7 +64,7 @@ export async function inBatches<R, T>(
 		} catch (error) {
 			if (error instanceof RequestFailure) throw new RequestFailure(start + error.index, error.error);
 			if (options.stopAfterFailure || !endsTheRun(error)) throw error;
-			for (let index = start; index < requests.length; index++) outcomes.push({ ok: false, error });
+			for (let index = start; index < requests.length; index++) outcomes.push(failed(error as Error));
 			return outcomes;
 		}
 		outcomes.push(...batch);

@@ -1,7 +1,9 @@
 /** Salesforce REST API calls with retries and error mapping; no n8n imports, no secrets. */
+import { type Clock, systemClock } from '../http/clock';
+import type { HttpRequest, HttpResponse, HttpTransport } from '../http/transport';
+
 import { SalesforceApiError, SalesforceAuthError, SalesforceNetworkError, apiErrorFromResponse, hintFor } from './errors';
 import type { RecordObject } from './ids';
-import { headerValue, type SalesforceRequest, type SalesforceResponse, type SalesforceTransport } from './transport';
 
 /** sObject Collections take at most 200 records a call. */
 export const MAX_COLLECTION_RECORDS = 200;
@@ -9,14 +11,16 @@ export const MAX_COLLECTION_RECORDS = 200;
 export type FieldValue = string | number | boolean | null;
 
 export interface SalesforceClientOptions {
-	transport: SalesforceTransport;
+	/** Without a token: wrap it in {@link withClientCredentials} outside n8n; in n8n the credential adds it. */
+	transport: HttpTransport;
 	/** `v64.0` (or `64.0`). */
 	apiVersion: string;
 	/** Further attempts after a 5xx answer or a network error. Default 3. */
 	retries?: number;
 	/** First backoff delay; each retry doubles it. Default 500 ms. */
 	retryDelayMs?: number;
-	sleep?: (ms: number) => Promise<void>;
+	/** Default: the real clock's. */
+	sleep?: Clock['sleep'];
 }
 
 export interface ApiUsage {
@@ -64,23 +68,21 @@ export function normalizeApiVersion(value: string): string {
 	return `v${match[1]}.${match[2] ?? '0'}`;
 }
 
-const defaultSleep = async (ms: number) => await new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class SalesforceClient {
 	/** The org's API usage from the last response's `Sforce-Limit-Info` header. */
 	apiUsage: ApiUsage | undefined;
 	readonly apiVersion: string;
-	private readonly transport: SalesforceTransport;
+	private readonly transport: HttpTransport;
 	private readonly retries: number;
 	private readonly retryDelayMs: number;
-	private readonly sleep: (ms: number) => Promise<void>;
+	private readonly sleep: Clock['sleep'];
 
 	constructor(options: SalesforceClientOptions) {
 		this.transport = options.transport;
 		this.apiVersion = normalizeApiVersion(options.apiVersion);
 		this.retries = options.retries ?? 3;
 		this.retryDelayMs = options.retryDelayMs ?? 500;
-		this.sleep = options.sleep ?? defaultSleep;
+		this.sleep = options.sleep ?? systemClock.sleep;
 	}
 
 	private get dataPath(): string {
@@ -189,9 +191,9 @@ export class SalesforceClient {
 	}
 
 	/** One call with bounded retries on 5xx answers and network errors; other errors are thrown at once. */
-	private async send(request: SalesforceRequest): Promise<SalesforceResponse> {
+	private async send(request: HttpRequest): Promise<HttpResponse> {
 		for (let attempt = 0; ; attempt++) {
-			let response: SalesforceResponse;
+			let response: HttpResponse;
 			try {
 				response = await this.transport(request);
 			} catch (error) {
@@ -227,8 +229,8 @@ export class SalesforceClient {
 		await this.sleep(Math.round(this.retryDelayMs * 2 ** attempt * jitter));
 	}
 
-	private readApiUsage(response: SalesforceResponse): void {
-		const match = /api-usage=(\d+)\/(\d+)/.exec(headerValue(response, 'sforce-limit-info') ?? '');
+	private readApiUsage(response: HttpResponse): void {
+		const match = /api-usage=(\d+)\/(\d+)/.exec(response.headers['sforce-limit-info'] ?? '');
 		if (match) this.apiUsage = { used: Number(match[1]), limit: Number(match[2]) };
 	}
 }

@@ -2,6 +2,7 @@
  * Errors the Salesforce client throws. Each carries Salesforce's own code and message, never a
  * token or secret: messages are built from response bodies and fixed text only.
  */
+import { ApiError } from '../http/apiError';
 
 export interface SalesforceErrorDetail {
 	errorCode: string;
@@ -10,7 +11,7 @@ export interface SalesforceErrorDetail {
 }
 
 /** A REST API error: Salesforce answers with an array of `{ errorCode, message, fields }`. */
-export class SalesforceApiError extends Error {
+export class SalesforceApiError extends ApiError {
 	readonly name = 'SalesforceApiError';
 	constructor(
 		message: string,
@@ -20,7 +21,7 @@ export class SalesforceApiError extends Error {
 		/** A hint for the operator, shown as the error's description in n8n. */
 		readonly hint?: string,
 	) {
-		super(message);
+		super(message, status);
 	}
 
 	/** The org's rolling 24-hour API limit is used up: every further call fails too. */
@@ -30,7 +31,7 @@ export class SalesforceApiError extends Error {
 }
 
 /** The token endpoint refused the client credentials: `{ error, error_description }`. */
-export class SalesforceAuthError extends Error {
+export class SalesforceAuthError extends ApiError {
 	readonly name = 'SalesforceAuthError';
 	constructor(
 		message: string,
@@ -38,12 +39,12 @@ export class SalesforceAuthError extends Error {
 		readonly error: string,
 		readonly hint?: string,
 	) {
-		super(message);
+		super(message, status);
 	}
 }
 
 /** No response after the retries (connection refused or reset, timeout). */
-export class SalesforceNetworkError extends Error {
+export class SalesforceNetworkError extends ApiError {
 	readonly name = 'SalesforceNetworkError';
 }
 

@@ -4,8 +4,10 @@
  * status. Per batch of up to 200 requests it makes one query per object and one sObject
  * Collections update, plus, once per run, the org's status order.
  */
+import { type Outcome, done, failed } from '../outcome';
+
 import type { FieldValue, RecordUpdate, SalesforceClient } from './client';
-import { endsTheRun, inBatches, stopAtFirstFailure, type BatchOptions, type Outcome } from './batches';
+import { endsTheRun, inBatches, stopAtFirstFailure, type BatchOptions } from './batches';
 import type { RecordObject } from './ids';
 import {
 	fieldValue,
@@ -141,9 +143,9 @@ async function markBatch(
 ): Promise<MarkMqlOutcome[]> {
 	const outcomes: Array<MarkMqlOutcome | undefined> = requests.map((request) => {
 		const problem = requestProblem(request);
-		return problem ? { ok: false, error: new LookupError(problem) } : undefined;
+		return problem ? failed(new LookupError(problem)) : undefined;
 	});
-	const fail = (index: number, error: Error) => (outcomes[index] = { ok: false, error });
+	const fail = (index: number, error: Error) => (outcomes[index] = failed(error));
 	// Contacts have no standard status: the field must exist (describe, once per run), or no contact is read.
 	const fieldProblems = new Map<string, Error | undefined>();
 	for (const [index, request] of requests.entries()) {
@@ -186,8 +188,8 @@ async function markBatch(
 	for (const [position, { request, index }] of pending.entries()) {
 		const outcome = found[position];
 		if (!outcome.ok) fail(index, outcome.error);
-		else if (!outcome.found) fail(index, new LookupError(notFoundMessage({ lookup: request.lookup, object: request.object ?? 'lead' })));
-		else located.push({ request, index, ...outcome.found });
+		else if (!outcome.value) fail(index, new LookupError(notFoundMessage({ lookup: request.lookup, object: request.object ?? 'lead' })));
+		else located.push({ request, index, ...outcome.value });
 	}
 	// A record that is not found stops the run here, before the status order is read.
 	stopAtFirstFailure(outcomes, options);
@@ -215,7 +217,7 @@ async function markBatch(
 		}
 		const status = fieldValue(record, rule.field);
 		if (reason) {
-			outcomes[index] = { ok: true, result: resultFor(object, record.Id, status, status, reason) };
+			outcomes[index] = done(resultFor(object, record.Id, status, status, reason));
 			continue;
 		}
 		const entry = updates.get(record.Id) ?? { update: { object, id: record.Id, fields: {} }, indexes: [], previousStatus: status };
@@ -239,8 +241,8 @@ async function markBatch(
 		for (const index of indexes) {
 			const mql = statusRule(requests[index], update.object).mql;
 			outcomes[index] = result.success
-				? { ok: true, result: resultFor(update.object, update.id, previousStatus, mql, null) }
-				: { ok: false, error: result.error };
+				? done(resultFor(update.object, update.id, previousStatus, mql, null))
+				: failed(result.error);
 		}
 	});
 	return outcomes as MarkMqlOutcome[];

@@ -2,6 +2,8 @@
  * Finding the lead or contact each request means, for a batch of up to 200 requests in one SOQL
  * query per object, whatever the mix of lookups (ID, email, external ID).
  */
+import { type Outcome, done, failed } from '../outcome';
+
 import type { SalesforceClient } from './client';
 import { SalesforceApiError, hintFor } from './errors';
 import { recordIdProblem, objectOfId, toId18, type RecordObject } from './ids';
@@ -26,8 +28,6 @@ export interface FindRequest {
 
 /** The record found; a converted lead is returned as such when it has no contact to go to. */
 export type Found = { object: RecordObject; record: SalesforceRecord } | undefined;
-
-export type FindOutcome = { ok: true; found: Found } | { ok: false; error: Error };
 
 /** A record that cannot be found unambiguously, or a request that cannot be sent as it is. */
 export class LookupError extends Error {
@@ -199,9 +199,9 @@ function pick(object: RecordObject, lookup: RecordLookup, records: SalesforceRec
  * fail on their own (not found twice over, a missing field) fail alone; an error of the whole
  * query is thrown for the caller to decide.
  */
-export async function findRecords(client: SalesforceClient, requests: FindRequest[]): Promise<FindOutcome[]> {
-	const outcomes: Array<FindOutcome | undefined> = new Array(requests.length);
-	const fail = (index: number, error: Error) => (outcomes[index] = { ok: false, error });
+export async function findRecords(client: SalesforceClient, requests: FindRequest[]): Promise<Array<Outcome<Found>>> {
+	const outcomes: Array<Outcome<Found> | undefined> = new Array(requests.length);
+	const fail = (index: number, error: Error) => (outcomes[index] = failed(error));
 
 	// Leads first: for `leadThenContact`, whether to look for a contact depends on the lead.
 	const leadEntries: ReadEntry[] = [];
@@ -225,7 +225,7 @@ export async function findRecords(client: SalesforceClient, requests: FindReques
 				return;
 			}
 			if (object === 'lead' || (lead && lead.IsConverted !== true)) {
-				outcomes[index] = { ok: true, found: lead && { object: 'Lead', record: lead } };
+				outcomes[index] = done(lead && { object: 'Lead', record: lead });
 				return;
 			}
 			if (lead) convertedLeads.set(index, lead);
@@ -236,7 +236,7 @@ export async function findRecords(client: SalesforceClient, requests: FindReques
 				return;
 			}
 			if (lookup.findBy === 'id') {
-				outcomes[index] = { ok: true, found: lead && { object: 'Lead', record: lead } };
+				outcomes[index] = done(lead && { object: 'Lead', record: lead });
 				return;
 			}
 		}
@@ -251,10 +251,10 @@ export async function findRecords(client: SalesforceClient, requests: FindReques
 		try {
 			const contact = pick('Contact', lookup, contacts);
 			const found: Found = contact ? { object: 'Contact', record: contact } : convertedLead && { object: 'Lead', record: convertedLead };
-			outcomes[entry.index] = { ok: true, found };
+			outcomes[entry.index] = done(found);
 		} catch (error) {
 			fail(entry.index, error as Error);
 		}
 	}
-	return outcomes as FindOutcome[];
+	return outcomes as Array<Outcome<Found>>;
 }

@@ -4,8 +4,10 @@
  * Collections update sends only the records whose values differ. Missing leads can be created
  * (by external ID upsert when the lookup is an external ID, so a retry never creates a second).
  */
+import { type Outcome, done, failed } from '../outcome';
+
 import type { FieldValue, RecordResult, RecordUpdate, SalesforceClient } from './client';
-import { endsTheRun, inBatches, stopAtFirstFailure, type BatchOptions, type Outcome } from './batches';
+import { endsTheRun, inBatches, stopAtFirstFailure, type BatchOptions } from './batches';
 import type { RecordObject } from './ids';
 import {
 	fieldValue,
@@ -107,11 +109,11 @@ function newLeadFor(request: SyncScoreRequest): { key: string; lead: Omit<NewLea
 async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[], options: BatchOptions): Promise<SyncScoreOutcome[]> {
 	const outcomes: Array<SyncScoreOutcome | undefined> = requests.map((request) => {
 		const problem = requestProblem(request);
-		return problem ? { ok: false, error: new LookupError(problem) } : undefined;
+		return problem ? failed(new LookupError(problem)) : undefined;
 	});
 	const pending = requests.map((request, index) => ({ request, index })).filter(({ index }) => !outcomes[index]);
 	if (pending.length === 0) return outcomes as SyncScoreOutcome[];
-	const fail = (index: number, error: Error) => (outcomes[index] = { ok: false, error });
+	const fail = (index: number, error: Error) => (outcomes[index] = failed(error));
 
 	let found;
 	try {
@@ -138,10 +140,10 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 			fail(index, outcome.error);
 			continue;
 		}
-		if (!outcome.found) {
+		if (!outcome.value) {
 			const planned = newLeadFor(request);
 			if (!planned) {
-				outcomes[index] = { ok: true, result: resultFor(null, undefined, 'notFound', []) };
+				outcomes[index] = done(resultFor(null, undefined, 'notFound', []));
 				continue;
 			}
 			const problem = newLeadProblem(request.create!);
@@ -155,7 +157,7 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 			newLeads.set(planned.key, entry);
 			continue;
 		}
-		const { object, record } = outcome.found;
+		const { object, record } = outcome.value;
 		if (record.IsConverted === true) {
 			const contact = typeof record.ConvertedContactId === 'string' ? ` to contact ${record.ConvertedContactId}` : '';
 			fail(
@@ -177,7 +179,7 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 		const changed = Object.fromEntries(Object.entries(wanted).filter(([name, value]) => !sameValue(fieldValue(current, name), value)));
 		const changedFields = Object.keys(changed);
 		if (changedFields.length === 0) {
-			for (const index of indexes) outcomes[index] = { ok: true, result: resultFor(object, id, 'unchanged', []) };
+			for (const index of indexes) outcomes[index] = done(resultFor(object, id, 'unchanged', []));
 		} else {
 			updates.push({ update: { object, id, fields: changed }, indexes });
 		}
@@ -199,8 +201,8 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 			const { update, indexes } = updates[position];
 			for (const index of indexes) {
 				outcomes[index] = result.success
-					? { ok: true, result: resultFor(update.object, update.id, 'updated', Object.keys(update.fields)) }
-					: { ok: false, error: result.error };
+					? done(resultFor(update.object, update.id, 'updated', Object.keys(update.fields)))
+					: failed(result.error);
 			}
 		},
 	);
@@ -219,8 +221,8 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 				const written = Object.keys(lead.fields);
 				for (const index of lead.indexes) {
 					outcomes[index] = result.success
-						? { ok: true, result: resultFor('Lead', result.id, result.created === false ? 'updated' : 'created', written) }
-						: { ok: false, error: result.error };
+						? done(resultFor('Lead', result.id, result.created === false ? 'updated' : 'created', written))
+						: failed(result.error);
 				}
 			},
 		);

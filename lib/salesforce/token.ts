@@ -1,6 +1,7 @@
 /** The OAuth 2.0 client credentials flow against the org's My Domain. */
+import type { HttpRequest, HttpTransport } from '../http/transport';
+
 import { SalesforceAuthError } from './errors';
-import type { SalesforceRequest, SalesforceTransport } from './transport';
 
 export interface ClientCredentials {
 	myDomainUrl: string;
@@ -53,7 +54,7 @@ const TOKEN_ERROR_HINTS: Record<string, string> = {
  * as the org's session timeout), so callers keep it until an API call answers 401.
  */
 export async function fetchAccessToken(
-	transport: SalesforceTransport,
+	transport: HttpTransport,
 	credentials: ClientCredentials,
 ): Promise<AccessToken> {
 	const myDomainUrl = normalizeMyDomainUrl(credentials.myDomainUrl);
@@ -107,9 +108,9 @@ export async function fetchAccessToken(
  * outside n8n (tests, benchmarks); inside n8n the credential's preAuthentication does this.
  */
 export function withClientCredentials(
-	transport: SalesforceTransport,
+	transport: HttpTransport,
 	credentials: ClientCredentials,
-): SalesforceTransport {
+): HttpTransport {
 	let token: AccessToken | undefined;
 	let pending: Promise<AccessToken> | undefined;
 	const currentToken = async (stale?: AccessToken): Promise<AccessToken> => {
@@ -118,7 +119,7 @@ export function withClientCredentials(
 		token = await pending;
 		return token;
 	};
-	const send = async (request: SalesforceRequest, auth: AccessToken) =>
+	const send = async (request: HttpRequest, auth: AccessToken) =>
 		await transport({
 			...request,
 			url: `${auth.instanceUrl}${request.url}`,

@@ -11,10 +11,12 @@ import {
 } from 'n8n-workflow';
 
 import { type BrazeApiError, type BrazeObjectError, BrazeClient, type ProfileUpdate } from '../../lib/braze';
+import { systemClock } from '../../lib/http/clock';
+import { n8nCredentialTransport } from '../shared/httpTransport';
 import { errorItem } from '../shared/itemError';
 import { brazeUpdateProfileProperties } from './description';
 import { ItemReader, type ItemProblem, readSettings } from './itemInputs';
-import { CREDENTIAL_TYPE, limiterFor, n8nClock, n8nTransport } from './transport';
+import { CREDENTIAL_TYPE, limiterFor } from './transport';
 
 function problemError(context: IExecuteFunctions, itemIndex: number, problem: ItemProblem): NodeOperationError {
 	const where = problem.parameter ? `item ${itemIndex}, parameter "${problem.parameter}"` : `item ${itemIndex}`;
@@ -66,7 +68,7 @@ export class BrazeUpdateProfile implements INodeType {
 		const items = this.getInputData();
 		const continueOnFail = this.continueOnFail();
 		const settings = readSettings(this);
-		const reader = new ItemReader(this, settings, n8nClock.now);
+		const reader = new ItemReader(this, settings, systemClock.now);
 		const output: Array<INodeExecutionData | undefined> = new Array(items.length);
 
 		// Check every item first: a bad item fails alone and nothing is sent for it.
@@ -94,8 +96,8 @@ export class BrazeUpdateProfile implements INodeType {
 			const credentials = await this.getCredentials(CREDENTIAL_TYPE);
 			const baseUrl = String(credentials.baseUrl ?? '');
 			const client = new BrazeClient({
-				transport: n8nTransport(this, baseUrl),
-				clock: n8nClock,
+				transport: n8nCredentialTransport(this, CREDENTIAL_TYPE, { baseUrl }),
+				clock: systemClock,
 				limiter: limiterFor(baseUrl, String(credentials.apiKey ?? '')),
 				retry: { maxRetries: settings.maxRetries },
 				batchSize: settings.batchSize,
@@ -104,12 +106,12 @@ export class BrazeUpdateProfile implements INodeType {
 
 			// Without Continue On Fail the first item Braze refused anything of (in item order) stops the node.
 			if (!continueOnFail) {
-				const position = result.outcomes.findIndex((outcome) => outcome.state === 'failed' || (outcome.state === 'done' && outcome.result.errors));
+				const position = result.outcomes.findIndex((outcome) => outcome && (!outcome.ok || outcome.value.errors));
 				const outcome = result.outcomes[position];
-				if (outcome?.state === 'failed') throw apiError(this, sentItems[position]!, outcome.error);
-				if (outcome?.state === 'done') {
-					throw new NodeApiError(this.getNode(), { errors: outcome.result.errors } as unknown as JsonObject, {
-						message: `Braze: the event of item ${sentItems[position]} was refused: ${describeObjectErrors(outcome.result.errors)}`,
+				if (outcome && !outcome.ok) throw apiError(this, sentItems[position]!, outcome.error as BrazeApiError);
+				if (outcome?.ok) {
+					throw new NodeApiError(this.getNode(), { errors: outcome.value.errors } as unknown as JsonObject, {
+						message: `Braze: the event of item ${sentItems[position]} was refused: ${describeObjectErrors(outcome.value.errors)}`,
 						description: 'Braze wrote its attributes and refused its event. Other items of the same request were applied.',
 						itemIndex: sentItems[position],
 					});
@@ -120,8 +122,8 @@ export class BrazeUpdateProfile implements INodeType {
 			result.outcomes.forEach((outcome, position) => {
 				const itemIndex = sentItems[position]!;
 				const update = updates[position]!;
-				if (outcome.state === 'done') {
-					const { attributesWritten, eventWritten, errors } = outcome.result;
+				if (outcome?.ok) {
+					const { attributesWritten, eventWritten, errors } = outcome.value;
 					if (errors) refusedEvents.push(itemIndex);
 					const braze: IDataObject = {
 						updated: attributesWritten || eventWritten,
@@ -130,9 +132,10 @@ export class BrazeUpdateProfile implements INodeType {
 						...(errors ? { errors: errors as unknown as IDataObject[] } : {}),
 					};
 					output[itemIndex] = { json: { ...items[itemIndex]!.json, braze }, pairedItem: { item: itemIndex } };
-				} else if (outcome.state === 'failed') {
-					const fields = Object.entries(outcome.error.toJSON()).filter(([, value]) => value !== undefined);
-					output[itemIndex] = errorItem(itemIndex, apiError(this, itemIndex, outcome.error), Object.fromEntries(fields) as IDataObject);
+				} else if (outcome) {
+					const error = outcome.error as BrazeApiError;
+					const fields = Object.entries(error.toJSON()).filter(([, value]) => value !== undefined);
+					output[itemIndex] = errorItem(itemIndex, apiError(this, itemIndex, error), Object.fromEntries(fields) as IDataObject);
 				}
 			});
 			const hints: string[] = [];

@@ -1,16 +1,9 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import { systemClock } from '../../lib/http/clock';
+import { BrazeRateLimiter } from '../../lib/braze';
+import { sharedLimiter } from '../shared/httpTransport';
 
-import { BrazeRateLimiter, type BrazeTransport } from '../../lib/braze';
-import { n8nClock, n8nHttpTransport, sharedLimiter } from '../shared/httpTransport';
-
+/** Braze's credential: it adds the bearer key. */
 export const CREDENTIAL_TYPE = 'brazeApi';
-
-export { n8nClock };
-
-/** Braze through n8n: the credential adds the bearer key. */
-export function n8nTransport(context: IExecuteFunctions, baseUrl: string): BrazeTransport {
-	return n8nHttpTransport(context, CREDENTIAL_TYPE, baseUrl);
-}
 
 const limiters = new Map<string, BrazeRateLimiter>();
 
@@ -20,5 +13,5 @@ const limiters = new Map<string, BrazeRateLimiter>();
  * workers are not seen: their requests can still draw a 429, which the client waits out.
  */
 export function limiterFor(baseUrl: string, apiKey: string): BrazeRateLimiter {
-	return sharedLimiter(limiters, baseUrl, apiKey, () => new BrazeRateLimiter(n8nClock));
+	return sharedLimiter(limiters, baseUrl, apiKey, () => new BrazeRateLimiter(systemClock));
 }

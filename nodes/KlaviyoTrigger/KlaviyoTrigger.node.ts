@@ -9,8 +9,9 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
+import { systemClock } from '../../lib/http/clock';
 import { KlaviyoApiError, latestEvent, listMetrics, pollEvents, readPollState } from '../../lib/klaviyo';
-import { CREDENTIAL_TYPE, klaviyoClientFor, klaviyoNodeError, n8nClock } from '../shared/klaviyoTransport';
+import { CREDENTIAL_TYPE, klaviyoClientFor, klaviyoNodeError } from '../shared/klaviyoTransport';
 import { klaviyoTriggerProperties } from './description';
 
 /** n8n stops waiting for a poll after its budget; leave room to hand the events on. */
@@ -90,7 +91,7 @@ export class KlaviyoTrigger implements INodeType {
 			const state = readPollState(staticData);
 			const options = this.getNodeParameter('options', {}) as { lateWindowMinutes?: unknown; maxEventsPerPoll?: unknown };
 			const budget = typeof this.getPollBudgetMs === 'function' ? this.getPollBudgetMs() : DEFAULT_BUDGET_MS;
-			const result = await pollEvents(client, n8nClock, state, {
+			const result = await pollEvents(client, systemClock, state, {
 				metricIds,
 				backfillDays: numberOr(this.getNodeParameter('backfillDays', 0), 0, 0),
 				lateWindowSeconds: numberOr(options.lateWindowMinutes, 10, 0) * 60,

@@ -9,10 +9,10 @@ import {
 } from 'n8n-workflow';
 
 import {
+	type BatchOutcomes,
 	type EventInput,
 	type ImportError,
 	type KlaviyoApiError,
-	type Outcome,
 	type ProfileInput,
 } from '../../lib/klaviyo';
 import { errorItem } from '../shared/itemError';
@@ -125,7 +125,7 @@ export class KlaviyoUpsertProfile implements INodeType {
 				waits: { maxWaitMs: settings.maxWaitSeconds * 1000, maxTotalWaitMs: settings.maxTotalWaitSeconds * 1000 },
 			});
 			const batch = { concurrency: settings.concurrency, stopOnError: !continueOnFail };
-			let outcomes: Array<Outcome<object>>;
+			let outcomes: BatchOutcomes<object>;
 			if (operation === 'createEvent') {
 				outcomes = await client.createEvents(inputs as EventInput[], { ...batch, bulkThreshold: settings.eventBulkThreshold });
 			} else {
@@ -135,21 +135,22 @@ export class KlaviyoUpsertProfile implements INodeType {
 			}
 
 			// Without Continue On Fail the first failed item (in item order) stops the node.
-			const firstFailure = outcomes.findIndex((outcome) => outcome.state === 'failed');
+			const firstFailure = outcomes.findIndex((outcome) => outcome && !outcome.ok);
 			if (firstFailure >= 0 && !continueOnFail) {
-				const failed = outcomes[firstFailure] as { error: KlaviyoApiError };
-				throw klaviyoNodeError(this.getNode(), failed.error, sentItems[firstFailure]!);
+				const failed = outcomes[firstFailure] as { error: Error };
+				throw klaviyoNodeError(this.getNode(), failed.error as KlaviyoApiError, sentItems[firstFailure]!);
 			}
 			outcomes.forEach((outcome, position) => {
 				const itemIndex = sentItems[position]!;
-				if (outcome.state === 'done') {
+				if (outcome?.ok) {
 					output[itemIndex] = {
-						json: { ...items[itemIndex]!.json, klaviyo: outcome.result as IDataObject },
+						json: { ...items[itemIndex]!.json, klaviyo: outcome.value as IDataObject },
 						pairedItem: { item: itemIndex },
 					};
-				} else if (outcome.state === 'failed') {
-					const fields = Object.entries(outcome.error.toJSON()).filter(([, value]) => value !== undefined);
-					output[itemIndex] = errorItem(itemIndex, klaviyoNodeError(this.getNode(), outcome.error, itemIndex), Object.fromEntries(fields) as IDataObject);
+				} else if (outcome) {
+					const error = outcome.error as KlaviyoApiError;
+					const fields = Object.entries(error.toJSON()).filter(([, value]) => value !== undefined);
+					output[itemIndex] = errorItem(itemIndex, klaviyoNodeError(this.getNode(), error, itemIndex), Object.fromEntries(fields) as IDataObject);
 				}
 			});
 		}

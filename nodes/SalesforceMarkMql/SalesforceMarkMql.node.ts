@@ -2,7 +2,6 @@ import {
 	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
-	sleep,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -11,15 +10,18 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { RequestFailure, type Outcome } from '../../lib/salesforce/batches';
+import type { Outcome } from '../../lib/outcome';
+import { RequestFailure } from '../../lib/salesforce/batches';
 import { SalesforceClient } from '../../lib/salesforce/client';
 import { SalesforceApiError, SalesforceAuthError } from '../../lib/salesforce/errors';
 import { markAsMql, type MarkMqlRequest } from '../../lib/salesforce/markMql';
 import { StatusSetupError } from '../../lib/salesforce/statusOrder';
 import { syncScores, type SyncScoreRequest } from '../../lib/salesforce/syncScore';
+import { n8nCredentialTransport } from '../shared/httpTransport';
 import { salesforceMarkMqlProperties } from './description';
 import { readMarkMqlRequest, readSyncScoreRequest } from './parameters';
-import { CREDENTIAL_TYPE, n8nTransport } from './transport';
+
+const CREDENTIAL_TYPE = 'salesforceClientCredentialsOAuth2Api';
 
 type Operation = 'markMql' | 'syncScore';
 
@@ -100,9 +102,9 @@ export class SalesforceMarkMql implements INodeType {
 		let client: SalesforceClient;
 		try {
 			client = new SalesforceClient({
-				transport: n8nTransport(this),
+				// The credential adds the instance URL and the token.
+				transport: n8nCredentialTransport(this, CREDENTIAL_TYPE, { refreshesToken: true }),
 				apiVersion: String(credentials.apiVersion || 'v64.0'),
-				sleep: async (ms) => await sleep(ms),
 			});
 		} catch (error) {
 			throw new NodeOperationError(this.getNode(), (error as Error).message, {
@@ -126,7 +128,7 @@ export class SalesforceMarkMql implements INodeType {
 			const itemIndex = requestItems[position];
 			output[itemIndex] = outcome.ok
 				? {
-						json: { ...items[itemIndex].json, salesforce: outcome.result as unknown as IDataObject },
+						json: { ...items[itemIndex].json, salesforce: outcome.value as unknown as IDataObject },
 						pairedItem: { item: itemIndex },
 					}
 				: { json: { error: itemErrorMessage(outcome.error) }, pairedItem: { item: itemIndex } };

@@ -1,27 +1,12 @@
 /** What both Klaviyo nodes (Upsert Profile and Trigger) share: the client on n8n's HTTP helpers, and its errors. */
-import {
-	NodeApiError,
-	type IExecuteFunctions,
-	type ILoadOptionsFunctions,
-	type INode,
-	type IPollFunctions,
-	type JsonObject,
-} from 'n8n-workflow';
+import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
 
-import { type KlaviyoApiError, KlaviyoClient, type KlaviyoClientOptions, type KlaviyoTransport, RateLimiter } from '../../lib/klaviyo';
+import { systemClock } from '../../lib/http/clock';
+import { type KlaviyoApiError, KlaviyoClient, type KlaviyoClientOptions, RateLimiter } from '../../lib/klaviyo';
 
-import { n8nClock, n8nHttpTransport, sharedLimiter } from './httpTransport';
-
-export { n8nClock };
+import { type HttpContext, n8nCredentialTransport, sharedLimiter } from './httpTransport';
 
 export const CREDENTIAL_TYPE = 'klaviyoApi';
-
-export type KlaviyoContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
-
-/** Klaviyo through n8n: the credential adds the API key and the revision header. */
-export function n8nTransport(context: KlaviyoContext, baseUrl: string): KlaviyoTransport {
-	return n8nHttpTransport(context, CREDENTIAL_TYPE, baseUrl);
-}
 
 const limiters = new Map<string, RateLimiter>();
 
@@ -31,19 +16,19 @@ const limiters = new Map<string, RateLimiter>();
  * processes are not seen: their requests can still draw a 429, which the client waits out.
  */
 export function limiterFor(baseUrl: string, apiKey: string): RateLimiter {
-	return sharedLimiter(limiters, baseUrl, apiKey, () => new RateLimiter(n8nClock));
+	return sharedLimiter(limiters, baseUrl, apiKey, () => new RateLimiter(systemClock));
 }
 
-/** A client on the node's `klaviyoApi` credential, sharing the account's rate limiter. */
+/** A client on the node's `klaviyoApi` credential (which adds the API key and the revision header), sharing the account's rate limiter. */
 export async function klaviyoClientFor(
-	context: KlaviyoContext,
+	context: HttpContext,
 	options: Pick<KlaviyoClientOptions, 'retry' | 'bulk' | 'waits'> = {},
 ): Promise<KlaviyoClient> {
 	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
 	const baseUrl = String(credentials.baseUrl || 'https://a.klaviyo.com');
 	return new KlaviyoClient({
-		transport: n8nTransport(context, baseUrl),
-		clock: n8nClock,
+		transport: n8nCredentialTransport(context, CREDENTIAL_TYPE, { baseUrl }),
+		clock: systemClock,
 		limiter: limiterFor(baseUrl, String(credentials.apiKey ?? '')),
 		...options,
 	});

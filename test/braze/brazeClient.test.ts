@@ -3,7 +3,7 @@
  * rate-limit waits take no real time.
  */
 import { BrazeClient, type BrazeClientOptions, type ProfileUpdate } from '../../lib/braze';
-import { axiosTransport } from '../mocks/braze/axiosTransport';
+import { axiosTransport, brazeCredentialHeaders } from '../mocks/httpTransport';
 import { type BrazeMock, type BrazeMockOptions, startBrazeMock } from '../mocks/braze/brazeMock';
 import { type VirtualClock, virtualClock } from '../mocks/klaviyo/clocks';
 
@@ -13,7 +13,7 @@ let mock: BrazeMock;
 async function setUp(mockOptions: BrazeMockOptions = {}, clientOptions: Partial<BrazeClientOptions> = {}) {
 	clock = virtualClock();
 	mock = await startBrazeMock({ now: clock.now, ...mockOptions });
-	return new BrazeClient({ transport: clock.track(axiosTransport(mock.baseUrl, mock.apiKey)), clock, random: () => 0.5, ...clientOptions });
+	return new BrazeClient({ transport: clock.track(axiosTransport(mock.baseUrl, brazeCredentialHeaders(mock.apiKey))), clock, random: () => 0.5, ...clientOptions });
 }
 
 afterEach(async () => {
@@ -36,7 +36,7 @@ describe('updateProfiles', () => {
 		const client = await setUp();
 		const updates = Array.from({ length: 200 }, (_, index) => lead(`crm-${index}`, index % 100));
 		const result = await client.updateProfiles(updates);
-		expect(result.outcomes.every((outcome) => outcome.state === 'done')).toBe(true);
+		expect(result.outcomes.every((outcome) => outcome?.ok)).toBe(true);
 		expect(result.requests).toBe(3);
 		expect(mock.requests.map((request) => (request.body as { attributes: unknown[] }).attributes.length)).toEqual([75, 75, 50]);
 		expect(mock.user({ externalId: 'crm-199' })?.attributes).toEqual({ lead_score: 99, lead_tier: 'warming' });
@@ -55,7 +55,7 @@ describe('updateProfiles', () => {
 			{ identifier: { kind: 'email', email: 'ada@example.com' }, attributes: { lead_score: 70 } },
 			{ identifier: { kind: 'userAlias', aliasName: 'lead-77', aliasLabel: 'crm' }, attributes: { lead_score: 12 } },
 		]);
-		expect(result.outcomes.map((outcome) => outcome.state)).toEqual(['done', 'done']);
+		expect(result.outcomes.map((outcome) => outcome?.ok)).toEqual([true, true]);
 		expect(mock.user({ externalId: 'crm-ada' })?.attributes).toEqual({ lead_score: 70 });
 		expect(mock.user({ alias: ['lead-77', 'crm'] })?.attributes).toEqual({ lead_score: 12 });
 		expect((mock.requests[0]!.body as { attributes: unknown[] }).attributes[1]).toEqual({ lead_score: 12, user_alias: { alias_name: 'lead-77', alias_label: 'crm' }, _update_existing_only: false });
@@ -64,7 +64,7 @@ describe('updateProfiles', () => {
 	it('with Update Existing Only, Braze skips an unknown user without an error, and says nothing about it', async () => {
 		const client = await setUp();
 		const result = await client.updateProfiles([{ ...lead('crm-new'), updateExistingOnly: true }]);
-		expect(result.outcomes[0]).toEqual({ state: 'done', result: { attributesWritten: true, eventWritten: false } });
+		expect(result.outcomes[0]).toEqual({ ok: true, value: { attributesWritten: true, eventWritten: false } });
 		expect(mock.user({ externalId: 'crm-new' })).toBeUndefined();
 		expect(mock.state.skippedUpdates).toBe(1);
 	});
@@ -72,14 +72,14 @@ describe('updateProfiles', () => {
 	it('records the event after the attributes, in the same request', async () => {
 		const client = await setUp();
 		const result = await client.updateProfiles([lead('crm-1', 80, 'hot', true)]);
-		expect(result.outcomes[0]).toEqual({ state: 'done', result: { attributesWritten: true, eventWritten: true } });
+		expect(result.outcomes[0]).toEqual({ ok: true, value: { attributesWritten: true, eventWritten: true } });
 		expect(mock.eventsOf(mock.user({ externalId: 'crm-1' }))).toEqual([expect.objectContaining({ name: 'Lead Score Changed', time: SCORED_AT, properties: { score: 80, tier: 'hot' } })]);
 	});
 
 	it('sends nothing for an update with no attributes and no event', async () => {
 		const client = await setUp();
 		const result = await client.updateProfiles([{ identifier: { kind: 'externalId', externalId: 'crm-1' }, attributes: {} }]);
-		expect(result.outcomes[0]).toEqual({ state: 'done', result: { attributesWritten: false, eventWritten: false } });
+		expect(result.outcomes[0]).toEqual({ ok: true, value: { attributesWritten: false, eventWritten: false } });
 		expect(mock.calls()).toBe(0);
 	});
 });
@@ -90,9 +90,9 @@ describe("Braze's non-fatal errors by index", () => {
 		mock.blockExternalId('crm-blocked');
 		const result = await client.updateProfiles([lead('crm-1'), lead('crm-blocked'), lead('crm-3')]);
 		expect(mock.requests[0]!.status).toBe(201);
-		expect(result.outcomes.map((outcome) => outcome.state)).toEqual(['done', 'failed', 'done']);
+		expect(result.outcomes.map((outcome) => outcome?.ok)).toEqual([true, false, true]);
 		expect(result.outcomes[1]).toMatchObject({
-			state: 'failed',
+			ok: false,
 			error: { kind: 'object', status: 201, errors: [{ type: 'provided external_id is blacklisted and disallowed', inputArray: 'attributes', index: 1 }] },
 		});
 		expect(mock.user({ externalId: 'crm-3' })?.attributes.lead_score).toBe(42);
@@ -103,10 +103,10 @@ describe("Braze's non-fatal errors by index", () => {
 		const client = await setUp();
 		const badTime = { ...lead('crm-2', 60, 'engaged'), event: { name: 'Lead Score Changed', time: 'yesterday', properties: {} } };
 		const result = await client.updateProfiles([lead('crm-1'), lead('crm-1b', 30, 'warming', true), badTime]);
-		expect(result.outcomes[1]).toEqual({ state: 'done', result: { attributesWritten: true, eventWritten: true } });
+		expect(result.outcomes[1]).toEqual({ ok: true, value: { attributesWritten: true, eventWritten: true } });
 		expect(result.outcomes[2]).toEqual({
-			state: 'done',
-			result: { attributesWritten: true, eventWritten: false, errors: [{ type: "'time' must be a valid ISO 8601 datetime", inputArray: 'events', index: 1 }] },
+			ok: true,
+			value: { attributesWritten: true, eventWritten: false, errors: [{ type: "'time' must be a valid ISO 8601 datetime", inputArray: 'events', index: 1 }] },
 		});
 		expect(mock.user({ externalId: 'crm-2' })?.attributes.lead_score).toBe(60);
 	});
@@ -118,8 +118,8 @@ describe("Braze's non-fatal errors by index", () => {
 		const result = await client.updateProfiles([lead('bad-1'), lead('bad-2')]);
 		expect(mock.requests[0]!.status).toBe(400);
 		expect(result.outcomes).toEqual([
-			{ state: 'failed', error: expect.objectContaining({ kind: 'object', status: 400, errors: [expect.objectContaining({ index: 0 })] }) },
-			{ state: 'failed', error: expect.objectContaining({ kind: 'object', status: 400, errors: [expect.objectContaining({ index: 1 })] }) },
+			{ ok: false, error: expect.objectContaining({ kind: 'object', status: 400, errors: [expect.objectContaining({ index: 0 })] }) },
+			{ ok: false, error: expect.objectContaining({ kind: 'object', status: 400, errors: [expect.objectContaining({ index: 1 })] }) },
 		]);
 	});
 
@@ -127,7 +127,7 @@ describe("Braze's non-fatal errors by index", () => {
 		const client = await setUp({}, { batchSize: 2 });
 		mock.blockExternalId('crm-blocked');
 		const result = await client.updateProfiles([lead('crm-1'), lead('crm-blocked'), lead('crm-3'), lead('crm-4')], { stopOnError: true });
-		expect(result.outcomes.map((outcome) => outcome.state)).toEqual(['done', 'failed', 'skipped', 'skipped']);
+		expect(result.outcomes.map((outcome) => outcome?.ok)).toEqual([true, false, undefined, undefined]);
 		expect(mock.calls()).toBe(1);
 	});
 });
@@ -137,9 +137,9 @@ describe('fatal errors', () => {
 		clock = virtualClock();
 		mock = await startBrazeMock({ now: clock.now });
 		const wrongKey = ['f00dbabe', '1234', '4321', 'abcd', '0123456789ab'].join('-');
-		const client = new BrazeClient({ transport: clock.track(axiosTransport(mock.baseUrl, wrongKey)), clock, batchSize: 1 });
+		const client = new BrazeClient({ transport: clock.track(axiosTransport(mock.baseUrl, brazeCredentialHeaders(wrongKey))), clock, batchSize: 1 });
 		const result = await client.updateProfiles([lead('crm-1'), lead('crm-2')]);
-		expect(result.outcomes.map((outcome) => outcome.state)).toEqual(['failed', 'failed']);
+		expect(result.outcomes.map((outcome) => outcome?.ok)).toEqual([false, false]);
 		const error = (result.outcomes[0] as { error: Error }).error;
 		expect(error).toMatchObject({ kind: 'api', status: 401, message: 'Invalid API key: [redacted]' });
 		expect(JSON.stringify(result)).not.toContain(wrongKey);
@@ -149,9 +149,9 @@ describe('fatal errors', () => {
 	it('403: a key without the users.track permission', async () => {
 		clock = virtualClock();
 		mock = await startBrazeMock({ now: clock.now });
-		const client = new BrazeClient({ transport: clock.track(axiosTransport(mock.baseUrl, 'braze-key-without-users-track')), clock });
+		const client = new BrazeClient({ transport: clock.track(axiosTransport(mock.baseUrl, brazeCredentialHeaders('braze-key-without-users-track'))), clock });
 		const result = await client.updateProfiles([lead('crm-1')]);
-		expect(result.outcomes[0]).toMatchObject({ state: 'failed', error: { kind: 'api', status: 403, message: 'Access Denied' } });
+		expect(result.outcomes[0]).toMatchObject({ ok: false, error: { kind: 'api', status: 403, message: 'Access Denied' } });
 	});
 
 	it('retries 5xx and dropped connections with backoff, then succeeds', async () => {
@@ -159,7 +159,7 @@ describe('fatal errors', () => {
 		mock.fail({ status: 503 });
 		mock.fail({ status: 'network' });
 		const result = await client.updateProfiles([lead('crm-1')]);
-		expect(result.outcomes[0]!.state).toBe('done');
+		expect(result.outcomes[0]!.ok).toBe(true);
 		expect(mock.requests.map((request) => request.status)).toEqual([503, 'network', 201]);
 		expect(clock.sleeps).toEqual([500 * 0.75, 1000 * 0.75]);
 	});
@@ -168,7 +168,7 @@ describe('fatal errors', () => {
 		const client = await setUp({}, { retry: { maxRetries: 1 } });
 		mock.fail({ status: 500, times: 5 });
 		const result = await client.updateProfiles([lead('crm-1')]);
-		expect(result.outcomes[0]).toMatchObject({ state: 'failed', error: { kind: 'api', status: 500, message: 'Internal Server Error' } });
+		expect(result.outcomes[0]).toMatchObject({ ok: false, error: { kind: 'api', status: 500, message: 'Internal Server Error' } });
 		expect(mock.calls()).toBe(2);
 	});
 });
@@ -179,7 +179,7 @@ describe('rate limit', () => {
 		mock.useUpWindow();
 		const started = clock.now();
 		const result = await client.updateProfiles(Array.from({ length: 50 }, (_, index) => lead(`crm-${index}`)));
-		expect(result.outcomes.every((outcome) => outcome.state === 'done')).toBe(true);
+		expect(result.outcomes.every((outcome) => outcome?.ok)).toBe(true);
 		expect(mock.requests.map((request) => request.status)).toEqual([429, 201, 201, 201, 201, 201]);
 		expect([result.throttled, mock.throttled]).toEqual([1, 1]);
 		// The retry went out when the 3-second window ended (reset in whole epoch seconds), not before.
@@ -198,7 +198,7 @@ describe('rate limit', () => {
 		const client = await setUp({}, { retry: { maxThrottleRetries: 2 } });
 		mock.fail({ status: 429, times: 5 });
 		const result = await client.updateProfiles([lead('crm-1')]);
-		expect(result.outcomes[0]).toMatchObject({ state: 'failed', error: { status: 429 } });
+		expect(result.outcomes[0]).toMatchObject({ ok: false, error: { status: 429 } });
 		expect(mock.calls()).toBe(3);
 	});
 });

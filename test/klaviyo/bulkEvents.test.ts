@@ -3,7 +3,7 @@
  * virtual clock: fewer calls, every event accounted for, each refused event on its own item.
  */
 import { type EventInput, KlaviyoApiError, KlaviyoClient, checkEventInput, rejectedEntries } from '../../lib/klaviyo';
-import { axiosTransport } from '../mocks/klaviyo/axiosTransport';
+import { axiosTransport, klaviyoCredentialHeaders } from '../mocks/httpTransport';
 import { type VirtualClock, virtualClock } from '../mocks/klaviyo/clocks';
 import { type KlaviyoMock, startKlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
 
@@ -14,7 +14,7 @@ let client: KlaviyoClient;
 beforeEach(async () => {
 	clock = virtualClock();
 	mock = await startKlaviyoMock({ now: clock.now });
-	client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, mock.apiKey)), clock, random: () => 0.5 });
+	client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock, random: () => 0.5 });
 });
 
 afterEach(async () => {
@@ -40,7 +40,7 @@ const events = (count: number) => Array.from({ length: count }, (_, index) => ev
 describe('createEvents above the bulk threshold', () => {
 	it('records 10,000 events in 10 calls instead of 10,000 (0.1%), within the 10/s limit', async () => {
 		const outcomes = await client.createEvents(events(10_000), { bulkThreshold: 100 });
-		expect(outcomes.every((outcome) => outcome.state === 'done' && outcome.result.status === 'accepted')).toBe(true);
+		expect(outcomes.every((outcome) => outcome?.ok && outcome.value.status === 'accepted')).toBe(true);
 		expect(mock.calls('bulk_create_events')).toBe(10);
 		expect(mock.calls('create_event')).toBe(0);
 		expect(mock.state.events).toHaveLength(10_000);
@@ -59,7 +59,7 @@ describe('createEvents above the bulk threshold', () => {
 		inputs[17] = event(17, '2029-01-01T00:00:00Z');
 		inputs[250] = event(250, '2030-01-01T00:00:00Z');
 		const outcomes = await client.createEvents(inputs, { bulkThreshold: 100 });
-		const failed = outcomes.flatMap((outcome, index) => (outcome.state === 'failed' ? [[index, outcome.error] as const] : []));
+		const failed = outcomes.flatMap((outcome, index) => (outcome?.ok === false ? [[index, outcome.error as KlaviyoApiError] as const] : []));
 		expect(failed.map(([index]) => index)).toEqual([17, 250]);
 		expect(failed[0]![1]).toMatchObject({ status: 400, code: 'invalid', pointer: expect.stringMatching(/^\/data\/attributes\/events-bulk-create\/data\/17\//) });
 		expect(mock.calls('bulk_create_events')).toBe(2);
@@ -70,14 +70,14 @@ describe('createEvents above the bulk threshold', () => {
 	it('fails every event of a request refused as a whole, and sends nothing twice', async () => {
 		mock.fail({ status: 500, times: 10, operationId: 'bulk_create_events' });
 		const outcomes = await client.createEvents(events(150), { bulkThreshold: 100 });
-		expect(outcomes.every((outcome) => outcome.state === 'failed' && outcome.error.status === 500)).toBe(true);
+		expect(outcomes.every((outcome) => outcome?.ok === false && (outcome.error as KlaviyoApiError).status === 500)).toBe(true);
 		expect(mock.state.events).toHaveLength(0);
 	});
 
 	it('waits out a 429 for its Retry-After', async () => {
 		mock.fail({ status: 429, retryAfterSeconds: 3, operationId: 'bulk_create_events' });
 		const outcomes = await client.createEvents(events(150), { bulkThreshold: 100 });
-		expect(outcomes.every((outcome) => outcome.state === 'done')).toBe(true);
+		expect(outcomes.every((outcome) => outcome?.ok)).toBe(true);
 		expect(clock.sleeps.some((ms) => ms >= 3000)).toBe(true);
 		expect(mock.state.events).toHaveLength(150);
 	});

@@ -3,7 +3,7 @@
  * each poll emits, what it keeps for the next one, and what survives a restart.
  */
 import { KlaviyoClient, type PollSettings, type PollState, latestEvent, listMetrics, pollEvents, readPollState } from '../../lib/klaviyo';
-import { axiosTransport } from '../mocks/klaviyo/axiosTransport';
+import { axiosTransport, klaviyoCredentialHeaders } from '../mocks/httpTransport';
 import { type VirtualClock, virtualClock } from '../mocks/klaviyo/clocks';
 import { type KlaviyoMock, startKlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
 
@@ -17,7 +17,7 @@ const MINUTE = 60 * SECOND;
 beforeEach(async () => {
 	clock = virtualClock();
 	mock = await startKlaviyoMock({ now: clock.now });
-	client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, mock.apiKey)), clock, random: () => 0.5 });
+	client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock, random: () => 0.5 });
 });
 
 afterEach(async () => {

@@ -12,7 +12,7 @@ import {
 	checkEventInput,
 	checkProfileInput,
 } from '../../lib/klaviyo';
-import { axiosTransport } from '../mocks/klaviyo/axiosTransport';
+import { axiosTransport, klaviyoCredentialHeaders } from '../mocks/httpTransport';
 import { type VirtualClock, virtualClock } from '../mocks/klaviyo/clocks';
 import { type KlaviyoMock, startKlaviyoMock, type KlaviyoMockOptions } from '../mocks/klaviyo/klaviyoMock';
 
@@ -22,7 +22,7 @@ let mock: KlaviyoMock;
 async function setUp(mockOptions: KlaviyoMockOptions = {}, clientOptions: Partial<KlaviyoClientOptions> = {}) {
 	clock = virtualClock();
 	mock = await startKlaviyoMock({ now: clock.now, ...mockOptions });
-	return new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, mock.apiKey)), clock, random: () => 0.5, ...clientOptions });
+	return new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock, random: () => 0.5, ...clientOptions });
 }
 
 afterEach(async () => {
@@ -116,7 +116,7 @@ describe('upsertProfile', () => {
 	it('never puts the API key into an error', async () => {
 		clock = virtualClock();
 		mock = await startKlaviyoMock({ now: clock.now });
-		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, 'pk_secret_wrong_key')), clock });
+		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders('pk_secret_wrong_key'))), clock });
 		const error = await failure(client.upsertProfile(profile('ada@example.com')));
 		expect(error).toMatchObject({ status: 401, code: 'authentication_failed' });
 		expect(JSON.stringify({ ...error.toJSON(), message: error.message, stack: error.stack })).not.toContain('pk_secret_wrong_key');
@@ -162,7 +162,7 @@ describe('retries', () => {
 	it('never holds requests back for more than the one-minute window on a RateLimit-Reset', async () => {
 		await setUp();
 		const limiter = new RateLimiter(clock);
-		limiter.observe('profileImport', { 'RateLimit-Remaining': '0', 'RateLimit-Reset': '86400' });
+		limiter.observe('profileImport', { 'ratelimit-remaining': '0', 'ratelimit-reset': '86400' });
 		expect(limiter.pausedFor('profileImport')).toEqual({ ms: 60_000, reason: 'RateLimit-Reset' });
 	});
 
@@ -254,7 +254,7 @@ describe('many profiles', () => {
 		const client = await setUp();
 		const inputs = Array.from({ length: 900 }, (_, index) => profile(`lead${index}@example.com`));
 		const { outcomes } = await client.upsertProfiles(inputs, { concurrency: 20 });
-		expect(outcomes.every((outcome) => outcome.state === 'done')).toBe(true);
+		expect(outcomes.every((outcome) => outcome?.ok)).toBe(true);
 		expect(mock.throttled).toBe(0);
 		expect(mock.state.profiles.size).toBe(900);
 	});
@@ -263,7 +263,7 @@ describe('many profiles', () => {
 		const client = await setUp({ rateLimits: { create_or_update_profile: { burst: 3, steady: 10 } } });
 		const inputs = Array.from({ length: 25 }, (_, index) => profile(`lead${index}@example.com`));
 		const { outcomes } = await client.upsertProfiles(inputs, { concurrency: 4 });
-		expect(outcomes.every((outcome) => outcome.state === 'done')).toBe(true);
+		expect(outcomes.every((outcome) => outcome?.ok)).toBe(true);
 		expect(mock.state.profiles.size).toBe(25);
 		// 10 a minute: the 25th can only go through in the third minute
 		expect(clock.now() - Date.UTC(2026, 10, 23, 6, 0, 0)).toBeGreaterThanOrEqual(120_000);
@@ -272,7 +272,7 @@ describe('many profiles', () => {
 	it("writes one profile's items in item order, so Klaviyo keeps the last item's score", async () => {
 		clock = virtualClock();
 		mock = await startKlaviyoMock({ now: clock.now });
-		const http = axiosTransport(mock.baseUrl, mock.apiKey);
+		const http = axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey));
 		// The first request answers late: after the second one has been answered, if that was sent meanwhile.
 		let sent = 0;
 		let secondAnswered = () => {};
@@ -289,7 +289,7 @@ describe('many profiles', () => {
 		const client = new KlaviyoClient({ transport: clock.track(slowFirst), clock, random: () => 0.5 });
 		const inputs = [2, 7].map((score) => profile('ada@example.com', { Lead_Score: score }));
 		const { outcomes } = await client.upsertProfiles(inputs, { concurrency: 5 });
-		expect(outcomes.map((outcome) => outcome.state)).toEqual(['done', 'done']);
+		expect(outcomes.map((outcome) => outcome?.ok)).toEqual([true, true]);
 		expect(mock.profileByEmail('ada@example.com')?.attributes.properties).toEqual({ Lead_Score: 7 });
 	});
 
@@ -298,8 +298,8 @@ describe('many profiles', () => {
 		mock.fail({ status: 500, times: 100 });
 		const inputs = Array.from({ length: 10 }, (_, index) => profile(`lead${index}@example.com`));
 		const { outcomes } = await client.upsertProfiles(inputs, { concurrency: 2, stopOnError: true });
-		expect(outcomes.filter((outcome) => outcome.state === 'failed').length).toBeLessThanOrEqual(2);
-		expect(outcomes.filter((outcome) => outcome.state === 'skipped').length).toBeGreaterThanOrEqual(8);
+		expect(outcomes.filter((outcome) => outcome?.ok === false).length).toBeLessThanOrEqual(2);
+		expect(outcomes.filter((outcome) => outcome === undefined).length).toBeGreaterThanOrEqual(8);
 	});
 });
 
@@ -319,9 +319,9 @@ describe('bulk import', () => {
 		expect(unmatchedImportErrors).toEqual([]);
 		outcomes.forEach((outcome, index) => {
 			if (bad.has(index)) {
-				expect(outcome).toMatchObject({ state: 'failed', error: { kind: 'import', code: 'invalid', pointer: `/data/attributes/profiles/data/${index}/attributes/email` } });
+				expect(outcome).toMatchObject({ ok: false, error: { kind: 'import', code: 'invalid', pointer: `/data/attributes/profiles/data/${index}/attributes/email` } });
 			} else {
-				expect(outcome).toEqual({ state: 'done', result: { profileId: null, created: null, status: 'imported', jobId: expect.any(String) } });
+				expect(outcome).toEqual({ ok: true, value: { profileId: null, created: null, status: 'imported', jobId: expect.any(String) } });
 			}
 		});
 		expect(mock.state.profiles.size).toBe(247);
@@ -334,9 +334,9 @@ describe('bulk import', () => {
 		expect(mock.calls('bulk_import_profiles')).toBe(3);
 		// 200 errors, 80 in each full job: one page of 100 per job
 		expect(mock.calls('get_errors_for_bulk_import_profiles_job')).toBe(3);
-		const failed = outcomes.flatMap((outcome, index) => (outcome.state === 'failed' ? [index] : []));
+		const failed = outcomes.flatMap((outcome, index) => (outcome?.ok === false ? [index] : []));
 		expect(failed).toEqual(Array.from({ length: 200 }, (_, index) => index * 5));
-		expect(new Set(outcomes.map((outcome) => outcome.state === 'done' && outcome.result.jobId)).size).toBe(4);
+		expect(new Set(outcomes.map((outcome) => outcome?.ok && outcome.value.jobId)).size).toBe(4);
 	});
 
 	it('maps a duplicate_profile import error by the identifiers in its original payload', async () => {
@@ -345,7 +345,7 @@ describe('bulk import', () => {
 		await client.upsertProfile({ identifier: { kind: 'phone', value: '+15005550006' }, properties: {} });
 		const inputs = [raw('one@example.com'), { ...raw('ada@example.com'), attributes: { phone_number: '+15005550006' } }, raw('two@example.com')];
 		const { outcomes } = await client.importProfiles(inputs);
-		expect(outcomes.map((outcome) => outcome.state)).toEqual(['done', 'failed', 'done']);
+		expect(outcomes.map((outcome) => outcome?.ok)).toEqual([true, false, true]);
 		expect(outcomes[1]).toMatchObject({ error: { code: 'duplicate_profile' } });
 	});
 
@@ -354,22 +354,22 @@ describe('bulk import', () => {
 		const inputs = [raw('one@example.com'), raw('broken-1'), raw('two@example.com')];
 		const { outcomes, unmatchedImportErrors } = await client.importProfiles(inputs);
 		expect(unmatchedImportErrors).toHaveLength(1);
-		expect(outcomes.map((outcome) => outcome.state)).toEqual(['failed', 'failed', 'failed']);
+		expect(outcomes.map((outcome) => outcome?.ok)).toEqual([false, false, false]);
 		expect(outcomes[0]).toMatchObject({ error: { kind: 'import', code: 'import_unconfirmed' } });
-		expect((outcomes[0] as { error: KlaviyoApiError }).error.detail).toMatch(/^Klaviyo reported 1 failed profile\(s\) in job \S+ that it did not trace to a profile: this one may not have been imported\. Upserting it again is safe\.$/);
+		expect(((outcomes[0] as { error: Error }).error as KlaviyoApiError).detail).toMatch(/^Klaviyo reported 1 failed profile\(s\) in job \S+ that it did not trace to a profile: this one may not have been imported\. Upserting it again is safe\.$/);
 	});
 
 	it('fails the profiles of a job that does not finish in time, saying Klaviyo may still import them', async () => {
 		const client = await setUp({ bulkJobs: { profilesPerSecond: 1 } }, { bulk: { timeoutMs: 30_000 } });
 		const { outcomes } = await client.importProfiles(Array.from({ length: 200 }, (_, index) => raw(`lead${index}@example.com`)));
-		expect(outcomes.every((outcome) => outcome.state === 'failed' && outcome.error.kind === 'timeout')).toBe(true);
-		expect((outcomes[0] as { error: KlaviyoApiError }).error.detail).toContain('may still import');
+		expect(outcomes.every((outcome) => outcome?.ok === false && (outcome.error as KlaviyoApiError).kind === 'timeout')).toBe(true);
+		expect(((outcomes[0] as { error: Error }).error as KlaviyoApiError).detail).toContain('may still import');
 	});
 
 	it('polls within the bulk endpoints\' 10/s and 150/min limits', async () => {
 		const client = await setUp({ bulkJobs: { profilesPerSecond: 20 } });
 		const { outcomes } = await client.importProfiles(Array.from({ length: 5000 }, (_, index) => raw(`lead${index}@example.com`)));
-		expect(outcomes.every((outcome) => outcome.state === 'done')).toBe(true);
+		expect(outcomes.every((outcome) => outcome?.ok)).toBe(true);
 		expect(mock.throttled).toBe(0);
 		expect(mock.calls('get_bulk_import_profiles_job')).toBeLessThan(60);
 	});

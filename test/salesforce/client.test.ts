@@ -3,7 +3,7 @@ import axios from 'axios';
 import { SalesforceClient } from '../../lib/salesforce/client';
 import { SalesforceApiError, SalesforceAuthError, SalesforceNetworkError } from '../../lib/salesforce/errors';
 import { fetchAccessToken, normalizeMyDomainUrl, withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../mocks/salesforce/axiosTransport';
+import { axiosTransport } from '../mocks/httpTransport';
 import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES, SalesforceMock } from '../mocks/salesforce/salesforceMock';
 
 const noWait = async () => {};

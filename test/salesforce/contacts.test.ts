@@ -2,7 +2,7 @@ import { SalesforceClient } from '../../lib/salesforce/client';
 import { markAsMql, type MarkMqlRequest } from '../../lib/salesforce/markMql';
 import type { ObjectChoice, RecordLookup } from '../../lib/salesforce/records';
 import { withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../mocks/salesforce/axiosTransport';
+import { axiosTransport } from '../mocks/httpTransport';
 import { CONTACT_STAGES, SalesforceMock } from '../mocks/salesforce/salesforceMock';
 
 const SKIP = ['Working - Contacted', 'Closed - Converted', 'Closed - Not Converted', 'Qualified', 'Unqualified'];
@@ -47,7 +47,7 @@ describe('marking contacts as MQL', () => {
 			request('contact', { findBy: 'email', email: 'known.person@customer.com' }, { fields: { Lead_Score__c: 88 } }),
 			request('contact', { findBy: 'externalId', field: 'External_Id__c', value: 'crm-c-7' }),
 		]);
-		expect(outcomes.map((outcome) => outcome.ok && outcome.result)).toEqual([
+		expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([
 			{ object: 'Contact', contactId: byId.Id, previousStatus: 'Subscriber', status: 'MQL', updated: true, skippedReason: null },
 			{ object: 'Contact', contactId: byEmail.Id, previousStatus: 'Lead', status: 'MQL', updated: true, skippedReason: null },
 			{ object: 'Contact', contactId: byExternalId.Id, previousStatus: null, status: 'MQL', updated: true, skippedReason: null },
@@ -67,7 +67,7 @@ describe('marking contacts as MQL', () => {
 			...[sql, customer, atMql, subscriber].map((contact) => request('contact', { findBy: 'id', recordId: contact.Id })),
 			request('contact', { findBy: 'id', recordId: skipped.Id }, { skipStatuses: ['Lead'] }),
 		]);
-		expect(outcomes.map((outcome) => outcome.ok && outcome.result.skippedReason)).toEqual(['pastMql', 'pastMql', 'alreadyMql', null, 'skipStatus']);
+		expect(outcomes.map((outcome) => outcome.ok && outcome.value.skippedReason)).toEqual(['pastMql', 'pastMql', 'alreadyMql', null, 'skipStatus']);
 		expect(mock.contact(sql.Id)?.Lifecycle_Stage__c).toBe('SQL');
 		expect(mock.contact(subscriber.Id)?.Lifecycle_Stage__c).toBe('MQL');
 		expect(mock.calls.collections).toBe(1);
@@ -100,7 +100,7 @@ describe('marking contacts as MQL', () => {
 		const off = await markAsMql(client, [
 			request('contact', { findBy: 'id', recordId: contact.Id }, { contactStatusField: 'Stage_Note__c', respectStatusOrder: false }),
 		]);
-		expect(off[0]).toMatchObject({ ok: true, result: { previousStatus: 'warm', status: 'MQL', updated: true } });
+		expect(off[0]).toMatchObject({ ok: true, value: { previousStatus: 'warm', status: 'MQL', updated: true } });
 	});
 
 	it('refuses a Lead ID for a contact and a Contact ID for a lead', async () => {
@@ -140,7 +140,7 @@ describe('marking contacts as MQL', () => {
 				request('leadThenContact', { findBy: 'id', recordId: contactOnly.Id }),
 				request('leadThenContact', { findBy: 'email', email: 'nobody@example.com' }),
 			]);
-			expect(outcomes.map((outcome) => (outcome.ok ? outcome.result : outcome.error.message))).toEqual([
+			expect(outcomes.map((outcome) => (outcome.ok ? outcome.value : outcome.error.message))).toEqual([
 				{ object: 'Lead', leadId: open.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
 				{ object: 'Contact', contactId: convertedTo.Id, previousStatus: 'Lead', status: 'MQL', updated: true, skippedReason: null },
 				{ object: 'Contact', contactId: convertedTo.Id, previousStatus: 'Lead', status: 'MQL', updated: true, skippedReason: null },
@@ -159,7 +159,7 @@ describe('marking contacts as MQL', () => {
 		it('skips a converted lead whose contact is gone, as a converted lead', async () => {
 			const lead = mock.addLead({ Email: 'orphan@example.com', IsConverted: true, Status: 'Closed - Converted' });
 			const [outcome] = await markAsMql(client, [request('leadThenContact', { findBy: 'email', email: 'orphan@example.com' })]);
-			expect(outcome).toMatchObject({ ok: true, result: { object: 'Lead', leadId: lead.Id, skippedReason: 'converted', updated: false } });
+			expect(outcome).toMatchObject({ ok: true, value: { object: 'Lead', leadId: lead.Id, skippedReason: 'converted', updated: false } });
 		});
 	});
 });

@@ -3,7 +3,7 @@ import { NodeHelpers, Workflow, type INode, type INodeType, type INodeTypes } fr
 
 import { SalesforceClientCredentialsOAuth2Api } from '../../credentials/SalesforceClientCredentialsOAuth2Api.credentials';
 import { fetchAccessToken } from '../../lib/salesforce/token';
-import { axiosTransport } from '../mocks/salesforce/axiosTransport';
+import { axiosTransport } from '../mocks/httpTransport';
 import { SalesforceMock } from '../mocks/salesforce/salesforceMock';
 
 /** Resolves the credential test's request as n8n's "Test" button does, then sends it. */

@@ -4,7 +4,7 @@ import { markAsMql, RequestFailure, type MarkMqlRequest } from '../../lib/salesf
 import type { RecordLookup } from '../../lib/salesforce/records';
 import type { StatusSetupError } from '../../lib/salesforce/statusOrder';
 import { withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../mocks/salesforce/axiosTransport';
+import { axiosTransport } from '../mocks/httpTransport';
 import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES, SalesforceMock } from '../mocks/salesforce/salesforceMock';
 
 const SKIP = ['Working - Contacted', 'Closed - Converted', 'Closed - Not Converted', 'Qualified', 'Unqualified'];
@@ -38,7 +38,7 @@ describe('marking leads as MQL', () => {
 			request({ findBy: 'email', email: ' ada.lovelace@example.com ' }, { Lead_Score__c: 81 }),
 			request({ findBy: 'externalId', field: 'External_Id__c', value: 'crm-42' }),
 		]);
-		expect(outcomes.map((outcome) => outcome.ok && outcome.result)).toEqual([
+		expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([
 			{ object: 'Lead', leadId: byId.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
 			{ object: 'Lead', leadId: byShortId.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
 			{ object: 'Lead', leadId: byEmail.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
@@ -57,7 +57,7 @@ describe('marking leads as MQL', () => {
 			client,
 			[already, working, converted].map((lead) => request({ findBy: 'id', recordId: lead.Id }, { Lead_Score__c: 99 })),
 		);
-		expect(outcomes.map((outcome) => outcome.ok && outcome.result)).toEqual([
+		expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([
 			{ object: 'Lead', leadId: already.Id, previousStatus: 'MQL', status: 'MQL', updated: false, skippedReason: 'alreadyMql' },
 			{
 				object: 'Lead',
@@ -94,7 +94,7 @@ describe('marking leads as MQL', () => {
 		]);
 		expect(outcome).toEqual({
 			ok: true,
-			result: { object: 'Lead', leadId: lead.Id, previousStatus: 'Web', status: 'Qualified Web', updated: true, skippedReason: null },
+			value: { object: 'Lead', leadId: lead.Id, previousStatus: 'Web', status: 'Qualified Web', updated: true, skippedReason: null },
 		});
 		expect(mock.lead(lead.Id)).toMatchObject({ LeadSource: 'Qualified Web', Status: 'Open - Not Contacted' });
 	});
@@ -135,7 +135,7 @@ describe('marking leads as MQL', () => {
 		mock.addLead({ Email: 'returning@example.com', IsConverted: true, Status: 'Closed - Converted' });
 		const open = mock.addLead({ Email: 'returning@example.com' });
 		const [outcome] = await markAsMql(client, [request({ findBy: 'email', email: 'returning@example.com' })]);
-		expect(outcome).toMatchObject({ ok: true, result: { object: 'Lead', leadId: open.Id } });
+		expect(outcome).toMatchObject({ ok: true, value: { object: 'Lead', leadId: open.Id } });
 	});
 
 	it('sends one record per lead when several items name the same lead; the later values win', async () => {
@@ -144,7 +144,7 @@ describe('marking leads as MQL', () => {
 			request({ findBy: 'email', email: 'twice@example.com' }, { Lead_Score__c: 60 }),
 			request({ findBy: 'id', recordId: lead.Id }, { Lead_Score__c: 65 }),
 		]);
-		expect(outcomes.every((outcome) => outcome.ok && outcome.result.updated)).toBe(true);
+		expect(outcomes.every((outcome) => outcome.ok && outcome.value.updated)).toBe(true);
 		const sent = mock.requests.find((logged) => logged.path.endsWith('/composite/sobjects'))?.body as { records: unknown[] };
 		expect(sent.records).toEqual([{ attributes: { type: 'Lead' }, id: lead.Id, Status: 'MQL', Lead_Score__c: 65 }]);
 	});
@@ -164,7 +164,7 @@ describe('marking leads as MQL', () => {
 				ok: false,
 				error: { errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Leads from Blocked Corp cannot be MQLs' },
 			});
-			expect(outcomes[1]).toMatchObject({ ok: true, result: { updated: true } });
+			expect(outcomes[1]).toMatchObject({ ok: true, value: { updated: true } });
 			expect(outcomes[2]).toMatchObject({ ok: false, error: { errorCode: 'INVALID_TYPE_ON_FIELD_IN_RECORD' } });
 			expect(mock.lead(fine.Id)?.Status).toBe('MQL');
 			expect(mock.lead(blocked.Id)?.Status).toBe('Open - Not Contacted');
@@ -217,7 +217,7 @@ describe('marking leads as MQL', () => {
 			client,
 			leads.map((lead) => request({ findBy: 'email', email: lead.Email as string }, { Lead_Score__c: 77 })),
 		);
-		expect(outcomes.filter((outcome) => outcome.ok && outcome.result.updated)).toHaveLength(450);
+		expect(outcomes.filter((outcome) => outcome.ok && outcome.value.updated)).toHaveLength(450);
 		expect(mock.calls).toMatchObject({ query: 4, collections: 3, api: 7 });
 		expect(mock.queries().filter((soql) => soql.endsWith('FROM LeadStatus'))).toHaveLength(1);
 		const sizes = mock.requests
@@ -247,7 +247,7 @@ describe('marking leads as MQL', () => {
 			});
 			const outcomes = await markAsMql(limitedClient, leads.map((lead) => request({ findBy: 'id', recordId: lead.Id })));
 			expect(outcomes).toHaveLength(500);
-			expect(outcomes.slice(0, 200).every((outcome) => outcome.ok && outcome.result.updated)).toBe(true);
+			expect(outcomes.slice(0, 200).every((outcome) => outcome.ok && outcome.value.updated)).toBe(true);
 			for (const outcome of outcomes.slice(200)) {
 				expect(outcome).toMatchObject({ ok: false, error: { errorCode: 'REQUEST_LIMIT_EXCEEDED', status: 403 } });
 			}
@@ -300,7 +300,7 @@ describe('marking leads as MQL', () => {
 			const nurturing = mock.addLead({ Status: 'Nurturing' });
 			const atMql = mock.addLead({ Status: 'MQL' });
 			const outcomes = await markAsMql(client, [sql, accepted, demo, nurturing, atMql].map(byOrder));
-			expect(outcomes.map((outcome) => outcome.ok && [outcome.result.previousStatus, outcome.result.status, outcome.result.skippedReason])).toEqual([
+			expect(outcomes.map((outcome) => outcome.ok && [outcome.value.previousStatus, outcome.value.status, outcome.value.skippedReason])).toEqual([
 				['SQL', 'SQL', 'pastMql'],
 				['Sales Accepted', 'Sales Accepted', 'pastMql'],
 				['Demo Booked', 'Demo Booked', 'pastMql'],
@@ -325,10 +325,10 @@ describe('marking leads as MQL', () => {
 		it('replays a hand-off to a lead already at MQL without any write', async () => {
 			const lead = mock.addLead({ Status: 'Nurturing', Lead_Score__c: 60 });
 			const first = await markAsMql(client, [request({ findBy: 'id', recordId: lead.Id }, { Lead_Score__c: 80 })]);
-			expect(first[0]).toMatchObject({ ok: true, result: { updated: true, status: 'MQL' } });
+			expect(first[0]).toMatchObject({ ok: true, value: { updated: true, status: 'MQL' } });
 			mock.resetCounters();
 			const replay = await markAsMql(client, [request({ findBy: 'id', recordId: lead.Id }, { Lead_Score__c: 95 })]);
-			expect(replay[0]).toMatchObject({ ok: true, result: { updated: false, skippedReason: 'alreadyMql', status: 'MQL' } });
+			expect(replay[0]).toMatchObject({ ok: true, value: { updated: false, skippedReason: 'alreadyMql', status: 'MQL' } });
 			expect(mock.calls).toMatchObject({ collections: 0, patchLead: 0 });
 			expect(mock.lead(lead.Id)?.Lead_Score__c).toBe(80);
 		});
@@ -338,14 +338,14 @@ describe('marking leads as MQL', () => {
 			const ahead = mock.addLead({ Status: 'Sales Accepted' });
 			const behind = mock.addLead({ Status: 'New' });
 			const outcomes = await markAsMql(client, [ahead, behind].map(byOrder));
-			expect(outcomes.map((outcome) => outcome.ok && outcome.result.skippedReason)).toEqual(['pastMql', null]);
+			expect(outcomes.map((outcome) => outcome.ok && outcome.value.skippedReason)).toEqual(['pastMql', null]);
 		});
 
 		it('leaves a lead whose status is not one of the org\'s values, and says so', async () => {
 			const retired = mock.addLead({ Status: 'Recycled 2019' });
 			const blank = mock.addLead({ Status: null });
 			const outcomes = await markAsMql(client, [retired, blank].map(byOrder));
-			expect(outcomes.map((outcome) => outcome.ok && [outcome.result.skippedReason, outcome.result.updated])).toEqual([
+			expect(outcomes.map((outcome) => outcome.ok && [outcome.value.skippedReason, outcome.value.updated])).toEqual([
 				['unknownStatus', false],
 				[null, true],
 			]);
@@ -355,7 +355,7 @@ describe('marking leads as MQL', () => {
 		it('moves a lead past MQL back only when the order is turned off', async () => {
 			const sql = mock.addLead({ Status: 'SQL' });
 			const [outcome] = await markAsMql(client, [{ ...byOrder(sql), respectStatusOrder: false }]);
-			expect(outcome).toMatchObject({ ok: true, result: { previousStatus: 'SQL', status: 'MQL', updated: true } });
+			expect(outcome).toMatchObject({ ok: true, value: { previousStatus: 'SQL', status: 'MQL', updated: true } });
 			expect(mock.queries().some((soql) => soql.includes('LeadStatus'))).toBe(false);
 		});
 
@@ -366,7 +366,7 @@ describe('marking leads as MQL', () => {
 				byOrder(converted),
 				{ ...request({ findBy: 'id', recordId: skipped.Id }), skipStatuses: ['Nurturing'] },
 			]);
-			expect(outcomes.map((outcome) => outcome.ok && outcome.result.skippedReason)).toEqual(['converted', 'skipStatus']);
+			expect(outcomes.map((outcome) => outcome.ok && outcome.value.skippedReason)).toEqual(['converted', 'skipStatus']);
 		});
 	});
 
@@ -380,7 +380,7 @@ describe('marking leads as MQL', () => {
 			expect(outcomes[3]).toMatchObject({ ok: false, error: { errorCode: 'INVALID_FIELD', message: "No such column 'Externl_Id__c' on entity 'Lead'" } });
 			expect(outcomes[7]).toMatchObject({ ok: false, error: { errorCode: 'INVALID_FIELD', message: "No such column 'Stage__c' on entity 'Lead'" } });
 			const others = outcomes.filter((_, i) => i !== 3 && i !== 7);
-			expect(others.every((outcome) => outcome.ok && outcome.result.updated)).toBe(true);
+			expect(others.every((outcome) => outcome.ok && outcome.value.updated)).toBe(true);
 			expect(leads.filter((lead) => mock.lead(lead.Id)?.Status === 'MQL')).toHaveLength(198);
 			// Each bad field costs one more read; the update is still one call.
 			expect(mock.calls.collections).toBe(1);

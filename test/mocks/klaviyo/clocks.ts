@@ -1,11 +1,12 @@
-import type { Clock, KlaviyoTransport } from '../../../lib/klaviyo';
+import type { Clock } from '../../../lib/http/clock';
+import type { HttpTransport } from '../../../lib/http/transport';
 
 export interface VirtualClock extends Clock {
 	/** Every wait asked for, in order. */
 	sleeps: number[];
 	advance(ms: number): void;
 	/** Wraps a transport so that time stands still while a request is on the wire. */
-	track(transport: KlaviyoTransport): KlaviyoTransport;
+	track(transport: HttpTransport): HttpTransport;
 }
 
 /**
