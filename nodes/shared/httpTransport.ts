@@ -9,7 +9,7 @@ import { type HttpResponse, type HttpTransport, lowerCaseHeaders } from '../../l
 export type HttpContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
 /** One of n8n's request helpers: `httpRequest`, or `httpRequestWithAuthentication` bound to a credential. */
-export type N8nRequest = (options: IHttpRequestOptions) => Promise<unknown>;
+type N8nRequest = (options: IHttpRequestOptions) => Promise<unknown>;
 
 export interface N8nTransportOptions {
 	/** Put before relative URLs; left out when the credential sets the base URL (Salesforce's instance URL). */
@@ -112,15 +112,18 @@ export function n8nCredentialTransport(
 }
 
 /**
- * The limiter of one account (base URL and key), made once per n8n process so executions side by
+ * The limiter of each account (base URL and key), made once per n8n process so executions side by
  * side share it; the map is keyed by a hash, never the key itself.
  */
-export function sharedLimiter<T>(limiters: Map<string, T>, baseUrl: string, apiKey: string, create: () => T): T {
-	const account = createHash('sha256').update(`${baseUrl}\n${apiKey}`).digest('hex');
-	let limiter = limiters.get(account);
-	if (!limiter) {
-		limiter = create();
-		limiters.set(account, limiter);
-	}
-	return limiter;
+export function accountLimiters<T>(create: () => T): (baseUrl: string, apiKey: string) => T {
+	const limiters = new Map<string, T>();
+	return (baseUrl, apiKey) => {
+		const account = createHash('sha256').update(`${baseUrl}\n${apiKey}`).digest('hex');
+		let limiter = limiters.get(account);
+		if (!limiter) {
+			limiter = create();
+			limiters.set(account, limiter);
+		}
+		return limiter;
+	};
 }

@@ -4,20 +4,16 @@ import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
 import { systemClock } from '../../lib/http/clock';
 import { type KlaviyoApiError, KlaviyoClient, type KlaviyoClientOptions, RateLimiter } from '../../lib/klaviyo';
 
-import { type HttpContext, n8nCredentialTransport, sharedLimiter } from './httpTransport';
+import { type HttpContext, accountLimiters, n8nCredentialTransport } from './httpTransport';
 
 export const CREDENTIAL_TYPE = 'klaviyoApi';
 
-const limiters = new Map<string, RateLimiter>();
-
 /**
  * Klaviyo counts requests per account, so executions running side by side in this n8n process
- * share one limiter per account (keyed by a hash, never the key itself). Other workers and
- * processes are not seen: their requests can still draw a 429, which the client waits out.
+ * share one limiter per account. Other workers and processes are not seen: their requests can
+ * still draw a 429, which the client waits out.
  */
-export function limiterFor(baseUrl: string, apiKey: string): RateLimiter {
-	return sharedLimiter(limiters, baseUrl, apiKey, () => new RateLimiter(systemClock));
-}
+const limiterFor = accountLimiters(() => new RateLimiter(systemClock));
 
 /** A client on the node's `klaviyoApi` credential (which adds the API key and the revision header), sharing the account's rate limiter. */
 export async function klaviyoClientFor(
