@@ -1,7 +1,7 @@
 /**
  * How the API clients talk HTTP without knowing who does it: in n8n the transport is
  * `httpRequestWithAuthentication` with the node's credential (which adds the key or token);
- * in tests, benchmarks and `npm run dev` it is axios against the loopback stand-ins.
+ * in tests and benchmarks it is axios against the loopback stand-ins.
  */
 
 export interface HttpRequest {

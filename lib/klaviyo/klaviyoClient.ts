@@ -214,7 +214,7 @@ export class KlaviyoClient {
 	 * Creates events through bulk create requests. Entries a refused request names fail their
 	 * items and the rest are sent again, so one bad item never holds back the others.
 	 */
-	async createEventsInBulk(inputs: EventInput[]): Promise<Array<Outcome<EventResult>>> {
+	private async createEventsInBulk(inputs: EventInput[]): Promise<Array<Outcome<EventResult>>> {
 		const entries = inputs.map(bulkEventEntry);
 		const outcomes = new Array<Outcome<EventResult>>(inputs.length);
 		for (const [start, end] of planJobs(entries, MAX_EVENTS_PER_BULK_REQUEST, MAX_BULK_REQUEST_BYTES)) {

@@ -5,7 +5,7 @@ import axios from 'axios';
 import { type HttpTransport, lowerCaseHeaders } from '../../lib/http/transport';
 
 /**
- * The transport the clients' own tests, the benchmarks and `npm run dev` use outside n8n: axios
+ * The transport the clients' own tests and the benchmarks use outside n8n: axios
  * (as inside n8n), with the headers the node's credential would add (`credentialHeaders`).
  * Relative URLs go below `baseUrl`.
  */
