@@ -12,7 +12,7 @@ export type HttpContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunct
 type N8nRequest = (options: IHttpRequestOptions) => Promise<unknown>;
 
 export interface N8nTransportOptions {
-	/** Put before relative URLs; left out when the credential sets the base URL (Salesforce's instance URL). */
+	/** Put before every URL; left out when the credential sets the base URL (Salesforce's instance URL) or URLs are absolute. */
 	baseUrl?: string;
 	/**
 	 * The credential fetches its token in `preAuthentication`: n8n fetches a new one, and sends the
@@ -76,7 +76,7 @@ export function n8nTransport(send: N8nRequest, options: N8nTransportOptions = {}
 		const headers = form ? { ...request.headers, 'Content-Type': 'application/x-www-form-urlencoded' } : request.headers;
 		const requestOptions: IHttpRequestOptions = {
 			method: request.method,
-			url: base === undefined || /^https?:\/\//i.test(request.url) ? request.url : `${base}${request.url}`,
+			url: base === undefined ? request.url : `${base}${request.url}`,
 			...(request.qs ? { qs: request.qs } : {}),
 			...(headers ? { headers } : {}),
 			body: form ? new URLSearchParams(request.body as Record<string, string>).toString() : (request.body as IHttpRequestOptions['body']),
