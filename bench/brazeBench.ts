@@ -6,9 +6,9 @@
  * counted in full without being sat through; the real run time is printed too.
  */
 import { BrazeClient, type ProfileUpdate } from '../lib/braze';
-import { axiosTransport } from '../test/mocks/braze/axiosTransport';
-import { type BrazeMockOptions, startBrazeMock } from '../test/mocks/braze/brazeMock';
-import { virtualClock } from '../test/mocks/klaviyo/clocks';
+import { axiosTransport } from '../sandbox/braze/axiosTransport';
+import { type BrazeMockOptions, startBrazeMock } from '../sandbox/braze/brazeMock';
+import { virtualClock } from '../sandbox/virtualClock';
 import type { BenchSection } from './section';
 
 const LEADS = 10_000;

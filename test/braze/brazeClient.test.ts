@@ -3,9 +3,9 @@
  * rate-limit waits take no real time.
  */
 import { BrazeClient, type BrazeClientOptions, type ProfileUpdate } from '../../lib/braze';
-import { axiosTransport } from '../mocks/braze/axiosTransport';
-import { type BrazeMock, type BrazeMockOptions, startBrazeMock } from '../mocks/braze/brazeMock';
-import { type VirtualClock, virtualClock } from '../mocks/klaviyo/clocks';
+import { axiosTransport } from '../../sandbox/braze/axiosTransport';
+import { type BrazeMock, type BrazeMockOptions, startBrazeMock } from '../../sandbox/braze/brazeMock';
+import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
 
 let clock: VirtualClock;
 let mock: BrazeMock;

@@ -2,8 +2,8 @@ import { SalesforceClient } from '../../lib/salesforce/client';
 import { markAsMql, type MarkMqlRequest } from '../../lib/salesforce/markMql';
 import type { ObjectChoice, RecordLookup } from '../../lib/salesforce/records';
 import { withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../mocks/salesforce/axiosTransport';
-import { CONTACT_STAGES, SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { axiosTransport } from '../../sandbox/salesforce/axiosTransport';
+import { CONTACT_STAGES, SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 
 const SKIP = ['Working - Contacted', 'Closed - Converted', 'Closed - Not Converted', 'Qualified', 'Unqualified'];
 

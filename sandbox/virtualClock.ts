@@ -1,4 +1,4 @@
-import type { Clock, KlaviyoTransport } from '../../../lib/klaviyo';
+import type { Clock, KlaviyoTransport } from '../lib/klaviyo';
 
 export interface VirtualClock extends Clock {
 	/** Every wait asked for, in order. */

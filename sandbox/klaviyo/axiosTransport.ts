@@ -2,7 +2,7 @@ import { Agent } from 'node:http';
 
 import axios from 'axios';
 
-import type { KlaviyoTransport } from '../../../lib/klaviyo';
+import type { KlaviyoTransport } from '../../lib/klaviyo';
 
 /**
  * The transport the client's own tests and the benchmark use: axios (as inside n8n), with

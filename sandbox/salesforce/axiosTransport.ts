@@ -2,7 +2,7 @@
 import axios from 'axios';
 import { Agent } from 'node:http';
 
-import type { SalesforceTransport } from '../../../lib/salesforce/transport';
+import type { SalesforceTransport } from '../../lib/salesforce/transport';
 
 export function axiosTransport(): SalesforceTransport {
 	const httpAgent = new Agent({ keepAlive: true });

@@ -12,7 +12,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { toId18 } from '../../../lib/salesforce/ids';
+import { toId18 } from '../../lib/salesforce/ids';
 import { conditionFields, likeMatches, parseSoql, SoqlSyntaxError, type Condition } from './soqlParser';
 
 export type LeadFields = Record<string, unknown>;
