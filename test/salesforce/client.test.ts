@@ -4,7 +4,8 @@ import { SalesforceClient } from '../../lib/salesforce/client';
 import { SalesforceApiError, SalesforceAuthError, SalesforceNetworkError } from '../../lib/salesforce/errors';
 import { fetchAccessToken, normalizeMyDomainUrl, withClientCredentials } from '../../lib/salesforce/token';
 import { axiosTransport } from '../../sandbox/salesforce/axiosTransport';
-import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES, SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
 
 const noWait = async () => {};
 

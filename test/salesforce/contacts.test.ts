@@ -3,7 +3,8 @@ import { markAsMql, type MarkMqlRequest } from '../../lib/salesforce/markMql';
 import type { ObjectChoice, RecordLookup } from '../../lib/salesforce/records';
 import { withClientCredentials } from '../../lib/salesforce/token';
 import { axiosTransport } from '../../sandbox/salesforce/axiosTransport';
-import { CONTACT_STAGES, SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { CONTACT_STAGES } from '../../sandbox/salesforce/salesforceState';
 
 const SKIP = ['Working - Contacted', 'Closed - Converted', 'Closed - Not Converted', 'Qualified', 'Unqualified'];
 

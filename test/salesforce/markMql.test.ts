@@ -5,7 +5,8 @@ import type { RecordLookup } from '../../lib/salesforce/records';
 import type { StatusSetupError } from '../../lib/salesforce/statusOrder';
 import { withClientCredentials } from '../../lib/salesforce/token';
 import { axiosTransport } from '../../sandbox/salesforce/axiosTransport';
-import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES, SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
 
 const SKIP = ['Working - Contacted', 'Closed - Converted', 'Closed - Not Converted', 'Qualified', 'Unqualified'];
 

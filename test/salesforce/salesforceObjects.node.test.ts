@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { ICredentialDataDecryptedObject, INodeExecutionData, IRun, IWorkflowBase } from 'n8n-workflow';
 
 import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
-import { ORG_LEAD_STATUSES, SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
 
 const NODE = 'Salesforce Mark MQL';
 const CREDENTIAL = 'salesforceClientCredentialsOAuth2Api';
