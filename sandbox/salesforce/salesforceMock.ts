@@ -8,9 +8,9 @@
  * Tests flip switches (restricted Lead Status picklist, 5xx outages, dropped connections) and
  * read call counters.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { LoopbackServer } from '../loopbackServer';
 import { createCollection, updateCollection, upsertCollection } from './collections';
 import { ApiError } from './salesforceErrors';
 import { recordObjectOf } from './salesforceSchema';
@@ -82,8 +82,8 @@ export class SalesforceMock extends SalesforceState {
 	private outage: { remaining: number; until: number; status: number } = { remaining: 0, until: 0, status: 503 };
 	private dropsRemaining = 0;
 	private hold: { released: Promise<void>; arrived: () => void } | undefined;
-	private myDomainServer?: Server;
-	private instanceServer?: Server;
+	private myDomainServer?: LoopbackServer;
+	private instanceServer?: LoopbackServer;
 	myDomainUrl = '';
 	instanceUrl = '';
 
@@ -96,18 +96,15 @@ export class SalesforceMock extends SalesforceState {
 	}
 
 	async start(): Promise<void> {
-		this.myDomainServer = await this.listen('myDomain');
-		this.instanceServer = await this.listen('instance');
-		this.myDomainUrl = `http://127.0.0.1:${(this.myDomainServer.address() as AddressInfo).port}`;
-		this.instanceUrl = `http://127.0.0.1:${(this.instanceServer.address() as AddressInfo).port}`;
+		this.myDomainServer = this.server('myDomain');
+		this.instanceServer = this.server('instance');
+		this.myDomainUrl = await this.myDomainServer.listen();
+		this.instanceUrl = await this.instanceServer.listen();
 	}
 
 	async stop(): Promise<void> {
-		for (const server of [this.myDomainServer, this.instanceServer]) {
-			if (!server) continue;
-			server.closeAllConnections();
-			await new Promise<void>((resolve) => server.close(() => resolve()));
-		}
+		await this.myDomainServer?.close();
+		await this.instanceServer?.close();
 	}
 
 	/** Credential data for n8n's `salesforceClientCredentialsOAuth2Api`. */
@@ -178,16 +175,13 @@ export class SalesforceMock extends SalesforceState {
 		};
 	}
 
-
-	private async listen(host: LoggedRequest['host']): Promise<Server> {
-		const server = createServer((request, response) => {
+	private server(host: LoggedRequest['host']): LoopbackServer {
+		return new LoopbackServer((request, response) => {
 			this.handle(host, request, response).catch((error: Error) => {
 				response.writeHead(500, { 'Content-Type': 'text/plain' });
 				response.end(`mock failure: ${error.message}`);
 			});
 		});
-		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-		return server;
 	}
 
 	private async readBody(request: IncomingMessage): Promise<string> {
