@@ -8,7 +8,7 @@ export default [
 	{
 		// The core (lib/) has no n8n imports: it throws typed errors (ModelError, InputError, ApiError...)
 		// that the node classes map to NodeOperationError / NodeApiError with the item index.
-		files: ['lib/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+		files: ['lib/**/*.ts', 'sandbox/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
 		rules: { '@n8n/community-nodes/require-node-api-error': 'off' },
 	},
 	{

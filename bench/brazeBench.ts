@@ -6,9 +6,9 @@
  * counted in full without being sat through; the real run time is printed too.
  */
 import { type BrazeApiError, BrazeClient, type ProfileUpdate } from '../lib/braze';
-import { axiosTransport, brazeCredentialHeaders } from '../test/mocks/httpTransport';
-import { type BrazeMockOptions, startBrazeMock } from '../test/mocks/braze/brazeMock';
-import { virtualClock } from '../test/mocks/klaviyo/clocks';
+import { axiosTransport, brazeCredentialHeaders } from '../sandbox/httpTransport';
+import { type BrazeMockOptions, startBrazeMock } from '../sandbox/braze/brazeMock';
+import { virtualClock } from '../sandbox/virtualClock';
 import type { BenchSection } from './section';
 
 const LEADS = 10_000;

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
 	let cpuSeconds = 0;
 	if (kind === 'node-sqlite') {
 		process.env.N8N_USER_FOLDER = folder;
-		const { runWorkflow, outputOf } = await import('../test/harness/n8nWorkflow');
+		const { runWorkflow, outputOf } = await import('../sandbox/n8nWorkflow');
 		const workflow = {
 			id: 'benchScoreEvent01',
 			name: 'bench',

@@ -5,9 +5,9 @@
  * force are counted in full without being sat through; the real run time is printed too.
  */
 import { KlaviyoClient, type ProfileInput, checkProfileInput } from '../lib/klaviyo';
-import { axiosTransport, klaviyoCredentialHeaders } from '../test/mocks/httpTransport';
-import { virtualClock } from '../test/mocks/klaviyo/clocks';
-import { startKlaviyoMock } from '../test/mocks/klaviyo/klaviyoMock';
+import { axiosTransport, klaviyoCredentialHeaders } from '../sandbox/httpTransport';
+import { virtualClock } from '../sandbox/virtualClock';
+import { startKlaviyoMock } from '../sandbox/klaviyo/klaviyoMock';
 import type { BenchSection } from './section';
 
 const LEADS = 10_000;

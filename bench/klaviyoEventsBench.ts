@@ -6,9 +6,9 @@
  * - creating 10,000 events one request each versus in bulk requests.
  */
 import { type EventInput, KlaviyoClient, checkEventInput, pollEvents, readPollState } from '../lib/klaviyo';
-import { axiosTransport, klaviyoCredentialHeaders } from '../test/mocks/httpTransport';
-import { virtualClock } from '../test/mocks/klaviyo/clocks';
-import { startKlaviyoMock } from '../test/mocks/klaviyo/klaviyoMock';
+import { axiosTransport, klaviyoCredentialHeaders } from '../sandbox/httpTransport';
+import { virtualClock } from '../sandbox/virtualClock';
+import { startKlaviyoMock } from '../sandbox/klaviyo/klaviyoMock';
 import type { BenchSection } from './section';
 
 const POLLED_EVENTS = 100_000;

@@ -7,9 +7,9 @@ import { markAsMql } from '../lib/salesforce/markMql';
 import { syncScores } from '../lib/salesforce/syncScore';
 import { soqlString } from '../lib/salesforce/soql';
 import { withClientCredentials } from '../lib/salesforce/token';
-import { loadWorkflow, outputOf, runWorkflow } from '../test/harness/n8nWorkflow';
-import { axiosTransport } from '../test/mocks/httpTransport';
-import { SalesforceMock } from '../test/mocks/salesforce/salesforceMock';
+import { loadWorkflow, outputOf, runWorkflow } from '../sandbox/n8nWorkflow';
+import { axiosTransport } from '../sandbox/httpTransport';
+import { SalesforceMock } from '../sandbox/salesforce/salesforceMock';
 import { formatRate, type BenchSection } from './section';
 
 const LEADS = 10_000;

@@ -19,7 +19,7 @@ import { SqliteStore } from '../lib/store/sqliteStore';
 import { startPostgresServer } from '../scripts/services/servers';
 import { EXAMPLE_MODEL } from '../nodes/ScoreEvent/exampleModel';
 import { megabytes, type BenchSection } from './section';
-import { random } from '../test/lifecycle/generate';
+import { random } from '../sandbox/backtestData';
 
 const model = parseModel(EXAMPLE_MODEL);
 const T0 = Date.parse('2026-11-01T00:00:00Z');

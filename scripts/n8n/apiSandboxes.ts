@@ -51,7 +51,7 @@ export interface ApiSandboxes {
 }
 
 /**
- * Starts the loopback stand-ins for Klaviyo, Salesforce and Braze from test/mocks/ when the repository
+ * Starts the loopback stand-ins for Klaviyo, Salesforce and Braze from sandbox/ when the repository
  * has them (they listen on 127.0.0.1, on ports the OS picks). A stand-in that is missing or
  * cannot start (the Klaviyo one needs the Klaviyo OpenAPI document) is left out with a note.
  */
@@ -66,7 +66,7 @@ export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes>
 		},
 	};
 
-	const klaviyoModule = join(repoRoot, 'test', 'mocks', 'klaviyo', 'klaviyoMock.ts');
+	const klaviyoModule = join(repoRoot, 'sandbox', 'klaviyo', 'klaviyoMock.ts');
 	if (existsSync(klaviyoModule)) {
 		try {
 			const { startKlaviyoMock } = (await import(klaviyoModule)) as {
@@ -85,10 +85,10 @@ export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes>
 			sandboxes.notes.push(`Klaviyo sandbox not started: ${(error as Error).message}`);
 		}
 	} else {
-		sandboxes.notes.push('Klaviyo sandbox not available (no test/mocks/klaviyo).');
+		sandboxes.notes.push('Klaviyo sandbox not available (no sandbox/klaviyo).');
 	}
 
-	const salesforceModule = join(repoRoot, 'test', 'mocks', 'salesforce', 'salesforceMock.ts');
+	const salesforceModule = join(repoRoot, 'sandbox', 'salesforce', 'salesforceMock.ts');
 	if (existsSync(salesforceModule)) {
 		try {
 			const { SalesforceMock } = (await import(salesforceModule)) as {
@@ -107,10 +107,10 @@ export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes>
 			sandboxes.notes.push(`Salesforce sandbox not started: ${(error as Error).message}`);
 		}
 	} else {
-		sandboxes.notes.push('Salesforce sandbox not available (no test/mocks/salesforce).');
+		sandboxes.notes.push('Salesforce sandbox not available (no sandbox/salesforce).');
 	}
 
-	const brazeModule = join(repoRoot, 'test', 'mocks', 'braze', 'brazeMock.ts');
+	const brazeModule = join(repoRoot, 'sandbox', 'braze', 'brazeMock.ts');
 	if (existsSync(brazeModule)) {
 		try {
 			const { startBrazeMock } = (await import(brazeModule)) as { startBrazeMock: () => Promise<BrazeMockLike> };
@@ -122,7 +122,7 @@ export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes>
 			sandboxes.notes.push(`Braze sandbox not started: ${(error as Error).message}`);
 		}
 	} else {
-		sandboxes.notes.push('Braze sandbox not available (no test/mocks/braze).');
+		sandboxes.notes.push('Braze sandbox not available (no sandbox/braze).');
 	}
 	return sandboxes;
 }

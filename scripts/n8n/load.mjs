@@ -1,6 +1,7 @@
-// Lets plain Node run the project's TypeScript (this folder, the loopback API mocks) without a
-// build step: each .ts file is transpiled to CommonJS by the project's own TypeScript, exactly as
-// ts-jest does for the tests, and extension-less relative imports resolve to .ts files.
+// Lets plain Node run the project's TypeScript (this folder, the loopback API stand-ins in
+// sandbox/) without a build step: each .ts file is transpiled to CommonJS by the project's own
+// TypeScript, exactly as ts-jest does for the tests, and extension-less relative imports resolve
+// to .ts files.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire, registerHooks } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';

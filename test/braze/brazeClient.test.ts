@@ -3,9 +3,9 @@
  * rate-limit waits take no real time.
  */
 import { BrazeClient, type BrazeClientOptions, type ProfileUpdate } from '../../lib/braze';
-import { axiosTransport, brazeCredentialHeaders } from '../mocks/httpTransport';
-import { type BrazeMock, type BrazeMockOptions, startBrazeMock } from '../mocks/braze/brazeMock';
-import { type VirtualClock, virtualClock } from '../mocks/klaviyo/clocks';
+import { axiosTransport, brazeCredentialHeaders } from '../../sandbox/httpTransport';
+import { type BrazeMock, type BrazeMockOptions, startBrazeMock } from '../../sandbox/braze/brazeMock';
+import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
 
 let clock: VirtualClock;
 let mock: BrazeMock;

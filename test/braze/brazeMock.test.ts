@@ -1,8 +1,8 @@
 /** The loopback Braze behaves as ../shared/api-facts.md §11 describes, checked with raw HTTP. */
 import axios from 'axios';
 
-import { type BrazeMock, startBrazeMock, VALID_DATA_REQUIRED } from '../mocks/braze/brazeMock';
-import { IDENTIFIER_REQUIRED } from '../mocks/braze/brazeState';
+import { type BrazeMock, startBrazeMock, VALID_DATA_REQUIRED } from '../../sandbox/braze/brazeMock';
+import { IDENTIFIER_REQUIRED } from '../../sandbox/braze/brazeState';
 
 let mock: BrazeMock;
 let now = Date.UTC(2026, 10, 23, 7, 0, 1);

@@ -8,9 +8,9 @@ import axios from 'axios';
 import type { ICredentialDataDecryptedObject, INodeExecutionData, IRun, IWorkflowBase } from 'n8n-workflow';
 
 import { BrazeApi } from '../../credentials/BrazeApi.credentials';
-import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
-import { type BrazeMock, startBrazeMock } from '../mocks/braze/brazeMock';
-import { SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
+import { type BrazeMock, startBrazeMock } from '../../sandbox/braze/brazeMock';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 
 const NODE = 'Braze Update Profile';
 

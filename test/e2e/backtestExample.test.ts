@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 import { nodeOutput, startSandbox, type Sandbox } from '../../scripts/n8n';
-import { conversionDataSet } from '../lifecycle/generate';
+import { conversionDataSet } from '../../sandbox/backtestData';
 import { PACKAGE_TARBALL, post, REPO_ROOT, START_TIMEOUT } from './harness';
 
 const WORKFLOW = join(REPO_ROOT, 'examples', 'workflows', 'backtest-from-csv.json');

@@ -2,9 +2,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { readWorkflow, sampleRequest, SANDBOX_KLAVIYO_PROFILES, startApiSandboxes, startSandbox, type ApiSandboxes, type Sandbox } from '../../scripts/n8n';
-import type { BrazeMock } from '../mocks/braze/brazeMock';
-import type { KlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
-import type { SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import type { BrazeMock } from '../../sandbox/braze/brazeMock';
+import type { KlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
+import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 import { PACKAGE_TARBALL, post, REPO_ROOT, START_TIMEOUT, storedLead } from './harness';
 
 const EXAMPLES = join(REPO_ROOT, 'examples', 'workflows');

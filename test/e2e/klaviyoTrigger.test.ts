@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import { SANDBOX_CREDENTIALS, startSandbox, type Execution, type Sandbox } from '../../scripts/n8n';
-import { type KlaviyoMock, startKlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
-import type { StoredEvent } from '../mocks/klaviyo/klaviyoState';
+import { type KlaviyoMock, startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
+import type { StoredEvent } from '../../sandbox/klaviyo/klaviyoState';
 import { PACKAGE_TARBALL, post, REPO_ROOT, START_TIMEOUT, storedLead } from './harness';
 
 const EXAMPLE = join(REPO_ROOT, 'examples', 'workflows', 'klaviyo-trigger-scoring.json');

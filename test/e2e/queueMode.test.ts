@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { startQueueMode, type QueueMode } from '../../scripts/n8n/queueMode';
 import { startPostgresServer, startRedisServer, type PostgresServerHandle, type RedisServerHandle } from '../../scripts/services/servers';
-import { SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 import { mqlUpdatesPerLead, PACKAGE_TARBALL, REPO_ROOT, START_TIMEOUT } from './harness';
 
 const WORKFLOW_FILE = join(__dirname, 'workflows', 'queue-score.json');

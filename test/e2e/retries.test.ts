@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 
 import { startApiSandboxes, startSandbox, type ApiSandboxes, type Sandbox } from '../../scripts/n8n';
-import type { KlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
-import type { SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import type { KlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
+import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 import { mqlUpdatesPerLead, PACKAGE_TARBALL, post, REPO_ROOT, START_TIMEOUT, type WebhookReply } from './harness';
 
 const JOURNEY = join(REPO_ROOT, 'examples', 'workflows', 'lead-journey.json');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 import { startSandbox, type Sandbox } from '../../scripts/n8n';
-import { SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 import { PACKAGE_TARBALL, post, REPO_ROOT, START_TIMEOUT } from './harness';
 
 const WORKFLOW_FILE = join(__dirname, 'workflows', 'salesforce-crm-sync.json');

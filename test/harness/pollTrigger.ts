@@ -5,7 +5,7 @@
 import { LoadOptionsContext, PollContext } from 'n8n-core';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodePropertyOptions, IWorkflowBase, WorkflowActivateMode } from 'n8n-workflow';
 
-import { instantiate } from './n8nWorkflow';
+import { instantiate } from '../../sandbox/n8nWorkflow';
 
 export interface PollOptions {
 	credentials: Record<string, ICredentialDataDecryptedObject>;

@@ -3,9 +3,9 @@
  * virtual clock: fewer calls, every event accounted for, each refused event on its own item.
  */
 import { type EventInput, KlaviyoApiError, KlaviyoClient, checkEventInput, rejectedEntries } from '../../lib/klaviyo';
-import { axiosTransport, klaviyoCredentialHeaders } from '../mocks/httpTransport';
-import { type VirtualClock, virtualClock } from '../mocks/klaviyo/clocks';
-import { type KlaviyoMock, startKlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
+import { axiosTransport, klaviyoCredentialHeaders } from '../../sandbox/httpTransport';
+import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
+import { type KlaviyoMock, startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
 
 let clock: VirtualClock;
 let mock: KlaviyoMock;

@@ -3,9 +3,9 @@
  * each poll emits, what it keeps for the next one, and what survives a restart.
  */
 import { KlaviyoClient, type PollSettings, type PollState, latestEvent, listMetrics, pollEvents, readPollState } from '../../lib/klaviyo';
-import { axiosTransport, klaviyoCredentialHeaders } from '../mocks/httpTransport';
-import { type VirtualClock, virtualClock } from '../mocks/klaviyo/clocks';
-import { type KlaviyoMock, startKlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
+import { axiosTransport, klaviyoCredentialHeaders } from '../../sandbox/httpTransport';
+import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
+import { type KlaviyoMock, startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
 
 let clock: VirtualClock;
 let mock: KlaviyoMock;

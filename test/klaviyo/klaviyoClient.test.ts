@@ -12,9 +12,9 @@ import {
 	checkEventInput,
 	checkProfileInput,
 } from '../../lib/klaviyo';
-import { axiosTransport, klaviyoCredentialHeaders } from '../mocks/httpTransport';
-import { type VirtualClock, virtualClock } from '../mocks/klaviyo/clocks';
-import { type KlaviyoMock, startKlaviyoMock, type KlaviyoMockOptions } from '../mocks/klaviyo/klaviyoMock';
+import { axiosTransport, klaviyoCredentialHeaders } from '../../sandbox/httpTransport';
+import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
+import { type KlaviyoMock, startKlaviyoMock, type KlaviyoMockOptions } from '../../sandbox/klaviyo/klaviyoMock';
 
 let clock: VirtualClock;
 let mock: KlaviyoMock;
@@ -378,7 +378,7 @@ describe('bulk import', () => {
 describe('rate-limit buckets', () => {
 	it('knows the published limits of every endpoint it calls', async () => {
 		const { KLAVIYO_RATE_LIMITS } = await import('../../lib/klaviyo');
-		const { klaviyoSpec } = await import('../mocks/klaviyo/openApiSpec');
+		const { klaviyoSpec } = await import('../../sandbox/klaviyo/openApiSpec');
 		const spec = await klaviyoSpec();
 		const operations: Record<RateLimitBucket, string[]> = {
 			profileImport: ['create_or_update_profile'],

@@ -4,8 +4,8 @@
  */
 import axios, { type AxiosResponse } from 'axios';
 
-import { type VirtualClock, virtualClock } from '../mocks/klaviyo/clocks';
-import { type KlaviyoMock, startKlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
+import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
+import { type KlaviyoMock, startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
 
 let clock: VirtualClock;
 let mock: KlaviyoMock;

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, IWorkflowBase } from 'n8n-workflow';
 
-import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
+import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 import { loadOptions, pollOnce } from '../harness/pollTrigger';
-import { type KlaviyoMock, startKlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
+import { type KlaviyoMock, startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
 
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'workflows', 'klaviyo-trigger-scoring.json');
 const TRIGGER = 'Klaviyo Trigger';

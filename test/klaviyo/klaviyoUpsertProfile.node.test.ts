@@ -8,8 +8,8 @@ import axios from 'axios';
 import type { ICredentialDataDecryptedObject, INodeExecutionData, IRun, IWorkflowBase } from 'n8n-workflow';
 
 import { KlaviyoApi } from '../../credentials/KlaviyoApi.credentials';
-import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
-import { type KlaviyoMock, startKlaviyoMock } from '../mocks/klaviyo/klaviyoMock';
+import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
+import { type KlaviyoMock, startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
 
 const NODE = 'Klaviyo Upsert Profile';
 

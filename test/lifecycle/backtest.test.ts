@@ -1,7 +1,7 @@
 import { BacktestError, runBacktest, type BacktestEvent } from '../../lib/scoring/backtest';
 import { backtestReportHtml } from '../../lib/scoring/backtestReport';
 import { parseModel } from '../../lib/scoring/model';
-import { conversionDataSet, DAY, START } from './generate';
+import { conversionDataSet, DAY, START } from '../../sandbox/backtestData';
 
 const tiers = [
 	{ name: 'nurture', min: 0 },

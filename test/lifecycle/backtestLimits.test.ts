@@ -1,7 +1,7 @@
 import { CURVE_POINTS, runBacktest, type BacktestEvent } from '../../lib/scoring/backtest';
 import { backtestReportHtml } from '../../lib/scoring/backtestReport';
 import { parseModel } from '../../lib/scoring/model';
-import { conversionDataSet, DAY, START, random } from './generate';
+import { conversionDataSet, DAY, START, random } from '../../sandbox/backtestData';
 
 // Issue 13, finding 9: the report wrote what operators typed into the HTML as it was, and
 // 200,000 input items crashed the backtest (Math.max over a spread of every event time).

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
+import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 
 const workflows = join(__dirname, 'workflows');
 let names = 0;

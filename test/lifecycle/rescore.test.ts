@@ -8,7 +8,7 @@ import { modelVersion } from '../../lib/scoring/modelVersion';
 import { replayLead } from '../../lib/scoring/replay';
 import { rescoreLeads } from '../../lib/scoring/rescore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
-import { DAY, random, START } from './generate';
+import { DAY, random, START } from '../../sandbox/backtestData';
 
 const live = parseModel({
 	version: 1,

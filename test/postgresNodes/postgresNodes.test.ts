@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
+import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 import { usePostgres } from '../helpers/postgres';
 
 const server = usePostgres('lead_scoring_nodes');

@@ -3,8 +3,9 @@ import axios from 'axios';
 import { SalesforceClient } from '../../lib/salesforce/client';
 import { SalesforceApiError, SalesforceAuthError, SalesforceNetworkError } from '../../lib/salesforce/errors';
 import { fetchAccessToken, normalizeMyDomainUrl, withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../mocks/httpTransport';
-import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES, SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { axiosTransport } from '../../sandbox/httpTransport';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
 
 const noWait = async () => {};
 

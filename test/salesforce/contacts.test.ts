@@ -2,8 +2,9 @@ import { SalesforceClient } from '../../lib/salesforce/client';
 import { markAsMql, type MarkMqlRequest } from '../../lib/salesforce/markMql';
 import type { ObjectChoice, RecordLookup } from '../../lib/salesforce/records';
 import { withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../mocks/httpTransport';
-import { CONTACT_STAGES, SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { axiosTransport } from '../../sandbox/httpTransport';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { CONTACT_STAGES } from '../../sandbox/salesforce/salesforceState';
 
 const SKIP = ['Working - Contacted', 'Closed - Converted', 'Closed - Not Converted', 'Qualified', 'Unqualified'];
 

@@ -3,8 +3,8 @@ import { NodeHelpers, Workflow, type INode, type INodeType, type INodeTypes } fr
 
 import { SalesforceClientCredentialsOAuth2Api } from '../../credentials/SalesforceClientCredentialsOAuth2Api.credentials';
 import { fetchAccessToken } from '../../lib/salesforce/token';
-import { axiosTransport } from '../mocks/httpTransport';
-import { SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { axiosTransport } from '../../sandbox/httpTransport';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 
 /** Resolves the credential test's request as n8n's "Test" button does, then sends it. */
 async function runCredentialTest(mock: SalesforceMock, data: Record<string, string>) {

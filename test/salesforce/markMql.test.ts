@@ -4,8 +4,9 @@ import { markAsMql, RequestFailure, type MarkMqlRequest } from '../../lib/salesf
 import type { RecordLookup } from '../../lib/salesforce/records';
 import type { StatusSetupError } from '../../lib/salesforce/statusOrder';
 import { withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../mocks/httpTransport';
-import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES, SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { axiosTransport } from '../../sandbox/httpTransport';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
 
 const SKIP = ['Working - Contacted', 'Closed - Converted', 'Closed - Not Converted', 'Qualified', 'Unqualified'];
 

@@ -2,8 +2,9 @@ import { join } from 'node:path';
 
 import type { ICredentialDataDecryptedObject, INodeExecutionData, IRun, IWorkflowBase } from 'n8n-workflow';
 
-import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
-import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES, SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
 
 const NODE = 'Salesforce Mark MQL';
 const CREDENTIAL = 'salesforceClientCredentialsOAuth2Api';

@@ -1,6 +1,6 @@
 import { recordIdProblem, toId18 } from '../../lib/salesforce/ids';
 import { isFieldApiName, soqlString } from '../../lib/salesforce/soql';
-import { parseSoql } from '../mocks/salesforce/soqlParser';
+import { parseSoql } from '../../sandbox/salesforce/soqlParser';
 
 describe('Salesforce IDs', () => {
 	it.each([

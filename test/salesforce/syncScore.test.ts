@@ -2,8 +2,8 @@ import { SalesforceClient } from '../../lib/salesforce/client';
 import type { ObjectChoice, RecordLookup } from '../../lib/salesforce/records';
 import { sameValue, syncScores, type SyncScoreRequest } from '../../lib/salesforce/syncScore';
 import { withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../mocks/httpTransport';
-import { SalesforceMock } from '../mocks/salesforce/salesforceMock';
+import { axiosTransport } from '../../sandbox/httpTransport';
+import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 
 function request(lookup: RecordLookup, score: number, tier: string, change: Partial<SyncScoreRequest> = {}): SyncScoreRequest {
 	return { lookup, object: 'lead' as ObjectChoice, fields: { Lead_Score__c: score, Lead_Tier__c: tier }, ...change };

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 
 import type { IDataObject, INodeExecutionData, IWorkflowBase } from 'n8n-workflow';
 
-import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
+import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 
 // README's Quick start: a Webhook node, then Score Event with every field at its default and the example model.
 // A fresh copy for every run: n8n fills a workflow's parameters with their defaults as it runs it.

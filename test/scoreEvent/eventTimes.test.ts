@@ -5,7 +5,7 @@ import type { IWorkflowBase } from 'n8n-workflow';
 import { readScores, scoreEvents } from '../../lib/scoring/batch';
 import { parseModel } from '../../lib/scoring/model';
 import { MemoryStore } from '../../lib/store/memoryStore';
-import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
+import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 
 // Issue 13, finding 2: a time in microseconds or a sloppy date once broke a lead for good.
 

@@ -9,7 +9,7 @@ import type { IWorkflowBase } from 'n8n-workflow';
 
 import { EMBEDDED_FILE_NAME } from '../../lib/store/openStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
-import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
+import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 
 const workflows = join(__dirname, 'workflows');
 const embeddedFile = () => join(process.env.N8N_USER_FOLDER!, '.n8n', 'storage', 'n8n-nodes-lead-scoring.scoreEvent', EMBEDDED_FILE_NAME);

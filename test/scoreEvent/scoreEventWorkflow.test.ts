@@ -2,7 +2,7 @@ import { join } from 'node:path';
 
 import type { INodeParameters, IWorkflowBase } from 'n8n-workflow';
 
-import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
+import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 
 const workflows = join(__dirname, 'workflows');
 

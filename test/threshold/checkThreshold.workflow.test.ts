@@ -15,8 +15,8 @@ import { DEFAULT_TIERS } from '../../lib/scoring/model';
 import { EMBEDDED_FILE_NAME } from '../../lib/store/openStore';
 import type { ThresholdState } from '../../lib/store/scoreStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
-import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';
-import { packageNodeTypes } from '../harness/packageTypes';
+import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
+import { packageNodeTypes } from '../../sandbox/packageTypes';
 
 const workflowPath = (name: string) => join(__dirname, 'workflows', `${name}.json`);
 

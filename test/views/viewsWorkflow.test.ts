@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import type { IDataObject, INodeExecutionData, IWorkflowBase } from 'n8n-workflow';
 
-import { outputOf, runWorkflow } from '../harness/n8nWorkflow';
+import { outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 import { outputFolder, readDashboard, withChromiumPage } from '../helpers/chromium';
 
 /** Ping +1, Jump +30, Leap +80; default tiers nurture 0, warming 26, engaged 51, hot 76; bounds 0..100. */

@@ -1,6 +1,6 @@
 import type { ICredentialType, INodeType } from 'n8n-workflow';
 
-import packageJson from '../../package.json';
+import packageJson from '../package.json';
 
 /**
  * The package's node and credential classes, found through package.json's `n8n` section the
@@ -8,7 +8,7 @@ import packageJson from '../../package.json';
  */
 function loadClasses<T>(distPaths: string[], suffix: '.node.js' | '.credentials.js'): T[] {
 	return distPaths.map((distPath) => {
-		const sourcePath = `../../${distPath.replace(/^dist\//, '').replace(/\.js$/, '')}`;
+		const sourcePath = `../${distPath.replace(/^dist\//, '').replace(/\.js$/, '')}`;
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const exported = require(sourcePath) as Record<string, new () => T>;
 		const className = distPath.split('/').pop()!.replace(suffix, '');

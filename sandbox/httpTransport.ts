@@ -2,7 +2,7 @@ import { Agent } from 'node:http';
 
 import axios from 'axios';
 
-import { type HttpTransport, lowerCaseHeaders } from '../../lib/http/transport';
+import { type HttpTransport, lowerCaseHeaders } from '../lib/http/transport';
 
 /**
  * The transport the clients' own tests and the benchmarks use outside n8n: axios

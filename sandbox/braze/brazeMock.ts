@@ -4,8 +4,9 @@
  * index, 400 when nothing in the request is valid or an array is over 75, 401/403, and a fixed
  * 3-second window of 3,000 requests with `X-RateLimit-*` headers on every answer, 429 included.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { LoopbackServer } from '../loopbackServer';
 
 import { type BrazeUser, BrazeState, type ObjectError, type RecordedEvent } from './brazeState';
 
@@ -59,8 +60,7 @@ export class BrazeMock {
 	private readonly maxObjects: number;
 	private window = { start: 0, count: 0 };
 	private readonly failures: Array<{ status: Failure['status']; remaining: number }> = [];
-	private readonly sockets = new Set<Socket>();
-	private readonly server = createServer((request, response) => {
+	private readonly server = new LoopbackServer((request, response) => {
 		this.handle(request, response).catch((error: Error) => {
 			this.problems.push(`mock crashed: ${error.stack ?? error.message}`);
 			if (!response.headersSent) response.writeHead(500).end();
@@ -73,21 +73,15 @@ export class BrazeMock {
 		this.rateLimit = options.rateLimit ?? { requests: 3000, windowMs: 3000 };
 		this.maxObjects = options.maxObjects ?? 75;
 		this.state = new BrazeState(this.now);
-		this.server.on('connection', (socket) => {
-			this.sockets.add(socket);
-			socket.on('close', () => this.sockets.delete(socket));
-		});
 	}
 
 	async listen(): Promise<this> {
-		await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-		this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+		this.baseUrl = await this.server.listen();
 		return this;
 	}
 
 	async close(): Promise<void> {
-		for (const socket of this.sockets) socket.destroy();
-		await new Promise<void>((resolve) => this.server.close(() => resolve()));
+		await this.server.close();
 	}
 
 	/** Answer the next requests with 429, a 5xx or a dropped connection. */

@@ -1,4 +1,4 @@
-import type { BacktestEvent } from '../../lib/scoring/backtest';
+import type { BacktestEvent } from '../lib/scoring/backtest';
 
 /** A small seeded PRNG (mulberry32), so generated data sets are the same on every run. */
 export function random(seed: number): () => number {

@@ -1,5 +1,5 @@
-import type { Clock } from '../../../lib/http/clock';
-import type { HttpTransport } from '../../../lib/http/transport';
+import type { Clock } from '../lib/http/clock';
+import type { HttpTransport } from '../lib/http/transport';
 
 export interface VirtualClock extends Clock {
 	/** Every wait asked for, in order. */

@@ -3,8 +3,9 @@
  * answered with the stateful behaviour of the real API (see ../shared/api-facts.md).
  * Tests assert `mock.problems` is empty: a request the spec rejects is a failed test.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { LoopbackServer } from '../loopbackServer';
 
 import { type ReadContext, eventsPage, metricsPage } from './eventQueries';
 import { klaviyoSpec, type KlaviyoSpec, type SpecRateLimit } from './openApiSpec';
@@ -86,8 +87,7 @@ export class KlaviyoMock {
 	private readonly now: () => number;
 	private readonly windows = new RateLimitWindows();
 	private readonly failures: Array<Failure & { remaining: number; until: number }> = [];
-	private readonly sockets = new Set<Socket>();
-	private readonly server = createServer((request, response) => {
+	private readonly server = new LoopbackServer((request, response) => {
 		this.handle(request, response).catch((error: Error) => {
 			this.problems.push(`mock crashed: ${error.stack ?? error.message}`);
 			if (!response.headersSent) response.writeHead(500).end();
@@ -101,21 +101,15 @@ export class KlaviyoMock {
 		this.apiKey = options.apiKey ?? 'pk_test_1234567890abcdef';
 		this.now = options.now ?? Date.now;
 		this.state = new KlaviyoState(this.now, { queuedMs: 1000, profilesPerSecond: 2000, ...options.bulkJobs });
-		this.server.on('connection', (socket) => {
-			this.sockets.add(socket);
-			socket.on('close', () => this.sockets.delete(socket));
-		});
 	}
 
 	async listen(): Promise<this> {
-		await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-		this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+		this.baseUrl = await this.server.listen();
 		return this;
 	}
 
 	async close(): Promise<void> {
-		for (const socket of this.sockets) socket.destroy();
-		await new Promise<void>((resolve) => this.server.close(() => resolve()));
+		await this.server.close();
 	}
 
 	/** Answer the next requests with 429, a 5xx or a dropped connection. */
