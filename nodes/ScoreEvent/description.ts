@@ -1,11 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { CONDITION_OPERATORS } from '../../lib/scoring/model';
-import { postgresStoreProperties } from '../shared/store';
+import { storeProperties } from '../shared/storeAccess';
 import { EXAMPLE_MODEL } from './exampleModel';
-import { viewProperties } from './viewProperties';
 
-const onlyFor = (...operation: string[]) => ({ show: { operation } });
+// What every operation shares; each operation's own parameters are in actions/<operation>.operation.ts.
+
+export const onlyFor = (...operation: string[]) => ({ show: { operation } });
 
 /* eslint-disable n8n-nodes-base/node-param-fixed-collection-type-unsorted-items -- a rule's fields are listed in the order an operator thinks, not alphabetically */
 
@@ -99,73 +100,75 @@ const fitConditionFields: INodeProperties[] = [
 	},
 ];
 
-export const scoreEventProperties: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		// Ordered by use: scoring first, then reading and correcting, then the scheduled and occasional jobs.
-		// eslint-disable-next-line n8n-nodes-base/node-param-options-type-unsorted-items
-		options: [
-			{
-				name: 'Score Event',
-				value: 'score',
-				description: 'Add the points an event earns to its lead',
-				action: 'Score an event',
-			},
-			{
-				name: 'Get Score',
-				value: 'get',
-				description: "Read a lead's current score and the history of its changes",
-				action: 'Get a lead score',
-			},
-			{
-				name: 'List Leads',
-				value: 'listLeads',
-				description:
-					'List the leads of this score, filtered and sorted, e.g. every hot lead for a CSV export',
-				action: 'List leads by score',
-			},
-			{
-				name: 'Score Dashboard',
-				value: 'dashboard',
-				description:
-					'Build an HTML page of tiers, score distribution, daily crossings, top leads and model versions',
-				action: 'Build a score dashboard page',
-			},
-			{
-				name: 'Adjust Score',
-				value: 'adjust',
-				description: 'Add or set points by hand, with a reason kept in the history',
-				action: 'Adjust a lead score',
-			},
-			{
-				name: 'Apply Decay',
-				value: 'applyDecay',
-				description:
-					'Cool down every lead of this score and output those whose score or tier changed',
-				action: 'Apply decay to every lead',
-			},
-			{
-				name: 'Re-Score Leads',
-				value: 'rescore',
-				description:
-					'Re-score every lead from its kept events under the current model; outputs the leads whose score or tier changed',
-				// The sentence-case rule drops the hyphen ("Re score"); Re-Score is the operation's name.
-				// eslint-disable-next-line n8n-nodes-base/node-param-operation-option-action-miscased
-				action: 'Re-score every lead',
-			},
-			{
-				name: 'Backtest Model',
-				value: 'backtest',
-				description:
-					'Replay past events through the model (and a candidate) and measure how well tiers and a threshold predict conversion',
-				action: 'Backtest a scoring model',
-			},
-		],
-		default: 'score',
-	},
+export const operationProperty: INodeProperties = {
+	displayName: 'Operation',
+	name: 'operation',
+	type: 'options',
+	noDataExpression: true,
+	// Ordered by use: scoring first, then reading and correcting, then the scheduled and occasional jobs.
+	// eslint-disable-next-line n8n-nodes-base/node-param-options-type-unsorted-items
+	options: [
+		{
+			name: 'Score Event',
+			value: 'score',
+			description: 'Add the points an event earns to its lead',
+			action: 'Score an event',
+		},
+		{
+			name: 'Get Score',
+			value: 'get',
+			description: "Read a lead's current score and the history of its changes",
+			action: 'Get a lead score',
+		},
+		{
+			name: 'List Leads',
+			value: 'listLeads',
+			description:
+				'List the leads of this score, filtered and sorted, e.g. every hot lead for a CSV export',
+			action: 'List leads by score',
+		},
+		{
+			name: 'Score Dashboard',
+			value: 'dashboard',
+			description:
+				'Build an HTML page of tiers, score distribution, daily crossings, top leads and model versions',
+			action: 'Build a score dashboard page',
+		},
+		{
+			name: 'Adjust Score',
+			value: 'adjust',
+			description: 'Add or set points by hand, with a reason kept in the history',
+			action: 'Adjust a lead score',
+		},
+		{
+			name: 'Apply Decay',
+			value: 'applyDecay',
+			description:
+				'Cool down every lead of this score and output those whose score or tier changed',
+			action: 'Apply decay to every lead',
+		},
+		{
+			name: 'Re-Score Leads',
+			value: 'rescore',
+			description:
+				'Re-score every lead from its kept events under the current model; outputs the leads whose score or tier changed',
+			// The sentence-case rule drops the hyphen ("Re score"); Re-Score is the operation's name.
+			// eslint-disable-next-line n8n-nodes-base/node-param-operation-option-action-miscased
+			action: 'Re-score every lead',
+		},
+		{
+			name: 'Backtest Model',
+			value: 'backtest',
+			description:
+				'Replay past events through the model (and a candidate) and measure how well tiers and a threshold predict conversion',
+			action: 'Backtest a scoring model',
+		},
+	],
+	default: 'score',
+};
+
+/** The event Score Event, Get Score and Adjust Score read. */
+export const eventProperties: INodeProperties[] = [
 	{
 		displayName: 'Event Data',
 		name: 'eventData',
@@ -186,208 +189,10 @@ export const scoreEventProperties: INodeProperties[] = [
 			'Who the event belongs to, usually the email; emails are trimmed and lower-cased. Empty reads "email" from the Event Data.',
 		displayOptions: onlyFor('score', 'get', 'adjust'),
 	},
-	{
-		displayName: 'Event Name',
-		name: 'eventName',
-		type: 'string',
-		default: '',
-		placeholder: 'Empty: event of the Event Data',
-		description:
-			'The behaviour, e.g. "Viewed Page"; rules match it exactly. Empty reads "event" from the Event Data.',
-		displayOptions: onlyFor('score'),
-	},
-	{
-		displayName: 'Event ID',
-		name: 'eventId',
-		type: 'string',
-		default: '',
-		placeholder: 'Empty: eventId of the Event Data',
-		description:
-			'Unique ID of the event for this lead; an ID already counted for the lead is never counted again and answers with the outcome it had the first time (duplicate: true), so a sender\'s retry runs the steps after this one again. Two leads may use the same ID. Empty reads "eventId" from the Event Data (no ID when it has none).',
-		displayOptions: onlyFor('score'),
-	},
-	{
-		displayName: 'Event Time',
-		name: 'eventTime',
-		type: 'string',
-		default: '',
-		placeholder: 'Empty: time of the Event Data, else now',
-		description:
-			'When the event happened: ISO 8601 with a time zone (2026-11-23T07:00:00Z), a date, or epoch seconds or milliseconds. Empty reads "time" from the Event Data, and means now when it has none. Decay and caps run on event time, so late events count as of when they happened.',
-		displayOptions: onlyFor('score'),
-	},
-	{
-		displayName: 'Profile',
-		name: 'profile',
-		type: 'json',
-		default: '',
-		placeholder: 'Empty: profile of the Event Data',
-		description:
-			'Profile attributes for the fit rules (paths like profile.title). Empty reads "profile" from the Event Data; without a profile, the fit points from the last profile seen are kept.',
-		displayOptions: onlyFor('score'),
-	},
-	{
-		displayName: 'Events From',
-		name: 'backtestSource',
-		type: 'options',
-		options: [
-			{
-				name: 'Kept Events',
-				value: 'store',
-				description: 'The events this score kept, in a time range',
-			},
-			{
-				name: 'Input Items',
-				value: 'items',
-				description: 'One event per item, e.g. rows of a CSV file',
-			},
-		],
-		default: 'store',
-		displayOptions: onlyFor('backtest'),
-	},
-	{
-		displayName: 'From',
-		name: 'from',
-		type: 'string',
-		default: '={{ $now.minus({ days: 90 }).toISO() }}',
-		description: 'Start of the time range of events to replay (ISO date)',
-		displayOptions: { show: { operation: ['backtest'], backtestSource: ['store'] } },
-	},
-	{
-		displayName: 'To',
-		name: 'to',
-		type: 'string',
-		default: '={{ $now.toISO() }}',
-		description: 'End of the time range (ISO date)',
-		displayOptions: { show: { operation: ['backtest'], backtestSource: ['store'] } },
-	},
-	...['leadId', 'eventName', 'eventTime', 'profile'].map(
-		(name): INodeProperties => ({
-			displayName: {
-				leadId: 'Lead ID',
-				eventName: 'Event Name',
-				eventTime: 'Event Time',
-				profile: 'Profile',
-			}[name]!,
-			name,
-			type: name === 'profile' ? 'json' : 'string',
-			default: {
-				leadId: '={{ $json.email }}',
-				eventName: '={{ $json.event }}',
-				eventTime: '={{ $json.time }}',
-				profile: '',
-			}[name]!,
-			required: name === 'leadId' || name === 'eventName' || name === 'eventTime',
-			description: 'Read from each input item, as in Score Event',
-			displayOptions: { show: { operation: ['backtest'], backtestSource: ['items'] } },
-		}),
-	),
-	{
-		displayName: 'Conversion Is',
-		name: 'conversionKind',
-		type: 'options',
-		options: [
-			{
-				name: 'An Event',
-				value: 'event',
-				description: 'A lead converted when it has an event of this name',
-			},
-			{
-				name: 'A Field',
-				value: 'field',
-				description: 'A lead converted when one of its events has this field set',
-			},
-		],
-		default: 'event',
-		displayOptions: onlyFor('backtest'),
-	},
-	{
-		displayName: 'Conversion Event',
-		name: 'conversionEvent',
-		type: 'string',
-		default: 'Placed Order',
-		placeholder: 'Opportunity Won',
-		displayOptions: { show: { operation: ['backtest'], conversionKind: ['event'] } },
-	},
-	{
-		displayName: 'Conversion Field',
-		name: 'conversionField',
-		type: 'string',
-		default: '',
-		placeholder: 'properties.converted',
-		displayOptions: { show: { operation: ['backtest'], conversionKind: ['field'] } },
-	},
-	{
-		displayName: 'Candidate Model',
-		name: 'compareModel',
-		type: 'json',
-		default: '',
-		description:
-			'Optional second model to compare with, tier by tier (it needs the same tier names)',
-		displayOptions: onlyFor('backtest'),
-	},
-	{
-		displayName: 'Threshold',
-		name: 'backtestThreshold',
-		type: 'number',
-		default: 76,
-		description:
-			'The hand-off threshold to measure: how many leads it would hand to sales, and precision and recall of those hand-offs',
-		displayOptions: onlyFor('backtest'),
-	},
-	{
-		displayName: 'Suggest Threshold By',
-		name: 'measure',
-		type: 'options',
-		options: [
-			{ name: 'F1 (Precision and Recall)', value: 'f1' },
-			{ name: 'Youden (Recall Minus False-Positive Rate)', value: 'youden' },
-		],
-		default: 'f1',
-		displayOptions: onlyFor('backtest'),
-	},
-	{
-		displayName: 'Adjustment',
-		name: 'adjustMode',
-		type: 'options',
-		options: [
-			{
-				name: 'Add Points',
-				value: 'add',
-				description: 'Add (or, with a negative number, remove) points',
-			},
-			{ name: 'Set Score', value: 'set', description: 'Set the score to this value' },
-		],
-		default: 'add',
-		displayOptions: onlyFor('adjust'),
-	},
-	{
-		displayName: 'Points',
-		name: 'points',
-		type: 'number',
-		default: 0,
-		displayOptions: onlyFor('adjust'),
-	},
-	{
-		displayName: 'Reason',
-		name: 'reason',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'Met at trade show',
-		description: "Why the score changes; kept in the lead's history",
-		displayOptions: onlyFor('adjust'),
-	},
-	{
-		displayName: 'Adjustment ID',
-		name: 'adjustmentId',
-		type: 'string',
-		default: '',
-		placeholder: '={{ $json.body.request_id }}',
-		description:
-			'Optional unique ID of this adjustment for the lead: a retried adjustment with the same ID counts once and answers with the outcome it had the first time (duplicate: true). Empty: every run counts.',
-		displayOptions: onlyFor('adjust'),
-	},
+];
+
+/** What Apply Decay and Re-Score send out. */
+export const sweepProperties: INodeProperties[] = [
 	{
 		displayName: 'Output',
 		name: 'sweepOutput',
@@ -408,15 +213,33 @@ export const scoreEventProperties: INodeProperties[] = [
 		default: 'changed',
 		displayOptions: onlyFor('applyDecay', 'rescore'),
 	},
-	{
-		displayName: 'Decay Up To',
-		name: 'asOf',
-		type: 'string',
-		default: '',
-		description: 'The time decay is applied up to (ISO date); empty means now',
-		displayOptions: onlyFor('applyDecay'),
-	},
-	...viewProperties,
+];
+
+/** Return All and Limit of a listing (List Leads, Get Score's Timeline). */
+export function returnAllAndLimit(show: { show: Record<string, string[]> }): INodeProperties[] {
+	return [
+		{
+			displayName: 'Return All',
+			name: 'returnAll',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to return all results or only up to a given limit',
+			displayOptions: show,
+		},
+		{
+			displayName: 'Limit',
+			name: 'limit',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 50,
+			description: 'Max number of results to return',
+			displayOptions: { show: { ...show.show, returnAll: [false] } },
+		},
+	];
+}
+
+/** The model, the score and its store, and the options: after each operation's own parameters. */
+export const sharedProperties: INodeProperties[] = [
 	{
 		displayName: 'Model Source',
 		name: 'modelSource',
@@ -656,32 +479,14 @@ export const scoreEventProperties: INodeProperties[] = [
 		description:
 			'The score this node works on. Scores are shared by every workflow of this n8n instance that uses the same store and name: give each model its own name (e.g. per product line).',
 	},
-	{
-		displayName: 'Store',
-		name: 'store',
-		type: 'options',
-		options: [
-			{
-				name: 'Embedded (SQLite)',
-				value: 'embedded',
-				description: 'A file in the n8n user folder; no setup. For one n8n instance.',
-			},
-			{
-				name: 'None (Score From Item)',
-				value: 'none',
-				description:
-					'Stateless: the current score comes from the item, e.g. a Klaviyo profile property',
-			},
-			{
-				name: 'PostgreSQL',
-				value: 'postgres',
-				description:
-					"A PostgreSQL database through n8n's Postgres credential; for queue mode and many workers",
-			},
-		],
-		default: 'embedded',
-	},
-	...postgresStoreProperties({ store: ['postgres'] }),
+	...storeProperties({
+		embedded: 'A file in the n8n user folder; no setup. For one n8n instance.',
+		none: {
+			name: 'None (Score From Item)',
+			description: 'Stateless: the current score comes from the item, e.g. a Klaviyo profile property',
+		},
+		postgres: "A PostgreSQL database through n8n's Postgres credential; for queue mode and many workers",
+	}),
 	{
 		displayName: 'Current Score',
 		name: 'currentScore',

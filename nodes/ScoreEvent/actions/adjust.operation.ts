@@ -1,35 +1,65 @@
-import { type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import {
-	adjustLeads,
-	adjustStateless,
-	type AdjustInput,
-	type LeadScore,
-} from '../../../lib/scoring/batch';
+import { adjustLeads, adjustStateless, type AdjustInput, type LeadScore } from '../../../lib/scoring/batch';
+import { normalizeLeadId, optionalText, parseNumber, requireText } from '../../../lib/scoring/inputs';
 import { asReported, type Reporting } from '../../../lib/scoring/reporting';
-import {
-	normalizeLeadId,
-	optionalText,
-	parseNumber,
-	requireText,
-} from '../../../lib/scoring/inputs';
-import {
-	settingsFor,
-	Outputs,
-	withLeadScore,
-	Batches,
-	currentScoreOf,
-	ItemEvent,
-	deliver,
-	reportingOf,
-	withStore,
-} from '../items';
+import { ItemOutputs } from '../../shared/itemOutputs';
 import { ItemParameters } from '../../shared/parameters';
+import { Batches, deliver, withStore } from '../batches';
+import { onlyFor } from '../description';
+import { ItemEvent, currentScoreOf, withLeadScore } from '../itemEvent';
+import { settingsFor } from '../modelResolution';
+import { reportingOf } from '../nodeOptions';
 
-export async function adjustOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Adjustment',
+		name: 'adjustMode',
+		type: 'options',
+		options: [
+			{
+				name: 'Add Points',
+				value: 'add',
+				description: 'Add (or, with a negative number, remove) points',
+			},
+			{ name: 'Set Score', value: 'set', description: 'Set the score to this value' },
+		],
+		default: 'add',
+		displayOptions: onlyFor('adjust'),
+	},
+	{
+		displayName: 'Points',
+		name: 'points',
+		type: 'number',
+		default: 0,
+		displayOptions: onlyFor('adjust'),
+	},
+	{
+		displayName: 'Reason',
+		name: 'reason',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'Met at trade show',
+		description: "Why the score changes; kept in the lead's history",
+		displayOptions: onlyFor('adjust'),
+	},
+	{
+		displayName: 'Adjustment ID',
+		name: 'adjustmentId',
+		type: 'string',
+		default: '',
+		placeholder: '={{ $json.body.request_id }}',
+		description:
+			'Optional unique ID of this adjustment for the lead: a retried adjustment with the same ID counts once and answers with the outcome it had the first time (duplicate: true). Empty: every run counts.',
+		displayOptions: onlyFor('adjust'),
+	},
+];
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
 	const parameters = new ItemParameters(this);
-	const outputs = new Outputs(this, items.length);
+	const outputs = new ItemOutputs(this, items.length);
 	const batches = new Batches<AdjustInput>();
 	const now = Date.now();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {

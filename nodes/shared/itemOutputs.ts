@@ -1,0 +1,74 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+
+import { BrazeApiError } from '../../lib/braze';
+import { KlaviyoApiError } from '../../lib/klaviyo';
+import { toNodeError } from './nodeErrors';
+
+/** What an API error holds for the operator's workflow (code, status, pointer...), without empty fields. */
+function detailsOf(error: Error): IDataObject {
+	if (!(error instanceof KlaviyoApiError || error instanceof BrazeApiError)) return {};
+	const fields = Object.entries(error.toJSON() as unknown as JsonObject).filter(([, value]) => value !== undefined);
+	return Object.fromEntries(fields) as IDataObject;
+}
+
+/**
+ * Collects each input item's output items, in item order within every output. A failed item stops
+ * the node, or with "Continue On Fail" becomes one error item, `{ error, details }`, on the error
+ * output; with "Continue (using error output)" n8n moves it to the error output it adds after ours.
+ */
+export class ItemOutputs {
+	private readonly routes: Array<Array<{ output: number; item: INodeExecutionData }> | undefined>;
+
+	constructor(
+		private readonly context: IExecuteFunctions,
+		count: number,
+		/** The output an error item goes to (Check Threshold: the one that triggers the least). */
+		private readonly errorOutput = 0,
+	) {
+		this.routes = new Array(count);
+	}
+
+	/** The item's one output item: its JSON, paired with it, on `output`. */
+	set(itemIndex: number, json: IDataObject, output = 0): void {
+		this.routes[itemIndex] = [{ output, item: { json, pairedItem: { item: itemIndex } } }];
+	}
+
+	/** Several output items for one input item (a sweep's changed leads, a page of leads), paired with it. */
+	add(itemIndex: number, items: INodeExecutionData[]): void {
+		const route = (this.routes[itemIndex] ??= []);
+		for (const item of items) route.push({ output: 0, item: { ...item, pairedItem: { item: itemIndex } } });
+	}
+
+	/**
+	 * Fails the item: throws its n8n error, or under Continue On Fail keeps its error item instead of
+	 * any output it had. `message` replaces the error's message where a node has more to say to the
+	 * operator than the thrown error does; `details` adds to what the error itself holds.
+	 */
+	fail(itemIndex: number, error: Error, extra: { message?: string; details?: IDataObject } = {}): void {
+		const nodeError = toNodeError(this.context.getNode(), error, itemIndex);
+		if (!this.context.continueOnFail()) throw nodeError;
+		const details = { ...detailsOf(error), ...extra.details, description: nodeError.description ?? null };
+		this.routes[itemIndex] = [
+			{ output: this.errorOutput, item: { json: { error: extra.message ?? nodeError.message, details }, pairedItem: { item: itemIndex } } },
+		];
+	}
+
+	/** A problem of the whole node (a bad option): every item fails with it, nothing is written. */
+	failAll(error: Error): void {
+		for (let itemIndex = 0; itemIndex < this.routes.length; itemIndex++) this.fail(itemIndex, error);
+	}
+
+	/** The items of a node with one output. */
+	list(): INodeExecutionData[] {
+		return this.outputs(1)[0];
+	}
+
+	/** At least `count` outputs; more if an item was routed to a later one (per-item tiers from an expression). */
+	outputs(count: number): INodeExecutionData[][] {
+		let length = count;
+		for (const route of this.routes) for (const { output } of route ?? []) length = Math.max(length, output + 1);
+		const outputs: INodeExecutionData[][] = Array.from({ length }, () => []);
+		for (const route of this.routes) for (const { output, item } of route ?? []) outputs[output].push(item);
+		return outputs;
+	}
+}
