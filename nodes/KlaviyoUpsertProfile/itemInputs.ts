@@ -11,15 +11,9 @@ import {
 	checkIdentifier,
 	checkProfileInput,
 } from '../../lib/klaviyo';
+import type { ItemInput, ItemProblem } from '../shared/nodeErrors';
 import { PARAMETER_LABELS } from './description';
 
-export interface ItemProblem {
-	/** The parameter's name in the editor, when known. */
-	parameter?: string;
-	message: string;
-}
-
-export type ItemInput<T> = { ok: true; value: T } | { ok: false; problem: ItemProblem };
 
 const ATTRIBUTE_NAMES: Record<string, string> = {
 	email: 'email',

@@ -1,5 +1,4 @@
 import {
-	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
 	sleep,
@@ -8,7 +7,6 @@ import {
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
-	type JsonObject,
 } from 'n8n-workflow';
 
 import { RequestFailure, type Outcome } from '../../lib/salesforce/batches';
@@ -17,34 +15,13 @@ import { SalesforceApiError, SalesforceAuthError } from '../../lib/salesforce/er
 import { markAsMql, type MarkMqlRequest } from '../../lib/salesforce/markMql';
 import { StatusSetupError } from '../../lib/salesforce/statusOrder';
 import { syncScores, type SyncScoreRequest } from '../../lib/salesforce/syncScore';
+import { ItemOutputs } from '../shared/itemOutputs';
+import { toNodeError } from '../shared/nodeErrors';
 import { salesforceMarkMqlProperties } from './description';
 import { readMarkMqlRequest, readSyncScoreRequest } from './parameters';
 import { CREDENTIAL_TYPE, n8nTransport } from './transport';
 
 type Operation = 'markMql' | 'syncScore';
-
-/** An n8n error for the operator, built from the client's own message: never a token or secret. */
-function nodeError(context: IExecuteFunctions, error: Error, itemIndex?: number): NodeApiError | NodeOperationError {
-	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
-	if (error instanceof SalesforceApiError) {
-		const details: JsonObject = { message: error.message, errorCode: error.errorCode, fields: error.fields };
-		return new NodeApiError(context.getNode(), details, {
-			message: `Salesforce: ${error.message}`,
-			description: error.hint ?? `Salesforce error code ${error.errorCode}`,
-			httpCode: String(error.status),
-			itemIndex,
-		});
-	}
-	if (error instanceof SalesforceAuthError) {
-		return new NodeApiError(context.getNode(), { message: error.message, error: error.error } as JsonObject, {
-			message: error.message,
-			description: error.hint ?? 'Check the Salesforce credential.',
-			itemIndex,
-		});
-	}
-	if (error instanceof StatusSetupError) return new NodeOperationError(context.getNode(), error.message, { itemIndex, description: error.hint });
-	return new NodeOperationError(context.getNode(), error.message, { itemIndex });
-}
 
 /** With Continue On Fail the message is all an error item carries, so it says what to do too. */
 function itemErrorMessage(error: Error): string {
@@ -79,7 +56,7 @@ export class SalesforceMarkMql implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const continueOnFail = this.continueOnFail();
-		const output: Array<INodeExecutionData | undefined> = new Array(items.length);
+		const outputs = new ItemOutputs(this, items.length);
 		const operation = this.getNodeParameter('operation', 0, 'markMql') as Operation;
 		if (operation !== 'markMql' && operation !== 'syncScore') {
 			throw new NodeOperationError(this.getNode(), `The operation "${String(operation)}" is not known`);
@@ -91,8 +68,7 @@ export class SalesforceMarkMql implements INodeType {
 				requests.push(operation === 'markMql' ? readMarkMqlRequest(this, itemIndex) : readSyncScoreRequest(this, itemIndex));
 				requestItems.push(itemIndex);
 			} catch (error) {
-				if (!continueOnFail) throw nodeError(this, error as Error, itemIndex);
-				output[itemIndex] = { json: { error: (error as Error).message }, pairedItem: { item: itemIndex } };
+				outputs.fail(itemIndex, error as Error);
 			}
 		}
 
@@ -118,19 +94,15 @@ export class SalesforceMarkMql implements INodeType {
 					? await markAsMql(client, requests as MarkMqlRequest[], options)
 					: await syncScores(client, requests as SyncScoreRequest[], options);
 		} catch (error) {
-			if (error instanceof RequestFailure) throw nodeError(this, error.error, requestItems[error.index]);
+			if (error instanceof RequestFailure) throw toNodeError(this.getNode(), error.error, requestItems[error.index]);
 			// REQUEST_LIMIT_EXCEEDED or a refused credential without Continue On Fail: nothing can go on.
-			throw nodeError(this, error as Error);
+			throw toNodeError(this.getNode(), error as Error);
 		}
 		outcomes.forEach((outcome, position) => {
 			const itemIndex = requestItems[position];
-			output[itemIndex] = outcome.ok
-				? {
-						json: { ...items[itemIndex].json, salesforce: outcome.result as unknown as IDataObject },
-						pairedItem: { item: itemIndex },
-					}
-				: { json: { error: itemErrorMessage(outcome.error) }, pairedItem: { item: itemIndex } };
+			if (outcome.ok) outputs.set(itemIndex, { ...items[itemIndex].json, salesforce: outcome.result as unknown as IDataObject });
+			else outputs.fail(itemIndex, outcome.error, { message: itemErrorMessage(outcome.error) });
 		});
-		return [output.filter((item): item is INodeExecutionData => item !== undefined)];
+		return [outputs.list()];
 	}
 }

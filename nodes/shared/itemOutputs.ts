@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } f
 
 import { BrazeApiError } from '../../lib/braze';
 import { KlaviyoApiError } from '../../lib/klaviyo';
-import { toNodeError } from './nodeErrors';
+import { itemProblemError, toNodeError, type ItemInput } from './nodeErrors';
 
 /** What an API error holds for the operator's workflow (code, status, pointer...), without empty fields. */
 function detailsOf(error: Error): IDataObject {
@@ -71,4 +71,35 @@ export class ItemOutputs {
 		for (const route of this.routes) for (const { output, item } of route ?? []) outputs[output].push(item);
 		return outputs;
 	}
+}
+
+/**
+ * Reads every item before anything is sent to `service`: a bad item fails alone (its error item,
+ * or the node stops) and nothing is sent for it. Returns the inputs to send and their items.
+ */
+export function readItems<T>(
+	context: IExecuteFunctions,
+	outputs: ItemOutputs,
+	service: string,
+	read: (itemIndex: number) => ItemInput<T>,
+): { inputs: T[]; itemIndexes: number[] } {
+	const inputs: T[] = [];
+	const itemIndexes: number[] = [];
+	for (let itemIndex = 0; itemIndex < context.getInputData().length; itemIndex++) {
+		let input: ItemInput<T>;
+		try {
+			input = read(itemIndex);
+		} catch (error) {
+			// An expression that throws while n8n evaluates it.
+			input = { ok: false, problem: { message: (error as Error).message } };
+		}
+		if (input.ok) {
+			inputs.push(input.value);
+			itemIndexes.push(itemIndex);
+		} else {
+			const error = itemProblemError(context.getNode(), itemIndex, input.problem, service);
+			outputs.fail(itemIndex, error, { details: { parameter: input.problem.parameter ?? null } });
+		}
+	}
+	return { inputs, itemIndexes };
 }

@@ -1,14 +1,7 @@
-/** What both Klaviyo nodes (Upsert Profile and Trigger) share: the client on n8n's HTTP helpers, and its errors. */
-import {
-	NodeApiError,
-	type IExecuteFunctions,
-	type ILoadOptionsFunctions,
-	type INode,
-	type IPollFunctions,
-	type JsonObject,
-} from 'n8n-workflow';
+/** What both Klaviyo nodes (Upsert Profile and Trigger) share: the client on n8n's HTTP helpers. */
+import type { IExecuteFunctions, ILoadOptionsFunctions, IPollFunctions } from 'n8n-workflow';
 
-import { type KlaviyoApiError, KlaviyoClient, type KlaviyoClientOptions, type KlaviyoTransport, RateLimiter } from '../../lib/klaviyo';
+import { KlaviyoClient, type KlaviyoClientOptions, type KlaviyoTransport, RateLimiter } from '../../lib/klaviyo';
 
 import { n8nClock, n8nHttpTransport, sharedLimiter } from './httpTransport';
 
@@ -46,24 +39,5 @@ export async function klaviyoClientFor(
 		clock: n8nClock,
 		limiter: limiterFor(baseUrl, String(credentials.apiKey ?? '')),
 		...options,
-	});
-}
-
-/** Klaviyo's code, title, detail and pointer, for the operator; the client never holds the API key. */
-export function klaviyoNodeError(node: INode, error: KlaviyoApiError, itemIndex?: number): NodeApiError {
-	const where = error.pointer ?? error.parameter;
-	const description = [
-		`Klaviyo error code: ${error.code}`,
-		where ? `Where: ${where}` : '',
-		typeof error.meta?.duplicate_profile_id === 'string' ? `Existing profile: ${error.meta.duplicate_profile_id}` : '',
-		error.errorId ? `Error ID: ${error.errorId}` : '',
-	]
-		.filter(Boolean)
-		.join('. ');
-	return new NodeApiError(node, error.toJSON() as unknown as JsonObject, {
-		message: `Klaviyo: ${error.message}`,
-		description,
-		httpCode: error.status === undefined ? undefined : String(error.status),
-		...(itemIndex === undefined ? {} : { itemIndex }),
 	});
 }

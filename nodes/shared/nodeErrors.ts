@@ -24,6 +24,9 @@ export interface ItemProblem {
 	message: string;
 }
 
+/** An item's input as a node read it: the value to send, or the problem that keeps it from being sent. */
+export type ItemInput<T> = { ok: true; value: T } | { ok: false; problem: ItemProblem };
+
 /** "(item 3, parameter "leadId")": which item, and which parameter to fix. */
 function where(itemIndex: number | undefined, parameter?: string): string {
 	const parts = [itemIndex === undefined ? '' : `item ${itemIndex}`, parameter ? `parameter "${parameter}"` : ''].filter(Boolean);
