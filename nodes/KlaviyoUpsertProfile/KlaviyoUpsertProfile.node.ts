@@ -15,6 +15,7 @@ import {
 } from '../../lib/klaviyo';
 import { ItemOutputs, readItems } from '../shared/itemOutputs';
 import { CREDENTIAL_TYPE, klaviyoClientFor } from '../shared/klaviyoTransport';
+import { ItemParameters } from '../shared/parameters';
 import { klaviyoUpsertProfileProperties } from './description';
 import { readEventInput, readProfileInput } from './itemInputs';
 
@@ -85,8 +86,9 @@ export class KlaviyoUpsertProfile implements INodeType {
 		const continueOnFail = this.continueOnFail();
 		const settings = readSettings(this);
 		const outputs = new ItemOutputs(this, items.length);
+		const parameters = new ItemParameters(this);
 		const { inputs, itemIndexes } = readItems<ProfileInput | EventInput>(this, outputs, 'Klaviyo', (itemIndex) =>
-			operation === 'createEvent' ? readEventInput(this, itemIndex) : readProfileInput(this, itemIndex),
+			operation === 'createEvent' ? readEventInput(parameters, itemIndex) : readProfileInput(parameters, itemIndex),
 		);
 
 		if (inputs.length > 0) {

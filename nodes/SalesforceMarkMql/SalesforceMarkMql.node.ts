@@ -18,7 +18,7 @@ import { syncScores, type SyncScoreRequest } from '../../lib/salesforce/syncScor
 import { ItemOutputs } from '../shared/itemOutputs';
 import { toNodeError } from '../shared/nodeErrors';
 import { salesforceMarkMqlProperties } from './description';
-import { readMarkMqlRequest, readSyncScoreRequest } from './parameters';
+import { RequestReader } from './parameters';
 import { CREDENTIAL_TYPE, n8nTransport } from './transport';
 
 type Operation = 'markMql' | 'syncScore';
@@ -61,11 +61,12 @@ export class SalesforceMarkMql implements INodeType {
 		if (operation !== 'markMql' && operation !== 'syncScore') {
 			throw new NodeOperationError(this.getNode(), `The operation "${String(operation)}" is not known`);
 		}
+		const reader = new RequestReader(this);
 		const requests: Array<MarkMqlRequest | SyncScoreRequest> = [];
 		const requestItems: number[] = [];
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			try {
-				requests.push(operation === 'markMql' ? readMarkMqlRequest(this, itemIndex) : readSyncScoreRequest(this, itemIndex));
+				requests.push(operation === 'markMql' ? reader.markMql(itemIndex) : reader.syncScore(itemIndex));
 				requestItems.push(itemIndex);
 			} catch (error) {
 				outputs.fail(itemIndex, error as Error);
