@@ -4,6 +4,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { DEFAULT_HOURS_AHEAD, timeWindow, type TimeWindow } from '../../lib/scoring/inputs';
 import { parseReporting, type Reporting } from '../../lib/scoring/reporting';
 import { retentionDays } from '../../lib/scoring/retention';
+import type { ItemOutputs } from '../shared/itemOutputs';
 
 /** The score's retention options, checked: a bad one fails the batch before anything is scored or deleted. */
 export function retentionOf(this: IExecuteFunctions) {
@@ -41,4 +42,14 @@ export function timeWindowFor(this: IExecuteFunctions, now: number): () => TimeW
 /** Whole Points and Minimum Change, checked: a bad one fails the node's items before anything is written. */
 export function reportingOf(this: IExecuteFunctions): Reporting {
 	return parseReporting(this.getNodeParameter('options', 0, {}) as IDataObject);
+}
+
+/** Whole Points and Minimum Change for a batch operation: a bad one fails every item, and nothing is written. */
+export function reportingOrFailAll(this: IExecuteFunctions, outputs: ItemOutputs): Reporting | undefined {
+	try {
+		return reportingOf.call(this);
+	} catch (error) {
+		outputs.failAll(error as Error);
+		return undefined;
+	}
 }

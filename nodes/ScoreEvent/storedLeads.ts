@@ -4,7 +4,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { InputError, parseEventTime, parseNumber, type TimeWindow } from '../../lib/scoring/inputs';
 import { reportedScore, type Reporting } from '../../lib/scoring/reporting';
 import type { ScoreStore } from '../../lib/store/scoreStore';
-import { ItemOutputs } from '../shared/itemOutputs';
+import { eachItem } from '../shared/itemOutputs';
 import { ItemParameters } from '../shared/parameters';
 import { openStore } from '../shared/storeAccess';
 import { settingsFor, type ItemSettings } from './modelResolution';
@@ -23,19 +23,12 @@ export async function perItemOnStore(
 		itemIndex: number,
 	) => Promise<INodeExecutionData[]>,
 ): Promise<INodeExecutionData[]> {
-	const items = this.getInputData();
 	const parameters = new ItemParameters(this);
-	const outputs = new ItemOutputs(this, items.length);
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			const settings = await settingsFor.call(this, parameters, itemIndex);
-			const store = await openStore(this, settings.storeKind, itemIndex);
-			outputs.add(itemIndex, await work(store, settings, parameters, itemIndex));
-		} catch (error) {
-			outputs.fail(itemIndex, error as Error);
-		}
-	}
-	return outputs.list();
+	return await eachItem(this, async (itemIndex) => {
+		const settings = await settingsFor.call(this, parameters, itemIndex);
+		const store = await openStore(this, settings.storeKind, itemIndex);
+		return await work(store, settings, parameters, itemIndex);
+	});
 }
 
 /** Return All, or the Limit (a whole number of at least 1). */

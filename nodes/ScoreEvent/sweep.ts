@@ -2,7 +2,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import type { ScoreStore } from '../../lib/store/scoreStore';
-import { ItemOutputs } from '../shared/itemOutputs';
+import { eachItem } from '../shared/itemOutputs';
 import { toNodeError } from '../shared/nodeErrors';
 import { ItemParameters } from '../shared/parameters';
 import { openStore, refuseStateless, type StoreKind } from '../shared/storeAccess';
@@ -54,37 +54,20 @@ export async function sweepPerItem(
 	operationName: string,
 	sweep: (store: ScoreStore, settings: ItemSettings, itemIndex: number) => Promise<SweepResult>,
 ): Promise<INodeExecutionData[]> {
-	const items = this.getInputData();
 	const parameters = new ItemParameters(this);
-	const outputs = new ItemOutputs(this, items.length);
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			const { scoreName, result } = await sweepOf.call(
-				this,
-				parameters,
-				itemIndex,
-				operationName,
-				sweep,
-			);
-			if (parameters.get<string>('sweepOutput', itemIndex, 'changed') === 'summary') {
-				const summary = {
-					operation: operationName,
-					scoreName,
-					swept: result.swept,
-					// Re-Score's skipped leads go out among the changed ones, marked `skipped`.
-					changed: result.changed.length - (result.skipped ?? 0),
-					...(result.skipped !== undefined ? { skipped: result.skipped } : {}),
-				};
-				outputs.add(itemIndex, [{ json: { sweep: summary, changed: result.changed as IDataObject[] } }]);
-				continue;
-			}
-			outputs.add(
-				itemIndex,
-				result.changed.map((leadScore) => ({ json: { leadScore: leadScore as IDataObject } })),
-			);
-		} catch (error) {
-			outputs.fail(itemIndex, error as Error);
+	return await eachItem(this, async (itemIndex) => {
+		const { scoreName, result } = await sweepOf.call(this, parameters, itemIndex, operationName, sweep);
+		if (parameters.get<string>('sweepOutput', itemIndex, 'changed') === 'summary') {
+			const summary = {
+				operation: operationName,
+				scoreName,
+				swept: result.swept,
+				// Re-Score's skipped leads go out among the changed ones, marked `skipped`.
+				changed: result.changed.length - (result.skipped ?? 0),
+				...(result.skipped !== undefined ? { skipped: result.skipped } : {}),
+			};
+			return [{ json: { sweep: summary, changed: result.changed as IDataObject[] } }];
 		}
-	}
-	return outputs.list();
+		return result.changed.map((leadScore) => ({ json: { leadScore: leadScore as IDataObject } }));
+	});
 }

@@ -74,6 +74,26 @@ export class ItemOutputs {
 }
 
 /**
+ * Runs `work` once per input item (usually one, from a trigger): the items it returns are paired
+ * with that input item, and its failure fails that item alone.
+ */
+export async function eachItem(
+	context: IExecuteFunctions,
+	work: (itemIndex: number) => Promise<INodeExecutionData[]>,
+): Promise<INodeExecutionData[]> {
+	const count = context.getInputData().length;
+	const outputs = new ItemOutputs(context, count);
+	for (let itemIndex = 0; itemIndex < count; itemIndex++) {
+		try {
+			outputs.add(itemIndex, await work(itemIndex));
+		} catch (error) {
+			outputs.fail(itemIndex, error as Error);
+		}
+	}
+	return outputs.list();
+}
+
+/**
  * Reads every item before anything is sent to `service`: a bad item fails alone (its error item,
  * or the node stops) and nothing is sent for it. Returns the inputs to send and their items.
  */

@@ -2,14 +2,14 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { adjustLeads, adjustStateless, type AdjustInput, type LeadScore } from '../../../lib/scoring/batch';
 import { normalizeLeadId, optionalText, parseNumber, requireText } from '../../../lib/scoring/inputs';
-import { asReported, type Reporting } from '../../../lib/scoring/reporting';
+import { asReported } from '../../../lib/scoring/reporting';
 import { ItemOutputs } from '../../shared/itemOutputs';
 import { ItemParameters } from '../../shared/parameters';
 import { Batches, deliver, withStore } from '../batches';
 import { onlyFor } from '../description';
 import { ItemEvent, currentScoreOf, withLeadScore } from '../itemEvent';
 import { settingsFor } from '../modelResolution';
-import { reportingOf } from '../nodeOptions';
+import { reportingOrFailAll } from '../nodeOptions';
 
 export const description: INodeProperties[] = [
 	{
@@ -83,13 +83,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			outputs.fail(itemIndex, error as Error);
 		}
 	}
-	let reporting: Reporting;
-	try {
-		reporting = reportingOf.call(this);
-	} catch (error) {
-		outputs.failAll(error as Error);
-		return outputs.list();
-	}
+	const reporting = reportingOrFailAll.call(this, outputs);
+	if (!reporting) return outputs.list();
 	for (const { settings, entries } of batches.groups.values()) {
 		const reported = (leadScore: LeadScore) =>
 			asReported(leadScore, settings.model.tiers, reporting);

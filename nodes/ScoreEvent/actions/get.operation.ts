@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { readScores } from '../../../lib/scoring/batch';
 import { InputError, normalizeLeadId, parseEventTime } from '../../../lib/scoring/inputs';
-import { readingAsReported, type Reporting } from '../../../lib/scoring/reporting';
+import { readingAsReported } from '../../../lib/scoring/reporting';
 import { scoreAsOf, timelinePages } from '../../../lib/views/history';
 import { ItemOutputs } from '../../shared/itemOutputs';
 import { ItemParameters } from '../../shared/parameters';
@@ -11,7 +11,7 @@ import { Batches } from '../batches';
 import { returnAllAndLimit } from '../description';
 import { ItemEvent, currentScoreOf, withLeadScore } from '../itemEvent';
 import { settingsFor } from '../modelResolution';
-import { reportingOf, timeWindowFor } from '../nodeOptions';
+import { reportingOf, reportingOrFailAll, timeWindowFor } from '../nodeOptions';
 import { maxResults, optionalTime, perItemOnStore, withReportedScore } from '../storedLeads';
 
 const timeline = { show: { operation: ['get'], getMode: ['timeline'] } };
@@ -153,13 +153,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		((this.getNodeParameter('options', 0, {}) as IDataObject).historyLimit as number | undefined) ??
 		10;
 	const now = Date.now();
-	let reporting: Reporting;
-	try {
-		reporting = reportingOf.call(this);
-	} catch (error) {
-		outputs.failAll(error as Error);
-		return outputs.list();
-	}
+	const reporting = reportingOrFailAll.call(this, outputs);
+	if (!reporting) return outputs.list();
 	for (const { settings, entries } of batches.groups.values()) {
 		if (settings.storeKind === 'none') {
 			for (const { itemIndex, input, currentScore } of entries) {
