@@ -1,3 +1,4 @@
+/** What Score Event, Get Score and Adjust Score read from an item: its event, and its current score without a store. */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { valueAt } from '../../lib/scoring/conditions';

@@ -1,4 +1,7 @@
+/** Editor test runs work on a test score beside the live one (Options → Editor Test Runs). */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+export const TEST_SCORE_SUFFIX = '~test';
 
 /** Whether this execution is an editor test run that keeps away from the live scores (Options → Editor Test Runs). */
 export function usesTestScore(this: IExecuteFunctions): boolean {
@@ -11,5 +14,3 @@ export function usesTestScore(this: IExecuteFunctions): boolean {
 export function scoreNameOfRun(this: IExecuteFunctions, scoreName: string): string {
 	return usesTestScore.call(this) ? `${scoreName}${TEST_SCORE_SUFFIX}` : scoreName;
 }
-
-export const TEST_SCORE_SUFFIX = '~test';

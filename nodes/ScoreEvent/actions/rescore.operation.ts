@@ -6,9 +6,7 @@ import { reportingOf } from '../nodeOptions';
 import { sweepPerItem } from '../sweep';
 
 // Re-Score has no parameters of its own: it sweeps with the model kept with the score.
-export const description: INodeProperties[] = [
-
-];
+export const description: INodeProperties[] = [];
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	return await sweepPerItem.call(this, 'Re-Score Leads', async (store, settings) => {
