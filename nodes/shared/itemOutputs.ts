@@ -1,15 +1,6 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { BrazeApiError } from '../../lib/braze';
-import { KlaviyoApiError } from '../../lib/klaviyo';
-import { itemProblemError, toNodeError, type ItemInput } from './nodeErrors';
-
-/** What an API error holds for the operator's workflow (code, status, pointer...), without empty fields. */
-function detailsOf(error: Error): IDataObject {
-	if (!(error instanceof KlaviyoApiError || error instanceof BrazeApiError)) return {};
-	const fields = Object.entries(error.toJSON() as unknown as JsonObject).filter(([, value]) => value !== undefined);
-	return Object.fromEntries(fields) as IDataObject;
-}
+import { errorDetails, itemProblemError, toNodeError, type ItemInput } from './nodeErrors';
 
 /**
  * Collects each input item's output items, in item order within every output. A failed item stops
@@ -47,7 +38,7 @@ export class ItemOutputs {
 	fail(itemIndex: number, error: Error, extra: { message?: string; details?: IDataObject } = {}): void {
 		const nodeError = toNodeError(this.context.getNode(), error, itemIndex);
 		if (!this.context.continueOnFail()) throw nodeError;
-		const details = { ...detailsOf(error), ...extra.details, description: nodeError.description ?? null };
+		const details = { ...errorDetails(error), ...extra.details, description: nodeError.description ?? null };
 		this.routes[itemIndex] = [
 			{ output: this.errorOutput, item: { json: { error: extra.message ?? nodeError.message, details }, pairedItem: { item: itemIndex } } },
 		];

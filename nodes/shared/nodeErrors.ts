@@ -3,7 +3,7 @@
  * `options.minimumChange`) and carry the provider's code; the clients have already redacted any
  * key, and nothing here adds a credential to a message.
  */
-import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
 
 import { BrazeApiError, type BrazeObjectError } from '../../lib/braze';
 import { KlaviyoApiError } from '../../lib/klaviyo';
@@ -127,6 +127,13 @@ export function toNodeError(node: INode, error: Error, itemIndex?: number): Node
 	}
 	// StoreError and StoreDataError: the store's own message says what to fix (file, database, value).
 	return new NodeOperationError(node, `${error.message}${where(itemIndex)}`, atItem(itemIndex));
+}
+
+/** What an API error holds for the operator's workflow (code, status, pointer...), without empty fields. */
+export function errorDetails(error: Error): IDataObject {
+	if (!(error instanceof KlaviyoApiError || error instanceof BrazeApiError)) return {};
+	const fields = Object.entries(error.toJSON() as unknown as JsonObject).filter(([, value]) => value !== undefined);
+	return Object.fromEntries(fields) as IDataObject;
 }
 
 /** An item a node refused before sending it to `service`: nothing was sent for it. */

@@ -22,7 +22,7 @@ const OPERATIONS = {
 	dashboard: dashboard.execute,
 } satisfies Record<string, Operation>;
 
-export type ScoreEventOperation = keyof typeof OPERATIONS;
+type ScoreEventOperation = keyof typeof OPERATIONS;
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const operation = this.getNodeParameter('operation', 0) as string;
