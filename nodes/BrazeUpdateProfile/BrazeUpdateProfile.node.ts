@@ -1,7 +1,6 @@
 import {
 	NodeApiError,
 	NodeConnectionTypes,
-	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -10,42 +9,14 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { type BrazeApiError, type BrazeObjectError, BrazeClient, type ProfileUpdate } from '../../lib/braze';
+import { BrazeClient } from '../../lib/braze';
 import { systemClock } from '../../lib/http/clock';
 import { n8nCredentialTransport } from '../shared/httpTransport';
-import { errorItem } from '../shared/itemError';
+import { ItemOutputs, readItems } from '../shared/itemOutputs';
+import { describeBrazeErrors } from '../shared/nodeErrors';
 import { brazeUpdateProfileProperties } from './description';
-import { ItemReader, type ItemProblem, readSettings } from './itemInputs';
+import { ItemReader, readSettings } from './itemInputs';
 import { CREDENTIAL_TYPE, limiterFor } from './transport';
-
-function problemError(context: IExecuteFunctions, itemIndex: number, problem: ItemProblem): NodeOperationError {
-	const where = problem.parameter ? `item ${itemIndex}, parameter "${problem.parameter}"` : `item ${itemIndex}`;
-	const fix = problem.parameter ? `the "${problem.parameter}" parameter` : 'the expression';
-	return new NodeOperationError(context.getNode(), `${problem.message} (${where})`, {
-		itemIndex,
-		description: `Nothing was sent to Braze for item ${itemIndex}. Fix ${fix} or the data it is mapped from.`,
-	});
-}
-
-function describeObjectErrors(errors: BrazeObjectError[] | undefined): string {
-	return (errors ?? []).map((error) => `${error.inputArray ?? 'request'}[${error.index ?? '?'}]: ${error.type}`).join('; ');
-}
-
-/** Braze's message and indexed errors, for the operator; the client redacts any quoted key. */
-function apiError(context: IExecuteFunctions, itemIndex: number, error: BrazeApiError): NodeApiError {
-	const description = [
-		error.kind === 'object' ? 'Braze refused this item and applied the other items of the same request.' : '',
-		error.errors ? `Braze errors: ${describeObjectErrors(error.errors)}` : '',
-	]
-		.filter(Boolean)
-		.join(' ');
-	return new NodeApiError(context.getNode(), error.toJSON() as unknown as JsonObject, {
-		message: `Braze: ${error.message}`,
-		description: description || undefined,
-		httpCode: error.status === undefined ? undefined : String(error.status),
-		itemIndex,
-	});
-}
 
 export class BrazeUpdateProfile implements INodeType {
 	description: INodeTypeDescription = {
@@ -69,28 +40,8 @@ export class BrazeUpdateProfile implements INodeType {
 		const continueOnFail = this.continueOnFail();
 		const settings = readSettings(this);
 		const reader = new ItemReader(this, settings, systemClock.now);
-		const output: Array<INodeExecutionData | undefined> = new Array(items.length);
-
-		// Check every item first: a bad item fails alone and nothing is sent for it.
-		const updates: ProfileUpdate[] = [];
-		const sentItems: number[] = [];
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			let read;
-			try {
-				read = reader.read(itemIndex);
-			} catch (error) {
-				// An expression that throws while n8n evaluates it.
-				read = { ok: false as const, problem: { message: (error as Error).message } };
-			}
-			if (read.ok) {
-				updates.push(read.update);
-				sentItems.push(itemIndex);
-				continue;
-			}
-			const error = problemError(this, itemIndex, read.problem);
-			if (!continueOnFail) throw error;
-			output[itemIndex] = errorItem(itemIndex, error, { parameter: read.problem.parameter ?? null });
-		}
+		const outputs = new ItemOutputs(this, items.length);
+		const { inputs: updates, itemIndexes } = readItems(this, outputs, 'Braze', (itemIndex) => reader.read(itemIndex));
 
 		if (updates.length > 0) {
 			const credentials = await this.getCredentials(CREDENTIAL_TYPE);
@@ -108,19 +59,20 @@ export class BrazeUpdateProfile implements INodeType {
 			if (!continueOnFail) {
 				const position = result.outcomes.findIndex((outcome) => outcome && (!outcome.ok || outcome.value.errors));
 				const outcome = result.outcomes[position];
-				if (outcome && !outcome.ok) throw apiError(this, sentItems[position]!, outcome.error as BrazeApiError);
+				// Without Continue On Fail, failing the item throws its error.
+				if (outcome && !outcome.ok) outputs.fail(itemIndexes[position]!, outcome.error);
 				if (outcome?.ok) {
 					throw new NodeApiError(this.getNode(), { errors: outcome.value.errors } as unknown as JsonObject, {
-						message: `Braze: the event of item ${sentItems[position]} was refused: ${describeObjectErrors(outcome.value.errors)}`,
+						message: `Braze: the event of item ${itemIndexes[position]} was refused: ${describeBrazeErrors(outcome.value.errors)}`,
 						description: 'Braze wrote its attributes and refused its event. Other items of the same request were applied.',
-						itemIndex: sentItems[position],
+						itemIndex: itemIndexes[position],
 					});
 				}
 			}
 
 			const refusedEvents: number[] = [];
 			result.outcomes.forEach((outcome, position) => {
-				const itemIndex = sentItems[position]!;
+				const itemIndex = itemIndexes[position]!;
 				const update = updates[position]!;
 				if (outcome?.ok) {
 					const { attributesWritten, eventWritten, errors } = outcome.value;
@@ -131,18 +83,16 @@ export class BrazeUpdateProfile implements INodeType {
 						event: eventWritten ? update.event!.name : null,
 						...(errors ? { errors: errors as unknown as IDataObject[] } : {}),
 					};
-					output[itemIndex] = { json: { ...items[itemIndex]!.json, braze }, pairedItem: { item: itemIndex } };
+					outputs.set(itemIndex, { ...items[itemIndex]!.json, braze });
 				} else if (outcome) {
-					const error = outcome.error as BrazeApiError;
-					const fields = Object.entries(error.toJSON()).filter(([, value]) => value !== undefined);
-					output[itemIndex] = errorItem(itemIndex, apiError(this, itemIndex, error), Object.fromEntries(fields) as IDataObject);
+					outputs.fail(itemIndex, outcome.error);
 				}
 			});
 			const hints: string[] = [];
 			if (refusedEvents.length > 0) hints.push(`Braze wrote the attributes but refused the event of ${refusedEvents.length} item(s) (items ${refusedEvents.slice(0, 10).join(', ')}); see braze.errors.`);
-			if (result.unmatchedErrors.length > 0) hints.push(`Braze reported ${result.unmatchedErrors.length} error(s) that name no item: ${describeObjectErrors(result.unmatchedErrors.slice(0, 3))}`);
+			if (result.unmatchedErrors.length > 0) hints.push(`Braze reported ${result.unmatchedErrors.length} error(s) that name no item: ${describeBrazeErrors(result.unmatchedErrors.slice(0, 3))}`);
 			for (const message of hints) this.addExecutionHints?.({ message, location: 'outputPane' });
 		}
-		return [output.filter((item): item is INodeExecutionData => item !== undefined)];
+		return [outputs.list()];
 	}
 }

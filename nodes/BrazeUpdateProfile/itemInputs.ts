@@ -13,6 +13,7 @@ import {
 	isProblem,
 	planScoreWrite,
 } from '../../lib/braze';
+import type { ItemInput } from '../shared/nodeErrors';
 import { ItemParameters } from '../shared/parameters';
 import { PARAMETER_LABELS } from './description';
 
@@ -24,13 +25,6 @@ export interface NodeSettings extends ScoreWriteSettings {
 	updateExistingOnly: boolean;
 }
 
-export interface ItemProblem {
-	/** The parameter's name in the editor, when known. */
-	parameter?: string;
-	message: string;
-}
-
-export type ItemInput = { ok: true; update: ProfileUpdate } | { ok: false; problem: ItemProblem };
 
 function whole(value: unknown, fallback: number, min: number, max: number): number {
 	const number = typeof value === 'number' && Number.isFinite(value) ? Math.floor(value) : fallback;
@@ -55,7 +49,7 @@ export function readSettings(context: IExecuteFunctions): NodeSettings {
 	};
 }
 
-const wrong = (field: InputProblem['field'], message: string): ItemInput => ({ ok: false, problem: { parameter: PARAMETER_LABELS[field], message } });
+const wrong = (field: InputProblem['field'], message: string): ItemInput<ProfileUpdate> => ({ ok: false, problem: { parameter: PARAMETER_LABELS[field], message } });
 
 /** A JSON parameter holds text when typed in, or a value when it is an expression. */
 function parsedJson(value: unknown): unknown {
@@ -79,7 +73,7 @@ export class ItemReader {
 	}
 
 	/** The identifier first: an item without one is reported as such, whatever else is wrong. */
-	read(itemIndex: number): ItemInput {
+	read(itemIndex: number): ItemInput<ProfileUpdate> {
 		const get = (name: string) => this.parameters.get(name, itemIndex, '');
 		const { settings } = this;
 		const identifier = checkIdentifier(settings.identifyBy, {
@@ -117,6 +111,6 @@ export class ItemReader {
 			if (isProblem(event)) return wrong(event.field, event.message);
 			update.event = event;
 		}
-		return { ok: true, update };
+		return { ok: true, value: update };
 	}
 }

@@ -8,7 +8,8 @@ import {
 } from 'n8n-workflow';
 
 import { checkThresholdProperties } from './description';
-import { routeCrossing, routeTiers } from './routing';
+import { routeCrossing } from './crossingRoutes';
+import { routeTiers } from './tierRoutes';
 
 /**
  * The outputs for the current parameters, evaluated by n8n (editor and engine) as in n8n's Switch

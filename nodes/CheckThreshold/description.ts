@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_TIERS } from '../../lib/scoring/model';
-import { postgresStoreProperties } from '../shared/store';
+import { storeProperties } from '../shared/storeAccess';
 
 const crossing = { mode: ['crossing'] };
 const withHysteresis = { mode: ['crossing'], hysteresis: [{ _cnd: { gt: 0 } }] };
@@ -158,27 +158,14 @@ export const checkThresholdProperties: INodeProperties[] = [
 			"Puts one lead's scores back in order when parallel executions bring them here late: a score older than one already checked goes to Not Crossed and changes nothing, except the score that crossed (or dropped) coming again, which goes out again marked threshold.replayed. Score Event puts it in leadScore.revision; leave empty for scores from Klaviyo or a CRM.",
 		displayOptions: { show: withHysteresis },
 	},
-	{
-		displayName: 'Store',
-		name: 'store',
-		type: 'options',
-		options: [
-			{
-				name: 'Embedded (SQLite)',
-				value: 'embedded',
-				description: 'The same file in the n8n user folder that Score Event uses; no setup. For one n8n instance.',
-			},
-			{
-				name: 'PostgreSQL',
-				value: 'postgres',
-				description: "The same database Score Event uses, through n8n's Postgres credential; for queue mode and many workers",
-			},
-		],
-		default: 'embedded',
-		description: 'Where each lead\'s crossing state is kept',
-		displayOptions: { show: withHysteresis },
-	},
-	...postgresStoreProperties({ ...withHysteresis, store: ['postgres'] }),
+	...storeProperties(
+		{
+			embedded: 'The same file in the n8n user folder that Score Event uses; no setup. For one n8n instance.',
+			postgres: "The same database Score Event uses, through n8n's Postgres credential; for queue mode and many workers",
+			description: 'Where each lead\'s crossing state is kept',
+		},
+		withHysteresis,
+	),
 	{
 		displayName: 'Threshold Name',
 		name: 'thresholdName',

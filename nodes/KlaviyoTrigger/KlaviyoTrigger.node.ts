@@ -10,8 +10,9 @@ import {
 } from 'n8n-workflow';
 
 import { systemClock } from '../../lib/http/clock';
-import { KlaviyoApiError, latestEvent, listMetrics, pollEvents, readPollState } from '../../lib/klaviyo';
-import { CREDENTIAL_TYPE, klaviyoClientFor, klaviyoNodeError } from '../shared/klaviyoTransport';
+import { latestEvent, listMetrics, pollEvents, readPollState } from '../../lib/klaviyo';
+import { CREDENTIAL_TYPE, klaviyoClientFor } from '../shared/klaviyoTransport';
+import { toNodeError } from '../shared/nodeErrors';
 import { klaviyoTriggerProperties } from './description';
 
 /** n8n stops waiting for a poll after its budget; leave room to hand the events on. */
@@ -34,10 +35,6 @@ function chosenMetrics(context: IPollFunctions): string[] {
 function numberOr(value: unknown, fallback: number, min: number): number {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	return typeof number === 'number' && Number.isFinite(number) ? Math.max(min, number) : fallback;
-}
-
-function nodeError(context: IPollFunctions | ILoadOptionsFunctions, error: unknown): Error {
-	return error instanceof KlaviyoApiError ? klaviyoNodeError(context.getNode(), error) : (error as Error);
 }
 
 export class KlaviyoTrigger implements INodeType {
@@ -67,7 +64,7 @@ export class KlaviyoTrigger implements INodeType {
 						value: metric.id,
 					}));
 				} catch (error) {
-					throw nodeError(this, error);
+					throw toNodeError(this.getNode(), error as Error);
 				}
 			},
 		},
@@ -104,7 +101,7 @@ export class KlaviyoTrigger implements INodeType {
 			if (result.events.length === 0) return null;
 			return [this.helpers.returnJsonArray(result.events.map((event) => ({ ...event })))];
 		} catch (error) {
-			throw nodeError(this, error);
+			throw toNodeError(this.getNode(), error as Error);
 		}
 	}
 }

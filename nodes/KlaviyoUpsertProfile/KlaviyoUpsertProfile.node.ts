@@ -1,6 +1,5 @@
 import {
 	NodeConnectionTypes,
-	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -9,16 +8,16 @@ import {
 } from 'n8n-workflow';
 
 import {
-	type BatchOutcomes,
 	type EventInput,
 	type ImportError,
-	type KlaviyoApiError,
+	type BatchOutcomes,
 	type ProfileInput,
 } from '../../lib/klaviyo';
-import { errorItem } from '../shared/itemError';
-import { CREDENTIAL_TYPE, klaviyoClientFor, klaviyoNodeError } from '../shared/klaviyoTransport';
+import { ItemOutputs, readItems } from '../shared/itemOutputs';
+import { CREDENTIAL_TYPE, klaviyoClientFor } from '../shared/klaviyoTransport';
+import { ItemParameters } from '../shared/parameters';
 import { klaviyoUpsertProfileProperties } from './description';
-import { type ItemInput, type ItemProblem, readEventInput, readProfileInput } from './itemInputs';
+import { readEventInput, readProfileInput } from './itemInputs';
 
 type Operation = 'upsertProfile' | 'createEvent';
 
@@ -46,15 +45,6 @@ function readSettings(context: IExecuteFunctions): Settings {
 		maxWaitSeconds: Math.min(3600, whole(options.maxWait, 60, 1)),
 		maxTotalWaitSeconds: Math.min(3600, whole(options.maxTotalWait, 300, 1)),
 	};
-}
-
-function problemError(context: IExecuteFunctions, itemIndex: number, problem: ItemProblem): NodeOperationError {
-	const where = problem.parameter ? `item ${itemIndex}, parameter "${problem.parameter}"` : `item ${itemIndex}`;
-	const fix = problem.parameter ? `the "${problem.parameter}" parameter` : 'the expression';
-	return new NodeOperationError(context.getNode(), `${problem.message} (${where})`, {
-		itemIndex,
-		description: `Nothing was sent to Klaviyo for item ${itemIndex}. Fix ${fix} or the data it is mapped from.`,
-	});
 }
 
 /**
@@ -95,28 +85,11 @@ export class KlaviyoUpsertProfile implements INodeType {
 		const operation = this.getNodeParameter('operation', 0) as Operation;
 		const continueOnFail = this.continueOnFail();
 		const settings = readSettings(this);
-		const output: Array<INodeExecutionData | undefined> = new Array(items.length);
-
-		// Check every item first: a bad item fails alone and nothing is sent for it.
-		const inputs: Array<ProfileInput | EventInput> = [];
-		const sentItems: number[] = [];
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			let read: ItemInput<ProfileInput | EventInput>;
-			try {
-				read = operation === 'createEvent' ? readEventInput(this, itemIndex) : readProfileInput(this, itemIndex);
-			} catch (error) {
-				// An expression that throws while n8n evaluates it.
-				read = { ok: false, problem: { message: (error as Error).message } };
-			}
-			if (read.ok) {
-				inputs.push(read.value);
-				sentItems.push(itemIndex);
-				continue;
-			}
-			const error = problemError(this, itemIndex, read.problem);
-			if (!continueOnFail) throw error;
-			output[itemIndex] = errorItem(itemIndex, error, { parameter: read.problem.parameter ?? null });
-		}
+		const outputs = new ItemOutputs(this, items.length);
+		const parameters = new ItemParameters(this);
+		const { inputs, itemIndexes } = readItems<ProfileInput | EventInput>(this, outputs, 'Klaviyo', (itemIndex) =>
+			operation === 'createEvent' ? readEventInput(parameters, itemIndex) : readProfileInput(parameters, itemIndex),
+		);
 
 		if (inputs.length > 0) {
 			const client = await klaviyoClientFor(this, {
@@ -135,25 +108,12 @@ export class KlaviyoUpsertProfile implements INodeType {
 			}
 
 			// Without Continue On Fail the first failed item (in item order) stops the node.
-			const firstFailure = outcomes.findIndex((outcome) => outcome && !outcome.ok);
-			if (firstFailure >= 0 && !continueOnFail) {
-				const failed = outcomes[firstFailure] as { error: Error };
-				throw klaviyoNodeError(this.getNode(), failed.error as KlaviyoApiError, sentItems[firstFailure]!);
-			}
 			outcomes.forEach((outcome, position) => {
-				const itemIndex = sentItems[position]!;
-				if (outcome?.ok) {
-					output[itemIndex] = {
-						json: { ...items[itemIndex]!.json, klaviyo: outcome.value as IDataObject },
-						pairedItem: { item: itemIndex },
-					};
-				} else if (outcome) {
-					const error = outcome.error as KlaviyoApiError;
-					const fields = Object.entries(error.toJSON()).filter(([, value]) => value !== undefined);
-					output[itemIndex] = errorItem(itemIndex, klaviyoNodeError(this.getNode(), error, itemIndex), Object.fromEntries(fields) as IDataObject);
-				}
+				const itemIndex = itemIndexes[position]!;
+				if (outcome?.ok) outputs.set(itemIndex, { ...items[itemIndex]!.json, klaviyo: outcome.value as IDataObject });
+				else if (outcome) outputs.fail(itemIndex, outcome.error);
 			});
 		}
-		return [output.filter((item): item is INodeExecutionData => item !== undefined)];
+		return [outputs.list()];
 	}
 }

@@ -1,6 +1,4 @@
 /** Reads one item's parameters into a checked Klaviyo input, or says which parameter is wrong. */
-import type { IExecuteFunctions } from 'n8n-workflow';
-
 import {
 	type Checked,
 	type EventInput,
@@ -11,15 +9,10 @@ import {
 	checkIdentifier,
 	checkProfileInput,
 } from '../../lib/klaviyo';
+import type { ItemInput, ItemProblem } from '../shared/nodeErrors';
+import type { ItemParameters } from '../shared/parameters';
 import { PARAMETER_LABELS } from './description';
 
-export interface ItemProblem {
-	/** The parameter's name in the editor, when known. */
-	parameter?: string;
-	message: string;
-}
-
-export type ItemInput<T> = { ok: true; value: T } | { ok: false; problem: ItemProblem };
 
 const ATTRIBUTE_NAMES: Record<string, string> = {
 	email: 'email',
@@ -61,16 +54,16 @@ function fromChecked<T>(checked: Checked<T>, identifyBy: IdentifierKind): ItemIn
 }
 
 /** The identifier is checked first: an item without one is reported as such, whatever else is wrong. */
-function identifier(context: IExecuteFunctions, itemIndex: number): ItemInput<{ kind: IdentifierKind; value: unknown }> {
-	const kind = context.getNodeParameter('identifyBy', itemIndex) as IdentifierKind;
-	const value = context.getNodeParameter(kind, itemIndex, '');
+function identifier(parameters: ItemParameters, itemIndex: number): ItemInput<{ kind: IdentifierKind; value: unknown }> {
+	const kind = parameters.get<IdentifierKind>('identifyBy', itemIndex);
+	const value = parameters.get(kind, itemIndex, '');
 	const checked = checkIdentifier(kind, value);
 	return 'field' in checked ? wrong(PARAMETER_LABELS[kind], checked.message) : ok({ kind, value });
 }
 
-function extraProperties(context: IExecuteFunctions, itemIndex: number): ItemInput<Record<string, unknown>> {
-	if (context.getNodeParameter('extraPropertiesInput', itemIndex, 'keyValue') === 'json') {
-		const raw = context.getNodeParameter('extraPropertiesJson', itemIndex, '{}');
+function extraProperties(parameters: ItemParameters, itemIndex: number): ItemInput<Record<string, unknown>> {
+	if (parameters.get('extraPropertiesInput', itemIndex, 'keyValue') === 'json') {
+		const raw = parameters.get('extraPropertiesJson', itemIndex, '{}');
 		let parsed: unknown = raw;
 		if (typeof raw === 'string') {
 			try {
@@ -84,7 +77,7 @@ function extraProperties(context: IExecuteFunctions, itemIndex: number): ItemInp
 		}
 		return ok(parsed as Record<string, unknown>);
 	}
-	const pairs = context.getNodeParameter('extraProperties.property', itemIndex, []) as Array<{ name?: string; value?: unknown }>;
+	const pairs = (parameters.get<{ property?: unknown }>('extraProperties', itemIndex, {}).property ?? []) as Array<{ name?: string; value?: unknown }>;
 	const properties: Record<string, unknown> = {};
 	for (const { name, value } of pairs) {
 		const key = (name ?? '').trim();
@@ -95,11 +88,11 @@ function extraProperties(context: IExecuteFunctions, itemIndex: number): ItemInp
 }
 
 /** The score and tier go in under the operator's property names, over any extra property of the same name. */
-function scoreAndTier(context: IExecuteFunctions, itemIndex: number): ItemInput<Record<string, unknown>> {
+function scoreAndTier(parameters: ItemParameters, itemIndex: number): ItemInput<Record<string, unknown>> {
 	const properties: Record<string, unknown> = {};
-	const scoreProperty = String(context.getNodeParameter('scoreProperty', itemIndex, '')).trim();
+	const scoreProperty = String(parameters.get('scoreProperty', itemIndex, '')).trim();
 	if (scoreProperty !== '') {
-		const raw = context.getNodeParameter('score', itemIndex, '');
+		const raw = parameters.get('score', itemIndex, '');
 		const score = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
 		if (typeof score !== 'number' || !Number.isFinite(score)) {
 			const got = raw === undefined || raw === null || raw === '' ? 'empty' : `"${String(raw)}", not a number`;
@@ -107,9 +100,9 @@ function scoreAndTier(context: IExecuteFunctions, itemIndex: number): ItemInput<
 		}
 		properties[scoreProperty] = score;
 	}
-	const tierProperty = String(context.getNodeParameter('tierProperty', itemIndex, '')).trim();
+	const tierProperty = String(parameters.get('tierProperty', itemIndex, '')).trim();
 	if (tierProperty !== '') {
-		const tier = context.getNodeParameter('tier', itemIndex, '');
+		const tier = parameters.get('tier', itemIndex, '');
 		if (typeof tier !== 'string' || tier.trim() === '') {
 			return wrong(PARAMETER_LABELS.tier, 'The tier is empty or not text; map a tier (Score Event gives leadScore.tier) or clear Tier Property');
 		}
@@ -120,39 +113,39 @@ function scoreAndTier(context: IExecuteFunctions, itemIndex: number): ItemInput<
 
 /** What both operations read: the identifier, then the properties (extra ones, then score and tier). */
 function identifierAndProperties(
-	context: IExecuteFunctions,
+	parameters: ItemParameters,
 	itemIndex: number,
 ): ItemInput<{ kind: IdentifierKind; value: unknown; properties: Record<string, unknown> }> {
-	const id = identifier(context, itemIndex);
+	const id = identifier(parameters, itemIndex);
 	if (!id.ok) return id;
-	const extra = extraProperties(context, itemIndex);
+	const extra = extraProperties(parameters, itemIndex);
 	if (!extra.ok) return extra;
-	const scoring = scoreAndTier(context, itemIndex);
+	const scoring = scoreAndTier(parameters, itemIndex);
 	if (!scoring.ok) return scoring;
 	return ok({ ...id.value, properties: { ...extra.value, ...scoring.value } });
 }
 
-export function readProfileInput(context: IExecuteFunctions, itemIndex: number): ItemInput<ProfileInput> {
-	const read = identifierAndProperties(context, itemIndex);
+export function readProfileInput(parameters: ItemParameters, itemIndex: number): ItemInput<ProfileInput> {
+	const read = identifierAndProperties(parameters, itemIndex);
 	if (!read.ok) return read;
-	const raw = context.getNodeParameter('profileAttributes', itemIndex, {}) as Record<string, unknown>;
+	const raw = parameters.get<Record<string, unknown>>('profileAttributes', itemIndex, {});
 	const attributes = Object.fromEntries(Object.entries(raw).map(([name, value]) => [ATTRIBUTE_NAMES[name] ?? name, value]));
 	const { kind, value, properties } = read.value;
 	return fromChecked(checkProfileInput({ identifierKind: kind, identifierValue: value, properties, attributes }), kind);
 }
 
-export function readEventInput(context: IExecuteFunctions, itemIndex: number): ItemInput<EventInput> {
-	const read = identifierAndProperties(context, itemIndex);
+export function readEventInput(parameters: ItemParameters, itemIndex: number): ItemInput<EventInput> {
+	const read = identifierAndProperties(parameters, itemIndex);
 	if (!read.ok) return read;
 	const { kind, value, properties } = read.value;
 	const checked = checkEventInput({
 		identifierKind: kind,
 		identifierValue: value,
-		metric: context.getNodeParameter('metricName', itemIndex, ''),
+		metric: parameters.get('metricName', itemIndex, ''),
 		properties,
-		time: context.getNodeParameter('eventTime', itemIndex, ''),
-		value: context.getNodeParameter('eventValue', itemIndex, ''),
-		uniqueId: context.getNodeParameter('uniqueId', itemIndex, ''),
+		time: parameters.get('eventTime', itemIndex, ''),
+		value: parameters.get('eventValue', itemIndex, ''),
+		uniqueId: parameters.get('uniqueId', itemIndex, ''),
 	});
 	return fromChecked(checked, kind);
 }

@@ -1,5 +1,4 @@
 import {
-	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
 	type IDataObject,
@@ -7,7 +6,6 @@ import {
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
-	type JsonObject,
 } from 'n8n-workflow';
 
 import type { Outcome } from '../../lib/outcome';
@@ -18,35 +16,14 @@ import { markAsMql, type MarkMqlRequest } from '../../lib/salesforce/markMql';
 import { StatusSetupError } from '../../lib/salesforce/statusOrder';
 import { syncScores, type SyncScoreRequest } from '../../lib/salesforce/syncScore';
 import { n8nCredentialTransport } from '../shared/httpTransport';
+import { ItemOutputs } from '../shared/itemOutputs';
+import { toNodeError } from '../shared/nodeErrors';
 import { salesforceMarkMqlProperties } from './description';
-import { readMarkMqlRequest, readSyncScoreRequest } from './parameters';
+import { RequestReader } from './parameters';
 
 const CREDENTIAL_TYPE = 'salesforceClientCredentialsOAuth2Api';
 
 type Operation = 'markMql' | 'syncScore';
-
-/** An n8n error for the operator, built from the client's own message: never a token or secret. */
-function nodeError(context: IExecuteFunctions, error: Error, itemIndex?: number): NodeApiError | NodeOperationError {
-	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
-	if (error instanceof SalesforceApiError) {
-		const details: JsonObject = { message: error.message, errorCode: error.errorCode, fields: error.fields };
-		return new NodeApiError(context.getNode(), details, {
-			message: `Salesforce: ${error.message}`,
-			description: error.hint ?? `Salesforce error code ${error.errorCode}`,
-			httpCode: String(error.status),
-			itemIndex,
-		});
-	}
-	if (error instanceof SalesforceAuthError) {
-		return new NodeApiError(context.getNode(), { message: error.message, error: error.error } as JsonObject, {
-			message: error.message,
-			description: error.hint ?? 'Check the Salesforce credential.',
-			itemIndex,
-		});
-	}
-	if (error instanceof StatusSetupError) return new NodeOperationError(context.getNode(), error.message, { itemIndex, description: error.hint });
-	return new NodeOperationError(context.getNode(), error.message, { itemIndex });
-}
 
 /** With Continue On Fail the message is all an error item carries, so it says what to do too. */
 function itemErrorMessage(error: Error): string {
@@ -81,20 +58,20 @@ export class SalesforceMarkMql implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const continueOnFail = this.continueOnFail();
-		const output: Array<INodeExecutionData | undefined> = new Array(items.length);
+		const outputs = new ItemOutputs(this, items.length);
 		const operation = this.getNodeParameter('operation', 0, 'markMql') as Operation;
 		if (operation !== 'markMql' && operation !== 'syncScore') {
 			throw new NodeOperationError(this.getNode(), `The operation "${String(operation)}" is not known`);
 		}
+		const reader = new RequestReader(this);
 		const requests: Array<MarkMqlRequest | SyncScoreRequest> = [];
 		const requestItems: number[] = [];
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			try {
-				requests.push(operation === 'markMql' ? readMarkMqlRequest(this, itemIndex) : readSyncScoreRequest(this, itemIndex));
+				requests.push(operation === 'markMql' ? reader.markMql(itemIndex) : reader.syncScore(itemIndex));
 				requestItems.push(itemIndex);
 			} catch (error) {
-				if (!continueOnFail) throw nodeError(this, error as Error, itemIndex);
-				output[itemIndex] = { json: { error: (error as Error).message }, pairedItem: { item: itemIndex } };
+				outputs.fail(itemIndex, error as Error);
 			}
 		}
 
@@ -120,19 +97,15 @@ export class SalesforceMarkMql implements INodeType {
 					? await markAsMql(client, requests as MarkMqlRequest[], options)
 					: await syncScores(client, requests as SyncScoreRequest[], options);
 		} catch (error) {
-			if (error instanceof RequestFailure) throw nodeError(this, error.error, requestItems[error.index]);
+			if (error instanceof RequestFailure) throw toNodeError(this.getNode(), error.error, requestItems[error.index]);
 			// REQUEST_LIMIT_EXCEEDED or a refused credential without Continue On Fail: nothing can go on.
-			throw nodeError(this, error as Error);
+			throw toNodeError(this.getNode(), error as Error);
 		}
 		outcomes.forEach((outcome, position) => {
 			const itemIndex = requestItems[position];
-			output[itemIndex] = outcome.ok
-				? {
-						json: { ...items[itemIndex].json, salesforce: outcome.value as unknown as IDataObject },
-						pairedItem: { item: itemIndex },
-					}
-				: { json: { error: itemErrorMessage(outcome.error) }, pairedItem: { item: itemIndex } };
+			if (outcome.ok) outputs.set(itemIndex, { ...items[itemIndex].json, salesforce: outcome.value as unknown as IDataObject });
+			else outputs.fail(itemIndex, outcome.error, { message: itemErrorMessage(outcome.error) });
 		});
-		return [output.filter((item): item is INodeExecutionData => item !== undefined)];
+		return [outputs.list()];
 	}
 }

@@ -1,20 +1,22 @@
 import {
 	NodeConnectionTypes,
-	NodeOperationError,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { scoreEventProperties } from './description';
-import { adjustOperation } from './actions/adjust';
-import { backtestOperation } from './actions/backtest';
-import { getOperation } from './actions/get';
-import { scoreOperation } from './actions/score';
-import { applyDecayOperation, rescoreOperation } from './actions/sweeps';
-import { TEST_SCORE_SUFFIX, usesTestScore } from './items';
-import { dashboardOperation, listLeadsOperation } from './actions/views';
+import * as adjust from './actions/adjust.operation';
+import * as applyDecay from './actions/applyDecay.operation';
+import * as backtest from './actions/backtest.operation';
+import * as dashboard from './actions/dashboard.operation';
+import * as get from './actions/get.operation';
+import * as listLeads from './actions/listLeads.operation';
+import * as rescore from './actions/rescore.operation';
+import { router } from './actions/router';
+import * as score from './actions/score.operation';
+import { eventProperties, operationProperty, sharedProperties, sweepProperties } from './description';
+import { TEST_SCORE_SUFFIX, usesTestScore } from './testScore';
 
 export class ScoreEvent implements INodeType {
 	description: INodeTypeDescription = {
@@ -37,7 +39,21 @@ export class ScoreEvent implements INodeType {
 			{ name: 'postgres', required: true, displayOptions: { show: { store: ['postgres'] } } },
 		],
 		/* eslint-enable @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed */
-		properties: scoreEventProperties,
+		// In the editor's order: the operation, the event it reads, each operation's own parameters, then the model and store.
+		properties: [
+			operationProperty,
+			...eventProperties,
+			...score.description,
+			...backtest.description,
+			...adjust.description,
+			...sweepProperties,
+			...applyDecay.description,
+			...rescore.description,
+			...get.description,
+			...listLeads.description,
+			...dashboard.description,
+			...sharedProperties,
+		],
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -48,29 +64,6 @@ export class ScoreEvent implements INodeType {
 				location: 'outputPane',
 			});
 		}
-		return [await runOperation.call(this)];
+		return await router.call(this);
 	}
-}
-
-const OPERATIONS: Record<string, (this: IExecuteFunctions) => Promise<INodeExecutionData[]>> = {
-	score: scoreOperation,
-	get: getOperation,
-	adjust: adjustOperation,
-	applyDecay: applyDecayOperation,
-	rescore: rescoreOperation,
-	backtest: backtestOperation,
-	listLeads: listLeadsOperation,
-	dashboard: dashboardOperation,
-};
-
-async function runOperation(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
-	const operation = this.getNodeParameter('operation', 0) as string;
-	const run = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
-	// An operation this version does not know (a workflow from a newer one) fails, rather than scoring events.
-	if (!run)
-		throw new NodeOperationError(
-			this.getNode(),
-			`Score Event has no operation "${operation}"; choose one of the listed operations.`,
-		);
-	return await run.call(this);
 }

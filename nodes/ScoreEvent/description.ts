@@ -1,171 +1,81 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { CONDITION_OPERATORS } from '../../lib/scoring/model';
-import { postgresStoreProperties } from '../shared/store';
-import { EXAMPLE_MODEL } from './exampleModel';
-import { viewProperties } from './viewProperties';
+import { storeProperties } from '../shared/storeAccess';
+import { modelFormProperties } from './modelForm';
 
-const onlyFor = (...operation: string[]) => ({ show: { operation } });
+// What every operation shares; each operation's own parameters are in actions/<operation>.operation.ts.
 
-/* eslint-disable n8n-nodes-base/node-param-fixed-collection-type-unsorted-items -- a rule's fields are listed in the order an operator thinks, not alphabetically */
+export const onlyFor = (...operation: string[]) => ({ show: { operation } });
 
-// The same operators as the model's JSON (`op`), named in words.
-const OPERATOR_NAMES: Record<(typeof CONDITION_OPERATORS)[number], string> = {
-	equals: 'Equals',
-	notEquals: 'Does Not Equal',
-	contains: 'Contains',
-	startsWith: 'Starts With',
-	matches: 'Matches Regular Expression',
-	gt: 'Is Greater Than',
-	gte: 'Is Greater Than or Equal To',
-	lt: 'Is Less Than',
-	lte: 'Is Less Than or Equal To',
-	exists: 'Exists',
-	in: 'Is One Of (Comma-Separated)',
-};
-
-const operatorOptions = CONDITION_OPERATORS.map((op) => ({ name: OPERATOR_NAMES[op], value: op }));
-
-const OPERATOR_DESCRIPTION =
-	'How the field is compared; text comparisons ignore case, "Matches" takes a regular expression, "Is One Of" a comma-separated list, "Exists" true or false (empty is true)';
-
-/** A behaviour rule's conditions: several, all must hold. */
-const behaviourConditions: INodeProperties = {
-	displayName: 'Conditions',
-	name: 'conditions',
-	type: 'fixedCollection',
-	typeOptions: { multipleValues: true },
-	default: {},
-	placeholder: 'Add Condition',
-	description: 'The event scores only when all conditions hold; paths are read in the Event Data',
+export const operationProperty: INodeProperties = {
+	displayName: 'Operation',
+	name: 'operation',
+	type: 'options',
+	noDataExpression: true,
+	// Ordered by use: scoring first, then reading and correcting, then the scheduled and occasional jobs.
+	// eslint-disable-next-line n8n-nodes-base/node-param-options-type-unsorted-items
 	options: [
 		{
-			displayName: 'Condition',
-			name: 'condition',
-			values: [
-				{
-					displayName: 'Field',
-					name: 'path',
-					type: 'string',
-					default: '',
-					placeholder: 'properties.url',
-					description: 'Path of a field in the Event Data, nested fields joined with dots',
-				},
-				{
-					displayName: 'Operator',
-					name: 'op',
-					type: 'options',
-					options: operatorOptions,
-					default: 'contains',
-					description: OPERATOR_DESCRIPTION,
-				},
-				{
-					displayName: 'Value',
-					name: 'value',
-					type: 'string',
-					default: '',
-					placeholder: '/pricing',
-				},
-			],
+			name: 'Score Event',
+			value: 'score',
+			description: 'Add the points an event earns to its lead',
+			action: 'Score an event',
+		},
+		{
+			name: 'Get Score',
+			value: 'get',
+			description: "Read a lead's current score and the history of its changes",
+			action: 'Get a lead score',
+		},
+		{
+			name: 'List Leads',
+			value: 'listLeads',
+			description:
+				'List the leads of this score, filtered and sorted, e.g. every hot lead for a CSV export',
+			action: 'List leads by score',
+		},
+		{
+			name: 'Score Dashboard',
+			value: 'dashboard',
+			description:
+				'Build an HTML page of tiers, score distribution, daily crossings, top leads and model versions',
+			action: 'Build a score dashboard page',
+		},
+		{
+			name: 'Adjust Score',
+			value: 'adjust',
+			description: 'Add or set points by hand, with a reason kept in the history',
+			action: 'Adjust a lead score',
+		},
+		{
+			name: 'Apply Decay',
+			value: 'applyDecay',
+			description:
+				'Cool down every lead of this score and output those whose score or tier changed',
+			action: 'Apply decay to every lead',
+		},
+		{
+			name: 'Re-Score Leads',
+			value: 'rescore',
+			description:
+				'Re-score every lead from its kept events under the current model; outputs the leads whose score or tier changed',
+			// The sentence-case rule drops the hyphen ("Re score"); Re-Score is the operation's name.
+			// eslint-disable-next-line n8n-nodes-base/node-param-operation-option-action-miscased
+			action: 'Re-score every lead',
+		},
+		{
+			name: 'Backtest Model',
+			value: 'backtest',
+			description:
+				'Replay past events through the model (and a candidate) and measure how well tiers and a threshold predict conversion',
+			action: 'Backtest a scoring model',
 		},
 	],
+	default: 'score',
 };
 
-/** A fit rule's condition, on the profile. */
-const fitConditionFields: INodeProperties[] = [
-	{
-		displayName: 'Condition Field',
-		name: 'conditionPath',
-		type: 'string',
-		default: '',
-		placeholder: 'profile.title',
-		description:
-			'Path of the profile attribute the rule checks, e.g. profile.title or profile.country',
-	},
-	{
-		displayName: 'Condition Operator',
-		name: 'conditionOp',
-		type: 'options',
-		options: operatorOptions,
-		default: 'equals',
-		description: OPERATOR_DESCRIPTION,
-	},
-	{
-		displayName: 'Condition Value',
-		name: 'conditionValue',
-		type: 'string',
-		default: '',
-		placeholder: 'VP|Director|Head',
-	},
-];
-
-export const scoreEventProperties: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		// Ordered by use: scoring first, then reading and correcting, then the scheduled and occasional jobs.
-		// eslint-disable-next-line n8n-nodes-base/node-param-options-type-unsorted-items
-		options: [
-			{
-				name: 'Score Event',
-				value: 'score',
-				description: 'Add the points an event earns to its lead',
-				action: 'Score an event',
-			},
-			{
-				name: 'Get Score',
-				value: 'get',
-				description: "Read a lead's current score and the history of its changes",
-				action: 'Get a lead score',
-			},
-			{
-				name: 'List Leads',
-				value: 'listLeads',
-				description:
-					'List the leads of this score, filtered and sorted, e.g. every hot lead for a CSV export',
-				action: 'List leads by score',
-			},
-			{
-				name: 'Score Dashboard',
-				value: 'dashboard',
-				description:
-					'Build an HTML page of tiers, score distribution, daily crossings, top leads and model versions',
-				action: 'Build a score dashboard page',
-			},
-			{
-				name: 'Adjust Score',
-				value: 'adjust',
-				description: 'Add or set points by hand, with a reason kept in the history',
-				action: 'Adjust a lead score',
-			},
-			{
-				name: 'Apply Decay',
-				value: 'applyDecay',
-				description:
-					'Cool down every lead of this score and output those whose score or tier changed',
-				action: 'Apply decay to every lead',
-			},
-			{
-				name: 'Re-Score Leads',
-				value: 'rescore',
-				description:
-					'Re-score every lead from its kept events under the current model; outputs the leads whose score or tier changed',
-				// The sentence-case rule drops the hyphen ("Re score"); Re-Score is the operation's name.
-				// eslint-disable-next-line n8n-nodes-base/node-param-operation-option-action-miscased
-				action: 'Re-score every lead',
-			},
-			{
-				name: 'Backtest Model',
-				value: 'backtest',
-				description:
-					'Replay past events through the model (and a candidate) and measure how well tiers and a threshold predict conversion',
-				action: 'Backtest a scoring model',
-			},
-		],
-		default: 'score',
-	},
+/** The event Score Event, Get Score and Adjust Score read. */
+export const eventProperties: INodeProperties[] = [
 	{
 		displayName: 'Event Data',
 		name: 'eventData',
@@ -186,208 +96,10 @@ export const scoreEventProperties: INodeProperties[] = [
 			'Who the event belongs to, usually the email; emails are trimmed and lower-cased. Empty reads "email" from the Event Data.',
 		displayOptions: onlyFor('score', 'get', 'adjust'),
 	},
-	{
-		displayName: 'Event Name',
-		name: 'eventName',
-		type: 'string',
-		default: '',
-		placeholder: 'Empty: event of the Event Data',
-		description:
-			'The behaviour, e.g. "Viewed Page"; rules match it exactly. Empty reads "event" from the Event Data.',
-		displayOptions: onlyFor('score'),
-	},
-	{
-		displayName: 'Event ID',
-		name: 'eventId',
-		type: 'string',
-		default: '',
-		placeholder: 'Empty: eventId of the Event Data',
-		description:
-			'Unique ID of the event for this lead; an ID already counted for the lead is never counted again and answers with the outcome it had the first time (duplicate: true), so a sender\'s retry runs the steps after this one again. Two leads may use the same ID. Empty reads "eventId" from the Event Data (no ID when it has none).',
-		displayOptions: onlyFor('score'),
-	},
-	{
-		displayName: 'Event Time',
-		name: 'eventTime',
-		type: 'string',
-		default: '',
-		placeholder: 'Empty: time of the Event Data, else now',
-		description:
-			'When the event happened: ISO 8601 with a time zone (2026-11-23T07:00:00Z), a date, or epoch seconds or milliseconds. Empty reads "time" from the Event Data, and means now when it has none. Decay and caps run on event time, so late events count as of when they happened.',
-		displayOptions: onlyFor('score'),
-	},
-	{
-		displayName: 'Profile',
-		name: 'profile',
-		type: 'json',
-		default: '',
-		placeholder: 'Empty: profile of the Event Data',
-		description:
-			'Profile attributes for the fit rules (paths like profile.title). Empty reads "profile" from the Event Data; without a profile, the fit points from the last profile seen are kept.',
-		displayOptions: onlyFor('score'),
-	},
-	{
-		displayName: 'Events From',
-		name: 'backtestSource',
-		type: 'options',
-		options: [
-			{
-				name: 'Kept Events',
-				value: 'store',
-				description: 'The events this score kept, in a time range',
-			},
-			{
-				name: 'Input Items',
-				value: 'items',
-				description: 'One event per item, e.g. rows of a CSV file',
-			},
-		],
-		default: 'store',
-		displayOptions: onlyFor('backtest'),
-	},
-	{
-		displayName: 'From',
-		name: 'from',
-		type: 'string',
-		default: '={{ $now.minus({ days: 90 }).toISO() }}',
-		description: 'Start of the time range of events to replay (ISO date)',
-		displayOptions: { show: { operation: ['backtest'], backtestSource: ['store'] } },
-	},
-	{
-		displayName: 'To',
-		name: 'to',
-		type: 'string',
-		default: '={{ $now.toISO() }}',
-		description: 'End of the time range (ISO date)',
-		displayOptions: { show: { operation: ['backtest'], backtestSource: ['store'] } },
-	},
-	...['leadId', 'eventName', 'eventTime', 'profile'].map(
-		(name): INodeProperties => ({
-			displayName: {
-				leadId: 'Lead ID',
-				eventName: 'Event Name',
-				eventTime: 'Event Time',
-				profile: 'Profile',
-			}[name]!,
-			name,
-			type: name === 'profile' ? 'json' : 'string',
-			default: {
-				leadId: '={{ $json.email }}',
-				eventName: '={{ $json.event }}',
-				eventTime: '={{ $json.time }}',
-				profile: '',
-			}[name]!,
-			required: name === 'leadId' || name === 'eventName' || name === 'eventTime',
-			description: 'Read from each input item, as in Score Event',
-			displayOptions: { show: { operation: ['backtest'], backtestSource: ['items'] } },
-		}),
-	),
-	{
-		displayName: 'Conversion Is',
-		name: 'conversionKind',
-		type: 'options',
-		options: [
-			{
-				name: 'An Event',
-				value: 'event',
-				description: 'A lead converted when it has an event of this name',
-			},
-			{
-				name: 'A Field',
-				value: 'field',
-				description: 'A lead converted when one of its events has this field set',
-			},
-		],
-		default: 'event',
-		displayOptions: onlyFor('backtest'),
-	},
-	{
-		displayName: 'Conversion Event',
-		name: 'conversionEvent',
-		type: 'string',
-		default: 'Placed Order',
-		placeholder: 'Opportunity Won',
-		displayOptions: { show: { operation: ['backtest'], conversionKind: ['event'] } },
-	},
-	{
-		displayName: 'Conversion Field',
-		name: 'conversionField',
-		type: 'string',
-		default: '',
-		placeholder: 'properties.converted',
-		displayOptions: { show: { operation: ['backtest'], conversionKind: ['field'] } },
-	},
-	{
-		displayName: 'Candidate Model',
-		name: 'compareModel',
-		type: 'json',
-		default: '',
-		description:
-			'Optional second model to compare with, tier by tier (it needs the same tier names)',
-		displayOptions: onlyFor('backtest'),
-	},
-	{
-		displayName: 'Threshold',
-		name: 'backtestThreshold',
-		type: 'number',
-		default: 76,
-		description:
-			'The hand-off threshold to measure: how many leads it would hand to sales, and precision and recall of those hand-offs',
-		displayOptions: onlyFor('backtest'),
-	},
-	{
-		displayName: 'Suggest Threshold By',
-		name: 'measure',
-		type: 'options',
-		options: [
-			{ name: 'F1 (Precision and Recall)', value: 'f1' },
-			{ name: 'Youden (Recall Minus False-Positive Rate)', value: 'youden' },
-		],
-		default: 'f1',
-		displayOptions: onlyFor('backtest'),
-	},
-	{
-		displayName: 'Adjustment',
-		name: 'adjustMode',
-		type: 'options',
-		options: [
-			{
-				name: 'Add Points',
-				value: 'add',
-				description: 'Add (or, with a negative number, remove) points',
-			},
-			{ name: 'Set Score', value: 'set', description: 'Set the score to this value' },
-		],
-		default: 'add',
-		displayOptions: onlyFor('adjust'),
-	},
-	{
-		displayName: 'Points',
-		name: 'points',
-		type: 'number',
-		default: 0,
-		displayOptions: onlyFor('adjust'),
-	},
-	{
-		displayName: 'Reason',
-		name: 'reason',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'Met at trade show',
-		description: "Why the score changes; kept in the lead's history",
-		displayOptions: onlyFor('adjust'),
-	},
-	{
-		displayName: 'Adjustment ID',
-		name: 'adjustmentId',
-		type: 'string',
-		default: '',
-		placeholder: '={{ $json.body.request_id }}',
-		description:
-			'Optional unique ID of this adjustment for the lead: a retried adjustment with the same ID counts once and answers with the outcome it had the first time (duplicate: true). Empty: every run counts.',
-		displayOptions: onlyFor('adjust'),
-	},
+];
+
+/** What Apply Decay and Re-Score send out. */
+export const sweepProperties: INodeProperties[] = [
 	{
 		displayName: 'Output',
 		name: 'sweepOutput',
@@ -408,15 +120,33 @@ export const scoreEventProperties: INodeProperties[] = [
 		default: 'changed',
 		displayOptions: onlyFor('applyDecay', 'rescore'),
 	},
-	{
-		displayName: 'Decay Up To',
-		name: 'asOf',
-		type: 'string',
-		default: '',
-		description: 'The time decay is applied up to (ISO date); empty means now',
-		displayOptions: onlyFor('applyDecay'),
-	},
-	...viewProperties,
+];
+
+/** Return All and Limit of a listing (List Leads, Get Score's Timeline). */
+export function returnAllAndLimit(show: { show: Record<string, string[]> }): INodeProperties[] {
+	return [
+		{
+			displayName: 'Return All',
+			name: 'returnAll',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to return all results or only up to a given limit',
+			displayOptions: show,
+		},
+		{
+			displayName: 'Limit',
+			name: 'limit',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 50,
+			description: 'Max number of results to return',
+			displayOptions: { show: { ...show.show, returnAll: [false] } },
+		},
+	];
+}
+
+/** The model, the score and its store, and the options: after each operation's own parameters. */
+export const sharedProperties: INodeProperties[] = [
 	{
 		displayName: 'Model Source',
 		name: 'modelSource',
@@ -455,199 +185,7 @@ export const scoreEventProperties: INodeProperties[] = [
 		default: 'stored',
 		displayOptions: onlyFor('applyDecay', 'rescore', 'get', 'backtest', 'listLeads', 'dashboard'),
 	},
-	{
-		displayName: 'Model',
-		name: 'model',
-		type: 'json',
-		default: JSON.stringify(EXAMPLE_MODEL, null, 2),
-		description:
-			'The scoring model: behaviour rules, fit rules, decay, bounds and tiers (see the README for every field)',
-		displayOptions: { show: { modelSource: ['json'] } },
-	},
-	{
-		displayName: 'Behaviour Rules',
-		name: 'rules',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		default: {},
-		placeholder: 'Add Rule',
-		displayOptions: { show: { modelSource: ['editor'] } },
-		options: [
-			{
-				displayName: 'Rule',
-				name: 'rule',
-				values: [
-					{
-						displayName: 'Event Name',
-						name: 'event',
-						type: 'string',
-						default: '',
-						placeholder: 'Viewed Page',
-						description: 'The event this rule scores, exactly as it arrives (case-sensitive)',
-					},
-					behaviourConditions,
-					{
-						displayName: 'Points',
-						name: 'points',
-						type: 'number',
-						default: 1,
-						description: 'Negative points lower the score',
-					},
-					{
-						displayName: 'Frequency',
-						name: 'frequency',
-						type: 'options',
-						options: [
-							{
-								name: 'Every Time',
-								value: 'every',
-							},
-							{
-								name: 'First Time Only',
-								value: 'once',
-							},
-						],
-						default: 'every',
-					},
-					{
-						displayName: 'Cap (Times)',
-						name: 'limitMax',
-						type: 'number',
-						default: 0,
-						description: 'Score at most this many times per window; 0 means no cap',
-					},
-					{
-						displayName: 'Cap Window (Days)',
-						name: 'limitPerDays',
-						type: 'number',
-						default: 1,
-					},
-					{
-						displayName: 'Rule ID',
-						name: 'id',
-						type: 'string',
-						default: '',
-						placeholder: 'pricing-page',
-						description:
-							'A name for the rule, shown in the reasons of every change; empty gives rule-1, rule-2…',
-					},
-				],
-			},
-		],
-	},
-	{
-		displayName: 'Fit Rules',
-		name: 'fitRules',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		default: {},
-		placeholder: 'Add Fit Rule',
-		description:
-			'Points for profile attributes; re-evaluated whenever a profile arrives, never accumulated',
-		displayOptions: { show: { modelSource: ['editor'] } },
-		options: [
-			{
-				displayName: 'Fit Rule',
-				name: 'rule',
-				values: [
-					...fitConditionFields,
-					{ displayName: 'Points', name: 'points', type: 'number', default: 5 },
-					{
-						displayName: 'Rule ID',
-						name: 'id',
-						type: 'string',
-						default: '',
-						placeholder: 'senior-title',
-						description: 'A name for the rule, shown in the reasons; empty gives fit-1, fit-2…',
-					},
-				],
-			},
-		],
-	},
-	{
-		displayName: 'Decay',
-		name: 'decayType',
-		type: 'options',
-		options: [
-			{ name: 'Half-Life', value: 'halfLife', description: 'Behaviour points halve every N days' },
-			{
-				name: 'Linear After Grace Period',
-				value: 'linear',
-				description: 'Lose N points a day once a lead has been inactive for the grace period',
-			},
-			{ name: 'None', value: 'none' },
-			{
-				name: 'Points Expire',
-				value: 'expire',
-				description: 'Each point counts for N days, then drops off',
-			},
-		],
-		default: 'halfLife',
-		displayOptions: { show: { modelSource: ['editor'] } },
-	},
-	{
-		displayName: 'Days',
-		name: 'decayDays',
-		type: 'number',
-		default: 30,
-		description: 'Half-life, or how long points count before they expire',
-		displayOptions: { show: { modelSource: ['editor'], decayType: ['halfLife', 'expire'] } },
-	},
-	{
-		displayName: 'Points Per Day',
-		name: 'decayPointsPerDay',
-		type: 'number',
-		default: 1,
-		displayOptions: { show: { modelSource: ['editor'], decayType: ['linear'] } },
-	},
-	{
-		displayName: 'Grace Days',
-		name: 'decayGraceDays',
-		type: 'number',
-		default: 14,
-		displayOptions: { show: { modelSource: ['editor'], decayType: ['linear'] } },
-	},
-	{
-		displayName: 'Minimum Score',
-		name: 'boundsMin',
-		type: 'number',
-		default: 0,
-		displayOptions: { show: { modelSource: ['editor'] } },
-	},
-	{
-		displayName: 'Maximum Score',
-		name: 'boundsMax',
-		type: 'number',
-		default: 100,
-		displayOptions: { show: { modelSource: ['editor'] } },
-	},
-	{
-		displayName: 'Tiers',
-		name: 'tiers',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		placeholder: 'Add Tier',
-		description: 'Score ranges in ascending order; each tier starts at its minimum',
-		default: {
-			tier: [
-				{ name: 'nurture', min: 0 },
-				{ name: 'warming', min: 26 },
-				{ name: 'engaged', min: 51 },
-				{ name: 'hot', min: 76 },
-			],
-		},
-		displayOptions: { show: { modelSource: ['editor'] } },
-		options: [
-			{
-				displayName: 'Tier',
-				name: 'tier',
-				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-					{ displayName: 'Minimum Score', name: 'min', type: 'number', default: 0 },
-				],
-			},
-		],
-	},
+	...modelFormProperties,
 	{
 		displayName: 'Score Name',
 		name: 'scoreName',
@@ -656,32 +194,14 @@ export const scoreEventProperties: INodeProperties[] = [
 		description:
 			'The score this node works on. Scores are shared by every workflow of this n8n instance that uses the same store and name: give each model its own name (e.g. per product line).',
 	},
-	{
-		displayName: 'Store',
-		name: 'store',
-		type: 'options',
-		options: [
-			{
-				name: 'Embedded (SQLite)',
-				value: 'embedded',
-				description: 'A file in the n8n user folder; no setup. For one n8n instance.',
-			},
-			{
-				name: 'None (Score From Item)',
-				value: 'none',
-				description:
-					'Stateless: the current score comes from the item, e.g. a Klaviyo profile property',
-			},
-			{
-				name: 'PostgreSQL',
-				value: 'postgres',
-				description:
-					"A PostgreSQL database through n8n's Postgres credential; for queue mode and many workers",
-			},
-		],
-		default: 'embedded',
-	},
-	...postgresStoreProperties({ store: ['postgres'] }),
+	...storeProperties({
+		embedded: 'A file in the n8n user folder; no setup. For one n8n instance.',
+		none: {
+			name: 'None (Score From Item)',
+			description: 'Stateless: the current score comes from the item, e.g. a Klaviyo profile property',
+		},
+		postgres: "A PostgreSQL database through n8n's Postgres credential; for queue mode and many workers",
+	}),
 	{
 		displayName: 'Current Score',
 		name: 'currentScore',

@@ -1,8 +1,6 @@
-/** What both Klaviyo nodes (Upsert Profile and Trigger) share: the client on n8n's HTTP helpers, and its errors. */
-import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
-
+/** What both Klaviyo nodes (Upsert Profile and Trigger) share: the client on n8n's HTTP helpers. */
 import { systemClock } from '../../lib/http/clock';
-import { type KlaviyoApiError, KlaviyoClient, type KlaviyoClientOptions, RateLimiter } from '../../lib/klaviyo';
+import { KlaviyoClient, type KlaviyoClientOptions, RateLimiter } from '../../lib/klaviyo';
 
 import { type HttpContext, accountLimiters, n8nCredentialTransport } from './httpTransport';
 
@@ -27,24 +25,5 @@ export async function klaviyoClientFor(
 		clock: systemClock,
 		limiter: limiterFor(baseUrl, String(credentials.apiKey ?? '')),
 		...options,
-	});
-}
-
-/** Klaviyo's code, title, detail and pointer, for the operator; the client never holds the API key. */
-export function klaviyoNodeError(node: INode, error: KlaviyoApiError, itemIndex?: number): NodeApiError {
-	const where = error.pointer ?? error.parameter;
-	const description = [
-		`Klaviyo error code: ${error.code}`,
-		where ? `Where: ${where}` : '',
-		typeof error.meta?.duplicate_profile_id === 'string' ? `Existing profile: ${error.meta.duplicate_profile_id}` : '',
-		error.errorId ? `Error ID: ${error.errorId}` : '',
-	]
-		.filter(Boolean)
-		.join('. ');
-	return new NodeApiError(node, error.toJSON() as unknown as JsonObject, {
-		message: `Klaviyo: ${error.message}`,
-		description,
-		httpCode: error.status === undefined ? undefined : String(error.status),
-		...(itemIndex === undefined ? {} : { itemIndex }),
 	});
 }

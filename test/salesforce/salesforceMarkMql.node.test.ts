@@ -128,7 +128,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 			const result = await run(workflow('mark-mql-by-email.json', { continueOnFail: true }), [scored(attempt)]);
 			expect(result.status).toBe('success');
 			expect(outputOf(result, NODE)).toEqual([
-				{ json: { error: `No Salesforce lead has Email "${attempt}"` }, pairedItem: { item: 0 } },
+				{ json: { error: `No Salesforce lead has Email "${attempt}"`, details: { description: null } }, pairedItem: { item: 0 } },
 			]);
 			expect(JSON.stringify(mock.allLeads())).toBe(before);
 			expect(mock.calls.collections).toBe(0);
@@ -156,7 +156,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 			expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 			expect(items[0].json.error).toContain('is not a Lead ID');
 			expect(items[1].json.salesforce).toMatchObject({ leadId: lead.Id, updated: true });
-			expect(items[2].json).toEqual({ error: 'No Salesforce lead has ID "00Q5g00000ZZZZZEA5"' });
+			expect(items[2].json).toEqual({ error: 'No Salesforce lead has ID "00Q5g00000ZZZZZEA5"', details: { description: null } });
 		});
 
 		it('stops the workflow at that item without Continue On Fail, before writing its batch', async () => {
@@ -185,7 +185,10 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 				scored('buyer@customer.com'),
 			]);
 			const items = outputOf(result, NODE);
-			expect(items[0].json).toEqual({ error: 'Competitors cannot be handed to sales' });
+			expect(items[0].json).toEqual({
+				error: 'Competitors cannot be handed to sales',
+				details: { description: "A validation rule in the org rejected the change; the message is the rule's own text." },
+			});
 			expect(items[1].json.salesforce).toMatchObject({ leadId: customer.Id, updated: true });
 			expect(mock.lead(competitor.Id)?.Status).toBe('Open - Not Contacted');
 			expect(mock.lead(customer.Id)?.Status).toBe('MQL');
@@ -289,7 +292,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 			const items = outputOf(result, NODE);
 			expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 			for (const item of items) {
-				expect(Object.keys(item.json)).toEqual(['error']);
+				expect(Object.keys(item.json)).toEqual(['error', 'details']);
 				expect(item.json.error).toContain('TotalRequests Limit exceeded.');
 				expect(item.json.error).toContain('No further calls were made');
 			}

@@ -100,8 +100,14 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 				scored('other@customer.com', 80, 'hot'),
 			]);
 			expect(salesforceOf(withContinue)).toEqual([
-				{ error: expect.stringMatching(/^Contact has no field "Lifecycle_Stag__c"\. Contacts have no standard status/) },
-				{ error: expect.stringMatching(/^Contact has no field "Lifecycle_Stag__c"/) },
+				{
+					error: expect.stringMatching(/^Contact has no field "Lifecycle_Stag__c"\. Contacts have no standard status/),
+					details: { description: expect.stringContaining('Contacts have no standard status') },
+				},
+				{
+					error: expect.stringMatching(/^Contact has no field "Lifecycle_Stag__c"/),
+					details: { description: expect.stringContaining('Contacts have no standard status') },
+				},
 			]);
 			expect(mock.calls.collections).toBe(0);
 		});
@@ -115,7 +121,10 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 				scored('c@field.com', 80, 'hot'),
 			]);
 			const items = salesforceOf(result);
-			expect(items[1]).toEqual({ error: "No such column 'Lead_Stage__c' on entity 'Lead'" });
+			expect(items[1]).toEqual({
+				error: "No such column 'Lead_Stage__c' on entity 'Lead'",
+				details: { description: "Check the field's API name (custom fields end in __c) and that the Run As user's profile can edit it." },
+			});
 			expect([items[0], items[2]]).toEqual([expect.objectContaining({ updated: true }), expect.objectContaining({ updated: true })]);
 			expect(leads.map((lead) => mock.lead(lead.Id)?.Status)).toEqual(['MQL', 'Open - Not Contacted', 'MQL']);
 		});
@@ -152,7 +161,10 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 			]);
 			expect(salesforceOf(withContinue)).toEqual([
 				{ object: 'Lead', leadId: lead.Id, result: 'updated', changedFields: ['Lead_Score__c'] },
-				{ error: 'The score is empty' },
+				{
+					error: 'The score is empty',
+					details: { description: 'Connect this node after Score Event (its output carries leadScore.score), or set Score to the value to write.' },
+				},
 			]);
 			expect(mock.lead(lead.Id)?.Lead_Score__c).toBe(0);
 

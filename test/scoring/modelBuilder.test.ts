@@ -1,5 +1,5 @@
 import { parseModel } from '../../lib/scoring/model';
-import { formPath, modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
+import { formPath, modelFromEditor, type EditorModel } from '../../nodes/ScoreEvent/modelBuilder';
 
 const form = (rules: EditorModel['rules'], fit: EditorModel['fit'] = []): EditorModel => ({
 	rules,

@@ -237,8 +237,8 @@ describe('bad input', () => {
 		const nurture = outputOf(run, 'nurture');
 		expect(nurture.map((item) => item.json)).toEqual([
 			expect.objectContaining({ score: 10 }),
-			{ error: expect.stringContaining('(item 1, parameter "score")') },
-			{ error: expect.stringContaining('(item 2, parameter "score")') },
+			{ error: expect.stringContaining('(item 1, parameter "score")'), details: { description: null } },
+			{ error: expect.stringContaining('(item 2, parameter "score")'), details: { description: null } },
 		]);
 		expect(scoresIn(run, 'hot')).toEqual([80]);
 	});

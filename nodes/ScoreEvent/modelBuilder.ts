@@ -1,4 +1,4 @@
-import { CONDITION_OPERATORS, DEFAULT_TIERS } from './model';
+import { CONDITION_OPERATORS, DEFAULT_TIERS } from '../../lib/scoring/model';
 
 /** One condition row of the form: text boxes, turned into the model's `when` entry. */
 export interface EditorCondition {

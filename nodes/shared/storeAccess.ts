@@ -1,0 +1,88 @@
+/** The lead score store as both store-using nodes choose it in the editor and open it per run. */
+import { basename, dirname, join } from 'node:path';
+
+import type { IDisplayOptions, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { InputError } from '../../lib/scoring/inputs';
+import { embeddedStore, postgresStore, type PostgresCredentials } from '../../lib/store/openStore';
+import type { ScoreStore } from '../../lib/store/scoreStore';
+
+export type StoreKind = 'embedded' | 'postgres' | 'none';
+
+type Show = NonNullable<IDisplayOptions['show']>;
+
+/** The node's words for each store (the same store, seen from Score Event or Check Threshold). */
+export interface StoreWording {
+	embedded: string;
+	postgres: string;
+	/** Offered only where a node can work without a store. */
+	none?: { name: string; description: string };
+	description?: string;
+}
+
+/** The Store selector, and where the PostgreSQL store keeps its tables (shown when that store is chosen). */
+export function storeProperties(wording: StoreWording, show?: Show): INodeProperties[] {
+	const postgres = { show: { ...show, store: ['postgres'] } };
+	return [
+		{
+			displayName: 'Store',
+			name: 'store',
+			type: 'options',
+			options: [
+				{ name: 'Embedded (SQLite)', value: 'embedded', description: wording.embedded },
+				...(wording.none ? [{ name: wording.none.name, value: 'none', description: wording.none.description }] : []),
+				{ name: 'PostgreSQL', value: 'postgres', description: wording.postgres },
+			],
+			default: 'embedded',
+			...(wording.description ? { description: wording.description } : {}),
+			...(show ? { displayOptions: { show } } : {}),
+		},
+		{
+			displayName: 'Schema',
+			name: 'postgresSchema',
+			type: 'string',
+			default: 'public',
+			description: "Schema of the lead score tables; created on first use if it doesn't exist",
+			displayOptions: postgres,
+		},
+		{
+			displayName: 'Table Prefix',
+			name: 'postgresTablePrefix',
+			type: 'string',
+			default: 'lead_scoring_',
+			description: 'Prefix of the table names, so several setups can share one schema',
+			displayOptions: postgres,
+		},
+	];
+}
+
+/**
+ * The embedded store lives in Score Event's storage folder, whichever node opens it: n8n gives
+ * each node type its own folder, and the crossing state belongs in the same file as the scores.
+ */
+function embeddedFolder(nodeStoragePath: string): string {
+	return join(dirname(nodeStoragePath), basename(nodeStoragePath).replace(/\.[^.]+$/, '.scoreEvent'));
+}
+
+/** Refuses the stateless store for `work` (an operation that needs the leads kept in a store). */
+export function refuseStateless(kind: StoreKind, work = 'This operation'): asserts kind is Exclude<StoreKind, 'none'> {
+	if (kind === 'none')
+		throw new InputError('store', `${work} works on the leads kept in a store; choose the Embedded or PostgreSQL store.`);
+}
+
+/** The store chosen for the item, with its PostgreSQL schema and prefix; never the stateless one. */
+export async function openStore(
+	context: IExecuteFunctions,
+	kind: StoreKind,
+	itemIndex: number,
+): Promise<ScoreStore> {
+	refuseStateless(kind);
+	if (kind === 'postgres') {
+		const credentials = (await context.getCredentials('postgres')) as PostgresCredentials;
+		return postgresStore(credentials, {
+			schema: context.getNodeParameter('postgresSchema', itemIndex, 'public') as string,
+			tablePrefix: context.getNodeParameter('postgresTablePrefix', itemIndex, 'lead_scoring_') as string,
+		});
+	}
+	return embeddedStore(embeddedFolder(context.helpers.getStoragePath()));
+}
