@@ -1,11 +1,11 @@
 import {
 	eventKey,
 	StoreDataError,
-	type EventOutcome,
 	type LedgerEntry,
 	type LeadsWrite,
 	type ScoreStore,
 } from '../store/scoreStore';
+import type { EventOutcome } from './keptEvent';
 import { engagementAt } from './decay';
 import {
 	adjustScore,

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 
-import type { Baseline, LeadsWrite, ScoreStore, StoredEvent } from '../store/scoreStore';
+import type { Baseline, LeadsWrite, ScoreStore } from '../store/scoreStore';
+import type { StoredEvent } from './keptEvent';
 import { yieldToEventLoop } from './batch';
 import { applyDecay, roundPoints } from './engine';
 import type { LeadState } from './leadState';

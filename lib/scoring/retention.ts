@@ -1,4 +1,5 @@
-import type { Baseline, LeadsWrite, ScoreStore, StoredEvent } from '../store/scoreStore';
+import type { Baseline, LeadsWrite, ScoreStore } from '../store/scoreStore';
+import type { StoredEvent } from './keptEvent';
 import { DAY_MS } from './decay';
 import { InputError } from './inputs';
 import type { ScoringModel } from './model';

@@ -9,7 +9,6 @@ import {
 	type ScoreSummary,
 	type StoredLedgerEntry,
 	type SummaryQuery,
-	type EventOutcome,
 	type LeadEventId,
 	type LeadRecord,
 	type LedgerEntry,
@@ -17,11 +16,11 @@ import {
 	type LeadsWrite,
 	type ListLeadsPage,
 	type ScoreStore,
-	type StoredEvent,
 	type StoredModel,
 	type StoredEventsPage,
-	type ThresholdState,
 } from './scoreStore';
+import type { ThresholdState } from '../scoring/crossing';
+import type { EventOutcome, StoredEvent } from '../scoring/keptEvent';
 import {
 	bucketOf,
 	compareLeads,

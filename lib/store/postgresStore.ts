@@ -11,7 +11,6 @@ import {
 	eventKey,
 	thresholdState,
 	type Baseline,
-	type EventOutcome,
 	type LeadEventId,
 	type LeadCursor,
 	type LeadFilter,
@@ -27,11 +26,11 @@ import {
 	type LeadsWrite,
 	type ListLeadsPage,
 	type ScoreStore,
-	type StoredEvent,
 	type StoredEventsPage,
 	type StoredModel,
-	type ThresholdState,
 } from './scoreStore';
+import type { ThresholdState } from '../scoring/crossing';
+import type { EventOutcome, StoredEvent } from '../scoring/keptEvent';
 import { leadPage, leadPageSql, withoutId, type SummaryRow, numbered, summaryFrom, summarySql } from './viewQueries';
 
 /** Where the store connects: the fields of n8n's built-in Postgres credential (`postgres`). */

@@ -10,7 +10,6 @@ import {
 	eventKey,
 	thresholdState,
 	type Baseline,
-	type EventOutcome,
 	type LeadEventId,
 	type LeadCursor,
 	type LeadFilter,
@@ -26,11 +25,11 @@ import {
 	type LeadsWrite,
 	type ListLeadsPage,
 	type ScoreStore,
-	type StoredEvent,
 	type StoredEventsPage,
 	type StoredModel,
-	type ThresholdState,
 } from './scoreStore';
+import type { ThresholdState } from '../scoring/crossing';
+import type { EventOutcome, StoredEvent } from '../scoring/keptEvent';
 import { leadPage, leadPageSql, withoutId, type SummaryRow, summaryFrom, summarySql } from './viewQueries';
 
 /** Schema migrations by version; each runs once, in order, inside one write transaction. */

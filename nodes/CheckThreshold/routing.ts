@@ -12,9 +12,9 @@ import {
 	type CrossingDecision,
 	type CrossingSettings,
 	type Scores,
-} from '../../lib/threshold/crossing';
-import { decideCrossings, thresholdKeyFor, type LeadScores } from '../../lib/threshold/hysteresis';
-import { parseTiers, routeByScore, routeByTierName } from '../../lib/threshold/tiers';
+} from '../../lib/scoring/crossing';
+import { decideCrossings, thresholdKeyFor, type LeadScores } from '../../lib/service/thresholdStates';
+import { parseTiers, routeByScore, routeByTierName } from '../../lib/scoring/tierRoutes';
 import { itemError } from '../shared/itemError';
 import { ItemParameters } from '../shared/parameters';
 import { openStore } from '../shared/store';

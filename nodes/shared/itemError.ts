@@ -9,7 +9,7 @@ import {
 import { BacktestError } from '../../lib/scoring/backtest';
 import { InputError } from '../../lib/scoring/inputs';
 import { ModelError } from '../../lib/scoring/model';
-import { TierError } from '../../lib/threshold/tiers';
+import { TierError } from '../../lib/scoring/tierRoutes';
 
 /** An error for one item, naming the item and, where one is to blame, the parameter to fix. */
 export function itemError(

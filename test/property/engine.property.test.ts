@@ -8,7 +8,7 @@ import type { LeadState } from '../../lib/scoring/leadState';
 import { CONDITION_OPERATORS, parseModel, type ScoringModel } from '../../lib/scoring/model';
 import { replayLead } from '../../lib/scoring/replay';
 import { MemoryStore } from '../../lib/store/memoryStore';
-import type { StoredEvent } from '../../lib/store/scoreStore';
+import type { StoredEvent } from '../../lib/scoring/keptEvent';
 
 // Issue 13: random models and events, hostile ones among them, for the engine and the batch
 // scoring code over the in-memory store.

@@ -3,7 +3,7 @@ import { DAY_MS } from '../../lib/scoring/decay';
 import { parseModel } from '../../lib/scoring/model';
 import { asReported, DEFAULT_REPORTING, parseReporting, type Reporting } from '../../lib/scoring/reporting';
 import { rescoreLeads } from '../../lib/scoring/rescore';
-import { crossedThreshold, droppedBelow } from '../../lib/threshold/crossing';
+import { crossedThreshold, droppedBelow } from '../../lib/scoring/crossing';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 
 const START = Date.parse('2026-11-01T00:00:00Z');

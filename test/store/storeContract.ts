@@ -19,11 +19,11 @@ import {
 	type LeadSort,
 	type LeadsSnapshot,
 	type ScoreStore,
-	type StoredEvent,
 	type StoredLedgerEntry,
 	type SummaryQuery,
-	type ThresholdState,
 } from '../../lib/store/scoreStore';
+import type { ThresholdState } from '../../lib/scoring/crossing';
+import type { StoredEvent } from '../../lib/scoring/keptEvent';
 
 const WRITER = join(__dirname, 'fixtures/writer.js');
 

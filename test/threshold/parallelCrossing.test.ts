@@ -11,8 +11,8 @@ import ts from 'typescript';
 
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
-import type { CrossingOutcome } from '../../lib/threshold/crossing';
-import { decideCrossings, thresholdKeyFor } from '../../lib/threshold/hysteresis';
+import type { CrossingOutcome } from '../../lib/scoring/crossing';
+import { decideCrossings, thresholdKeyFor } from '../../lib/service/thresholdStates';
 
 const root = join(__dirname, '..', '..');
 const PROCESSES = 4;
@@ -37,7 +37,7 @@ function compileLib(folder: string): void {
 // Each round is its own transaction, as each webhook execution would be.
 const WORKER = `
 const { SqliteStore } = require('./lib/store/sqliteStore');
-const { decideCrossings } = require('./lib/threshold/hysteresis');
+const { decideCrossings } = require('./lib/service/thresholdStates');
 const { scoreEvents } = require('./lib/scoring/batch');
 const { parseModel } = require('./lib/scoring/model');
 
