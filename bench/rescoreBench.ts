@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { scoreEvents, type EventInput } from '../lib/scoring/batch';
+import { scoreEvents } from '../lib/service/scoreBatch';
+import type { EventInput } from '../lib/scoring/leadScore';
 import { parseModel } from '../lib/scoring/model';
-import { rescoreLeads } from '../lib/scoring/rescore';
+import { rescoreLeads } from '../lib/service/rescore';
 import type { ScoreStore } from '../lib/store/scoreStore';
 import { closePostgresPools, PostgresStore } from '../lib/store/postgresStore';
 import { SqliteStore } from '../lib/store/sqliteStore';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 import { Client } from 'pg';
 
-import { scoreEvents, type EventInput } from '../lib/scoring/batch';
+import { scoreEvents } from '../lib/service/scoreBatch';
+import type { EventInput } from '../lib/scoring/leadScore';
 import { parseModel } from '../lib/scoring/model';
 import { closePostgresPools, PostgresStore, type PostgresConnection } from '../lib/store/postgresStore';
 import type { ScoreStore } from '../lib/store/scoreStore';

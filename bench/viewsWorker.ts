@@ -8,9 +8,9 @@ import {
 } from '../lib/store/postgresStore';
 import type { LeadFilter, LeadSort, ScoreStore } from '../lib/store/scoreStore';
 import { SqliteStore } from '../lib/store/sqliteStore';
-import { buildDashboard } from '../lib/views/dashboard';
+import { buildDashboard } from '../lib/service/dashboard';
 import { dashboardPage } from '../lib/views/dashboardPage';
-import { leadPages } from '../lib/views/leads';
+import { leadPages } from '../lib/service/leadList';
 import { EXAMPLE_MODEL } from '../nodes/ScoreEvent/exampleModel';
 
 // One measurement in a process of its own, so its peak memory is its own:

@@ -1,6 +1,7 @@
 import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { type BatchResult, type LeadScore } from '../../lib/scoring/batch';
+import type { BatchResult } from '../../lib/service/scoreBatch';
+import type { LeadScore } from '../../lib/scoring/leadScore';
 import { valueAt } from '../../lib/scoring/conditions';
 import {
 	EVENT_DATA_FIELDS,
@@ -19,7 +20,7 @@ import { ModelError, parseModel, type ScoringModel } from '../../lib/scoring/mod
 import { formPath, modelFromEditor, type EditorModel } from '../../lib/scoring/modelBuilder';
 import { modelVersion } from '../../lib/scoring/modelVersion';
 import { parseReporting, type Reporting } from '../../lib/scoring/reporting';
-import { pruneIfDue, retentionDays } from '../../lib/scoring/retention';
+import { pruneIfDue, retentionDays } from '../../lib/service/retention';
 import { type ScoreStore } from '../../lib/store/scoreStore';
 import { itemError } from '../shared/itemError';
 import { ItemParameters } from '../shared/parameters';

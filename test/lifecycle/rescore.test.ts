@@ -2,11 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { adjustLeads, readScores, scoreEvents, type EventInput } from '../../lib/scoring/batch';
+import { readScores } from '../../lib/service/readScores';
+import { adjustLeads, scoreEvents } from '../../lib/service/scoreBatch';
+import type { EventInput } from '../../lib/scoring/leadScore';
 import { parseModel } from '../../lib/scoring/model';
 import { modelVersion } from '../../lib/scoring/modelVersion';
 import { replayLead } from '../../lib/scoring/replay';
-import { rescoreLeads } from '../../lib/scoring/rescore';
+import { rescoreLeads } from '../../lib/service/rescore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 import { DAY, random, START } from './generate';
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 
-import { scoreEvents, type BatchResult, type EventInput } from '../../lib/scoring/batch';
+import { scoreEvents, type BatchResult } from '../../lib/service/scoreBatch';
+import type { EventInput } from '../../lib/scoring/leadScore';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { applyEvent } from '../../lib/scoring/engine';
 import { InputError, normalizeLeadId, parseEventTime, timeWindow } from '../../lib/scoring/inputs';

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 
 import fc from 'fast-check';
 
-import { adjustLeads, scoreEvents, type AdjustInput, type BatchResult, type EventInput } from '../../lib/scoring/batch';
+import { adjustLeads, scoreEvents, type BatchResult } from '../../lib/service/scoreBatch';
+import type { AdjustInput, EventInput } from '../../lib/scoring/leadScore';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { MAX_POINTS } from '../../lib/scoring/limits';
 import { parseModel, type ScoringModel } from '../../lib/scoring/model';
-import { rescoreLeads } from '../../lib/scoring/rescore';
-import { forgetOldHistory } from '../../lib/scoring/retention';
+import { rescoreLeads } from '../../lib/service/rescore';
+import { forgetOldHistory } from '../../lib/service/retention';
 import { closePostgresPools, PostgresStore } from '../../lib/store/postgresStore';
 import type { ScoreStore } from '../../lib/store/scoreStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 
 import type { IWorkflowBase } from 'n8n-workflow';
 
-import { readScores, scoreEvents } from '../../lib/scoring/batch';
+import { readScores } from '../../lib/service/readScores';
+import { scoreEvents } from '../../lib/service/scoreBatch';
 import { parseModel } from '../../lib/scoring/model';
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { loadWorkflow, outputOf, runWorkflow } from '../harness/n8nWorkflow';

@@ -5,7 +5,7 @@ import {
 	requireText,
 	timeWindow,
 } from '../../lib/scoring/inputs';
-import { scoreEvents } from '../../lib/scoring/batch';
+import { scoreEvents } from '../../lib/service/scoreBatch';
 import { parseModel } from '../../lib/scoring/model';
 import { MemoryStore } from '../../lib/store/memoryStore';
 

@@ -1,8 +1,10 @@
-import { scoreEvents, sweepDecay, type EventInput, type LeadScore } from '../../lib/scoring/batch';
+import { sweepDecay } from '../../lib/service/decaySweep';
+import { scoreEvents } from '../../lib/service/scoreBatch';
+import type { EventInput, LeadScore } from '../../lib/scoring/leadScore';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { parseModel } from '../../lib/scoring/model';
 import { asReported, DEFAULT_REPORTING, parseReporting, type Reporting } from '../../lib/scoring/reporting';
-import { rescoreLeads } from '../../lib/scoring/rescore';
+import { rescoreLeads } from '../../lib/service/rescore';
 import { crossedThreshold, droppedBelow } from '../../lib/scoring/crossing';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 

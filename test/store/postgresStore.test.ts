@@ -3,9 +3,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 
-import { scoreEvents } from '../../lib/scoring/batch';
+import { scoreEvents } from '../../lib/service/scoreBatch';
 import { DAY_MS } from '../../lib/scoring/decay';
-import { forgetOldHistory } from '../../lib/scoring/retention';
+import { forgetOldHistory } from '../../lib/service/retention';
 import { postgresStore } from '../../lib/store/openStore';
 import { closePostgresPools, openPostgresPools, PostgresStore, POSTGRES_SCHEMA_VERSION } from '../../lib/store/postgresStore';
 import { StoreError } from '../../lib/store/scoreStore';

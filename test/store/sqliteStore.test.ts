@@ -3,7 +3,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { CHUNK_SIZE, scoreEvents } from '../../lib/scoring/batch';
+import { CHUNK_SIZE, scoreEvents } from '../../lib/service/scoreBatch';
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 import { describeAcrossProcesses, describeStoreContract, ping, plusOne } from './storeContract';

@@ -6,12 +6,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { adjustLeads, readScores, scoreEvents, sweepDecay, type EventInput, type LeadScore } from '../../lib/scoring/batch';
+import { readScores } from '../../lib/service/readScores';
+import { sweepDecay } from '../../lib/service/decaySweep';
+import { adjustLeads, scoreEvents } from '../../lib/service/scoreBatch';
+import type { EventInput, LeadScore } from '../../lib/scoring/leadScore';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { parseModel } from '../../lib/scoring/model';
 import { modelVersion } from '../../lib/scoring/modelVersion';
-import { rescoreLeads } from '../../lib/scoring/rescore';
-import { forgetOldHistory } from '../../lib/scoring/retention';
+import { rescoreLeads } from '../../lib/service/rescore';
+import { forgetOldHistory } from '../../lib/service/retention';
 import {
 	eventKey,
 	type LeadCursor,

@@ -38,7 +38,7 @@ function compileLib(folder: string): void {
 const WORKER = `
 const { SqliteStore } = require('./lib/store/sqliteStore');
 const { decideCrossings } = require('./lib/service/thresholdStates');
-const { scoreEvents } = require('./lib/scoring/batch');
+const { scoreEvents } = require('./lib/service/scoreBatch');
 const { parseModel } = require('./lib/scoring/model');
 
 const [file, scenario, worker, rounds, startAt] = process.argv.slice(2);

@@ -1,11 +1,7 @@
 import { type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import {
-	adjustLeads,
-	adjustStateless,
-	type AdjustInput,
-	type LeadScore,
-} from '../../../lib/scoring/batch';
+import { adjustLeads } from '../../../lib/service/scoreBatch';
+import { adjustStateless, type AdjustInput, type LeadScore } from '../../../lib/scoring/leadScore';
 import { asReported, type Reporting } from '../../../lib/scoring/reporting';
 import {
 	normalizeLeadId,

@@ -6,7 +6,7 @@ import {
 	type ConversionLabel,
 	type ThresholdMeasure,
 } from '../../../lib/scoring/backtest';
-import { backtestReportHtml } from '../../../lib/scoring/backtestReport';
+import { backtestReportHtml } from '../../../lib/views/backtestReport';
 import {
 	InputError,
 	normalizeLeadId,
@@ -15,7 +15,7 @@ import {
 	parseProfile,
 	requireText,
 } from '../../../lib/scoring/inputs';
-import { isReplayPayload } from '../../../lib/scoring/replay';
+import { keptBacktestEvents } from '../../../lib/service/backtestInput';
 import { itemError } from '../../shared/itemError';
 import { optionalModel, settingsFor, openStore, isObject, timeWindowFor } from '../items';
 import { ItemParameters } from '../../shared/parameters';
@@ -79,23 +79,7 @@ async function backtestEvents(
 	const to = parseEventTime(parameters.get('to', 0, ''), window(), 'to');
 	if (from > to) throw new InputError('from', '"From" is after "To": the time range is empty.');
 	const store = await openStore.call(this, storeKind);
-	const events: BacktestEvent[] = [];
-	let after: number | null = null;
-	do {
-		const page = await store.listEvents(scoreName, { from, to }, after, 5000);
-		after = page.next;
-		for (const event of page.events) {
-			if (!isReplayPayload(event.payload) || event.payload.kind !== 'event') continue;
-			events.push({
-				leadId: event.leadId,
-				name: event.name,
-				time: event.time,
-				data: event.payload.data,
-				hasProfile: event.payload.hasProfile,
-				order: event.seq,
-			});
-		}
-	} while (after !== null);
+	const events = await keptBacktestEvents(store, scoreName, { from, to });
 	return { events, end: to };
 }
 

@@ -1,6 +1,6 @@
 import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { readScores } from '../../../lib/scoring/batch';
+import { readScores } from '../../../lib/service/readScores';
 import { normalizeLeadId } from '../../../lib/scoring/inputs';
 import { readingAsReported, type Reporting } from '../../../lib/scoring/reporting';
 import {

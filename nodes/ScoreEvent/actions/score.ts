@@ -1,11 +1,7 @@
 import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import {
-	scoreEvents,
-	scoreEventStateless,
-	type EventInput,
-	type LeadScore,
-} from '../../../lib/scoring/batch';
+import { scoreEvents } from '../../../lib/service/scoreBatch';
+import { scoreEventStateless, type EventInput, type LeadScore } from '../../../lib/scoring/leadScore';
 import {
 	normalizeLeadId,
 	optionalText,

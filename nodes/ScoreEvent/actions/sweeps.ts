@@ -1,9 +1,9 @@
 import { type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { sweepDecay } from '../../../lib/scoring/batch';
+import { sweepDecay } from '../../../lib/service/decaySweep';
 import { parseEventTime } from '../../../lib/scoring/inputs';
 import { asReported } from '../../../lib/scoring/reporting';
-import { rescoreLeads } from '../../../lib/scoring/rescore';
+import { rescoreLeads } from '../../../lib/service/rescore';
 import { reportingOf, sweepPerItem, timeWindowFor } from '../items';
 import { ItemParameters } from '../../shared/parameters';
 

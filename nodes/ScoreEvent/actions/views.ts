@@ -9,10 +9,10 @@ import {
 } from '../../../lib/scoring/inputs';
 import { reportedScore, type Reporting } from '../../../lib/scoring/reporting';
 import type { LeadFilter, LeadSort, ScoreStore } from '../../../lib/store/scoreStore';
-import { buildDashboard } from '../../../lib/views/dashboard';
+import { buildDashboard } from '../../../lib/service/dashboard';
 import { dashboardPage } from '../../../lib/views/dashboardPage';
-import { scoreAsOf, timelinePages } from '../../../lib/views/history';
-import { leadPages } from '../../../lib/views/leads';
+import { scoreAsOf, timelinePages } from '../../../lib/service/leadHistory';
+import { leadPages } from '../../../lib/service/leadList';
 import { ItemParameters } from '../../shared/parameters';
 import {
 	errorItem,
