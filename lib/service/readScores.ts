@@ -1,3 +1,4 @@
+import { done, failed, type Outcome } from '../outcome';
 import { applyDecay, initialState } from '../scoring/engine';
 import { unchangedScore } from '../scoring/leadScore';
 import type { ScoringModel } from '../scoring/model';
@@ -40,9 +41,9 @@ export async function readScores(
 	leadIds: string[],
 	asOf: number,
 	historyLimit: number,
-): Promise<Map<string, LeadScoreReading | Error>> {
+): Promise<Map<string, Outcome<LeadScoreReading>>> {
 	const records = await store.getLeads(scoreName, leadIds);
-	const readings = new Map<string, LeadScoreReading | Error>();
+	const readings = new Map<string, Outcome<LeadScoreReading>>();
 	for (const leadId of new Set(leadIds)) {
 		const record = records.get(leadId);
 		const state = record?.state ?? initialState(model);
@@ -50,25 +51,28 @@ export async function readScores(
 		const history =
 			historyLimit > 0 && record ? await store.ledger(scoreName, leadId, historyLimit) : [];
 		try {
-			readings.set(leadId, {
+			readings.set(
 				leadId,
-				found: record !== undefined,
-				score: change.score,
-				storedScore: state.score,
-				engagement: change.engagement,
-				fit: change.fit,
-				tier: change.tier,
-				lastActivityAt:
-					state.lastActivityAt === null ? null : storedIsoTime(state.lastActivityAt, leadId),
-				eventCount: state.eventCount,
-				history: history.map(({ at, recordedAt, ...entry }) => ({
-					...omitLeadId(entry),
-					at: storedIsoTime(at, leadId),
-					recordedAt: storedIsoTime(recordedAt, leadId),
-				})),
-			});
+				done({
+					leadId,
+					found: record !== undefined,
+					score: change.score,
+					storedScore: state.score,
+					engagement: change.engagement,
+					fit: change.fit,
+					tier: change.tier,
+					lastActivityAt:
+						state.lastActivityAt === null ? null : storedIsoTime(state.lastActivityAt, leadId),
+					eventCount: state.eventCount,
+					history: history.map(({ at, recordedAt, ...entry }) => ({
+						...omitLeadId(entry),
+						at: storedIsoTime(at, leadId),
+						recordedAt: storedIsoTime(recordedAt, leadId),
+					})),
+				}),
+			);
 		} catch (error) {
-			readings.set(leadId, error as Error);
+			readings.set(leadId, failed(error as Error));
 		}
 	}
 	return readings;

@@ -1,3 +1,4 @@
+import { done, failed, type Outcome } from '../outcome';
 import { adjustScore, applyEvent, type ScoreChange } from '../scoring/engine';
 import { keptEventData, type EventOutcome } from '../scoring/keptEvent';
 import type { LeadState } from '../scoring/leadState';
@@ -25,9 +26,6 @@ export interface ScoringOptions {
 	keepEventData?: boolean;
 	now?: () => number;
 }
-
-/** Per input, in input order: the result, or the error that kept it from being committed. */
-export type BatchResult = { leadScore: LeadScore } | { error: Error };
 
 // One transaction per chunk. Its cost is mostly per lead (read, rewrite, index pages) rather than
 // per event, so a chunk should hold each busy lead's events together; about a second of write lock
@@ -81,12 +79,12 @@ async function runSteps(
 	scoreName: string,
 	steps: Step[],
 	now: () => number,
-): Promise<BatchResult[]> {
-	const results: BatchResult[] = new Array(steps.length);
+): Promise<Array<Outcome<LeadScore>>> {
+	const results: Array<Outcome<LeadScore>> = new Array(steps.length);
 	try {
 		checkId(scoreName, 'scoreName', 'The score name');
 	} catch (error) {
-		return steps.map(() => ({ error: error as Error }));
+		return steps.map(() => failed(error as Error));
 	}
 	const run: ChunkRun = { store, model, scoreName, steps, results, now, version: modelVersion(model) };
 	for (let start = 0; start < steps.length; start += CHUNK_SIZE) {
@@ -98,7 +96,7 @@ async function runSteps(
 				checkStep(steps[index]);
 				storable.push(index);
 			} catch (error) {
-				results[index] = { error: error as Error };
+				results[index] = failed(error as Error);
 			}
 		}
 		await runChunk(run, storable);
@@ -111,7 +109,7 @@ interface ChunkRun {
 	model: ScoringModel;
 	scoreName: string;
 	steps: Step[];
-	results: BatchResult[];
+	results: Array<Outcome<LeadScore>>;
 	now: () => number;
 	version: string;
 }
@@ -127,7 +125,7 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 	const chunk = indexes.map((index) => run.steps[index]);
 	const leadIds = [...new Set(chunk.map((step) => step.leadId))];
 	const eventIds = chunk.flatMap((step) => (step.eventId ? [{ leadId: step.leadId, eventId: step.eventId }] : []));
-	let chunkResults: BatchResult[] = [];
+	let chunkResults: Array<Outcome<LeadScore>> = [];
 	try {
 		await run.store.updateLeads(run.scoreName, leadIds, eventIds, (snapshot) => {
 			// Decided afresh on every attempt: nothing from a rolled-back attempt leaks out.
@@ -144,14 +142,16 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 				if (key !== undefined && seen.has(key)) {
 					// A repeated id answers with its first outcome; one stored before outcomes were kept answers as unchanged.
 					const first = seen.get(key);
-					chunkResults.push({
-						leadScore: first
-							? replayOf(step.leadId, event, first)
-							: {
-									...toLeadScore(step.leadId, unchangedScore(model, step.leadId, current, step.time), event, scoredAt, version),
-									duplicate: true,
-								},
-					});
+					chunkResults.push(
+						done(
+							first
+								? replayOf(step.leadId, event, first)
+								: {
+										...toLeadScore(step.leadId, unchangedScore(model, step.leadId, current, step.time), event, scoredAt, version),
+										duplicate: true,
+									},
+						),
+					);
 					continue;
 				}
 				let change: ScoreChange;
@@ -159,7 +159,7 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 					change = step.apply(current);
 					checkChange(change);
 				} catch (error) {
-					chunkResults.push({ error: error as Error });
+					chunkResults.push(failed(error as Error));
 					continue;
 				}
 				change.state.modelVersion = version;
@@ -182,7 +182,7 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 				if (change.delta !== 0 || change.reasons.length > 0) {
 					write.ledger.push(ledgerEntry(step.leadId, change, event, committedAt, version));
 				}
-				chunkResults.push({ leadScore });
+				chunkResults.push(done(leadScore));
 			}
 			return write;
 		});
@@ -194,7 +194,7 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 			await runChunk(run, indexes.slice(half));
 			return;
 		}
-		for (const index of indexes) run.results[index] = { error: error as Error };
+		for (const index of indexes) run.results[index] = failed(error as Error);
 	}
 }
 
@@ -205,7 +205,7 @@ export async function scoreEvents(
 	scoreName: string,
 	events: EventInput[],
 	options: ScoringOptions = {},
-): Promise<BatchResult[]> {
+): Promise<Array<Outcome<LeadScore>>> {
 	const keepData = options.keepEventData ?? true;
 	const steps = events.map<Step>((event) => {
 		const data = keepData ? keptEventData(event.data, model) : undefined;
@@ -233,7 +233,7 @@ export async function adjustLeads(
 	scoreName: string,
 	adjustments: AdjustInput[],
 	now: () => number = Date.now,
-): Promise<BatchResult[]> {
+): Promise<Array<Outcome<LeadScore>>> {
 	const steps = adjustments.map<Step>((adjustment) => ({
 		leadId: adjustment.leadId,
 		eventId:

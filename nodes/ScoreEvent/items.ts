@@ -1,6 +1,6 @@
 import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import type { BatchResult } from '../../lib/service/scoreBatch';
+import { failed, type Outcome } from '../../lib/outcome';
 import type { LeadScore } from '../../lib/scoring/leadScore';
 import { valueAt } from '../../lib/scoring/conditions';
 import {
@@ -359,13 +359,13 @@ export function deliver(
 	outputs: Outputs,
 	items: INodeExecutionData[],
 	entries: Array<{ itemIndex: number }>,
-	results: BatchResult[],
+	results: Array<Outcome<LeadScore>>,
 	report: (leadScore: LeadScore) => object,
 ): void {
 	results.forEach((result, index) => {
 		const { itemIndex } = entries[index];
-		if ('error' in result) outputs.fail(itemIndex, result.error);
-		else outputs.set(itemIndex, withLeadScore(items[itemIndex], report(result.leadScore)));
+		if (!result.ok) outputs.fail(itemIndex, result.error);
+		else outputs.set(itemIndex, withLeadScore(items[itemIndex], report(result.value)));
 	});
 }
 
@@ -377,15 +377,15 @@ export async function withStore(
 	this: IExecuteFunctions,
 	score: { storeKind: StoreKind; scoreName: string; model: ScoringModel },
 	entries: unknown[],
-	work: (store: ScoreStore) => Promise<BatchResult[]>,
-): Promise<BatchResult[]> {
+	work: (store: ScoreStore) => Promise<Array<Outcome<LeadScore>>>,
+): Promise<Array<Outcome<LeadScore>>> {
 	let store: ScoreStore;
 	try {
 		const retention = retentionOf.call(this);
 		store = await openStore.call(this, score.storeKind);
 		await pruneIfDue(store, score.model, score.scoreName, retention);
 	} catch (error) {
-		return entries.map(() => ({ error: error as Error }));
+		return entries.map(() => failed(error as Error));
 	}
 	return await work(store);
 }

@@ -128,7 +128,7 @@ describe('Re-Score with a minimum change', () => {
 		// 48 -> 50 under the new model: two points, below a Minimum Change of 3, so not handed on.
 		expect((await rescoreLeads(store, flat(25), 'default', { reporting: { wholePoints: true, minimumChange: 3 } })).changed).toEqual([]);
 		const [result] = await scoreEvents(store, flat(25), 'default', [ping('ada@example.com', START + 2 * HOUR_MS, 'e3')]);
-		const shown = 'leadScore' in result ? asReported(result.leadScore, flat(25).tiers, DEFAULT_REPORTING) : result.error;
+		const shown = result.ok ? asReported(result.value, flat(25).tiers, DEFAULT_REPORTING) : result.error;
 		expect(shown).toMatchObject({
 			previousScore: 48,
 			score: 75,

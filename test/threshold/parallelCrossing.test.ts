@@ -59,7 +59,7 @@ async function main() {
 				{ leadId: 'ada@example.com', name: 'Visited', time: Date.now(), data: {}, hasProfile: false },
 			]);
 			if ('error' in result) throw result.error;
-			scores = { score: result.leadScore.score, previousScore: result.leadScore.previousScore, revision: result.leadScore.revision };
+			scores = { score: result.value.score, previousScore: result.value.previousScore, revision: result.value.revision };
 		} else {
 			// A CRM score with no previous score: only the stored crossing state can tell a repeat.
 			scores = { score: 80 + Number(worker) + round / 100 };

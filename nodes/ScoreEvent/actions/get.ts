@@ -73,11 +73,11 @@ export async function getOperation(this: IExecuteFunctions): Promise<INodeExecut
 			);
 			for (const { itemIndex, input } of entries) {
 				const reading = readings.get(input)!;
-				if (reading instanceof Error) outputs.fail(itemIndex, reading);
+				if (!reading.ok) outputs.fail(itemIndex, reading.error);
 				else
 					outputs.set(
 						itemIndex,
-						withLeadScore(items[itemIndex], readingAsReported(reading, settings.model.tiers, reporting)),
+						withLeadScore(items[itemIndex], readingAsReported(reading.value, settings.model.tiers, reporting)),
 					);
 			}
 		} catch (error) {

@@ -102,17 +102,17 @@ export async function scoreOperation(this: IExecuteFunctions): Promise<INodeExec
 			: undefined;
 		results.forEach((result, index) => {
 			const { itemIndex } = entries[index];
-			if ('error' in result) return outputs.fail(itemIndex, result.error);
+			if (!result.ok) return outputs.fail(itemIndex, result.error);
 			const json = withLeadScore(
 				items[itemIndex],
-				explained(settings.model, entries[index].input, reported(result.leadScore)),
+				explained(settings.model, entries[index].input, reported(result.value)),
 			);
 			const shadowResult = shadowResults?.[index];
 			if (shadowResult)
 				json.shadowScore =
-					'error' in shadowResult
-						? { error: shadowResult.error.message }
-						: shadowScoreOf(reported(shadowResult.leadScore, shadow));
+					shadowResult.ok
+						? shadowScoreOf(reported(shadowResult.value, shadow))
+						: { error: shadowResult.error.message };
 			outputs.set(itemIndex, json);
 		});
 	}
