@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 
 import { parseModel } from '../lib/scoring/model';
-import {
-	closePostgresPools,
-	PostgresStore,
-	type PostgresConnection,
-} from '../lib/store/postgresStore';
+import { PostgresStore } from '../lib/store/postgres/postgresStore';
+import { closePostgresPools, type PostgresConnection } from '../lib/store/postgres/pool';
 import type { LeadFilter, LeadSort, ScoreStore } from '../lib/store/scoreStore';
 import { SqliteStore } from '../lib/store/sqliteStore';
 import { buildDashboard } from '../lib/service/dashboard';

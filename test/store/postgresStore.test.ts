@@ -7,7 +7,9 @@ import { scoreEvents } from '../../lib/service/scoreBatch';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { forgetOldHistory } from '../../lib/service/retention';
 import { postgresStore } from '../../lib/store/openStore';
-import { closePostgresPools, openPostgresPools, PostgresStore, POSTGRES_SCHEMA_VERSION } from '../../lib/store/postgresStore';
+import { PostgresStore } from '../../lib/store/postgres/postgresStore';
+import { POSTGRES_SCHEMA_VERSION } from '../../lib/store/postgres/migrations';
+import { closePostgresPools, openPostgresPools } from '../../lib/store/postgres/pool';
 import { StoreError } from '../../lib/store/scoreStore';
 import { usePostgres } from '../helpers/postgres';
 import { describeAcrossProcesses, describeStoreContract, ping, plusOne, requireBuild, runWriter } from './storeContract';
@@ -268,7 +270,7 @@ describe('PostgreSQL connection pools', () => {
 		await closePostgresPools();
 		// The child uses the store, then waits for a line on stdin and lets its event loop run empty.
 		const script = `
-			const { PostgresStore } = require(${JSON.stringify(join(__dirname, '../../dist/lib/store/postgresStore.js'))});
+			const { PostgresStore } = require(${JSON.stringify(join(__dirname, '../../dist/lib/store/postgres/postgresStore.js'))});
 			const env = process.env;
 			const store = new PostgresStore({ host: env.PGHOST, port: Number(env.PGPORT), database: env.PGDATABASE, user: env.PGUSER, password: env.PGPASSWORD }, { schema: ${JSON.stringify(schema)} });
 			store.getLeads('default', ['ada@example.com']).then(() => process.stdout.write('used'));

@@ -703,7 +703,7 @@ export function runWriter(target: ProcessTarget, args: string[]): Promise<void> 
 }
 
 export function requireBuild(): void {
-	if (!existsSync(join(__dirname, '../../dist/lib/store/postgresStore.js')) || !existsSync(join(__dirname, '../../dist/lib/store/sqliteStore.js'))) {
+	if (!existsSync(join(__dirname, '../../dist/lib/store/postgres/postgresStore.js')) || !existsSync(join(__dirname, '../../dist/lib/store/sqliteStore.js'))) {
 		throw new Error('Run `npm run build` first: the multi-process tests run the built store.');
 	}
 }
