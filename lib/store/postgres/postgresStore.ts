@@ -31,6 +31,8 @@ import {
 	type StoredModel,
 } from '../scoreStore';
 import { leadPage, leadPageSql, withoutId, type SummaryRow, numbered, summaryFrom, summarySql } from '../viewQueries';
+import { keysetPage } from '../pages';
+import { ledgerEntryFrom, storedEventFrom, type EventRow, type LedgerRow } from '../tableRows';
 import { describeConnection, storeError } from './errors';
 import { migrateSchema, schemaIsCurrent, tableNames, type TableNames } from './migrations';
 import { acquirePool, releasePool, type PostgresConnection } from './pool';
@@ -368,8 +370,8 @@ export class PostgresStore implements ScoreStore {
 			 WHERE score_name = $1 AND lead_id > $2 AND state IS NOT NULL ORDER BY lead_id LIMIT $3`,
 			[scoreName, after ?? '', limit + 1],
 		);
-		const page = rows.slice(0, limit).map(toRecord);
-		return { leads: page, next: rows.length > limit ? page[page.length - 1].leadId : null };
+		const { page, next } = keysetPage(rows, limit, (row) => row.lead_id);
+		return { leads: page.map(toRecord), next };
 	}
 
 	async ledger(scoreName: string, leadId: string, limit: number): Promise<LedgerEntry[]> {
@@ -412,8 +414,8 @@ export class PostgresStore implements ScoreStore {
 			 WHERE score_name = $1 AND lead_id = $2 AND id > $3 AND recorded_at BETWEEN $4 AND $5 ORDER BY id LIMIT $6`,
 			[scoreName, leadId, after ?? 0, Math.ceil(range.from), Math.floor(range.to), limit + 1],
 		);
-		const entries = rows.slice(0, limit).map(toLedgerEntry);
-		return { entries, next: rows.length > limit ? entries[entries.length - 1].id : null };
+		const { page, next } = keysetPage(rows, limit, (row) => row.id);
+		return { entries: page.map(toLedgerEntry), next };
 	}
 
 	async summarize(scoreName: string, query: SummaryQuery): Promise<ScoreSummary> {
@@ -463,8 +465,8 @@ export class PostgresStore implements ScoreStore {
 			 WHERE score_name = $1 AND seq > $2 AND event_time BETWEEN $3 AND $4 ORDER BY seq LIMIT $5`,
 			[scoreName, after ?? 0, Math.ceil(range.from), Math.floor(range.to), limit + 1],
 		);
-		const events = rows.slice(0, limit).map(toStoredEvent);
-		return { events, next: rows.length > limit ? events[events.length - 1].seq : null };
+		const { page, next } = keysetPage(rows, limit, (row) => row.seq);
+		return { events: page.map(toStoredEvent), next };
 	}
 
 	async updateThresholdStates(
@@ -629,58 +631,12 @@ interface LeadRow {
 	updated_at: number;
 }
 
-interface EventRow {
-	seq: number;
-	event_id: string | null;
-	lead_id: string;
-	event_name: string;
-	event_time: number;
-	received_at: number;
-	payload: unknown;
-}
-
-interface LedgerRow {
-	id: number;
-	lead_id: string;
-	event_id: string | null;
-	event_name: string | null;
-	at: number;
-	recorded_at: number;
-	previous_score: number;
-	score: number;
-	delta: number;
-	tier: string;
-	reasons: LedgerEntry['reasons'];
-	model_version: string | null;
-}
-
 function toStoredEvent(row: EventRow): StoredEvent {
-	return {
-		seq: row.seq,
-		eventId: row.event_id,
-		leadId: row.lead_id,
-		name: row.event_name,
-		time: row.event_time,
-		receivedAt: row.received_at,
-		payload: row.payload,
-	};
+	return storedEventFrom(row, row.payload);
 }
 
 function toLedgerEntry(row: LedgerRow): StoredLedgerEntry {
-	return {
-		id: row.id,
-		leadId: row.lead_id,
-		eventId: row.event_id,
-		event: row.event_name,
-		at: row.at,
-		recordedAt: row.recorded_at,
-		previousScore: row.previous_score,
-		score: row.score,
-		delta: row.delta,
-		tier: row.tier,
-		reasons: row.reasons,
-		modelVersion: row.model_version,
-	};
+	return ledgerEntryFrom(row, row.reasons);
 }
 
 function toRecord(row: LeadRow): LeadRecord {
