@@ -6,7 +6,7 @@ import { modelVersion } from '../scoring/modelVersion';
 import { asReported, EXACT_REPORTING, worthReporting, type Reporting } from '../scoring/reporting';
 import type { LeadsWrite, ScoreStore } from '../store/scoreStore';
 import { ledgerEntry } from './ledgerEntry';
-import { yieldToEventLoop } from './pacing';
+import { yieldToEventLoop } from './pages';
 
 export interface SweepOptions {
 	/** Leads read (and at most locked) per step. */

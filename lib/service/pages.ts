@@ -1,3 +1,8 @@
+/** A pause between pages, so n8n answers webhooks while a long sweep runs (the embedded store is synchronous). */
+export async function yieldToEventLoop(): Promise<void> {
+	await new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * The pages of a store query, read one at a time up to `max` items (null: all), so a caller that
  * hands each page on never holds every item.

@@ -9,7 +9,7 @@ import { replayLead } from '../scoring/replay';
 import { asReported, EXACT_REPORTING, worthReporting, type Reporting, type ScoreFields } from '../scoring/reporting';
 import { tierFor } from '../scoring/tiers';
 import type { Baseline, LeadsWrite, ScoreStore } from '../store/scoreStore';
-import { yieldToEventLoop } from './pacing';
+import { yieldToEventLoop } from './pages';
 
 export interface RescoredLead extends ScoreFields {
 	leadId: string;
