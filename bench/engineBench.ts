@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-import { CHUNK_SIZE, scoreEvents, type EventInput } from '../lib/scoring/batch';
+import { CHUNK_SIZE, scoreEvents } from '../lib/service/scoreBatch';
+import type { EventInput } from '../lib/scoring/leadScore';
 import { parseModel } from '../lib/scoring/model';
 import { SqliteStore } from '../lib/store/sqliteStore';
 import { formatRate, megabytes, type BenchSection } from './section';

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-import { scoreEvents, type EventInput } from '../lib/scoring/batch';
+import { scoreEvents } from '../lib/service/scoreBatch';
+import type { EventInput } from '../lib/scoring/leadScore';
 import { parseModel } from '../lib/scoring/model';
 import { MemoryStore } from '../lib/store/memoryStore';
 import { SqliteStore } from '../lib/store/sqliteStore';

@@ -1,7 +1,8 @@
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-import { scoreEvents, type EventInput } from '../lib/scoring/batch';
+import { scoreEvents } from '../lib/service/scoreBatch';
+import type { EventInput } from '../lib/scoring/leadScore';
 import { parseModel, type ScoringModel } from '../lib/scoring/model';
 import { MemoryStore } from '../lib/store/memoryStore';
 import type { BenchSection } from './section';

@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { scoreEvents, type EventInput } from '../lib/scoring/batch';
+import { scoreEvents } from '../lib/service/scoreBatch';
+import type { EventInput } from '../lib/scoring/leadScore';
 import { parseModel } from '../lib/scoring/model';
-import { rescoreLeads } from '../lib/scoring/rescore';
+import { rescoreLeads } from '../lib/service/rescore';
 import type { ScoreStore } from '../lib/store/scoreStore';
-import { closePostgresPools, PostgresStore } from '../lib/store/postgresStore';
+import { PostgresStore } from '../lib/store/postgres/postgresStore';
+import { closePostgresPools } from '../lib/store/postgres/pool';
 import { SqliteStore } from '../lib/store/sqliteStore';
 import { startPostgresServer } from '../scripts/services/servers';
 import { EXAMPLE_MODEL } from '../nodes/ScoreEvent/exampleModel';

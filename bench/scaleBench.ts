@@ -6,14 +6,17 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { Client } from 'pg';
 
-import { scoreEvents, sweepDecay, type EventInput } from '../lib/scoring/batch';
+import { sweepDecay } from '../lib/service/decaySweep';
+import { scoreEvents } from '../lib/service/scoreBatch';
+import type { EventInput } from '../lib/scoring/leadScore';
 import { DAY_MS } from '../lib/scoring/decay';
 import { parseModel } from '../lib/scoring/model';
 import { modelVersion } from '../lib/scoring/modelVersion';
 import { DEFAULT_REPORTING, EXACT_REPORTING, type Reporting } from '../lib/scoring/reporting';
-import { rescoreLeads } from '../lib/scoring/rescore';
-import { forgetOldHistory } from '../lib/scoring/retention';
-import { closePostgresPools, PostgresStore } from '../lib/store/postgresStore';
+import { rescoreLeads } from '../lib/service/rescore';
+import { forgetOldHistory } from '../lib/service/retention';
+import { PostgresStore } from '../lib/store/postgres/postgresStore';
+import { closePostgresPools } from '../lib/store/postgres/pool';
 import type { ScoreStore } from '../lib/store/scoreStore';
 import { SqliteStore } from '../lib/store/sqliteStore';
 import { startPostgresServer } from '../scripts/services/servers';

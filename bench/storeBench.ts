@@ -5,9 +5,11 @@ import { join } from 'node:path';
 
 import { Client } from 'pg';
 
-import { scoreEvents, type EventInput } from '../lib/scoring/batch';
+import { scoreEvents } from '../lib/service/scoreBatch';
+import type { EventInput } from '../lib/scoring/leadScore';
 import { parseModel } from '../lib/scoring/model';
-import { closePostgresPools, PostgresStore, type PostgresConnection } from '../lib/store/postgresStore';
+import { PostgresStore } from '../lib/store/postgres/postgresStore';
+import { closePostgresPools, type PostgresConnection } from '../lib/store/postgres/pool';
 import type { ScoreStore } from '../lib/store/scoreStore';
 import { SqliteStore } from '../lib/store/sqliteStore';
 import { EXAMPLE_MODEL } from '../nodes/ScoreEvent/exampleModel';

@@ -6,11 +6,8 @@ import { DatabaseSync } from 'node:sqlite';
 
 import { Client } from 'pg';
 
-import {
-	closePostgresPools,
-	PostgresStore,
-	type PostgresConnection,
-} from '../lib/store/postgresStore';
+import { PostgresStore } from '../lib/store/postgres/postgresStore';
+import { closePostgresPools, type PostgresConnection } from '../lib/store/postgres/pool';
 import { SqliteStore } from '../lib/store/sqliteStore';
 import { formatRate, megabytes, type BenchSection } from './section';
 

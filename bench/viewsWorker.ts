@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 
 import { parseModel } from '../lib/scoring/model';
-import {
-	closePostgresPools,
-	PostgresStore,
-	type PostgresConnection,
-} from '../lib/store/postgresStore';
+import { PostgresStore } from '../lib/store/postgres/postgresStore';
+import { closePostgresPools, type PostgresConnection } from '../lib/store/postgres/pool';
 import type { LeadFilter, LeadSort, ScoreStore } from '../lib/store/scoreStore';
 import { SqliteStore } from '../lib/store/sqliteStore';
-import { buildDashboard } from '../lib/views/dashboard';
+import { buildDashboard } from '../lib/service/dashboard';
 import { dashboardPage } from '../lib/views/dashboardPage';
-import { leadPages } from '../lib/views/leads';
+import { leadPages } from '../lib/service/leadList';
 import { EXAMPLE_MODEL } from '../nodes/ScoreEvent/exampleModel';
 
 // One measurement in a process of its own, so its peak memory is its own:

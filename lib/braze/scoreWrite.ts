@@ -3,7 +3,7 @@
  * when the previous values are known, since Braze bills every attribute written) and whether its
  * "Lead Score Changed" event is due. Pure: no I/O.
  */
-import { crossedThreshold } from '../threshold/crossing';
+import { crossedThreshold } from '../scoring/crossing';
 import type { JsonObject } from '../http/jsonValues';
 
 import type { InputProblem } from './inputs';

@@ -1,10 +1,6 @@
 import type { Condition } from './model';
+import { pathSegments } from './paths';
 import { compilePattern, type Pattern } from './pattern';
-
-/** The parts of a path such as `properties.items[0].sku`: properties, items, 0, sku. */
-export function pathSegments(path: string): string[] {
-	return path.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '');
-}
 
 /**
  * Reads a nested value by a path such as `properties.items[0].sku`. Only the data's own

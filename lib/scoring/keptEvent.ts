@@ -1,4 +1,34 @@
+import type { ScoreChange } from './engine';
 import type { ScoringModel } from './model';
+import { pathSegments } from './paths';
+
+/** An event that was counted. Kept for the event retention: its id is never counted again, and its data can be replayed. */
+export interface EventRecord {
+	/** Null when the source gave no id: kept for replay, but it cannot be recognised as a repeat. */
+	eventId: string | null;
+	leadId: string;
+	name: string;
+	/** Event time (ms). */
+	time: number;
+	/** What the rules read (the item with its profile); null when the operator keeps ids only. */
+	payload: unknown;
+	/** What the event did to its lead's score, kept with its id so a repeat answers the same. */
+	outcome?: EventOutcome;
+}
+
+/** The answer Score Event gave for a counted event id, given again when that id comes back. */
+export interface EventOutcome extends Omit<ScoreChange, 'state'> {
+	revision: number;
+	modelVersion: string;
+	scoredAt: string;
+}
+
+/** An event as the store keeps it; `seq` orders events as they were committed. */
+export interface StoredEvent extends EventRecord {
+	seq: number;
+	/** Wall-clock ms of the commit. */
+	receivedAt: number;
+}
 
 /** The request around a Webhook node's item; its `body` is the event. */
 const WEBHOOK_ENVELOPE = new Set(['headers', 'params', 'query', 'webhookUrl', 'executionMode']);
@@ -12,10 +42,6 @@ function isContainer(value: unknown): value is Container {
 /** Sets an own property, so a key such as `__proto__` is kept as data and never changes a prototype. */
 function define(target: Container, key: string, value: unknown): void {
 	Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function pathParts(path: string): string[] {
-	return path.split(/\.|\[(\d+)\]/).filter((part) => part !== undefined && part !== '');
 }
 
 /** Copies the value at `parts` from `source` into `target`, creating only the containers on the way. */
@@ -58,6 +84,6 @@ export function keptEventData(data: unknown, model: ScoringModel): unknown {
 		if (key === 'headers' || (webhook && WEBHOOK_ENVELOPE.has(key))) continue;
 		define(kept, key, value);
 	}
-	for (const path of modelPaths(model)) copyPath(data, kept, pathParts(path));
+	for (const path of modelPaths(model)) copyPath(data, kept, pathSegments(path));
 	return kept;
 }

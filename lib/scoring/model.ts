@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { pathSegments } from './conditions';
+import { pathSegments } from './paths';
 import { compilePattern } from './pattern';
 
 /** Operators a `when` condition can use; see DESIGN.md. */

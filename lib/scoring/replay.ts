@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../store/scoreStore';
 import { adjustScore, applyEvent, initialState } from './engine';
+import type { StoredEvent } from './keptEvent';
 import type { LeadState } from './leadState';
 import type { ScoringModel } from './model';
 

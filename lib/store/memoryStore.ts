@@ -1,3 +1,6 @@
+import type { ThresholdState } from '../scoring/crossing';
+import type { EventOutcome, StoredEvent } from '../scoring/keptEvent';
+import { keysetPage } from './pages';
 import {
 	eventKey,
 	type Baseline,
@@ -9,7 +12,6 @@ import {
 	type ScoreSummary,
 	type StoredLedgerEntry,
 	type SummaryQuery,
-	type EventOutcome,
 	type LeadEventId,
 	type LeadRecord,
 	type LedgerEntry,
@@ -17,10 +19,8 @@ import {
 	type LeadsWrite,
 	type ListLeadsPage,
 	type ScoreStore,
-	type StoredEvent,
 	type StoredModel,
 	type StoredEventsPage,
-	type ThresholdState,
 } from './scoreStore';
 import {
 	bucketOf,
@@ -149,12 +149,9 @@ export class MemoryStore implements ScoreStore {
 		const ids = [...this.leadsOf(scoreName).keys()]
 			.filter((id) => after === null || id > after)
 			.sort();
-		const page = ids.slice(0, limit);
+		const { page, next } = keysetPage(ids, limit, (id) => id);
 		const leads = this.leadsOf(scoreName);
-		return {
-			leads: page.map((id) => leads.get(id)!),
-			next: ids.length > limit ? page[page.length - 1] : null,
-		};
+		return { leads: page.map((id) => leads.get(id)!), next };
 	}
 
 	async ledger(scoreName: string, leadId: string, limit: number): Promise<LedgerEntry[]> {
@@ -205,8 +202,8 @@ export class MemoryStore implements ScoreStore {
 			(entry) =>
 				entry.id > (after ?? 0) && entry.recordedAt >= range.from && entry.recordedAt <= range.to,
 		);
-		const entries = matching.slice(0, limit);
-		return { entries, next: matching.length > limit ? entries[entries.length - 1].id : null };
+		const { page, next } = keysetPage(matching, limit, (entry) => entry.id);
+		return { entries: page, next };
 	}
 
 	async summarize(scoreName: string, query: SummaryQuery): Promise<ScoreSummary> {
@@ -266,8 +263,8 @@ export class MemoryStore implements ScoreStore {
 		const matching = this.eventsOf(scoreName).filter(
 			(event) => event.seq > (after ?? 0) && event.time >= range.from && event.time <= range.to,
 		);
-		const events = matching.slice(0, limit);
-		return { events, next: matching.length > limit ? events[events.length - 1].seq : null };
+		const { page, next } = keysetPage(matching, limit, (event) => event.seq);
+		return { events: page, next };
 	}
 
 	async updateThresholdStates(

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 
-import { connectionKey, PostgresStore, type PostgresConnection, type PostgresStoreOptions } from './postgresStore';
+import { PostgresStore, type PostgresStoreOptions } from './postgres/postgresStore';
+import { connectionKey, type PostgresConnection } from './postgres/pool';
 import { StoreError, type ScoreStore } from './scoreStore';
 import { SqliteStore } from './sqliteStore';
 

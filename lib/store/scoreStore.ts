@@ -1,4 +1,6 @@
-import type { Reason, ScoreChange } from '../scoring/engine';
+import type { ThresholdState } from '../scoring/crossing';
+import type { Reason } from '../scoring/engine';
+import type { EventOutcome, EventRecord, StoredEvent } from '../scoring/keptEvent';
 import type { LeadState } from '../scoring/leadState';
 
 export interface LeadRecord {
@@ -6,27 +8,6 @@ export interface LeadRecord {
 	state: LeadState;
 	/** Wall-clock ms of the last write. */
 	updatedAt: number;
-}
-
-/** An event that was counted. Kept for the event retention: its id is never counted again, and its data can be replayed. */
-export interface EventRecord {
-	/** Null when the source gave no id: kept for replay, but it cannot be recognised as a repeat. */
-	eventId: string | null;
-	leadId: string;
-	name: string;
-	/** Event time (ms). */
-	time: number;
-	/** What the rules read (the item with its profile); null when the operator keeps ids only. */
-	payload: unknown;
-	/** What the event did to its lead's score, kept with its id so a repeat answers the same. */
-	outcome?: EventOutcome;
-}
-
-/** The answer Score Event gave for a counted event id, given again when that id comes back. */
-export interface EventOutcome extends Omit<ScoreChange, 'state'> {
-	revision: number;
-	modelVersion: string;
-	scoredAt: string;
 }
 
 /** An event id of one lead: event ids are unique per score name and lead. */
@@ -38,13 +19,6 @@ export interface LeadEventId {
 /** Names one lead's event id within a score, e.g. as a map key. */
 export function eventKey(leadId: string, eventId: string): string {
 	return `${leadId}\u0000${eventId}`;
-}
-
-/** An event as the store keeps it; `seq` orders events as they were committed. */
-export interface StoredEvent extends EventRecord {
-	seq: number;
-	/** Wall-clock ms of the commit. */
-	receivedAt: number;
 }
 
 export interface StoredEventsPage {
@@ -109,20 +83,6 @@ export interface LeadsWrite {
 	baselines?: Map<string, Baseline>;
 	/** Forgets these leads' events committed before `beforeSeq` (ids and data). */
 	forgetEvents?: { leadIds: string[]; beforeSeq: number };
-}
-
-/** Crossing memory for Check Threshold's hysteresis, per threshold key and lead. */
-export interface ThresholdState {
-	/** True once the lead crossed and has not yet fallen below `threshold - hysteresis`. */
-	crossed: boolean;
-	score: number;
-	/** The lead's score revision this state was decided on, when the scores carried one. */
-	revision?: number;
-	/**
-	 * The score revision that last changed `crossed` (the crossing, or the drop below), when the
-	 * score carried one: that score coming again is a replay whose hand-off must go out again.
-	 */
-	transitionRevision?: number;
 }
 
 /** A stored crossing state; revisions the scores did not carry are left out. */

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
+import type { ThresholdState } from '../scoring/crossing';
+import type { EventOutcome, StoredEvent } from '../scoring/keptEvent';
 import type { LeadState } from '../scoring/leadState';
 import {
 	jsonText,
@@ -10,7 +12,6 @@ import {
 	eventKey,
 	thresholdState,
 	type Baseline,
-	type EventOutcome,
 	type LeadEventId,
 	type LeadCursor,
 	type LeadFilter,
@@ -26,11 +27,11 @@ import {
 	type LeadsWrite,
 	type ListLeadsPage,
 	type ScoreStore,
-	type StoredEvent,
 	type StoredEventsPage,
 	type StoredModel,
-	type ThresholdState,
 } from './scoreStore';
+import { keysetPage } from './pages';
+import { ledgerEntryFrom, storedEventFrom, type EventRow, type LedgerRow } from './tableRows';
 import { leadPage, leadPageSql, withoutId, type SummaryRow, summaryFrom, summarySql } from './viewQueries';
 
 /** Schema migrations by version; each runs once, in order, inside one write transaction. */
@@ -229,7 +230,7 @@ export class SqliteStore implements ScoreStore {
 				const rows = this.statement(
 					`SELECT * FROM events WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?))
 					 ORDER BY lead_id, event_time, seq`,
-				).all(scoreName, JSON.stringify(leadIds)) as unknown as EventRow[];
+				).all(scoreName, JSON.stringify(leadIds)) as unknown as Array<EventRow<string | null>>;
 				snapshot.events = new Map(leadIds.map((leadId) => [leadId, []]));
 				for (const row of rows) snapshot.events.get(row.lead_id)?.push(toStoredEvent(row));
 				const baselines = this.statement(
@@ -345,14 +346,14 @@ export class SqliteStore implements ScoreStore {
 			state: string;
 			updated_at: number;
 		}>;
-		const page = rows.slice(0, limit).map(toRecord);
-		return { leads: page, next: rows.length > limit ? page[page.length - 1].leadId : null };
+		const { page, next } = keysetPage(rows, limit, (row) => row.lead_id);
+		return { leads: page.map(toRecord), next };
 	}
 
 	async ledger(scoreName: string, leadId: string, limit: number): Promise<LedgerEntry[]> {
 		const rows = this.statement(
 			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? ORDER BY id DESC LIMIT ?`,
-		).all(scoreName, leadId, limit) as Array<Record<string, string | number | null>>;
+		).all(scoreName, leadId, limit) as unknown as Array<LedgerRow<string>>;
 		return rows.map((row) => withoutId(toLedgerEntry(row)));
 	}
 
@@ -372,7 +373,7 @@ export class SqliteStore implements ScoreStore {
 		// The ledger_lead index walks the lead's entries newest first; commit times grow with the id.
 		const row = this.statement(
 			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? AND recorded_at <= ? ORDER BY id DESC LIMIT 1`,
-		).get(scoreName, leadId, asOf) as Record<string, string | number | null> | undefined;
+		).get(scoreName, leadId, asOf) as unknown as LedgerRow<string> | undefined;
 		return row ? toLedgerEntry(row) : null;
 	}
 
@@ -386,11 +387,9 @@ export class SqliteStore implements ScoreStore {
 		const rows = this.statement(
 			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? AND id > ? AND recorded_at BETWEEN ? AND ?
 			 ORDER BY id LIMIT ?`,
-		).all(scoreName, leadId, after ?? 0, range.from, range.to, limit + 1) as Array<
-			Record<string, string | number | null>
-		>;
-		const entries = rows.slice(0, limit).map(toLedgerEntry);
-		return { entries, next: rows.length > limit ? entries[entries.length - 1].id : null };
+		).all(scoreName, leadId, after ?? 0, range.from, range.to, limit + 1) as unknown as Array<LedgerRow<string>>;
+		const { page, next } = keysetPage(rows, limit, (row) => row.id);
+		return { entries: page.map(toLedgerEntry), next };
 	}
 
 	async summarize(scoreName: string, query: SummaryQuery): Promise<ScoreSummary> {
@@ -429,9 +428,9 @@ export class SqliteStore implements ScoreStore {
 	): Promise<StoredEventsPage> {
 		const rows = this.statement(
 			`SELECT * FROM events WHERE score_name = ? AND seq > ? AND event_time BETWEEN ? AND ? ORDER BY seq LIMIT ?`,
-		).all(scoreName, after ?? 0, range.from, range.to, limit + 1) as unknown as EventRow[];
-		const events = rows.slice(0, limit).map(toStoredEvent);
-		return { events, next: rows.length > limit ? events[events.length - 1].seq : null };
+		).all(scoreName, after ?? 0, range.from, range.to, limit + 1) as unknown as Array<EventRow<string | null>>;
+		const { page, next } = keysetPage(rows, limit, (row) => row.seq);
+		return { events: page.map(toStoredEvent), next };
 	}
 
 	async updateThresholdStates(
@@ -575,45 +574,14 @@ function dataError(error: unknown): unknown {
 	return error;
 }
 
-interface EventRow {
-	seq: number;
-	event_id: string | null;
-	lead_id: string;
-	event_name: string;
-	event_time: number;
-	received_at: number;
-	payload: string | null;
-}
-
-function toStoredEvent(row: EventRow): StoredEvent {
-	return {
-		seq: row.seq,
-		eventId: row.event_id,
-		leadId: row.lead_id,
-		name: row.event_name,
-		time: row.event_time,
-		receivedAt: row.received_at,
-		payload: row.payload === null ? null : JSON.parse(row.payload),
-	};
+function toStoredEvent(row: EventRow<string | null>): StoredEvent {
+	return storedEventFrom(row, row.payload === null ? null : JSON.parse(row.payload));
 }
 
 type SqlValue = string | number | null;
 
-function toLedgerEntry(row: Record<string, string | number | null>): StoredLedgerEntry {
-	return {
-		id: row.id as number,
-		leadId: row.lead_id as string,
-		eventId: row.event_id as string | null,
-		event: row.event_name as string | null,
-		at: row.at as number,
-		recordedAt: row.recorded_at as number,
-		previousScore: row.previous_score as number,
-		score: row.score as number,
-		delta: row.delta as number,
-		tier: row.tier as string,
-		reasons: JSON.parse(row.reasons as string),
-		modelVersion: row.model_version as string | null,
-	};
+function toLedgerEntry(row: LedgerRow<string>): StoredLedgerEntry {
+	return ledgerEntryFrom(row, JSON.parse(row.reasons));
 }
 
 function toRecord(row: { lead_id: string; state: string; updated_at: number }): LeadRecord {

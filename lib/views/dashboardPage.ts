@@ -1,6 +1,34 @@
 import type { Reason } from '../scoring/engine';
-import type { Dashboard } from './dashboard';
 import { escapeHtml } from './html';
+
+/** What the dashboard page shows, all of it computed by the store's aggregates. */
+export interface Dashboard {
+	scoreName: string;
+	generatedAt: string;
+	threshold: number;
+	totalLeads: number;
+	/** The model's tiers in ascending order, then any stored tier the model no longer has. */
+	tiers: Array<{ tier: string; min: number | null; count: number; share: number }>;
+	distribution: Array<{ from: number; to: number | null; count: number }>;
+	/** Oldest day first, the last one being today (UTC). */
+	days: Array<{
+		date: string;
+		/** Score changes committed that day. */
+		changes: number;
+		crossings: number;
+		tierChanges: number;
+		/** Events counted that day. */
+		events: number;
+	}>;
+	topLeads: Array<{
+		leadId: string;
+		score: number;
+		tier: string;
+		lastChangeAt: string;
+		reasons: Reason[];
+	}>;
+	modelVersions: Array<{ version: string | null; count: number; share: number }>;
+}
 
 // The dashboard as one self-contained HTML page: inline CSS and SVG, no script, nothing fetched.
 // Every value from the data goes through `text()`, so a lead id like `<img onerror=...>` stays text.

@@ -11,8 +11,8 @@ import {
 	type CrossingDecision,
 	type CrossingSettings,
 	type Scores,
-} from '../../lib/threshold/crossing';
-import { decideCrossings, thresholdKeyFor, type LeadScores } from '../../lib/threshold/hysteresis';
+} from '../../lib/scoring/crossing';
+import { decideCrossings, thresholdKeyFor, type LeadScores } from '../../lib/service/thresholdStates';
 import { ItemOutputs } from '../shared/itemOutputs';
 import { ItemParameters } from '../shared/parameters';
 import { openStore, type StoreKind } from '../shared/storeAccess';

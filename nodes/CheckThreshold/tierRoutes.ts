@@ -1,8 +1,8 @@
 import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import type { Tier } from '../../lib/scoring/model';
-import { parseScore } from '../../lib/threshold/crossing';
-import { parseTiers, routeByScore, routeByTierName } from '../../lib/threshold/tiers';
+import { parseScore } from '../../lib/scoring/crossing';
+import { parseTiers, routeByScore, routeByTierName } from '../../lib/scoring/tierRoutes';
 import { ItemOutputs } from '../shared/itemOutputs';
 import { ItemParameters } from '../shared/parameters';
 

@@ -1,9 +1,10 @@
 /** Items that share a model, score name and store are scored as one batch, in one store step. */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import type { BatchResult, LeadScore } from '../../lib/scoring/batch';
+import type { LeadScore } from '../../lib/scoring/leadScore';
+import { failed, type Outcome } from '../../lib/outcome';
 import type { ScoringModel } from '../../lib/scoring/model';
-import { pruneIfDue } from '../../lib/scoring/retention';
+import { pruneIfDue } from '../../lib/service/retention';
 import type { ScoreStore } from '../../lib/store/scoreStore';
 import type { ItemOutputs } from '../shared/itemOutputs';
 import { openStore, type StoreKind } from '../shared/storeAccess';
@@ -33,13 +34,13 @@ export function deliver(
 	outputs: ItemOutputs,
 	items: INodeExecutionData[],
 	entries: Array<{ itemIndex: number }>,
-	results: BatchResult[],
+	results: Array<Outcome<LeadScore>>,
 	report: (leadScore: LeadScore) => object,
 ): void {
 	results.forEach((result, index) => {
 		const { itemIndex } = entries[index];
-		if ('error' in result) outputs.fail(itemIndex, result.error);
-		else outputs.set(itemIndex, withLeadScore(items[itemIndex], report(result.leadScore)));
+		if (!result.ok) outputs.fail(itemIndex, result.error);
+		else outputs.set(itemIndex, withLeadScore(items[itemIndex], report(result.value)));
 	});
 }
 
@@ -51,15 +52,15 @@ export async function withStore(
 	this: IExecuteFunctions,
 	score: { storeKind: StoreKind; scoreName: string; model: ScoringModel },
 	entries: Array<{ itemIndex: number }>,
-	work: (store: ScoreStore) => Promise<BatchResult[]>,
-): Promise<BatchResult[]> {
+	work: (store: ScoreStore) => Promise<Array<Outcome<LeadScore>>>,
+): Promise<Array<Outcome<LeadScore>>> {
 	let store: ScoreStore;
 	try {
 		const retention = retentionOf.call(this);
 		store = await openStore(this, score.storeKind, entries[0].itemIndex);
 		await pruneIfDue(store, score.model, score.scoreName, retention);
 	} catch (error) {
-		return entries.map(() => ({ error: error as Error }));
+		return entries.map(() => failed(error as Error));
 	}
 	return await work(store);
 }

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { DEFAULT_HOURS_AHEAD, timeWindow, type TimeWindow } from '../../lib/scoring/inputs';
 import { parseReporting, type Reporting } from '../../lib/scoring/reporting';
-import { retentionDays } from '../../lib/scoring/retention';
+import { retentionDays } from '../../lib/service/retention';
 import type { ItemOutputs } from '../shared/itemOutputs';
 
 /** The score's retention options, checked: a bad one fails the batch before anything is scored or deleted. */

@@ -13,7 +13,7 @@ import { StatusSetupError } from '../../lib/salesforce/statusOrder';
 import { BacktestError } from '../../lib/scoring/backtest';
 import { InputError } from '../../lib/scoring/inputs';
 import { ModelError } from '../../lib/scoring/model';
-import { TierError } from '../../lib/threshold/tiers';
+import { TierError } from '../../lib/scoring/tierRoutes';
 
 export type NodeError = NodeOperationError | NodeApiError;
 

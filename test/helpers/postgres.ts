@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import type { PostgresConnection } from '../../lib/store/postgresStore';
+import type { PostgresConnection } from '../../lib/store/postgres/pool';
 import { startPostgresServer, type PostgresServerHandle } from '../../scripts/services/servers';
 
 const REPO_ROOT = join(__dirname, '..', '..');

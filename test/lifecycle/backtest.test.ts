@@ -1,5 +1,5 @@
 import { BacktestError, runBacktest, type BacktestEvent } from '../../lib/scoring/backtest';
-import { backtestReportHtml } from '../../lib/scoring/backtestReport';
+import { backtestReportHtml } from '../../lib/views/backtestReport';
 import { parseModel } from '../../lib/scoring/model';
 import { conversionDataSet, DAY, START } from '../../sandbox/backtestData';
 

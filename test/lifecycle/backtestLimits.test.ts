@@ -1,5 +1,5 @@
 import { CURVE_POINTS, runBacktest, type BacktestEvent } from '../../lib/scoring/backtest';
-import { backtestReportHtml } from '../../lib/scoring/backtestReport';
+import { backtestReportHtml } from '../../lib/views/backtestReport';
 import { parseModel } from '../../lib/scoring/model';
 import { conversionDataSet, DAY, START, random } from '../../sandbox/backtestData';
 

@@ -2,11 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { adjustLeads, readScores, scoreEvents, type EventInput } from '../../lib/scoring/batch';
+import { readScores } from '../../lib/service/readScores';
+import { adjustLeads, scoreEvents } from '../../lib/service/scoreBatch';
+import type { EventInput } from '../../lib/scoring/leadScore';
 import { parseModel } from '../../lib/scoring/model';
 import { modelVersion } from '../../lib/scoring/modelVersion';
 import { replayLead } from '../../lib/scoring/replay';
-import { rescoreLeads } from '../../lib/scoring/rescore';
+import { rescoreLeads } from '../../lib/service/rescore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 import { DAY, random, START } from '../../sandbox/backtestData';
 
@@ -65,7 +67,7 @@ async function scoreInRandomChunks(store: SqliteStore, events: EventInput[], see
 	for (let start = 0; start < events.length; ) {
 		const size = 1 + Math.floor(rand() * 300);
 		const results = await scoreEvents(store, live, 'default', events.slice(start, start + size));
-		expect(results.every((result) => 'leadScore' in result)).toBe(true);
+		expect(results.every((result) => result.ok)).toBe(true);
 		start += size;
 	}
 }
@@ -162,7 +164,7 @@ describe('re-scoring under a new model', () => {
 			(await readScores(store, tuned, 'default', ['lead-2@example.com'], START, 0)).get(
 				'lead-2@example.com',
 			),
-		).toMatchObject({ storedScore: 90 });
+		).toMatchObject({ ok: true, value: { storedScore: 90 } });
 
 		expect((await rescoreLeads(store, tuned, 'default')).changed).toEqual([]);
 		await store.close();

@@ -1,7 +1,8 @@
-import { scoreEvents, type EventInput } from '../../lib/scoring/batch';
+import { scoreEvents } from '../../lib/service/scoreBatch';
+import type { EventInput } from '../../lib/scoring/leadScore';
 import { parseModel } from '../../lib/scoring/model';
 import { DEFAULT_REPORTING } from '../../lib/scoring/reporting';
-import { rescoreLeads, type RescoredLead } from '../../lib/scoring/rescore';
+import { rescoreLeads, type RescoredLead } from '../../lib/service/rescore';
 import type { ScoreStore } from '../../lib/store/scoreStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 
-import { scoreEvents, type BatchResult, type EventInput } from '../../lib/scoring/batch';
+import type { Outcome } from '../../lib/outcome';
+import { scoreEvents } from '../../lib/service/scoreBatch';
+import type { EventInput, LeadScore } from '../../lib/scoring/leadScore';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { applyEvent } from '../../lib/scoring/engine';
 import { InputError, normalizeLeadId, parseEventTime, timeWindow } from '../../lib/scoring/inputs';
@@ -8,7 +10,7 @@ import type { LeadState } from '../../lib/scoring/leadState';
 import { CONDITION_OPERATORS, parseModel, type ScoringModel } from '../../lib/scoring/model';
 import { replayLead } from '../../lib/scoring/replay';
 import { MemoryStore } from '../../lib/store/memoryStore';
-import type { StoredEvent } from '../../lib/store/scoreStore';
+import type { StoredEvent } from '../../lib/scoring/keptEvent';
 
 // Issue 13: random models and events, hostile ones among them, for the engine and the batch
 // scoring code over the in-memory store.
@@ -237,7 +239,7 @@ async function keptEvents(store: MemoryStore): Promise<StoredEvent[]> {
 }
 
 // An item the store's limits refuse (e.g. Infinity in its data) fails alone, as an error result.
-const leadScoreOf = (result: BatchResult) => ('error' in result ? result.error : result.leadScore);
+const leadScoreOf = (result: Outcome<LeadScore>) => (result.ok ? result.value : result.error);
 
 describe('the engine over random models and events', () => {
 	it('never throws, and keeps every score finite, within the bounds and in a tier', () => {

@@ -10,13 +10,16 @@ import { join } from 'node:path';
 
 import fc from 'fast-check';
 
-import { adjustLeads, scoreEvents, type AdjustInput, type BatchResult, type EventInput } from '../../lib/scoring/batch';
+import type { Outcome } from '../../lib/outcome';
+import { adjustLeads, scoreEvents } from '../../lib/service/scoreBatch';
+import type { AdjustInput, EventInput, LeadScore } from '../../lib/scoring/leadScore';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { MAX_POINTS } from '../../lib/scoring/limits';
 import { parseModel, type ScoringModel } from '../../lib/scoring/model';
-import { rescoreLeads } from '../../lib/scoring/rescore';
-import { forgetOldHistory } from '../../lib/scoring/retention';
-import { closePostgresPools, PostgresStore } from '../../lib/store/postgresStore';
+import { rescoreLeads } from '../../lib/service/rescore';
+import { forgetOldHistory } from '../../lib/service/retention';
+import { PostgresStore } from '../../lib/store/postgres/postgresStore';
+import { closePostgresPools } from '../../lib/store/postgres/pool';
 import type { ScoreStore } from '../../lib/store/scoreStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 import { usePostgres } from '../helpers/postgres';
@@ -121,15 +124,15 @@ const mixed = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<T>) =>
 	});
 
 /** What an item's result says, without the wall-clock time it was scored at. */
-function comparable(result: BatchResult) {
+function comparable(result: Outcome<LeadScore>) {
 	if ('error' in result) return { error: result.error.message };
-	return { ...result.leadScore, scoredAt: undefined };
+	return { ...result.value, scoredAt: undefined };
 }
 
-function expectWithinBounds(model: ScoringModel, results: BatchResult[]): void {
+function expectWithinBounds(model: ScoringModel, results: Array<Outcome<LeadScore>>): void {
 	for (const result of results) {
 		if ('error' in result) continue;
-		const { score, delta } = result.leadScore;
+		const { score, delta } = result.value;
 		expect(Number.isFinite(score) && Number.isFinite(delta)).toBe(true);
 		expect(Math.abs(score)).toBeLessThanOrEqual(MAX_POINTS);
 		if (model.bounds.min !== undefined) expect(score).toBeGreaterThanOrEqual(model.bounds.min);
@@ -172,14 +175,14 @@ async function checkStore(store: () => ScoreStore, numRuns: number): Promise<voi
 					[withBad.first, firstEvents],
 					[withBad.adjusted, adjustments],
 					[withBad.later, laterEvents],
-				] as Array<[BatchResult[], Array<Tagged<unknown>>]>) {
+				] as Array<[Array<Outcome<LeadScore>>, Array<Tagged<unknown>>]>) {
 					expect(results).toHaveLength(items.length);
 					// Every bad item fails on its own; every good one gets a score within the bounds.
 					expect(results.map((result) => 'error' in result)).toEqual(items.map((item) => item.bad));
 					expectWithinBounds(model, results);
 				}
 				// A bad item never changes another item's result.
-				const goodOf = (results: BatchResult[], items: Array<Tagged<unknown>>) => results.filter((_, index) => !items[index].bad).map(comparable);
+				const goodOf = (results: Array<Outcome<LeadScore>>, items: Array<Tagged<unknown>>) => results.filter((_, index) => !items[index].bad).map(comparable);
 				expect(goodOf(withBad.first, firstEvents)).toEqual(withoutBad.first.map(comparable));
 				expect(goodOf(withBad.adjusted, adjustments)).toEqual(withoutBad.adjusted.map(comparable));
 				expect(goodOf(withBad.later, laterEvents)).toEqual(withoutBad.later.map(comparable));

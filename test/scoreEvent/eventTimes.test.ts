@@ -2,7 +2,8 @@ import { join } from 'node:path';
 
 import type { IWorkflowBase } from 'n8n-workflow';
 
-import { readScores, scoreEvents } from '../../lib/scoring/batch';
+import { readScores } from '../../lib/service/readScores';
+import { scoreEvents } from '../../lib/service/scoreBatch';
 import { parseModel } from '../../lib/scoring/model';
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
@@ -76,11 +77,12 @@ describe('Get Score of a lead stored with a time no Date can show (written befor
 			at,
 			10,
 		);
-		expect(readings.get('good@example.com')).toMatchObject({ score: 5, found: true });
-		expect(readings.get('bad@example.com')).toEqual(
-			new Error(
+		expect(readings.get('good@example.com')).toMatchObject({ ok: true, value: { score: 5, found: true } });
+		expect(readings.get('bad@example.com')).toEqual({
+			ok: false,
+			error: new Error(
 				'The stored score of lead "bad@example.com" holds a time that is not a date (100000000000000000000); it was written before event times were checked. Re-score the leads or set the lead\'s score with Adjust Score.',
 			),
-		);
+		});
 	});
 });

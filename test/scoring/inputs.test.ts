@@ -5,7 +5,7 @@ import {
 	requireText,
 	timeWindow,
 } from '../../lib/scoring/inputs';
-import { scoreEvents } from '../../lib/scoring/batch';
+import { scoreEvents } from '../../lib/service/scoreBatch';
 import { parseModel } from '../../lib/scoring/model';
 import { MemoryStore } from '../../lib/store/memoryStore';
 
@@ -36,7 +36,7 @@ describe('item inputs', () => {
 			})),
 		);
 		expect(
-			results.map((result) => ('leadScore' in result ? result.leadScore.score : result)),
+			results.map((result) => (result.ok ? result.value.score : result)),
 		).toEqual([5, 10]);
 		expect((await store.listLeads('default', null, 10)).leads).toHaveLength(1);
 	});

@@ -1,9 +1,11 @@
-import { scoreEvents, sweepDecay, type EventInput, type LeadScore } from '../../lib/scoring/batch';
+import { sweepDecay } from '../../lib/service/decaySweep';
+import { scoreEvents } from '../../lib/service/scoreBatch';
+import type { EventInput, LeadScore } from '../../lib/scoring/leadScore';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { parseModel } from '../../lib/scoring/model';
 import { asReported, DEFAULT_REPORTING, parseReporting, type Reporting } from '../../lib/scoring/reporting';
-import { rescoreLeads } from '../../lib/scoring/rescore';
-import { crossedThreshold, droppedBelow } from '../../lib/threshold/crossing';
+import { rescoreLeads } from '../../lib/service/rescore';
+import { crossedThreshold, droppedBelow } from '../../lib/scoring/crossing';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 
 const START = Date.parse('2026-11-01T00:00:00Z');
@@ -126,7 +128,7 @@ describe('Re-Score with a minimum change', () => {
 		// 48 -> 50 under the new model: two points, below a Minimum Change of 3, so not handed on.
 		expect((await rescoreLeads(store, flat(25), 'default', { reporting: { wholePoints: true, minimumChange: 3 } })).changed).toEqual([]);
 		const [result] = await scoreEvents(store, flat(25), 'default', [ping('ada@example.com', START + 2 * HOUR_MS, 'e3')]);
-		const shown = 'leadScore' in result ? asReported(result.leadScore, flat(25).tiers, DEFAULT_REPORTING) : result.error;
+		const shown = result.ok ? asReported(result.value, flat(25).tiers, DEFAULT_REPORTING) : result.error;
 		expect(shown).toMatchObject({
 			previousScore: 48,
 			score: 75,

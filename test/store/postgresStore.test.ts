@@ -3,11 +3,13 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 
-import { scoreEvents } from '../../lib/scoring/batch';
+import { scoreEvents } from '../../lib/service/scoreBatch';
 import { DAY_MS } from '../../lib/scoring/decay';
-import { forgetOldHistory } from '../../lib/scoring/retention';
+import { forgetOldHistory } from '../../lib/service/retention';
 import { postgresStore } from '../../lib/store/openStore';
-import { closePostgresPools, openPostgresPools, PostgresStore, POSTGRES_SCHEMA_VERSION } from '../../lib/store/postgresStore';
+import { PostgresStore } from '../../lib/store/postgres/postgresStore';
+import { POSTGRES_SCHEMA_VERSION } from '../../lib/store/postgres/migrations';
+import { closePostgresPools, openPostgresPools } from '../../lib/store/postgres/pool';
 import { StoreError } from '../../lib/store/scoreStore';
 import { usePostgres } from '../helpers/postgres';
 import { describeAcrossProcesses, describeStoreContract, ping, plusOne, requireBuild, runWriter } from './storeContract';
@@ -104,7 +106,7 @@ describe('PostgreSQL store schema', () => {
 		await downgrade(schema, 3);
 		const store = new PostgresStore(server().connection(), { schema, tablePrefix: '' });
 		const results = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('bob@example.com', 'e1'), ping('ada@example.com', 'e3'), ping('ada@example.com', 'e3')]);
-		expect(results.map((result) => 'leadScore' in result && [result.leadScore.score, result.leadScore.previousScore, result.leadScore.duplicate, result.leadScore.replayed])).toEqual([
+		expect(results.map((result) => result.ok && [result.value.score, result.value.previousScore, result.value.duplicate, result.value.replayed])).toEqual([
 			[2, 2, true, false],
 			[1, 0, false, false],
 			[3, 2, false, false],
@@ -125,7 +127,7 @@ describe('PostgreSQL store schema', () => {
 		await server().sql(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO scorer_dml`);
 		const store = new PostgresStore({ ...server().connection(), user: 'scorer_dml', password: 'dml-pass-1234' }, { schema });
 		const [result] = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
-		expect(result).toMatchObject({ leadScore: { score: 1, duplicate: false } });
+		expect(result).toMatchObject({ ok: true, value: { score: 1, duplicate: false } });
 		await forgetOldHistory(store, plusOne, 'default', { eventDays: 1, ledgerDays: 1 }, Date.now() + 2 * DAY_MS);
 		await store.close();
 	});
@@ -163,7 +165,7 @@ describe('PostgreSQL store refusing a row', () => {
 		const poison = { ...ping('ada@example.com', 'p1'), name: 'Poison' };
 		const batch = [ping('ada@example.com', 'e1'), poison, ping('ada@example.com', 'e2'), ping('bob@example.com', 'e3')];
 		const outcome = async () =>
-			(await scoreEvents(store, plusOne, 'default', batch)).map((result) => ('error' in result ? result.error.name : [result.leadScore.score, result.leadScore.duplicate]));
+			(await scoreEvents(store, plusOne, 'default', batch)).map((result) => ('error' in result ? result.error.name : [result.value.score, result.value.duplicate]));
 		expect(await outcome()).toEqual([[1, false], 'StoreDataError', [2, false], [1, false]]);
 		// The retry answers each counted event with its first outcome; only the refused one fails again.
 		expect(await outcome()).toEqual([[1, true], 'StoreDataError', [2, true], [1, true]]);
@@ -268,7 +270,7 @@ describe('PostgreSQL connection pools', () => {
 		await closePostgresPools();
 		// The child uses the store, then waits for a line on stdin and lets its event loop run empty.
 		const script = `
-			const { PostgresStore } = require(${JSON.stringify(join(__dirname, '../../dist/lib/store/postgresStore.js'))});
+			const { PostgresStore } = require(${JSON.stringify(join(__dirname, '../../dist/lib/store/postgres/postgresStore.js'))});
 			const env = process.env;
 			const store = new PostgresStore({ host: env.PGHOST, port: Number(env.PGPORT), database: env.PGDATABASE, user: env.PGUSER, password: env.PGPASSWORD }, { schema: ${JSON.stringify(schema)} });
 			store.getLeads('default', ['ada@example.com']).then(() => process.stdout.write('used'));
@@ -313,7 +315,7 @@ describe('postgresStore() for a node', () => {
 		expect(openPostgresPools()).toBe(1);
 		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
 		const [again] = await scoreEvents(postgresStore(credentials(), { schema }), plusOne, 'default', [ping('ada@example.com', 'e1')]);
-		expect(again).toMatchObject({ leadScore: { score: 1, duplicate: true } });
+		expect(again).toMatchObject({ ok: true, value: { score: 1, duplicate: true } });
 		expect((await other.getLeads('default', ['ada@example.com'])).size).toBe(0);
 		// Pools closed when the process ran out of work (beforeExit) open again if work comes back.
 		await closePostgresPools();

@@ -3,7 +3,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { CHUNK_SIZE, scoreEvents } from '../../lib/scoring/batch';
+import { CHUNK_SIZE, scoreEvents } from '../../lib/service/scoreBatch';
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 import { describeAcrossProcesses, describeStoreContract, ping, plusOne } from './storeContract';
@@ -55,7 +55,7 @@ describe('SQLite store schema', () => {
 		downgrade(path, 3);
 		const store = new SqliteStore(path);
 		const results = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('bob@example.com', 'e1'), ping('ada@example.com', 'e3'), ping('ada@example.com', 'e3')]);
-		expect(results.map((result) => 'leadScore' in result && [result.leadScore.score, result.leadScore.previousScore, result.leadScore.duplicate, result.leadScore.replayed])).toEqual([
+		expect(results.map((result) => result.ok && [result.value.score, result.value.previousScore, result.value.duplicate, result.value.replayed])).toEqual([
 			[2, 2, true, false],
 			[1, 0, false, false],
 			[3, 2, false, false],
@@ -95,7 +95,7 @@ describe('SQLite store refusing a row', () => {
 		const poison = { ...ping('ada@example.com', 'p1'), name: 'Poison' };
 		const batch = [ping('ada@example.com', 'e1'), poison, ping('ada@example.com', 'e2'), ping('bob@example.com', 'e3')];
 		const outcome = async () =>
-			(await scoreEvents(store, plusOne, 'default', batch)).map((result) => ('error' in result ? result.error.name : [result.leadScore.score, result.leadScore.duplicate]));
+			(await scoreEvents(store, plusOne, 'default', batch)).map((result) => ('error' in result ? result.error.name : [result.value.score, result.value.duplicate]));
 		expect(await outcome()).toEqual([[1, false], 'StoreDataError', [2, false], [1, false]]);
 		// The retry answers each counted event with its first outcome; only the refused one fails again.
 		expect(await outcome()).toEqual([[1, true], 'StoreDataError', [2, true], [1, true]]);

@@ -6,12 +6,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { adjustLeads, readScores, scoreEvents, sweepDecay, type EventInput, type LeadScore } from '../../lib/scoring/batch';
+import { readScores } from '../../lib/service/readScores';
+import { sweepDecay } from '../../lib/service/decaySweep';
+import { adjustLeads, scoreEvents } from '../../lib/service/scoreBatch';
+import type { EventInput, LeadScore } from '../../lib/scoring/leadScore';
 import { DAY_MS } from '../../lib/scoring/decay';
 import { parseModel } from '../../lib/scoring/model';
 import { modelVersion } from '../../lib/scoring/modelVersion';
-import { rescoreLeads } from '../../lib/scoring/rescore';
-import { forgetOldHistory } from '../../lib/scoring/retention';
+import { rescoreLeads } from '../../lib/service/rescore';
+import { forgetOldHistory } from '../../lib/service/retention';
 import {
 	eventKey,
 	type LeadCursor,
@@ -19,11 +22,11 @@ import {
 	type LeadSort,
 	type LeadsSnapshot,
 	type ScoreStore,
-	type StoredEvent,
 	type StoredLedgerEntry,
 	type SummaryQuery,
-	type ThresholdState,
 } from '../../lib/store/scoreStore';
+import type { ThresholdState } from '../../lib/scoring/crossing';
+import type { StoredEvent } from '../../lib/scoring/keptEvent';
 
 const WRITER = join(__dirname, 'fixtures/writer.js');
 
@@ -81,7 +84,7 @@ function useClock(): { set(time: number): void } {
 }
 
 function scoresOf(results: Awaited<ReturnType<typeof scoreEvents>>): Array<[number, boolean] | Error> {
-	return results.map((result) => ('leadScore' in result ? [result.leadScore.score, result.leadScore.duplicate] : result.error));
+	return results.map((result) => (result.ok ? [result.value.score, result.value.duplicate] : result.error));
 }
 
 /** Registers the shared behaviour tests; `openStore` gives a fresh, empty store for each test. */
@@ -105,11 +108,11 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		const [first] = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
 		const later = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e2'), ping('ada@example.com', 'e1')]);
 		const [again] = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
-		const { leadScore } = first as { leadScore: LeadScore };
+		const leadScore = (first as { value: LeadScore }).value;
 		const replay = { ...leadScore, duplicate: true, replayed: true };
 		expect(leadScore).toMatchObject({ score: 1, previousScore: 0, delta: 1, tier: 'nurture', previousTier: 'nurture', revision: 1, duplicate: false, replayed: false });
-		expect([later[1], again]).toEqual([{ leadScore: replay }, { leadScore: replay }]);
-		expect(later[0]).toMatchObject({ leadScore: { score: 2, previousScore: 1, revision: 2 } });
+		expect([later[1], again]).toEqual([{ ok: true, value: replay }, { ok: true, value: replay }]);
+		expect(later[0]).toMatchObject({ ok: true, value: { score: 2, previousScore: 1, revision: 2 } });
 		const lead = (await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!;
 		expect([lead.state.score, lead.state.eventCount, lead.state.revision]).toEqual([2, 2, 2]);
 		expect(await store.ledger('default', 'ada@example.com', 10)).toHaveLength(2);
@@ -117,8 +120,8 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 
 	it('replays the first outcome of an event id repeated in the same batch, reasons and all', async () => {
 		const results = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2'), ping('ada@example.com', 'e1')]);
-		expect(results[2]).toEqual({ leadScore: { ...(results[0] as { leadScore: object }).leadScore, duplicate: true, replayed: true } });
-		expect(results[2]).toMatchObject({ leadScore: { score: 1, previousScore: 0, reasons: [{ rule: 'plus-one', points: 1 }] } });
+		expect(results[2]).toEqual({ ok: true, value: { ...(results[0] as { value: object }).value, duplicate: true, replayed: true } });
+		expect(results[2]).toMatchObject({ ok: true, value: { score: 1, previousScore: 0, reasons: [{ rule: 'plus-one', points: 1 }] } });
 	});
 
 	it('keeps event ids per lead: two leads with the same id are both scored, each replaying its own', async () => {
@@ -146,7 +149,7 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 			[20, false],
 			[30, false],
 		]);
-		expect(retry[0]).toMatchObject({ leadScore: { previousScore: 0, delta: 10, replayed: true, eventId: 'adjust:req-1' } });
+		expect(retry[0]).toMatchObject({ ok: true, value: { previousScore: 0, delta: 10, replayed: true, eventId: 'adjust:req-1' } });
 		// An event id equal to the adjustment id is another thing and counts.
 		expect(scoresOf(await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'req-1')]))).toEqual([[31, false]]);
 	});
@@ -160,7 +163,7 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		]);
 		const b2bRead = await readScores(store, plusOne, 'b2b', ['ada@example.com'], Date.now(), 0);
 		const b2cRead = await readScores(store, plusOne, 'b2c', ['ada@example.com'], Date.now(), 0);
-		expect([b2bRead.get('ada@example.com'), b2cRead.get('ada@example.com')]).toMatchObject([{ score: 1 }, { score: 2 }]);
+		expect([b2bRead.get('ada@example.com'), b2cRead.get('ada@example.com')]).toMatchObject([{ ok: true, value: { score: 1 } }, { ok: true, value: { score: 2 } }]);
 	});
 
 	it('keeps a ledger of every change with its reasons and model version, newest first', async () => {
@@ -412,9 +415,9 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 	it('forgets event ids after their retention, so only then may an id count again', async () => {
 		await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]);
 		await forgetOldHistory(store, plusOne, 'default', { eventDays: 1, ledgerDays: 1 }, Date.now());
-		expect((await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]))[0]).toMatchObject({ leadScore: { duplicate: true } });
+		expect((await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]))[0]).toMatchObject({ ok: true, value: { duplicate: true } });
 		await forgetOldHistory(store, plusOne, 'default', { eventDays: 1, ledgerDays: 400 }, Date.now() + 2 * DAY_MS);
-		expect((await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]))[0]).toMatchObject({ leadScore: { duplicate: false, score: 2 } });
+		expect((await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1')]))[0]).toMatchObject({ ok: true, value: { duplicate: false, score: 2 } });
 		expect((await store.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 10)).events.map((event) => event.eventId)).toEqual(['e1']);
 	});
 
@@ -432,8 +435,8 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		await scoreEvents(store, plusOne, 'b2c', [ping('ada@example.com', 'e1')]);
 		await forgetOldHistory(store, plusOne, 'b2b', { eventDays: 1, ledgerDays: 1 }, Date.now() + 2 * DAY_MS);
 		const again = async (scoreName: string) => (await scoreEvents(store, plusOne, scoreName, [ping('ada@example.com', 'e1')]))[0];
-		expect(await again('b2c')).toMatchObject({ leadScore: { duplicate: true, score: 1 } });
-		expect(await again('b2b')).toMatchObject({ leadScore: { duplicate: false, score: 2 } });
+		expect(await again('b2c')).toMatchObject({ ok: true, value: { duplicate: true, score: 1 } });
+		expect(await again('b2b')).toMatchObject({ ok: true, value: { duplicate: false, score: 2 } });
 		expect(await store.ledger('b2c', 'ada@example.com', 10)).toHaveLength(1);
 		expect(await store.ledger('b2b', 'ada@example.com', 10)).toHaveLength(1);
 	});
@@ -546,7 +549,7 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 			adjust('bob@example.com', 5),
 			{ ...adjust('carol@example.com', 1), reason: 'lone \udc00 surrogate' },
 		]);
-		expect(results.map((result) => ('error' in result ? result.error.message : result.leadScore.score))).toEqual([
+		expect(results.map((result) => ('error' in result ? result.error.message : result.value.score))).toEqual([
 			'Points is 1e+308; points must be finite and between -1e+12 and 1e+12.',
 			'Points is 1e+308; points must be finite and between -1e+12 and 1e+12.',
 			900000000000,
@@ -700,7 +703,7 @@ export function runWriter(target: ProcessTarget, args: string[]): Promise<void> 
 }
 
 export function requireBuild(): void {
-	if (!existsSync(join(__dirname, '../../dist/lib/store/postgresStore.js')) || !existsSync(join(__dirname, '../../dist/lib/store/sqliteStore.js'))) {
+	if (!existsSync(join(__dirname, '../../dist/lib/store/postgres/postgresStore.js')) || !existsSync(join(__dirname, '../../dist/lib/store/sqliteStore.js'))) {
 		throw new Error('Run `npm run build` first: the multi-process tests run the built store.');
 	}
 }
@@ -753,7 +756,7 @@ export function describeAcrossProcesses(prepare: () => Promise<ProcessTarget>): 
 		expect(lead.state.eventCount).toBe(lead.state.score);
 		// Every counted event is remembered, so a retry of the lost batch counts only what was not committed.
 		const retry = await scoreEvents(store, plusOne, 'default', Array.from({ length: 500 }, (_, i) => ping('ada@example.com', `b0-${i}`)));
-		expect(retry.every((result) => 'leadScore' in result && result.leadScore.duplicate)).toBe(true);
+		expect(retry.every((result) => result.ok && result.value.duplicate)).toBe(true);
 		await store.close();
 	}, 120_000);
 }

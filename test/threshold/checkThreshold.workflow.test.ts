@@ -13,7 +13,7 @@ import {
 
 import { DEFAULT_TIERS } from '../../lib/scoring/model';
 import { EMBEDDED_FILE_NAME } from '../../lib/store/openStore';
-import type { ThresholdState } from '../../lib/store/scoreStore';
+import type { ThresholdState } from '../../lib/scoring/crossing';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 import { packageNodeTypes } from '../../sandbox/packageTypes';

@@ -1,5 +1,4 @@
 import { InputError } from '../../lib/scoring/inputs';
-import type { ThresholdState } from '../../lib/store/scoreStore';
 import {
 	crossedThreshold,
 	decideCrossing,
@@ -10,7 +9,8 @@ import {
 	parseScore,
 	type CrossingOutcome,
 	type CrossingSettings,
-} from '../../lib/threshold/crossing';
+	type ThresholdState,
+} from '../../lib/scoring/crossing';
 
 describe('crossing without hysteresis (threshold 76)', () => {
 	const settings: CrossingSettings = { threshold: 76, hysteresis: 0 };

@@ -11,8 +11,8 @@ import ts from 'typescript';
 
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
-import type { CrossingOutcome } from '../../lib/threshold/crossing';
-import { decideCrossings, thresholdKeyFor } from '../../lib/threshold/hysteresis';
+import type { CrossingOutcome } from '../../lib/scoring/crossing';
+import { decideCrossings, thresholdKeyFor } from '../../lib/service/thresholdStates';
 
 const root = join(__dirname, '..', '..');
 const PROCESSES = 4;
@@ -37,8 +37,8 @@ function compileLib(folder: string): void {
 // Each round is its own transaction, as each webhook execution would be.
 const WORKER = `
 const { SqliteStore } = require('./lib/store/sqliteStore');
-const { decideCrossings } = require('./lib/threshold/hysteresis');
-const { scoreEvents } = require('./lib/scoring/batch');
+const { decideCrossings } = require('./lib/service/thresholdStates');
+const { scoreEvents } = require('./lib/service/scoreBatch');
 const { parseModel } = require('./lib/scoring/model');
 
 const [file, scenario, worker, rounds, startAt] = process.argv.slice(2);
@@ -59,7 +59,7 @@ async function main() {
 				{ leadId: 'ada@example.com', name: 'Visited', time: Date.now(), data: {}, hasProfile: false },
 			]);
 			if ('error' in result) throw result.error;
-			scores = { score: result.leadScore.score, previousScore: result.leadScore.previousScore, revision: result.leadScore.revision };
+			scores = { score: result.value.score, previousScore: result.value.previousScore, revision: result.value.revision };
 		} else {
 			// A CRM score with no previous score: only the stored crossing state can tell a repeat.
 			scores = { score: 80 + Number(worker) + round / 100 };

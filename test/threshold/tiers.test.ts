@@ -1,6 +1,6 @@
 import { InputError } from '../../lib/scoring/inputs';
 import { DEFAULT_TIERS } from '../../lib/scoring/model';
-import { TierError, parseTiers, routeByScore, routeByTierName } from '../../lib/threshold/tiers';
+import { TierError, parseTiers, routeByScore, routeByTierName } from '../../lib/scoring/tierRoutes';
 
 const tiers = parseTiers(DEFAULT_TIERS);
 

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { adjustLeads, adjustStateless, type AdjustInput, type LeadScore } from '../../../lib/scoring/batch';
+import { adjustStateless, type AdjustInput, type LeadScore } from '../../../lib/scoring/leadScore';
+import { adjustLeads } from '../../../lib/service/scoreBatch';
 import { normalizeLeadId, optionalText, parseNumber, requireText } from '../../../lib/scoring/inputs';
 import { asReported } from '../../../lib/scoring/reporting';
 import { ItemOutputs } from '../../shared/itemOutputs';

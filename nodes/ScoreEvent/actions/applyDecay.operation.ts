@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { sweepDecay } from '../../../lib/scoring/batch';
+import { sweepDecay } from '../../../lib/service/decaySweep';
 import { parseEventTime } from '../../../lib/scoring/inputs';
 import { ItemParameters } from '../../shared/parameters';
 import { onlyFor } from '../description';

@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { runBacktest, type BacktestEvent, type ConversionLabel, type ThresholdMeasure } from '../../../lib/scoring/backtest';
-import { backtestReportHtml } from '../../../lib/scoring/backtestReport';
+import { keptBacktestEvents } from '../../../lib/service/backtestInput';
+import { backtestReportHtml } from '../../../lib/views/backtestReport';
 import { InputError, normalizeLeadId, parseEventTime, parseNumber, parseProfile, requireText } from '../../../lib/scoring/inputs';
-import { isReplayPayload } from '../../../lib/scoring/replay';
 import { ItemOutputs } from '../../shared/itemOutputs';
 import { toNodeError } from '../../shared/nodeErrors';
 import { ItemParameters } from '../../shared/parameters';
@@ -194,23 +194,7 @@ async function backtestEvents(
 	const to = parseEventTime(parameters.get('to', 0, ''), window(), 'to');
 	if (from > to) throw new InputError('from', '"From" is after "To": the time range is empty.');
 	const store = await openStore(this, storeKind, 0);
-	const events: BacktestEvent[] = [];
-	let after: number | null = null;
-	do {
-		const page = await store.listEvents(scoreName, { from, to }, after, 5000);
-		after = page.next;
-		for (const event of page.events) {
-			if (!isReplayPayload(event.payload) || event.payload.kind !== 'event') continue;
-			events.push({
-				leadId: event.leadId,
-				name: event.name,
-				time: event.time,
-				data: event.payload.data,
-				hasProfile: event.payload.hasProfile,
-				order: event.seq,
-			});
-		}
-	} while (after !== null);
+	const events = await keptBacktestEvents(store, scoreName, { from, to });
 	return { events, end: to };
 }
 

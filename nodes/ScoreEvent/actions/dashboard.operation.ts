@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { InputError, parseNumber } from '../../../lib/scoring/inputs';
-import { buildDashboard } from '../../../lib/views/dashboard';
+import { buildDashboard } from '../../../lib/service/dashboard';
 import { dashboardPage } from '../../../lib/views/dashboardPage';
 import { perItemOnStore, withReportedScore } from '../storedLeads';
 import { reportingOf } from '../nodeOptions';

@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { readScores } from '../../../lib/scoring/batch';
+import { readScores } from '../../../lib/service/readScores';
 import { InputError, normalizeLeadId, parseEventTime } from '../../../lib/scoring/inputs';
 import { readingAsReported } from '../../../lib/scoring/reporting';
-import { scoreAsOf, timelinePages } from '../../../lib/views/history';
+import { scoreAsOf, timelinePages } from '../../../lib/service/leadHistory';
 import { ItemOutputs } from '../../shared/itemOutputs';
 import { ItemParameters } from '../../shared/parameters';
 import { openStore } from '../../shared/storeAccess';
@@ -180,11 +180,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			);
 			for (const { itemIndex, input } of entries) {
 				const reading = readings.get(input)!;
-				if (reading instanceof Error) outputs.fail(itemIndex, reading);
+				if (!reading.ok) outputs.fail(itemIndex, reading.error);
 				else
 					outputs.set(
 						itemIndex,
-						withLeadScore(items[itemIndex], readingAsReported(reading, settings.model.tiers, reporting)),
+						withLeadScore(items[itemIndex], readingAsReported(reading.value, settings.model.tiers, reporting)),
 					);
 			}
 		} catch (error) {

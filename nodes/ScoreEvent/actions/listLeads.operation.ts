@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { InputError, parseNumber, type TimeWindow } from '../../../lib/scoring/inputs';
 import type { LeadFilter, LeadSort } from '../../../lib/store/scoreStore';
-import { leadPages } from '../../../lib/views/leads';
+import { leadPages } from '../../../lib/service/leadList';
 import { returnAllAndLimit } from '../description';
 import { reportingOf, timeWindowFor } from '../nodeOptions';
 import { maxResults, optionalTime, perItemOnStore, withReportedScore } from '../storedLeads';

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { asReported } from '../../../lib/scoring/reporting';
-import { rescoreLeads } from '../../../lib/scoring/rescore';
+import { rescoreLeads } from '../../../lib/service/rescore';
 import { reportingOf } from '../nodeOptions';
 import { sweepPerItem } from '../sweep';
 

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { scoreEvents, scoreEventStateless, type EventInput, type LeadScore } from '../../../lib/scoring/batch';
+import { scoreEvents } from '../../../lib/service/scoreBatch';
+import { scoreEventStateless, type EventInput, type LeadScore } from '../../../lib/scoring/leadScore';
 import { unmatchedConditions } from '../../../lib/scoring/eventData';
 import { normalizeLeadId, optionalText, parseEventTime, parseProfile, requireText } from '../../../lib/scoring/inputs';
 import type { ScoringModel } from '../../../lib/scoring/model';
@@ -173,17 +174,17 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			: undefined;
 		results.forEach((result, index) => {
 			const { itemIndex } = entries[index];
-			if ('error' in result) return outputs.fail(itemIndex, result.error);
+			if (!result.ok) return outputs.fail(itemIndex, result.error);
 			const json = withLeadScore(
 				items[itemIndex],
-				explained(settings.model, entries[index].input, reported(result.leadScore)),
+				explained(settings.model, entries[index].input, reported(result.value)),
 			);
 			const shadowResult = shadowResults?.[index];
 			if (shadowResult)
 				json.shadowScore =
-					'error' in shadowResult
-						? { error: shadowResult.error.message }
-						: shadowScoreOf(reported(shadowResult.leadScore, shadow));
+					shadowResult.ok
+						? shadowScoreOf(reported(shadowResult.value, shadow))
+						: { error: shadowResult.error.message };
 			outputs.set(itemIndex, json);
 		});
 	}

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { DatabaseError, Pool, types, type PoolClient, type PoolConfig } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
-import type { LeadState } from '../scoring/leadState';
+import type { ThresholdState } from '../../scoring/crossing';
+import type { EventOutcome, StoredEvent } from '../../scoring/keptEvent';
+import type { LeadState } from '../../scoring/leadState';
 import {
 	jsonText,
-	StoreDataError,
 	StoreError,
 	eventKey,
 	thresholdState,
 	type Baseline,
-	type EventOutcome,
 	type LeadEventId,
 	type LeadCursor,
 	type LeadFilter,
@@ -27,27 +27,15 @@ import {
 	type LeadsWrite,
 	type ListLeadsPage,
 	type ScoreStore,
-	type StoredEvent,
 	type StoredEventsPage,
 	type StoredModel,
-	type ThresholdState,
-} from './scoreStore';
-import { leadPage, leadPageSql, withoutId, type SummaryRow, numbered, summaryFrom, summarySql } from './viewQueries';
-
-/** Where the store connects: the fields of n8n's built-in Postgres credential (`postgres`). */
-export interface PostgresConnection {
-	host: string;
-	port: number;
-	database: string;
-	user: string;
-	password: string;
-	/** As n8n's credential: `allow` and `require` connect with TLS and verify the certificate. */
-	ssl?: 'disable' | 'allow' | 'require';
-	/** TLS without certificate verification (n8n's "Ignore SSL Issues"). */
-	allowUnauthorizedCerts?: boolean;
-	/** Pool size in this process. */
-	maxConnections?: number;
-}
+} from '../scoreStore';
+import { leadPage, leadPageSql, withoutId, type SummaryRow, numbered, summaryFrom, summarySql } from '../viewQueries';
+import { keysetPage } from '../pages';
+import { ledgerEntryFrom, storedEventFrom, type EventRow, type LedgerRow } from '../tableRows';
+import { describeConnection, storeError } from './errors';
+import { migrateSchema, schemaIsCurrent, tableNames, type TableNames } from './migrations';
+import { acquirePool, releasePool, type PostgresConnection } from './pool';
 
 export interface PostgresStoreOptions {
 	/** Schema of the store's tables; created on first use when missing. Default `public`. */
@@ -56,256 +44,13 @@ export interface PostgresStoreOptions {
 	tablePrefix?: string;
 }
 
-interface TableNames {
-	schema: string;
-	migrations: string;
-	leads: string;
-	events: string;
-	ledger: string;
-	thresholds: string;
-	models: string;
-	/** Index names live in the schema's namespace too, so they carry the prefix. */
-	index: (name: string) => string;
-}
-
-/** Schema migrations by version; each runs once, in order, under an advisory lock, in one transaction. */
-const MIGRATIONS: Array<(t: TableNames) => string> = [
-	(t) => `
-	CREATE TABLE ${t.leads} (
-		score_name text COLLATE "C" NOT NULL,
-		lead_id text COLLATE "C" NOT NULL,
-		-- NULL only inside the transaction that creates the lead: the row is its lock
-		state jsonb,
-		score double precision,
-		tier text,
-		last_activity_at bigint,
-		updated_at bigint NOT NULL,
-		PRIMARY KEY (score_name, lead_id)
-	);
-	CREATE TABLE ${t.events} (
-		seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-		score_name text COLLATE "C" NOT NULL,
-		event_id text COLLATE "C",
-		lead_id text COLLATE "C" NOT NULL,
-		event_name text NOT NULL,
-		event_time bigint NOT NULL,
-		received_at bigint NOT NULL,
-		payload json
-	);
-	CREATE UNIQUE INDEX ${t.index('events_event_id')} ON ${t.events} (score_name, event_id) WHERE event_id IS NOT NULL;
-	CREATE INDEX ${t.index('events_lead')} ON ${t.events} (score_name, lead_id, event_time);
-	CREATE TABLE ${t.ledger} (
-		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-		score_name text COLLATE "C" NOT NULL,
-		lead_id text COLLATE "C" NOT NULL,
-		event_id text,
-		event_name text,
-		at bigint NOT NULL,
-		recorded_at bigint NOT NULL,
-		previous_score double precision NOT NULL,
-		score double precision NOT NULL,
-		delta double precision NOT NULL,
-		tier text NOT NULL,
-		reasons jsonb NOT NULL,
-		model_version text
-	);
-	CREATE INDEX ${t.index('ledger_lead')} ON ${t.ledger} (score_name, lead_id, id);
-	CREATE TABLE ${t.thresholds} (
-		threshold_key text COLLATE "C" NOT NULL,
-		lead_id text COLLATE "C" NOT NULL,
-		-- NULL only inside the transaction that creates the state
-		crossed boolean,
-		score double precision,
-		updated_at bigint NOT NULL,
-		PRIMARY KEY (threshold_key, lead_id)
-	);`,
-	// The score revision each crossing state was decided on, so late scores cannot re-arm a lead.
-	(t) => `ALTER TABLE ${t.thresholds} ADD COLUMN revision bigint;`,
-	// What forgotten events leave behind, so re-scoring never takes the kept events for the whole
-	// history; and the webhook headers (credentials, cookies) that events kept before are dropped.
-	// A row whose data PostgreSQL cannot read as jsonb (an escaped lone surrogate) loses its data.
-	(t) => `
-	ALTER TABLE ${t.leads} ADD COLUMN baseline jsonb;
-	DO $strip$
-	DECLARE kept record;
-	BEGIN
-		FOR kept IN SELECT seq FROM ${t.events} WHERE payload::text LIKE '%"headers"%' LOOP
-			BEGIN
-				UPDATE ${t.events} SET payload = (payload::jsonb #- '{data,headers}')::json WHERE seq = kept.seq;
-			EXCEPTION WHEN others THEN
-				UPDATE ${t.events} SET payload = NULL WHERE seq = kept.seq;
-			END;
-		END LOOP;
-	END
-	$strip$;`,
-	// Event ids unique per lead, as Klaviyo's unique_id is per profile; each keeps the outcome it had,
-	// so a re-sent event answers as the first time (events stored before this have none). Crossing
-	// states remember the revision that crossed, so a replay of it is handed over again.
-	(t) => `
-	ALTER TABLE ${t.events} ADD COLUMN outcome json;
-	DROP INDEX ${quoteIdentifier(t.schema)}.${t.index('events_event_id')};
-	CREATE UNIQUE INDEX ${t.index('events_lead_event')} ON ${t.events} (score_name, lead_id, event_id) WHERE event_id IS NOT NULL;
-	ALTER TABLE ${t.thresholds} ADD COLUMN transition_revision bigint;`,
-	// The models each score was scored with, by version; the latest used_at is the score's model.
-	(t) => `
-	CREATE TABLE ${t.models} (
-		score_name text COLLATE "C" NOT NULL,
-		model_version text COLLATE "C" NOT NULL,
-		model jsonb NOT NULL,
-		used_at bigint NOT NULL,
-		PRIMARY KEY (score_name, model_version)
-	);
-	CREATE INDEX ${t.index('models_used')} ON ${t.models} (score_name, used_at);`,
-	// List Leads and the dashboard: each order, filter and aggregate reads one index range, never the
-	// lead states; the model version is a column computed from the state, so no write has to set it.
-	(t) => `
-	ALTER TABLE ${t.leads} ADD COLUMN IF NOT EXISTS model_version text GENERATED ALWAYS AS (state->>'modelVersion') STORED;
-	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_score')} ON ${t.leads} (score_name, score, lead_id);
-	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_change')} ON ${t.leads} (score_name, updated_at, lead_id);
-	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_tier')} ON ${t.leads} (score_name, tier, score);
-	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_model')} ON ${t.leads} (score_name, model_version);
-	CREATE INDEX IF NOT EXISTS ${t.index('ledger_by_time')} ON ${t.ledger} (score_name, recorded_at, previous_score, score);
-	CREATE INDEX IF NOT EXISTS ${t.index('events_by_time')} ON ${t.events} (score_name, received_at);`,
-];
-
-export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
-
 // Serialization failures and deadlocks are retried as a whole step, decided afresh each time.
 const RETRYABLE_CODES = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 6;
-const CONNECT_TIMEOUT_MS = 15_000;
-const MAX_IDENTIFIER_BYTES = 63;
 
 /** A concurrent step committed one of our new event ids first: retry, and that id is then seen. Ids are
  * per lead and the lead is locked, so this is a guard against counting twice, not an expected path. */
 class EventIdRace extends Error {}
-
-/** bigint columns (ms times, sequence numbers) as numbers, for this store's pools only: n8n shares the pg module. */
-const typeParsers = {
-	getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-		oid === types.builtins.INT8 ? Number : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
-};
-
-interface SharedPool {
-	pool: Pool;
-	users: number;
-}
-
-const pools = new Map<string, SharedPool>();
-let exitHookInstalled = false;
-
-/** Identifies a credential without keeping its password in clear. */
-export function connectionKey(connection: PostgresConnection): string {
-	// The password is part of the identity (a changed password needs a new pool) but never kept in clear.
-	const secret = createHash('sha256').update(connection.password).digest('hex');
-	return JSON.stringify([
-		connection.host,
-		connection.port,
-		connection.database,
-		connection.user,
-		secret,
-		connection.ssl ?? 'disable',
-		connection.allowUnauthorizedCerts === true,
-	]);
-}
-
-function poolConfig(connection: PostgresConnection): PoolConfig {
-	let ssl: PoolConfig['ssl'] = false;
-	if (connection.allowUnauthorizedCerts === true) ssl = { rejectUnauthorized: false };
-	else if (connection.ssl === 'allow' || connection.ssl === 'require') ssl = true;
-	return {
-		host: connection.host,
-		port: connection.port,
-		database: connection.database,
-		user: connection.user,
-		password: connection.password,
-		ssl,
-		max: Math.max(1, connection.maxConnections ?? 10),
-		connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-		idleTimeoutMillis: 10_000,
-		// An idle pool never keeps a process (a test, an n8n worker shutting down) alive.
-		allowExitOnIdle: true,
-		keepAlive: true,
-		// A session that hangs inside a transaction must not hold lead locks forever.
-		idle_in_transaction_session_timeout: 60_000,
-		application_name: 'n8n-nodes-lead-scoring',
-		types: typeParsers,
-	};
-}
-
-/** One pool per credential per process, shared by every store (and execution) that uses it. */
-function acquirePool(connection: PostgresConnection): { key: string; pool: Pool } {
-	const key = connectionKey(connection);
-	let shared = pools.get(key);
-	if (!shared) {
-		const pool = new Pool(poolConfig(connection));
-		// A server restart or a dropped idle connection must not crash the process: the next query reconnects.
-		pool.on('error', () => {});
-		pool.on('connect', (client) => client.on('error', () => {}));
-		shared = { pool, users: 0 };
-		pools.set(key, shared);
-	}
-	shared.users++;
-	if (!exitHookInstalled) {
-		exitHookInstalled = true;
-		// Close the connections cleanly when the process has nothing left to do. Not on SIGTERM: n8n then
-		// still finishes running executions, which need the store; at exit the OS closes the sockets.
-		process.once('beforeExit', () => void closePostgresPools());
-	}
-	return { key, pool: shared.pool };
-}
-
-/** Ends every pool of this process; a store used afterwards opens its credential's pool again. */
-export async function closePostgresPools(): Promise<void> {
-	const open = [...pools.values()];
-	pools.clear();
-	exitHookInstalled = false;
-	await Promise.all(open.map(async ({ pool }) => await pool.end().catch(() => {})));
-}
-
-async function releasePool(key: string, pool: Pool): Promise<void> {
-	const shared = pools.get(key);
-	// Already ended by closePostgresPools (and perhaps replaced since): nothing of it is ours.
-	if (!shared || shared.pool !== pool) return;
-	shared.users--;
-	if (shared.users > 0) return;
-	pools.delete(key);
-	await shared.pool.end();
-}
-
-/** Open pools in this process, for tests of the pool registry. */
-export function openPostgresPools(): number {
-	return pools.size;
-}
-
-export function quoteIdentifier(name: string): string {
-	return `"${name.replace(/"/g, '""')}"`;
-}
-
-function tableNames(schema: string, prefix: string): TableNames {
-	const check = (name: string) => {
-		if (Buffer.byteLength(name) > MAX_IDENTIFIER_BYTES) {
-			throw new StoreError(
-				`The table prefix "${prefix}" is too long: PostgreSQL names are at most ${MAX_IDENTIFIER_BYTES} bytes ("${name}").`,
-			);
-		}
-		return name;
-	};
-	if (schema.length === 0 || Buffer.byteLength(schema) > MAX_IDENTIFIER_BYTES) {
-		throw new StoreError(`The schema name "${schema}" must have 1 to ${MAX_IDENTIFIER_BYTES} bytes.`);
-	}
-	const table = (name: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(check(prefix + name))}`;
-	return {
-		schema,
-		migrations: table('schema_migrations'),
-		leads: table('leads'),
-		events: table('events'),
-		ledger: table('ledger'),
-		thresholds: table('threshold_states'),
-		models: table('models'),
-		index: (name) => quoteIdentifier(check(prefix + name)),
-	};
-}
 
 /**
  * The score store on PostgreSQL, for n8n in queue mode: every worker on every machine sees and
@@ -340,65 +85,12 @@ export class PostgresStore implements ScoreStore {
 		return this.sharedPool;
 	}
 
-	/** Where this store lives, for messages: never the password. */
-	private where(): string {
-		return `PostgreSQL at ${this.connection.host}:${this.connection.port}, database "${this.connection.database}", user "${this.connection.user}"`;
-	}
-
-	/** Turns a driver or server failure into a message an operator can act on, without the password. */
-	private storeError(error: Error & { code?: string }): StoreError {
-		if (error instanceof StoreError) return error;
-		const { host, port, database, user } = this.connection;
-		const detail = error.message;
-		let message: string;
-		switch (error.code) {
-			case '28P01':
-				message = `PostgreSQL refused the password for user "${user}" (database "${database}" at ${host}:${port}): check the user and password of the Postgres credential.`;
-				break;
-			case '28000':
-				message = `PostgreSQL refused user "${user}" for database "${database}" at ${host}:${port}: ${detail}.`;
-				break;
-			case '3D000':
-				message = `The database "${database}" does not exist on PostgreSQL at ${host}:${port}: create it, or fix the database name of the Postgres credential.`;
-				break;
-			case '42501':
-				message = `The PostgreSQL user "${user}" lacks a permission the lead score store needs (schema "${this.schema}"): ${detail}. It needs USAGE and CREATE on the schema (or CREATE on the database when the schema does not exist yet) for the first start, then SELECT, INSERT, UPDATE and DELETE on the store's tables.`;
-				break;
-			case '22021':
-			case '22P05':
-				message = `PostgreSQL cannot store text that contains a NUL character (U+0000), as in this lead id, event id or event name: ${detail}.`;
-				break;
-			case 'ECONNREFUSED':
-			case 'ENOTFOUND':
-			case 'EAI_AGAIN':
-			case 'EHOSTUNREACH':
-			case 'ENETUNREACH':
-			case 'ETIMEDOUT':
-			case 'ECONNRESET':
-				message = `Cannot reach PostgreSQL at ${host}:${port} (${error.code}): check the host and port of the Postgres credential and that the server accepts connections from this machine.`;
-				break;
-			default:
-				if (/timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(detail)) {
-					message = `Cannot reach PostgreSQL at ${host}:${port}: no answer within ${CONNECT_TIMEOUT_MS / 1000} s.`;
-				} else if (/does not support SSL/i.test(detail)) {
-					message = `PostgreSQL at ${host}:${port} does not accept SSL connections: set SSL to Disable in the Postgres credential.`;
-				} else {
-					message = `${this.where()}: ${detail}${error.code ? ` (${error.code})` : ''}`;
-				}
-		}
-		// Data exceptions (22), constraint violations (23) and limits such as an index row too large (54):
-		// the database refused a value of this step, not the step as a whole.
-		const refused = /^(22|23|54)/.test(error.code ?? '');
-		const Failure = refused ? StoreDataError : StoreError;
-		return new Failure(redact(message, this.connection.password), { cause: redactError(error, this.connection.password) });
-	}
-
 	private async connect(): Promise<PoolClient> {
-		if (this.closed) throw new StoreError(`The lead score store on ${this.where()} is closed.`);
+		if (this.closed) throw new StoreError(`The lead score store on ${describeConnection(this.connection)} is closed.`);
 		try {
 			return await this.pool.connect();
 		} catch (error) {
-			throw this.storeError(error as Error);
+			throw storeError(error as Error, this.connection, this.schema);
 		}
 	}
 
@@ -417,36 +109,20 @@ export class PostgresStore implements ScoreStore {
 		let broken = false;
 		try {
 			// Fast path: an up-to-date schema needs no lock and no DDL permission.
-			const exists = await client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [this.t.migrations]);
-			if (exists.rows[0].found && (await this.schemaVersion(client)) >= MIGRATIONS.length) return;
+			if (await schemaIsCurrent(client, this.t)) return;
 			await client.query('BEGIN');
 			try {
-				// One migrating transaction per schema and prefix at a time, across every process and machine.
-				await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`n8n-nodes-lead-scoring:${this.schema}.${this.tablePrefix}`]);
-				const schema = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
-				if (schema.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdentifier(this.schema)}`);
-				await client.query(
-					`CREATE TABLE IF NOT EXISTS ${this.t.migrations} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-				);
-				for (let version = (await this.schemaVersion(client)) + 1; version <= MIGRATIONS.length; version++) {
-					await client.query(MIGRATIONS[version - 1](this.t));
-					await client.query(`INSERT INTO ${this.t.migrations} (version) VALUES ($1)`, [version]);
-				}
+				await migrateSchema(client, this.t, this.tablePrefix);
 				await client.query('COMMIT');
 			} catch (error) {
 				await client.query('ROLLBACK').catch(() => (broken = true));
 				throw error;
 			}
 		} catch (error) {
-			throw this.storeError(error as Error);
+			throw storeError(error as Error, this.connection, this.schema);
 		} finally {
 			client.release(broken);
 		}
-	}
-
-	private async schemaVersion(client: PoolClient): Promise<number> {
-		const result = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${this.t.migrations}`);
-		return result.rows[0].version ?? 0;
 	}
 
 	/**
@@ -479,9 +155,9 @@ export class PostgresStore implements ScoreStore {
 					continue;
 				}
 				if (error instanceof EventIdRace) {
-					throw new StoreError(`${this.where()}: an event id kept racing with other executions after ${MAX_ATTEMPTS} attempts.`);
+					throw new StoreError(`${describeConnection(this.connection)}: an event id kept racing with other executions after ${MAX_ATTEMPTS} attempts.`);
 				}
-				throw this.storeError(error as Error);
+				throw storeError(error as Error, this.connection, this.schema);
 			}
 		}
 	}
@@ -671,11 +347,11 @@ export class PostgresStore implements ScoreStore {
 	/** One query outside a transaction, after the schema is ready. */
 	private async query<R extends object>(sql: string, values: unknown[]): Promise<R[]> {
 		await this.ensureSchema();
-		if (this.closed) throw new StoreError(`The lead score store on ${this.where()} is closed.`);
+		if (this.closed) throw new StoreError(`The lead score store on ${describeConnection(this.connection)} is closed.`);
 		try {
 			return (await this.pool.query<R>(sql, values)).rows;
 		} catch (error) {
-			throw this.storeError(error as Error);
+			throw storeError(error as Error, this.connection, this.schema);
 		}
 	}
 
@@ -694,8 +370,8 @@ export class PostgresStore implements ScoreStore {
 			 WHERE score_name = $1 AND lead_id > $2 AND state IS NOT NULL ORDER BY lead_id LIMIT $3`,
 			[scoreName, after ?? '', limit + 1],
 		);
-		const page = rows.slice(0, limit).map(toRecord);
-		return { leads: page, next: rows.length > limit ? page[page.length - 1].leadId : null };
+		const { page, next } = keysetPage(rows, limit, (row) => row.lead_id);
+		return { leads: page.map(toRecord), next };
 	}
 
 	async ledger(scoreName: string, leadId: string, limit: number): Promise<LedgerEntry[]> {
@@ -738,8 +414,8 @@ export class PostgresStore implements ScoreStore {
 			 WHERE score_name = $1 AND lead_id = $2 AND id > $3 AND recorded_at BETWEEN $4 AND $5 ORDER BY id LIMIT $6`,
 			[scoreName, leadId, after ?? 0, Math.ceil(range.from), Math.floor(range.to), limit + 1],
 		);
-		const entries = rows.slice(0, limit).map(toLedgerEntry);
-		return { entries, next: rows.length > limit ? entries[entries.length - 1].id : null };
+		const { page, next } = keysetPage(rows, limit, (row) => row.id);
+		return { entries: page.map(toLedgerEntry), next };
 	}
 
 	async summarize(scoreName: string, query: SummaryQuery): Promise<ScoreSummary> {
@@ -772,7 +448,7 @@ export class PostgresStore implements ScoreStore {
 			return summaryFrom(rows, query);
 		} catch (error) {
 			await client.query('ROLLBACK').catch(() => (broken = true));
-			throw this.storeError(error as Error);
+			throw storeError(error as Error, this.connection, this.schema);
 		} finally {
 			client.release(broken);
 		}
@@ -789,8 +465,8 @@ export class PostgresStore implements ScoreStore {
 			 WHERE score_name = $1 AND seq > $2 AND event_time BETWEEN $3 AND $4 ORDER BY seq LIMIT $5`,
 			[scoreName, after ?? 0, Math.ceil(range.from), Math.floor(range.to), limit + 1],
 		);
-		const events = rows.slice(0, limit).map(toStoredEvent);
-		return { events, next: rows.length > limit ? events[events.length - 1].seq : null };
+		const { page, next } = keysetPage(rows, limit, (row) => row.seq);
+		return { events: page.map(toStoredEvent), next };
 	}
 
 	async updateThresholdStates(
@@ -955,72 +631,15 @@ interface LeadRow {
 	updated_at: number;
 }
 
-interface EventRow {
-	seq: number;
-	event_id: string | null;
-	lead_id: string;
-	event_name: string;
-	event_time: number;
-	received_at: number;
-	payload: unknown;
-}
-
-interface LedgerRow {
-	id: number;
-	lead_id: string;
-	event_id: string | null;
-	event_name: string | null;
-	at: number;
-	recorded_at: number;
-	previous_score: number;
-	score: number;
-	delta: number;
-	tier: string;
-	reasons: LedgerEntry['reasons'];
-	model_version: string | null;
-}
-
 function toStoredEvent(row: EventRow): StoredEvent {
-	return {
-		seq: row.seq,
-		eventId: row.event_id,
-		leadId: row.lead_id,
-		name: row.event_name,
-		time: row.event_time,
-		receivedAt: row.received_at,
-		payload: row.payload,
-	};
+	return storedEventFrom(row, row.payload);
 }
 
 function toLedgerEntry(row: LedgerRow): StoredLedgerEntry {
-	return {
-		id: row.id,
-		leadId: row.lead_id,
-		eventId: row.event_id,
-		event: row.event_name,
-		at: row.at,
-		recordedAt: row.recorded_at,
-		previousScore: row.previous_score,
-		score: row.score,
-		delta: row.delta,
-		tier: row.tier,
-		reasons: row.reasons,
-		modelVersion: row.model_version,
-	};
+	return ledgerEntryFrom(row, row.reasons);
 }
 
 function toRecord(row: LeadRow): LeadRecord {
 	return { leadId: row.lead_id, state: row.state, updatedAt: row.updated_at };
 }
 
-function redact(text: string, password: string): string {
-	return password.length > 0 ? text.split(password).join('***') : text;
-}
-
-/** The driver's error as the cause, with the password removed from anything it says. */
-function redactError(error: Error & { code?: string }, password: string): Error {
-	const copy = new Error(redact(error.message, password));
-	copy.name = error instanceof DatabaseError ? 'DatabaseError' : error.name;
-	Object.assign(copy, { code: error.code });
-	return copy;
-}

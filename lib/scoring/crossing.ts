@@ -1,5 +1,19 @@
-import { InputError, parseNumber } from '../scoring/inputs';
-import type { ThresholdState } from '../store/scoreStore';
+import { InputError, parseNumber } from './inputs';
+
+/** Crossing memory for Check Threshold's hysteresis, per threshold key and lead. */
+export interface ThresholdState {
+	/** True once the lead crossed and has not yet fallen below `threshold - hysteresis`. */
+	crossed: boolean;
+	score: number;
+	/** The lead's score revision this state was decided on, when the scores carried one. */
+	revision?: number;
+	/**
+	 * The score revision that last changed `crossed` (the crossing, or the drop below), when the
+	 * score carried one: that score coming again is a replay whose hand-off must go out again.
+	 */
+	transitionRevision?: number;
+}
+
 
 export interface CrossingSettings {
 	threshold: number;

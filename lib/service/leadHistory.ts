@@ -1,5 +1,6 @@
 import type { Reason } from '../scoring/engine';
 import type { LedgerEntry, ScoreStore, StoredLedgerEntry } from '../store/scoreStore';
+import { pagesUpTo } from './pages';
 
 const iso = (time: number) => new Date(time).toISOString();
 
@@ -81,19 +82,8 @@ export async function* timelinePages(
 	max: number | null,
 	pageSize = TIMELINE_PAGE_SIZE,
 ): AsyncGenerator<TimelineEntry[]> {
-	let after: number | null = null;
-	let left = max ?? Infinity;
-	while (left > 0) {
-		const page = await store.ledgerBetween(
-			scoreName,
-			leadId,
-			range,
-			after,
-			Math.min(pageSize, left),
-		);
-		if (page.entries.length > 0) yield page.entries.map(timelineEntry);
-		left -= page.entries.length;
-		if (page.next === null) return;
-		after = page.next;
-	}
+	yield* pagesUpTo(max, pageSize, async (after: number | null, limit) => {
+		const page = await store.ledgerBetween(scoreName, leadId, range, after, limit);
+		return { items: page.entries.map(timelineEntry), next: page.next };
+	});
 }

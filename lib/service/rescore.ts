@@ -1,14 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
 
-import type { Baseline, LeadsWrite, ScoreStore, StoredEvent } from '../store/scoreStore';
-import { yieldToEventLoop } from './batch';
-import { applyDecay, roundPoints } from './engine';
-import type { LeadState } from './leadState';
-import type { ScoringModel } from './model';
-import { modelVersion } from './modelVersion';
-import { replayLead } from './replay';
-import { asReported, EXACT_REPORTING, worthReporting, type Reporting, type ScoreFields } from './reporting';
-import { tierFor } from './tiers';
+import { applyDecay, roundPoints } from '../scoring/engine';
+import type { StoredEvent } from '../scoring/keptEvent';
+import type { LeadState } from '../scoring/leadState';
+import type { ScoringModel } from '../scoring/model';
+import { modelVersion } from '../scoring/modelVersion';
+import { replayLead } from '../scoring/replay';
+import { asReported, EXACT_REPORTING, worthReporting, type Reporting, type ScoreFields } from '../scoring/reporting';
+import { tierFor } from '../scoring/tiers';
+import type { Baseline, LeadsWrite, ScoreStore } from '../store/scoreStore';
+import { yieldToEventLoop } from './pages';
 
 export interface RescoredLead extends ScoreFields {
 	leadId: string;

@@ -1,5 +1,11 @@
-import type { ScoreStore, ThresholdState } from '../store/scoreStore';
-import { decideCrossing, type CrossingDecision, type CrossingSettings, type Scores } from './crossing';
+import {
+	decideCrossing,
+	type CrossingDecision,
+	type CrossingSettings,
+	type Scores,
+	type ThresholdState,
+} from '../scoring/crossing';
+import type { ScoreStore } from '../store/scoreStore';
 
 export interface LeadScores extends Scores {
 	leadId: string;

@@ -1,6 +1,6 @@
-import { InputError } from '../scoring/inputs';
-import { TiersSchema, formatPath, type ModelIssue, type Tier } from '../scoring/model';
-import { tierFor } from '../scoring/tiers';
+import { InputError } from './inputs';
+import { TiersSchema, formatPath, type ModelIssue, type Tier } from './model';
+import { tierFor } from './tiers';
 
 /** Tiers that cannot route: empty, a nameless tier, a name used twice, or mins not strictly ascending. */
 export class TierError extends Error {

@@ -6,6 +6,7 @@ import type {
 	LeadSummary,
 	ScoreStore,
 } from '../store/scoreStore';
+import { pagesUpTo } from './pages';
 
 /** One lead as List Leads outputs it: flat, so it exports to a CSV row as is. */
 export interface LeadRow {
@@ -50,13 +51,8 @@ export async function* leadPages(
 	max: number | null,
 	pageSize = LEAD_PAGE_SIZE,
 ): AsyncGenerator<LeadRow[]> {
-	let after: LeadCursor | null = null;
-	let left = max ?? Infinity;
-	while (left > 0) {
-		const page = await store.queryLeads(scoreName, filter, sort, after, Math.min(pageSize, left));
-		if (page.leads.length > 0) yield page.leads.map(leadRow);
-		left -= page.leads.length;
-		if (page.next === null) return;
-		after = page.next;
-	}
+	yield* pagesUpTo(max, pageSize, async (after: LeadCursor | null, limit) => {
+		const page = await store.queryLeads(scoreName, filter, sort, after, limit);
+		return { items: page.leads.map(leadRow), next: page.next };
+	});
 }

@@ -1,5 +1,5 @@
-import { escapeHtml } from '../views/html';
-import type { BacktestResult, ModelResult } from './backtest';
+import type { BacktestResult, ModelResult } from '../scoring/backtest';
+import { escapeHtml } from './html';
 
 const COLOURS = ['#ff6d5a', '#3b82f6'];
 

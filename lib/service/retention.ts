@@ -1,8 +1,10 @@
-import type { Baseline, LeadsWrite, ScoreStore, StoredEvent } from '../store/scoreStore';
-import { DAY_MS } from './decay';
-import { InputError } from './inputs';
-import type { ScoringModel } from './model';
-import { replayLead } from './replay';
+import { DAY_MS } from '../scoring/decay';
+import { InputError } from '../scoring/inputs';
+import type { StoredEvent } from '../scoring/keptEvent';
+import type { ScoringModel } from '../scoring/model';
+import { replayLead } from '../scoring/replay';
+import type { Baseline, LeadsWrite, ScoreStore } from '../store/scoreStore';
+import { yieldToEventLoop } from './pages';
 
 /** How long one score keeps its counted events (ids and data) and its ledger, in whole days. */
 export interface Retention {
@@ -87,7 +89,7 @@ export async function forgetOldHistory(
 			{ withEvents: true },
 		);
 		// The embedded store works synchronously: let n8n serve other executions between pages.
-		await new Promise((resolve) => setImmediate(resolve));
+		await yieldToEventLoop();
 	}
 	await store.forgetLedger(scoreName, now - retention.ledgerDays * DAY_MS);
 }

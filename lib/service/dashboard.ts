@@ -1,32 +1,11 @@
-import type { Reason } from '../scoring/engine';
 import type { ScoringModel } from '../scoring/model';
-import type { DailyCounts, ScoreStore, SummaryQuery } from '../store/scoreStore';
+import type { ScoreStore, SummaryQuery } from '../store/scoreStore';
+import type { Dashboard } from '../views/dashboardPage';
 
 const DAY_MS = 86_400_000;
 export const DASHBOARD_DAYS = 30;
 export const DASHBOARD_TOP = 20;
 const BUCKETS = 10;
-
-/** What the dashboard page shows, all of it computed by the store's aggregates. */
-export interface Dashboard {
-	scoreName: string;
-	generatedAt: string;
-	threshold: number;
-	totalLeads: number;
-	/** The model's tiers in ascending order, then any stored tier the model no longer has. */
-	tiers: Array<{ tier: string; min: number | null; count: number; share: number }>;
-	distribution: Array<{ from: number; to: number | null; count: number }>;
-	/** Oldest day first, the last one being today (UTC). */
-	days: Array<DailyCounts & { date: string }>;
-	topLeads: Array<{
-		leadId: string;
-		score: number;
-		tier: string;
-		lastChangeAt: string;
-		reasons: Reason[];
-	}>;
-	modelVersions: Array<{ version: string | null; count: number; share: number }>;
-}
 
 /** The histogram's range: the model's bounds, else 0 to 100 (scores past either end go to its end buckets). */
 function bucketsOf(model: ScoringModel): SummaryQuery['buckets'] {

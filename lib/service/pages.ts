@@ -1,0 +1,24 @@
+/** A pause between pages, so n8n answers webhooks while a long sweep runs (the embedded store is synchronous). */
+export async function yieldToEventLoop(): Promise<void> {
+	await new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The pages of a store query, read one at a time up to `max` items (null: all), so a caller that
+ * hands each page on never holds every item.
+ */
+export async function* pagesUpTo<T, Cursor>(
+	max: number | null,
+	pageSize: number,
+	read: (after: Cursor | null, limit: number) => Promise<{ items: T[]; next: Cursor | null }>,
+): AsyncGenerator<T[]> {
+	let after: Cursor | null = null;
+	let left = max ?? Infinity;
+	while (left > 0) {
+		const page = await read(after, Math.min(pageSize, left));
+		if (page.items.length > 0) yield page.items;
+		left -= page.items.length;
+		if (page.next === null) return;
+		after = page.next;
+	}
+}
