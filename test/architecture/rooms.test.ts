@@ -17,10 +17,11 @@ const ROOMS: Record<string, { path: string; mayImport: string[] }> = {
 	views: { path: 'lib/views/', mayImport: ['scoring', 'outcome'] },
 	service: { path: 'lib/service/', mayImport: ['scoring', 'store', 'views', 'outcome'] },
 	http: { path: 'lib/http/', mayImport: ['outcome'] },
-	klaviyo: { path: 'lib/klaviyo/', mayImport: ['http', 'outcome'] },
-	braze: { path: 'lib/braze/', mayImport: ['http', 'outcome'] },
-	salesforce: { path: 'lib/salesforce/', mayImport: ['http', 'outcome'] },
-	credentials: { path: 'credentials/', mayImport: ['http', 'salesforce'] },
+	// The API clients may use the pure core's meaning of a score (what a crossing is), never a store.
+	klaviyo: { path: 'lib/klaviyo/', mayImport: ['http', 'scoring', 'outcome'] },
+	braze: { path: 'lib/braze/', mayImport: ['http', 'scoring', 'outcome'] },
+	salesforce: { path: 'lib/salesforce/', mayImport: ['http', 'scoring', 'outcome'] },
+	credentials: { path: 'credentials/', mayImport: ['edge', 'http', 'salesforce'] },
 	edge: { path: 'nodes/shared/', mayImport: LIB_ROOMS },
 	// Each node's folder is a room of its own: nodes share code through nodes/shared only.
 	node: { path: 'nodes/*/', mayImport: ['edge', ...LIB_ROOMS] },
