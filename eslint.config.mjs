@@ -3,7 +3,18 @@
 import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
 
 export default [
-	{ ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.bench-build/**', '.bench-tmp/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+	{
+		ignores: [
+			'dist/**',
+			'coverage/**',
+			'node_modules/**',
+			'.bench-build/**',
+			'.bench-tmp/**',
+			'**/*.js',
+			'**/*.mjs',
+			'**/*.cjs',
+		],
+	},
 	...configWithoutCloudSupport,
 	{
 		// The core (lib/) has no n8n imports: it throws typed errors (ModelError, InputError, ApiError...)

@@ -37,7 +37,14 @@ function scoredLeads(): Array<{ externalId: string; score: number; update: Profi
 		const externalId = `lead-${index}`;
 		const score = (index * 37) % 101;
 		const tier = TIERS.find(([min]) => score >= min)![1];
-		return { externalId, score, update: { identifier: { kind: 'externalId', externalId }, attributes: { lead_score: score, lead_tier: tier } } };
+		return {
+			externalId,
+			score,
+			update: {
+				identifier: { kind: 'externalId', externalId },
+				attributes: { lead_score: score, lead_tier: tier },
+			},
+		};
 	});
 }
 
@@ -60,7 +67,10 @@ async function sync(mockOptions: BrazeMockOptions, busyEvery = 0): Promise<Run> 
 		const realStart = performance.now();
 		const result = await client.updateProfiles(leads.map((lead) => lead.update));
 		const realMs = performance.now() - realStart;
-		if (mock.problems.length > 0) throw new Error(`requests the stand-in could not take: ${mock.problems.slice(0, 3).join('; ')}`);
+		if (mock.problems.length > 0)
+			throw new Error(
+				`requests the stand-in could not take: ${mock.problems.slice(0, 3).join('; ')}`,
+			);
 		return {
 			requests: mock.calls(),
 			accepted: mock.requests.filter((request) => request.status === 201).length,
@@ -68,8 +78,12 @@ async function sync(mockOptions: BrazeMockOptions, busyEvery = 0): Promise<Run> 
 			simulatedMs: clock.now() - startedAt,
 			realMs,
 			failed: result.outcomes.filter((outcome) => !outcome?.ok).length,
-			failedThrottled: result.outcomes.filter((outcome) => outcome?.ok === false && (outcome.error as BrazeApiError).status === 429).length,
-			missing: leads.filter((lead) => mock.user({ externalId: lead.externalId })?.attributes.lead_score !== lead.score).length,
+			failedThrottled: result.outcomes.filter(
+				(outcome) => outcome?.ok === false && (outcome.error as BrazeApiError).status === 429,
+			).length,
+			missing: leads.filter(
+				(lead) => mock.user({ externalId: lead.externalId })?.attributes.lead_score !== lead.score,
+			).length,
 		};
 	} finally {
 		await mock.close();
@@ -81,7 +95,10 @@ function seconds(ms: number): string {
 }
 
 function describe(name: string, run: Run): string {
-	const unhandled = run.failedThrottled > 0 ? `${run.failedThrottled} updates failed on 429` : 'none left unhandled';
+	const unhandled =
+		run.failedThrottled > 0
+			? `${run.failedThrottled} updates failed on 429`
+			: 'none left unhandled';
 	return (
 		`${name}: ${run.requests} requests (${run.accepted} accepted with 201, target <= ${TARGET_REQUESTS}); ` +
 		`429s seen ${run.throttled}, each waited out and resent (${unhandled}); failed updates ${run.failed}; ` +

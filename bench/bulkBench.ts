@@ -9,7 +9,13 @@ const REPO_ROOT = resolve(__dirname, '..', '..');
 const WORKFLOW_FOLDER = join(REPO_ROOT, 'bench', 'workflows');
 const BULK_EVENTS = 75_000;
 const ROUNDS = 3;
-const EVENT_NAMES = ['Viewed Page', 'Viewed Product', 'Opened Email', 'Clicked Email', 'Added to Cart'];
+const EVENT_NAMES = [
+	'Viewed Page',
+	'Viewed Product',
+	'Opened Email',
+	'Clicked Email',
+	'Added to Cart',
+];
 
 function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -39,7 +45,11 @@ export default async function bulkBench(): Promise<BenchSection> {
 		let sequence = 0;
 		const sendSingle = async (): Promise<number> => {
 			const sent = performance.now();
-			const body = { email: `single-${sequence % 50}@example.com`, event: 'Viewed Product', eventId: `single-${sequence++}` };
+			const body = {
+				email: `single-${sequence % 50}@example.com`,
+				event: 'Viewed Product',
+				eventId: `single-${sequence++}`,
+			};
 			const reply = await single.post(JSON.stringify(body));
 			if (reply.status !== 200) throw new Error(`single event: ${reply.status} ${reply.text}`);
 			return performance.now() - sent;
@@ -63,7 +73,8 @@ export default async function bulkBench(): Promise<BenchSection> {
 				await new Promise((resolve) => setTimeout(resolve, 50));
 			}
 			const reply = await bulkReply;
-			if (reply.status !== 200) throw new Error(`bulk import: ${reply.status} ${reply.text.slice(0, 500)}`);
+			if (reply.status !== 200)
+				throw new Error(`bulk import: ${reply.status} ${reply.text.slice(0, 500)}`);
 			const bulkSeconds = (performance.now() - began) / 1000;
 			lines.push(
 				`round ${round + 1}: import of ${BULK_EVENTS.toLocaleString('en-US')} events took ${bulkSeconds.toFixed(1)} s; ${waits.length} single-event webhooks meanwhile: longest ${Math.round(Math.max(...waits))} ms, median ${Math.round(median(waits))} ms`,
@@ -73,7 +84,10 @@ export default async function bulkBench(): Promise<BenchSection> {
 		bulk.close();
 		return {
 			title: 'A webhook during a big import in the same n8n (embedded store)',
-			lines: [`single-event webhook with n8n otherwise idle: median ${Math.round(median(idle))} ms`, ...lines],
+			lines: [
+				`single-event webhook with n8n otherwise idle: median ${Math.round(median(idle))} ms`,
+				...lines,
+			],
 		};
 	} finally {
 		await sandbox?.dispose();

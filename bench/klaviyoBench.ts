@@ -32,7 +32,11 @@ function scoredLeads(): Array<{ email: string; score: number; input: ProfileInpu
 		const email = `lead${index}@example.com`;
 		const score = (index * 37) % 101;
 		const tier = TIERS.find(([min]) => score >= min)![1];
-		const checked = checkProfileInput({ identifierKind: 'email', identifierValue: email, properties: { Lead_Score: score, Lead_Tier: tier } });
+		const checked = checkProfileInput({
+			identifierKind: 'email',
+			identifierValue: email,
+			properties: { Lead_Score: score, Lead_Tier: tier },
+		});
 		if (!checked.ok) throw new Error(`bench lead ${index} is invalid`);
 		return { email, score, input: checked.value };
 	});
@@ -41,9 +45,15 @@ function scoredLeads(): Array<{ email: string; score: number; input: ProfileInpu
 async function sync(bulkThreshold: number): Promise<SyncRun> {
 	const clock = virtualClock();
 	// Klaviyo publishes no processing speed for bulk jobs: assume 2 s queued, then 1,000 profiles/s.
-	const mock = await startKlaviyoMock({ now: clock.now, bulkJobs: { queuedMs: 2000, profilesPerSecond: 1000 } });
+	const mock = await startKlaviyoMock({
+		now: clock.now,
+		bulkJobs: { queuedMs: 2000, profilesPerSecond: 1000 },
+	});
 	try {
-		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock });
+		const client = new KlaviyoClient({
+			transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
+			clock,
+		});
 		const leads = scoredLeads();
 		const startedAt = clock.now();
 		const realStart = performance.now();
@@ -53,8 +63,11 @@ async function sync(bulkThreshold: number): Promise<SyncRun> {
 		);
 		const realMs = performance.now() - realStart;
 		const simulatedMs = clock.now() - startedAt;
-		if (mock.problems.length > 0) throw new Error(`requests the spec rejects: ${mock.problems.slice(0, 3).join('; ')}`);
-		const missing = leads.filter((lead) => mock.profileByEmail(lead.email)?.attributes.properties.Lead_Score !== lead.score).length;
+		if (mock.problems.length > 0)
+			throw new Error(`requests the spec rejects: ${mock.problems.slice(0, 3).join('; ')}`);
+		const missing = leads.filter(
+			(lead) => mock.profileByEmail(lead.email)?.attributes.properties.Lead_Score !== lead.score,
+		).length;
 		return {
 			calls: mock.calls(),
 			throttled: mock.requests.filter((request) => request.status === 429).length,
@@ -87,7 +100,10 @@ export default async function klaviyoBench(): Promise<BenchSection> {
 		title: `Klaviyo sync of ${LEADS.toLocaleString('en-US')} scored leads (spec rate limits, simulated clock)`,
 		lines: [
 			describe('per item (POST /api/profile-import, concurrency 10)', perItem),
-			describe('bulk import (1 job: POST, then status polls; import errors are read only when some failed)', bulk),
+			describe(
+				'bulk import (1 job: POST, then status polls; import errors are read only when some failed)',
+				bulk,
+			),
 			`bulk / per item: ${(100 * callRatio).toFixed(2)}% of the API calls (target <= 1%), ${(100 * (bulk.simulatedMs / perItem.simulatedMs)).toFixed(1)}% of the time`,
 			'bulk job speed is assumed (2 s queued, then 1,000 profiles/s); Klaviyo publishes none. Network latency is not simulated: at these limits it does not change the totals.',
 		],

@@ -5,7 +5,13 @@
  *   an outage), in one poll and with the default cap of 10,000 events a poll;
  * - creating 10,000 events one request each versus in bulk requests.
  */
-import { type EventInput, KlaviyoClient, checkEventInput, pollEvents, readPollState } from '../lib/klaviyo';
+import {
+	type EventInput,
+	KlaviyoClient,
+	checkEventInput,
+	pollEvents,
+	readPollState,
+} from '../lib/klaviyo';
 import { axiosTransport, klaviyoCredentialHeaders } from '../sandbox/httpTransport';
 import { virtualClock } from '../sandbox/virtualClock';
 import { startKlaviyoMock } from '../sandbox/klaviyo/klaviyoMock';
@@ -24,7 +30,10 @@ async function pollBacklog(maxEvents: number) {
 	const clock = virtualClock();
 	const mock = await startKlaviyoMock({ now: clock.now });
 	try {
-		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock });
+		const client = new KlaviyoClient({
+			transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
+			clock,
+		});
 		const metricIds = METRICS.map((name) => mock.state.metricNamed(name).id);
 		const start = clock.now() - 7 * DAY;
 		for (let index = 0; index < POLLED_EVENTS; index++) {
@@ -35,7 +44,13 @@ async function pollBacklog(maxEvents: number) {
 				properties: { n: index },
 			});
 		}
-		const settings = { metricIds, backfillDays: 8, lateWindowSeconds: 600, maxEvents, budgetMs: 4 * 60_000 };
+		const settings = {
+			metricIds,
+			backfillDays: 8,
+			lateWindowSeconds: 600,
+			maxEvents,
+			budgetMs: 4 * 60_000,
+		};
 		const before = mock.calls();
 		const startedAt = clock.now();
 		const realStart = performance.now();
@@ -52,7 +67,8 @@ async function pollBacklog(maxEvents: number) {
 			for (const event of result.events) seen.add(event.eventId);
 			more = result.more;
 		}
-		if (mock.problems.length > 0) throw new Error(`requests the spec rejects: ${mock.problems.slice(0, 3).join('; ')}`);
+		if (mock.problems.length > 0)
+			throw new Error(`requests the spec rejects: ${mock.problems.slice(0, 3).join('; ')}`);
 		return {
 			calls: mock.calls() - before,
 			polls,
@@ -85,11 +101,15 @@ async function createEvents(bulkThreshold: number) {
 	const clock = virtualClock();
 	const mock = await startKlaviyoMock({ now: clock.now });
 	try {
-		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock });
+		const client = new KlaviyoClient({
+			transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
+			clock,
+		});
 		const startedAt = clock.now();
 		const realStart = performance.now();
 		const outcomes = await client.createEvents(events(), { concurrency: 10, bulkThreshold });
-		if (mock.problems.length > 0) throw new Error(`requests the spec rejects: ${mock.problems.slice(0, 3).join('; ')}`);
+		if (mock.problems.length > 0)
+			throw new Error(`requests the spec rejects: ${mock.problems.slice(0, 3).join('; ')}`);
 		return {
 			calls: mock.calls(),
 			recorded: mock.state.events.length,
@@ -117,7 +137,10 @@ export default async function klaviyoEventsBench(): Promise<BenchSection> {
 	return {
 		title: `Klaviyo events: the trigger polling ${POLLED_EVENTS.toLocaleString('en-US')} events, and creating ${CREATED_EVENTS.toLocaleString('en-US')} (spec rate limits, simulated clock)`,
 		lines: [
-			pollLine('Klaviyo Trigger, one poll (no cap; pages of 1,000 with profiles and metric included)', onePoll),
+			pollLine(
+				'Klaviyo Trigger, one poll (no cap; pages of 1,000 with profiles and metric included)',
+				onePoll,
+			),
 			pollLine('Klaviyo Trigger, default cap of 10,000 events a poll', capped),
 			createLine('Create Event per item (POST /api/events, concurrency 10)', perEvent),
 			createLine('Create Event in bulk (POST /api/event-bulk-create-jobs, 1,000 a request)', bulk),

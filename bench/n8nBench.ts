@@ -13,15 +13,32 @@ const WORKFLOW_FOLDER = join(REPO_ROOT, 'bench', 'workflows');
 /** The three workflows, measured side by side on one n8n. */
 type WorkflowKey = 'scoring' | 'bare' | 'set';
 const WORKFLOWS: ReadonlyArray<BenchWorkflow & { key: WorkflowKey }> = [
-	{ key: 'scoring', label: 'Webhook → Score Event → Check Threshold → Respond', file: 'scoring.json', path: 'bench-score' },
+	{
+		key: 'scoring',
+		label: 'Webhook → Score Event → Check Threshold → Respond',
+		file: 'scoring.json',
+		path: 'bench-score',
+	},
 	{ key: 'bare', label: 'Webhook → Respond (bare)', file: 'bare.json', path: 'bench-bare' },
-	{ key: 'set', label: 'Webhook → Set (7 expressions) → Respond', file: 'set.json', path: 'bench-set' },
+	{
+		key: 'set',
+		label: 'Webhook → Set (7 expressions) → Respond',
+		file: 'set.json',
+		path: 'bench-set',
+	},
 ];
 
 /** n8n's expression engine settings compared; `default` is what an operator gets without setting anything. */
 const ENGINES = {
-	default: { label: 'default expression engine (N8N_EXPRESSION_ENGINE=vm, N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE unset = false)', env: {} },
-	lazy: { label: 'N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true (engine vm)', env: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' } },
+	default: {
+		label:
+			'default expression engine (N8N_EXPRESSION_ENGINE=vm, N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE unset = false)',
+		env: {},
+	},
+	lazy: {
+		label: 'N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true (engine vm)',
+		env: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' },
+	},
 } as const;
 type EngineKey = keyof typeof ENGINES;
 
@@ -36,7 +53,9 @@ const SETTINGS = {
 	requestsPerRound: Number(process.env.N8N_BENCH_REQUESTS_PER_ROUND ?? 500),
 	rounds: Number(process.env.N8N_BENCH_ROUNDS ?? 2),
 	warmup: 20,
-	engines: (process.env.N8N_BENCH_ENGINES ?? 'default,lazy').split(',').filter((name): name is EngineKey => name in ENGINES),
+	engines: (process.env.N8N_BENCH_ENGINES ?? 'default,lazy')
+		.split(',')
+		.filter((name): name is EngineKey => name in ENGINES),
 	/** One request's limit, and one batch's: the load stays bounded on a busy machine. */
 	requestTimeoutMs: 60_000,
 	batchTimeoutMs: 10 * 60_000,
@@ -53,7 +72,13 @@ const EVENTS = [
 	{ event: 'Added to Cart', url: 'https://www.example.com/cart' },
 	{ event: 'Started Checkout', url: 'https://www.example.com/checkout' },
 ];
-const TITLES = ['VP Marketing', 'Growth Manager', 'Director of Sales', 'Software Engineer', 'Head of Demand Gen'];
+const TITLES = [
+	'VP Marketing',
+	'Growth Manager',
+	'Director of Sales',
+	'Software Engineer',
+	'Head of Demand Gen',
+];
 const COUNTRIES = ['US', 'GB', 'DE', 'CA', 'FR'];
 
 /** A Klaviyo-like event as a flow webhook sends it; every call gets a new event id. */
@@ -124,7 +149,8 @@ function n8nServerPid(userFolder: string): number | undefined {
 		try {
 			const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
 			const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-			if (environ.includes(`N8N_USER_FOLDER=${userFolder}`) && cmdline.includes('start')) return Number(entry);
+			if (environ.includes(`N8N_USER_FOLDER=${userFolder}`) && cmdline.includes('start'))
+				return Number(entry);
 		} catch {
 			// gone, or not ours to read
 		}
@@ -142,7 +168,13 @@ function cpuSecondsOf(pid: number | undefined): number {
 
 /** How many events the embedded store holds: every scoring request carries a new event id, so one each. */
 function storedEvents(userFolder: string): number {
-	const file = join(userFolder, '.n8n', 'storage', 'n8n-nodes-lead-scoring.scoreEvent', 'lead-scores.sqlite');
+	const file = join(
+		userFolder,
+		'.n8n',
+		'storage',
+		'n8n-nodes-lead-scoring.scoreEvent',
+		'lead-scores.sqlite',
+	);
 	if (!existsSync(file)) return 0;
 	const db = new DatabaseSync(file, { readOnly: true });
 	try {
@@ -185,7 +217,11 @@ export interface Measurement {
 }
 
 /** Per workflow and node, the p50 and mean of the execution times n8n recorded in the run data. */
-function nodeTimesOf(executions: Execution[], workflows: readonly BenchWorkflow[], ids: Map<string, string>): Measurement['nodeTimes'] {
+function nodeTimesOf(
+	executions: Execution[],
+	workflows: readonly BenchWorkflow[],
+	ids: Map<string, string>,
+): Measurement['nodeTimes'] {
 	const times = new Map<string, number[]>();
 	for (const execution of executions) {
 		const workflow = workflows.find((candidate) => ids.get(candidate.key) === execution.workflowId);
@@ -200,7 +236,13 @@ function nodeTimesOf(executions: Execution[], workflows: readonly BenchWorkflow[
 	return Object.fromEntries(
 		[...times].map(([key, list]) => {
 			const sorted = list.sort((a, b) => a - b);
-			return [key, { p50: percentile(sorted, 50), mean: sorted.reduce((sum, time) => sum + time, 0) / sorted.length }];
+			return [
+				key,
+				{
+					p50: percentile(sorted, 50),
+					mean: sorted.reduce((sum, time) => sum + time, 0) / sorted.length,
+				},
+			];
 		}),
 	);
 }
@@ -240,9 +282,18 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 	const serverPid = n8nServerPid(sandbox.n8n.userFolder);
 	try {
 		for (const workflow of options.workflows) {
-			const warm = await sendLoad(sandbox.n8n.webhookUrl(workflow.path), SETTINGS.warmup, 1, nextBody, SETTINGS);
+			const warm = await sendLoad(
+				sandbox.n8n.webhookUrl(workflow.path),
+				SETTINGS.warmup,
+				1,
+				nextBody,
+				SETTINGS,
+			);
 			if (scores(workflow)) scoringRequests += warm.requests;
-			if (warm.failures > 0) throw new Error(`${workflow.label} fails: ${warm.firstFailure ?? ''}\n${sandbox.n8n.logTail()}`);
+			if (warm.failures > 0)
+				throw new Error(
+					`${workflow.label} fails: ${warm.firstFailure ?? ''}\n${sandbox.n8n.logTail()}`,
+				);
 		}
 		for (let round = 0; round < options.rounds; round++) {
 			// Alternate the order each round so a busier moment of the shared machine hits all workflows alike.
@@ -250,7 +301,13 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 			for (const mode of options.modes) {
 				for (const workflow of order) {
 					const cpuBefore = cpuSecondsOf(serverPid);
-					const load = await sendLoad(sandbox.n8n.webhookUrl(workflow.path), options.requestsPerRound, mode.concurrency, nextBody, SETTINGS);
+					const load = await sendLoad(
+						sandbox.n8n.webhookUrl(workflow.path),
+						options.requestsPerRound,
+						mode.concurrency,
+						nextBody,
+						SETTINGS,
+					);
 					const batch: Batch = { ...load, cpuSeconds: cpuSecondsOf(serverPid) - cpuBefore };
 					if (scores(workflow)) scoringRequests += batch.requests;
 					const key = `${mode.key}/${workflow.key}`;
@@ -265,7 +322,12 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 		}
 		// Executions are saved just after the answer: give the last ones a moment before counting.
 		await new Promise((resolve) => setTimeout(resolve, 1000));
-		const ids = new Map(options.workflows.map((workflow) => [workflow.key, readWorkflow(join(WORKFLOW_FOLDER, workflow.file)).id]));
+		const ids = new Map(
+			options.workflows.map((workflow) => [
+				workflow.key,
+				readWorkflow(join(WORKFLOW_FOLDER, workflow.file)).id,
+			]),
+		);
 		return {
 			nodeTimes: nodeTimesOf(sandbox.n8n.executions(), options.workflows, ids),
 			figures: Object.fromEntries([...batches].map(([key, list]) => [key, figuresOf(list)])),
@@ -273,7 +335,10 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 			scoringRequests,
 		};
 	} finally {
-		process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal).removeListener('exit', removeFolder);
+		process
+			.removeListener('SIGINT', onSignal)
+			.removeListener('SIGTERM', onSignal)
+			.removeListener('exit', removeFolder);
 		await sandbox.stop();
 		removeFolder();
 	}
@@ -282,7 +347,8 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 const percent = (ratio: number) => `${(100 * ratio).toFixed(0)}%`;
 
 function describe(figures: Figures): string {
-	const failed = figures.failures > 0 ? `, ${figures.failures} failed (${figures.firstFailure ?? ''})` : '';
+	const failed =
+		figures.failures > 0 ? `, ${figures.failures} failed (${figures.firstFailure ?? ''})` : '';
 	const rounds = figures.roundRates.map((rate) => rate.toFixed(1)).join(' / ');
 	return `${figures.perSecond.toFixed(1)} req/s (rounds ${rounds}), p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms, n8n CPU ${figures.cpuMsPerRequest.toFixed(1)} ms/request${failed}`;
 }
@@ -310,8 +376,11 @@ export default async function n8nBench(): Promise<BenchSection> {
 		lines.push('', `${ENGINES[engine].label}:`);
 		for (const mode of MODES) {
 			const figures = (key: WorkflowKey) => result.figures[`${mode.key}/${key}`];
-			lines.push(`  ${mode.key === 'sequential' ? 'sequential' : `${mode.concurrency} concurrent`}:`);
-			for (const workflow of WORKFLOWS) lines.push(`    ${workflow.label.padEnd(52)} ${describe(figures(workflow.key))}`);
+			lines.push(
+				`  ${mode.key === 'sequential' ? 'sequential' : `${mode.concurrency} concurrent`}:`,
+			);
+			for (const workflow of WORKFLOWS)
+				lines.push(`    ${workflow.label.padEnd(52)} ${describe(figures(workflow.key))}`);
 			const toBare = figures('scoring').perSecond / figures('bare').perSecond;
 			const toSet = figures('scoring').perSecond / figures('set').perSecond;
 			// Throughput per CPU second is the inverse of CPU per request.
@@ -325,11 +394,16 @@ export default async function n8nBench(): Promise<BenchSection> {
 		const nodeTimes = Object.entries(result.nodeTimes)
 			.filter(([key]) => !key.endsWith('/Webhook'))
 			.map(([key, time]) => `${key} ${time.p50.toFixed(0)}/${time.mean.toFixed(1)}`);
-		lines.push(`  node execution time as n8n records it (p50/mean ms, all requests): ${nodeTimes.join('; ')}`);
+		lines.push(
+			`  node execution time as n8n records it (p50/mean ms, all requests): ${nodeTimes.join('; ')}`,
+		);
 		lines.push(
 			`  embedded store: ${result.scoredEvents} events kept for ${result.scoringRequests} scoring requests (each with a new event id)`,
 		);
 	}
-	lines.push('', 'Absolute figures are noisy on a shared 2-core machine: compare the ratios, measured in the same minutes.');
+	lines.push(
+		'',
+		'Absolute figures are noisy on a shared 2-core machine: compare the ratios, measured in the same minutes.',
+	);
 	return { title: 'Real n8n 2.41.1: scoring workflow beside a bare and a Set baseline', lines };
 }

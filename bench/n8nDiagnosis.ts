@@ -5,9 +5,24 @@ import { measureWorkflows, type BenchWorkflow } from './n8nBench';
 // `tsc -p tsconfig.bench.json` as `node .bench-build/bench/n8nDiagnosis.js [package.tgz] [lazy]`,
 // e.g. with a tarball of a changed node to compare the ratios it reaches.
 const WORKFLOWS: BenchWorkflow[] = [
-	{ key: 'set', label: 'Webhook → Set (7 expressions) → Respond', file: 'set.json', path: 'bench-set' },
-	{ key: 'scoring', label: 'Webhook → Score Event → Check Threshold → Respond', file: 'scoring.json', path: 'bench-score' },
-	{ key: 'scoreOnly', label: 'Webhook → Score Event → Respond', file: 'score-only.json', path: 'bench-score-only' },
+	{
+		key: 'set',
+		label: 'Webhook → Set (7 expressions) → Respond',
+		file: 'set.json',
+		path: 'bench-set',
+	},
+	{
+		key: 'scoring',
+		label: 'Webhook → Score Event → Check Threshold → Respond',
+		file: 'scoring.json',
+		path: 'bench-score',
+	},
+	{
+		key: 'scoreOnly',
+		label: 'Webhook → Score Event → Respond',
+		file: 'score-only.json',
+		path: 'bench-score-only',
+	},
 ];
 
 async function main(): Promise<void> {
@@ -33,7 +48,9 @@ async function main(): Promise<void> {
 			`${((100 * rate('set').cpuMsPerRequest) / rate('scoring').cpuMsPerRequest).toFixed(0)}% per n8n CPU second; ` +
 			`Score Event alone / Set: ${((100 * rate('scoreOnly').perSecond) / rate('set').perSecond).toFixed(0)}% wall, ` +
 			`${((100 * rate('set').cpuMsPerRequest) / rate('scoreOnly').cpuMsPerRequest).toFixed(0)}% per n8n CPU second`,
-		...Object.entries(result.nodeTimes).map(([key, time]) => `${key}: p50 ${time.p50.toFixed(0)} ms, mean ${time.mean.toFixed(1)} ms`),
+		...Object.entries(result.nodeTimes).map(
+			([key, time]) => `${key}: p50 ${time.p50.toFixed(0)} ms, mean ${time.mean.toFixed(1)} ms`,
+		),
 	];
 	process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -5,7 +5,12 @@ import { DatabaseSync } from 'node:sqlite';
 
 import { startSandbox, type Sandbox } from '../scripts/n8n';
 import { startQueueMode, type QueueMode } from '../scripts/n8n/queueMode';
-import { startPostgresServer, startRedisServer, type PostgresServerHandle, type RedisServerHandle } from '../scripts/services/servers';
+import {
+	startPostgresServer,
+	startRedisServer,
+	type PostgresServerHandle,
+	type RedisServerHandle,
+} from '../scripts/services/servers';
 import { percentile, sendLoad, type LoadBatch } from './loopbackClient';
 import type { BenchSection } from './section';
 
@@ -33,8 +38,13 @@ const CONFIGS: Record<ConfigKey, string> = {
 	queue2: 'queue mode, main + 2 workers, store: postgres',
 };
 
-
-const EVENTS = ['Viewed Page', 'Viewed Product', 'Opened Email', 'Downloaded Guide', 'Started Checkout'];
+const EVENTS = [
+	'Viewed Page',
+	'Viewed Product',
+	'Opened Email',
+	'Downloaded Guide',
+	'Started Checkout',
+];
 
 function eventBody(runTag: string, sequence: number): string {
 	const lead = sequence % SETTINGS.leads;
@@ -43,7 +53,10 @@ function eventBody(runTag: string, sequence: number): string {
 		event: EVENTS[(sequence * 7 + lead) % EVENTS.length],
 		eventId: `${runTag}-${sequence}`,
 		time: new Date().toISOString(),
-		properties: { url: sequence % 3 === 0 ? 'https://www.example.com/pricing' : 'https://www.example.com/docs', utm_source: 'newsletter' },
+		properties: {
+			url: sequence % 3 === 0 ? 'https://www.example.com/pricing' : 'https://www.example.com/docs',
+			utm_source: 'newsletter',
+		},
 		profile: { title: lead % 3 === 0 ? 'VP Marketing' : 'Engineer', country: 'US' },
 	});
 }
@@ -55,7 +68,12 @@ function postgresVariant(folder: string): string {
 	};
 	for (const node of workflow.nodes) {
 		if (node.type !== 'n8n-nodes-lead-scoring.scoreEvent') continue;
-		node.parameters = { ...node.parameters, store: 'postgres', postgresSchema: 'lead_scores', postgresTablePrefix: 'ls_' };
+		node.parameters = {
+			...node.parameters,
+			store: 'postgres',
+			postgresSchema: 'lead_scores',
+			postgresTablePrefix: 'ls_',
+		};
 		node.credentials = { postgres: POSTGRES_CREDENTIAL };
 	}
 	const file = join(folder, 'scoring-postgres.json');
@@ -64,7 +82,10 @@ function postgresVariant(folder: string): string {
 }
 
 function embeddedEvents(userFolder: string): number {
-	const db = new DatabaseSync(join(userFolder, '.n8n', 'storage', 'n8n-nodes-lead-scoring.scoreEvent', 'lead-scores.sqlite'), { readOnly: true });
+	const db = new DatabaseSync(
+		join(userFolder, '.n8n', 'storage', 'n8n-nodes-lead-scoring.scoreEvent', 'lead-scores.sqlite'),
+		{ readOnly: true },
+	);
 	try {
 		return Number(db.prepare('SELECT count(*) AS n FROM events').get()?.n);
 	} finally {
@@ -90,8 +111,17 @@ export default async function queueBench(): Promise<BenchSection> {
 		await postgres.createDatabase('n8n');
 		await postgres.createDatabase('lead_scores');
 		redis = startRedisServer(REPO_ROOT);
-		const database = { host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password };
-		single = await startSandbox({ repoRoot: REPO_ROOT, packageTarball, workflows: [SCORING_WORKFLOW] });
+		const database = {
+			host: postgres.host,
+			port: postgres.port,
+			user: postgres.user,
+			password: postgres.password,
+		};
+		single = await startSandbox({
+			repoRoot: REPO_ROOT,
+			packageTarball,
+			workflows: [SCORING_WORKFLOW],
+		});
 		cluster = await startQueueMode({
 			repoRoot: REPO_ROOT,
 			packageTarball,
@@ -103,7 +133,13 @@ export default async function queueBench(): Promise<BenchSection> {
 				{
 					...POSTGRES_CREDENTIAL,
 					type: 'postgres',
-					data: { ...database, database: 'lead_scores', ssl: 'disable', allowUnauthorizedCerts: false, sshTunnel: false },
+					data: {
+						...database,
+						database: 'lead_scores',
+						ssl: 'disable',
+						allowUnauthorizedCerts: false,
+						sshTunnel: false,
+					},
 				},
 			],
 		});
@@ -117,7 +153,8 @@ export default async function queueBench(): Promise<BenchSection> {
 		let sequence = 0;
 		const nextBody = () => eventBody(runTag, sequence++);
 		const sentTo: Record<'embedded' | 'queue', number> = { embedded: 0, queue: 0 };
-		const count = (key: ConfigKey, batch: LoadBatch) => (sentTo[key === 'embedded' ? 'embedded' : 'queue'] += batch.requests);
+		const count = (key: ConfigKey, batch: LoadBatch) =>
+			(sentTo[key === 'embedded' ? 'embedded' : 'queue'] += batch.requests);
 
 		for (const key of ['embedded', 'queue2'] as const) {
 			const warm = await sendLoad(urls[key], SETTINGS.warmup, 1, nextBody, SETTINGS);
@@ -132,7 +169,13 @@ export default async function queueBench(): Promise<BenchSection> {
 				// One worker: the second stops gracefully (it finishes its jobs) and starts again for two.
 				if (key === 'queue1' && secondWorker.running) await secondWorker.stop();
 				if (key === 'queue2' && !secondWorker.running) await secondWorker.start();
-				const batch = await sendLoad(urls[key], SETTINGS.requestsPerRound, SETTINGS.concurrency, nextBody, SETTINGS);
+				const batch = await sendLoad(
+					urls[key],
+					SETTINGS.requestsPerRound,
+					SETTINGS.concurrency,
+					nextBody,
+					SETTINGS,
+				);
 				count(key, batch);
 				batches.set(key, [...(batches.get(key) ?? []), batch]);
 				process.stderr.write(
@@ -143,7 +186,10 @@ export default async function queueBench(): Promise<BenchSection> {
 		}
 
 		// Every request carried a new event id: each store must hold one event per request it got.
-		const queueEvents = Number((await postgres.sql('SELECT count(*) AS n FROM lead_scores.ls_events', [], 'lead_scores'))[0].n);
+		const queueEvents = Number(
+			(await postgres.sql('SELECT count(*) AS n FROM lead_scores.ls_events', [], 'lead_scores'))[0]
+				.n,
+		);
 		const figures = Object.fromEntries(
 			order.map((key) => {
 				const list = batches.get(key) ?? [];
@@ -161,16 +207,28 @@ export default async function queueBench(): Promise<BenchSection> {
 					},
 				];
 			}),
-		) as Record<ConfigKey, { perSecond: number; rounds: string; p50: number; p99: number; failures: number; firstFailure?: string }>;
+		) as Record<
+			ConfigKey,
+			{
+				perSecond: number;
+				rounds: string;
+				p50: number;
+				p99: number;
+				failures: number;
+				firstFailure?: string;
+			}
+		>;
 
-		const ratio = (a: ConfigKey, b: ConfigKey) => `${(figures[a].perSecond / figures[b].perSecond).toFixed(2)}x`;
+		const ratio = (a: ConfigKey, b: ConfigKey) =>
+			`${(figures[a].perSecond / figures[b].perSecond).toFixed(2)}x`;
 		const lines = [
 			`Webhook → Score Event → Check Threshold → Respond; ${SETTINGS.rounds} rounds x ${SETTINGS.requestsPerRound} POSTs per configuration, ` +
 				`${SETTINGS.concurrency} concurrent keep-alive connections, loopback; order reversed every round; n8n defaults otherwise (expression engine vm), ` +
 				`workers at n8n's default concurrency of 10 jobs`,
 			...order.map((key) => {
 				const figure = figures[key];
-				const failed = figure.failures > 0 ? `, ${figure.failures} failed (${figure.firstFailure ?? ''})` : '';
+				const failed =
+					figure.failures > 0 ? `, ${figure.failures} failed (${figure.firstFailure ?? ''})` : '';
 				return `${CONFIGS[key].padEnd(48)} ${figure.perSecond.toFixed(1)} req/s (rounds ${figure.rounds}), p50 ${figure.p50.toFixed(0)} ms, p99 ${figure.p99.toFixed(0)} ms${failed}`;
 			}),
 			`ratios: 1 worker / embedded ${ratio('queue1', 'embedded')}, 2 workers / embedded ${ratio('queue2', 'embedded')}, 2 workers / 1 worker ${ratio('queue2', 'queue1')}`,
@@ -178,7 +236,10 @@ export default async function queueBench(): Promise<BenchSection> {
 			'All processes share one machine (2 cores here): queue mode adds Redis, PostgreSQL and a process per worker to it,',
 			'so the figures show the overhead of the queue on one machine, not the gain of workers on machines of their own.',
 		];
-		return { title: 'Queue mode: main + workers (Redis, PostgreSQL) beside one n8n process', lines };
+		return {
+			title: 'Queue mode: main + workers (Redis, PostgreSQL) beside one n8n process',
+			lines,
+		};
 	} finally {
 		await cluster?.dispose();
 		if (single) {

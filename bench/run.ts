@@ -22,7 +22,9 @@ async function main(): Promise<void> {
 	for (const [name, load] of Object.entries(benchmarks)) {
 		if (only.length > 0 && !only.includes(name)) continue;
 		const section = await (await load()).default();
-		process.stdout.write(`\n## ${section.title}\n${section.lines.map((line) => `  ${line}`).join('\n')}\n`);
+		process.stdout.write(
+			`\n## ${section.title}\n${section.lines.map((line) => `  ${line}`).join('\n')}\n`,
+		);
 	}
 }
 

@@ -20,7 +20,10 @@ async function orgWithLeads(count: number): Promise<SalesforceMock> {
 	const mock = new SalesforceMock({ dailyLimit: 1_000_000 });
 	await mock.start();
 	for (let i = 0; i < count; i++) {
-		mock.addLead({ Email: `lead${i}@example.com`, Status: i % 10 === 0 ? 'Working - Contacted' : 'Open - Not Contacted' });
+		mock.addLead({
+			Email: `lead${i}@example.com`,
+			Status: i % 10 === 0 ? 'Working - Contacted' : 'Open - Not Contacted',
+		});
 	}
 	return mock;
 }
@@ -28,20 +31,40 @@ async function orgWithLeads(count: number): Promise<SalesforceMock> {
 const restCalls = (mock: SalesforceMock) => mock.calls.api;
 
 /** Through the node in n8n-core, one execution with every lead as an item (the way a batch arrives). */
-async function throughNode(): Promise<{ seconds: number; calls: number; tokens: number; updated: number }> {
+async function throughNode(): Promise<{
+	seconds: number;
+	calls: number;
+	tokens: number;
+	updated: number;
+}> {
 	const mock = await orgWithLeads(LEADS);
 	try {
-		const workflow = loadWorkflow(join(__dirname, '..', '..', 'test', 'salesforce', 'workflows', 'mark-mql-by-email.json'));
+		const workflow = loadWorkflow(
+			join(__dirname, '..', '..', 'test', 'salesforce', 'workflows', 'mark-mql-by-email.json'),
+		);
 		const input: INodeExecutionData[] = Array.from({ length: LEADS }, (_, i) => ({
-			json: { leadScore: { leadId: `lead${i}@example.com`, score: 80, scoredAt: '2026-11-23T07:00:00.000Z' } },
+			json: {
+				leadScore: {
+					leadId: `lead${i}@example.com`,
+					score: 80,
+					scoredAt: '2026-11-23T07:00:00.000Z',
+				},
+			},
 		}));
 		const started = performance.now();
-		const run = await runWorkflow(workflow, { input, credentials: { salesforceClientCredentialsOAuth2Api: mock.credentials() } });
+		const run = await runWorkflow(workflow, {
+			input,
+			credentials: { salesforceClientCredentialsOAuth2Api: mock.credentials() },
+		});
 		const seconds = (performance.now() - started) / 1000;
 		const items = outputOf(run, 'Salesforce Mark MQL');
-		const updated = items.filter((item) => (item.json.salesforce as { updated?: boolean } | undefined)?.updated).length;
+		const updated = items.filter(
+			(item) => (item.json.salesforce as { updated?: boolean } | undefined)?.updated,
+		).length;
 		if (items.length !== LEADS || updated !== LEADS - LEADS / 10) {
-			throw new Error(`the node marked ${updated} of ${items.length} leads; expected ${LEADS - LEADS / 10}`);
+			throw new Error(
+				`the node marked ${updated} of ${items.length} leads; expected ${LEADS - LEADS / 10}`,
+			);
 		}
 		return { seconds, calls: restCalls(mock), tokens: mock.calls.token, updated };
 	} finally {
@@ -53,7 +76,10 @@ async function throughNode(): Promise<{ seconds: number; calls: number; tokens: 
 async function throughClient(): Promise<{ seconds: number; calls: number }> {
 	const mock = await orgWithLeads(LEADS);
 	try {
-		const client = new SalesforceClient({ transport: withClientCredentials(axiosTransport(), mock.credentials()), apiVersion: 'v64.0' });
+		const client = new SalesforceClient({
+			transport: withClientCredentials(axiosTransport(), mock.credentials()),
+			apiVersion: 'v64.0',
+		});
 		const started = performance.now();
 		await markAsMql(
 			client,
@@ -81,13 +107,22 @@ async function perLead(): Promise<{ secondsPerLead: number; callsPerLead: number
 			const found = await transport({
 				method: 'GET',
 				url: '/services/data/v64.0/query',
-				qs: { q: `SELECT Id, Status, IsConverted FROM Lead WHERE Email = ${soqlString(`lead${i}@example.com`)}` },
+				qs: {
+					q: `SELECT Id, Status, IsConverted FROM Lead WHERE Email = ${soqlString(`lead${i}@example.com`)}`,
+				},
 			});
 			const lead = (found.body as { records: Array<{ Id: string; Status: string }> }).records[0];
 			if (lead.Status === 'Working - Contacted') continue;
-			await transport({ method: 'PATCH', url: `/services/data/v64.0/sobjects/Lead/${lead.Id}`, body: { Status: 'MQL', Lead_Score__c: 80 } });
+			await transport({
+				method: 'PATCH',
+				url: `/services/data/v64.0/sobjects/Lead/${lead.Id}`,
+				body: { Status: 'MQL', Lead_Score__c: 80 },
+			});
 		}
-		return { secondsPerLead: (performance.now() - started) / 1000 / NAIVE_SAMPLE, callsPerLead: restCalls(mock) / NAIVE_SAMPLE };
+		return {
+			secondsPerLead: (performance.now() - started) / 1000 / NAIVE_SAMPLE,
+			callsPerLead: restCalls(mock) / NAIVE_SAMPLE,
+		};
 	} finally {
 		await mock.stop();
 	}
@@ -96,7 +131,8 @@ async function perLead(): Promise<{ secondsPerLead: number; callsPerLead: number
 /** Every 10th lead of the org already holds the score and tier it is about to be sent (nothing to write). */
 const holdsItsScore = (i: number) => i % 10 === 3;
 const syncedScore = (i: number) => 40 + (i % 50);
-const syncedTier = (i: number) => (syncedScore(i) >= 76 ? 'hot' : syncedScore(i) >= 51 ? 'engaged' : 'warming');
+const syncedTier = (i: number) =>
+	syncedScore(i) >= 76 ? 'hot' : syncedScore(i) >= 51 ? 'engaged' : 'warming';
 
 interface SyncFigures {
 	seconds: number;
@@ -109,7 +145,12 @@ interface SyncFigures {
 }
 
 /** Reads and writes per run, and whether any write carried a lead whose score had not changed. */
-function syncFigures(mock: SalesforceMock, unchangedIds: Set<string>, seconds: number, results: string[]): SyncFigures {
+function syncFigures(
+	mock: SalesforceMock,
+	unchangedIds: Set<string>,
+	seconds: number,
+	results: string[],
+): SyncFigures {
 	const written = mock.requests
 		.filter((request) => request.path.endsWith('/composite/sobjects') && request.method === 'PATCH')
 		.flatMap((request) => (request.body as { records: Array<{ id: string }> }).records);
@@ -141,24 +182,41 @@ async function syncThroughNode(): Promise<{ first: SyncFigures; again: SyncFigur
 			});
 			if (holds) unchangedIds.add(lead.Id);
 		}
-		const workflow = loadWorkflow(join(__dirname, '..', '..', 'test', 'salesforce', 'workflows', 'sync-score-by-email.json'));
+		const workflow = loadWorkflow(
+			join(__dirname, '..', '..', 'test', 'salesforce', 'workflows', 'sync-score-by-email.json'),
+		);
 		const input: INodeExecutionData[] = Array.from({ length: LEADS }, (_, i) => ({
-			json: { leadScore: { leadId: `lead${i}@example.com`, score: syncedScore(i), tier: syncedTier(i) } },
+			json: {
+				leadScore: { leadId: `lead${i}@example.com`, score: syncedScore(i), tier: syncedTier(i) },
+			},
 		}));
 		const runOnce = async (unchangedIds: Set<string>) => {
 			mock.resetCounters();
 			const started = performance.now();
-			const run = await runWorkflow(workflow, { input, credentials: { salesforceClientCredentialsOAuth2Api: mock.credentials() } });
+			const run = await runWorkflow(workflow, {
+				input,
+				credentials: { salesforceClientCredentialsOAuth2Api: mock.credentials() },
+			});
 			const seconds = (performance.now() - started) / 1000;
-			const results = outputOf(run, 'Salesforce Mark MQL').map((item) => String((item.json.salesforce as { result?: string } | undefined)?.result ?? item.json.error));
-			if (results.length !== LEADS) throw new Error(`Sync Score answered ${results.length} items for ${LEADS}`);
+			const results = outputOf(run, 'Salesforce Mark MQL').map((item) =>
+				String(
+					(item.json.salesforce as { result?: string } | undefined)?.result ?? item.json.error,
+				),
+			);
+			if (results.length !== LEADS)
+				throw new Error(`Sync Score answered ${results.length} items for ${LEADS}`);
 			return syncFigures(mock, unchangedIds, seconds, results);
 		};
 		const first = await runOnce(unchangedIds);
 		// The second run sends the same scores: every lead now holds its score.
 		const again = await runOnce(new Set(mock.allLeads().map((lead) => lead.Id)));
-		if (first.results.updated !== LEADS - unchangedIds.size || first.results.unchanged !== unchangedIds.size) {
-			throw new Error(`Sync Score results ${JSON.stringify(first.results)}; expected ${LEADS - unchangedIds.size} updated`);
+		if (
+			first.results.updated !== LEADS - unchangedIds.size ||
+			first.results.unchanged !== unchangedIds.size
+		) {
+			throw new Error(
+				`Sync Score results ${JSON.stringify(first.results)}; expected ${LEADS - unchangedIds.size} updated`,
+			);
 		}
 		return { first, again };
 	} finally {
@@ -170,7 +228,10 @@ async function syncThroughNode(): Promise<{ first: SyncFigures; again: SyncFigur
 async function syncThroughClient(): Promise<{ seconds: number; calls: number }> {
 	const mock = await orgWithLeads(LEADS);
 	try {
-		const client = new SalesforceClient({ transport: withClientCredentials(axiosTransport(), mock.credentials()), apiVersion: 'v64.0' });
+		const client = new SalesforceClient({
+			transport: withClientCredentials(axiosTransport(), mock.credentials()),
+			apiVersion: 'v64.0',
+		});
 		const started = performance.now();
 		await syncScores(
 			client,

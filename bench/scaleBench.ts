@@ -1,4 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+	copyFileSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	renameSync,
+	rmSync,
+	statSync,
+} from 'node:fs';
 import { homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -66,7 +74,12 @@ function simulatedLeads(rand: () => number, leads: number): SimulatedLead[] {
 }
 
 /** Every event of days [from, to), in time order; a lead's first event carries its profile (fit). */
-function simulatedEvents(rand: () => number, leads: SimulatedLead[], from: number, to: number): EventInput[] {
+function simulatedEvents(
+	rand: () => number,
+	leads: SimulatedLead[],
+	from: number,
+	to: number,
+): EventInput[] {
 	const events: EventInput[] = [];
 	for (let day = from; day < to; day++) {
 		for (const lead of leads) {
@@ -77,10 +90,19 @@ function simulatedEvents(rand: () => number, leads: SimulatedLead[], from: numbe
 				const [, name, properties] = MIX.find(([share]) => (pick -= share) < 0) ?? MIX[0];
 				const data: Record<string, unknown> = { properties };
 				if (!lead.profiled) {
-					data.profile = { title: rand() < 0.2 ? 'VP Marketing' : 'Analyst', country: rand() < 0.5 ? 'US' : 'DE' };
+					data.profile = {
+						title: rand() < 0.2 ? 'VP Marketing' : 'Analyst',
+						country: rand() < 0.5 ? 'US' : 'DE',
+					};
 					lead.profiled = true;
 				}
-				events.push({ leadId: lead.id, name, time: T0 + day * DAY_MS + Math.floor(rand() * DAY_MS), data, hasProfile: 'profile' in data });
+				events.push({
+					leadId: lead.id,
+					name,
+					time: T0 + day * DAY_MS + Math.floor(rand() * DAY_MS),
+					data,
+					hasProfile: 'profile' in data,
+				});
 			}
 		}
 	}
@@ -88,7 +110,9 @@ function simulatedEvents(rand: () => number, leads: SimulatedLead[], from: numbe
 }
 
 async function scoreAll(store: ScoreStore, events: EventInput[]): Promise<void> {
-	for (const result of await scoreEvents(store, model, 'default', events, { keepEventData: false })) {
+	for (const result of await scoreEvents(store, model, 'default', events, {
+		keepEventData: false,
+	})) {
 		if ('error' in result) throw result.error;
 	}
 }
@@ -106,7 +130,9 @@ async function simulateNights(): Promise<string[]> {
 	const rand = random(19);
 	const leads = simulatedLeads(rand, LEADS);
 	const history = simulatedEvents(rand, leads, -365, 0);
-	const days = Array.from({ length: NIGHTS }, (_, night) => simulatedEvents(rand, leads, night, night + 1));
+	const days = Array.from({ length: NIGHTS }, (_, night) =>
+		simulatedEvents(rand, leads, night, night + 1),
+	);
 	const lines: string[] = [];
 	const totals: number[] = [];
 	for (const [label, reporting] of configs) {
@@ -116,13 +142,19 @@ async function simulateNights(): Promise<string[]> {
 		const perNight: number[] = [];
 		for (let night = 0; night < NIGHTS; night++) {
 			await scoreAll(store, days[night]);
-			perNight.push((await sweepDecay(store, model, 'default', T0 + (night + 1) * DAY_MS, { reporting })).length);
+			perNight.push(
+				(await sweepDecay(store, model, 'default', T0 + (night + 1) * DAY_MS, { reporting }))
+					.length,
+			);
 		}
 		await store.close();
 		const total = perNight.reduce((sum, n) => sum + n, 0);
 		totals.push(total);
 		const sorted = [...perNight].sort((a, b) => a - b);
-		const fewer = totals.length > 1 ? `, ${(100 * (1 - total / totals[0])).toFixed(1)}% fewer than every change` : '';
+		const fewer =
+			totals.length > 1
+				? `, ${(100 * (1 - total / totals[0])).toFixed(1)}% fewer than every change`
+				: '';
 		lines.push(
 			`${label}: ${count(total)} items in 30 nights (per night median ${count(sorted[NIGHTS >> 1])}, max ${count(sorted[NIGHTS - 1])})${fewer}`,
 		);
@@ -156,7 +188,10 @@ const LEADS_SQL = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM 
  * An embedded store file under the cache, made once by `fill` (bulk inserts into the store's own
  * schema) and kept between runs; a run stopped while building leaves no half-built file behind.
  */
-function cachedStoreFile(name: string, fill: (db: DatabaseSync) => void): { path: string; builtIn?: number } {
+function cachedStoreFile(
+	name: string,
+	fill: (db: DatabaseSync) => void,
+): { path: string; builtIn?: number } {
 	const path = join(CACHE, name);
 	if (existsSync(path)) return { path };
 	mkdirSync(CACHE, { recursive: true });
@@ -237,7 +272,11 @@ async function measureSweep(store: ScoreStore, collect = false): Promise<SweepFi
 	};
 }
 
-function sweepLine(leads: number, figures: SweepFigures, base?: SweepFigures & { leads: number }): string {
+function sweepLine(
+	leads: number,
+	figures: SweepFigures,
+	base?: SweepFigures & { leads: number },
+): string {
 	const ratio = base
 		? ` (x${(figures.ms / base.ms).toFixed(1)} the time, x${(figures.peakHeap / Math.max(1, base.peakHeap)).toFixed(2)} the heap, x${(figures.peakRss / Math.max(1, base.peakRss)).toFixed(2)} the resident memory of the ${count(base.leads)}-lead run)`
 		: '';
@@ -245,14 +284,19 @@ function sweepLine(leads: number, figures: SweepFigures, base?: SweepFigures & {
 }
 
 /** A sweep over a fresh copy of the cached file, so every run starts from the same leads. */
-async function sweepCopy(path: string, collect: boolean): Promise<{ figures: SweepFigures; again: number; bytes: number }> {
+async function sweepCopy(
+	path: string,
+	collect: boolean,
+): Promise<{ figures: SweepFigures; again: number; bytes: number }> {
 	const folder = mkdtempSync(join(tmpdir(), 'lead-scale-bench-'));
 	try {
 		const copy = join(folder, 'scores.sqlite');
 		copyFileSync(path, copy);
 		const store = new SqliteStore(copy);
 		const figures = await measureSweep(store, collect);
-		const again = await sweepDecay(store, model, 'default', T0 + DAY_MS, { reporting: DEFAULT_REPORTING });
+		const again = await sweepDecay(store, model, 'default', T0 + DAY_MS, {
+			reporting: DEFAULT_REPORTING,
+		});
 		await store.close();
 		return { figures, again: again.length, bytes: statSync(copy).size };
 	} finally {
@@ -265,13 +309,20 @@ async function embeddedSweeps(sizes: number[]): Promise<string[]> {
 	let base: (SweepFigures & { leads: number }) | undefined;
 	for (const leads of sizes) {
 		const { path, builtIn } = embeddedFile(leads);
-		if (builtIn !== undefined) lines.push(`built ${count(leads)} leads with one bulk insert in ${seconds(builtIn)} (cached in ${CACHE}); ${load()}`);
+		if (builtIn !== undefined)
+			lines.push(
+				`built ${count(leads)} leads with one bulk insert in ${seconds(builtIn)} (cached in ${CACHE}); ${load()}`,
+			);
 		const { figures, again, bytes } = await sweepCopy(path, false);
 		lines.push(sweepLine(leads, figures, base));
-		lines.push(`  a second sweep at the same time: ${again} handed on, file ${megabytes(bytes)} = ${count(Math.round(bytes / leads))} bytes per lead (no kept events)`);
+		lines.push(
+			`  a second sweep at the same time: ${again} handed on, file ${megabytes(bytes)} = ${count(Math.round(bytes / leads))} bytes per lead (no kept events)`,
+		);
 		if (!base) {
 			const collected = (await sweepCopy(path, true)).figures;
-			lines.push(`  the same sweep keeping every item for n8n's output, as the node does: ${sweepLine(leads, collected)}`);
+			lines.push(
+				`  the same sweep keeping every item for n8n's output, as the node does: ${sweepLine(leads, collected)}`,
+			);
 		}
 		base ??= { ...figures, leads };
 	}
@@ -296,7 +347,11 @@ const EVENTS_SQL = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM
 /** The embedded store with `leads` leads and ten kept events each, cached between runs. */
 function rescoreFile(leads: number): { path: string; builtIn?: number } {
 	return cachedStoreFile(`rescore-${leads}.sqlite`, (db) => {
-		db.prepare(LEADS_SQL.replace('1 + i % 20 AS events', `${KEPT_EVENTS} AS events`)).run({ leads, t0: T0, version: modelVersion(model) });
+		db.prepare(LEADS_SQL.replace('1 + i % 20 AS events', `${KEPT_EVENTS} AS events`)).run({
+			leads,
+			t0: T0,
+			version: modelVersion(model),
+		});
 		db.prepare(EVENTS_SQL).run({ leads, t0: T0 });
 	});
 }
@@ -305,8 +360,19 @@ function rescoreFile(leads: number): { path: string; builtIn?: number } {
 function tableBytes(path: string): { leads: number; events: number } {
 	const db = new DatabaseSync(path, { readOnly: true });
 	const bytes = (names: string[]) =>
-		Number((db.prepare(`SELECT sum(pgsize) AS bytes FROM dbstat WHERE name IN (${names.map(() => '?').join(', ')})`).get(...names) as { bytes: number }).bytes);
-	const sizes = { leads: bytes(['leads', 'sqlite_autoindex_leads_1']), events: bytes(['events', 'events_event_id', 'events_lead']) };
+		Number(
+			(
+				db
+					.prepare(
+						`SELECT sum(pgsize) AS bytes FROM dbstat WHERE name IN (${names.map(() => '?').join(', ')})`,
+					)
+					.get(...names) as { bytes: number }
+			).bytes,
+		);
+	const sizes = {
+		leads: bytes(['leads', 'sqlite_autoindex_leads_1']),
+		events: bytes(['events', 'events_event_id', 'events_lead']),
+	};
 	db.close();
 	return sizes;
 }
@@ -314,11 +380,18 @@ function tableBytes(path: string): { leads: number; events: number } {
 /** The hourly pruning and a full Re-Score under a changed model, on a fresh copy of the cached file. */
 async function rescoreSweeps(sizes: number[]): Promise<string[]> {
 	const lines: string[] = [];
-	const tuned = parseModel({ ...EXAMPLE_MODEL, label: 'tuned', rules: EXAMPLE_MODEL.rules.map((rule) => ({ ...rule, points: rule.points + 1 })) });
+	const tuned = parseModel({
+		...EXAMPLE_MODEL,
+		label: 'tuned',
+		rules: EXAMPLE_MODEL.rules.map((rule) => ({ ...rule, points: rule.points + 1 })),
+	});
 	let base: { ms: number; leads: number } | undefined;
 	for (const leads of sizes) {
 		const { path, builtIn } = rescoreFile(leads);
-		if (builtIn !== undefined) lines.push(`built ${count(leads)} leads x ${KEPT_EVENTS} kept events with bulk inserts in ${seconds(builtIn)}; ${load()}`);
+		if (builtIn !== undefined)
+			lines.push(
+				`built ${count(leads)} leads x ${KEPT_EVENTS} kept events with bulk inserts in ${seconds(builtIn)}; ${load()}`,
+			);
 		const { leads: leadBytes, events: eventBytes } = tableBytes(path);
 		const events = leads * KEPT_EVENTS;
 		lines.push(
@@ -330,8 +403,16 @@ async function rescoreSweeps(sizes: number[]): Promise<string[]> {
 			copyFileSync(path, copy);
 			const store = new SqliteStore(copy);
 			let began = performance.now();
-			await forgetOldHistory(store, model, 'default', { eventDays: 90, ledgerDays: 365 }, T0 + 3_600_000);
-			lines.push(`  hourly pruning (one hour of events past the 90-day retention, ${count(Math.round(events / 2160))} events): ${seconds(performance.now() - began)}; ${load()}`);
+			await forgetOldHistory(
+				store,
+				model,
+				'default',
+				{ eventDays: 90, ledgerDays: 365 },
+				T0 + 3_600_000,
+			);
+			lines.push(
+				`  hourly pruning (one hour of events past the 90-day retention, ${count(Math.round(events / 2160))} events): ${seconds(performance.now() - began)}; ${load()}`,
+			);
 			const delay = monitorEventLoopDelay({ resolution: 10 });
 			delay.enable();
 			began = performance.now();
@@ -339,7 +420,9 @@ async function rescoreSweeps(sizes: number[]): Promise<string[]> {
 			const ms = performance.now() - began;
 			delay.disable();
 			await store.close();
-			const ratio = base ? ` (x${(ms / base.ms).toFixed(1)} the time of the ${count(base.leads)}-lead run)` : '';
+			const ratio = base
+				? ` (x${(ms / base.ms).toFixed(1)} the time of the ${count(base.leads)}-lead run)`
+				: '';
 			lines.push(
 				`  Re-Score: ${seconds(ms)}, ${count(Math.round((leads / ms) * 1000))} leads/s, ${count(summary.changed.length)} handed on, ${count(summary.skipped.length)} skipped, longest event-loop pause ${(delay.max / 1e6).toFixed(0)} ms${ratio}; ${load()}`,
 			);
@@ -375,25 +458,48 @@ const PG_EVENTS_SQL = `INSERT INTO lead_scoring_events (score_name, event_id, le
 	FROM generate_series(0, $1::int - 1) AS i, generate_series(0, ${KEPT_EVENTS - 1}) AS j ORDER BY i, j`;
 
 /** As rescoreSweeps, on PostgreSQL: the hourly pruning, a full Re-Score, and bytes per kept event. */
-async function postgresRescores(client: Client, store: ScoreStore, sizes: number[]): Promise<string[]> {
+async function postgresRescores(
+	client: Client,
+	store: ScoreStore,
+	sizes: number[],
+): Promise<string[]> {
 	const lines: string[] = [];
-	const tuned = parseModel({ ...EXAMPLE_MODEL, label: 'tuned', rules: EXAMPLE_MODEL.rules.map((rule) => ({ ...rule, points: rule.points + 1 })) });
+	const tuned = parseModel({
+		...EXAMPLE_MODEL,
+		label: 'tuned',
+		rules: EXAMPLE_MODEL.rules.map((rule) => ({ ...rule, points: rule.points + 1 })),
+	});
 	for (const leads of sizes) {
 		let began = performance.now();
 		await client.query('TRUNCATE lead_scoring_leads, lead_scoring_events');
-		await client.query(PG_LEADS_SQL.replace('1 + i % 20 AS events', `${KEPT_EVENTS} AS events`), [0, T0, modelVersion(model), leads]);
+		await client.query(PG_LEADS_SQL.replace('1 + i % 20 AS events', `${KEPT_EVENTS} AS events`), [
+			0,
+			T0,
+			modelVersion(model),
+			leads,
+		]);
 		await client.query(PG_EVENTS_SQL, [leads, T0]);
 		await client.query('VACUUM ANALYZE lead_scoring_leads');
 		await client.query('VACUUM ANALYZE lead_scoring_events');
 		const events = leads * KEPT_EVENTS;
-		const { rows } = await client.query<{ bytes: string }>(`SELECT pg_total_relation_size('lead_scoring_events') AS bytes`);
+		const { rows } = await client.query<{ bytes: string }>(
+			`SELECT pg_total_relation_size('lead_scoring_events') AS bytes`,
+		);
 		lines.push(
 			`${count(leads)} leads x ${KEPT_EVENTS} kept events built in ${seconds(performance.now() - began)}; kept events ${count(Math.round(Number(rows[0].bytes) / events))} bytes each with their indexes; ${load()}`,
 		);
 		progress(lines);
 		began = performance.now();
-		await forgetOldHistory(store, model, 'default', { eventDays: 90, ledgerDays: 365 }, T0 + 3_600_000);
-		lines.push(`  hourly pruning (${count(Math.round(events / 2160))} events past the retention): ${seconds(performance.now() - began)}; ${load()}`);
+		await forgetOldHistory(
+			store,
+			model,
+			'default',
+			{ eventDays: 90, ledgerDays: 365 },
+			T0 + 3_600_000,
+		);
+		lines.push(
+			`  hourly pruning (${count(Math.round(events / 2160))} events past the retention): ${seconds(performance.now() - began)}; ${load()}`,
+		);
 		const delay = monitorEventLoopDelay({ resolution: 10 });
 		delay.enable();
 		began = performance.now();
@@ -418,7 +524,13 @@ async function postgresSweeps(sizes: number[]): Promise<string[]> {
 	const server = startPostgresServer(join(__dirname, '..', '..'));
 	try {
 		await server.createDatabase('scale_bench');
-		const connection = { host: server.host, port: server.port, user: server.user, password: server.password, database: 'scale_bench' };
+		const connection = {
+			host: server.host,
+			port: server.port,
+			user: server.user,
+			password: server.password,
+			database: 'scale_bench',
+		};
 		const store = new PostgresStore(connection);
 		await store.listLeads('default', null, 1);
 		const client = new Client(connection);
@@ -430,19 +542,27 @@ async function postgresSweeps(sizes: number[]): Promise<string[]> {
 			await client.query('TRUNCATE lead_scoring_leads');
 			await client.query(PG_LEADS_SQL, [0, T0, modelVersion(model), leads]);
 			await client.query('VACUUM ANALYZE lead_scoring_leads');
-			lines.push(`built ${count(leads)} leads with bulk inserts in ${seconds(performance.now() - began)}; ${load()}`);
+			lines.push(
+				`built ${count(leads)} leads with bulk inserts in ${seconds(performance.now() - began)}; ${load()}`,
+			);
 			const figures = await measureSweep(store);
 			lines.push(sweepLine(leads, figures, base));
 			base ??= { ...figures, leads };
 			if (leads === sizes[sizes.length - 1]) {
-				const { rows } = await client.query<{ bytes: string }>(`SELECT pg_total_relation_size('lead_scoring_leads') AS bytes`);
+				const { rows } = await client.query<{ bytes: string }>(
+					`SELECT pg_total_relation_size('lead_scoring_leads') AS bytes`,
+				);
 				const bytes = Number(rows[0].bytes);
-				lines.push(`  leads table with indexes ${megabytes(bytes)}: ${count(Math.round(bytes / leads))} bytes per lead (no kept events)`);
+				lines.push(
+					`  leads table with indexes ${megabytes(bytes)}: ${count(Math.round(bytes / leads))} bytes per lead (no kept events)`,
+				);
 			}
 			progress(lines);
 		}
 		if (process.env.SCALE_RESCORE !== '0') {
-			lines.push(`Hourly pruning and Re-Score (the defaults), PostgreSQL 15, ${KEPT_EVENTS} kept events a lead:`);
+			lines.push(
+				`Hourly pruning and Re-Score (the defaults), PostgreSQL 15, ${KEPT_EVENTS} kept events a lead:`,
+			);
 			lines.push(...(await postgresRescores(client, store, sizes)).map((line) => `  ${line}`));
 		}
 		await client.end();
@@ -460,11 +580,15 @@ export default async function scaleBench(): Promise<BenchSection> {
 	if (process.env.SCALE_SIMULATION !== '0')
 		lines.push('Apply Decay, 30 nights:', ...(await simulateNights()).map((line) => `  ${line}`));
 	if (process.env.SCALE_EMBEDDED !== '0') {
-		lines.push('Apply Decay (the defaults), embedded SQLite, one night after the leads were last written:');
+		lines.push(
+			'Apply Decay (the defaults), embedded SQLite, one night after the leads were last written:',
+		);
 		lines.push(...(await embeddedSweeps(sizes)).map((line) => `  ${line}`));
 	}
 	if (process.env.SCALE_EMBEDDED !== '0' && process.env.SCALE_RESCORE !== '0') {
-		lines.push(`Hourly pruning and Re-Score (the defaults), embedded SQLite, ${KEPT_EVENTS} kept events a lead:`);
+		lines.push(
+			`Hourly pruning and Re-Score (the defaults), embedded SQLite, ${KEPT_EVENTS} kept events a lead:`,
+		);
 		lines.push(...(await rescoreSweeps(sizes)).map((line) => `  ${line}`));
 	}
 	if (process.env.SCALE_POSTGRES !== '0') {

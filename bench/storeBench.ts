@@ -17,14 +17,32 @@ import { formatRate, type BenchSection } from './section';
 
 const POSTGRES_SCRIPT = join(__dirname, '../../scripts/services/postgres.sh');
 const model = parseModel(EXAMPLE_MODEL);
-const EVENT_NAMES = ['Viewed Page', 'Viewed Product', 'Opened Email', 'Clicked Email', 'Added to Cart', 'Started Checkout'];
+const EVENT_NAMES = [
+	'Viewed Page',
+	'Viewed Product',
+	'Opened Email',
+	'Clicked Email',
+	'Added to Cart',
+	'Started Checkout',
+];
 const start = Date.parse('2026-01-01T00:00:00Z');
 
 function events(count: number, leads: number, offset = 0): EventInput[] {
 	return Array.from({ length: count }, (_, n) => {
 		const i = n + offset;
-		const data = { email: `lead-${i % leads}@example.com`, event: EVENT_NAMES[i % EVENT_NAMES.length], properties: { url: i % 3 === 0 ? '/pricing' : '/blog' } };
-		return { leadId: data.email, name: data.event, eventId: `evt-${i}`, time: start + i * 1000, data, hasProfile: false };
+		const data = {
+			email: `lead-${i % leads}@example.com`,
+			event: EVENT_NAMES[i % EVENT_NAMES.length],
+			properties: { url: i % 3 === 0 ? '/pricing' : '/blog' },
+		};
+		return {
+			leadId: data.email,
+			name: data.event,
+			eventId: `evt-${i}`,
+			time: start + i * 1000,
+			data,
+			hasProfile: false,
+		};
 	});
 }
 
@@ -53,7 +71,8 @@ const WORKLOADS: Workload[] = [
 		name: 'one event per step (a webhook execution each), 1,000 events over 100 leads',
 		unit: 'steps',
 		run: async (store) => {
-			for (const event of events(1000, 100)) await ensureScored(await scoreEvents(store, model, 'default', [event]));
+			for (const event of events(1000, 100))
+				await ensureScored(await scoreEvents(store, model, 'default', [event]));
 			return 1000;
 		},
 	},
@@ -65,7 +84,11 @@ const WORKLOADS: Workload[] = [
 				Array.from({ length: 8 }, async (_, lane) => {
 					// Each lane has its own leads, as independent webhooks would.
 					for (const event of events(250, 25, lane * 250)) {
-						await ensureScored(await scoreEvents(store, model, 'default', [{ ...event, leadId: `lane-${lane}-${event.leadId}` }]));
+						await ensureScored(
+							await scoreEvents(store, model, 'default', [
+								{ ...event, leadId: `lane-${lane}-${event.leadId}` },
+							]),
+						);
 					}
 				}),
 			);
@@ -98,7 +121,10 @@ async function measure(side: Side, workload: Workload, run: number): Promise<Fig
 	const cpu = process.cpuUsage(cpuBefore);
 	const serverSeconds = (side.serverCpu?.() ?? 0) - serverBefore;
 	await store.close();
-	return { perSecond: units / seconds, perCpuSecond: units / ((cpu.user + cpu.system) / 1e6 + serverSeconds) };
+	return {
+		perSecond: units / seconds,
+		perCpuSecond: units / ((cpu.user + cpu.system) / 1e6 + serverSeconds),
+	};
 }
 
 /** CPU seconds of a PostgreSQL server: the postmaster and every process it started. */
@@ -117,7 +143,8 @@ function postgresCpuSeconds(dataDir: string): number {
 		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 		const pid = Number(entry);
 		const parent = Number(fields[1]);
-		if (pid === postmaster || parent === postmaster) total += (Number(fields[11]) + Number(fields[12])) / ticks;
+		if (pid === postmaster || parent === postmaster)
+			total += (Number(fields[11]) + Number(fields[12])) / ticks;
 	}
 	return total;
 }
@@ -125,14 +152,22 @@ function postgresCpuSeconds(dataDir: string): number {
 /** The store's own updates per second: embedded SQLite beside PostgreSQL, same workloads, alternated runs. */
 export default async function storeBench(): Promise<BenchSection> {
 	const settings = Object.fromEntries(
-		execFileSync('bash', [POSTGRES_SCRIPT, 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+		execFileSync('bash', [POSTGRES_SCRIPT, 'start'], {
+			encoding: 'utf8',
+			stdio: ['ignore', 'pipe', 'inherit'],
+		})
 			.split('\n')
 			.filter((line) => line.includes('='))
 			.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
 	);
 	const folder = mkdtempSync(join(tmpdir(), 'lead-store-bench-'));
 	try {
-		const base = { host: settings.PGHOST, port: Number(settings.PGPORT), user: settings.PGUSER, password: settings.PGPASSWORD };
+		const base = {
+			host: settings.PGHOST,
+			port: Number(settings.PGPORT),
+			user: settings.PGUSER,
+			password: settings.PGPASSWORD,
+		};
 		const admin = new Client({ ...base, database: settings.PGDATABASE });
 		await admin.connect();
 		await admin.query('CREATE DATABASE bench_durable');
@@ -140,10 +175,17 @@ export default async function storeBench(): Promise<BenchSection> {
 		// Like the embedded store's WAL + synchronous=NORMAL: a commit survives a killed process, not a power cut.
 		await admin.query('ALTER DATABASE bench_async SET synchronous_commit = off');
 		await admin.end();
-		const connection = (database: string): PostgresConnection => ({ ...base, database, maxConnections: 8 });
+		const connection = (database: string): PostgresConnection => ({
+			...base,
+			database,
+			maxConnections: 8,
+		});
 		const serverCpu = () => postgresCpuSeconds(join(settings.SERVICE_DIR, 'data'));
 		const sides: Side[] = [
-			{ label: 'embedded SQLite', open: (run) => new SqliteStore(join(folder, `run-${run}.sqlite`)) },
+			{
+				label: 'embedded SQLite',
+				open: (run) => new SqliteStore(join(folder, `run-${run}.sqlite`)),
+			},
 			{
 				label: 'PostgreSQL 15',
 				open: (run) => new PostgresStore(connection('bench_durable'), { schema: `run_${run}` }),
@@ -174,10 +216,15 @@ export default async function storeBench(): Promise<BenchSection> {
 				);
 			}
 		}
-		return { title: 'Score store updates: embedded SQLite beside PostgreSQL (loopback, same machine)', lines };
+		return {
+			title: 'Score store updates: embedded SQLite beside PostgreSQL (loopback, same machine)',
+			lines,
+		};
 	} finally {
 		await closePostgresPools();
-		execFileSync('bash', [POSTGRES_SCRIPT, 'stop', settings.SERVICE_DIR], { stdio: ['ignore', 'ignore', 'inherit'] });
+		execFileSync('bash', [POSTGRES_SCRIPT, 'stop', settings.SERVICE_DIR], {
+			stdio: ['ignore', 'ignore', 'inherit'],
+		});
 		rmSync(folder, { recursive: true, force: true });
 	}
 }

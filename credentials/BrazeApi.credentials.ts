@@ -1,4 +1,10 @@
-import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, Icon, INodeProperties } from 'n8n-workflow';
+import type {
+	IAuthenticateGeneric,
+	ICredentialTestRequest,
+	ICredentialType,
+	Icon,
+	INodeProperties,
+} from 'n8n-workflow';
 
 export class BrazeApi implements ICredentialType {
 	name = 'brazeApi';
@@ -10,7 +16,8 @@ export class BrazeApi implements ICredentialType {
 		dark: 'file:../nodes/BrazeUpdateProfile/braze.dark.svg',
 	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-lead-scoring/n8n-nodes-lead-scoring#braze-update-profile';
+	documentationUrl =
+		'https://github.com/n8n-nodes-lead-scoring/n8n-nodes-lead-scoring#braze-update-profile';
 
 	properties: INodeProperties[] = [
 		{
@@ -20,7 +27,8 @@ export class BrazeApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'A REST API key from Braze (Settings → APIs and Identifiers) with the users.track permission',
+			description:
+				'A REST API key from Braze (Settings → APIs and Identifiers) with the users.track permission',
 		},
 		{
 			displayName: 'REST Endpoint',
@@ -50,7 +58,15 @@ export class BrazeApi implements ICredentialType {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
 			body: {
-				attributes: [{ user_alias: { alias_name: 'n8n-credential-test', alias_label: 'n8n-nodes-lead-scoring' }, _update_existing_only: true }],
+				attributes: [
+					{
+						user_alias: {
+							alias_name: 'n8n-credential-test',
+							alias_label: 'n8n-nodes-lead-scoring',
+						},
+						_update_existing_only: true,
+					},
+				],
 			},
 		},
 	};

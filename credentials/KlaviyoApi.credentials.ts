@@ -1,7 +1,22 @@
-import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, Icon, INodeProperties } from 'n8n-workflow';
+import type {
+	IAuthenticateGeneric,
+	ICredentialTestRequest,
+	ICredentialType,
+	Icon,
+	INodeProperties,
+} from 'n8n-workflow';
 
 /** Stable revisions with the same behaviour for the calls this package makes (newest first). */
-const REVISIONS = ['2026-07-15', '2026-04-15', '2026-01-15', '2025-10-15', '2025-07-15', '2025-04-15', '2025-01-15', '2024-10-15'];
+const REVISIONS = [
+	'2026-07-15',
+	'2026-04-15',
+	'2026-01-15',
+	'2025-10-15',
+	'2025-07-15',
+	'2025-04-15',
+	'2025-01-15',
+	'2024-10-15',
+];
 
 export class KlaviyoApi implements ICredentialType {
 	name = 'klaviyoApi';
@@ -39,7 +54,12 @@ export class KlaviyoApi implements ICredentialType {
 			name: 'revision',
 			type: 'options',
 			options: REVISIONS.map((revision, index) => ({
-				name: index === 0 ? `${revision} (Newest)` : revision === '2024-10-15' ? `${revision} (Deprecated)` : revision,
+				name:
+					index === 0
+						? `${revision} (Newest)`
+						: revision === '2024-10-15'
+							? `${revision} (Deprecated)`
+							: revision,
 				value: revision,
 			})),
 			default: REVISIONS[0],

@@ -28,7 +28,8 @@ export class SalesforceClientCredentialsOAuth2Api implements ICredentialType {
 		dark: 'file:../nodes/SalesforceMarkMql/salesforceMarkMql.dark.svg',
 	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-lead-scoring/n8n-nodes-lead-scoring#salesforce-credentials';
+	documentationUrl =
+		'https://github.com/n8n-nodes-lead-scoring/n8n-nodes-lead-scoring#salesforce-credentials';
 
 	properties: INodeProperties[] = [
 		{
@@ -47,7 +48,8 @@ export class SalesforceClientCredentialsOAuth2Api implements ICredentialType {
 			type: 'string',
 			default: '',
 			required: true,
-			description: 'The consumer key of the connected app or external client app that has the Client Credentials Flow enabled',
+			description:
+				'The consumer key of the connected app or external client app that has the Client Credentials Flow enabled',
 		},
 		{
 			displayName: 'Client Secret',
@@ -97,7 +99,10 @@ export class SalesforceClientCredentialsOAuth2Api implements ICredentialType {
 		return {
 			...requestOptions,
 			baseURL: credentials.instanceUrl as string,
-			headers: { ...requestOptions.headers, Authorization: `Bearer ${credentials.accessToken as string}` },
+			headers: {
+				...requestOptions.headers,
+				Authorization: `Bearer ${credentials.accessToken as string}`,
+			},
 		};
 	}
 

@@ -9,7 +9,10 @@ import { type HttpTransport, lowerCaseHeaders } from '../lib/http/transport';
  * (as inside n8n), with the headers the node's credential would add (`credentialHeaders`).
  * Relative URLs go below `baseUrl`.
  */
-export function axiosTransport(baseUrl?: string, credentialHeaders: Record<string, string> = {}): HttpTransport {
+export function axiosTransport(
+	baseUrl?: string,
+	credentialHeaders: Record<string, string> = {},
+): HttpTransport {
 	const http = axios.create({
 		baseURL: baseUrl,
 		validateStatus: () => true,
@@ -21,15 +24,28 @@ export function axiosTransport(baseUrl?: string, credentialHeaders: Record<strin
 			method: request.method,
 			url: request.url,
 			params: request.qs,
-			data: form ? new URLSearchParams(request.body as Record<string, string>).toString() : request.body,
-			headers: { ...request.headers, ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}), ...credentialHeaders },
+			data: form
+				? new URLSearchParams(request.body as Record<string, string>).toString()
+				: request.body,
+			headers: {
+				...request.headers,
+				...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+				...credentialHeaders,
+			},
 		});
-		return { status: response.status, headers: lowerCaseHeaders(response.headers), body: response.data === '' ? undefined : response.data };
+		return {
+			status: response.status,
+			headers: lowerCaseHeaders(response.headers),
+			body: response.data === '' ? undefined : response.data,
+		};
 	};
 }
 
 /** What the `klaviyoApi` credential adds. */
-export function klaviyoCredentialHeaders(apiKey: string, revision = '2026-07-15'): Record<string, string> {
+export function klaviyoCredentialHeaders(
+	apiKey: string,
+	revision = '2026-07-15',
+): Record<string, string> {
 	return { Authorization: `Klaviyo-API-Key ${apiKey}`, revision };
 }
 

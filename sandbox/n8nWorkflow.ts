@@ -145,12 +145,20 @@ class TestCredentialsHelper extends ICredentialsHelper {
 	async getCredentials(): Promise<ICredentials> {
 		throw new Error('not used by the in-process harness');
 	}
-	async getDecrypted(_additionalData: unknown, _nodeCredentials: INodeCredentialsDetails, type: string) {
+	async getDecrypted(
+		_additionalData: unknown,
+		_nodeCredentials: INodeCredentialsDetails,
+		type: string,
+	) {
 		const data = this.data[type];
 		if (!data) throw new Error(`No test credentials of type ${type}`);
 		return data;
 	}
-	async updateCredentials(_nodeCredentials: INodeCredentialsDetails, type: string, data: ICredentialDataDecryptedObject) {
+	async updateCredentials(
+		_nodeCredentials: INodeCredentialsDetails,
+		type: string,
+		data: ICredentialDataDecryptedObject,
+	) {
 		this.data[type] = data;
 	}
 	async updateCredentialsOauthTokenData(
@@ -205,7 +213,9 @@ export function instantiate(workflowJson: IWorkflowBase, options: InstanceOption
 	});
 	const additionalData = {
 		hooks: new ExecutionLifecycleHooks(options.mode ?? 'trigger', '1', workflowJson),
-		credentialsHelper: new TestCredentialsHelper(packageCredentialTypes(), { ...(options.credentials ?? {}) }),
+		credentialsHelper: new TestCredentialsHelper(packageCredentialTypes(), {
+			...(options.credentials ?? {}),
+		}),
 		currentNodeParameters: undefined,
 		executionId: '1',
 		restApiUrl: 'http://localhost:5678/rest',
@@ -219,21 +229,36 @@ export function instantiate(workflowJson: IWorkflowBase, options: InstanceOption
 	return { workflow, additionalData };
 }
 
-export async function runWorkflow(workflowJson: IWorkflowBase, options: RunOptions = {}): Promise<IRun> {
+export async function runWorkflow(
+	workflowJson: IWorkflowBase,
+	options: RunOptions = {},
+): Promise<IRun> {
 	const mode = options.mode ?? 'trigger';
-	const { workflow, additionalData } = instantiate(workflowJson, { credentials: options.credentials, mode });
-	const startNode = options.startNode ? workflow.getNode(options.startNode) : workflow.getStartNode();
+	const { workflow, additionalData } = instantiate(workflowJson, {
+		credentials: options.credentials,
+		mode,
+	});
+	const startNode = options.startNode
+		? workflow.getNode(options.startNode)
+		: workflow.getStartNode();
 	if (!startNode) throw new Error('The workflow has no start node');
 	const runData = createRunExecutionData({
 		executionData: {
-			nodeExecutionStack: [{ node: startNode, data: { main: [options.input ?? [{ json: {} }]] }, source: null }],
+			nodeExecutionStack: [
+				{ node: startNode, data: { main: [options.input ?? [{ json: {} }]] }, source: null },
+			],
 		},
 	});
 	return await new WorkflowExecute(additionalData, mode, runData).processRunExecutionData(workflow);
 }
 
 /** The items a node sent out of one output in its first (or given) run. */
-export function outputOf(run: IRun, nodeName: string, output = 0, runIndex = 0): INodeExecutionData[] {
+export function outputOf(
+	run: IRun,
+	nodeName: string,
+	output = 0,
+	runIndex = 0,
+): INodeExecutionData[] {
 	const nodeRuns = run.data.resultData.runData[nodeName];
 	if (!nodeRuns) {
 		const error = run.data.resultData.error;

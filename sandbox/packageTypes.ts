@@ -28,7 +28,10 @@ export function packageNodeTypes(): Record<string, INodeType> {
 
 export function packageCredentialTypes(): Record<string, ICredentialType> {
 	const types: Record<string, ICredentialType> = {};
-	for (const credential of loadClasses<ICredentialType>(packageJson.n8n.credentials, '.credentials.js')) {
+	for (const credential of loadClasses<ICredentialType>(
+		packageJson.n8n.credentials,
+		'.credentials.js',
+	)) {
 		types[credential.name] = credential;
 	}
 	return types;

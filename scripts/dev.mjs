@@ -13,7 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
-const { readWorkflow, sampleRequest, startApiSandboxes, startSandbox } = await import('./n8n/index.ts');
+const { readWorkflow, sampleRequest, startApiSandboxes, startSandbox } = await import(
+	'./n8n/index.ts'
+);
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -78,9 +80,12 @@ await n8n.setupOwner(owner);
 function curlFor(webhook) {
 	const file = workflowFiles.find((candidate) => readWorkflow(candidate).id === webhook.workflowId);
 	const sample = sampleRequest(file, webhook);
-	if (!sample) return `  ${webhook.method} ${webhook.url}   (${readWorkflow(file).name}: its notes describe the request)`;
+	if (!sample)
+		return `  ${webhook.method} ${webhook.url}   (${readWorkflow(file).name}: its notes describe the request)`;
 	if (sample.body === undefined && !sample.file) return `  curl -s ${sample.url}`;
-	const data = sample.file ? `@${relative(process.cwd(), sample.file)}` : `'${sample.body.replaceAll("'", "'\\''")}'`;
+	const data = sample.file
+		? `@${relative(process.cwd(), sample.file)}`
+		: `'${sample.body.replaceAll("'", "'\\''")}'`;
 	return `  curl -s -X ${sample.method} ${sample.url} -H 'Content-Type: ${sample.contentType}' --data-binary ${data}`;
 }
 

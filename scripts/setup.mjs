@@ -33,7 +33,10 @@ const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 
 /** Runs a command with its output on the terminal (stdout too, unless `quiet`); true when it succeeded. */
 function run(command, args, { quiet = false } = {}) {
-	const result = spawnSync(command, args, { cwd: repoRoot, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] });
+	const result = spawnSync(command, args, {
+		cwd: repoRoot,
+		stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'],
+	});
 	return result.status === 0;
 }
 
@@ -46,14 +49,21 @@ function run(command, args, { quiet = false } = {}) {
 function manifestOutOfDate() {
 	const manifest = readJson(join(repoRoot, 'package.json'));
 	const locked = readJson(join(repoRoot, 'package-lock.json')).packages;
-	for (const field of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']) {
+	for (const field of [
+		'dependencies',
+		'devDependencies',
+		'optionalDependencies',
+		'peerDependencies',
+	]) {
 		const lockedRanges = locked[''][field] ?? {};
 		for (const [name, range] of Object.entries(manifest[field] ?? {})) {
-			if (lockedRanges[name] === range || locked[`node_modules/${name}`]?.version === range) continue;
+			if (lockedRanges[name] === range || locked[`node_modules/${name}`]?.version === range)
+				continue;
 			return `package.json's ${field} ${name}@${range} is not in package-lock.json`;
 		}
 		const dropped = Object.keys(lockedRanges).find((name) => !(name in (manifest[field] ?? {})));
-		if (dropped !== undefined) return `package-lock.json has ${field} ${dropped}, which package.json no longer lists`;
+		if (dropped !== undefined)
+			return `package-lock.json has ${field} ${dropped}, which package.json no longer lists`;
 	}
 	return undefined;
 }
@@ -90,17 +100,25 @@ function installDependencies() {
 	say(`installing the dependencies with npm ci (${reason})...`);
 	// Errors only: on a fresh machine this npm runs on the machine's Node 20, and npm warns that
 	// isolated-vm and a ref-parser want a newer Node, which they get: they run on Node 24.
-	if (!run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'])) stop('"npm ci" failed (its output is above).');
+	if (!run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']))
+		stop('"npm ci" failed (its output is above).');
 	const still = nodeModulesOutOfDate();
-	if (still !== undefined) stop(`after "npm ci", node_modules still does not match package-lock.json: ${still}.`);
+	if (still !== undefined)
+		stop(`after "npm ci", node_modules still does not match package-lock.json: ${still}.`);
 	if (manifestOutOfDate() !== undefined) {
-		stop(`"npm ci" accepted package.json, but package-lock.json's own list differs (${manifestOutOfDate()}). Run "npm install" to record it.`);
+		stop(
+			`"npm ci" accepted package.json, but package-lock.json's own list differs (${manifestOutOfDate()}). Run "npm install" to record it.`,
+		);
 	}
 }
 
 /** The Node the `node` devDependency put in node_modules/.bin, or undefined. */
 function localNodeVersion() {
-	const result = spawnSync(join(repoRoot, 'node_modules', '.bin', 'node'), ['-p', 'process.versions.node'], { encoding: 'utf8' });
+	const result = spawnSync(
+		join(repoRoot, 'node_modules', '.bin', 'node'),
+		['-p', 'process.versions.node'],
+		{ encoding: 'utf8' },
+	);
 	return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
@@ -123,19 +141,28 @@ function ensureNode24() {
 function ensureN8n() {
 	// Prints nothing when the pinned n8n is in the cache; else installs it (minutes, once) with progress on stderr.
 	if (!run('bash', [join(repoRoot, 'scripts', 'install-n8n.sh')], { quiet: true })) {
-		stop('installing n8n into the cache failed (its output is above). LEAD_SCORING_CACHE moves the cache.');
+		stop(
+			'installing n8n into the cache failed (its output is above). LEAD_SCORING_CACHE moves the cache.',
+		);
 	}
 }
 
-const onPath = (command) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, command)));
+const onPath = (command) =>
+	(process.env.PATH ?? '')
+		.split(delimiter)
+		.some((dir) => dir !== '' && existsSync(join(dir, command)));
 
 /** PostgreSQL 15, Redis and Chromium: each service script knows its Debian package and whether it is installed. */
 function ensureDebianPackages() {
 	const missing = ['postgres.sh', 'redis.sh', 'chromium.sh']
 		.map((name) => {
 			const script = join(repoRoot, 'scripts', 'services', name);
-			const result = spawnSync('bash', [script, 'missing'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-			if (result.status !== 0) stop(`scripts/services/${name} missing failed (its output is above).`);
+			const result = spawnSync('bash', [script, 'missing'], {
+				encoding: 'utf8',
+				stdio: ['ignore', 'pipe', 'inherit'],
+			});
+			if (result.status !== 0)
+				stop(`scripts/services/${name} missing failed (its output is above).`);
 			return { script, debianPackage: result.stdout.trim() };
 		})
 		.filter((service) => service.debianPackage !== '');
@@ -145,13 +172,18 @@ function ensureDebianPackages() {
 	const [plural, them] = names.length > 1 ? ['s', 'them'] : ['', 'it'];
 	const what = `the tests need Debian's package${plural} ${names.join(', ').replace(/, ([^,]*)$/, ' and $1')}`;
 	if (!onPath('apt-get')) {
-		stop(`${what}, and this machine has no apt-get to install ${them}. Run the tests on Debian or Ubuntu.`);
+		stop(
+			`${what}, and this machine has no apt-get to install ${them}. Run the tests on Debian or Ubuntu.`,
+		);
 	}
 	if (process.getuid?.() !== 0) {
-		stop(`${what}, and installing ${them} needs root: sudo apt-get install ${packages} (or run ${npmCommand} as root, which installs what is missing).`);
+		stop(
+			`${what}, and installing ${them} needs root: sudo apt-get install ${packages} (or run ${npmCommand} as root, which installs what is missing).`,
+		);
 	}
 	for (const service of missing) {
-		if (!run('bash', [service.script, 'install'])) stop(`installing ${service.debianPackage} failed (apt-get's output is above).`);
+		if (!run('bash', [service.script, 'install']))
+			stop(`installing ${service.debianPackage} failed (apt-get's output is above).`);
 	}
 }
 

@@ -4,11 +4,24 @@
  * to. No n8n imports: the HTTP transport and the clock are passed in.
  */
 import type { Clock } from '../http/clock';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffMs, describeNetworkError, isTransientStatus, retryAfterMs } from '../http/retry';
+import {
+	DEFAULT_RETRY_POLICY,
+	type RetryPolicy,
+	backoffMs,
+	describeNetworkError,
+	isTransientStatus,
+	retryAfterMs,
+} from '../http/retry';
 import type { HttpResponse, HttpTransport } from '../http/transport';
 import { type Outcome, done, failed } from '../outcome';
 
-import { BrazeApiError, type BrazeObjectError, errorFromResponse, objectErrorsOf, redactSecrets } from './errors';
+import {
+	BrazeApiError,
+	type BrazeObjectError,
+	errorFromResponse,
+	objectErrorsOf,
+	redactSecrets,
+} from './errors';
 import type { ProfileUpdate } from './inputs';
 import { trackRequest } from './payloads';
 import { BrazeRateLimiter } from './rateLimiter';
@@ -72,14 +85,20 @@ export class BrazeClient {
 		this.random = options.random ?? Math.random;
 		this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
 		this.limiter = options.limiter ?? new BrazeRateLimiter(this.clock);
-		this.batchSize = Math.max(1, Math.min(MAX_BATCH_SIZE, Math.floor(options.batchSize ?? MAX_BATCH_SIZE)));
+		this.batchSize = Math.max(
+			1,
+			Math.min(MAX_BATCH_SIZE, Math.floor(options.batchSize ?? MAX_BATCH_SIZE)),
+		);
 	}
 
 	/**
 	 * Writes every update, `batchSize` per request, in order. An update with no attributes and no
 	 * event is done without a request. Each outcome stays at its update's index.
 	 */
-	async updateProfiles(updates: ProfileUpdate[], options: UpdateOptions = {}): Promise<UpdateProfilesResult> {
+	async updateProfiles(
+		updates: ProfileUpdate[],
+		options: UpdateOptions = {},
+	): Promise<UpdateProfilesResult> {
 		const outcomes: UpdateProfilesResult['outcomes'] = updates.map(() => undefined);
 		const unmatchedErrors: BrazeObjectError[] = [];
 		const toSend: number[] = [];
@@ -101,7 +120,8 @@ export class BrazeClient {
 				for (const index of batch) outcomes[index] = failed(error);
 				// A refused key refuses every later batch too: fail them without sending.
 				const refusedKey = error.status === 401 || error.status === 403;
-				if (refusedKey) for (const index of toSend.slice(start + this.batchSize)) outcomes[index] = failed(error);
+				if (refusedKey)
+					for (const index of toSend.slice(start + this.batchSize)) outcomes[index] = failed(error);
 				if (options.stopOnError || refusedKey) break;
 				continue;
 			}
@@ -114,19 +134,31 @@ export class BrazeClient {
 			});
 			if (anyFailed && options.stopOnError) break;
 		}
-		return { outcomes, unmatchedErrors, requests: this.requests - requestsBefore, throttled: this.throttled - throttledBefore };
+		return {
+			outcomes,
+			unmatchedErrors,
+			requests: this.requests - requestsBefore,
+			throttled: this.throttled - throttledBefore,
+		};
 	}
 
 	/**
 	 * Gives each of Braze's indexed errors to the update whose object it names. A 2xx applied
 	 * every object without an error; a 400 that lists errors by index applied none.
 	 */
-	private settle(response: HttpResponse, positions: Array<{ attributes?: number; events?: number }>, unmatched: BrazeObjectError[]): Array<Outcome<UpdateResult>> {
+	private settle(
+		response: HttpResponse,
+		positions: Array<{ attributes?: number; events?: number }>,
+		unmatched: BrazeObjectError[],
+	): Array<Outcome<UpdateResult>> {
 		const { status, body } = response;
 		const errors = objectErrorsOf(body);
 		const claimed = new Set<BrazeObjectError>();
 		const errorsOf = (array: 'attributes' | 'events', index: number | undefined) => {
-			const own = index === undefined ? [] : errors.filter((error) => error.inputArray === array && error.index === index);
+			const own =
+				index === undefined
+					? []
+					: errors.filter((error) => error.inputArray === array && error.index === index);
 			for (const error of own) claimed.add(error);
 			return own;
 		};
@@ -134,9 +166,22 @@ export class BrazeClient {
 			const attributeErrors = errorsOf('attributes', position.attributes);
 			const eventErrors = errorsOf('events', position.events);
 			const own = [...attributeErrors, ...eventErrors];
-			const refused = () => failed(new BrazeApiError({ kind: 'object', status, message: `Braze refused this item: ${own.map((error) => error.type).join('; ')}`, errors: own }));
-			if (status >= 400) return own.length === 0 ? failed(errorFromResponse(status, body)) : refused();
-			if (attributeErrors.length > 0 || (position.attributes === undefined && eventErrors.length > 0)) return refused();
+			const refused = () =>
+				failed(
+					new BrazeApiError({
+						kind: 'object',
+						status,
+						message: `Braze refused this item: ${own.map((error) => error.type).join('; ')}`,
+						errors: own,
+					}),
+				);
+			if (status >= 400)
+				return own.length === 0 ? failed(errorFromResponse(status, body)) : refused();
+			if (
+				attributeErrors.length > 0 ||
+				(position.attributes === undefined && eventErrors.length > 0)
+			)
+				return refused();
 			return done({
 				attributesWritten: position.attributes !== undefined,
 				eventWritten: position.events !== undefined && eventErrors.length === 0,
@@ -161,7 +206,10 @@ export class BrazeClient {
 			} catch (error) {
 				if (error instanceof BrazeApiError) throw error;
 				if (failures >= this.retry.maxRetries) {
-					throw new BrazeApiError({ kind: 'network', message: `No answer from Braze: ${describeNetworkError(error, redactSecrets)}` });
+					throw new BrazeApiError({
+						kind: 'network',
+						message: `No answer from Braze: ${describeNetworkError(error, redactSecrets)}`,
+					});
 				}
 				await this.clock.sleep(this.backoff(failures++));
 				continue;
@@ -169,10 +217,14 @@ export class BrazeClient {
 			const { status } = response;
 			if (status === 429) {
 				this.throttled += 1;
-				if (throttles >= this.retry.maxThrottleRetries) throw errorFromResponse(status, response.body);
+				if (throttles >= this.retry.maxThrottleRetries)
+					throw errorFromResponse(status, response.body);
 				const now = this.clock.now();
 				const untilReset = (this.limiter.resetAt(response.headers) ?? 0) - now;
-				const wait = untilReset > 0 ? Math.min(untilReset, MAX_THROTTLE_WAIT_MS) : (retryAfterMs(response.headers, now) ?? this.backoff(throttles));
+				const wait =
+					untilReset > 0
+						? Math.min(untilReset, MAX_THROTTLE_WAIT_MS)
+						: (retryAfterMs(response.headers, now) ?? this.backoff(throttles));
 				throttles += 1;
 				// Every other request to the workspace waits too: it would be refused the same way.
 				this.limiter.pauseUntil(now + wait);
@@ -184,7 +236,12 @@ export class BrazeClient {
 				await this.clock.sleep(this.backoff(failures++));
 				continue;
 			}
-			if (status >= 400 && !(status === 400 && objectErrorsOf(response.body).some((error) => error.index !== undefined))) {
+			if (
+				status >= 400 &&
+				!(
+					status === 400 && objectErrorsOf(response.body).some((error) => error.index !== undefined)
+				)
+			) {
 				throw errorFromResponse(status, response.body);
 			}
 			return response;

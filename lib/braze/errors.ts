@@ -44,13 +44,20 @@ export class BrazeApiError extends ApiError {
 
 	/** The fields worth showing an operator, as plain JSON. */
 	toJSON(): BrazeErrorFields {
-		return { kind: this.kind, status: this.status, message: this.message, ...(this.errors ? { errors: this.errors } : {}) };
+		return {
+			kind: this.kind,
+			status: this.status,
+			message: this.message,
+			...(this.errors ? { errors: this.errors } : {}),
+		};
 	}
 }
 
 /** A message may quote a key ("Invalid API key: …"), and a bearer header can appear in network errors. */
 export function redactSecrets(text: string): string {
-	return text.replace(/(api[ _-]?key\s*[:=]\s*)\S+/gi, '$1[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]');
+	return text
+		.replace(/(api[ _-]?key\s*[:=]\s*)\S+/gi, '$1[redacted]')
+		.replace(/Bearer\s+\S+/gi, 'Bearer [redacted]');
 }
 
 function isArrayName(value: unknown): value is BrazeObjectError['inputArray'] {
@@ -82,5 +89,10 @@ export function errorFromResponse(status: number, body: unknown): BrazeApiError 
 				? body.slice(0, 300)
 				: `Braze answered HTTP ${status}.`;
 	const errors = objectErrorsOf(body);
-	return new BrazeApiError({ kind: 'api', status, message: text, ...(errors.length > 0 ? { errors } : {}) });
+	return new BrazeApiError({
+		kind: 'api',
+		status,
+		message: text,
+		...(errors.length > 0 ? { errors } : {}),
+	});
 }

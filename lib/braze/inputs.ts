@@ -78,27 +78,44 @@ export interface RawIdentifier {
 }
 
 /** Identifiers come from expressions; a number (a CRM id) is fine as its text. */
-export function checkIdentifier(kind: IdentifierKind, raw: RawIdentifier): BrazeIdentifier | InputProblem {
+export function checkIdentifier(
+	kind: IdentifierKind,
+	raw: RawIdentifier,
+): BrazeIdentifier | InputProblem {
 	switch (kind) {
 		case 'externalId': {
 			const externalId = text(raw.externalId);
-			if (externalId === '') return { field: 'externalId', message: `The external ID is ${describeEmpty(raw.externalId)}` };
+			if (externalId === '')
+				return {
+					field: 'externalId',
+					message: `The external ID is ${describeEmpty(raw.externalId)}`,
+				};
 			if (PLACEHOLDER_IDS.has(externalId.toLowerCase())) {
-				return { field: 'externalId', message: `The external ID is "${externalId}", a placeholder Braze refuses; the expression found no ID` };
+				return {
+					field: 'externalId',
+					message: `The external ID is "${externalId}", a placeholder Braze refuses; the expression found no ID`,
+				};
 			}
 			return { kind, externalId };
 		}
 		case 'email': {
 			const email = text(raw.email);
-			if (email === '') return { field: 'email', message: `The email address is ${describeEmpty(raw.email)}` };
-			if (!EMAIL.test(email)) return { field: 'email', message: `"${email}" is not a valid email address` };
+			if (email === '')
+				return { field: 'email', message: `The email address is ${describeEmpty(raw.email)}` };
+			if (!EMAIL.test(email))
+				return { field: 'email', message: `"${email}" is not a valid email address` };
 			return { kind, email: email.toLowerCase() };
 		}
 		case 'userAlias': {
 			const aliasName = text(raw.aliasName);
 			const aliasLabel = text(raw.aliasLabel);
-			if (aliasName === '') return { field: 'aliasName', message: `The alias name is ${describeEmpty(raw.aliasName)}` };
-			if (aliasLabel === '') return { field: 'aliasLabel', message: `The alias label is ${describeEmpty(raw.aliasLabel)}` };
+			if (aliasName === '')
+				return { field: 'aliasName', message: `The alias name is ${describeEmpty(raw.aliasName)}` };
+			if (aliasLabel === '')
+				return {
+					field: 'aliasLabel',
+					message: `The alias label is ${describeEmpty(raw.aliasLabel)}`,
+				};
 			return { kind, aliasName, aliasLabel };
 		}
 	}
@@ -108,9 +125,18 @@ export function checkIdentifier(kind: IdentifierKind, raw: RawIdentifier): Braze
 export function checkAttributes(raw: Record<string, unknown>): JsonObject | InputProblem {
 	const attributes: JsonObject = {};
 	for (const [name, value] of Object.entries(raw)) {
-		if (name.trim() === '') return { field: 'attributes', message: 'A custom attribute has an empty name' };
-		if (name.startsWith('$')) return { field: 'attributes', message: `Custom attribute names cannot start with "$" (${name})` };
-		if (name.length > MAX_TEXT) return { field: 'attributes', message: `The custom attribute name ${name.slice(0, 40)}… is longer than ${MAX_TEXT} characters` };
+		if (name.trim() === '')
+			return { field: 'attributes', message: 'A custom attribute has an empty name' };
+		if (name.startsWith('$'))
+			return {
+				field: 'attributes',
+				message: `Custom attribute names cannot start with "$" (${name})`,
+			};
+		if (name.length > MAX_TEXT)
+			return {
+				field: 'attributes',
+				message: `The custom attribute name ${name.slice(0, 40)}… is longer than ${MAX_TEXT} characters`,
+			};
 		try {
 			attributes[name] = toJsonValue(value, name);
 		} catch (error) {
@@ -118,7 +144,10 @@ export function checkAttributes(raw: Record<string, unknown>): JsonObject | Inpu
 		}
 		const checked = attributes[name];
 		if (typeof checked === 'string' && checked.length > MAX_TEXT) {
-			return { field: 'attributes', message: `Custom attribute ${name} is longer than Braze's ${MAX_TEXT} characters for a text value` };
+			return {
+				field: 'attributes',
+				message: `Custom attribute ${name} is longer than Braze's ${MAX_TEXT} characters for a text value`,
+			};
 		}
 	}
 	return attributes;
@@ -128,14 +157,24 @@ export function checkAttributes(raw: Record<string, unknown>): JsonObject | Inpu
 export function checkEventTime(raw: unknown, now: () => number): string | InputProblem {
 	if (raw === undefined || raw === null || raw === '') return new Date(now()).toISOString();
 	const time = epochMillisOf(raw);
-	if (!Number.isFinite(time)) return { field: 'eventTime', message: `"${String(raw)}" is not a date and time (use ISO 8601, e.g. 2026-11-23T06:00:00Z)` };
+	if (!Number.isFinite(time))
+		return {
+			field: 'eventTime',
+			message: `"${String(raw)}" is not a date and time (use ISO 8601, e.g. 2026-11-23T06:00:00Z)`,
+		};
 	return new Date(time).toISOString();
 }
 
-export function checkEvent(name: unknown, time: unknown, properties: Record<string, unknown>, now: () => number): BrazeEventInput | InputProblem {
+export function checkEvent(
+	name: unknown,
+	time: unknown,
+	properties: Record<string, unknown>,
+	now: () => number,
+): BrazeEventInput | InputProblem {
 	const eventName = text(name);
 	if (eventName === '') return { field: 'eventName', message: 'The event name is empty' };
-	if (eventName.length > MAX_TEXT) return { field: 'eventName', message: `The event name is longer than ${MAX_TEXT} characters` };
+	if (eventName.length > MAX_TEXT)
+		return { field: 'eventName', message: `The event name is longer than ${MAX_TEXT} characters` };
 	const checkedTime = checkEventTime(time, now);
 	if (typeof checkedTime !== 'string') return checkedTime;
 	const checkedProperties: JsonObject = {};

@@ -3,7 +3,10 @@ import type { JsonObject } from '../http/jsonValues';
 
 import type { BrazeEventInput, BrazeIdentifier, ProfileUpdate } from './inputs';
 
-type IdentifierFields = { external_id: string } | { email: string } | { user_alias: { alias_name: string; alias_label: string } };
+type IdentifierFields =
+	| { external_id: string }
+	| { email: string }
+	| { user_alias: { alias_name: string; alias_label: string } };
 
 function identifierFields(identifier: BrazeIdentifier): IdentifierFields {
 	switch (identifier.kind) {
@@ -12,13 +15,16 @@ function identifierFields(identifier: BrazeIdentifier): IdentifierFields {
 		case 'email':
 			return { email: identifier.email };
 		case 'userAlias':
-			return { user_alias: { alias_name: identifier.aliasName, alias_label: identifier.aliasLabel } };
+			return {
+				user_alias: { alias_name: identifier.aliasName, alias_label: identifier.aliasLabel },
+			};
 	}
 }
 
 export function attributesObject(update: ProfileUpdate): JsonObject {
 	// For aliases Braze defaults to "update existing only" and drops the rest without an error.
-	const existingOnly = update.updateExistingOnly ?? (update.identifier.kind === 'userAlias' ? false : undefined);
+	const existingOnly =
+		update.updateExistingOnly ?? (update.identifier.kind === 'userAlias' ? false : undefined);
 	return {
 		...update.attributes,
 		...identifierFields(update.identifier),
@@ -27,7 +33,12 @@ export function attributesObject(update: ProfileUpdate): JsonObject {
 }
 
 export function eventObject(identifier: BrazeIdentifier, event: BrazeEventInput): JsonObject {
-	return { ...identifierFields(identifier), name: event.name, time: event.time, properties: event.properties };
+	return {
+		...identifierFields(identifier),
+		name: event.name,
+		time: event.time,
+		properties: event.properties,
+	};
 }
 
 /** Where each update's objects sit in one request: positions within their own arrays, as Braze counts. */
@@ -43,12 +54,17 @@ export function trackRequest(updates: ProfileUpdate[]): TrackRequestPlan {
 	const events: JsonObject[] = [];
 	const positions = updates.map((update) => {
 		const position: { attributes?: number; events?: number } = {};
-		if (Object.keys(update.attributes).length > 0) position.attributes = attributes.push(attributesObject(update)) - 1;
-		if (update.event) position.events = events.push(eventObject(update.identifier, update.event)) - 1;
+		if (Object.keys(update.attributes).length > 0)
+			position.attributes = attributes.push(attributesObject(update)) - 1;
+		if (update.event)
+			position.events = events.push(eventObject(update.identifier, update.event)) - 1;
 		return position;
 	});
 	return {
-		body: { ...(attributes.length > 0 ? { attributes } : {}), ...(events.length > 0 ? { events } : {}) },
+		body: {
+			...(attributes.length > 0 ? { attributes } : {}),
+			...(events.length > 0 ? { events } : {}),
+		},
 		positions,
 	};
 }

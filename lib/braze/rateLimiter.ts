@@ -27,7 +27,8 @@ export class BrazeRateLimiter {
 			const windowMs = this.limit.windowMs + WINDOW_MARGIN_MS;
 			while (this.sent.length > 0 && this.sent[0]! <= now - windowMs) this.sent.shift();
 			let wait = this.pausedUntil - now;
-			if (this.sent.length >= this.limit.requests) wait = Math.max(wait, this.sent[this.sent.length - this.limit.requests]! + windowMs - now);
+			if (this.sent.length >= this.limit.requests)
+				wait = Math.max(wait, this.sent[this.sent.length - this.limit.requests]! + windowMs - now);
 			if (wait <= 0) {
 				this.sent.push(now);
 				return;

@@ -46,41 +46,72 @@ export interface ScoreWrite {
 	previousTier?: string;
 }
 
-const absent = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+const absent = (value: unknown) =>
+	value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 
-function readNumber(raw: unknown, field: 'score' | 'previousScore', label: string): number | undefined | InputProblem {
+function readNumber(
+	raw: unknown,
+	field: 'score' | 'previousScore',
+	label: string,
+): number | undefined | InputProblem {
 	if (absent(raw)) return undefined;
 	const value = typeof raw === 'string' ? Number(raw.trim()) : raw;
-	if (typeof value !== 'number' || !Number.isFinite(value)) return { field, message: `${label} is "${String(raw)}", not a number` };
+	if (typeof value !== 'number' || !Number.isFinite(value))
+		return { field, message: `${label} is "${String(raw)}", not a number` };
 	return value;
 }
 
-function readText(raw: unknown, field: 'tier' | 'previousTier', label: string): string | undefined | InputProblem {
+function readText(
+	raw: unknown,
+	field: 'tier' | 'previousTier',
+	label: string,
+): string | undefined | InputProblem {
 	if (absent(raw)) return undefined;
 	if (typeof raw !== 'string') return { field, message: `${label} is not text` };
 	return raw.trim();
 }
 
 function problemIn(...values: unknown[]): InputProblem | undefined {
-	return values.find((value): value is InputProblem => typeof value === 'object' && value !== null && 'field' in value);
+	return values.find(
+		(value): value is InputProblem =>
+			typeof value === 'object' && value !== null && 'field' in value,
+	);
 }
 
-export function planScoreWrite(raw: RawScores, settings: ScoreWriteSettings): ScoreWrite | InputProblem {
+export function planScoreWrite(
+	raw: RawScores,
+	settings: ScoreWriteSettings,
+): ScoreWrite | InputProblem {
 	const score = readNumber(raw.score, 'score', 'The score');
 	const previousScore = readNumber(raw.previousScore, 'previousScore', 'The previous score');
 	const tier = readText(raw.tier, 'tier', 'The tier');
 	const previousTier = readText(raw.previousTier, 'previousTier', 'The previous tier');
 	const problem = problemIn(score, previousScore, tier, previousTier);
 	if (problem) return problem;
-	const write = { score, previousScore, tier, previousTier } as Omit<ScoreWrite, 'attributes' | 'eventDue'>;
+	const write = { score, previousScore, tier, previousTier } as Omit<
+		ScoreWrite,
+		'attributes' | 'eventDue'
+	>;
 
-	const needsScore = settings.scoreAttribute !== '' || settings.eventOn === 'crossing' || settings.eventOn === 'tierChangeOrCrossing';
+	const needsScore =
+		settings.scoreAttribute !== '' ||
+		settings.eventOn === 'crossing' ||
+		settings.eventOn === 'tierChangeOrCrossing';
 	if (needsScore && write.score === undefined) {
-		return { field: 'score', message: 'The score is empty; map a score (Score Event gives leadScore.score)' };
+		return {
+			field: 'score',
+			message: 'The score is empty; map a score (Score Event gives leadScore.score)',
+		};
 	}
-	const needsTier = settings.tierAttribute !== '' || settings.eventOn === 'tierChange' || settings.eventOn === 'tierChangeOrCrossing';
+	const needsTier =
+		settings.tierAttribute !== '' ||
+		settings.eventOn === 'tierChange' ||
+		settings.eventOn === 'tierChangeOrCrossing';
 	if (needsTier && write.tier === undefined) {
-		return { field: 'tier', message: 'The tier is empty; map a tier (Score Event gives leadScore.tier)' };
+		return {
+			field: 'tier',
+			message: 'The tier is empty; map a tier (Score Event gives leadScore.tier)',
+		};
 	}
 
 	const replayed = raw.replayed === true || raw.replayed === 'true';
@@ -99,13 +130,21 @@ export function planScoreWrite(raw: RawScores, settings: ScoreWriteSettings): Sc
 	let crossed = false;
 	if (settings.eventOn === 'tierChange' || settings.eventOn === 'tierChangeOrCrossing') {
 		if (write.previousTier === undefined) {
-			return { field: 'previousTier', message: 'The previous tier is empty, so a tier change cannot be told; map it (Score Event gives leadScore.previousTier)' };
+			return {
+				field: 'previousTier',
+				message:
+					'The previous tier is empty, so a tier change cannot be told; map it (Score Event gives leadScore.previousTier)',
+			};
 		}
 		tierChanged = write.previousTier !== write.tier;
 	}
 	if (settings.eventOn === 'crossing' || settings.eventOn === 'tierChangeOrCrossing') {
 		if (write.previousScore === undefined) {
-			return { field: 'previousScore', message: 'The previous score is empty, so a crossing cannot be told; map it (Score Event gives leadScore.previousScore)' };
+			return {
+				field: 'previousScore',
+				message:
+					'The previous score is empty, so a crossing cannot be told; map it (Score Event gives leadScore.previousScore)',
+			};
 		}
 		if (settings.threshold === undefined || !Number.isFinite(settings.threshold)) {
 			return { field: 'threshold', message: 'The threshold is not a number' };

@@ -10,5 +10,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The real clock. */
 export const systemClock: Clock = {
 	now: () => Date.now(),
-	sleep: async (ms) => await new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, MAX_TIMER_MS))),
+	sleep: async (ms) =>
+		await new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, MAX_TIMER_MS))),
 };

@@ -10,7 +10,12 @@ export interface RetryPolicy {
 	maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 3, maxThrottleRetries: 10, baseDelayMs: 500, maxDelayMs: 30_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+	maxRetries: 3,
+	maxThrottleRetries: 10,
+	baseDelayMs: 500,
+	maxDelayMs: 30_000,
+};
 
 /** Status codes worth another try: the server or something in between failed, not the request. */
 export function isTransientStatus(status: number): boolean {

@@ -30,7 +30,9 @@ export interface HttpResponse {
 export type HttpTransport = (request: HttpRequest) => Promise<HttpResponse>;
 
 /** Headers as a transport receives them (any case, a list for a repeated header) → lower-cased names, one value each. */
-export function lowerCaseHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
+export function lowerCaseHeaders(
+	headers: Record<string, unknown> | undefined,
+): Record<string, string> {
 	const result: Record<string, string> = {};
 	for (const [name, value] of Object.entries(headers ?? {})) {
 		const first: unknown = Array.isArray(value) ? value[0] : value;

@@ -13,11 +13,19 @@ export const MAX_BULK_REQUEST_BYTES = 5 * 1024 * 1024;
 /** One `event-bulk-create` entry: the event's profile and the event itself, as POST /api/events has them. */
 export function bulkEventEntry(input: EventInput) {
 	const { profile, ...event } = eventBody(input).data.attributes;
-	return { type: 'event-bulk-create', attributes: { profile, events: { data: [{ type: 'event', attributes: event }] } } };
+	return {
+		type: 'event-bulk-create',
+		attributes: { profile, events: { data: [{ type: 'event', attributes: event }] } },
+	};
 }
 
 export function bulkCreateEventsBody(entries: Array<ReturnType<typeof bulkEventEntry>>) {
-	return { data: { type: 'event-bulk-create-job', attributes: { 'events-bulk-create': { data: entries } } } };
+	return {
+		data: {
+			type: 'event-bulk-create-job',
+			attributes: { 'events-bulk-create': { data: entries } },
+		},
+	};
 }
 
 const ENTRY_POINTER = /^\/data\/attributes\/events-bulk-create\/data\/(\d+)(\/|$)/;
@@ -26,7 +34,10 @@ const ENTRY_POINTER = /^\/data\/attributes\/events-bulk-create\/data\/(\d+)(\/|$
  * Which entries of a refused request each error names, by position; undefined when an error
  * names no entry (the request as a whole was refused), so that nothing is sent again blindly.
  */
-export function rejectedEntries(error: KlaviyoApiError, entryCount: number): Map<number, KlaviyoApiError> | undefined {
+export function rejectedEntries(
+	error: KlaviyoApiError,
+	entryCount: number,
+): Map<number, KlaviyoApiError> | undefined {
 	if (error.status !== 400) return undefined;
 	const rejected = new Map<number, KlaviyoApiError>();
 	for (const entryError of error.errors) {

@@ -11,7 +11,11 @@ export const MAX_JOB_BYTES = 5 * 1024 * 1024;
 const ENVELOPE_BYTES = 1024;
 
 /** Splits resources (profiles, or bulk events) into requests, keeping order: returns the index ranges [start, end). */
-export function planJobs(profiles: readonly unknown[], maxProfiles = MAX_PROFILES_PER_JOB, maxBytes = MAX_JOB_BYTES): Array<[number, number]> {
+export function planJobs(
+	profiles: readonly unknown[],
+	maxProfiles = MAX_PROFILES_PER_JOB,
+	maxBytes = MAX_JOB_BYTES,
+): Array<[number, number]> {
 	const jobs: Array<[number, number]> = [];
 	let start = 0;
 	let bytes = ENVELOPE_BYTES;
@@ -37,12 +41,15 @@ export interface ImportError {
 	originalPayload?: unknown;
 }
 
-function identifierKeys(resource: { id?: unknown; attributes?: Record<string, unknown> } | undefined): string[] {
+function identifierKeys(
+	resource: { id?: unknown; attributes?: Record<string, unknown> } | undefined,
+): string[] {
 	if (!resource || typeof resource !== 'object') return [];
 	const keys: string[] = [];
 	if (typeof resource.id === 'string') keys.push(`id:${resource.id}`);
 	const attributes = resource.attributes ?? {};
-	if (typeof attributes.email === 'string') keys.push(`email:${attributes.email.trim().toLowerCase()}`);
+	if (typeof attributes.email === 'string')
+		keys.push(`email:${attributes.email.trim().toLowerCase()}`);
 	if (typeof attributes.phone_number === 'string') keys.push(`phone:${attributes.phone_number}`);
 	if (typeof attributes.external_id === 'string') keys.push(`external:${attributes.external_id}`);
 	return keys;
@@ -71,7 +78,8 @@ export function matchImportErrors(
 		const pointed = index >= 0 && index < profiles.length ? index : undefined;
 		const agrees =
 			pointed !== undefined &&
-			(payloadKeys.length === 0 || identifierKeys(profiles[pointed]).some((key) => payloadKeys.includes(key)));
+			(payloadKeys.length === 0 ||
+				identifierKeys(profiles[pointed]).some((key) => payloadKeys.includes(key)));
 		let targets: number[] = [];
 		if (agrees) targets = [pointed];
 		else {

@@ -87,14 +87,19 @@ function text(value: unknown): string | undefined {
 /** Turns a Klaviyo error response (`{"errors":[{id,code,title,detail,source}]}`) into an error. */
 export function errorFromResponse(status: number, body: unknown): KlaviyoApiError {
 	const listed = (body as { errors?: unknown } | undefined)?.errors;
-	const [first, ...rest] = Array.isArray(listed) ? (listed as JsonApiError[]).filter((entry) => entry && typeof entry === 'object') : [];
+	const [first, ...rest] = Array.isArray(listed)
+		? (listed as JsonApiError[]).filter((entry) => entry && typeof entry === 'object')
+		: [];
 	if (!first) {
 		return new KlaviyoApiError({
 			kind: 'api',
 			status,
 			code: `http_${status}`,
 			title: `Klaviyo answered HTTP ${status}.`,
-			detail: typeof body === 'string' && body.length > 0 ? body.slice(0, 300) : 'The response had no error details.',
+			detail:
+				typeof body === 'string' && body.length > 0
+					? body.slice(0, 300)
+					: 'The response had no error details.',
 		});
 	}
 	const error = apiErrorFrom(status, first);
@@ -112,6 +117,9 @@ function apiErrorFrom(status: number, entry: JsonApiError): KlaviyoApiError {
 		pointer: text(entry.source?.pointer),
 		parameter: text(entry.source?.parameter),
 		errorId: text(entry.id),
-		meta: entry.meta && typeof entry.meta === 'object' && Object.keys(entry.meta).length > 0 ? (entry.meta as Record<string, unknown>) : undefined,
+		meta:
+			entry.meta && typeof entry.meta === 'object' && Object.keys(entry.meta).length > 0
+				? (entry.meta as Record<string, unknown>)
+				: undefined,
 	});
 }

@@ -49,7 +49,18 @@ export interface EventPage {
 /** The largest page GET /api/events takes (`page[size]` maximum in the spec). */
 export const MAX_EVENT_PAGE_SIZE = 1000;
 
-const PROFILE_FIELDS = ['email', 'phone_number', 'external_id', 'first_name', 'last_name', 'organization', 'title', 'locale', 'location', 'properties'];
+const PROFILE_FIELDS = [
+	'email',
+	'phone_number',
+	'external_id',
+	'first_name',
+	'last_name',
+	'organization',
+	'title',
+	'locale',
+	'location',
+	'properties',
+];
 
 interface Resource {
 	type?: unknown;
@@ -76,9 +87,15 @@ function query(parameters: Record<string, string>): string {
 }
 
 /** The first page of one metric's events from a time on, oldest first (or newest first). */
-export function eventsPath(options: { metricId: string; from?: number; newestFirst?: boolean; pageSize: number }): string {
+export function eventsPath(options: {
+	metricId: string;
+	from?: number;
+	newestFirst?: boolean;
+	pageSize: number;
+}): string {
 	const conditions = [`equals(metric_id,"${options.metricId.replace(/"/g, '\\"')}")`];
-	if (options.from !== undefined) conditions.push(`greater-or-equal(datetime,${filterDatetime(options.from)})`);
+	if (options.from !== undefined)
+		conditions.push(`greater-or-equal(datetime,${filterDatetime(options.from)})`);
 	return `/api/events?${query({
 		filter: conditions.length === 1 ? conditions[0]! : `and(${conditions.join(',')})`,
 		sort: options.newestFirst ? '-datetime' : 'datetime',
@@ -90,7 +107,8 @@ export function eventsPath(options: { metricId: string; from?: number; newestFir
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const object = (value: unknown): JsonObject | null => (value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : null);
+const object = (value: unknown): JsonObject | null =>
+	value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : null;
 
 function profileFrom(resource: Resource): EventProfile {
 	const attributes = resource.attributes ?? {};
@@ -113,7 +131,8 @@ function eventFrom(resource: Resource): FeedEvent | undefined {
 	const attributes = resource.attributes ?? {};
 	const datetime = text(attributes.datetime);
 	const parsed = datetime === null ? Number.NaN : Date.parse(datetime);
-	const timestamp = typeof attributes.timestamp === 'number' ? attributes.timestamp : Math.floor(parsed / 1000);
+	const timestamp =
+		typeof attributes.timestamp === 'number' ? attributes.timestamp : Math.floor(parsed / 1000);
 	if (typeof resource.id !== 'string' || !Number.isFinite(timestamp)) return undefined;
 	return {
 		id: resource.id,
@@ -130,7 +149,8 @@ export async function getEventsPage(client: KlaviyoClient, path: string): Promis
 	const body = (response.body ?? {}) as Collection;
 	const page: EventPage = { events: [], profiles: new Map(), metricNames: new Map() };
 	for (const resource of body.included ?? []) {
-		if (resource.type === 'profile' && typeof resource.id === 'string') page.profiles.set(resource.id, profileFrom(resource));
+		if (resource.type === 'profile' && typeof resource.id === 'string')
+			page.profiles.set(resource.id, profileFrom(resource));
 		if (resource.type === 'metric' && typeof resource.id === 'string') {
 			const name = text(resource.attributes?.name);
 			if (name) page.metricNames.set(resource.id, name);
@@ -145,7 +165,10 @@ export async function getEventsPage(client: KlaviyoClient, path: string): Promis
 }
 
 /** GET /api/profiles/{id}: for an event whose profile did not come included. Undefined when it is gone. */
-export async function getProfile(client: KlaviyoClient, profileId: string): Promise<EventProfile | undefined> {
+export async function getProfile(
+	client: KlaviyoClient,
+	profileId: string,
+): Promise<EventProfile | undefined> {
 	try {
 		const path = `/api/profiles/${encodeURIComponent(profileId)}?${query({ 'fields[profile]': PROFILE_FIELDS.join(',') })}`;
 		const response = await client.send('getProfile', { method: 'GET', url: path });
@@ -167,7 +190,11 @@ export async function listMetrics(client: KlaviyoClient): Promise<Metric[]> {
 		for (const resource of body.data ?? []) {
 			if (typeof resource.id !== 'string') continue;
 			const integration = object(resource.attributes?.integration);
-			metrics.push({ id: resource.id, name: text(resource.attributes?.name) ?? resource.id, integration: text(integration?.name) });
+			metrics.push({
+				id: resource.id,
+				name: text(resource.attributes?.name) ?? resource.id,
+				integration: text(integration?.name),
+			});
 		}
 		path = body.links?.next ? pathOfLink(body.links.next) : undefined;
 	}

@@ -14,7 +14,14 @@
 import type { Clock } from '../http/clock';
 import type { JsonObject } from '../http/jsonValues';
 
-import { type EventProfile, type FeedEvent, MAX_EVENT_PAGE_SIZE, eventsPath, getEventsPage, getProfile } from './eventFeed';
+import {
+	type EventProfile,
+	type FeedEvent,
+	MAX_EVENT_PAGE_SIZE,
+	eventsPath,
+	getEventsPage,
+	getProfile,
+} from './eventFeed';
 import type { KlaviyoClient } from './klaviyoClient';
 
 export interface MetricPosition {
@@ -62,7 +69,12 @@ export interface PollResult {
 export function readPollState(raw: unknown): PollState {
 	const metrics = (raw as { metrics?: unknown } | undefined)?.metrics;
 	// A copy (n8n hands a watched object): the poll changes it, and writes it back only on success.
-	return { metrics: metrics && typeof metrics === 'object' ? (JSON.parse(JSON.stringify(metrics)) as Record<string, MetricPosition>) : {} };
+	return {
+		metrics:
+			metrics && typeof metrics === 'object'
+				? (JSON.parse(JSON.stringify(metrics)) as Record<string, MetricPosition>)
+				: {},
+	};
 }
 
 /** Looks up each profile once per poll: included with the events, or fetched on its own. */
@@ -86,8 +98,19 @@ class ProfileCache {
 	}
 }
 
-function triggeredEvent(event: FeedEvent, metricName: string, profile: EventProfile | null): TriggeredEvent {
-	return { email: profile?.email ?? null, event: metricName, eventId: event.id, time: event.datetime, properties: event.properties, profile };
+function triggeredEvent(
+	event: FeedEvent,
+	metricName: string,
+	profile: EventProfile | null,
+): TriggeredEvent {
+	return {
+		email: profile?.email ?? null,
+		event: metricName,
+		eventId: event.id,
+		time: event.datetime,
+		properties: event.properties,
+		profile,
+	};
 }
 
 /**
@@ -95,7 +118,12 @@ function triggeredEvent(event: FeedEvent, metricName: string, profile: EventProf
  * moves `state` on past them. The caller saves `state` only with the events it hands on, so a
  * crash before that repeats the same events rather than losing them.
  */
-export async function pollEvents(client: KlaviyoClient, clock: Clock, state: PollState, settings: PollSettings): Promise<PollResult> {
+export async function pollEvents(
+	client: KlaviyoClient,
+	clock: Clock,
+	state: PollState,
+	settings: PollSettings,
+): Promise<PollResult> {
 	const started = clock.now();
 	const nowSeconds = Math.floor(started / 1000);
 	const pageSize = settings.pageSize ?? MAX_EVENT_PAGE_SIZE;
@@ -138,28 +166,47 @@ export async function pollEvents(client: KlaviyoClient, clock: Clock, state: Pol
 				position.seen[event.id] = event.timestamp;
 				position.since = Math.max(position.since, event.timestamp);
 				const name = page.metricNames.get(event.metricId ?? metricId) ?? metricId;
-				collected.push({ event: triggeredEvent(event, name, await profiles.get(event.profileId)), timestamp: event.timestamp });
+				collected.push({
+					event: triggeredEvent(event, name, await profiles.get(event.profileId)),
+					timestamp: event.timestamp,
+				});
 			}
 			path = page.next;
-			if (path && (collected.length >= settings.maxEvents || clock.now() - started >= settings.budgetMs)) {
+			if (
+				path &&
+				(collected.length >= settings.maxEvents || clock.now() - started >= settings.budgetMs)
+			) {
 				position.next = path;
 				more = true;
 				break;
 			}
 		}
 		const keepFrom = position.since - settings.lateWindowSeconds;
-		for (const [id, timestamp] of Object.entries(position.seen)) if (timestamp < keepFrom) delete position.seen[id];
+		for (const [id, timestamp] of Object.entries(position.seen))
+			if (timestamp < keepFrom) delete position.seen[id];
 	}
 	// Oldest first across metrics, so scores build up in the order things happened.
 	collected.sort((a, b) => a.timestamp - b.timestamp);
-	return { events: collected.map((entry) => entry.event), more, requests: requests + profiles.requests };
+	return {
+		events: collected.map((entry) => entry.event),
+		more,
+		requests: requests + profiles.requests,
+	};
 }
 
 /** The newest event of any of the metrics, for the editor's "Fetch Test Event"; moves nothing. */
-export async function latestEvent(client: KlaviyoClient, metricIds: string[]): Promise<TriggeredEvent | undefined> {
-	let newest: { event: FeedEvent; name: string; page: { profiles: Map<string, EventProfile> } } | undefined;
+export async function latestEvent(
+	client: KlaviyoClient,
+	metricIds: string[],
+): Promise<TriggeredEvent | undefined> {
+	let newest:
+		| { event: FeedEvent; name: string; page: { profiles: Map<string, EventProfile> } }
+		| undefined;
 	for (const metricId of metricIds) {
-		const page = await getEventsPage(client, eventsPath({ metricId, newestFirst: true, pageSize: 1 }));
+		const page = await getEventsPage(
+			client,
+			eventsPath({ metricId, newestFirst: true, pageSize: 1 }),
+		);
 		const [event] = page.events;
 		if (event && (!newest || event.timestamp > newest.event.timestamp)) {
 			newest = { event, name: page.metricNames.get(metricId) ?? metricId, page };

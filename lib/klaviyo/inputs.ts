@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 
 import { epochMillisOf, type JsonObject, toJsonValue } from '../http/jsonValues';
 
-
 export type IdentifierKind = 'email' | 'phone' | 'externalId' | 'profileId';
 
 export interface ProfileIdentifier {
@@ -15,7 +14,16 @@ export interface ProfileIdentifier {
 }
 
 /** Standard profile fields besides the identifier; an identifier among them can cause a 409. */
-export const PROFILE_ATTRIBUTES = ['email', 'phone_number', 'external_id', 'first_name', 'last_name', 'organization', 'title', 'locale'] as const;
+export const PROFILE_ATTRIBUTES = [
+	'email',
+	'phone_number',
+	'external_id',
+	'first_name',
+	'last_name',
+	'organization',
+	'title',
+	'locale',
+] as const;
 export type ProfileAttributes = Partial<Record<(typeof PROFILE_ATTRIBUTES)[number], string>>;
 
 export interface ProfileInput {
@@ -59,17 +67,29 @@ const IDENTIFIER_NAMES: Record<IdentifierKind, string> = {
 };
 
 /** Identifiers arrive from expressions; numbers (a CRM id, a phone) are fine as their text. */
-export function checkIdentifier(kind: IdentifierKind, raw: unknown): ProfileIdentifier | InputProblem {
-	const value = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : '';
+export function checkIdentifier(
+	kind: IdentifierKind,
+	raw: unknown,
+): ProfileIdentifier | InputProblem {
+	const value =
+		typeof raw === 'string'
+			? raw.trim()
+			: typeof raw === 'number' && Number.isFinite(raw)
+				? String(raw)
+				: '';
 	if (value === '') {
-		const got = raw === undefined || raw === null || raw === '' ? 'empty' : `not text (${describeType(raw)})`;
+		const got =
+			raw === undefined || raw === null || raw === '' ? 'empty' : `not text (${describeType(raw)})`;
 		return { field: 'identifier', message: `The ${IDENTIFIER_NAMES[kind]} is ${got}` };
 	}
 	if (kind === 'email' && !EMAIL.test(value)) {
 		return { field: 'identifier', message: `"${value}" is not a valid email address` };
 	}
 	if (kind === 'phone' && !E164.test(value)) {
-		return { field: 'identifier', message: `"${value}" is not a phone number in E.164 format (e.g. +15005550006)` };
+		return {
+			field: 'identifier',
+			message: `"${value}" is not a phone number in E.164 format (e.g. +15005550006)`,
+		};
 	}
 	return { kind, value };
 }
@@ -89,8 +109,14 @@ export function checkProperties(raw: Record<string, unknown>): JsonObject | Inpu
 		} catch (error) {
 			return { field: 'properties', message: `Property ${(error as Error).message}` };
 		}
-		if (typeof properties[key] === 'string' && Buffer.byteLength(properties[key]) > MAX_STRING_BYTES) {
-			return { field: 'properties', message: `Property ${key} is longer than Klaviyo's 100 KB limit for a text value` };
+		if (
+			typeof properties[key] === 'string' &&
+			Buffer.byteLength(properties[key]) > MAX_STRING_BYTES
+		) {
+			return {
+				field: 'properties',
+				message: `Property ${key} is longer than Klaviyo's 100 KB limit for a text value`,
+			};
 		}
 	}
 	return properties;
@@ -105,7 +131,10 @@ export function checkAttributes(raw: Record<string, unknown>): ProfileAttributes
 	const attributes: ProfileAttributes = {};
 	for (const [name, value] of Object.entries(raw)) {
 		if (!(PROFILE_ATTRIBUTES as readonly string[]).includes(name)) {
-			return { field: 'attributes', message: `${name} is not a profile attribute this node writes` };
+			return {
+				field: 'attributes',
+				message: `${name} is not a profile attribute this node writes`,
+			};
 		}
 		if (value === undefined || value === null || value === '') continue;
 		const kind = name === 'email' ? 'email' : name === 'phone_number' ? 'phone' : 'externalId';
@@ -129,10 +158,16 @@ export function checkProfileInput(raw: RawProfile): Checked<ProfileInput> {
 	const properties = checkProperties(raw.properties);
 	const problems = [identifier, attributes, properties].filter(isProblem);
 	if (problems.length > 0) return { ok: false, problems };
-	const input: ProfileInput = { identifier: identifier as ProfileIdentifier, properties: properties as JsonObject };
+	const input: ProfileInput = {
+		identifier: identifier as ProfileIdentifier,
+		properties: properties as JsonObject,
+	};
 	if (Object.keys(attributes).length > 0) input.attributes = attributes as ProfileAttributes;
 	if (Buffer.byteLength(JSON.stringify(input)) > MAX_PROFILE_BYTES) {
-		return { ok: false, problems: [{ field: 'properties', message: "The profile exceeds Klaviyo's 100 KB limit" }] };
+		return {
+			ok: false,
+			problems: [{ field: 'properties', message: "The profile exceeds Klaviyo's 100 KB limit" }],
+		};
 	}
 	return { ok: true, value: input };
 }
@@ -140,15 +175,21 @@ export function checkProfileInput(raw: RawProfile): Checked<ProfileInput> {
 function checkTime(raw: unknown): string | undefined | InputProblem {
 	if (raw === undefined || raw === null || raw === '') return undefined;
 	const time = epochMillisOf(raw);
-	if (!Number.isFinite(time)) return { field: 'time', message: `"${String(raw)}" is not a date and time (use ISO 8601, e.g. 2026-11-23T06:00:00Z)` };
-	if (time < EARLIEST_EVENT) return { field: 'time', message: 'Klaviyo only accepts event times after 1990' };
+	if (!Number.isFinite(time))
+		return {
+			field: 'time',
+			message: `"${String(raw)}" is not a date and time (use ISO 8601, e.g. 2026-11-23T06:00:00Z)`,
+		};
+	if (time < EARLIEST_EVENT)
+		return { field: 'time', message: 'Klaviyo only accepts event times after 1990' };
 	return new Date(time).toISOString();
 }
 
 function checkValue(raw: unknown): number | undefined | InputProblem {
 	if (raw === undefined || raw === null || raw === '') return undefined;
 	const value = typeof raw === 'string' ? Number(raw.trim()) : raw;
-	if (typeof value !== 'number' || !Number.isFinite(value)) return { field: 'value', message: `"${String(raw)}" is not a number` };
+	if (typeof value !== 'number' || !Number.isFinite(value))
+		return { field: 'value', message: `"${String(raw)}" is not a number` };
 	return value;
 }
 
@@ -168,11 +209,15 @@ export function checkEventInput(raw: RawEvent): Checked<EventInput> {
 	const properties = checkProperties(raw.properties);
 	const time = checkTime(raw.time);
 	const value = checkValue(raw.value);
-	const uniqueId = raw.uniqueId === undefined || raw.uniqueId === null ? '' : String(raw.uniqueId).trim();
+	const uniqueId =
+		raw.uniqueId === undefined || raw.uniqueId === null ? '' : String(raw.uniqueId).trim();
 	const problems = [identifier, properties, time, value].filter(isProblem);
 	if (metric === '') problems.push({ field: 'metric', message: 'The metric name is empty' });
 	if (!isProblem(properties) && Object.keys(properties).length > MAX_EVENT_PROPERTIES) {
-		problems.push({ field: 'properties', message: `An event can have at most ${MAX_EVENT_PROPERTIES} properties` });
+		problems.push({
+			field: 'properties',
+			message: `An event can have at most ${MAX_EVENT_PROPERTIES} properties`,
+		});
 	}
 	if (problems.length > 0) return { ok: false, problems };
 	const event: EventInput = {
@@ -194,6 +239,8 @@ export function checkEventInput(raw: RawEvent): Checked<EventInput> {
 function derivedUniqueId(event: EventInput): string | undefined {
 	if (event.time === undefined) return undefined;
 	const { identifier, metric, properties, time, value } = event;
-	const digest = createHash('sha256').update(JSON.stringify([identifier.kind, identifier.value, metric, time, value ?? null, properties]));
+	const digest = createHash('sha256').update(
+		JSON.stringify([identifier.kind, identifier.value, metric, time, value ?? null, properties]),
+	);
 	return `n8n-${digest.digest('hex').slice(0, 32)}`;
 }

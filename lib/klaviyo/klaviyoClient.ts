@@ -3,15 +3,40 @@
  * import jobs. No n8n imports: the HTTP transport and the clock are passed in.
  */
 import type { Clock } from '../http/clock';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffMs, describeNetworkError, isTransientStatus, retryAfterMs } from '../http/retry';
+import {
+	DEFAULT_RETRY_POLICY,
+	type RetryPolicy,
+	backoffMs,
+	describeNetworkError,
+	isTransientStatus,
+	retryAfterMs,
+} from '../http/retry';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../http/transport';
 import { type Outcome, done, failed } from '../outcome';
 
-import { MAX_BULK_REQUEST_BYTES, MAX_EVENTS_PER_BULK_REQUEST, bulkCreateEventsBody, bulkEventEntry, rejectedEntries } from './bulkEvents';
-import { type ImportError, MAX_JOB_BYTES, MAX_PROFILES_PER_JOB, matchImportErrors, planJobs } from './bulkImport';
+import {
+	MAX_BULK_REQUEST_BYTES,
+	MAX_EVENTS_PER_BULK_REQUEST,
+	bulkCreateEventsBody,
+	bulkEventEntry,
+	rejectedEntries,
+} from './bulkEvents';
+import {
+	type ImportError,
+	MAX_JOB_BYTES,
+	MAX_PROFILES_PER_JOB,
+	matchImportErrors,
+	planJobs,
+} from './bulkImport';
 import { KlaviyoApiError, errorFromResponse } from './errors';
 import type { EventInput, ProfileInput } from './inputs';
-import { type ProfileResource, bulkImportBody, eventBody, profileImportBody, profileResource } from './payloads';
+import {
+	type ProfileResource,
+	bulkImportBody,
+	eventBody,
+	profileImportBody,
+	profileResource,
+} from './payloads';
 import { RateLimiter, type RateLimitBucket } from './rateLimiter';
 
 /** How long the client waits when Klaviyo asks it to (Retry-After, RateLimit-Reset, backoff after 5xx). */
@@ -103,7 +128,9 @@ const MAX_POLL_INTERVAL_MS = 10_000;
 
 /** Network errors can quote request details; drop anything key-like. */
 function redactKey(text: string): string {
-	return text.replace(/Klaviyo-API-Key\s+\S+/gi, 'Klaviyo-API-Key [redacted]').replace(/\bpk_[A-Za-z0-9]+/g, 'pk_[redacted]');
+	return text
+		.replace(/Klaviyo-API-Key\s+\S+/gi, 'Klaviyo-API-Key [redacted]')
+		.replace(/\bpk_[A-Za-z0-9]+/g, 'pk_[redacted]');
 }
 
 function acceptedEvent(input: EventInput): EventResult {
@@ -114,7 +141,12 @@ function jobFromBody(body: unknown): BulkImportJob {
 	const data = (body as { data?: { id?: unknown; attributes?: Record<string, unknown> } })?.data;
 	const attributes = data?.attributes ?? {};
 	if (typeof data?.id !== 'string') {
-		throw new KlaviyoApiError({ kind: 'api', code: 'unexpected_response', title: 'Unexpected response.', detail: 'Klaviyo returned a bulk import job without an id.' });
+		throw new KlaviyoApiError({
+			kind: 'api',
+			code: 'unexpected_response',
+			title: 'Unexpected response.',
+			detail: 'Klaviyo returned a bulk import job without an id.',
+		});
 	}
 	return {
 		id: data.id,
@@ -145,17 +177,31 @@ export class KlaviyoClient {
 		this.clock = options.clock;
 		this.random = options.random ?? Math.random;
 		this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-		this.bulk = { pollIntervalMs: 1000, timeoutMs: 10 * 60_000, maxProfilesPerJob: MAX_PROFILES_PER_JOB, maxJobBytes: MAX_JOB_BYTES, ...options.bulk };
+		this.bulk = {
+			pollIntervalMs: 1000,
+			timeoutMs: 10 * 60_000,
+			maxProfilesPerJob: MAX_PROFILES_PER_JOB,
+			maxJobBytes: MAX_JOB_BYTES,
+			...options.bulk,
+		};
 		this.waits = { maxWaitMs: 60_000, maxTotalWaitMs: 5 * 60_000, ...options.waits };
 		this.limiter = options.limiter ?? new RateLimiter(this.clock);
 	}
 
 	/** POST /api/profile-import: creates (201) or updates (200) one profile. */
 	async upsertProfile(input: ProfileInput): Promise<ProfileResult> {
-		const response = await this.send('profileImport', { method: 'POST', url: '/api/profile-import', body: profileImportBody(input) });
+		const response = await this.send('profileImport', {
+			method: 'POST',
+			url: '/api/profile-import',
+			body: profileImportBody(input),
+		});
 		const id = (response.body as { data?: { id?: unknown } })?.data?.id;
 		const created = response.status === 201;
-		return { profileId: typeof id === 'string' ? id : null, created, status: created ? 'created' : 'updated' };
+		return {
+			profileId: typeof id === 'string' ? id : null,
+			created,
+			status: created ? 'created' : 'updated',
+		};
 	}
 
 	/** POST /api/events: 202, with no body, whether Klaviyo records the event or drops it as a duplicate. */
@@ -165,28 +211,52 @@ export class KlaviyoClient {
 	}
 
 	async createBulkImportJob(profiles: ProfileResource[]): Promise<BulkImportJob> {
-		const response = await this.send('bulkImportJobs', { method: 'POST', url: '/api/profile-bulk-import-jobs', body: bulkImportBody(profiles) });
+		const response = await this.send('bulkImportJobs', {
+			method: 'POST',
+			url: '/api/profile-bulk-import-jobs',
+			body: bulkImportBody(profiles),
+		});
 		return jobFromBody(response.body);
 	}
 
 	async getBulkImportJob(jobId: string): Promise<BulkImportJob> {
-		const response = await this.send('bulkImportJobs', { method: 'GET', url: `/api/profile-bulk-import-jobs/${encodeURIComponent(jobId)}` });
+		const response = await this.send('bulkImportJobs', {
+			method: 'GET',
+			url: `/api/profile-bulk-import-jobs/${encodeURIComponent(jobId)}`,
+		});
 		return jobFromBody(response.body);
 	}
 
 	/** Every import error of a job, following `links.next` page by page. */
 	async listImportErrors(jobId: string): Promise<ImportError[]> {
 		const errors: ImportError[] = [];
-		let path: string | undefined = `/api/profile-bulk-import-jobs/${encodeURIComponent(jobId)}/import-errors?page%5Bsize%5D=100`;
+		let path: string | undefined =
+			`/api/profile-bulk-import-jobs/${encodeURIComponent(jobId)}/import-errors?page%5Bsize%5D=100`;
 		while (path) {
 			const response = await this.send('bulkImportJobs', { method: 'GET', url: path });
 			const body = response.body as {
-				data?: Array<{ id: string; attributes: { code: string; title: string; detail: string; source?: { pointer?: string }; original_payload?: unknown } }>;
+				data?: Array<{
+					id: string;
+					attributes: {
+						code: string;
+						title: string;
+						detail: string;
+						source?: { pointer?: string };
+						original_payload?: unknown;
+					};
+				}>;
 				links?: { next?: string | null };
 			};
 			for (const entry of body.data ?? []) {
 				const { code, title, detail, source, original_payload: originalPayload } = entry.attributes;
-				errors.push({ id: entry.id, code, title, detail, pointer: source?.pointer ?? undefined, originalPayload });
+				errors.push({
+					id: entry.id,
+					code,
+					title,
+					detail,
+					pointer: source?.pointer ?? undefined,
+					originalPayload,
+				});
 			}
 			path = body.links?.next ? pathOfLink(body.links.next) : undefined;
 		}
@@ -194,17 +264,26 @@ export class KlaviyoClient {
 	}
 
 	/** Upserts many profiles: one request each, or bulk import jobs above `bulkThreshold`. */
-	async upsertProfiles(inputs: ProfileInput[], options: ProfileBatchOptions = {}): Promise<ProfileBatchResult> {
+	async upsertProfiles(
+		inputs: ProfileInput[],
+		options: ProfileBatchOptions = {},
+	): Promise<ProfileBatchResult> {
 		const threshold = options.bulkThreshold ?? 0;
 		if (threshold > 0 && inputs.length > threshold) return await this.importProfiles(inputs);
-		const outcomes = await this.runEach(inputs, options, async (input) => await this.upsertProfile(input), (input) =>
-			JSON.stringify(input.identifier),
+		const outcomes = await this.runEach(
+			inputs,
+			options,
+			async (input) => await this.upsertProfile(input),
+			(input) => JSON.stringify(input.identifier),
 		);
 		return { outcomes, unmatchedImportErrors: [] };
 	}
 
 	/** Creates many events: one request each, or bulk create requests above `bulkThreshold`. */
-	async createEvents(inputs: EventInput[], options: EventBatchOptions = {}): Promise<BatchOutcomes<EventResult>> {
+	async createEvents(
+		inputs: EventInput[],
+		options: EventBatchOptions = {},
+	): Promise<BatchOutcomes<EventResult>> {
 		const threshold = options.bulkThreshold ?? 0;
 		if (threshold > 0 && inputs.length > threshold) return await this.createEventsInBulk(inputs);
 		return await this.runEach(inputs, options, async (input) => await this.createEvent(input));
@@ -217,13 +296,21 @@ export class KlaviyoClient {
 	private async createEventsInBulk(inputs: EventInput[]): Promise<Array<Outcome<EventResult>>> {
 		const entries = inputs.map(bulkEventEntry);
 		const outcomes = new Array<Outcome<EventResult>>(inputs.length);
-		for (const [start, end] of planJobs(entries, MAX_EVENTS_PER_BULK_REQUEST, MAX_BULK_REQUEST_BYTES)) {
+		for (const [start, end] of planJobs(
+			entries,
+			MAX_EVENTS_PER_BULK_REQUEST,
+			MAX_BULK_REQUEST_BYTES,
+		)) {
 			let pending = Array.from({ length: end - start }, (_, offset) => start + offset);
 			// Each round either succeeds or drops at least one rejected entry, so this ends.
 			while (pending.length > 0) {
 				try {
 					const body = bulkCreateEventsBody(pending.map((index) => entries[index]!));
-					await this.send('bulkCreateEvents', { method: 'POST', url: '/api/event-bulk-create-jobs', body });
+					await this.send('bulkCreateEvents', {
+						method: 'POST',
+						url: '/api/event-bulk-create-jobs',
+						body,
+					});
 					for (const index of pending) outcomes[index] = done(acceptedEvent(inputs[index]!));
 					break;
 				} catch (error) {
@@ -233,7 +320,8 @@ export class KlaviyoClient {
 						for (const index of pending) outcomes[index] = failed(error);
 						break;
 					}
-					for (const [position, entryError] of rejected) outcomes[pending[position]!] = failed(entryError);
+					for (const [position, entryError] of rejected)
+						outcomes[pending[position]!] = failed(entryError);
 					pending = pending.filter((_, position) => !rejected.has(position));
 				}
 			}
@@ -250,13 +338,25 @@ export class KlaviyoClient {
 		const outcomes = new Array<Outcome<ProfileResult>>(inputs.length);
 		const unmatchedImportErrors: ImportError[] = [];
 		const pending: Array<{ job: BulkImportJob; start: number; end: number }> = [];
-		const settle = (start: number, end: number, outcome: (index: number) => Outcome<ProfileResult>) => {
+		const settle = (
+			start: number,
+			end: number,
+			outcome: (index: number) => Outcome<ProfileResult>,
+		) => {
 			for (let index = start; index < end; index++) outcomes[index] = outcome(index);
 		};
 
-		for (const [start, end] of planJobs(resources, this.bulk.maxProfilesPerJob, this.bulk.maxJobBytes)) {
+		for (const [start, end] of planJobs(
+			resources,
+			this.bulk.maxProfilesPerJob,
+			this.bulk.maxJobBytes,
+		)) {
 			try {
-				pending.push({ job: await this.createBulkImportJob(resources.slice(start, end)), start, end });
+				pending.push({
+					job: await this.createBulkImportJob(resources.slice(start, end)),
+					start,
+					end,
+				});
 			} catch (error) {
 				settle(start, end, () => failed(error as KlaviyoApiError));
 			}
@@ -286,7 +386,10 @@ export class KlaviyoClient {
 					if (entry.job.status !== 'complete' && entry.job.status !== 'cancelled') continue;
 					pending.splice(pending.indexOf(entry), 1);
 					const { job } = entry;
-					const errors = job.failedCount > 0 || job.status === 'cancelled' ? await this.listImportErrors(job.id) : [];
+					const errors =
+						job.failedCount > 0 || job.status === 'cancelled'
+							? await this.listImportErrors(job.id)
+							: [];
 					const { byProfile, unmatched } = matchImportErrors(resources.slice(start, end), errors);
 					unmatchedImportErrors.push(...unmatched);
 					// Failures Klaviyo counted or reported but did not trace to a profile: then no profile of the job is known to be imported.
@@ -295,7 +398,14 @@ export class KlaviyoClient {
 						const importError = byProfile.get(index - start);
 						if (importError) {
 							return failed(
-								new KlaviyoApiError({ kind: 'import', code: importError.code, title: importError.title, detail: importError.detail, pointer: importError.pointer, errorId: importError.id }),
+								new KlaviyoApiError({
+									kind: 'import',
+									code: importError.code,
+									title: importError.title,
+									detail: importError.detail,
+									pointer: importError.pointer,
+									errorId: importError.id,
+								}),
 							);
 						}
 						if (untraced > 0) {
@@ -309,7 +419,14 @@ export class KlaviyoClient {
 							);
 						}
 						if (job.status === 'cancelled') {
-							return failed(new KlaviyoApiError({ kind: 'import', code: 'job_cancelled', title: 'The bulk import job was cancelled.', detail: `Job ${job.id} was cancelled before importing this profile.` }));
+							return failed(
+								new KlaviyoApiError({
+									kind: 'import',
+									code: 'job_cancelled',
+									title: 'The bulk import job was cancelled.',
+									detail: `Job ${job.id} was cancelled before importing this profile.`,
+								}),
+							);
 						}
 						return done({ profileId: null, created: null, status: 'imported', jobId: job.id });
 					});
@@ -328,7 +445,10 @@ export class KlaviyoClient {
 	 * a cap the request fails with the wait Klaviyo asked for, instead of holding the workflow for hours.
 	 * Public for the other modules of lib/klaviyo (event feed, bulk events).
 	 */
-	async send(bucket: RateLimitBucket, request: Omit<HttpRequest, 'headers'>): Promise<HttpResponse> {
+	async send(
+		bucket: RateLimitBucket,
+		request: Omit<HttpRequest, 'headers'>,
+	): Promise<HttpResponse> {
 		const headers: Record<string, string> = { accept: JSON_API };
 		if (request.body !== undefined) headers['content-type'] = JSON_API;
 		let failures = 0;
@@ -350,7 +470,12 @@ export class KlaviyoClient {
 			} catch (error) {
 				if (error instanceof KlaviyoApiError) throw error;
 				if (failures >= this.retry.maxRetries) {
-					throw new KlaviyoApiError({ kind: 'network', code: 'network_error', title: 'No answer from the server.', detail: describeNetworkError(error, redactKey) });
+					throw new KlaviyoApiError({
+						kind: 'network',
+						code: 'network_error',
+						title: 'No answer from the server.',
+						detail: describeNetworkError(error, redactKey),
+					});
 				}
 				const wait = this.backoff(failures++);
 				allow(wait, undefined, 'a backoff after a network error');
@@ -360,7 +485,8 @@ export class KlaviyoClient {
 			const { status } = response;
 			const retryAfter = retryAfterMs(response.headers, this.clock.now());
 			if (status === 429) {
-				if (throttles >= this.retry.maxThrottleRetries) throw errorFromResponse(status, response.body);
+				if (throttles >= this.retry.maxThrottleRetries)
+					throw errorFromResponse(status, response.body);
 				throttles += 1;
 				const wait = retryAfter ?? this.backoff(throttles - 1);
 				const asked = retryAfter === undefined ? 'a backoff after a 429' : 'Retry-After of a 429';
@@ -374,7 +500,13 @@ export class KlaviyoClient {
 			if (isTransientStatus(status)) {
 				if (failures >= this.retry.maxRetries) throw errorFromResponse(status, response.body);
 				const wait = Math.max(this.backoff(failures++), retryAfter ?? 0);
-				allow(wait, status, retryAfter !== undefined && retryAfter >= wait ? 'Retry-After' : `a backoff after a ${status}`);
+				allow(
+					wait,
+					status,
+					retryAfter !== undefined && retryAfter >= wait
+						? 'Retry-After'
+						: `a backoff after a ${status}`,
+				);
 				await this.clock.sleep(wait);
 				continue;
 			}

@@ -9,7 +9,9 @@ export interface ProfileResource {
 	attributes: ProfileAttributes & { properties?: JsonObject };
 }
 
-function identifierResource(identifier: ProfileIdentifier): Pick<ProfileResource, 'id' | 'attributes'> {
+function identifierResource(
+	identifier: ProfileIdentifier,
+): Pick<ProfileResource, 'id' | 'attributes'> {
 	switch (identifier.kind) {
 		case 'email':
 			return { attributes: { email: identifier.value } };
@@ -26,7 +28,11 @@ function identifierResource(identifier: ProfileIdentifier): Pick<ProfileResource
 export function profileResource(input: ProfileInput): ProfileResource {
 	const { id, attributes } = identifierResource(input.identifier);
 	// The identifier the operator chose wins over the same field among the other attributes.
-	return { type: 'profile', ...(id ? { id } : {}), attributes: { ...input.attributes, ...attributes, properties: input.properties } };
+	return {
+		type: 'profile',
+		...(id ? { id } : {}),
+		attributes: { ...input.attributes, ...attributes, properties: input.properties },
+	};
 }
 
 export function profileImportBody(input: ProfileInput) {
@@ -51,5 +57,7 @@ export function eventBody(input: EventInput) {
 }
 
 export function bulkImportBody(profiles: ProfileResource[]) {
-	return { data: { type: 'profile-bulk-import-job', attributes: { profiles: { data: profiles } } } };
+	return {
+		data: { type: 'profile-bulk-import-job', attributes: { profiles: { data: profiles } } },
+	};
 }

@@ -76,7 +76,8 @@ export class RateLimiter {
 		const reset = Number.parseInt(headers['ratelimit-reset'] ?? '', 10);
 		// The reset counts down Klaviyo's one-minute window: a longer one is not believed, so a broken
 		// header cannot hold every later request of the account back for hours.
-		if (remaining === 0 && Number.isFinite(reset)) this.pause(bucket, Math.min(reset, 60) * 1000, 'RateLimit-Reset');
+		if (remaining === 0 && Number.isFinite(reset))
+			this.pause(bucket, Math.min(reset, 60) * 1000, 'RateLimit-Reset');
 	}
 
 	/** Holds every request to the bucket back, e.g. for a 429's Retry-After. */
@@ -100,8 +101,10 @@ export class RateLimiter {
 		while (state.sent.length > 0 && state.sent[0]! <= now - STEADY_WINDOW_MS) state.sent.shift();
 		let wait = state.pausedUntil - now;
 		const { sent } = state;
-		if (sent.length >= steady) wait = Math.max(wait, sent[sent.length - steady]! + STEADY_WINDOW_MS - now);
-		if (sent.length >= burst) wait = Math.max(wait, sent[sent.length - burst]! + BURST_WINDOW_MS - now);
+		if (sent.length >= steady)
+			wait = Math.max(wait, sent[sent.length - steady]! + STEADY_WINDOW_MS - now);
+		if (sent.length >= burst)
+			wait = Math.max(wait, sent[sent.length - burst]! + BURST_WINDOW_MS - now);
 		return wait;
 	}
 

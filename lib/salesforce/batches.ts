@@ -38,7 +38,10 @@ export function endsTheRun(error: unknown): error is SalesforceApiError | Salesf
 }
 
 /** With `stopAfterFailure`, throws the batch's first failed request before anything is written. */
-export function stopAtFirstFailure<T>(outcomes: Array<Outcome<T> | undefined>, options: BatchOptions): void {
+export function stopAtFirstFailure<T>(
+	outcomes: Array<Outcome<T> | undefined>,
+	options: BatchOptions,
+): void {
 	if (!options.stopAfterFailure) return;
 	const index = outcomes.findIndex((outcome) => outcome && !outcome.ok);
 	const outcome = outcomes[index];
@@ -62,9 +65,11 @@ export async function inBatches<R, T>(
 			batch = await work(requests.slice(start, start + MAX_COLLECTION_RECORDS));
 			stopAtFirstFailure(batch, options);
 		} catch (error) {
-			if (error instanceof RequestFailure) throw new RequestFailure(start + error.index, error.error);
+			if (error instanceof RequestFailure)
+				throw new RequestFailure(start + error.index, error.error);
 			if (options.stopAfterFailure || !endsTheRun(error)) throw error;
-			for (let index = start; index < requests.length; index++) outcomes.push(failed(error as Error));
+			for (let index = start; index < requests.length; index++)
+				outcomes.push(failed(error as Error));
 			return outcomes;
 		}
 		outcomes.push(...batch);

@@ -2,7 +2,13 @@
 import { type Clock, systemClock } from '../http/clock';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../http/transport';
 
-import { SalesforceApiError, SalesforceAuthError, SalesforceNetworkError, apiErrorFromResponse, hintFor } from './errors';
+import {
+	SalesforceApiError,
+	SalesforceAuthError,
+	SalesforceNetworkError,
+	apiErrorFromResponse,
+	hintFor,
+} from './errors';
 import type { RecordObject } from './ids';
 
 /** sObject Collections take at most 200 records a call. */
@@ -101,7 +107,11 @@ export class SalesforceClient {
 		}
 	}
 
-	async getRecord<T extends Record<string, unknown>>(objectType: string, id: string, fields: string[]): Promise<T> {
+	async getRecord<T extends Record<string, unknown>>(
+		objectType: string,
+		id: string,
+		fields: string[],
+	): Promise<T> {
 		const response = await this.send({
 			method: 'GET',
 			url: `${this.dataPath}/sobjects/${objectType}/${encodeURIComponent(id)}`,
@@ -112,7 +122,10 @@ export class SalesforceClient {
 
 	/** The object's fields, their types and picklist values (in the org's order). */
 	async describe(objectType: RecordObject): Promise<ObjectDescribe> {
-		const response = await this.send({ method: 'GET', url: `${this.dataPath}/sobjects/${objectType}/describe` });
+		const response = await this.send({
+			method: 'GET',
+			url: `${this.dataPath}/sobjects/${objectType}/describe`,
+		});
 		return response.body as ObjectDescribe;
 	}
 
@@ -122,22 +135,33 @@ export class SalesforceClient {
 	 * are sent grouped by object, since a call takes at most 10 runs of one type.
 	 */
 	async updateRecords(updates: RecordUpdate[]): Promise<RecordResult[]> {
-		const order = updates.map((update, index) => ({ update, index })).sort((a, b) => a.update.object.localeCompare(b.update.object));
+		const order = updates
+			.map((update, index) => ({ update, index }))
+			.sort((a, b) => a.update.object.localeCompare(b.update.object));
 		const results = await this.collection(
 			'PATCH',
 			'/composite/sobjects',
-			order.map(({ update }) => ({ attributes: { type: update.object }, ...update.fields, id: update.id })),
+			order.map(({ update }) => ({
+				attributes: { type: update.object },
+				...update.fields,
+				id: update.id,
+			})),
 		);
 		const inRequestOrder = new Array<RecordResult>(updates.length);
 		order.forEach(({ update, index }, position) => {
 			const result = results[position];
-			inRequestOrder[index] = result.success ? { id: update.id, success: true } : { ...result, id: update.id };
+			inRequestOrder[index] = result.success
+				? { id: update.id, success: true }
+				: { ...result, id: update.id };
 		});
 		return inRequestOrder;
 	}
 
 	/** Creates up to 200 records of one object in one sObject Collections call (`allOrNone: false`). */
-	async createRecords(objectType: RecordObject, records: Array<Record<string, FieldValue>>): Promise<RecordResult[]> {
+	async createRecords(
+		objectType: RecordObject,
+		records: Array<Record<string, FieldValue>>,
+	): Promise<RecordResult[]> {
 		return await this.collection(
 			'POST',
 			'/composite/sobjects',
@@ -161,12 +185,22 @@ export class SalesforceClient {
 		);
 	}
 
-	private async collection(method: 'POST' | 'PATCH', path: string, records: Array<Record<string, unknown>>): Promise<RecordResult[]> {
+	private async collection(
+		method: 'POST' | 'PATCH',
+		path: string,
+		records: Array<Record<string, unknown>>,
+	): Promise<RecordResult[]> {
 		if (records.length === 0) return [];
 		if (records.length > MAX_COLLECTION_RECORDS) {
-			throw new Error(`sObject Collections take at most ${MAX_COLLECTION_RECORDS} records, not ${records.length}`);
+			throw new Error(
+				`sObject Collections take at most ${MAX_COLLECTION_RECORDS} records, not ${records.length}`,
+			);
 		}
-		const response = await this.send({ method, url: `${this.dataPath}${path}`, body: { allOrNone: false, records } });
+		const response = await this.send({
+			method,
+			url: `${this.dataPath}${path}`,
+			body: { allOrNone: false, records },
+		});
 		const results = response.body as CollectionItemResult[];
 		if (!Array.isArray(results) || results.length !== records.length) {
 			throw new SalesforceApiError(
@@ -177,15 +211,24 @@ export class SalesforceClient {
 		}
 		return results.map((result): RecordResult => {
 			if (result.success && typeof result.id === 'string') {
-				return result.created === undefined ? { id: result.id, success: true } : { id: result.id, success: true, created: result.created };
+				return result.created === undefined
+					? { id: result.id, success: true }
+					: { id: result.id, success: true, created: result.created };
 			}
 			const errors = result.errors ?? [];
 			const errorCode = errors[0]?.statusCode ?? 'UNKNOWN_ERROR';
-			const message = errors.map((error) => error.message ?? error.statusCode).join('; ') || 'The change failed';
+			const message =
+				errors.map((error) => error.message ?? error.statusCode).join('; ') || 'The change failed';
 			return {
 				id: result.id,
 				success: false,
-				error: new SalesforceApiError(message, response.status, errorCode, errors[0]?.fields ?? [], hintFor(errorCode)),
+				error: new SalesforceApiError(
+					message,
+					response.status,
+					errorCode,
+					errors[0]?.fields ?? [],
+					hintFor(errorCode),
+				),
 			};
 		});
 	}

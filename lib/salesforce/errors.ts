@@ -52,10 +52,16 @@ export class SalesforceNetworkError extends ApiError {
 export function apiErrorFromResponse(status: number, body: unknown): SalesforceApiError {
 	const details = (Array.isArray(body) ? body : [body]).filter(
 		(entry): entry is SalesforceErrorDetail =>
-			typeof entry === 'object' && entry !== null && typeof (entry as SalesforceErrorDetail).message === 'string',
+			typeof entry === 'object' &&
+			entry !== null &&
+			typeof (entry as SalesforceErrorDetail).message === 'string',
 	);
 	if (details.length === 0) {
-		return new SalesforceApiError(`Salesforce answered HTTP ${status} without an error message`, status, `HTTP_${status}`);
+		return new SalesforceApiError(
+			`Salesforce answered HTTP ${status} without an error message`,
+			status,
+			`HTTP_${status}`,
+		);
 	}
 	const first = details[0];
 	const errorCode = first.errorCode ?? `HTTP_${status}`;

@@ -31,7 +31,9 @@ export function toId18(id: string): string {
 
 /** The object an ID belongs to, by its key prefix. */
 export function objectOfId(id: string): RecordObject | undefined {
-	return (Object.keys(KEY_PREFIXES) as RecordObject[]).find((object) => id.startsWith(KEY_PREFIXES[object]));
+	return (Object.keys(KEY_PREFIXES) as RecordObject[]).find((object) =>
+		id.startsWith(KEY_PREFIXES[object]),
+	);
 }
 
 /**

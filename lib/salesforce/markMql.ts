@@ -68,7 +68,10 @@ interface StatusRule {
 function statusRule(request: MarkMqlRequest, object: RecordObject): StatusRule {
 	return object === 'Lead'
 		? { field: request.statusField, mql: request.mqlStatus }
-		: { field: request.contactStatusField ?? '', mql: request.contactMqlStatus ?? request.mqlStatus };
+		: {
+				field: request.contactStatusField ?? '',
+				mql: request.contactMqlStatus ?? request.mqlStatus,
+			};
 }
 
 /** Why a request cannot be sent, checked before anything goes into a URL or a query. */
@@ -79,8 +82,10 @@ function requestProblem(request: MarkMqlRequest): string | undefined {
 	for (const target of objectsOf(object)) {
 		const { field, mql } = statusRule(request, target);
 		const label = target === 'Lead' ? 'Status Field' : 'Contact Status Field';
-		if (!field) return `${label} is empty: Contacts have no standard status, so name the Contact field that holds the stage`;
-		if (!isFieldApiName(field)) return `"${field}" is not a field API name (e.g. ${target === 'Lead' ? 'Status' : 'Lifecycle_Stage__c'})`;
+		if (!field)
+			return `${label} is empty: Contacts have no standard status, so name the Contact field that holds the stage`;
+		if (!isFieldApiName(field))
+			return `"${field}" is not a field API name (e.g. ${target === 'Lead' ? 'Status' : 'Lifecycle_Stage__c'})`;
 		if (!mql.trim()) return `The ${target === 'Lead' ? 'MQL' : 'contact MQL'} status is empty`;
 		for (const name of Object.keys(request.fields)) {
 			if (name.toLowerCase() === field.toLowerCase()) {
@@ -89,20 +94,29 @@ function requestProblem(request: MarkMqlRequest): string | undefined {
 		}
 	}
 	for (const name of Object.keys(request.fields)) {
-		if (!isFieldApiName(name)) return `"${name}" is not a field API name (custom fields end in __c)`;
+		if (!isFieldApiName(name))
+			return `"${name}" is not a field API name (custom fields end in __c)`;
 		if (READ_ONLY_FIELDS.has(name.toLowerCase())) return `${name} cannot be set`;
 	}
 	return undefined;
 }
 
-function resultFor(object: RecordObject, id: string, previous: unknown, status: unknown, skippedReason: SkippedReason | null): MarkMqlResult {
+function resultFor(
+	object: RecordObject,
+	id: string,
+	previous: unknown,
+	status: unknown,
+	skippedReason: SkippedReason | null,
+): MarkMqlResult {
 	const common = {
 		previousStatus: typeof previous === 'string' ? previous : null,
 		status: typeof status === 'string' ? status : null,
 		updated: skippedReason === null,
 		skippedReason,
 	};
-	return object === 'Lead' ? { object, leadId: id, ...common } : { object, contactId: id, ...common };
+	return object === 'Lead'
+		? { object, leadId: id, ...common }
+		: { object, contactId: id, ...common };
 }
 
 /**
@@ -123,7 +137,10 @@ function skippedReason(
 	if (!order) return null;
 	const mqlPosition = positionIn(order, rule.mql);
 	if (mqlPosition < 0) {
-		const where = object === 'Lead' && rule.field.toLowerCase() === 'status' ? 'Lead Status' : `the ${object} field ${rule.field}`;
+		const where =
+			object === 'Lead' && rule.field.toLowerCase() === 'status'
+				? 'Lead Status'
+				: `the ${object} field ${rule.field}`;
 		throw new StatusSetupError(
 			`"${rule.mql}" is not a value of ${where} in this org (its values: ${order.join(', ')}), so the node cannot tell which statuses come after it`,
 			`Add "${rule.mql}" to the picklist in Setup → Object Manager → ${object} → Fields & Relationships, at its place in the funnel, or set the MQL status to an existing value, or turn off Respect Status Order.`,
@@ -164,7 +181,9 @@ async function markBatch(
 		if (problem) fail(index, problem);
 	}
 	stopAtFirstFailure(outcomes, options);
-	const pending = requests.map((request, index) => ({ request, index })).filter(({ index }) => !outcomes[index]);
+	const pending = requests
+		.map((request, index) => ({ request, index }))
+		.filter(({ index }) => !outcomes[index]);
 	if (pending.length === 0) return outcomes as MarkMqlOutcome[];
 
 	let found;
@@ -174,7 +193,8 @@ async function markBatch(
 			pending.map(({ request }): FindRequest => {
 				const object = request.object ?? 'lead';
 				const fields: FindRequest['fields'] = {};
-				for (const target of objectsOf(object)) fields[target] = [statusRule(request, target).field];
+				for (const target of objectsOf(object))
+					fields[target] = [statusRule(request, target).field];
 				return { lookup: request.lookup, object, fields };
 			}),
 		);
@@ -184,11 +204,22 @@ async function markBatch(
 		return outcomes as MarkMqlOutcome[];
 	}
 
-	const located: Array<{ request: MarkMqlRequest; index: number; object: RecordObject; record: SalesforceRecord }> = [];
+	const located: Array<{
+		request: MarkMqlRequest;
+		index: number;
+		object: RecordObject;
+		record: SalesforceRecord;
+	}> = [];
 	for (const [position, { request, index }] of pending.entries()) {
 		const outcome = found[position];
 		if (!outcome.ok) fail(index, outcome.error);
-		else if (!outcome.value) fail(index, new LookupError(notFoundMessage({ lookup: request.lookup, object: request.object ?? 'lead' })));
+		else if (!outcome.value)
+			fail(
+				index,
+				new LookupError(
+					notFoundMessage({ lookup: request.lookup, object: request.object ?? 'lead' }),
+				),
+			);
 		else located.push({ request, index, ...outcome.value });
 	}
 	// A record that is not found stops the run here, before the status order is read.
@@ -203,12 +234,18 @@ async function markBatch(
 	};
 
 	// Decide per request; requests for the same record share one record in the update.
-	const updates = new Map<string, { update: RecordUpdate; indexes: number[]; previousStatus: unknown }>();
+	const updates = new Map<
+		string,
+		{ update: RecordUpdate; indexes: number[]; previousStatus: unknown }
+	>();
 	for (const { request, index, object, record } of located) {
 		const rule = statusRule(request, object);
 		let reason: SkippedReason | null;
 		try {
-			const order = request.respectStatusOrder === false || record.IsConverted === true ? undefined : await orderOf(object, rule.field);
+			const order =
+				request.respectStatusOrder === false || record.IsConverted === true
+					? undefined
+					: await orderOf(object, rule.field);
 			reason = skippedReason(request, rule, record, fieldValue(record, rule.field), order, object);
 		} catch (error) {
 			if (endsTheRun(error)) throw error;
@@ -220,7 +257,11 @@ async function markBatch(
 			outcomes[index] = done(resultFor(object, record.Id, status, status, reason));
 			continue;
 		}
-		const entry = updates.get(record.Id) ?? { update: { object, id: record.Id, fields: {} }, indexes: [], previousStatus: status };
+		const entry = updates.get(record.Id) ?? {
+			update: { object, id: record.Id, fields: {} },
+			indexes: [],
+			previousStatus: status,
+		};
 		Object.assign(entry.update.fields, request.fields, { [rule.field]: rule.mql });
 		entry.indexes.push(index);
 		updates.set(record.Id, entry);
@@ -260,5 +301,9 @@ export async function markAsMql(
 	options: MarkMqlOptions = {},
 	metadata = new OrgMetadata(client),
 ): Promise<MarkMqlOutcome[]> {
-	return await inBatches(requests, async (batch) => await markBatch(client, metadata, batch, options), options);
+	return await inBatches(
+		requests,
+		async (batch) => await markBatch(client, metadata, batch, options),
+		options,
+	);
 }

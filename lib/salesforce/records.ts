@@ -37,7 +37,10 @@ export class LookupError extends Error {
 /** Keeps each query's URL well under the 16 KB that Salesforce accepts for a request line. */
 const MAX_ENCODED_QUERY_LENGTH = 12_000;
 
-const LOOKUP_FIELDS: Record<RecordObject, string[]> = { Lead: ['Id', 'IsConverted', 'ConvertedContactId', 'Email'], Contact: ['Id', 'Email'] };
+const LOOKUP_FIELDS: Record<RecordObject, string[]> = {
+	Lead: ['Id', 'IsConverted', 'ConvertedContactId', 'Email'],
+	Contact: ['Id', 'Email'],
+};
 
 export function objectsOf(choice: ObjectChoice): RecordObject[] {
 	return choice === 'lead' ? ['Lead'] : choice === 'contact' ? ['Contact'] : ['Lead', 'Contact'];
@@ -63,7 +66,11 @@ export function describeLookup(lookup: RecordLookup): string {
 	}
 }
 
-const NOUNS: Record<ObjectChoice, string> = { lead: 'lead', contact: 'contact', leadThenContact: 'lead or contact' };
+const NOUNS: Record<ObjectChoice, string> = {
+	lead: 'lead',
+	contact: 'contact',
+	leadThenContact: 'lead or contact',
+};
 
 export function notFoundMessage(request: Pick<FindRequest, 'lookup' | 'object'>): string {
 	return `No Salesforce ${NOUNS[request.object]} has ${describeLookup(request.lookup)}`;
@@ -77,24 +84,34 @@ export function lookupProblem(lookup: RecordLookup, object: ObjectChoice): strin
 		return recordIdProblem(id, objectsOf(object));
 	}
 	if (lookup.findBy === 'email') {
-		return lookup.email.trim() ? undefined : `The email is empty: no ${NOUNS[object]} can be found without one`;
+		return lookup.email.trim()
+			? undefined
+			: `The email is empty: no ${NOUNS[object]} can be found without one`;
 	}
-	if (!isFieldApiName(lookup.field)) return `"${lookup.field}" is not a field API name (e.g. External_Id__c)`;
+	if (!isFieldApiName(lookup.field))
+		return `"${lookup.field}" is not a field API name (e.g. External_Id__c)`;
 	return lookup.value.trim() ? undefined : `The ${lookup.field} value is empty`;
 }
 
 /** `(field, literal)` terms → as few queries as fit the URL limit, all reading the same fields. */
-function buildQueries(object: RecordObject, selectFields: string[], terms: Array<[string, string]>): string[] {
+function buildQueries(
+	object: RecordObject,
+	selectFields: string[],
+	terms: Array<[string, string]>,
+): string[] {
 	const select = `SELECT ${selectFields.join(', ')} FROM ${object} WHERE `;
 	const render = (group: Map<string, Set<string>>) =>
-		select + [...group].map(([field, literals]) => `${field} IN (${[...literals].join(', ')})`).join(' OR ');
+		select +
+		[...group].map(([field, literals]) => `${field} IN (${[...literals].join(', ')})`).join(' OR ');
 	const queries: string[] = [];
 	let group = new Map<string, Set<string>>();
 	let encodedLength = encodeURIComponent(select).length;
 	for (const [field, literal] of terms) {
 		// Upper bound of what the term adds: its literal, a separator, and the field's `OR f IN ()`.
 		const added =
-			encodeURIComponent(literal).length + 6 + (group.has(field) ? 0 : encodeURIComponent(` OR ${field} IN ()`).length);
+			encodeURIComponent(literal).length +
+			6 +
+			(group.has(field) ? 0 : encodeURIComponent(` OR ${field} IN ()`).length);
 		if (group.size > 0 && encodedLength + added > MAX_ENCODED_QUERY_LENGTH) {
 			queries.push(render(group));
 			group = new Map();
@@ -109,7 +126,8 @@ function buildQueries(object: RecordObject, selectFields: string[], terms: Array
 
 /** The column an INVALID_FIELD answer names: `No such column 'Foo__c' on entity 'Lead'`. */
 function missingColumn(error: unknown): string | undefined {
-	if (!(error instanceof SalesforceApiError) || error.errorCode !== 'INVALID_FIELD') return undefined;
+	if (!(error instanceof SalesforceApiError) || error.errorCode !== 'INVALID_FIELD')
+		return undefined;
 	return /No such column '([^']+)' on entity/.exec(error.message)?.[1];
 }
 
@@ -141,21 +159,37 @@ async function readRecords(
 		}
 		try {
 			let records: SalesforceRecord[] = [];
-			for (const soql of buildQueries(object, [...select.values()], active.map((entry) => entry.term))) {
+			for (const soql of buildQueries(
+				object,
+				[...select.values()],
+				active.map((entry) => entry.term),
+			)) {
 				records = records.concat(await client.query<SalesforceRecord>(soql));
 			}
 			return records;
 		} catch (error) {
 			const column = missingColumn(error)?.toLowerCase();
-			const names = (entry: ReadEntry) => [entry.term[0], ...entry.fields].some((field) => field.toLowerCase() === column);
-			const naming = column && !baseFields.some((field) => field.toLowerCase() === column) ? active.filter(names) : [];
+			const names = (entry: ReadEntry) =>
+				[entry.term[0], ...entry.fields].some((field) => field.toLowerCase() === column);
+			const naming =
+				column && !baseFields.some((field) => field.toLowerCase() === column)
+					? active.filter(names)
+					: [];
 			if (naming.length === 0) throw error;
 			const apiError = error as SalesforceApiError;
 			for (const entry of naming) {
-				const field = [entry.term[0], ...entry.fields].find((name) => name.toLowerCase() === column)!;
+				const field = [entry.term[0], ...entry.fields].find(
+					(name) => name.toLowerCase() === column,
+				)!;
 				fail(
 					entry.index,
-					new SalesforceApiError(`No such column '${field}' on entity '${object}'`, apiError.status, 'INVALID_FIELD', [field], hintFor('INVALID_FIELD')),
+					new SalesforceApiError(
+						`No such column '${field}' on entity '${object}'`,
+						apiError.status,
+						'INVALID_FIELD',
+						[field],
+						hintFor('INVALID_FIELD'),
+					),
 				);
 			}
 			active = active.filter((entry) => !names(entry));
@@ -178,17 +212,26 @@ function matching(lookup: RecordLookup, records: SalesforceRecord[]): Salesforce
 		case 'email':
 			return records.filter((record) => sameText(record.Email, lookup.email));
 		default:
-			return records.filter((record) => sameText(String(fieldValue(record, lookup.field) ?? ''), lookup.value));
+			return records.filter((record) =>
+				sameText(String(fieldValue(record, lookup.field) ?? ''), lookup.value),
+			);
 	}
 }
 
 /** The one record a lookup means: of several leads, the only one not converted yet. */
-function pick(object: RecordObject, lookup: RecordLookup, records: SalesforceRecord[]): SalesforceRecord | undefined {
+function pick(
+	object: RecordObject,
+	lookup: RecordLookup,
+	records: SalesforceRecord[],
+): SalesforceRecord | undefined {
 	const found = matching(lookup, records);
 	if (found.length <= 1) return found[0];
 	const open = object === 'Lead' ? found.filter((record) => record.IsConverted !== true) : [];
 	if (open.length === 1) return open[0];
-	const instead = object === 'Lead' ? 'find the lead by ID or by a unique external ID instead' : 'find the contact by ID or by a unique external ID instead';
+	const instead =
+		object === 'Lead'
+			? 'find the lead by ID or by a unique external ID instead'
+			: 'find the contact by ID or by a unique external ID instead';
 	throw new LookupError(
 		`${found.length} Salesforce ${object === 'Lead' ? 'leads' : 'contacts'} have ${describeLookup(lookup)} (${found.map((record) => record.Id).join(', ')}): ${instead}`,
 	);
@@ -199,7 +242,10 @@ function pick(object: RecordObject, lookup: RecordLookup, records: SalesforceRec
  * fail on their own (not found twice over, a missing field) fail alone; an error of the whole
  * query is thrown for the caller to decide.
  */
-export async function findRecords(client: SalesforceClient, requests: FindRequest[]): Promise<Array<Outcome<Found>>> {
+export async function findRecords(
+	client: SalesforceClient,
+	requests: FindRequest[],
+): Promise<Array<Outcome<Found>>> {
 	const outcomes: Array<Outcome<Found> | undefined> = new Array(requests.length);
 	const fail = (index: number, error: Error) => (outcomes[index] = failed(error));
 
@@ -216,7 +262,10 @@ export async function findRecords(client: SalesforceClient, requests: FindReques
 	const contactEntries: ReadEntry[] = [];
 	requests.forEach(({ lookup, object, fields }, index) => {
 		if (outcomes[index]) return;
-		if (object !== 'contact' && !(lookup.findBy === 'id' && objectOfId(lookup.recordId.trim()) === 'Contact')) {
+		if (
+			object !== 'contact' &&
+			!(lookup.findBy === 'id' && objectOfId(lookup.recordId.trim()) === 'Contact')
+		) {
 			let lead: SalesforceRecord | undefined;
 			try {
 				lead = pick('Lead', lookup, leads);
@@ -232,7 +281,11 @@ export async function findRecords(client: SalesforceClient, requests: FindReques
 			// A converted lead names its contact; an ID lookup of a lead cannot match a contact otherwise.
 			const contactId = lead?.ConvertedContactId;
 			if (typeof contactId === 'string' && contactId) {
-				contactEntries.push({ index, term: ['Id', soqlString(toId18(contactId))], fields: fields.Contact ?? [] });
+				contactEntries.push({
+					index,
+					term: ['Id', soqlString(toId18(contactId))],
+					fields: fields.Contact ?? [],
+				});
 				return;
 			}
 			if (lookup.findBy === 'id') {
@@ -242,15 +295,25 @@ export async function findRecords(client: SalesforceClient, requests: FindReques
 		}
 		contactEntries.push({ index, term: termOf(lookup), fields: fields.Contact ?? [] });
 	});
-	const contacts = await readRecords(client, 'Contact', contactEntries, LOOKUP_FIELDS.Contact, fail);
+	const contacts = await readRecords(
+		client,
+		'Contact',
+		contactEntries,
+		LOOKUP_FIELDS.Contact,
+		fail,
+	);
 	for (const entry of contactEntries) {
 		if (outcomes[entry.index]) continue;
 		const convertedLead = convertedLeads.get(entry.index);
 		const lookup: RecordLookup =
-			entry.term[0] === 'Id' && convertedLead ? { findBy: 'id', recordId: String(convertedLead.ConvertedContactId) } : requests[entry.index].lookup;
+			entry.term[0] === 'Id' && convertedLead
+				? { findBy: 'id', recordId: String(convertedLead.ConvertedContactId) }
+				: requests[entry.index].lookup;
 		try {
 			const contact = pick('Contact', lookup, contacts);
-			const found: Found = contact ? { object: 'Contact', record: contact } : convertedLead && { object: 'Lead', record: convertedLead };
+			const found: Found = contact
+				? { object: 'Contact', record: contact }
+				: convertedLead && { object: 'Lead', record: convertedLead };
 			outcomes[entry.index] = done(found);
 		} catch (error) {
 			fail(entry.index, error as Error);

@@ -4,7 +4,9 @@ const FIELD_API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /** Standard field names, or custom ones ending in `__c` (a managed package adds `ns__`). */
 export function isFieldApiName(name: string): boolean {
-	return FIELD_API_NAME.test(name) && name.length <= 80 && !name.includes('___') && !name.endsWith('_');
+	return (
+		FIELD_API_NAME.test(name) && name.length <= 80 && !name.includes('___') && !name.endsWith('_')
+	);
 }
 
 const ESCAPES: Record<string, string> = {

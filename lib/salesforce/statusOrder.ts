@@ -46,10 +46,15 @@ export class OrgMetadata {
 	async leadStatusValues(): Promise<string[]> {
 		if (!this.leadStatuses) {
 			this.leadStatuses = this.client
-				.query<LeadStatusRow & Record<string, unknown>>('SELECT ApiName, MasterLabel, SortOrder, IsConverted FROM LeadStatus')
+				.query<
+					LeadStatusRow & Record<string, unknown>
+				>('SELECT ApiName, MasterLabel, SortOrder, IsConverted FROM LeadStatus')
 				.then((rows) =>
 					[...rows]
-						.sort((a, b) => (a.SortOrder ?? Number.MAX_SAFE_INTEGER) - (b.SortOrder ?? Number.MAX_SAFE_INTEGER))
+						.sort(
+							(a, b) =>
+								(a.SortOrder ?? Number.MAX_SAFE_INTEGER) - (b.SortOrder ?? Number.MAX_SAFE_INTEGER),
+						)
 						.map((row) => row.ApiName ?? row.MasterLabel),
 				);
 			this.leadStatuses.catch(() => (this.leadStatuses = undefined));
@@ -60,7 +65,9 @@ export class OrgMetadata {
 	/** The field as describe names it, or a setup error naming the object and the field. */
 	async field(object: RecordObject, name: string) {
 		const described = await this.describe(object);
-		const field = described.fields.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
+		const field = described.fields.find(
+			(candidate) => candidate.name.toLowerCase() === name.toLowerCase(),
+		);
 		if (!field) {
 			throw new StatusSetupError(
 				`${object} has no field "${name}"`,
@@ -74,7 +81,8 @@ export class OrgMetadata {
 
 	/** The values of a status field in funnel order. */
 	async statusOrder(object: RecordObject, fieldName: string): Promise<string[]> {
-		if (object === 'Lead' && fieldName.toLowerCase() === 'status') return await this.leadStatusValues();
+		if (object === 'Lead' && fieldName.toLowerCase() === 'status')
+			return await this.leadStatusValues();
 		const field = await this.field(object, fieldName);
 		if (field.type !== 'picklist') {
 			throw new StatusSetupError(

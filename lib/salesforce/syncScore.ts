@@ -53,7 +53,11 @@ export function sameValue(current: unknown, wanted: FieldValue): boolean {
 	if (typeof current === 'number' || typeof wanted === 'number') {
 		const a = Number(current);
 		const b = Number(wanted);
-		return Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+		return (
+			Number.isFinite(a) &&
+			Number.isFinite(b) &&
+			Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))
+		);
 	}
 	return String(current) === String(wanted);
 }
@@ -61,23 +65,33 @@ export function sameValue(current: unknown, wanted: FieldValue): boolean {
 function requestProblem(request: SyncScoreRequest): string | undefined {
 	const problem = lookupProblem(request.lookup, request.object);
 	if (problem) return problem;
-	if (Object.keys(request.fields).length === 0) return 'No field to write: set the Score Field, the Tier Field or an extra field';
+	if (Object.keys(request.fields).length === 0)
+		return 'No field to write: set the Score Field, the Tier Field or an extra field';
 	for (const name of Object.keys(request.fields)) {
-		if (!isFieldApiName(name)) return `"${name}" is not a field API name (custom fields end in __c)`;
+		if (!isFieldApiName(name))
+			return `"${name}" is not a field API name (custom fields end in __c)`;
 		if (READ_ONLY_FIELDS.has(name.toLowerCase())) return `${name} cannot be set`;
 	}
-	if (request.create && request.object === 'contact') return 'Create If Missing creates leads only: set Object to Lead or Lead, Then Contact';
+	if (request.create && request.object === 'contact')
+		return 'Create If Missing creates leads only: set Object to Lead or Lead, Then Contact';
 	return undefined;
 }
 
 /** Checked only for a lead that is missing: an item for an existing lead needs no name or company. */
 function newLeadProblem(create: NonNullable<SyncScoreRequest['create']>): string | undefined {
-	if (!create.lastName.trim()) return 'Create If Missing needs a Last Name for the new lead, and it is empty';
-	if (!create.company.trim()) return 'Create If Missing needs a Company for the new lead, and it is empty';
+	if (!create.lastName.trim())
+		return 'Create If Missing needs a Last Name for the new lead, and it is empty';
+	if (!create.company.trim())
+		return 'Create If Missing needs a Company for the new lead, and it is empty';
 	return undefined;
 }
 
-function resultFor(object: RecordObject | null, id: string | undefined, result: SyncResult, changedFields: string[]): SyncScoreResult {
+function resultFor(
+	object: RecordObject | null,
+	id: string | undefined,
+	result: SyncResult,
+	changedFields: string[],
+): SyncScoreResult {
 	if (object === 'Lead') return { object, leadId: id!, result, changedFields };
 	if (object === 'Contact') return { object, contactId: id!, result, changedFields };
 	return { object: null, result, changedFields };
@@ -91,10 +105,16 @@ interface NewLead {
 }
 
 /** The fields of a lead created for a request, with the lookup's value so the next lookup finds it. */
-function newLeadFor(request: SyncScoreRequest): { key: string; lead: Omit<NewLead, 'indexes'> } | undefined {
+function newLeadFor(
+	request: SyncScoreRequest,
+): { key: string; lead: Omit<NewLead, 'indexes'> } | undefined {
 	const { lookup, create } = request;
 	if (!create || lookup.findBy === 'id') return undefined;
-	const fields: Record<string, FieldValue> = { LastName: create.lastName.trim(), Company: create.company.trim(), ...request.fields };
+	const fields: Record<string, FieldValue> = {
+		LastName: create.lastName.trim(),
+		Company: create.company.trim(),
+		...request.fields,
+	};
 	if (lookup.findBy === 'email') {
 		fields.Email = lookup.email.trim();
 		return { key: `email:${lookup.email.trim().toLowerCase()}`, lead: { fields } };
@@ -106,12 +126,18 @@ function newLeadFor(request: SyncScoreRequest): { key: string; lead: Omit<NewLea
 	};
 }
 
-async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[], options: BatchOptions): Promise<SyncScoreOutcome[]> {
+async function syncBatch(
+	client: SalesforceClient,
+	requests: SyncScoreRequest[],
+	options: BatchOptions,
+): Promise<SyncScoreOutcome[]> {
 	const outcomes: Array<SyncScoreOutcome | undefined> = requests.map((request) => {
 		const problem = requestProblem(request);
 		return problem ? failed(new LookupError(problem)) : undefined;
 	});
-	const pending = requests.map((request, index) => ({ request, index })).filter(({ index }) => !outcomes[index]);
+	const pending = requests
+		.map((request, index) => ({ request, index }))
+		.filter(({ index }) => !outcomes[index]);
 	if (pending.length === 0) return outcomes as SyncScoreOutcome[];
 	const fail = (index: number, error: Error) => (outcomes[index] = failed(error));
 
@@ -121,7 +147,8 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 			client,
 			pending.map(({ request }): FindRequest => {
 				const fields: FindRequest['fields'] = {};
-				for (const object of objectsOf(request.object)) fields[object] = Object.keys(request.fields);
+				for (const object of objectsOf(request.object))
+					fields[object] = Object.keys(request.fields);
 				return { lookup: request.lookup, object: request.object, fields };
 			}),
 		);
@@ -132,7 +159,15 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 	}
 
 	// Per record: what Salesforce has, and what the items want (a later item's value wins).
-	const records = new Map<string, { object: RecordObject; current: Record<string, unknown>; wanted: Record<string, FieldValue>; indexes: number[] }>();
+	const records = new Map<
+		string,
+		{
+			object: RecordObject;
+			current: Record<string, unknown>;
+			wanted: Record<string, FieldValue>;
+			indexes: number[];
+		}
+	>();
 	const newLeads = new Map<string, NewLead>();
 	for (const [position, { request, index }] of pending.entries()) {
 		const outcome = found[position];
@@ -159,7 +194,10 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 		}
 		const { object, record } = outcome.value;
 		if (record.IsConverted === true) {
-			const contact = typeof record.ConvertedContactId === 'string' ? ` to contact ${record.ConvertedContactId}` : '';
+			const contact =
+				typeof record.ConvertedContactId === 'string'
+					? ` to contact ${record.ConvertedContactId}`
+					: '';
 			fail(
 				index,
 				new LookupError(
@@ -176,7 +214,11 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 
 	const updates: Array<{ update: RecordUpdate; indexes: number[] }> = [];
 	for (const [id, { object, current, wanted, indexes }] of records) {
-		const changed = Object.fromEntries(Object.entries(wanted).filter(([name, value]) => !sameValue(fieldValue(current, name), value)));
+		const changed = Object.fromEntries(
+			Object.entries(wanted).filter(
+				([name, value]) => !sameValue(fieldValue(current, name), value),
+			),
+		);
 		const changedFields = Object.keys(changed);
 		if (changedFields.length === 0) {
 			for (const index of indexes) outcomes[index] = done(resultFor(object, id, 'unchanged', []));
@@ -186,7 +228,11 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 	}
 
 	stopAtFirstFailure(outcomes, options);
-	const settle = async (indexes: number[], call: () => Promise<RecordResult[]>, onResult: (result: RecordResult, position: number) => void) => {
+	const settle = async (
+		indexes: number[],
+		call: () => Promise<RecordResult[]>,
+		onResult: (result: RecordResult, position: number) => void,
+	) => {
 		try {
 			(await call()).forEach(onResult);
 		} catch (error) {
@@ -209,19 +255,32 @@ async function syncBatch(client: SalesforceClient, requests: SyncScoreRequest[],
 
 	// New leads: by upsert on their external ID field (a retry updates the lead it created), else created.
 	const groups = new Map<string, NewLead[]>();
-	for (const lead of newLeads.values()) groups.set(lead.externalIdField ?? '', [...(groups.get(lead.externalIdField ?? '') ?? []), lead]);
+	for (const lead of newLeads.values())
+		groups.set(lead.externalIdField ?? '', [
+			...(groups.get(lead.externalIdField ?? '') ?? []),
+			lead,
+		]);
 	for (const [externalIdField, leads] of groups) {
 		const records = leads.map((lead) => lead.fields);
 		await settle(
 			leads.flatMap((lead) => lead.indexes),
 			async () =>
-				externalIdField ? await client.upsertRecords('Lead', externalIdField, records) : await client.createRecords('Lead', records),
+				externalIdField
+					? await client.upsertRecords('Lead', externalIdField, records)
+					: await client.createRecords('Lead', records),
 			(result, position) => {
 				const lead = leads[position];
 				const written = Object.keys(lead.fields);
 				for (const index of lead.indexes) {
 					outcomes[index] = result.success
-						? done(resultFor('Lead', result.id, result.created === false ? 'updated' : 'created', written))
+						? done(
+								resultFor(
+									'Lead',
+									result.id,
+									result.created === false ? 'updated' : 'created',
+									written,
+								),
+							)
 						: failed(result.error);
 				}
 			},
@@ -239,5 +298,9 @@ export async function syncScores(
 	requests: SyncScoreRequest[],
 	options: BatchOptions = {},
 ): Promise<SyncScoreOutcome[]> {
-	return await inBatches(requests, async (batch) => await syncBatch(client, batch, options), options);
+	return await inBatches(
+		requests,
+		async (batch) => await syncBatch(client, batch, options),
+		options,
+	);
 }

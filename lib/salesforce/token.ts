@@ -34,7 +34,7 @@ export function normalizeMyDomainUrl(value: string): string {
 			`${url.hostname} does not support the client credentials flow`,
 			0,
 			'invalid_my_domain',
-			'Use your org\'s My Domain URL, e.g. https://acme.my.salesforce.com (Setup → My Domain), not login or test.salesforce.com.',
+			"Use your org's My Domain URL, e.g. https://acme.my.salesforce.com (Setup → My Domain), not login or test.salesforce.com.",
 		);
 	}
 	return url.origin;
@@ -43,10 +43,13 @@ export function normalizeMyDomainUrl(value: string): string {
 const TOKEN_ERROR_HINTS: Record<string, string> = {
 	'no client credentials user enabled':
 		'In the connected app (or external client app) policies, enable the Client Credentials Flow and set a Run As user.',
-	'invalid client credentials': 'Check the Client Secret (the consumer secret of the connected app).',
+	'invalid client credentials':
+		'Check the Client Secret (the consumer secret of the connected app).',
 	'client identifier invalid': 'Check the Client ID (the consumer key of the connected app).',
-	'grant type not supported': 'Enable the Client Credentials Flow in the connected app\'s OAuth settings.',
-	'request not supported on this domain': 'Use your org\'s My Domain URL, not login or test.salesforce.com.',
+	'grant type not supported':
+		"Enable the Client Credentials Flow in the connected app's OAuth settings.",
+	'request not supported on this domain':
+		"Use your org's My Domain URL, not login or test.salesforce.com.",
 };
 
 /**
@@ -78,10 +81,9 @@ export async function fetchAccessToken(
 			'Check the My Domain URL and that n8n can reach it.',
 		);
 	}
-	const body = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as Record<
-		string,
-		unknown
-	>;
+	const body = (
+		typeof response.body === 'object' && response.body !== null ? response.body : {}
+	) as Record<string, unknown>;
 	if (response.status !== 200) {
 		const error = typeof body.error === 'string' ? body.error : `HTTP_${response.status}`;
 		const description = typeof body.error_description === 'string' ? body.error_description : '';

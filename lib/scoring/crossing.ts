@@ -14,7 +14,6 @@ export interface ThresholdState {
 	transitionRevision?: number;
 }
 
-
 export interface CrossingSettings {
 	threshold: number;
 	/** Points a lead that crossed must fall below the threshold before it can cross again; 0 for none. */
@@ -60,14 +59,22 @@ export function droppedBelow(previousScore: number, score: number, threshold: nu
  * `state` is the lead's memory from earlier decisions; without it, the previous score says whether
  * the lead was already above the threshold.
  */
-export function decideCrossing(scores: Scores, settings: CrossingSettings, state?: ThresholdState): CrossingDecision {
+export function decideCrossing(
+	scores: Scores,
+	settings: CrossingSettings,
+	state?: ThresholdState,
+): CrossingDecision {
 	const decision = decideAgainst(scores, settings, state);
 	// Without a stored state, a replayed outcome decides as it did the first time; it is marked so.
 	if (scores.replayed === true && decision.outcome !== 'notCrossed') decision.replayed = true;
 	return decision;
 }
 
-function decideAgainst(scores: Scores, settings: CrossingSettings, state?: ThresholdState): CrossingDecision {
+function decideAgainst(
+	scores: Scores,
+	settings: CrossingSettings,
+	state?: ThresholdState,
+): CrossingDecision {
 	const { score, previousScore } = scores;
 	// The score that crossed (or dropped) comes again, e.g. a sender's retry after a later step failed:
 	// its hand-off may never have happened, so it goes out again and the idempotent steps after it decide.
@@ -75,12 +82,18 @@ function decideAgainst(scores: Scores, settings: CrossingSettings, state?: Thres
 		return { outcome: state.crossed ? 'crossed' : 'droppedBelow', state, replayed: true };
 	}
 	// A score that parallel executions delivered late would otherwise re-arm a lead that has crossed since.
-	if (scores.revision !== undefined && state?.revision !== undefined && scores.revision < state.revision) {
+	if (
+		scores.revision !== undefined &&
+		state?.revision !== undefined &&
+		scores.revision < state.revision
+	) {
 		return { outcome: 'notCrossed', state, stale: true };
 	}
 	const { threshold, hysteresis } = settings;
 	const rearmBelow = threshold - hysteresis;
-	let crossedBefore = state ? state.crossed : previousScore !== undefined && previousScore >= threshold;
+	let crossedBefore = state
+		? state.crossed
+		: previousScore !== undefined && previousScore >= threshold;
 	// A previous score below the re-arm level means the lead fell back since, even if this node did not see it.
 	if (previousScore !== undefined && previousScore < rearmBelow) crossedBefore = false;
 
@@ -88,14 +101,16 @@ function decideAgainst(scores: Scores, settings: CrossingSettings, state?: Thres
 	// A crossing or a drop remembers the score revision that made it; other scores keep it while
 	// `crossed` stays as that revision left it.
 	const next = (crossed: boolean, transition: boolean): ThresholdState => {
-		const decided: ThresholdState = revision === undefined ? { crossed, score } : { crossed, score, revision };
+		const decided: ThresholdState =
+			revision === undefined ? { crossed, score } : { crossed, score, revision };
 		const kept = crossed === state?.crossed ? state.transitionRevision : undefined;
 		const transitionRevision = transition ? scores.revision : kept;
 		if (transitionRevision !== undefined) decided.transitionRevision = transitionRevision;
 		return decided;
 	};
 	if (!crossedBefore && score >= threshold) return { outcome: 'crossed', state: next(true, true) };
-	if (crossedBefore && score < rearmBelow) return { outcome: 'droppedBelow', state: next(false, true) };
+	if (crossedBefore && score < rearmBelow)
+		return { outcome: 'droppedBelow', state: next(false, true) };
 	return { outcome: 'notCrossed', state: next(crossedBefore, false) };
 }
 
@@ -103,10 +118,16 @@ function decideAgainst(scores: Scores, settings: CrossingSettings, state?: Thres
 export function parseCrossingSettings(threshold: unknown, hysteresis: unknown): CrossingSettings {
 	const settings = {
 		threshold: parseNumber(threshold, 'threshold', 'The threshold'),
-		hysteresis: hysteresis === undefined || hysteresis === null || hysteresis === '' ? 0 : parseNumber(hysteresis, 'hysteresis', 'Hysteresis'),
+		hysteresis:
+			hysteresis === undefined || hysteresis === null || hysteresis === ''
+				? 0
+				: parseNumber(hysteresis, 'hysteresis', 'Hysteresis'),
 	};
 	if (settings.hysteresis < 0) {
-		throw new InputError('hysteresis', `Hysteresis must be 0 or more points, got ${settings.hysteresis}.`);
+		throw new InputError(
+			'hysteresis',
+			`Hysteresis must be 0 or more points, got ${settings.hysteresis}.`,
+		);
 	}
 	return settings;
 }
@@ -124,23 +145,36 @@ export function parseScore(value: unknown, field: string, label: string): number
 
 /** Score Event's `replayed`: true or "true"; empty, false or "false" when the score is not a replay. */
 export function parseReplayed(value: unknown): boolean {
-	if (value === undefined || value === null || value === '' || value === false || value === 'false') return false;
+	if (value === undefined || value === null || value === '' || value === false || value === 'false')
+		return false;
 	if (value === true || value === 'true') return true;
-	throw new InputError('replayed', `Replayed must be true or false, as Score Event gives it in leadScore.replayed; got ${JSON.stringify(value)}.`);
+	throw new InputError(
+		'replayed',
+		`Replayed must be true or false, as Score Event gives it in leadScore.replayed; got ${JSON.stringify(value)}.`,
+	);
 }
 
 /** Score Event's `revision` (a whole number from 1); an empty value means "not known". */
 export function parseRevision(value: unknown): number | undefined {
-	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return undefined;
+	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === ''))
+		return undefined;
 	const revision = parseNumber(value, 'revision', 'The score revision');
 	if (!Number.isInteger(revision) || revision < 0) {
-		throw new InputError('revision', `The score revision must be a whole number, as Score Event gives it in leadScore.revision; got ${revision}.`);
+		throw new InputError(
+			'revision',
+			`The score revision must be a whole number, as Score Event gives it in leadScore.revision; got ${revision}.`,
+		);
 	}
 	return revision;
 }
 
 /** Like `parseScore`, but an empty value means "not known". */
-export function parseOptionalScore(value: unknown, field: string, label: string): number | undefined {
-	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return undefined;
+export function parseOptionalScore(
+	value: unknown,
+	field: string,
+	label: string,
+): number | undefined {
+	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === ''))
+		return undefined;
 	return parseNumber(value, field, label);
 }

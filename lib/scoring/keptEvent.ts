@@ -41,7 +41,12 @@ function isContainer(value: unknown): value is Container {
 
 /** Sets an own property, so a key such as `__proto__` is kept as data and never changes a prototype. */
 function define(target: Container, key: string, value: unknown): void {
-	Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+	Object.defineProperty(target, key, {
+		value,
+		enumerable: true,
+		writable: true,
+		configurable: true,
+	});
 }
 
 /** Copies the value at `parts` from `source` into `target`, creating only the containers on the way. */
@@ -66,7 +71,9 @@ function copyPath(source: unknown, target: Container, parts: string[]): void {
 }
 
 function modelPaths(model: ScoringModel): string[] {
-	return [...model.rules, ...model.fit].flatMap((rule) => rule.when.map((condition) => condition.path));
+	return [...model.rules, ...model.fit].flatMap((rule) =>
+		rule.when.map((condition) => condition.path),
+	);
 }
 
 /**

@@ -162,7 +162,11 @@ export function sinceHandedOn(
 			unreported === 0
 				? change.reasons
 				: [
-						{ rule: 'rescore', points: unreported, note: 'an earlier re-score, not handed on until now' },
+						{
+							rule: 'rescore',
+							points: unreported,
+							note: 'an earlier re-score, not handed on until now',
+						},
 						...change.reasons,
 					],
 	};

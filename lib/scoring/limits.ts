@@ -30,13 +30,19 @@ export function checkId(value: string, field: string, label: string): void {
 		);
 	}
 	if (!isStorableText(value)) {
-		throw new InputError(field, `${label} is not valid Unicode text (it has an unpaired surrogate).`);
+		throw new InputError(
+			field,
+			`${label} is not valid Unicode text (it has an unpaired surrogate).`,
+		);
 	}
 }
 
 export function checkText(value: string, field: string, label: string): void {
 	if (!isStorableText(value)) {
-		throw new InputError(field, `${label} is not valid Unicode text (it has an unpaired surrogate).`);
+		throw new InputError(
+			field,
+			`${label} is not valid Unicode text (it has an unpaired surrogate).`,
+		);
 	}
 }
 
@@ -75,7 +81,8 @@ function dataProblem(value: unknown, path: string, depth: number): string | unde
 			if (depth >= MAX_DEPTH) return `it is nested deeper than ${MAX_DEPTH} levels at ${where}`;
 			for (const [key, child] of Object.entries(value)) {
 				const childPath = path === '' ? key : `${path}.${key}`;
-				if (!isStorableText(key)) return `the key ${JSON.stringify(childPath)} has an unpaired surrogate`;
+				if (!isStorableText(key))
+					return `the key ${JSON.stringify(childPath)} has an unpaired surrogate`;
 				const problem = dataProblem(child, childPath, depth + 1);
 				if (problem) return problem;
 			}

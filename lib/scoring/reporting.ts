@@ -86,10 +86,16 @@ export function worthReporting(
 }
 
 /** The reporting options as an operator set them: empty means the default; a bad one fails before anything is written. */
-export function parseReporting(options: { wholePoints?: unknown; minimumChange?: unknown }): Reporting {
+export function parseReporting(options: {
+	wholePoints?: unknown;
+	minimumChange?: unknown;
+}): Reporting {
 	const { wholePoints, minimumChange } = options;
 	if (wholePoints !== undefined && typeof wholePoints !== 'boolean') {
-		throw new InputError('options.wholePoints', `Whole Points must be on or off; got ${String(wholePoints)}.`);
+		throw new InputError(
+			'options.wholePoints',
+			`Whole Points must be on or off; got ${String(wholePoints)}.`,
+		);
 	}
 	let change = DEFAULT_REPORTING.minimumChange;
 	if (minimumChange !== undefined && minimumChange !== null && minimumChange !== '') {

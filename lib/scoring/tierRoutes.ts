@@ -32,7 +32,10 @@ export function parseTiers(raw: unknown): Tier[] {
 	const result = TiersSchema.safeParse(tiers);
 	if (!result.success) {
 		throw new TierError(
-			result.error.issues.map((issue) => ({ path: formatPath(['tiers', ...issue.path]), message: issue.message })),
+			result.error.issues.map((issue) => ({
+				path: formatPath(['tiers', ...issue.path]),
+				message: issue.message,
+			})),
 		);
 	}
 	return result.data;

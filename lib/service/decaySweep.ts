@@ -82,7 +82,11 @@ export async function sweepDecay(
 				// Measured from what was last handed on, so downstream sees the change it did not see yet.
 				const handedOn = sinceHandedOn(model, state, change);
 				pageChanges.push(
-					asReported(toLeadScore(leadId, handedOn, event, scoredAt, version), model.tiers, reporting),
+					asReported(
+						toLeadScore(leadId, handedOn, event, scoredAt, version),
+						model.tiers,
+						reporting,
+					),
 				);
 			}
 			return write;

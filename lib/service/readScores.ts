@@ -47,7 +47,9 @@ export async function readScores(
 	for (const leadId of new Set(leadIds)) {
 		const record = records.get(leadId);
 		const state = record?.state ?? initialState(model);
-		const change = record ? applyDecay(model, state, asOf) : unchangedScore(model, leadId, state, asOf);
+		const change = record
+			? applyDecay(model, state, asOf)
+			: unchangedScore(model, leadId, state, asOf);
 		const history =
 			historyLimit > 0 && record ? await store.ledger(scoreName, leadId, historyLimit) : [];
 		try {

@@ -6,7 +6,13 @@ import type { LeadState } from '../scoring/leadState';
 import type { ScoringModel } from '../scoring/model';
 import { modelVersion } from '../scoring/modelVersion';
 import { replayLead } from '../scoring/replay';
-import { asReported, EXACT_REPORTING, worthReporting, type Reporting, type ScoreFields } from '../scoring/reporting';
+import {
+	asReported,
+	EXACT_REPORTING,
+	worthReporting,
+	type Reporting,
+	type ScoreFields,
+} from '../scoring/reporting';
 import { tierFor } from '../scoring/tiers';
 import type { Baseline, LeadsWrite, ScoreStore } from '../store/scoreStore';
 import { yieldToEventLoop } from './pages';
@@ -55,7 +61,8 @@ function replayWhole(
 		return `${baseline.events} of its events were forgotten after the event retention without their data (Keep Event Data off), so they cannot be replayed`;
 	}
 	const replayed = replayLead(model, events, baseline?.state ?? undefined);
-	if (!replayed) return 'some of its kept events have no data (Keep Event Data was off), so they cannot be replayed';
+	if (!replayed)
+		return 'some of its kept events have no data (Keep Event Data was off), so they cannot be replayed';
 	if (replayed.eventCount !== stored.eventCount) {
 		return `the store counted ${stored.eventCount} events for it but only ${replayed.eventCount} can be replayed: the others were forgotten after the event retention before this version kept what they left behind`;
 	}
@@ -121,9 +128,16 @@ export async function rescoreLeads(
 					const before = stored.reportedScore ?? stored.score;
 					if (sameState(rescored, stored) && stored.modelVersion === version) {
 						// Re-scored by a run that stopped (n8n killed) before its items went out: they go out now.
-						if (stored.reportedScore !== undefined && worthHandingOn(model, reporting, before, stored)) {
+						if (
+							stored.reportedScore !== undefined &&
+							worthHandingOn(model, reporting, before, stored)
+						) {
 							pageChanges.push(
-								asReported(handedOnLead(model, leadId, stored, before, committedAt, events.length), model.tiers, reporting),
+								asReported(
+									handedOnLead(model, leadId, stored, before, committedAt, events.length),
+									model.tiers,
+									reporting,
+								),
 							);
 						}
 						continue;
@@ -157,7 +171,14 @@ export async function rescoreLeads(
 						],
 						modelVersion: version,
 					});
-					const handedOn = handedOnLead(model, leadId, rescored, before, committedAt, events.length);
+					const handedOn = handedOnLead(
+						model,
+						leadId,
+						rescored,
+						before,
+						committedAt,
+						events.length,
+					);
 					handedOn.previousModelVersion = stored.modelVersion ?? null;
 					if (stored.reportedScore === undefined) {
 						handedOn.previousTier = stored.tier;
@@ -226,7 +247,9 @@ async function clearHandedOn(
 ): Promise<void> {
 	for (let start = 0; start < handedOn.length; start += pageSize) {
 		const page = new Map(
-			handedOn.slice(start, start + pageSize).map((lead) => [lead.leadId, lead.exactScore ?? lead.score]),
+			handedOn
+				.slice(start, start + pageSize)
+				.map((lead) => [lead.leadId, lead.exactScore ?? lead.score]),
 		);
 		await store.updateLeads(scoreName, [...page.keys()], [], (snapshot) => {
 			const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };

@@ -13,7 +13,12 @@ export interface Retention {
 }
 
 /** A retention option as an operator set it: empty means the default, anything else must be whole days, 1 or more. */
-export function retentionDays(value: unknown, fallback: number, field: string, label: string): number {
+export function retentionDays(
+	value: unknown,
+	fallback: number,
+	field: string,
+	label: string,
+): number {
 	if (value === undefined || value === null || value === '') return fallback;
 	if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
 		throw new InputError(

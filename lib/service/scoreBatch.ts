@@ -13,7 +13,14 @@ import {
 	type EventInput,
 	type LeadScore,
 } from '../scoring/leadScore';
-import { checkData, checkId, checkPoints, checkText, checkTime, MAX_POINTS } from '../scoring/limits';
+import {
+	checkData,
+	checkId,
+	checkPoints,
+	checkText,
+	checkTime,
+	MAX_POINTS,
+} from '../scoring/limits';
 import type { ScoringModel } from '../scoring/model';
 import { modelVersion } from '../scoring/modelVersion';
 import type { ReplayPayload } from '../scoring/replay';
@@ -86,7 +93,15 @@ async function runSteps(
 	} catch (error) {
 		return steps.map(() => failed(error as Error));
 	}
-	const run: ChunkRun = { store, model, scoreName, steps, results, now, version: modelVersion(model) };
+	const run: ChunkRun = {
+		store,
+		model,
+		scoreName,
+		steps,
+		results,
+		now,
+		version: modelVersion(model),
+	};
 	for (let start = 0; start < steps.length; start += CHUNK_SIZE) {
 		// The embedded store works synchronously: let n8n serve other executions (webhooks) between chunks.
 		if (start > 0) await yieldToEventLoop();
@@ -124,7 +139,9 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 	const { model, version, now } = run;
 	const chunk = indexes.map((index) => run.steps[index]);
 	const leadIds = [...new Set(chunk.map((step) => step.leadId))];
-	const eventIds = chunk.flatMap((step) => (step.eventId ? [{ leadId: step.leadId, eventId: step.eventId }] : []));
+	const eventIds = chunk.flatMap((step) =>
+		step.eventId ? [{ leadId: step.leadId, eventId: step.eventId }] : [],
+	);
 	let chunkResults: Array<Outcome<LeadScore>> = [];
 	try {
 		await run.store.updateLeads(run.scoreName, leadIds, eventIds, (snapshot) => {
@@ -147,7 +164,13 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 							first
 								? replayOf(step.leadId, event, first)
 								: {
-										...toLeadScore(step.leadId, unchangedScore(model, step.leadId, current, step.time), event, scoredAt, version),
+										...toLeadScore(
+											step.leadId,
+											unchangedScore(model, step.leadId, current, step.time),
+											event,
+											scoredAt,
+											version,
+										),
 										duplicate: true,
 									},
 						),
@@ -168,7 +191,13 @@ async function runChunk(run: ChunkRun, indexes: number[]): Promise<void> {
 				states.set(step.leadId, change.state);
 				write.leads.set(step.leadId, change.state);
 				// Measured from the score last handed on, so a re-score's unreported move is reported here.
-				const leadScore = toLeadScore(step.leadId, sinceHandedOn(model, current, change), event, scoredAt, version);
+				const leadScore = toLeadScore(
+					step.leadId,
+					sinceHandedOn(model, current, change),
+					event,
+					scoredAt,
+					version,
+				);
 				let outcome: EventOutcome | undefined;
 				if (key !== undefined) seen.set(key, (outcome = outcomeOf(leadScore)));
 				write.events.push({

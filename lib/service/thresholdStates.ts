@@ -12,7 +12,11 @@ export interface LeadScores extends Scores {
 }
 
 /** Where a node keeps its crossing memory: its own name, or the workflow and node it belongs to. */
-export function thresholdKeyFor(workflowId: string | undefined, nodeName: string, thresholdName?: string): string {
+export function thresholdKeyFor(
+	workflowId: string | undefined,
+	nodeName: string,
+	thresholdName?: string,
+): string {
 	const name = thresholdName?.trim();
 	if (name) return `name:${name}`;
 	return `node:${workflowId ?? 'unsaved'}/${nodeName}`;

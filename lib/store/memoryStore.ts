@@ -121,13 +121,17 @@ export class MemoryStore implements ScoreStore {
 			this.ledgers.set(key, entries);
 		}
 		for (const [leadId, baseline] of write.baselines ?? []) {
-			if (leads.has(leadId)) this.baselines.set(leadKey(scoreName, leadId), structuredClone(baseline));
+			if (leads.has(leadId))
+				this.baselines.set(leadKey(scoreName, leadId), structuredClone(baseline));
 		}
 		if (write.forgetEvents) {
 			const { beforeSeq } = write.forgetEvents;
 			const forgotten = new Set(write.forgetEvents.leadIds);
-			const isForgotten = (event: StoredEvent) => event.seq < beforeSeq && forgotten.has(event.leadId);
-			for (const event of events) if (isForgotten(event) && event.eventId !== null) ids.delete(eventKey(event.leadId, event.eventId));
+			const isForgotten = (event: StoredEvent) =>
+				event.seq < beforeSeq && forgotten.has(event.leadId);
+			for (const event of events)
+				if (isForgotten(event) && event.eventId !== null)
+					ids.delete(eventKey(event.leadId, event.eventId));
 			this.events.set(
 				scoreName,
 				events.filter((event) => !isForgotten(event)),
@@ -174,7 +178,11 @@ export class MemoryStore implements ScoreStore {
 		limit: number,
 	): Promise<LeadQueryPage> {
 		const compare = compareLeads(sort);
-		const start = after && { leadId: after.leadId, updatedAt: after.value, state: { score: after.value } };
+		const start = after && {
+			leadId: after.leadId,
+			updatedAt: after.value,
+			state: { score: after.value },
+		};
 		const matching = [...this.leadsOf(scoreName).values()]
 			.filter((record) => matchesFilter(record, filter))
 			.filter((record) => !start || compare(record, start as LeadRecord) > 0)
@@ -186,7 +194,11 @@ export class MemoryStore implements ScoreStore {
 		};
 	}
 
-	async ledgerAsOf(scoreName: string, leadId: string, asOf: number): Promise<StoredLedgerEntry | null> {
+	async ledgerAsOf(
+		scoreName: string,
+		leadId: string,
+		asOf: number,
+	): Promise<StoredLedgerEntry | null> {
 		const kept = this.ledgerOf(scoreName, leadId).filter((entry) => entry.recordedAt <= asOf);
 		return kept[kept.length - 1] ?? null;
 	}
@@ -214,7 +226,10 @@ export class MemoryStore implements ScoreStore {
 			return counts;
 		};
 		const inRange = (day: number) => day >= 0 && day < query.days;
-		const changes = new Map<number, { day: number; changes: number; crossings: number; tier_changes: number }>();
+		const changes = new Map<
+			number,
+			{ day: number; changes: number; crossings: number; tier_changes: number }
+		>();
 		for (const [key, entries] of this.ledgers) {
 			if (!key.startsWith(`${scoreName}\u0000`)) continue;
 			for (const entry of entries) {
@@ -222,7 +237,8 @@ export class MemoryStore implements ScoreStore {
 				if (!inRange(day)) continue;
 				const row = changes.get(day) ?? { day, changes: 0, crossings: 0, tier_changes: 0 };
 				row.changes++;
-				if (entry.previousScore < query.threshold && entry.score >= query.threshold) row.crossings++;
+				if (entry.previousScore < query.threshold && entry.score >= query.threshold)
+					row.crossings++;
 				if (tierChanged(entry.previousScore, entry.score, query.tierBoundaries)) row.tier_changes++;
 				changes.set(day, row);
 			}
@@ -233,10 +249,13 @@ export class MemoryStore implements ScoreStore {
 		const top = [...leads].sort(compareLeads('scoreDesc')).slice(0, query.top);
 		return summaryFrom(
 			{
-				tiers: [...count(leads.map((lead) => lead.state.tier))].map(([tier, n]) => ({ tier, count: n })),
-				distribution: [...count(leads.map((lead) => bucketOf(lead.state.score, query.buckets)))].map(
-					([bucket, n]) => ({ bucket, count: n }),
-				),
+				tiers: [...count(leads.map((lead) => lead.state.tier))].map(([tier, n]) => ({
+					tier,
+					count: n,
+				})),
+				distribution: [
+					...count(leads.map((lead) => bucketOf(lead.state.score, query.buckets))),
+				].map(([bucket, n]) => ({ bucket, count: n })),
 				changes: [...changes.values()],
 				events: [...count(eventDays)].map(([day, n]) => ({ day, events: n })),
 				top: top.map((lead) => ({
@@ -285,7 +304,10 @@ export class MemoryStore implements ScoreStore {
 	async useModel(scoreName: string, model: StoredModel): Promise<string | null> {
 		const current = this.models.get(scoreName);
 		if (current?.version === model.version) return null;
-		this.models.set(scoreName, { ...model, usedAt: Math.max(model.usedAt, (current?.usedAt ?? 0) + 1) });
+		this.models.set(scoreName, {
+			...model,
+			usedAt: Math.max(model.usedAt, (current?.usedAt ?? 0) + 1),
+		});
 		return current?.version ?? null;
 	}
 
@@ -296,7 +318,8 @@ export class MemoryStore implements ScoreStore {
 	async firstEventSeqFrom(receivedAt: number): Promise<number> {
 		let first = this.seq + 1;
 		for (const events of this.events.values())
-			for (const event of events) if (event.receivedAt >= receivedAt && event.seq < first) first = event.seq;
+			for (const event of events)
+				if (event.receivedAt >= receivedAt && event.seq < first) first = event.seq;
 		return first;
 	}
 

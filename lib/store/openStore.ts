@@ -35,12 +35,18 @@ const postgresStores = new Map<string, PostgresStore>();
  * and shared by every execution; its connection pool is shared by every store of that credential
  * and closed when the process exits.
  */
-export function postgresStore(credentials: PostgresCredentials, options: PostgresStoreOptions = {}): ScoreStore {
+export function postgresStore(
+	credentials: PostgresCredentials,
+	options: PostgresStoreOptions = {},
+): ScoreStore {
 	if (credentials.sshTunnel === true) {
-		throw new StoreError('The lead score store cannot use the SSH tunnel of a Postgres credential: use a credential that connects directly.');
+		throw new StoreError(
+			'The lead score store cannot use the SSH tunnel of a Postgres credential: use a credential that connects directly.',
+		);
 	}
 	const missing = (['host', 'database', 'user'] as const).filter((field) => !credentials[field]);
-	if (missing.length > 0) throw new StoreError(`The Postgres credential has no ${missing.join(', ')}.`);
+	if (missing.length > 0)
+		throw new StoreError(`The Postgres credential has no ${missing.join(', ')}.`);
 	const connection: PostgresConnection = {
 		host: credentials.host!,
 		port: Number(credentials.port ?? 5432),
@@ -51,7 +57,11 @@ export function postgresStore(credentials: PostgresCredentials, options: Postgre
 		allowUnauthorizedCerts: credentials.allowUnauthorizedCerts,
 		maxConnections: credentials.maxConnections,
 	};
-	const key = JSON.stringify([connectionKey(connection), options.schema ?? null, options.tablePrefix ?? null]);
+	const key = JSON.stringify([
+		connectionKey(connection),
+		options.schema ?? null,
+		options.tablePrefix ?? null,
+	]);
 	let store = postgresStores.get(key);
 	if (!store) {
 		store = new PostgresStore(connection, options);

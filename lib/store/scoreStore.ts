@@ -197,7 +197,13 @@ export interface ScoreSummary {
 	/** One entry per day from `since`. */
 	days: DailyCounts[];
 	/** Highest score first (ties by lead id), with the reasons of each lead's latest change. */
-	topLeads: Array<{ leadId: string; score: number; tier: string; updatedAt: number; reasons: Reason[] }>;
+	topLeads: Array<{
+		leadId: string;
+		score: number;
+		tier: string;
+		updatedAt: number;
+		reasons: Reason[];
+	}>;
 	/** Leads per model version that last changed them (null: states from before versions were kept). */
 	modelVersions: Array<{ version: string | null; count: number }>;
 }
@@ -299,6 +305,8 @@ export function jsonText(value: unknown): string {
 	try {
 		return JSON.stringify(value);
 	} catch (error) {
-		throw new StoreDataError(`A value cannot be stored as JSON: ${(error as Error).message}`, { cause: error });
+		throw new StoreDataError(`A value cannot be stored as JSON: ${(error as Error).message}`, {
+			cause: error,
+		});
 	}
 }

@@ -32,7 +32,14 @@ import {
 } from './scoreStore';
 import { keysetPage } from './pages';
 import { ledgerEntryFrom, storedEventFrom, type EventRow, type LedgerRow } from './tableRows';
-import { leadPage, leadPageSql, withoutId, type SummaryRow, summaryFrom, summarySql } from './viewQueries';
+import {
+	leadPage,
+	leadPageSql,
+	withoutId,
+	type SummaryRow,
+	summaryFrom,
+	summarySql,
+} from './viewQueries';
 
 /** Schema migrations by version; each runs once, in order, inside one write transaction. */
 const MIGRATIONS: string[] = [
@@ -282,15 +289,7 @@ export class SqliteStore implements ScoreStore {
 			const rowId = rowIds.get(leadId);
 			const json = jsonText(state);
 			if (rowId === undefined)
-				insertLead.run(
-					scoreName,
-					leadId,
-					json,
-					state.score,
-					state.tier,
-					state.lastActivityAt,
-					now,
-				);
+				insertLead.run(scoreName, leadId, json, state.score, state.tier, state.lastActivityAt, now);
 			else updateLead.run(json, state.score, state.tier, state.lastActivityAt, now, rowId);
 		}
 		const insertLedger = this.statement(
@@ -369,7 +368,11 @@ export class SqliteStore implements ScoreStore {
 		return leadPage(rows, limit, sort);
 	}
 
-	async ledgerAsOf(scoreName: string, leadId: string, asOf: number): Promise<StoredLedgerEntry | null> {
+	async ledgerAsOf(
+		scoreName: string,
+		leadId: string,
+		asOf: number,
+	): Promise<StoredLedgerEntry | null> {
 		// The ledger_lead index walks the lead's entries newest first; commit times grow with the id.
 		const row = this.statement(
 			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? AND recorded_at <= ? ORDER BY id DESC LIMIT 1`,
@@ -387,19 +390,28 @@ export class SqliteStore implements ScoreStore {
 		const rows = this.statement(
 			`SELECT * FROM ledger WHERE score_name = ? AND lead_id = ? AND id > ? AND recorded_at BETWEEN ? AND ?
 			 ORDER BY id LIMIT ?`,
-		).all(scoreName, leadId, after ?? 0, range.from, range.to, limit + 1) as unknown as Array<LedgerRow<string>>;
+		).all(scoreName, leadId, after ?? 0, range.from, range.to, limit + 1) as unknown as Array<
+			LedgerRow<string>
+		>;
 		const { page, next } = keysetPage(rows, limit, (row) => row.id);
 		return { entries: page.map(toLedgerEntry), next };
 	}
 
 	async summarize(scoreName: string, query: SummaryQuery): Promise<ScoreSummary> {
-		const sql = summarySql({ leads: 'leads', ledger: 'ledger', events: 'events' }, scoreName, query, 'sqlite');
+		const sql = summarySql(
+			{ leads: 'leads', ledger: 'ledger', events: 'events' },
+			scoreName,
+			query,
+			'sqlite',
+		);
 		const all = <Row>(statement: { text: string; values: unknown[] }) =>
 			this.statement(statement.text).all(...(statement.values as SqlValue[])) as Row[];
 		// One read transaction, so every figure is of the same moment.
 		this.db.exec('BEGIN');
 		try {
-			const top = all<{ lead_id: string; score: number; tier: string; updated_at: number }>(sql.top);
+			const top = all<{ lead_id: string; score: number; tier: string; updated_at: number }>(
+				sql.top,
+			);
 			const reasons = this.statement(sql.latestReasons.text);
 			return summaryFrom(
 				{
@@ -428,7 +440,9 @@ export class SqliteStore implements ScoreStore {
 	): Promise<StoredEventsPage> {
 		const rows = this.statement(
 			`SELECT * FROM events WHERE score_name = ? AND seq > ? AND event_time BETWEEN ? AND ? ORDER BY seq LIMIT ?`,
-		).all(scoreName, after ?? 0, range.from, range.to, limit + 1) as unknown as Array<EventRow<string | null>>;
+		).all(scoreName, after ?? 0, range.from, range.to, limit + 1) as unknown as Array<
+			EventRow<string | null>
+		>;
 		const { page, next } = keysetPage(rows, limit, (row) => row.seq);
 		return { events: page.map(toStoredEvent), next };
 	}
@@ -508,7 +522,9 @@ export class SqliteStore implements ScoreStore {
 	// that other score names keep for longer.
 	private firstIdFrom(table: 'events' | 'ledger', time: number): number {
 		const [id, column] = table === 'events' ? ['seq', 'received_at'] : ['id', 'recorded_at'];
-		const range = this.statement(`SELECT min(${id}) AS low, max(${id}) AS high FROM ${table}`).get() as {
+		const range = this.statement(
+			`SELECT min(${id}) AS low, max(${id}) AS high FROM ${table}`,
+		).get() as {
 			low: number | null;
 			high: number | null;
 		};
@@ -519,7 +535,9 @@ export class SqliteStore implements ScoreStore {
 		let low = range.low;
 		let high = range.high + 1;
 		while (low < high) {
-			const row = rowFrom.get(Math.floor((low + high) / 2)) as { id: number; time: number } | undefined;
+			const row = rowFrom.get(Math.floor((low + high) / 2)) as
+				| { id: number; time: number }
+				| undefined;
 			// Deleted meanwhile by another process's pruning: everything from here on is newer.
 			if (!row) break;
 			if (row.time >= time) high = row.id;

@@ -26,7 +26,8 @@ export class BrazeUpdateProfile implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ "Identify by " + $parameter["identifyBy"] }}',
-		description: 'Write lead scores and tiers to Braze user profiles as custom attributes, in batches, within Braze\'s rate limit',
+		description:
+			"Write lead scores and tiers to Braze user profiles as custom attributes, in batches, within Braze's rate limit",
 		defaults: { name: 'Braze Update Profile' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -41,7 +42,9 @@ export class BrazeUpdateProfile implements INodeType {
 		const settings = readSettings(this);
 		const reader = new ItemReader(this, settings, systemClock.now);
 		const outputs = new ItemOutputs(this, items.length);
-		const { inputs: updates, itemIndexes } = readItems(this, outputs, 'Braze', (itemIndex) => reader.read(itemIndex));
+		const { inputs: updates, itemIndexes } = readItems(this, outputs, 'Braze', (itemIndex) =>
+			reader.read(itemIndex),
+		);
 
 		if (updates.length > 0) {
 			const credentials = await this.getCredentials(CREDENTIAL_TYPE);
@@ -57,16 +60,23 @@ export class BrazeUpdateProfile implements INodeType {
 
 			// Without Continue On Fail the first item Braze refused anything of (in item order) stops the node.
 			if (!continueOnFail) {
-				const position = result.outcomes.findIndex((outcome) => outcome && (!outcome.ok || outcome.value.errors));
+				const position = result.outcomes.findIndex(
+					(outcome) => outcome && (!outcome.ok || outcome.value.errors),
+				);
 				const outcome = result.outcomes[position];
 				// Without Continue On Fail, failing the item throws its error.
 				if (outcome && !outcome.ok) outputs.fail(itemIndexes[position]!, outcome.error);
 				if (outcome?.ok) {
-					throw new NodeApiError(this.getNode(), { errors: outcome.value.errors } as unknown as JsonObject, {
-						message: `Braze: the event of item ${itemIndexes[position]} was refused: ${describeBrazeErrors(outcome.value.errors)}`,
-						description: 'Braze wrote its attributes and refused its event. Other items of the same request were applied.',
-						itemIndex: itemIndexes[position],
-					});
+					throw new NodeApiError(
+						this.getNode(),
+						{ errors: outcome.value.errors } as unknown as JsonObject,
+						{
+							message: `Braze: the event of item ${itemIndexes[position]} was refused: ${describeBrazeErrors(outcome.value.errors)}`,
+							description:
+								'Braze wrote its attributes and refused its event. Other items of the same request were applied.',
+							itemIndex: itemIndexes[position],
+						},
+					);
 				}
 			}
 
@@ -89,8 +99,14 @@ export class BrazeUpdateProfile implements INodeType {
 				}
 			});
 			const hints: string[] = [];
-			if (refusedEvents.length > 0) hints.push(`Braze wrote the attributes but refused the event of ${refusedEvents.length} item(s) (items ${refusedEvents.slice(0, 10).join(', ')}); see braze.errors.`);
-			if (result.unmatchedErrors.length > 0) hints.push(`Braze reported ${result.unmatchedErrors.length} error(s) that name no item: ${describeBrazeErrors(result.unmatchedErrors.slice(0, 3))}`);
+			if (refusedEvents.length > 0)
+				hints.push(
+					`Braze wrote the attributes but refused the event of ${refusedEvents.length} item(s) (items ${refusedEvents.slice(0, 10).join(', ')}); see braze.errors.`,
+				);
+			if (result.unmatchedErrors.length > 0)
+				hints.push(
+					`Braze reported ${result.unmatchedErrors.length} error(s) that name no item: ${describeBrazeErrors(result.unmatchedErrors.slice(0, 3))}`,
+				);
 			for (const message of hints) this.addExecutionHints?.({ message, location: 'outputPane' });
 		}
 		return [outputs.list()];

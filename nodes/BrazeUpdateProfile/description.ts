@@ -27,9 +27,23 @@ export const brazeUpdateProfileProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'External ID', value: 'externalId', description: "The user's external_id in Braze, e.g. your CRM or app user ID" },
-			{ name: 'Email', value: 'email', description: 'Braze updates the most recently updated profile with this email, or creates an email-only profile' },
-			{ name: 'User Alias', value: 'userAlias', description: 'An alias name and label, e.g. a lead ID from your CRM before the user has an external ID' },
+			{
+				name: 'External ID',
+				value: 'externalId',
+				description: "The user's external_id in Braze, e.g. your CRM or app user ID",
+			},
+			{
+				name: 'Email',
+				value: 'email',
+				description:
+					'Braze updates the most recently updated profile with this email, or creates an email-only profile',
+			},
+			{
+				name: 'User Alias',
+				value: 'userAlias',
+				description:
+					'An alias name and label, e.g. a lead ID from your CRM before the user has an external ID',
+			},
 		],
 		default: 'externalId',
 	},
@@ -40,7 +54,8 @@ export const brazeUpdateProfileProperties: INodeProperties[] = [
 		default: '={{ $json.leadScore.leadId }}',
 		required: true,
 		placeholder: 'user-1001',
-		description: "The user's external ID. The default is the Score Event's lead ID: score leads by their Braze external ID to use it.",
+		description:
+			"The user's external ID. The default is the Score Event's lead ID: score leads by their Braze external ID to use it.",
 		displayOptions: identifiedBy('externalId'),
 	},
 	{
@@ -50,7 +65,8 @@ export const brazeUpdateProfileProperties: INodeProperties[] = [
 		default: '={{ $json.leadScore.leadId }}',
 		required: true,
 		placeholder: 'ada@example.com',
-		description: "The user's email. The default is the Score Event's lead ID, which is often the email.",
+		description:
+			"The user's email. The default is the Score Event's lead ID, which is often the email.",
 		displayOptions: identifiedBy('email'),
 	},
 	{
@@ -113,14 +129,16 @@ export const brazeUpdateProfileProperties: INodeProperties[] = [
 		name: 'previousScore',
 		type: 'string',
 		default: '={{ $json.leadScore.previousScore }}',
-		description: 'The score before this event; Score Event puts it in leadScore.previousScore. Used by Send Only Changes and the crossing event.',
+		description:
+			'The score before this event; Score Event puts it in leadScore.previousScore. Used by Send Only Changes and the crossing event.',
 	},
 	{
 		displayName: PARAMETER_LABELS.previousTier,
 		name: 'previousTier',
 		type: 'string',
 		default: '={{ $json.leadScore.previousTier }}',
-		description: 'The tier before this event; Score Event puts it in leadScore.previousTier. Used by Send Only Changes and the tier change event.',
+		description:
+			'The tier before this event; Score Event puts it in leadScore.previousTier. Used by Send Only Changes and the tier change event.',
 	},
 	{
 		displayName: 'Replayed Event',
@@ -137,19 +155,29 @@ export const brazeUpdateProfileProperties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{ name: 'Never', value: 'never' },
-			{ name: 'On Tier Change', value: 'tierChange', description: 'When the tier differs from the previous tier' },
-			{ name: 'On Crossing', value: 'crossing', description: 'When the score rises from below the threshold to the threshold or above' },
+			{
+				name: 'On Tier Change',
+				value: 'tierChange',
+				description: 'When the tier differs from the previous tier',
+			},
+			{
+				name: 'On Crossing',
+				value: 'crossing',
+				description: 'When the score rises from below the threshold to the threshold or above',
+			},
 			{ name: 'On Tier Change or Crossing', value: 'tierChangeOrCrossing' },
 		],
 		default: 'never',
-		description: 'Also record a custom event on the user, e.g. to enter them into a Canvas. Braze keeps every event it receives: a re-run records it again.',
+		description:
+			'Also record a custom event on the user, e.g. to enter them into a Canvas. Braze keeps every event it receives: a re-run records it again.',
 	},
 	{
 		displayName: PARAMETER_LABELS.threshold,
 		name: 'threshold',
 		type: 'number',
 		default: 76,
-		description: 'A crossing is previous score < threshold ≤ score: once per rise, not on every later event',
+		description:
+			'A crossing is previous score < threshold ≤ score: once per rise, not on every later event',
 		displayOptions: { show: { eventOn: ['crossing', 'tierChangeOrCrossing'] } },
 	},
 	{
@@ -157,7 +185,8 @@ export const brazeUpdateProfileProperties: INodeProperties[] = [
 		name: 'eventName',
 		type: 'string',
 		default: 'Lead Score Changed',
-		description: 'The custom event. Its properties are score, previous_score, tier, previous_tier and reasons.',
+		description:
+			'The custom event. Its properties are score, previous_score, tier, previous_tier and reasons.',
 		displayOptions: withEvent,
 	},
 	{
@@ -173,7 +202,8 @@ export const brazeUpdateProfileProperties: INodeProperties[] = [
 		name: 'reasons',
 		type: 'json',
 		default: '={{ $json.leadScore.reasons }}',
-		description: "The event's reasons property: what moved the score (Score Event gives a list of rules and points)",
+		description:
+			"The event's reasons property: what moved the score (Score Event gives a list of rules and points)",
 		displayOptions: withEvent,
 	},
 	{
@@ -189,7 +219,8 @@ export const brazeUpdateProfileProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 75 },
 				default: 75,
-				description: "Users per request. Braze takes up to 75 attribute objects and 75 events per request; lower it if your plan's limit is lower.",
+				description:
+					"Users per request. Braze takes up to 75 attribute objects and 75 events per request; lower it if your plan's limit is lower.",
 			},
 			{
 				displayName: 'Retries',
@@ -197,7 +228,8 @@ export const brazeUpdateProfileProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: 10 },
 				default: 3,
-				description: 'How often to retry a request after a server error (5xx) or a network error, waiting longer each time',
+				description:
+					'How often to retry a request after a server error (5xx) or a network error, waiting longer each time',
 			},
 			{
 				displayName: 'Update Existing Users Only',

@@ -25,7 +25,6 @@ export interface NodeSettings extends ScoreWriteSettings {
 	updateExistingOnly: boolean;
 }
 
-
 function whole(value: unknown, fallback: number, min: number, max: number): number {
 	const number = typeof value === 'number' && Number.isFinite(value) ? Math.floor(value) : fallback;
 	return Math.min(max, Math.max(min, number));
@@ -41,7 +40,10 @@ export function readSettings(context: IExecuteFunctions): NodeSettings {
 		tierAttribute: String(context.getNodeParameter('tierAttribute', 0, '')).trim(),
 		onlyChanged: context.getNodeParameter('sendOnlyChanges', 0, true) as boolean,
 		eventOn,
-		threshold: eventOn === 'crossing' || eventOn === 'tierChangeOrCrossing' ? Number(context.getNodeParameter('threshold', 0, 76)) : undefined,
+		threshold:
+			eventOn === 'crossing' || eventOn === 'tierChangeOrCrossing'
+				? Number(context.getNodeParameter('threshold', 0, 76))
+				: undefined,
 		eventName: eventOn === 'never' ? '' : String(context.getNodeParameter('eventName', 0, '')),
 		batchSize: whole(options.batchSize, 75, 1, 75),
 		maxRetries: whole(options.maxRetries, 3, 0, 10),
@@ -49,7 +51,10 @@ export function readSettings(context: IExecuteFunctions): NodeSettings {
 	};
 }
 
-const wrong = (field: InputProblem['field'], message: string): ItemInput<ProfileUpdate> => ({ ok: false, problem: { parameter: PARAMETER_LABELS[field], message } });
+const wrong = (field: InputProblem['field'], message: string): ItemInput<ProfileUpdate> => ({
+	ok: false,
+	problem: { parameter: PARAMETER_LABELS[field], message },
+});
 
 /** A JSON parameter holds text when typed in, or a value when it is an expression. */
 function parsedJson(value: unknown): unknown {
@@ -86,9 +91,17 @@ export class ItemReader {
 
 		const write = planScoreWrite(
 			{
-				score: settings.scoreAttribute !== '' || settings.threshold !== undefined ? get('score') : undefined,
+				score:
+					settings.scoreAttribute !== '' || settings.threshold !== undefined
+						? get('score')
+						: undefined,
 				previousScore: get('previousScore'),
-				tier: settings.tierAttribute !== '' || settings.eventOn === 'tierChange' || settings.eventOn === 'tierChangeOrCrossing' ? get('tier') : undefined,
+				tier:
+					settings.tierAttribute !== '' ||
+					settings.eventOn === 'tierChange' ||
+					settings.eventOn === 'tierChangeOrCrossing'
+						? get('tier')
+						: undefined,
 				previousTier: get('previousTier'),
 				replayed: get('replayed'),
 			},
@@ -98,7 +111,11 @@ export class ItemReader {
 		const attributes = checkAttributes(write.attributes);
 		if (isProblem(attributes)) return wrong('attributes', attributes.message);
 
-		const update: ProfileUpdate = { identifier, attributes, ...(settings.updateExistingOnly ? { updateExistingOnly: true } : {}) };
+		const update: ProfileUpdate = {
+			identifier,
+			attributes,
+			...(settings.updateExistingOnly ? { updateExistingOnly: true } : {}),
+		};
 		if (write.eventDue) {
 			const properties = {
 				score: write.score ?? null,

@@ -21,10 +21,11 @@ export const configuredOutputs = (parameters: INodeParameters) => {
 		if (parameters.droppedBelowOutput === true) names.push('Dropped Below');
 		return names.map((displayName) => ({ type: 'main', displayName }));
 	}
-	const tiers = ((parameters.tiers as { tier?: Array<{ name?: unknown }> } | undefined)?.tier ?? []);
+	const tiers = (parameters.tiers as { tier?: Array<{ name?: unknown }> } | undefined)?.tier ?? [];
 	return tiers.map((tier, index) => ({
 		type: 'main',
-		displayName: typeof tier.name === 'string' && tier.name.trim() !== '' ? tier.name : 'Tier ' + (index + 1),
+		displayName:
+			typeof tier.name === 'string' && tier.name.trim() !== '' ? tier.name : 'Tier ' + (index + 1),
 	}));
 };
 
@@ -35,8 +36,10 @@ export class CheckThreshold implements INodeType {
 		icon: { light: 'file:checkThreshold.svg', dark: 'file:checkThreshold.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["mode"] === "crossing" ? "Crossing · " + $parameter["threshold"] : "Route by tier" }}',
-		description: 'Route leads by score tier, or when their score crosses a threshold (once per rise)',
+		subtitle:
+			'={{ $parameter["mode"] === "crossing" ? "Crossing · " + $parameter["threshold"] : "Route by tier" }}',
+		description:
+			'Route leads by score tier, or when their score crosses a threshold (once per rise)',
 		defaults: { name: 'Check Threshold' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -44,7 +47,13 @@ export class CheckThreshold implements INodeType {
 		// The PostgreSQL store uses n8n's own Postgres credential, so operators reuse the one they have;
 		// n8n's verification rule allows a package only its own credentials (see README, Design decisions).
 		/* eslint-disable @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed */
-		credentials: [{ name: 'postgres', required: true, displayOptions: { show: { mode: ['crossing'], store: ['postgres'] } } }],
+		credentials: [
+			{
+				name: 'postgres',
+				required: true,
+				displayOptions: { show: { mode: ['crossing'], store: ['postgres'] } },
+			},
+		],
 		/* eslint-enable @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed */
 		properties: checkThresholdProperties,
 	};

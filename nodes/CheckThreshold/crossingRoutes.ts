@@ -12,12 +12,20 @@ import {
 	type CrossingSettings,
 	type Scores,
 } from '../../lib/scoring/crossing';
-import { decideCrossings, thresholdKeyFor, type LeadScores } from '../../lib/service/thresholdStates';
+import {
+	decideCrossings,
+	thresholdKeyFor,
+	type LeadScores,
+} from '../../lib/service/thresholdStates';
 import { ItemOutputs } from '../shared/itemOutputs';
 import { ItemParameters } from '../shared/parameters';
 import { openStore, type StoreKind } from '../shared/storeAccess';
 
-const CROSSING_OUTPUTS = { crossed: 'Crossed', notCrossed: 'Not Crossed', droppedBelow: 'Dropped Below' } as const;
+const CROSSING_OUTPUTS = {
+	crossed: 'Crossed',
+	notCrossed: 'Not Crossed',
+	droppedBelow: 'Dropped Below',
+} as const;
 
 function crossingJson(
 	settings: CrossingSettings,
@@ -53,16 +61,31 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 	const withDroppedBelow = this.getNodeParameter('droppedBelowOutput', 0, false) as boolean;
 	const outputOf = (decision: CrossingDecision): { index: number; name: string } => {
 		if (decision.outcome === 'crossed') return { index: 0, name: CROSSING_OUTPUTS.crossed };
-		if (decision.outcome === 'droppedBelow' && withDroppedBelow) return { index: 2, name: CROSSING_OUTPUTS.droppedBelow };
+		if (decision.outcome === 'droppedBelow' && withDroppedBelow)
+			return { index: 2, name: CROSSING_OUTPUTS.droppedBelow };
 		return { index: 1, name: CROSSING_OUTPUTS.notCrossed };
 	};
 	// Errors with "Continue On Fail" go to "Not Crossed", never to the hand-off.
 	const outputs = new ItemOutputs(this, items.length, 1);
-	const deliver = (itemIndex: number, settings: CrossingSettings, scores: Scores, decision: CrossingDecision) => {
+	const deliver = (
+		itemIndex: number,
+		settings: CrossingSettings,
+		scores: Scores,
+		decision: CrossingDecision,
+	) => {
 		const output = outputOf(decision);
 		outputs.set(
 			itemIndex,
-			{ ...items[itemIndex].json, threshold: crossingJson(settings, scores.score, scores.previousScore, decision, output.name) },
+			{
+				...items[itemIndex].json,
+				threshold: crossingJson(
+					settings,
+					scores.score,
+					scores.previousScore,
+					decision,
+					output.name,
+				),
+			},
 			output.index,
 		);
 	};
@@ -77,12 +100,20 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 			const score = parseScore(parameters.get('score', itemIndex), 'score', 'The score');
 			const replayed = parseReplayed(parameters.get('replayed', itemIndex, ''));
 			if (settings.hysteresis === 0) {
-				const previousScore = parseScore(parameters.get('previousScore', itemIndex), 'previousScore', 'The previous score');
+				const previousScore = parseScore(
+					parameters.get('previousScore', itemIndex),
+					'previousScore',
+					'The previous score',
+				);
 				const scores = { score, previousScore, replayed };
 				deliver(itemIndex, settings, scores, decideCrossing(scores, settings));
 				continue;
 			}
-			const previousScore = parseOptionalScore(parameters.get('previousScore', itemIndex, ''), 'previousScore', 'The previous score');
+			const previousScore = parseOptionalScore(
+				parameters.get('previousScore', itemIndex, ''),
+				'previousScore',
+				'The previous score',
+			);
 			const leadId = normalizeLeadId(parameters.get('leadId', itemIndex));
 			const thresholdKey = thresholdKeyFor(
 				this.getWorkflow().id,
@@ -93,9 +124,13 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 			const storeKind = parameters.get<StoreKind>('store', itemIndex, 'embedded');
 			const batchKey = `${storeKind}\u0000${thresholdKey}\u0000${settings.threshold}\u0000${settings.hysteresis}`;
 			let batch = batches.get(batchKey);
-			if (!batch) batches.set(batchKey, (batch = { thresholdKey, storeKind, settings, entries: [] }));
+			if (!batch)
+				batches.set(batchKey, (batch = { thresholdKey, storeKind, settings, entries: [] }));
 			const revision = parseRevision(parameters.get('revision', itemIndex, ''));
-			batch.entries.push({ itemIndex, scores: { leadId, score, previousScore, revision, replayed } });
+			batch.entries.push({
+				itemIndex,
+				scores: { leadId, score, previousScore, revision, replayed },
+			});
 		} catch (error) {
 			outputs.fail(itemIndex, error as Error);
 		}
@@ -105,12 +140,19 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 		let decisions: CrossingDecision[];
 		try {
 			const store = await openStore(this, storeKind, entries[0].itemIndex);
-			decisions = await decideCrossings(store, thresholdKey, settings, entries.map((entry) => entry.scores));
+			decisions = await decideCrossings(
+				store,
+				thresholdKey,
+				settings,
+				entries.map((entry) => entry.scores),
+			);
 		} catch (error) {
 			for (const { itemIndex } of entries) outputs.fail(itemIndex, error as Error);
 			continue;
 		}
-		entries.forEach(({ itemIndex, scores }, index) => deliver(itemIndex, settings, scores, decisions[index]));
+		entries.forEach(({ itemIndex, scores }, index) =>
+			deliver(itemIndex, settings, scores, decisions[index]),
+		);
 	}
 	return outputs.outputs(withDroppedBelow ? 3 : 2);
 }

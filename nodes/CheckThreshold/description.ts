@@ -16,12 +16,14 @@ export const checkThresholdProperties: INodeProperties[] = [
 			{
 				name: 'Crossing',
 				value: 'crossing',
-				description: 'Send leads whose score just rose to the threshold to "Crossed", once per rise (e.g. the MQL hand-off)',
+				description:
+					'Send leads whose score just rose to the threshold to "Crossed", once per rise (e.g. the MQL hand-off)',
 			},
 			{
 				name: 'Tiers',
 				value: 'tiers',
-				description: 'One output per tier, lowest first; each lead goes to the tier its score is in',
+				description:
+					'One output per tier, lowest first; each lead goes to the tier its score is in',
 			},
 		],
 		default: 'tiers',
@@ -32,11 +34,16 @@ export const checkThresholdProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'Score', value: 'score', description: 'Find the tier of the score with the tiers below' },
+			{
+				name: 'Score',
+				value: 'score',
+				description: 'Find the tier of the score with the tiers below',
+			},
 			{
 				name: 'Tier in Item',
 				value: 'item',
-				description: 'Use the tier the item already has, e.g. Score Event\'s leadScore.tier; the tiers below name the outputs',
+				description:
+					"Use the tier the item already has, e.g. Score Event's leadScore.tier; the tiers below name the outputs",
 			},
 		],
 		default: 'score',
@@ -47,7 +54,8 @@ export const checkThresholdProperties: INodeProperties[] = [
 		name: 'score',
 		type: 'string',
 		default: '={{ $json.leadScore.score }}',
-		description: 'The lead\'s current score; Score Event puts it in leadScore.score, or map a score from Klaviyo or a CRM',
+		description:
+			"The lead's current score; Score Event puts it in leadScore.score, or map a score from Klaviyo or a CRM",
 		displayOptions: { show: { mode: ['tiers'], tierSource: ['score'] } },
 	},
 	{
@@ -85,7 +93,8 @@ export const checkThresholdProperties: INodeProperties[] = [
 						name: 'min',
 						type: 'number',
 						default: 0,
-						description: 'Lowest score in this tier; scores below the first tier go to the first tier',
+						description:
+							'Lowest score in this tier; scores below the first tier go to the first tier',
 					},
 				],
 			},
@@ -96,7 +105,8 @@ export const checkThresholdProperties: INodeProperties[] = [
 		name: 'score',
 		type: 'string',
 		default: '={{ $json.leadScore.score }}',
-		description: 'The lead\'s current score; Score Event puts it in leadScore.score, or map a score from Klaviyo or a CRM',
+		description:
+			"The lead's current score; Score Event puts it in leadScore.score, or map a score from Klaviyo or a CRM",
 		displayOptions: { show: crossing },
 	},
 	{
@@ -104,7 +114,8 @@ export const checkThresholdProperties: INodeProperties[] = [
 		name: 'previousScore',
 		type: 'string',
 		default: '={{ $json.leadScore.previousScore }}',
-		description: 'The score before this change. With hysteresis it may be empty: the node then remembers the lead\'s last score itself.',
+		description:
+			"The score before this change. With hysteresis it may be empty: the node then remembers the lead's last score itself.",
 		displayOptions: { show: crossing },
 	},
 	{
@@ -121,7 +132,8 @@ export const checkThresholdProperties: INodeProperties[] = [
 		name: 'threshold',
 		type: 'number',
 		default: 76,
-		description: 'A lead crosses when its previous score was below this and its score is at or above it (76 is the first "hot" score)',
+		description:
+			'A lead crosses when its previous score was below this and its score is at or above it (76 is the first "hot" score)',
 		displayOptions: { show: crossing },
 	},
 	{
@@ -129,7 +141,8 @@ export const checkThresholdProperties: INodeProperties[] = [
 		name: 'droppedBelowOutput',
 		type: 'boolean',
 		default: false,
-		description: 'Whether to add a third output for leads that fell from the threshold to below it, e.g. to re-nurture them',
+		description:
+			'Whether to add a third output for leads that fell from the threshold to below it, e.g. to re-nurture them',
 		displayOptions: { show: crossing },
 	},
 	{
@@ -138,7 +151,8 @@ export const checkThresholdProperties: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0 },
 		default: 0,
-		description: 'A lead that crossed must fall below the threshold minus these points before it can cross again, so a score that wobbles around the threshold is handed over once. Needs a store for each lead\'s crossing state.',
+		description:
+			"A lead that crossed must fall below the threshold minus these points before it can cross again, so a score that wobbles around the threshold is handed over once. Needs a store for each lead's crossing state.",
 		displayOptions: { show: crossing },
 	},
 	{
@@ -146,7 +160,8 @@ export const checkThresholdProperties: INodeProperties[] = [
 		name: 'leadId',
 		type: 'string',
 		default: '={{ $json.leadScore.leadId }}',
-		description: 'Whose crossing state to read and keep; emails are trimmed and lower-cased as in Score Event',
+		description:
+			'Whose crossing state to read and keep; emails are trimmed and lower-cased as in Score Event',
 		displayOptions: { show: withHysteresis },
 	},
 	{
@@ -160,9 +175,11 @@ export const checkThresholdProperties: INodeProperties[] = [
 	},
 	...storeProperties(
 		{
-			embedded: 'The same file in the n8n user folder that Score Event uses; no setup. For one n8n instance.',
-			postgres: "The same database Score Event uses, through n8n's Postgres credential; for queue mode and many workers",
-			description: 'Where each lead\'s crossing state is kept',
+			embedded:
+				'The same file in the n8n user folder that Score Event uses; no setup. For one n8n instance.',
+			postgres:
+				"The same database Score Event uses, through n8n's Postgres credential; for queue mode and many workers",
+			description: "Where each lead's crossing state is kept",
 		},
 		withHysteresis,
 	),
@@ -172,7 +189,8 @@ export const checkThresholdProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'mql',
-		description: 'Name of the crossing state in the store. Empty: this workflow and node name, so renaming the node starts afresh. Give two nodes the same name to share one state.',
+		description:
+			'Name of the crossing state in the store. Empty: this workflow and node name, so renaming the node starts afresh. Give two nodes the same name to share one state.',
 		displayOptions: { show: withHysteresis },
 	},
 ];

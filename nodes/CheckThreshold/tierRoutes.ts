@@ -10,7 +10,8 @@ const tiersCache = new Map<string, Tier[]>();
 
 /** Parses the item's tiers once per distinct value. */
 function tiersFor(parameters: ItemParameters, itemIndex: number): Tier[] {
-	const raw = (parameters.get<IDataObject>('tiers', itemIndex, {}).tier as IDataObject[] | undefined) ?? [];
+	const raw =
+		(parameters.get<IDataObject>('tiers', itemIndex, {}).tier as IDataObject[] | undefined) ?? [];
 	const key = JSON.stringify(raw);
 	let tiers = tiersCache.get(key);
 	if (!tiers) {
@@ -26,7 +27,8 @@ export function routeTiers(this: IExecuteFunctions): INodeExecutionData[][] {
 	const parameters = new ItemParameters(this);
 	// Errors with "Continue On Fail" go to the lowest tier, the one that triggers the least.
 	const outputs = new ItemOutputs(this, items.length, 0);
-	const configured = ((this.getNodeParameter('tiers', 0, {}) as IDataObject).tier as unknown[] | undefined) ?? [];
+	const configured =
+		((this.getNodeParameter('tiers', 0, {}) as IDataObject).tier as unknown[] | undefined) ?? [];
 	const source = this.getNodeParameter('tierSource', 0) as 'score' | 'item';
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {

@@ -24,9 +24,14 @@ function chosenMetrics(context: IPollFunctions): string[] {
 		.map((metric) => String(metric).trim())
 		.filter((metric) => metric !== '');
 	if (metrics.length === 0) {
-		throw new NodeOperationError(context.getNode(), 'Choose at least one metric (parameter "Metrics")', {
-			description: 'The trigger emits the events of the Klaviyo metrics you choose, e.g. Opened Email or Placed Order.',
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			'Choose at least one metric (parameter "Metrics")',
+			{
+				description:
+					'The trigger emits the events of the Klaviyo metrics you choose, e.g. Opened Email or Placed Order.',
+			},
+		);
 	}
 	return [...new Set(metrics)];
 }
@@ -45,7 +50,8 @@ export class KlaviyoTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{ "Events of " + ($parameter["metrics"] || []).length + " metric(s)" }}',
-		description: 'Starts the workflow with new Klaviyo events (opens, clicks, orders…) of the metrics you choose, one item per event',
+		description:
+			'Starts the workflow with new Klaviyo events (opens, clicks, orders…) of the metrics you choose, one item per event',
 		defaults: { name: 'Klaviyo Trigger' },
 		polling: true,
 		inputs: [],
@@ -78,16 +84,25 @@ export class KlaviyoTrigger implements INodeType {
 			if (this.getMode() === 'manual') {
 				const event = await latestEvent(client, metricIds);
 				if (!event) {
-					throw new NodeOperationError(this.getNode(), 'No events of the chosen metrics in Klaviyo yet', {
-						description: 'Once one of these metrics has an event (e.g. an email was opened), fetch again.',
-					});
+					throw new NodeOperationError(
+						this.getNode(),
+						'No events of the chosen metrics in Klaviyo yet',
+						{
+							description:
+								'Once one of these metrics has an event (e.g. an email was opened), fetch again.',
+						},
+					);
 				}
 				return [[{ json: { ...event } }]];
 			}
 			const staticData = this.getWorkflowStaticData('node');
 			const state = readPollState(staticData);
-			const options = this.getNodeParameter('options', {}) as { lateWindowMinutes?: unknown; maxEventsPerPoll?: unknown };
-			const budget = typeof this.getPollBudgetMs === 'function' ? this.getPollBudgetMs() : DEFAULT_BUDGET_MS;
+			const options = this.getNodeParameter('options', {}) as {
+				lateWindowMinutes?: unknown;
+				maxEventsPerPoll?: unknown;
+			};
+			const budget =
+				typeof this.getPollBudgetMs === 'function' ? this.getPollBudgetMs() : DEFAULT_BUDGET_MS;
 			const result = await pollEvents(client, systemClock, state, {
 				metricIds,
 				backfillDays: numberOr(this.getNodeParameter('backfillDays', 0), 0, 0),

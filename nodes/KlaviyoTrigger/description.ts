@@ -43,7 +43,7 @@ export const klaviyoTriggerProperties: INodeProperties[] = [
 				typeOptions: { minValue: 1 },
 				default: 10000,
 				description:
-					"Once a poll holds this many events, each metric stops after the page it is reading (every metric still reads its first page, so none waits behind another); the next poll carries on from there. Keeps one execution a manageable size after a long outage or a large backfill.",
+					'Once a poll holds this many events, each metric stops after the page it is reading (every metric still reads its first page, so none waits behind another); the next poll carries on from there. Keeps one execution a manageable size after a long outage or a large backfill.',
 			},
 		],
 	},

@@ -70,8 +70,10 @@ export class KlaviyoUpsertProfile implements INodeType {
 		icon: { light: 'file:klaviyo.svg', dark: 'file:klaviyo.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] === "createEvent" ? "Create event: " + $parameter["metricName"] : "Upsert profile" }}',
-		description: 'Write lead scores and tiers to Klaviyo profiles, or record score events, within Klaviyo\'s rate limits',
+		subtitle:
+			'={{ $parameter["operation"] === "createEvent" ? "Create event: " + $parameter["metricName"] : "Upsert profile" }}',
+		description:
+			"Write lead scores and tiers to Klaviyo profiles, or record score events, within Klaviyo's rate limits",
 		defaults: { name: 'Klaviyo Upsert Profile' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -87,22 +89,37 @@ export class KlaviyoUpsertProfile implements INodeType {
 		const settings = readSettings(this);
 		const outputs = new ItemOutputs(this, items.length);
 		const parameters = new ItemParameters(this);
-		const { inputs, itemIndexes } = readItems<ProfileInput | EventInput>(this, outputs, 'Klaviyo', (itemIndex) =>
-			operation === 'createEvent' ? readEventInput(parameters, itemIndex) : readProfileInput(parameters, itemIndex),
+		const { inputs, itemIndexes } = readItems<ProfileInput | EventInput>(
+			this,
+			outputs,
+			'Klaviyo',
+			(itemIndex) =>
+				operation === 'createEvent'
+					? readEventInput(parameters, itemIndex)
+					: readProfileInput(parameters, itemIndex),
 		);
 
 		if (inputs.length > 0) {
 			const client = await klaviyoClientFor(this, {
 				retry: { maxRetries: settings.maxRetries },
 				bulk: { timeoutMs: settings.bulkTimeoutSeconds * 1000 },
-				waits: { maxWaitMs: settings.maxWaitSeconds * 1000, maxTotalWaitMs: settings.maxTotalWaitSeconds * 1000 },
+				waits: {
+					maxWaitMs: settings.maxWaitSeconds * 1000,
+					maxTotalWaitMs: settings.maxTotalWaitSeconds * 1000,
+				},
 			});
 			const batch = { concurrency: settings.concurrency, stopOnError: !continueOnFail };
 			let outcomes: BatchOutcomes<object>;
 			if (operation === 'createEvent') {
-				outcomes = await client.createEvents(inputs as EventInput[], { ...batch, bulkThreshold: settings.eventBulkThreshold });
+				outcomes = await client.createEvents(inputs as EventInput[], {
+					...batch,
+					bulkThreshold: settings.eventBulkThreshold,
+				});
 			} else {
-				const result = await client.upsertProfiles(inputs as ProfileInput[], { ...batch, bulkThreshold: settings.bulkThreshold });
+				const result = await client.upsertProfiles(inputs as ProfileInput[], {
+					...batch,
+					bulkThreshold: settings.bulkThreshold,
+				});
 				outcomes = result.outcomes;
 				reportUnmatchedImportErrors(this, result.unmatchedImportErrors);
 			}
@@ -110,7 +127,11 @@ export class KlaviyoUpsertProfile implements INodeType {
 			// Without Continue On Fail the first failed item (in item order) stops the node.
 			outcomes.forEach((outcome, position) => {
 				const itemIndex = itemIndexes[position]!;
-				if (outcome?.ok) outputs.set(itemIndex, { ...items[itemIndex]!.json, klaviyo: outcome.value as IDataObject });
+				if (outcome?.ok)
+					outputs.set(itemIndex, {
+						...items[itemIndex]!.json,
+						klaviyo: outcome.value as IDataObject,
+					});
 				else if (outcome) outputs.fail(itemIndex, outcome.error);
 			});
 		}

@@ -35,13 +35,15 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 				name: 'Upsert Profile',
 				value: 'upsertProfile',
 				action: 'Upsert a profile',
-				description: 'Create the profile or update it, writing the score and tier as custom properties',
+				description:
+					'Create the profile or update it, writing the score and tier as custom properties',
 			},
 			{
 				name: 'Create Event',
 				value: 'createEvent',
 				action: 'Create an event',
-				description: 'Record an event (e.g. Lead Score Changed) on the profile, to trigger flows or build segments',
+				description:
+					'Record an event (e.g. Lead Score Changed) on the profile, to trigger flows or build segments',
 			},
 		],
 		default: 'upsertProfile',
@@ -54,8 +56,16 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 		options: [
 			{ name: 'Email', value: 'email' },
 			{ name: 'Phone Number', value: 'phone', description: 'In E.164 format, e.g. +15005550006' },
-			{ name: 'External ID', value: 'externalId', description: 'Your own ID for the person, e.g. from a CRM' },
-			{ name: 'Klaviyo Profile ID', value: 'profileId', description: 'The ID Klaviyo gave the profile, e.g. 01GDDKASAP8TKDDA2GRZDSVP4H' },
+			{
+				name: 'External ID',
+				value: 'externalId',
+				description: 'Your own ID for the person, e.g. from a CRM',
+			},
+			{
+				name: 'Klaviyo Profile ID',
+				value: 'profileId',
+				description: 'The ID Klaviyo gave the profile, e.g. 01GDDKASAP8TKDDA2GRZDSVP4H',
+			},
 		],
 		default: 'email',
 	},
@@ -66,7 +76,8 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 		default: '={{ $json.leadScore.leadId }}',
 		required: true,
 		placeholder: 'ada@example.com',
-		description: "The profile's email. The default is the Score Event's lead ID, which is usually the email.",
+		description:
+			"The profile's email. The default is the Score Event's lead ID, which is usually the email.",
 		displayOptions: identifiedBy('email'),
 	},
 	{
@@ -105,7 +116,8 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 		type: 'string',
 		default: 'Lead Score Changed',
 		required: true,
-		description: 'The name of the metric the event belongs to; Klaviyo creates the metric on first use',
+		description:
+			'The name of the metric the event belongs to; Klaviyo creates the metric on first use',
 		displayOptions: eventOnly,
 	},
 	{
@@ -145,8 +157,16 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'Key/Value Pairs', value: 'keyValue', description: 'Name each property and map its value' },
-			{ name: 'JSON Object', value: 'json', description: 'One object whose keys become the properties' },
+			{
+				name: 'Key/Value Pairs',
+				value: 'keyValue',
+				description: 'Name each property and map its value',
+			},
+			{
+				name: 'JSON Object',
+				value: 'json',
+				description: 'One object whose keys become the properties',
+			},
 		],
 		default: 'keyValue',
 		description: 'How to give more custom properties to write besides the score and tier',
@@ -166,8 +186,20 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 				displayName: 'Property',
 				name: 'property',
 				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'Last_Scored_Event' },
-					{ displayName: 'Value', name: 'value', type: 'string', default: '', placeholder: '={{ $json.leadScore.event }}' },
+					{
+						displayName: 'Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						placeholder: 'Last_Scored_Event',
+					},
+					{
+						displayName: 'Value',
+						name: 'value',
+						type: 'string',
+						default: '',
+						placeholder: '={{ $json.leadScore.event }}',
+					},
 				],
 			},
 		],
@@ -177,7 +209,8 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 		name: 'extraPropertiesJson',
 		type: 'json',
 		default: '{}',
-		description: 'A JSON object of more custom properties, e.g. {"Last_Scored_Event": "Viewed Page"}',
+		description:
+			'A JSON object of more custom properties, e.g. {"Last_Scored_Event": "Viewed Page"}',
 		displayOptions: { show: { extraPropertiesInput: ['json'] } },
 	},
 	{
@@ -186,17 +219,36 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Attribute',
 		default: {},
-		description: "Standard Klaviyo profile fields to set as well. An identifier here that belongs to another profile makes Klaviyo refuse the update (409 duplicate_profile).",
+		description:
+			'Standard Klaviyo profile fields to set as well. An identifier here that belongs to another profile makes Klaviyo refuse the update (409 duplicate_profile).',
 		displayOptions: upsertOnly,
 		options: [
-			{ displayName: 'Email', name: 'email', type: 'string', default: '', placeholder: 'ada@example.com' },
+			{
+				displayName: 'Email',
+				name: 'email',
+				type: 'string',
+				default: '',
+				placeholder: 'ada@example.com',
+			},
 			{ displayName: 'External ID', name: 'externalId', type: 'string', default: '' },
 			{ displayName: 'First Name', name: 'firstName', type: 'string', default: '' },
 			{ displayName: 'Last Name', name: 'lastName', type: 'string', default: '' },
 			{ displayName: 'Locale', name: 'locale', type: 'string', default: '', placeholder: 'en-US' },
 			{ displayName: 'Organization', name: 'organization', type: 'string', default: '' },
-			{ displayName: 'Phone Number', name: 'phone', type: 'string', default: '', placeholder: '+15005550006' },
-			{ displayName: 'Title', name: 'title', type: 'string', default: '', description: 'Job title' },
+			{
+				displayName: 'Phone Number',
+				name: 'phone',
+				type: 'string',
+				default: '',
+				placeholder: '+15005550006',
+			},
+			{
+				displayName: 'Title',
+				name: 'title',
+				type: 'string',
+				default: '',
+				description: 'Job title',
+			},
 		],
 	},
 	{
@@ -258,7 +310,8 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 10 },
 				default: 600,
-				description: 'How long to wait for a bulk import job to finish before reporting its items as failed',
+				description:
+					'How long to wait for a bulk import job to finish before reporting its items as failed',
 				displayOptions: upsertOnlyOption,
 			},
 			{
@@ -267,7 +320,8 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 50 },
 				default: 5,
-				description: "Requests in flight at once. Klaviyo's rate limits (75/s and 750/min for profiles) are kept either way.",
+				description:
+					"Requests in flight at once. Klaviyo's rate limits (75/s and 750/min for profiles) are kept either way.",
 			},
 			{
 				displayName: 'Max Total Wait (Seconds)',
@@ -275,7 +329,8 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 3600 },
 				default: 300,
-				description: 'How long one item may wait in all for Klaviyo (throttling, server errors) before it fails',
+				description:
+					'How long one item may wait in all for Klaviyo (throttling, server errors) before it fails',
 			},
 			{
 				displayName: 'Max Wait (Seconds)',
@@ -292,7 +347,8 @@ export const klaviyoUpsertProfileProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: 10 },
 				default: 3,
-				description: 'How often to retry a request after a server error (5xx) or a network error, waiting longer each time',
+				description:
+					'How often to retry a request after a server error (5xx) or a network error, waiting longer each time',
 			},
 		],
 	},

@@ -30,7 +30,8 @@ function itemErrorMessage(error: Error): string {
 	if (error instanceof SalesforceApiError && error.isRequestLimit) {
 		return `Salesforce: ${error.message} No further calls were made; run these leads again once the limit allows.`;
 	}
-	if (error instanceof SalesforceAuthError) return `${error.message}. ${error.hint ?? 'Check the Salesforce credential.'}`;
+	if (error instanceof SalesforceAuthError)
+		return `${error.message}. ${error.hint ?? 'Check the Salesforce credential.'}`;
 	if (error instanceof SalesforceApiError && error.status === 401) {
 		return `Salesforce: ${error.message}. ${error.hint ?? 'Check the Salesforce credential.'} No further calls were made.`;
 	}
@@ -46,7 +47,8 @@ export class SalesforceMarkMql implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] === "syncScore" ? "Sync score" : "Mark MQL" }}',
-		description: 'Hand qualified leads and contacts to sales (status MQL, never moved back), and keep their score fields in Salesforce current',
+		description:
+			'Hand qualified leads and contacts to sales (status MQL, never moved back), and keep their score fields in Salesforce current',
 		defaults: { name: 'Salesforce Mark MQL' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -61,14 +63,19 @@ export class SalesforceMarkMql implements INodeType {
 		const outputs = new ItemOutputs(this, items.length);
 		const operation = this.getNodeParameter('operation', 0, 'markMql') as Operation;
 		if (operation !== 'markMql' && operation !== 'syncScore') {
-			throw new NodeOperationError(this.getNode(), `The operation "${String(operation)}" is not known`);
+			throw new NodeOperationError(
+				this.getNode(),
+				`The operation "${String(operation)}" is not known`,
+			);
 		}
 		const reader = new RequestReader(this);
 		const requests: Array<MarkMqlRequest | SyncScoreRequest> = [];
 		const requestItems: number[] = [];
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			try {
-				requests.push(operation === 'markMql' ? reader.markMql(itemIndex) : reader.syncScore(itemIndex));
+				requests.push(
+					operation === 'markMql' ? reader.markMql(itemIndex) : reader.syncScore(itemIndex),
+				);
 				requestItems.push(itemIndex);
 			} catch (error) {
 				outputs.fail(itemIndex, error as Error);
@@ -97,13 +104,18 @@ export class SalesforceMarkMql implements INodeType {
 					? await markAsMql(client, requests as MarkMqlRequest[], options)
 					: await syncScores(client, requests as SyncScoreRequest[], options);
 		} catch (error) {
-			if (error instanceof RequestFailure) throw toNodeError(this.getNode(), error.error, requestItems[error.index]);
+			if (error instanceof RequestFailure)
+				throw toNodeError(this.getNode(), error.error, requestItems[error.index]);
 			// REQUEST_LIMIT_EXCEEDED or a refused credential without Continue On Fail: nothing can go on.
 			throw toNodeError(this.getNode(), error as Error);
 		}
 		outcomes.forEach((outcome, position) => {
 			const itemIndex = requestItems[position];
-			if (outcome.ok) outputs.set(itemIndex, { ...items[itemIndex].json, salesforce: outcome.value as unknown as IDataObject });
+			if (outcome.ok)
+				outputs.set(itemIndex, {
+					...items[itemIndex].json,
+					salesforce: outcome.value as unknown as IDataObject,
+				});
 			else outputs.fail(itemIndex, outcome.error, { message: itemErrorMessage(outcome.error) });
 		});
 		return [outputs.list()];

@@ -1,7 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 /** Statuses past MQL in Salesforce's standard templates; the MQL status itself is always skipped. */
-export const DEFAULT_SKIP_STATUSES = 'Working - Contacted, Closed - Converted, Closed - Not Converted, Qualified, Unqualified';
+export const DEFAULT_SKIP_STATUSES =
+	'Working - Contacted, Closed - Converted, Closed - Not Converted, Qualified, Unqualified';
 
 const LEAD_OBJECTS = ['lead', 'leadThenContact'];
 const CONTACT_OBJECTS = ['contact', 'leadThenContact'];
@@ -23,7 +24,8 @@ export const salesforceMarkMqlProperties: INodeProperties[] = [
 				name: 'Sync Score',
 				value: 'syncScore',
 				action: 'Write the score to a lead or contact',
-				description: 'Write the score and tier fields of every item, only where Salesforce has other values',
+				description:
+					'Write the score and tier fields of every item, only where Salesforce has other values',
 			},
 		],
 		default: 'markMql',
@@ -35,11 +37,16 @@ export const salesforceMarkMqlProperties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{ name: 'Lead', value: 'lead', description: 'Leads only' },
-			{ name: 'Contact', value: 'contact', description: 'Contacts only (known people at existing accounts)' },
+			{
+				name: 'Contact',
+				value: 'contact',
+				description: 'Contacts only (known people at existing accounts)',
+			},
 			{
 				name: 'Lead, Then Contact',
 				value: 'leadThenContact',
-				description: 'The lead; if there is none, or it is converted, the contact (a converted lead leads to its contact)',
+				description:
+					'The lead; if there is none, or it is converted, the contact (a converted lead leads to its contact)',
 			},
 		],
 		default: 'lead',
@@ -50,9 +57,21 @@ export const salesforceMarkMqlProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'Email', value: 'email', description: 'The record whose Email field matches (ignoring case)' },
-			{ name: 'External ID', value: 'externalId', description: 'The record whose external ID field has this value' },
-			{ name: 'Salesforce ID', value: 'id', description: 'The 15- or 18-character Salesforce ID (00Q… for a lead, 003… for a contact)' },
+			{
+				name: 'Email',
+				value: 'email',
+				description: 'The record whose Email field matches (ignoring case)',
+			},
+			{
+				name: 'External ID',
+				value: 'externalId',
+				description: 'The record whose external ID field has this value',
+			},
+			{
+				name: 'Salesforce ID',
+				value: 'id',
+				description: 'The 15- or 18-character Salesforce ID (00Q… for a lead, 003… for a contact)',
+			},
 		],
 		default: 'email',
 	},
@@ -114,7 +133,8 @@ export const salesforceMarkMqlProperties: INodeProperties[] = [
 		name: 'statusField',
 		type: 'string',
 		default: 'Status',
-		description: 'API name of the Lead field that holds the lead stage; Status is the standard Lead Status',
+		description:
+			'API name of the Lead field that holds the lead stage; Status is the standard Lead Status',
 		displayOptions: { show: { operation: ['markMql'], object: LEAD_OBJECTS } },
 	},
 	{
@@ -192,7 +212,8 @@ export const salesforceMarkMqlProperties: INodeProperties[] = [
 		name: 'tierField',
 		type: 'string',
 		default: 'Lead_Tier__c',
-		description: 'API name of the text or picklist field that holds the tier; empty to leave the tier out',
+		description:
+			'API name of the text or picklist field that holds the tier; empty to leave the tier out',
 		displayOptions: { show: { operation: ['syncScore'] } },
 	},
 	{
@@ -212,7 +233,9 @@ export const salesforceMarkMqlProperties: INodeProperties[] = [
 		required: true,
 		placeholder: '={{ $json.body.lastName }}',
 		description: 'Last name of a new lead (required by Salesforce)',
-		displayOptions: { show: { operation: ['syncScore'], object: LEAD_OBJECTS, createIfMissing: [true] } },
+		displayOptions: {
+			show: { operation: ['syncScore'], object: LEAD_OBJECTS, createIfMissing: [true] },
+		},
 	},
 	{
 		displayName: 'Company',
@@ -222,7 +245,9 @@ export const salesforceMarkMqlProperties: INodeProperties[] = [
 		required: true,
 		placeholder: '={{ $json.body.company }}',
 		description: 'Company of a new lead (required by Salesforce)',
-		displayOptions: { show: { operation: ['syncScore'], object: LEAD_OBJECTS, createIfMissing: [true] } },
+		displayOptions: {
+			show: { operation: ['syncScore'], object: LEAD_OBJECTS, createIfMissing: [true] },
+		},
 	},
 	{
 		displayName: 'Extra Fields',

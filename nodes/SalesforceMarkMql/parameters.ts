@@ -23,23 +23,35 @@ export class RequestReader {
 		const findBy = this.parameters.get<RecordLookup['findBy']>('findBy', itemIndex);
 		switch (findBy) {
 			case 'id':
-				return { findBy, recordId: this.text(object === 'contact' ? 'contactId' : 'leadId', itemIndex) };
+				return {
+					findBy,
+					recordId: this.text(object === 'contact' ? 'contactId' : 'leadId', itemIndex),
+				};
 			case 'externalId':
-				return { findBy, field: this.text('externalIdField', itemIndex).trim(), value: this.text('externalIdValue', itemIndex) };
+				return {
+					findBy,
+					field: this.text('externalIdField', itemIndex).trim(),
+					value: this.text('externalIdValue', itemIndex),
+				};
 			default:
 				return { findBy: 'email', email: this.text('email', itemIndex) };
 		}
 	}
 
 	private extraFields(itemIndex: number): Record<string, FieldValue> {
-		const extra = (this.parameters.get<{ field?: unknown }>('extraFields', itemIndex, {}).field ?? []) as Array<{ name: string; value: unknown }>;
+		const extra = (this.parameters.get<{ field?: unknown }>('extraFields', itemIndex, {}).field ??
+			[]) as Array<{ name: string; value: unknown }>;
 		const fields: Record<string, FieldValue> = {};
 		for (const { name, value } of extra) {
 			if (!name.trim()) continue;
 			if (value !== null && typeof value === 'object') {
-				throw new NodeOperationError(this.context.getNode(), `The value of extra field ${name} must be text, a number or true/false`, {
-					itemIndex,
-				});
+				throw new NodeOperationError(
+					this.context.getNode(),
+					`The value of extra field ${name} must be text, a number or true/false`,
+					{
+						itemIndex,
+					},
+				);
 			}
 			fields[name.trim()] = (value ?? null) as FieldValue;
 		}
@@ -57,8 +69,10 @@ export class RequestReader {
 			object,
 			statusField: this.text('statusField', itemIndex).trim() || 'Status',
 			mqlStatus: (object === 'contact' ? 'MQL' : this.text('mqlStatus', itemIndex)).trim(),
-			contactStatusField: object === 'lead' ? undefined : this.text('contactStatusField', itemIndex).trim(),
-			contactMqlStatus: object === 'lead' ? undefined : this.text('contactMqlStatus', itemIndex).trim(),
+			contactStatusField:
+				object === 'lead' ? undefined : this.text('contactStatusField', itemIndex).trim(),
+			contactMqlStatus:
+				object === 'lead' ? undefined : this.text('contactMqlStatus', itemIndex).trim(),
 			skipStatuses: this.text('skipStatuses', itemIndex)
 				.split(',')
 				.map((status) => status.trim())
@@ -74,10 +88,17 @@ export class RequestReader {
 		const fail = (problem: string) =>
 			new NodeOperationError(this.context.getNode(), problem, {
 				itemIndex,
-				description: 'Connect this node after Score Event (its output carries leadScore.score), or set Score to the value to write.',
+				description:
+					'Connect this node after Score Event (its output carries leadScore.score), or set Score to the value to write.',
 			});
-		if (value === null || value === undefined || (typeof value === 'string' && !value.trim())) throw fail('The score is empty');
-		const score = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
+		if (value === null || value === undefined || (typeof value === 'string' && !value.trim()))
+			throw fail('The score is empty');
+		const score =
+			typeof value === 'number'
+				? value
+				: typeof value === 'string'
+					? Number(value.trim())
+					: Number.NaN;
 		if (!Number.isFinite(score)) throw fail(`The score ${JSON.stringify(value)} is not a number`);
 		return score;
 	}
@@ -93,14 +114,15 @@ export class RequestReader {
 			if (!tier) {
 				throw new NodeOperationError(this.context.getNode(), 'The tier is empty', {
 					itemIndex,
-					description: "Connect this node after Score Event (its output carries leadScore.tier), set Tier, or clear Tier Field to leave the tier out.",
+					description:
+						'Connect this node after Score Event (its output carries leadScore.tier), set Tier, or clear Tier Field to leave the tier out.',
 				});
 			}
 			fields[tierField] = tier;
 		}
 		Object.assign(fields, this.extraFields(itemIndex));
 		const create =
-			object !== 'contact' && (this.parameters.get<boolean>('createIfMissing', itemIndex, false))
+			object !== 'contact' && this.parameters.get<boolean>('createIfMissing', itemIndex, false)
 				? { lastName: this.text('lastName', itemIndex), company: this.text('company', itemIndex) }
 				: undefined;
 		return { lookup: this.lookup(itemIndex, object), object, fields, create };

@@ -15,7 +15,12 @@ import * as listLeads from './actions/listLeads.operation';
 import * as rescore from './actions/rescore.operation';
 import { router } from './actions/router';
 import * as score from './actions/score.operation';
-import { eventProperties, operationProperty, sharedProperties, sweepProperties } from './description';
+import {
+	eventProperties,
+	operationProperty,
+	sharedProperties,
+	sweepProperties,
+} from './description';
 import { TEST_SCORE_SUFFIX, usesTestScore } from './testScore';
 
 export class ScoreEvent implements INodeType {

@@ -198,9 +198,11 @@ export const sharedProperties: INodeProperties[] = [
 		embedded: 'A file in the n8n user folder; no setup. For one n8n instance.',
 		none: {
 			name: 'None (Score From Item)',
-			description: 'Stateless: the current score comes from the item, e.g. a Klaviyo profile property',
+			description:
+				'Stateless: the current score comes from the item, e.g. a Klaviyo profile property',
 		},
-		postgres: "A PostgreSQL database through n8n's Postgres credential; for queue mode and many workers",
+		postgres:
+			"A PostgreSQL database through n8n's Postgres credential; for queue mode and many workers",
 	}),
 	{
 		displayName: 'Current Score',
@@ -271,7 +273,8 @@ export const sharedProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, numberPrecision: 0 },
 				default: 365,
-				description: "How long this score's history of changes and their reasons is kept, in whole days",
+				description:
+					"How long this score's history of changes and their reasons is kept, in whole days",
 			},
 			{
 				displayName: 'Keep Event Data',
@@ -289,7 +292,7 @@ export const sharedProperties: INodeProperties[] = [
 				typeOptions: { minValue: 0 },
 				default: 1,
 				description:
-					"Apply Decay and Re-Score output a lead (and add a history row) only when its score moved at least this many points since it was last output, or its tier changed. 0 outputs every change.",
+					'Apply Decay and Re-Score output a lead (and add a history row) only when its score moved at least this many points since it was last output, or its tier changed. 0 outputs every change.',
 				displayOptions: { show: { '/operation': ['applyDecay', 'rescore'] } },
 			},
 			{

@@ -2,7 +2,11 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { valueAt } from '../../lib/scoring/conditions';
-import { EVENT_DATA_FIELDS, defaultEventData, type EventDataField } from '../../lib/scoring/eventData';
+import {
+	EVENT_DATA_FIELDS,
+	defaultEventData,
+	type EventDataField,
+} from '../../lib/scoring/eventData';
 import { InputError, parseNumber } from '../../lib/scoring/inputs';
 import type { ScoringModel } from '../../lib/scoring/model';
 import { ItemParameters } from '../shared/parameters';

@@ -45,7 +45,10 @@ export function reportingOf(this: IExecuteFunctions): Reporting {
 }
 
 /** Whole Points and Minimum Change for a batch operation: a bad one fails every item, and nothing is written. */
-export function reportingOrFailAll(this: IExecuteFunctions, outputs: ItemOutputs): Reporting | undefined {
+export function reportingOrFailAll(
+	this: IExecuteFunctions,
+	outputs: ItemOutputs,
+): Reporting | undefined {
 	try {
 		return reportingOf.call(this);
 	} catch (error) {

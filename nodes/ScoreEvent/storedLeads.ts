@@ -41,7 +41,11 @@ export function maxResults(parameters: ItemParameters, itemIndex: number): numbe
 }
 
 /** An optional time: empty means "not set". */
-export function optionalTime(value: unknown, window: TimeWindow, field: string): number | undefined {
+export function optionalTime(
+	value: unknown,
+	window: TimeWindow,
+	field: string,
+): number | undefined {
 	return value === undefined || value === null || value === ''
 		? undefined
 		: parseEventTime(value, window, field);

@@ -31,8 +31,11 @@ async function sweepOf(
 	} catch (error) {
 		const empty =
 			error instanceof NoStoredModelError &&
-			(await (await openStore(this, error.storeKind, itemIndex)).listLeads(error.scoreName, null, 1))
-				.leads.length === 0;
+			(
+				await (
+					await openStore(this, error.storeKind, itemIndex)
+				).listLeads(error.scoreName, null, 1)
+			).leads.length === 0;
 		if (!empty) throw toNodeError(this.getNode(), error as Error, itemIndex);
 		return {
 			scoreName: (error as NoStoredModelError).scoreName,
@@ -56,7 +59,13 @@ export async function sweepPerItem(
 ): Promise<INodeExecutionData[]> {
 	const parameters = new ItemParameters(this);
 	return await eachItem(this, async (itemIndex) => {
-		const { scoreName, result } = await sweepOf.call(this, parameters, itemIndex, operationName, sweep);
+		const { scoreName, result } = await sweepOf.call(
+			this,
+			parameters,
+			itemIndex,
+			operationName,
+			sweep,
+		);
 		if (parameters.get<string>('sweepOutput', itemIndex, 'changed') === 'summary') {
 			const summary = {
 				operation: operationName,

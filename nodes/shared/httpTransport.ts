@@ -1,7 +1,12 @@
 /** n8n's HTTP helpers as the lib clients' one transport, for every node and credential. */
 import { createHash } from 'node:crypto';
 
-import type { IExecuteFunctions, IHttpRequestOptions, ILoadOptionsFunctions, IPollFunctions } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	IPollFunctions,
+} from 'n8n-workflow';
 
 import { ApiError } from '../../lib/http/apiError';
 import { type HttpResponse, type HttpTransport, lowerCaseHeaders } from '../../lib/http/transport';
@@ -48,7 +53,11 @@ function toResponse(response: ResponseLike, status: number): HttpResponse {
 
 /** The error of lib (e.g. a refused token from a credential's preAuthentication) that n8n wrapped, if any. */
 function libErrorIn(error: unknown): ApiError | undefined {
-	for (let current = error as { cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+	for (
+		let current = error as { cause?: unknown } | undefined;
+		current;
+		current = current.cause as typeof current
+	) {
 		if (current instanceof ApiError) return current;
 	}
 	return undefined;
@@ -73,13 +82,17 @@ export function n8nTransport(send: N8nRequest, options: N8nTransportOptions = {}
 	const base = options.baseUrl?.trim().replace(/\/+$/, '');
 	return async (request) => {
 		const form = request.bodyType === 'form';
-		const headers = form ? { ...request.headers, 'Content-Type': 'application/x-www-form-urlencoded' } : request.headers;
+		const headers = form
+			? { ...request.headers, 'Content-Type': 'application/x-www-form-urlencoded' }
+			: request.headers;
 		const requestOptions: IHttpRequestOptions = {
 			method: request.method,
 			url: base === undefined ? request.url : `${base}${request.url}`,
 			...(request.qs ? { qs: request.qs } : {}),
 			...(headers ? { headers } : {}),
-			body: form ? new URLSearchParams(request.body as Record<string, string>).toString() : (request.body as IHttpRequestOptions['body']),
+			body: form
+				? new URLSearchParams(request.body as Record<string, string>).toString()
+				: (request.body as IHttpRequestOptions['body']),
 			json: true,
 			returnFullResponse: true,
 			...(options.refreshesToken ? {} : { ignoreHttpStatusErrors: true }),
@@ -106,7 +119,12 @@ export function n8nCredentialTransport(
 	options: N8nTransportOptions = {},
 ): HttpTransport {
 	return n8nTransport(
-		async (requestOptions) => await context.helpers.httpRequestWithAuthentication.call(context, credentialType, requestOptions),
+		async (requestOptions) =>
+			await context.helpers.httpRequestWithAuthentication.call(
+				context,
+				credentialType,
+				requestOptions,
+			),
 		options,
 	);
 }

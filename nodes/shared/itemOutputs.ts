@@ -27,7 +27,8 @@ export class ItemOutputs {
 	/** Several output items for one input item (a sweep's changed leads, a page of leads), paired with it. */
 	add(itemIndex: number, items: INodeExecutionData[]): void {
 		const route = (this.routes[itemIndex] ??= []);
-		for (const item of items) route.push({ output: 0, item: { ...item, pairedItem: { item: itemIndex } } });
+		for (const item of items)
+			route.push({ output: 0, item: { ...item, pairedItem: { item: itemIndex } } });
 	}
 
 	/**
@@ -35,18 +36,33 @@ export class ItemOutputs {
 	 * any output it had. `message` replaces the error's message where a node has more to say to the
 	 * operator than the thrown error does; `details` adds to what the error itself holds.
 	 */
-	fail(itemIndex: number, error: Error, extra: { message?: string; details?: IDataObject } = {}): void {
+	fail(
+		itemIndex: number,
+		error: Error,
+		extra: { message?: string; details?: IDataObject } = {},
+	): void {
 		const nodeError = toNodeError(this.context.getNode(), error, itemIndex);
 		if (!this.context.continueOnFail()) throw nodeError;
-		const details = { ...errorDetails(error), ...extra.details, description: nodeError.description ?? null };
+		const details = {
+			...errorDetails(error),
+			...extra.details,
+			description: nodeError.description ?? null,
+		};
 		this.routes[itemIndex] = [
-			{ output: this.errorOutput, item: { json: { error: extra.message ?? nodeError.message, details }, pairedItem: { item: itemIndex } } },
+			{
+				output: this.errorOutput,
+				item: {
+					json: { error: extra.message ?? nodeError.message, details },
+					pairedItem: { item: itemIndex },
+				},
+			},
 		];
 	}
 
 	/** A problem of the whole node (a bad option): every item fails with it, nothing is written. */
 	failAll(error: Error): void {
-		for (let itemIndex = 0; itemIndex < this.routes.length; itemIndex++) this.fail(itemIndex, error);
+		for (let itemIndex = 0; itemIndex < this.routes.length; itemIndex++)
+			this.fail(itemIndex, error);
 	}
 
 	/** The items of a node with one output. */
@@ -57,9 +73,11 @@ export class ItemOutputs {
 	/** At least `count` outputs; more if an item was routed to a later one (per-item tiers from an expression). */
 	outputs(count: number): INodeExecutionData[][] {
 		let length = count;
-		for (const route of this.routes) for (const { output } of route ?? []) length = Math.max(length, output + 1);
+		for (const route of this.routes)
+			for (const { output } of route ?? []) length = Math.max(length, output + 1);
 		const outputs: INodeExecutionData[][] = Array.from({ length }, () => []);
-		for (const route of this.routes) for (const { output, item } of route ?? []) outputs[output].push(item);
+		for (const route of this.routes)
+			for (const { output, item } of route ?? []) outputs[output].push(item);
 		return outputs;
 	}
 }

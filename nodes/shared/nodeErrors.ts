@@ -3,11 +3,21 @@
  * `options.minimumChange`) and carry the provider's code; the clients have already redacted any
  * key, and nothing here adds a credential to a message.
  */
-import { NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type INode,
+	type JsonObject,
+} from 'n8n-workflow';
 
 import { BrazeApiError, type BrazeObjectError } from '../../lib/braze';
 import { KlaviyoApiError } from '../../lib/klaviyo';
-import { SalesforceApiError, SalesforceAuthError, SalesforceNetworkError } from '../../lib/salesforce/errors';
+import {
+	SalesforceApiError,
+	SalesforceAuthError,
+	SalesforceNetworkError,
+} from '../../lib/salesforce/errors';
 import { LookupError } from '../../lib/salesforce/records';
 import { StatusSetupError } from '../../lib/salesforce/statusOrder';
 import { BacktestError } from '../../lib/scoring/backtest';
@@ -29,7 +39,10 @@ export type ItemInput<T> = { ok: true; value: T } | { ok: false; problem: ItemPr
 
 /** "(item 3, parameter "leadId")": which item, and which parameter to fix. */
 function where(itemIndex: number | undefined, parameter?: string): string {
-	const parts = [itemIndex === undefined ? '' : `item ${itemIndex}`, parameter ? `parameter "${parameter}"` : ''].filter(Boolean);
+	const parts = [
+		itemIndex === undefined ? '' : `item ${itemIndex}`,
+		parameter ? `parameter "${parameter}"` : '',
+	].filter(Boolean);
 	return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
@@ -37,16 +50,24 @@ function where(itemIndex: number | undefined, parameter?: string): string {
 const atItem = (itemIndex: number | undefined) => (itemIndex === undefined ? {} : { itemIndex });
 
 export function describeBrazeErrors(errors: BrazeObjectError[] | undefined): string {
-	return (errors ?? []).map((error) => `${error.inputArray ?? 'request'}[${error.index ?? '?'}]: ${error.type}`).join('; ');
+	return (errors ?? [])
+		.map((error) => `${error.inputArray ?? 'request'}[${error.index ?? '?'}]: ${error.type}`)
+		.join('; ');
 }
 
 /** Klaviyo's code, title, detail and pointer, for the operator. */
-function klaviyoError(node: INode, error: KlaviyoApiError, itemIndex: number | undefined): NodeApiError {
+function klaviyoError(
+	node: INode,
+	error: KlaviyoApiError,
+	itemIndex: number | undefined,
+): NodeApiError {
 	const pointer = error.pointer ?? error.parameter;
 	const description = [
 		`Klaviyo error code: ${error.code}`,
 		pointer ? `Where: ${pointer}` : '',
-		typeof error.meta?.duplicate_profile_id === 'string' ? `Existing profile: ${error.meta.duplicate_profile_id}` : '',
+		typeof error.meta?.duplicate_profile_id === 'string'
+			? `Existing profile: ${error.meta.duplicate_profile_id}`
+			: '',
 		error.errorId ? `Error ID: ${error.errorId}` : '',
 	]
 		.filter(Boolean)
@@ -60,9 +81,15 @@ function klaviyoError(node: INode, error: KlaviyoApiError, itemIndex: number | u
 }
 
 /** Braze's message and indexed errors, for the operator. */
-function brazeError(node: INode, error: BrazeApiError, itemIndex: number | undefined): NodeApiError {
+function brazeError(
+	node: INode,
+	error: BrazeApiError,
+	itemIndex: number | undefined,
+): NodeApiError {
 	const description = [
-		error.kind === 'object' ? 'Braze refused this item and applied the other items of the same request.' : '',
+		error.kind === 'object'
+			? 'Braze refused this item and applied the other items of the same request.'
+			: '',
 		error.errors ? `Braze errors: ${describeBrazeErrors(error.errors)}` : '',
 	]
 		.filter(Boolean)
@@ -78,7 +105,11 @@ function brazeError(node: INode, error: BrazeApiError, itemIndex: number | undef
 /** Salesforce's errors keep the client's message: its own words already say what and where. */
 function salesforceError(node: INode, error: Error, itemIndex: number | undefined): NodeError {
 	if (error instanceof SalesforceApiError) {
-		const details: JsonObject = { message: error.message, errorCode: error.errorCode, fields: error.fields };
+		const details: JsonObject = {
+			message: error.message,
+			errorCode: error.errorCode,
+			fields: error.fields,
+		};
 		return new NodeApiError(node, details, {
 			message: `Salesforce: ${error.message}`,
 			description: error.hint ?? `Salesforce error code ${error.errorCode}`,
@@ -93,7 +124,8 @@ function salesforceError(node: INode, error: Error, itemIndex: number | undefine
 			itemIndex,
 		});
 	}
-	if (error instanceof StatusSetupError) return new NodeOperationError(node, error.message, { itemIndex, description: error.hint });
+	if (error instanceof StatusSetupError)
+		return new NodeOperationError(node, error.message, { itemIndex, description: error.hint });
 	return new NodeOperationError(node, error.message, { itemIndex });
 }
 
@@ -104,7 +136,10 @@ function salesforceError(node: INode, error: Error, itemIndex: number | undefine
 export function toNodeError(node: INode, error: Error, itemIndex?: number): NodeError {
 	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
 	if (error instanceof ModelError || error instanceof TierError) {
-		const [subject, field] = error instanceof ModelError ? ['The scoring model is', error.field] : ['The tiers are', 'tiers'];
+		const [subject, field] =
+			error instanceof ModelError
+				? ['The scoring model is', error.field]
+				: ['The tiers are', 'tiers'];
 		return new NodeOperationError(node, `${subject} invalid${where(itemIndex, field)}`, {
 			...atItem(itemIndex),
 			description: error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('\n'),
@@ -112,7 +147,11 @@ export function toNodeError(node: INode, error: Error, itemIndex?: number): Node
 	}
 	// InputError covers NoStoredModelError too.
 	if (error instanceof InputError || error instanceof BacktestError) {
-		return new NodeOperationError(node, `${error.message}${where(itemIndex, error.field)}`, atItem(itemIndex));
+		return new NodeOperationError(
+			node,
+			`${error.message}${where(itemIndex, error.field)}`,
+			atItem(itemIndex),
+		);
 	}
 	if (error instanceof KlaviyoApiError) return klaviyoError(node, error, itemIndex);
 	if (error instanceof BrazeApiError) return brazeError(node, error, itemIndex);
@@ -132,12 +171,19 @@ export function toNodeError(node: INode, error: Error, itemIndex?: number): Node
 /** What an API error holds for the operator's workflow (code, status, pointer...), without empty fields. */
 export function errorDetails(error: Error): IDataObject {
 	if (!(error instanceof KlaviyoApiError || error instanceof BrazeApiError)) return {};
-	const fields = Object.entries(error.toJSON() as unknown as JsonObject).filter(([, value]) => value !== undefined);
+	const fields = Object.entries(error.toJSON() as unknown as JsonObject).filter(
+		([, value]) => value !== undefined,
+	);
 	return Object.fromEntries(fields) as IDataObject;
 }
 
 /** An item a node refused before sending it to `service`: nothing was sent for it. */
-export function itemProblemError(node: INode, itemIndex: number, problem: ItemProblem, service: string): NodeOperationError {
+export function itemProblemError(
+	node: INode,
+	itemIndex: number,
+	problem: ItemProblem,
+	service: string,
+): NodeOperationError {
 	const fix = problem.parameter ? `the "${problem.parameter}" parameter` : 'the expression';
 	return new NodeOperationError(node, `${problem.message}${where(itemIndex, problem.parameter)}`, {
 		itemIndex,

@@ -30,7 +30,9 @@ export function storeProperties(wording: StoreWording, show?: Show): INodeProper
 			type: 'options',
 			options: [
 				{ name: 'Embedded (SQLite)', value: 'embedded', description: wording.embedded },
-				...(wording.none ? [{ name: wording.none.name, value: 'none', description: wording.none.description }] : []),
+				...(wording.none
+					? [{ name: wording.none.name, value: 'none', description: wording.none.description }]
+					: []),
 				{ name: 'PostgreSQL', value: 'postgres', description: wording.postgres },
 			],
 			default: 'embedded',
@@ -61,13 +63,22 @@ export function storeProperties(wording: StoreWording, show?: Show): INodeProper
  * each node type its own folder, and the crossing state belongs in the same file as the scores.
  */
 function embeddedFolder(nodeStoragePath: string): string {
-	return join(dirname(nodeStoragePath), basename(nodeStoragePath).replace(/\.[^.]+$/, '.scoreEvent'));
+	return join(
+		dirname(nodeStoragePath),
+		basename(nodeStoragePath).replace(/\.[^.]+$/, '.scoreEvent'),
+	);
 }
 
 /** Refuses the stateless store for `work` (an operation that needs the leads kept in a store). */
-export function refuseStateless(kind: StoreKind, work = 'This operation'): asserts kind is Exclude<StoreKind, 'none'> {
+export function refuseStateless(
+	kind: StoreKind,
+	work = 'This operation',
+): asserts kind is Exclude<StoreKind, 'none'> {
 	if (kind === 'none')
-		throw new InputError('store', `${work} works on the leads kept in a store; choose the Embedded or PostgreSQL store.`);
+		throw new InputError(
+			'store',
+			`${work} works on the leads kept in a store; choose the Embedded or PostgreSQL store.`,
+		);
 }
 
 /** The store chosen for the item, with its PostgreSQL schema and prefix; never the stateless one. */
@@ -81,7 +92,11 @@ export async function openStore(
 		const credentials = (await context.getCredentials('postgres')) as PostgresCredentials;
 		return postgresStore(credentials, {
 			schema: context.getNodeParameter('postgresSchema', itemIndex, 'public') as string,
-			tablePrefix: context.getNodeParameter('postgresTablePrefix', itemIndex, 'lead_scoring_') as string,
+			tablePrefix: context.getNodeParameter(
+				'postgresTablePrefix',
+				itemIndex,
+				'lead_scoring_',
+			) as string,
 		});
 	}
 	return embeddedStore(embeddedFolder(context.helpers.getStoragePath()));

@@ -42,7 +42,8 @@ interface Reply {
 	body?: unknown;
 }
 
-export const VALID_DATA_REQUIRED = "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields.";
+export const VALID_DATA_REQUIRED =
+	"Valid data must be provided in the 'attributes', 'events', or 'purchases' fields.";
 
 export class BrazeMock {
 	readonly state: BrazeState;
@@ -105,8 +106,13 @@ export class BrazeMock {
 		return this.requests.length;
 	}
 
-	user(identifier: { externalId?: string; email?: string; alias?: [string, string] }): BrazeUser | undefined {
-		if (identifier.externalId !== undefined) return this.state.findByExternalId(identifier.externalId);
+	user(identifier: {
+		externalId?: string;
+		email?: string;
+		alias?: [string, string];
+	}): BrazeUser | undefined {
+		if (identifier.externalId !== undefined)
+			return this.state.findByExternalId(identifier.externalId);
 		if (identifier.email !== undefined) return this.state.findByEmail(identifier.email);
 		if (identifier.alias) return this.state.findByAlias(...identifier.alias);
 		return undefined;
@@ -119,7 +125,14 @@ export class BrazeMock {
 	private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
 		const raw = await readBody(request);
 		const url = new URL(request.url ?? '/', this.baseUrl);
-		const record: RecordedRequest = { method: request.method ?? 'GET', path: url.pathname, headers: request.headers, body: undefined, status: 0, at: this.now() };
+		const record: RecordedRequest = {
+			method: request.method ?? 'GET',
+			path: url.pathname,
+			headers: request.headers,
+			body: undefined,
+			status: 0,
+			at: this.now(),
+		};
 		this.requests.push(record);
 		const reply = (result: Reply) => this.send(response, record, result);
 
@@ -131,15 +144,18 @@ export class BrazeMock {
 				request.socket.destroy();
 				return;
 			}
-			if (failure.status === 429) return reply({ status: 429, body: { message: 'API rate limit exceeded' } });
+			if (failure.status === 429)
+				return reply({ status: 429, body: { message: 'API rate limit exceeded' } });
 			return reply({ status: failure.status, body: { message: 'Internal Server Error' } });
 		}
 
 		const auth = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''));
 		if (!auth) return reply({ status: 401, body: { message: 'Invalid API key: ' } });
-		if (this.keysWithoutPermission.has(auth[1]!)) return reply({ status: 403, body: { message: 'Access Denied' } });
+		if (this.keysWithoutPermission.has(auth[1]!))
+			return reply({ status: 403, body: { message: 'Access Denied' } });
 		// The unknown key is quoted back so that tests see the client redact it (Braze's exact text is unpublished).
-		if (auth[1] !== this.apiKey) return reply({ status: 401, body: { message: `Invalid API key: ${auth[1]}` } });
+		if (auth[1] !== this.apiKey)
+			return reply({ status: 401, body: { message: `Invalid API key: ${auth[1]}` } });
 
 		if (this.rateLimited()) {
 			this.throttled += 1;
@@ -164,15 +180,21 @@ export class BrazeMock {
 	}
 
 	private track(body: unknown): Reply {
-		if (body === null || typeof body !== 'object' || Array.isArray(body)) return { status: 400, body: { message: VALID_DATA_REQUIRED } };
+		if (body === null || typeof body !== 'object' || Array.isArray(body))
+			return { status: 400, body: { message: VALID_DATA_REQUIRED } };
 		const { attributes = [], events = [], purchases = [] } = body as Record<string, unknown>;
 		for (const [name, array] of Object.entries({ attributes, events, purchases })) {
-			if (!Array.isArray(array)) return { status: 400, body: { message: `'${name}' must be an array` } };
-			if (array.length > this.maxObjects) return { status: 400, body: { message: 'Max Input Length Exceeded' } };
+			if (!Array.isArray(array))
+				return { status: 400, body: { message: `'${name}' must be an array` } };
+			if (array.length > this.maxObjects)
+				return { status: 400, body: { message: 'Max Input Length Exceeded' } };
 		}
 		const errors: ObjectError[] = [];
 		const counts = { attributes: 0, events: 0 };
-		const asObject = (value: unknown) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+		const asObject = (value: unknown) =>
+			value !== null && typeof value === 'object' && !Array.isArray(value)
+				? (value as Record<string, unknown>)
+				: {};
 		// Braze processes attributes before events: an event can name a user the same request created.
 		(attributes as unknown[]).forEach((object, index) => {
 			const result = this.state.applyAttributes(asObject(object));
@@ -184,16 +206,22 @@ export class BrazeMock {
 			if (result === 'applied' || result === 'skipped') counts.events += 1;
 			else errors.push({ type: result, input_array: 'events', index });
 		});
-		if ((purchases as unknown[]).length > 0) this.problems.push('the mock does not implement purchases');
+		if ((purchases as unknown[]).length > 0)
+			this.problems.push('the mock does not implement purchases');
 		const sent = (attributes as unknown[]).length + (events as unknown[]).length;
 		if (counts.attributes + counts.events === 0) {
-			return { status: 400, body: { message: VALID_DATA_REQUIRED, ...(errors.length > 0 ? { errors } : {}) } };
+			return {
+				status: 400,
+				body: { message: VALID_DATA_REQUIRED, ...(errors.length > 0 ? { errors } : {}) },
+			};
 		}
 		return {
 			status: 201,
 			body: {
 				message: 'success',
-				...((attributes as unknown[]).length > 0 ? { attributes_processed: counts.attributes } : {}),
+				...((attributes as unknown[]).length > 0
+					? { attributes_processed: counts.attributes }
+					: {}),
 				...((events as unknown[]).length > 0 ? { events_processed: counts.events } : {}),
 				...(errors.length > 0 && sent > 0 ? { errors } : {}),
 			},
@@ -225,7 +253,8 @@ export class BrazeMock {
 	private send(response: ServerResponse, record: RecordedRequest, reply: Reply): void {
 		record.status = reply.status;
 		const headers: Record<string, string> = { ...this.rateHeaders() };
-		if (reply.status === 429 && headers['x-ratelimit-remaining']) headers['x-ratelimit-remaining'] = '0';
+		if (reply.status === 429 && headers['x-ratelimit-remaining'])
+			headers['x-ratelimit-remaining'] = '0';
 		let payload = '';
 		if (reply.body !== undefined) {
 			headers['content-type'] = 'application/json';

@@ -26,14 +26,22 @@ export interface ObjectError {
 	index: number;
 }
 
-export const IDENTIFIER_REQUIRED = "'external_id', 'braze_id', 'user_alias', 'email' or 'phone' is required";
+export const IDENTIFIER_REQUIRED =
+	"'external_id', 'braze_id', 'user_alias', 'email' or 'phone' is required";
 export const BLOCKED_EXTERNAL_ID = 'provided external_id is blacklisted and disallowed';
 
 /** Placeholder ids Braze's spam blocking refuses (a few of them; Braze's list is longer and unpublished). */
 const PLACEHOLDER_IDS = ['undefined', 'null', 'nil', 'none', 'n/a', '[object object]'];
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 /** Fields of an attributes object that are not custom attributes. */
-const RESERVED = new Set(['external_id', 'user_alias', 'braze_id', 'email', 'phone', '_update_existing_only']);
+const RESERVED = new Set([
+	'external_id',
+	'user_alias',
+	'braze_id',
+	'email',
+	'phone',
+	'_update_existing_only',
+]);
 
 type Lookup = { user?: BrazeUser; error?: string; create?: () => BrazeUser };
 
@@ -57,16 +65,29 @@ export class BrazeState {
 	/** Several profiles may share an email: Braze picks the one with an external ID, most recently updated. */
 	findByEmail(email: string): BrazeUser | undefined {
 		const matches = this.users.filter((user) => user.email === email.toLowerCase());
-		const ranked = [...matches].sort((a, b) => Number(Boolean(b.externalId)) - Number(Boolean(a.externalId)) || b.updatedAt - a.updatedAt);
+		const ranked = [...matches].sort(
+			(a, b) =>
+				Number(Boolean(b.externalId)) - Number(Boolean(a.externalId)) || b.updatedAt - a.updatedAt,
+		);
 		return ranked[0];
 	}
 
 	findByAlias(aliasName: string, aliasLabel: string): BrazeUser | undefined {
-		return this.users.find((user) => user.aliases.some((alias) => alias.aliasName === aliasName && alias.aliasLabel === aliasLabel));
+		return this.users.find((user) =>
+			user.aliases.some(
+				(alias) => alias.aliasName === aliasName && alias.aliasLabel === aliasLabel,
+			),
+		);
 	}
 
 	addUser(fields: Partial<Omit<BrazeUser, 'brazeId' | 'updatedAt'>>): BrazeUser {
-		const user: BrazeUser = { brazeId: `braze-${String(this.nextId++).padStart(6, '0')}`, aliases: [], attributes: {}, updatedAt: this.now(), ...fields };
+		const user: BrazeUser = {
+			brazeId: `braze-${String(this.nextId++).padStart(6, '0')}`,
+			aliases: [],
+			attributes: {},
+			updatedAt: this.now(),
+			...fields,
+		};
 		if (user.email) user.email = user.email.toLowerCase();
 		this.users.push(user);
 		return user;
@@ -77,9 +98,10 @@ export class BrazeState {
 		const lookup = this.lookup(object);
 		if (lookup.error) return lookup.error;
 		for (const name of Object.keys(object)) {
-			if (!RESERVED.has(name) && name.startsWith('$')) return `'${name}' is not a valid custom attribute name`;
+			if (!RESERVED.has(name) && name.startsWith('$'))
+				return `'${name}' is not a valid custom attribute name`;
 		}
-		const existingOnly = object._update_existing_only ?? (object.user_alias !== undefined);
+		const existingOnly = object._update_existing_only ?? object.user_alias !== undefined;
 		let user = lookup.user;
 		if (!user) {
 			if (existingOnly === true) {
@@ -105,8 +127,14 @@ export class BrazeState {
 		const lookup = this.lookup(object);
 		if (lookup.error) return lookup.error;
 		if (typeof object.name !== 'string' || object.name.trim() === '') return "'name' is required";
-		if (typeof object.time !== 'string' || !Number.isFinite(Date.parse(object.time))) return "'time' must be a valid ISO 8601 datetime";
-		if (object.properties !== undefined && (object.properties === null || typeof object.properties !== 'object' || Array.isArray(object.properties))) {
+		if (typeof object.time !== 'string' || !Number.isFinite(Date.parse(object.time)))
+			return "'time' must be a valid ISO 8601 datetime";
+		if (
+			object.properties !== undefined &&
+			(object.properties === null ||
+				typeof object.properties !== 'object' ||
+				Array.isArray(object.properties))
+		) {
 			return "'properties' must be an object";
 		}
 		const user = lookup.user ?? (object.user_alias === undefined ? lookup.create!() : undefined);
@@ -114,7 +142,12 @@ export class BrazeState {
 			this.skippedUpdates += 1;
 			return 'skipped';
 		}
-		this.events.push({ brazeId: user.brazeId, name: object.name, time: object.time, properties: (object.properties ?? {}) as Record<string, unknown> });
+		this.events.push({
+			brazeId: user.brazeId,
+			name: object.name,
+			time: object.time,
+			properties: (object.properties ?? {}) as Record<string, unknown>,
+		});
 		this.dataPoints += 1;
 		return 'applied';
 	}
@@ -122,23 +155,40 @@ export class BrazeState {
 	private lookup(object: Record<string, unknown>): Lookup {
 		const { external_id: externalId, user_alias: alias, braze_id: brazeId, email } = object;
 		if (externalId !== undefined) {
-			if (typeof externalId !== 'string' || externalId === '') return { error: "'external_id' must be a non-empty string" };
-			if (this.blockedExternalIds.has(externalId.trim().toLowerCase())) return { error: BLOCKED_EXTERNAL_ID };
-			return { user: this.findByExternalId(externalId), create: () => this.addUser({ externalId, ...(typeof email === 'string' ? { email } : {}) }) };
+			if (typeof externalId !== 'string' || externalId === '')
+				return { error: "'external_id' must be a non-empty string" };
+			if (this.blockedExternalIds.has(externalId.trim().toLowerCase()))
+				return { error: BLOCKED_EXTERNAL_ID };
+			return {
+				user: this.findByExternalId(externalId),
+				create: () => this.addUser({ externalId, ...(typeof email === 'string' ? { email } : {}) }),
+			};
 		}
 		if (alias !== undefined) {
-			const { alias_name: aliasName, alias_label: aliasLabel } = (alias ?? {}) as Record<string, unknown>;
-			if (typeof aliasName !== 'string' || typeof aliasLabel !== 'string' || aliasName === '' || aliasLabel === '') {
+			const { alias_name: aliasName, alias_label: aliasLabel } = (alias ?? {}) as Record<
+				string,
+				unknown
+			>;
+			if (
+				typeof aliasName !== 'string' ||
+				typeof aliasLabel !== 'string' ||
+				aliasName === '' ||
+				aliasLabel === ''
+			) {
 				return { error: "'user_alias' must contain a non-empty 'alias_name' and 'alias_label'" };
 			}
-			return { user: this.findByAlias(aliasName, aliasLabel), create: () => this.addUser({ aliases: [{ aliasName, aliasLabel }] }) };
+			return {
+				user: this.findByAlias(aliasName, aliasLabel),
+				create: () => this.addUser({ aliases: [{ aliasName, aliasLabel }] }),
+			};
 		}
 		if (brazeId !== undefined) {
 			const user = this.users.find((candidate) => candidate.brazeId === brazeId);
 			return user ? { user } : { error: `'braze_id' ${String(brazeId)} does not exist` };
 		}
 		if (email !== undefined) {
-			if (typeof email !== 'string' || !EMAIL.test(email)) return { error: `'email' ${String(email)} is not a valid email address` };
+			if (typeof email !== 'string' || !EMAIL.test(email))
+				return { error: `'email' ${String(email)} is not a valid email address` };
 			return { user: this.findByEmail(email), create: () => this.addUser({ email }) };
 		}
 		return { error: IDENTIFIER_REQUIRED };
@@ -146,5 +196,11 @@ export class BrazeState {
 }
 
 function isIncrement(value: unknown): value is { inc: number } {
-	return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { inc?: unknown }).inc === 'number';
+	return (
+		typeof value === 'object' &&
+		value !== null &&
+		!Array.isArray(value) &&
+		Object.keys(value).length === 1 &&
+		typeof (value as { inc?: unknown }).inc === 'number'
+	);
 }

@@ -100,7 +100,11 @@ export class KlaviyoMock {
 	) {
 		this.apiKey = options.apiKey ?? 'pk_test_1234567890abcdef';
 		this.now = options.now ?? Date.now;
-		this.state = new KlaviyoState(this.now, { queuedMs: 1000, profilesPerSecond: 2000, ...options.bulkJobs });
+		this.state = new KlaviyoState(this.now, {
+			queuedMs: 1000,
+			profilesPerSecond: 2000,
+			...options.bulkJobs,
+		});
 	}
 
 	async listen(): Promise<this> {
@@ -115,7 +119,8 @@ export class KlaviyoMock {
 	/** Answer the next requests with 429, a 5xx or a dropped connection. */
 	fail(failure: Failure): void {
 		const remaining = failure.times ?? (failure.forMs === undefined ? 1 : Number.POSITIVE_INFINITY);
-		const until = failure.forMs === undefined ? Number.POSITIVE_INFINITY : this.now() + failure.forMs;
+		const until =
+			failure.forMs === undefined ? Number.POSITIVE_INFINITY : this.now() + failure.forMs;
 		this.failures.push({ ...failure, remaining, until });
 	}
 
@@ -126,7 +131,9 @@ export class KlaviyoMock {
 
 	/** How many requests reached an operation (all of them when no id is given). */
 	calls(operationId?: string): number {
-		return this.requests.filter((request) => operationId === undefined || request.operationId === operationId).length;
+		return this.requests.filter(
+			(request) => operationId === undefined || request.operationId === operationId,
+		).length;
 	}
 
 	profileByEmail(email: string): StoredProfile | undefined {
@@ -138,7 +145,13 @@ export class KlaviyoMock {
 	 * Records an event as if Klaviyo had received it (from a flow, an integration or the API),
 	 * with its time as given: tests and benchmarks seed the account with it.
 	 */
-	addEvent(event: { metric: string; email: string; time?: number | string; properties?: Record<string, unknown>; profile?: Record<string, unknown> }): StoredEvent {
+	addEvent(event: {
+		metric: string;
+		email: string;
+		time?: number | string;
+		properties?: Record<string, unknown>;
+		profile?: Record<string, unknown>;
+	}): StoredEvent {
 		const time = event.time === undefined ? undefined : new Date(event.time).toISOString();
 		const recorded = this.state.recordEvent({
 			properties: event.properties ?? {},
@@ -146,7 +159,10 @@ export class KlaviyoMock {
 			metric: { data: { type: 'metric', attributes: { name: event.metric } } },
 			profile: { data: { type: 'profile', attributes: { email: event.email, ...event.profile } } },
 		});
-		if (!recorded.recorded) throw new Error(`addEvent: Klaviyo would drop this event as a duplicate (${event.metric}, ${event.email}, ${time})`);
+		if (!recorded.recorded)
+			throw new Error(
+				`addEvent: Klaviyo would drop this event as a duplicate (${event.metric}, ${event.email}, ${time})`,
+			);
 		return this.state.events.at(-1)!;
 	}
 
@@ -173,18 +189,38 @@ export class KlaviyoMock {
 			const contentType = String(request.headers['content-type'] ?? '');
 			// Klaviyo declares vnd.api+json; the official SDK sends plain application/json.
 			if (!/^application\/(vnd\.api\+)?json\b/.test(contentType)) {
-				return reply(this.error({ status: 415, code: 'unsupported_media_type', title: 'Unsupported media type.', detail: `Unsupported media type "${contentType}" in request.` }));
+				return reply(
+					this.error({
+						status: 415,
+						code: 'unsupported_media_type',
+						title: 'Unsupported media type.',
+						detail: `Unsupported media type "${contentType}" in request.`,
+					}),
+				);
 			}
 			try {
 				body = JSON.parse(raw.toString('utf8'));
 			} catch {
 				this.problems.push(`${method} ${record.path}: body is not JSON`);
-				return reply(this.error({ status: 400, code: 'parse_error', title: 'Malformed request.', detail: 'JSON parse error.' }));
+				return reply(
+					this.error({
+						status: 400,
+						code: 'parse_error',
+						title: 'Malformed request.',
+						detail: 'JSON parse error.',
+					}),
+				);
 			}
 		}
 		record.body = body;
 		const query = Object.fromEntries(url.searchParams.entries());
-		const check = this.spec.checkRequest({ method, path: url.pathname, query, headers: request.headers as Record<string, string>, body });
+		const check = this.spec.checkRequest({
+			method,
+			path: url.pathname,
+			query,
+			headers: request.headers as Record<string, string>,
+			body,
+		});
 		record.operationId = check.operationId;
 		if (check.errors.length > 0) {
 			this.problems.push(`${method} ${record.path} violates the spec: ${check.errors.join('; ')}`);
@@ -198,23 +234,46 @@ export class KlaviyoMock {
 		}
 		if (failure) {
 			if (failure.status === 429) return reply(this.throttle(failure.retryAfterSeconds ?? 1));
-			const serverError = this.error({ status: failure.status, code: 'error', title: 'A server error occurred.', detail: 'A server error occurred.' });
+			const serverError = this.error({
+				status: failure.status,
+				code: 'error',
+				title: 'A server error occurred.',
+				detail: 'A server error occurred.',
+			});
 			// A 503 during maintenance (or from a proxy in front) may say when to come back.
-			const retryAfter: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
+			const retryAfter: Record<string, string> =
+				failure.retryAfterSeconds === undefined
+					? {}
+					: { 'Retry-After': String(failure.retryAfterSeconds) };
 			return reply({ ...serverError, headers: retryAfter });
 		}
 
 		const authProblem = this.authenticate(request.headers.authorization);
 		if (authProblem) return reply(this.error(authProblem));
 		if (!check.operationId) {
-			return reply(this.error({ status: 404, code: 'not_found', title: 'Not found.', detail: `${method} ${url.pathname} does not exist.` }));
+			return reply(
+				this.error({
+					status: 404,
+					code: 'not_found',
+					title: 'Not found.',
+					detail: `${method} ${url.pathname} does not exist.`,
+				}),
+			);
 		}
 		if (check.errors.length > 0) {
 			return reply(this.error(invalid(check.errors.join('; '), '/data')));
 		}
 		const revision = String(request.headers.revision);
 		if (!KNOWN_REVISIONS.includes(revision.split('.')[0]!)) {
-			return reply(this.error({ status: 400, code: 'invalid', title: 'Invalid input.', detail: `Invalid revision ${revision}.`, parameter: 'revision' }));
+			return reply(
+				this.error({
+					status: 400,
+					code: 'invalid',
+					title: 'Invalid input.',
+					detail: `Invalid revision ${revision}.`,
+					parameter: 'revision',
+				}),
+			);
 		}
 
 		const limit = this.limitFor(check.operationId);
@@ -234,9 +293,15 @@ export class KlaviyoMock {
 		const result = this.route(check.operationId, url, body, raw.length);
 		result.headers = { ...rateHeaders, ...result.headers };
 		if (result.body !== undefined) {
-			const responseProblems = this.spec.checkResponse(check.operationId, result.status, result.body);
+			const responseProblems = this.spec.checkResponse(
+				check.operationId,
+				result.status,
+				result.body,
+			);
 			if (responseProblems.length > 0) {
-				this.problems.push(`mock response to ${method} ${record.path} violates the spec: ${responseProblems.join('; ')}`);
+				this.problems.push(
+					`mock response to ${method} ${record.path} violates the spec: ${responseProblems.join('; ')}`,
+				);
 			}
 		}
 		return reply(result);
@@ -249,9 +314,17 @@ export class KlaviyoMock {
 				if (bytes > MAX_PROFILE_IMPORT_BYTES) {
 					return this.error(invalid('Payload exceeds the maximum size of 100 KB.', '/data'));
 				}
-				const result = this.state.importProfile(data as { id?: unknown; attributes: Record<string, unknown> });
+				const result = this.state.importProfile(
+					data as { id?: unknown; attributes: Record<string, unknown> },
+				);
 				if ('code' in result) return this.error(result);
-				return { status: result.status, body: { data: this.profileResource(result.profile), links: { self: `${this.baseUrl}/api/profile-import` } } };
+				return {
+					status: result.status,
+					body: {
+						data: this.profileResource(result.profile),
+						links: { self: `${this.baseUrl}/api/profile-import` },
+					},
+				};
 			}
 			case 'create_event': {
 				const result = this.state.createEvent(data!.attributes as Record<string, unknown>);
@@ -259,20 +332,42 @@ export class KlaviyoMock {
 				return { status: 202 };
 			}
 			case 'bulk_import_profiles': {
-				const profiles = ((data!.attributes as { profiles: { data: Array<Record<string, unknown>> } }).profiles.data);
+				const profiles = (
+					data!.attributes as { profiles: { data: Array<Record<string, unknown>> } }
+				).profiles.data;
 				if (profiles.length > MAX_BULK_PROFILES) {
-					return this.error(invalid(`A job can import at most ${MAX_BULK_PROFILES} profiles.`, '/data/attributes/profiles/data'));
+					return this.error(
+						invalid(
+							`A job can import at most ${MAX_BULK_PROFILES} profiles.`,
+							'/data/attributes/profiles/data',
+						),
+					);
 				}
 				if (bytes > MAX_BULK_BYTES) {
-					return this.error({ status: 413, code: 'request_too_large', title: 'Request entity too large.', detail: 'Payload exceeds the maximum size of 5 MB.', pointer: '/data' });
+					return this.error({
+						status: 413,
+						code: 'request_too_large',
+						title: 'Request entity too large.',
+						detail: 'Payload exceeds the maximum size of 5 MB.',
+						pointer: '/data',
+					});
 				}
 				const job = this.state.createBulkJob(profiles);
-				return { status: 202, body: { data: this.jobResource(job), links: { self: `${this.baseUrl}/api/profile-bulk-import-jobs` } } };
+				return {
+					status: 202,
+					body: {
+						data: this.jobResource(job),
+						links: { self: `${this.baseUrl}/api/profile-bulk-import-jobs` },
+					},
+				};
 			}
 			case 'get_bulk_import_profiles_job': {
 				const job = this.findJob(url, 'job');
 				if ('code' in job) return this.error(job);
-				return { status: 200, body: { data: this.jobResource(job), links: { self: `${this.baseUrl}${url.pathname}` } } };
+				return {
+					status: 200,
+					body: { data: this.jobResource(job), links: { self: `${this.baseUrl}${url.pathname}` } },
+				};
 			}
 			case 'get_errors_for_bulk_import_profiles_job': {
 				const job = this.findJob(url, 'errors');
@@ -288,17 +383,39 @@ export class KlaviyoMock {
 			case 'get_profile': {
 				const id = decodeURIComponent(url.pathname.replace(/\/$/, '').split('/').at(-1)!);
 				const profile = this.state.profiles.get(id);
-				if (!profile) return this.error({ status: 404, code: 'not_found', title: 'Not found.', detail: `Profile ${id} does not exist.`, parameter: 'id' });
+				if (!profile)
+					return this.error({
+						status: 404,
+						code: 'not_found',
+						title: 'Not found.',
+						detail: `Profile ${id} does not exist.`,
+						parameter: 'id',
+					});
 				const resource = this.profileResource(profile);
 				const fields = url.searchParams.get('fields[profile]')?.split(',');
-				const attributes = fields ? Object.fromEntries(Object.entries(resource.attributes).filter(([name]) => fields.includes(name))) : resource.attributes;
-				return { status: 200, body: { data: { ...resource, attributes }, links: { self: `${this.baseUrl}${url.pathname}` } } };
+				const attributes = fields
+					? Object.fromEntries(
+							Object.entries(resource.attributes).filter(([name]) => fields.includes(name)),
+						)
+					: resource.attributes;
+				return {
+					status: 200,
+					body: {
+						data: { ...resource, attributes },
+						links: { self: `${this.baseUrl}${url.pathname}` },
+					},
+				};
 			}
 			case 'bulk_create_events':
 				return this.bulkCreateEvents(data!, bytes);
 			default:
 				this.problems.push(`the mock does not implement ${operationId}`);
-				return this.error({ status: 501, code: 'not_implemented', title: 'Not implemented.', detail: `The mock does not implement ${operationId}.` });
+				return this.error({
+					status: 501,
+					code: 'not_implemented',
+					title: 'Not implemented.',
+					detail: `The mock does not implement ${operationId}.`,
+				});
 		}
 	}
 
@@ -307,20 +424,39 @@ export class KlaviyoMock {
 	 * whole request with 400, one error per bad entry pointing at it; otherwise 202 and no body.
 	 */
 	private bulkCreateEvents(data: Record<string, unknown>, bytes: number): Reply {
-		const entries = (data.attributes as { 'events-bulk-create': { data: Array<{ attributes: Record<string, unknown> }> } })['events-bulk-create'].data;
+		const entries = (
+			data.attributes as {
+				'events-bulk-create': { data: Array<{ attributes: Record<string, unknown> }> };
+			}
+		)['events-bulk-create'].data;
 		const events = entries.flatMap((entry, index) =>
-			(entry.attributes.events as { data: Array<{ attributes: Record<string, unknown> }> }).data.map((event, position) => ({
+			(
+				entry.attributes.events as { data: Array<{ attributes: Record<string, unknown> }> }
+			).data.map((event, position) => ({
 				attributes: { ...event.attributes, profile: entry.attributes.profile },
 				pointer: `/data/attributes/events-bulk-create/data/${index}/attributes/events/data/${position}/attributes`,
 			})),
 		);
 		if (events.length > MAX_BULK_EVENTS) {
-			return this.error(invalid(`A request can create at most ${MAX_BULK_EVENTS} events.`, '/data/attributes/events-bulk-create/data'));
+			return this.error(
+				invalid(
+					`A request can create at most ${MAX_BULK_EVENTS} events.`,
+					'/data/attributes/events-bulk-create/data',
+				),
+			);
 		}
 		if (bytes > MAX_BULK_BYTES) {
-			return this.error({ status: 413, code: 'request_too_large', title: 'Request entity too large.', detail: 'Payload exceeds the maximum size of 5 MB.', pointer: '/data' });
+			return this.error({
+				status: 413,
+				code: 'request_too_large',
+				title: 'Request entity too large.',
+				detail: 'Payload exceeds the maximum size of 5 MB.',
+				pointer: '/data',
+			});
 		}
-		const problems = events.flatMap(({ attributes, pointer }) => this.state.validateEvent(attributes, pointer) ?? []);
+		const problems = events.flatMap(
+			({ attributes, pointer }) => this.state.validateEvent(attributes, pointer) ?? [],
+		);
 		if (problems.length > 0) {
 			const bodies = problems.map((problem) => errorBody(problem).errors[0]);
 			return { status: 400, body: { errors: bodies } };
@@ -330,7 +466,11 @@ export class KlaviyoMock {
 	}
 
 	private readContext(): ReadContext {
-		return { state: this.state, baseUrl: this.baseUrl, profileResource: (profile) => this.profileResource(profile) };
+		return {
+			state: this.state,
+			baseUrl: this.baseUrl,
+			profileResource: (profile) => this.profileResource(profile),
+		};
 	}
 
 	private read(result: { body: unknown } | MockError): Reply {
@@ -355,10 +495,20 @@ export class KlaviyoMock {
 	private authenticate(authorization: string | undefined): MockError | undefined {
 		const match = /^Klaviyo-API-Key (.+)$/.exec(authorization ?? '');
 		if (!match) {
-			return { status: 401, code: 'not_authenticated', title: 'Authentication credentials were not provided.', detail: 'Missing or invalid authorization scheme. Please use Klaviyo-API-Key.' };
+			return {
+				status: 401,
+				code: 'not_authenticated',
+				title: 'Authentication credentials were not provided.',
+				detail: 'Missing or invalid authorization scheme. Please use Klaviyo-API-Key.',
+			};
 		}
 		if (match[1] !== this.apiKey) {
-			return { status: 401, code: 'authentication_failed', title: 'Incorrect authentication credentials.', detail: 'Incorrect authentication credentials.' };
+			return {
+				status: 401,
+				code: 'authentication_failed',
+				title: 'Incorrect authentication credentials.',
+				detail: 'Incorrect authentication credentials.',
+			};
 		}
 		return undefined;
 	}
@@ -403,7 +553,14 @@ export class KlaviyoMock {
 		const segments = url.pathname.replace(/\/$/, '').split('/');
 		const id = decodeURIComponent(kind === 'job' ? segments.at(-1)! : segments.at(-2)!);
 		const job = this.state.jobs.get(id);
-		if (!job) return { status: 404, code: 'not_found', title: 'Not found.', detail: `Bulk import job ${id} does not exist.`, parameter: 'id' };
+		if (!job)
+			return {
+				status: 404,
+				code: 'not_found',
+				title: 'Not found.',
+				detail: `Bulk import job ${id} does not exist.`,
+				parameter: 'id',
+			};
 		this.state.advanceJob(job);
 		return job;
 	}
@@ -433,7 +590,9 @@ export class KlaviyoMock {
 			},
 			relationships: {
 				lists: { links: { self: `${self}relationships/lists/`, related: `${self}lists/` } },
-				segments: { links: { self: `${self}relationships/segments/`, related: `${self}segments/` } },
+				segments: {
+					links: { self: `${self}relationships/segments/`, related: `${self}segments/` },
+				},
 			},
 			links: { self },
 		};
@@ -456,8 +615,13 @@ export class KlaviyoMock {
 				started_at: iso(job.startedAt),
 			},
 			relationships: {
-				lists: { data: [], links: { self: `${self}relationships/lists/`, related: `${self}lists/` } },
-				profiles: { links: { self: `${self}relationships/profiles/`, related: `${self}profiles/` } },
+				lists: {
+					data: [],
+					links: { self: `${self}relationships/lists/`, related: `${self}lists/` },
+				},
+				profiles: {
+					links: { self: `${self}relationships/profiles/`, related: `${self}profiles/` },
+				},
 				'import-errors': { links: { related: `${self}import-errors/` } },
 			},
 			links: { self },
@@ -466,7 +630,9 @@ export class KlaviyoMock {
 
 	private importErrorsPage(job: BulkJob, url: URL) {
 		const size = Number(url.searchParams.get('page[size]') ?? 20);
-		const offset = Number(Buffer.from(url.searchParams.get('page[cursor]') ?? '', 'base64url').toString() || 0);
+		const offset = Number(
+			Buffer.from(url.searchParams.get('page[cursor]') ?? '', 'base64url').toString() || 0,
+		);
 		const page = job.errors.slice(offset, offset + size);
 		const link = (at: number) => {
 			const next = new URL(url.toString());
@@ -506,7 +672,14 @@ export class KlaviyoMock {
 							default_sender_email: 'tests@example.com',
 							website_url: null,
 							organization_name: 'Lead Scoring Tests',
-							street_address: { address1: '1 Test St', address2: null, city: 'Boston', region: 'MA', country: 'US', zip: '02110' },
+							street_address: {
+								address1: '1 Test St',
+								address2: null,
+								city: 'Boston',
+								region: 'MA',
+								country: 'US',
+								zip: '02110',
+							},
 						},
 						industry: null,
 						timezone: 'US/Eastern',

@@ -15,7 +15,10 @@ export interface MockError {
 }
 
 export function errorBody(error: MockError) {
-	const source = error.parameter !== undefined ? { parameter: error.parameter } : { pointer: error.pointer ?? '/data' };
+	const source =
+		error.parameter !== undefined
+			? { parameter: error.parameter }
+			: { pointer: error.pointer ?? '/data' };
 	return {
 		errors: [
 			{
@@ -98,7 +101,16 @@ export interface BulkJobTiming {
 
 const IDENTIFIERS = ['email', 'phone_number', 'external_id'] as const;
 type IdentifierName = (typeof IDENTIFIERS)[number];
-const STRING_ATTRIBUTES = [...IDENTIFIERS, 'anonymous_id', 'first_name', 'last_name', 'organization', 'locale', 'title', 'image'];
+const STRING_ATTRIBUTES = [
+	...IDENTIFIERS,
+	'anonymous_id',
+	'first_name',
+	'last_name',
+	'organization',
+	'locale',
+	'title',
+	'image',
+];
 
 const emailPattern = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 const e164Pattern = /^\+[1-9]\d{6,14}$/;
@@ -177,10 +189,15 @@ export class KlaviyoState {
 		private readonly now: () => number,
 		private readonly jobTiming: BulkJobTiming,
 	) {
-		for (const metric of SANDBOX_METRICS) this.metrics.set(metric.id, { ...metric, created: this.isoNow() });
+		for (const metric of SANDBOX_METRICS)
+			this.metrics.set(metric.id, { ...metric, created: this.isoNow() });
 	}
 
-	findProfile(identifier: { email?: string; phone_number?: string; external_id?: string }): StoredProfile | undefined {
+	findProfile(identifier: {
+		email?: string;
+		phone_number?: string;
+		external_id?: string;
+	}): StoredProfile | undefined {
 		for (const name of IDENTIFIERS) {
 			const value = identifier[name];
 			if (value === undefined) continue;
@@ -204,7 +221,13 @@ export class KlaviyoState {
 		const matched = new Set<string>();
 		if (typeof resource.id === 'string') {
 			if (!this.profiles.has(resource.id)) {
-				return { status: 404, code: 'not_found', title: 'Not found.', detail: `Profile ${resource.id} does not exist.`, pointer: `${pointer}/id` };
+				return {
+					status: 404,
+					code: 'not_found',
+					title: 'Not found.',
+					detail: `Profile ${resource.id} does not exist.`,
+					pointer: `${pointer}/id`,
+				};
 			}
 			matched.add(resource.id);
 		}
@@ -226,7 +249,10 @@ export class KlaviyoState {
 			};
 		}
 		if (matched.size === 0 && !IDENTIFIERS.some((name) => typeof attributes[name] === 'string')) {
-			return invalid('One of email, phone_number, external_id or id is required.', `${pointer}/attributes`);
+			return invalid(
+				'One of email, phone_number, external_id or id is required.',
+				`${pointer}/attributes`,
+			);
 		}
 		const timestamp = this.isoNow();
 		const [existingId] = [...matched];
@@ -246,7 +272,12 @@ export class KlaviyoState {
 	/** A profile that exists from the start under a known id, as one created in Klaviyo's UI (sandboxes, tests). */
 	addProfile(id: string, attributes: Attributes): StoredProfile {
 		const timestamp = this.isoNow();
-		const profile: StoredProfile = { id, attributes: { properties: {} }, created: timestamp, updated: timestamp };
+		const profile: StoredProfile = {
+			id,
+			attributes: { properties: {} },
+			created: timestamp,
+			updated: timestamp,
+		};
 		this.applyAttributes(profile, attributes);
 		this.profiles.set(id, profile);
 		return profile;
@@ -266,15 +297,24 @@ export class KlaviyoState {
 		}
 		const time = this.eventTime(attributes);
 		if (time < Date.UTC(1990, 0, 1) || time > this.now() + 365 * 24 * 3600 * 1000) {
-			return invalid('Event time must be after 1990 and at most one year in the future.', `${pointer}/time`);
+			return invalid(
+				'Event time must be after 1990 and at most one year in the future.',
+				`${pointer}/time`,
+			);
 		}
-		const profileData = (attributes.profile as { data: { id?: unknown; attributes?: Attributes } }).data;
+		const profileData = (attributes.profile as { data: { id?: unknown; attributes?: Attributes } })
+			.data;
 		const profileAttributes = profileData.attributes ?? {};
 		const hasIdentifier =
 			typeof profileData.id === 'string' ||
-			['email', 'phone_number', 'external_id', 'anonymous_id', '_kx'].some((name) => typeof profileAttributes[name] === 'string');
+			['email', 'phone_number', 'external_id', 'anonymous_id', '_kx'].some(
+				(name) => typeof profileAttributes[name] === 'string',
+			);
 		if (!hasIdentifier) {
-			return invalid('The event profile needs at least one identifier.', `${pointer}/profile/data/attributes`);
+			return invalid(
+				'The event profile needs at least one identifier.',
+				`${pointer}/profile/data/attributes`,
+			);
 		}
 		return validateProfileAttributes(profileAttributes, `${pointer}/profile/data/attributes`);
 	}
@@ -283,16 +323,27 @@ export class KlaviyoState {
 	recordEvent(attributes: Attributes): { recorded: boolean } {
 		const properties = attributes.properties as Record<string, unknown>;
 		const time = this.eventTime(attributes);
-		const profileData = (attributes.profile as { data: { id?: unknown; attributes?: Attributes } }).data;
+		const profileData = (attributes.profile as { data: { id?: unknown; attributes?: Attributes } })
+			.data;
 		const profileAttributes = profileData.attributes ?? {};
-		let profile = typeof profileData.id === 'string' ? this.profiles.get(profileData.id) : this.findProfile(profileAttributes);
+		let profile =
+			typeof profileData.id === 'string'
+				? this.profiles.get(profileData.id)
+				: this.findProfile(profileAttributes);
 		if (!profile) {
 			const timestamp = this.isoNow();
-			profile = { id: profileId(), attributes: { properties: {} }, created: timestamp, updated: timestamp };
+			profile = {
+				id: profileId(),
+				attributes: { properties: {} },
+				created: timestamp,
+				updated: timestamp,
+			};
 			this.applyAttributes(profile, profileAttributes);
 			this.profiles.set(profile.id, profile);
 		}
-		const metric = String((attributes.metric as { data: { attributes: { name: string } } }).data.attributes.name);
+		const metric = String(
+			(attributes.metric as { data: { attributes: { name: string } } }).data.attributes.name,
+		);
 		const uniqueId = typeof attributes.unique_id === 'string' ? attributes.unique_id : null;
 		const key = JSON.stringify([profile.id, metric, uniqueId ?? Math.floor(time / 1000)]);
 		if (this.eventKeys.has(key)) {
@@ -327,7 +378,9 @@ export class KlaviyoState {
 	}
 
 	private eventTime(attributes: Attributes): number {
-		return attributes.time === undefined || attributes.time === null ? this.now() : Date.parse(String(attributes.time));
+		return attributes.time === undefined || attributes.time === null
+			? this.now()
+			: Date.parse(String(attributes.time));
 	}
 
 	createBulkJob(profiles: Array<Record<string, unknown>>): BulkJob {
@@ -352,7 +405,10 @@ export class KlaviyoState {
 		const startAt = job.createdAt + this.jobTiming.queuedMs;
 		if (now < startAt) return;
 		job.startedAt ??= startAt;
-		const due = Math.min(job.profiles.length, Math.floor(((now - startAt) / 1000) * this.jobTiming.profilesPerSecond));
+		const due = Math.min(
+			job.profiles.length,
+			Math.floor(((now - startAt) / 1000) * this.jobTiming.profilesPerSecond),
+		);
 		for (; job.processed < due; job.processed++) {
 			const index = job.processed;
 			const resource = job.profiles[index] as { id?: unknown; attributes: Attributes };
@@ -364,8 +420,12 @@ export class KlaviyoState {
 					code: result.code,
 					title: result.title,
 					detail: result.detail,
-					pointer: this.jobTiming.untraceableErrors ? '/data' : (result.pointer ?? `/data/attributes/profiles/data/${index}`),
-					originalPayload: this.jobTiming.untraceableErrors ? undefined : (resource as Record<string, unknown>),
+					pointer: this.jobTiming.untraceableErrors
+						? '/data'
+						: (result.pointer ?? `/data/attributes/profiles/data/${index}`),
+					originalPayload: this.jobTiming.untraceableErrors
+						? undefined
+						: (resource as Record<string, unknown>),
 				});
 			}
 		}

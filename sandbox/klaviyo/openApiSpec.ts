@@ -17,7 +17,10 @@ declare const jest: { mock(moduleName: string, factory: () => unknown): void } |
 if (typeof jest !== 'undefined') {
 	jest.mock('@apidevtools/json-schema-ref-parser', () => {
 		const passThrough = async (document: unknown) => document;
-		return { __esModule: true, default: { parse: passThrough, dereference: passThrough, resolve: passThrough } };
+		return {
+			__esModule: true,
+			default: { parse: passThrough, dereference: passThrough, resolve: passThrough },
+		};
 	});
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -49,7 +52,11 @@ export function specPath(): string {
 	const candidates: string[] = [];
 	if (fromEnvironment) candidates.push(resolve(fromEnvironment));
 	else {
-		for (let directory = __dirname; dirname(directory) !== directory; directory = dirname(directory)) {
+		for (
+			let directory = __dirname;
+			dirname(directory) !== directory;
+			directory = dirname(directory)
+		) {
 			candidates.push(join(directory, 'shared', 'klaviyo-openapi.json'));
 		}
 	}
@@ -99,7 +106,10 @@ function aliasJsonApiMediaType(document: Json): void {
 	for (const pathItem of Object.values(document.paths as Record<string, Json>)) {
 		for (const operation of Object.values(pathItem)) {
 			if (!operation || typeof operation !== 'object') continue;
-			const { requestBody, responses } = operation as { requestBody?: Json; responses?: Record<string, Json> };
+			const { requestBody, responses } = operation as {
+				requestBody?: Json;
+				responses?: Record<string, Json>;
+			};
 			for (const holder of [requestBody, ...Object.values(responses ?? {})]) {
 				const content = holder?.content as Record<string, unknown> | undefined;
 				if (content?.['application/vnd.api+json'] && !content['application/json']) {
@@ -112,7 +122,8 @@ function aliasJsonApiMediaType(document: Json): void {
 
 function perUnit(limit: string | undefined, unit: 's' | 'm'): number {
 	const match = /^(\d+)\/([sm])$/.exec(limit ?? '');
-	if (!match || match[2] !== unit) throw new Error(`Unexpected x-klaviyo-ratelimit value "${limit}"`);
+	if (!match || match[2] !== unit)
+		throw new Error(`Unexpected x-klaviyo-ratelimit value "${limit}"`);
 	return Number(match[1]);
 }
 
@@ -120,7 +131,10 @@ function collectRateLimits(document: Json): Record<string, SpecRateLimit> {
 	const limits: Record<string, SpecRateLimit> = {};
 	for (const pathItem of Object.values(document.paths as Record<string, Json>)) {
 		for (const operation of Object.values(pathItem)) {
-			const op = operation as { operationId?: string; 'x-klaviyo-ratelimit'?: { burst?: string; steady?: string } };
+			const op = operation as {
+				operationId?: string;
+				'x-klaviyo-ratelimit'?: { burst?: string; steady?: string };
+			};
 			if (!op?.operationId || !op['x-klaviyo-ratelimit']) continue;
 			limits[op.operationId] = {
 				burst: perUnit(op['x-klaviyo-ratelimit'].burst, 's'),
@@ -131,9 +145,12 @@ function collectRateLimits(document: Json): Record<string, SpecRateLimit> {
 	return limits;
 }
 
-function describeAjvErrors(errors: Array<{ instancePath?: string; message?: string; params?: unknown }> | null | undefined) {
+function describeAjvErrors(
+	errors: Array<{ instancePath?: string; message?: string; params?: unknown }> | null | undefined,
+) {
 	return (errors ?? []).map(
-		(error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'} ${JSON.stringify(error.params ?? {})}`,
+		(error) =>
+			`${error.instancePath || '/'} ${error.message ?? 'is invalid'} ${JSON.stringify(error.params ?? {})}`,
 	);
 }
 
@@ -153,9 +170,15 @@ async function loadSpec(): Promise<KlaviyoSpec> {
 		validate: true,
 		ajvOpts: { strict: false },
 		customizeAjv: (ajv) => {
-			ajv.addFormat('date-time', { type: 'string', validate: (value: string) => isoDateTime.test(value) && !Number.isNaN(Date.parse(value)) });
+			ajv.addFormat('date-time', {
+				type: 'string',
+				validate: (value: string) => isoDateTime.test(value) && !Number.isNaN(Date.parse(value)),
+			});
 			ajv.addFormat('uri', { type: 'string', validate: (value: string) => URL.canParse(value) });
-			ajv.addFormat('email', { type: 'string', validate: (value: string) => /^[^\s@]+@[^\s@]+$/.test(value) });
+			ajv.addFormat('email', {
+				type: 'string',
+				validate: (value: string) => /^[^\s@]+@[^\s@]+$/.test(value),
+			});
 			return ajv;
 		},
 	});
@@ -170,9 +193,17 @@ async function loadSpec(): Promise<KlaviyoSpec> {
 		revision,
 		checkRequest(request) {
 			const operation = api.matchOperation(request);
-			if (!operation) return { errors: [`${request.method.toUpperCase()} ${request.path} is not an operation of the spec`] };
+			if (!operation)
+				return {
+					errors: [
+						`${request.method.toUpperCase()} ${request.path} is not an operation of the spec`,
+					],
+				};
 			const result = api.validateRequest(request, operation);
-			return { operationId: operation.operationId, errors: result.valid ? [] : describeAjvErrors(result.errors) };
+			return {
+				operationId: operation.operationId,
+				errors: result.valid ? [] : describeAjvErrors(result.errors),
+			};
 		},
 		checkResponse(operationId, status, body) {
 			const result = api.validateResponse(body, operationId, status);

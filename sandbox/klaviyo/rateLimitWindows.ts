@@ -12,7 +12,10 @@ const MINUTE = 60 * SECOND;
  * window per operation. A request over either is refused with 429 and does not count.
  */
 export class RateLimitWindows {
-	private readonly counts = new Map<string, { burstWindow: number; burst: number; steadyWindow: number; steady: number }>();
+	private readonly counts = new Map<
+		string,
+		{ burstWindow: number; burst: number; steadyWindow: number; steady: number }
+	>();
 
 	take(bucket: string, limit: SpecRateLimit, now: number): WindowDecision {
 		const burstWindow = Math.floor(now / SECOND);

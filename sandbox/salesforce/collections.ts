@@ -4,7 +4,14 @@
  */
 import { toId18 } from '../../lib/salesforce/ids';
 import { ApiError, isFailure } from './salesforceErrors';
-import { definitionOf, ID_PATTERN, isObject, KEY_PREFIXES, recordObjectOf, type LeadFields } from './salesforceSchema';
+import {
+	definitionOf,
+	ID_PATTERN,
+	isObject,
+	KEY_PREFIXES,
+	recordObjectOf,
+	type LeadFields,
+} from './salesforceSchema';
 import type { SalesforceState } from './salesforceState';
 
 /** The records array of a collection call, checked as Salesforce checks it before any record. */
@@ -14,9 +21,20 @@ function collectionRecords(body: unknown): LeadFields[] {
 	}
 	const records = body.records as unknown[];
 	if (records.length > 200) {
-		throw new ApiError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
+		throw new ApiError(
+			400,
+			'EXCEEDED_ID_LIMIT',
+			'record limit reached. cannot submit more than 200 records into this call',
+		);
 	}
-	if (records.some((record) => !isObject(record) || !isObject(record.attributes) || typeof record.attributes.type !== 'string')) {
+	if (
+		records.some(
+			(record) =>
+				!isObject(record) ||
+				!isObject(record.attributes) ||
+				typeof record.attributes.type !== 'string',
+		)
+	) {
 		throw new ApiError(400, 'INVALID_TYPE', 'Must send a concrete entity type.');
 	}
 	return records as LeadFields[];
@@ -26,21 +44,51 @@ export function updateCollection(state: SalesforceState, body: unknown) {
 	const records = collectionRecords(body);
 	const allOrNone = (body as LeadFields).allOrNone === true;
 	const outcomes = records.map((record) => {
-		const id = typeof record.id === 'string' ? record.id : typeof record.Id === 'string' ? record.Id : undefined;
+		const id =
+			typeof record.id === 'string'
+				? record.id
+				: typeof record.Id === 'string'
+					? record.Id
+					: undefined;
 		const object = recordObjectOf(String((record.attributes as LeadFields).type));
 		if (!object) {
-			return { failure: { statusCode: 'INVALID_TYPE', message: 'This mock org only has Lead and Contact records', fields: [] } };
+			return {
+				failure: {
+					statusCode: 'INVALID_TYPE',
+					message: 'This mock org only has Lead and Contact records',
+					fields: [],
+				},
+			};
 		}
-		if (!id) return { failure: { statusCode: 'MISSING_ARGUMENT', message: 'Id not specified in an update call', fields: [] } };
+		if (!id)
+			return {
+				failure: {
+					statusCode: 'MISSING_ARGUMENT',
+					message: 'Id not specified in an update call',
+					fields: [],
+				},
+			};
 		if (!ID_PATTERN.test(id) || !id.startsWith(KEY_PREFIXES[object])) {
-			return { failure: { statusCode: 'MALFORMED_ID', message: `${object} ID: id value of incorrect type: ${id}`, fields: ['Id'] } };
+			return {
+				failure: {
+					statusCode: 'MALFORMED_ID',
+					message: `${object} ID: id value of incorrect type: ${id}`,
+					fields: ['Id'],
+				},
+			};
 		}
 		const id18 = toId18(id);
 		const target = state.recordById(object, id18);
 		if (!target) {
 			return state.isDeleted(id18)
 				? { failure: { statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] } }
-				: { failure: { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] } };
+				: {
+						failure: {
+							statusCode: 'INVALID_CROSS_REFERENCE_KEY',
+							message: 'invalid cross reference id',
+							fields: [],
+						},
+					};
 		}
 		return { object, target, record, failure: state.applyUpdate(object, target, record, true) };
 	});
@@ -58,9 +106,22 @@ export function createCollection(state: SalesforceState, body: unknown) {
 	const allOrNone = (body as LeadFields).allOrNone === true;
 	const outcomes = records.map((record) => {
 		const object = recordObjectOf(String((record.attributes as LeadFields).type));
-		if (!object) return { failure: { statusCode: 'INVALID_TYPE', message: 'This mock org only creates Lead and Contact records', fields: [] } };
+		if (!object)
+			return {
+				failure: {
+					statusCode: 'INVALID_TYPE',
+					message: 'This mock org only creates Lead and Contact records',
+					fields: [],
+				},
+			};
 		if (record.id !== undefined || record.Id !== undefined) {
-			return { failure: { statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message: 'cannot specify Id in an insert call', fields: ['Id'] } };
+			return {
+				failure: {
+					statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+					message: 'cannot specify Id in an insert call',
+					fields: ['Id'],
+				},
+			};
 		}
 		const prepared = state.prepareCreate(object, record);
 		return isFailure(prepared) ? { failure: prepared } : { object, fields: prepared };
@@ -74,28 +135,50 @@ export function createCollection(state: SalesforceState, body: unknown) {
 }
 
 /** PATCH /composite/sobjects/{object}/{externalIdField}: per record, update the one match or create one. */
-export function upsertCollection(state: SalesforceState, objectName: string, fieldName: string, body: unknown) {
+export function upsertCollection(
+	state: SalesforceState,
+	objectName: string,
+	fieldName: string,
+	body: unknown,
+) {
 	const object = recordObjectOf(objectName);
 	if (!object) throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
 	const field = definitionOf(object, fieldName);
 	if (!field || !(field.externalId || field.type === 'id')) {
 		// As the single-record upsert answers for a field that is missing or not an External ID.
-		throw new ApiError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${fieldName}`);
+		throw new ApiError(
+			404,
+			'NOT_FOUND',
+			`Provided external ID field does not exist or is not accessible: ${fieldName}`,
+		);
 	}
 	const records = collectionRecords(body);
 	return records.map((record) => {
 		if (recordObjectOf(String((record.attributes as LeadFields).type)) !== object) {
-			return { success: false, errors: [{ statusCode: 'INVALID_TYPE', message: `Records must be of type ${object}`, fields: [] }] };
+			return {
+				success: false,
+				errors: [
+					{ statusCode: 'INVALID_TYPE', message: `Records must be of type ${object}`, fields: [] },
+				],
+			};
 		}
 		const key = Object.keys(record).find((name) => name.toLowerCase() === field.name.toLowerCase());
 		const value = key === undefined ? undefined : record[key];
 		if (typeof value !== 'string' || value === '') {
 			return {
 				success: false,
-				errors: [{ statusCode: 'MISSING_ARGUMENT', message: `${field.name} not specified`, fields: [field.name] }],
+				errors: [
+					{
+						statusCode: 'MISSING_ARGUMENT',
+						message: `${field.name} not specified`,
+						fields: [field.name],
+					},
+				],
 			};
 		}
-		const matches = state.recordsOf(object).filter((candidate) => sameText(candidate[field.name], value));
+		const matches = state
+			.recordsOf(object)
+			.filter((candidate) => sameText(candidate[field.name], value));
 		if (matches.length > 1) {
 			return {
 				success: false,
@@ -110,7 +193,9 @@ export function upsertCollection(state: SalesforceState, objectName: string, fie
 		}
 		if (matches.length === 1) {
 			const failure = state.applyUpdate(object, matches[0], record);
-			return failure ? { success: false, errors: [failure] } : { id: matches[0].Id, success: true, errors: [], created: false };
+			return failure
+				? { success: false, errors: [failure] }
+				: { id: matches[0].Id, success: true, errors: [], created: false };
 		}
 		const prepared = state.prepareCreate(object, record);
 		if (isFailure(prepared)) return { success: false, errors: [prepared] };
@@ -124,11 +209,13 @@ function rolledBack() {
 		errors: [
 			{
 				statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-				message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+				message:
+					'Record rolled back because not all records were valid and the request was using AllOrNone header',
 				fields: [],
 			},
 		],
 	};
 }
 
-const sameText = (a: unknown, b: string) => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
+const sameText = (a: unknown, b: string) =>
+	typeof a === 'string' && a.toLowerCase() === b.toLowerCase();

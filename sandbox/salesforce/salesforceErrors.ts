@@ -22,5 +22,9 @@ export interface RecordFailure {
 }
 
 export function isFailure(value: LeadFields | RecordFailure): value is RecordFailure {
-	return typeof value.statusCode === 'string' && typeof value.message === 'string' && Array.isArray(value.fields);
+	return (
+		typeof value.statusCode === 'string' &&
+		typeof value.message === 'string' &&
+		Array.isArray(value.fields)
+	);
 }

@@ -79,7 +79,11 @@ export class SalesforceMock extends SalesforceState {
 	/** Every access token handed out, so tests can check that none leaks into an output. */
 	readonly issuedTokens: string[] = [];
 	private readonly queryCursors = new Map<string, QueryCursor>();
-	private outage: { remaining: number; until: number; status: number } = { remaining: 0, until: 0, status: 503 };
+	private outage: { remaining: number; until: number; status: number } = {
+		remaining: 0,
+		until: 0,
+		status: 503,
+	};
 	private dropsRemaining = 0;
 	private hold: { released: Promise<void>; arrived: () => void } | undefined;
 	private myDomainServer?: LoopbackServer;
@@ -109,7 +113,12 @@ export class SalesforceMock extends SalesforceState {
 
 	/** Credential data for n8n's `salesforceClientCredentialsOAuth2Api`. */
 	credentials(apiVersion = 'v64.0') {
-		return { myDomainUrl: this.myDomainUrl, clientId: this.clientId, clientSecret: this.clientSecret, apiVersion };
+		return {
+			myDomainUrl: this.myDomainUrl,
+			clientId: this.clientId,
+			clientSecret: this.clientSecret,
+			apiVersion,
+		};
 	}
 	/** Every token issued so far stops working, as when an admin revokes the app's sessions. */
 	revokeTokens(): void {
@@ -190,7 +199,11 @@ export class SalesforceMock extends SalesforceState {
 		return Buffer.concat(chunks).toString('utf8');
 	}
 
-	private async handle(host: LoggedRequest['host'], request: IncomingMessage, response: ServerResponse): Promise<void> {
+	private async handle(
+		host: LoggedRequest['host'],
+		request: IncomingMessage,
+		response: ServerResponse,
+	): Promise<void> {
 		const url = new URL(request.url ?? '/', 'http://127.0.0.1');
 		const raw = await this.readBody(request);
 		const method = request.method ?? 'GET';
@@ -210,13 +223,20 @@ export class SalesforceMock extends SalesforceState {
 
 		const version = API_VERSION.exec(url.pathname);
 		if (!version) {
-			this.send(response, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }], false);
+			this.send(
+				response,
+				404,
+				[{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }],
+				false,
+			);
 			return;
 		}
 		const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
 		if (!token || !this.tokens.has(token) || this.refuseAllSessions) {
 			this.calls.unauthorized++;
-			this.send(response, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+			this.send(response, 401, [
+				{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' },
+			]);
 			return;
 		}
 		if (this.dropsRemaining > 0) {
@@ -225,7 +245,9 @@ export class SalesforceMock extends SalesforceState {
 			return;
 		}
 		if (this.apiUsage >= this.dailyLimit) {
-			this.send(response, 403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+			this.send(response, 403, [
+				{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' },
+			]);
 			return;
 		}
 		this.apiUsage++;
@@ -237,7 +259,12 @@ export class SalesforceMock extends SalesforceState {
 			if (this.outage.remaining > 0) this.outage.remaining--;
 			const body =
 				this.outage.status === 503
-					? [{ errorCode: 'SERVER_UNAVAILABLE', message: 'Server is unavailable. Try again later.' }]
+					? [
+							{
+								errorCode: 'SERVER_UNAVAILABLE',
+								message: 'Server is unavailable. Try again later.',
+							},
+						]
 					: [
 							{
 								errorCode: 'UNKNOWN_EXCEPTION',
@@ -268,15 +295,29 @@ export class SalesforceMock extends SalesforceState {
 			this.route(method, path, url, apiVersion, body, response);
 		} catch (error) {
 			if (!(error instanceof ApiError)) throw error;
-			const detail: Record<string, unknown> = { message: error.message, errorCode: error.errorCode };
+			const detail: Record<string, unknown> = {
+				message: error.message,
+				errorCode: error.errorCode,
+			};
 			if (error.fields) detail.fields = error.fields;
 			this.send(response, error.status, [detail]);
 		}
 	}
 
-	private route(method: string, path: string, url: URL, apiVersion: string, body: unknown, response: ServerResponse): void {
+	private route(
+		method: string,
+		path: string,
+		url: URL,
+		apiVersion: string,
+		body: unknown,
+		response: ServerResponse,
+	): void {
 		if (path === '/query' && method === 'GET') {
-			this.send(response, 200, query(this.queryContext(), url.searchParams.get('q') ?? '', apiVersion));
+			this.send(
+				response,
+				200,
+				query(this.queryContext(), url.searchParams.get('q') ?? '', apiVersion),
+			);
 			return;
 		}
 		const more = /^\/query\/([^/]+)$/.exec(path);
@@ -292,7 +333,17 @@ export class SalesforceMock extends SalesforceState {
 		const single = /^\/sobjects\/([^/]+)\/([^/]+)$/.exec(path);
 		const singleObject = single ? recordObjectOf(single[1]) : undefined;
 		if (single && singleObject && method === 'GET') {
-			this.send(response, 200, getRecord(this, singleObject, decodeURIComponent(single[2]), url.searchParams.get('fields'), apiVersion));
+			this.send(
+				response,
+				200,
+				getRecord(
+					this,
+					singleObject,
+					decodeURIComponent(single[2]),
+					url.searchParams.get('fields'),
+					apiVersion,
+				),
+			);
 			return;
 		}
 		if (single && singleObject && method === 'PATCH') {
@@ -310,11 +361,19 @@ export class SalesforceMock extends SalesforceState {
 		}
 		const upsert = /^\/composite\/sobjects\/([^/]+)\/([^/]+)$/.exec(path);
 		if (upsert && method === 'PATCH') {
-			this.send(response, 200, upsertCollection(this, decodeURIComponent(upsert[1]), decodeURIComponent(upsert[2]), body));
+			this.send(
+				response,
+				200,
+				upsertCollection(this, decodeURIComponent(upsert[1]), decodeURIComponent(upsert[2]), body),
+			);
 			return;
 		}
 		if (/^\/sobjects\/(Lead|Contact)\/?$/.test(path) || path === '/composite/sobjects') {
-			throw new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are GET,HEAD,POST`);
+			throw new ApiError(
+				405,
+				'METHOD_NOT_ALLOWED',
+				`HTTP Method '${method}' not allowed. Allowed are GET,HEAD,POST`,
+			);
 		}
 		throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
 	}
@@ -344,15 +403,16 @@ export class SalesforceMock extends SalesforceState {
 		response.writeHead(status, headers);
 		response.end(JSON.stringify(body));
 	}
-
 }
 
 function endpointOf(method: string, path: string): keyof CallCounters | undefined {
 	if (path === '/query' && method === 'GET') return 'query';
 	if (/^\/query\/[^/]+$/.test(path) && method === 'GET') return 'queryMore';
 	if (/^\/sobjects\/[^/]+\/describe\/?$/.test(path) && method === 'GET') return 'describe';
-	if (/^\/sobjects\/Lead\/[^/]+$/.test(path)) return method === 'GET' ? 'getLead' : method === 'PATCH' ? 'patchLead' : undefined;
-	if (path === '/composite/sobjects') return method === 'PATCH' ? 'collections' : method === 'POST' ? 'create' : undefined;
+	if (/^\/sobjects\/Lead\/[^/]+$/.test(path))
+		return method === 'GET' ? 'getLead' : method === 'PATCH' ? 'patchLead' : undefined;
+	if (path === '/composite/sobjects')
+		return method === 'PATCH' ? 'collections' : method === 'POST' ? 'create' : undefined;
 	if (/^\/composite\/sobjects\/[^/]+\/[^/]+$/.test(path) && method === 'PATCH') return 'upsert';
 	return undefined;
 }

@@ -12,7 +12,17 @@ export interface MockLead extends MockRecord {
 }
 export type MockContact = MockRecord;
 
-type FieldType = 'id' | 'reference' | 'string' | 'email' | 'picklist' | 'boolean' | 'double' | 'int' | 'date' | 'datetime';
+type FieldType =
+	| 'id'
+	| 'reference'
+	| 'string'
+	| 'email'
+	| 'picklist'
+	| 'boolean'
+	| 'double'
+	| 'int'
+	| 'date'
+	| 'datetime';
 export interface FieldDefinition {
 	name: string;
 	label: string;
@@ -38,12 +48,23 @@ const LEAD_FIELDS: FieldDefinition[] = [
 	{ name: 'Status', label: 'Lead Status', type: 'picklist', updateable: true },
 	{ name: 'LeadSource', label: 'Lead Source', type: 'picklist', updateable: true },
 	{ name: 'IsConverted', label: 'Converted', type: 'boolean', updateable: false },
-	{ name: 'ConvertedContactId', label: 'Converted Contact ID', type: 'reference', updateable: false },
+	{
+		name: 'ConvertedContactId',
+		label: 'Converted Contact ID',
+		type: 'reference',
+		updateable: false,
+	},
 	{ name: 'CreatedDate', label: 'Created Date', type: 'datetime', updateable: false },
 	{ name: 'Lead_Score__c', label: 'Lead Score', type: 'double', updateable: true },
 	{ name: 'Lead_Tier__c', label: 'Lead Tier', type: 'string', updateable: true },
 	{ name: 'MQL_Date__c', label: 'MQL Date', type: 'date', updateable: true },
-	{ name: 'External_Id__c', label: 'External Id', type: 'string', updateable: true, externalId: true },
+	{
+		name: 'External_Id__c',
+		label: 'External Id',
+		type: 'string',
+		updateable: true,
+		externalId: true,
+	},
 	{ name: 'Legacy_Id__c', label: 'Legacy Id', type: 'string', updateable: true },
 ];
 
@@ -60,7 +81,13 @@ const CONTACT_FIELDS: FieldDefinition[] = [
 	{ name: 'Lead_Score__c', label: 'Lead Score', type: 'double', updateable: true },
 	{ name: 'Lead_Tier__c', label: 'Lead Tier', type: 'string', updateable: true },
 	{ name: 'MQL_Date__c', label: 'MQL Date', type: 'date', updateable: true },
-	{ name: 'External_Id__c', label: 'External Id', type: 'string', updateable: true, externalId: true },
+	{
+		name: 'External_Id__c',
+		label: 'External Id',
+		type: 'string',
+		updateable: true,
+		externalId: true,
+	},
 ];
 
 const LEAD_STATUS_FIELDS: FieldDefinition[] = [
@@ -88,7 +115,9 @@ export function definitionOf(object: ObjectName, name: string): FieldDefinition 
 }
 
 export function objectNamed(name: string): ObjectName | undefined {
-	return (Object.keys(FIELDS) as ObjectName[]).find((object) => object.toLowerCase() === name.toLowerCase());
+	return (Object.keys(FIELDS) as ObjectName[]).find(
+		(object) => object.toLowerCase() === name.toLowerCase(),
+	);
 }
 
 export function recordObjectOf(name: string): RecordObject | undefined {
@@ -98,13 +127,23 @@ export function recordObjectOf(name: string): RecordObject | undefined {
 
 /** Name is a compound field: Salesforce builds it from the first and last name. */
 export function fieldOf(row: Record<string, unknown>, field: FieldDefinition): unknown {
-	return field.name === 'Name' ? `${(row.FirstName as string | null) ?? ''} ${row.LastName as string}`.trim() : row[field.name];
+	return field.name === 'Name'
+		? `${(row.FirstName as string | null) ?? ''} ${row.LastName as string}`.trim()
+		: row[field.name];
 }
 
 /** A record as query and GET answer it: its attributes, then the fields asked for, null when unset. */
-export function projectRecord(object: ObjectName, row: Record<string, unknown>, fields: FieldDefinition[], apiVersion: string): Record<string, unknown> {
+export function projectRecord(
+	object: ObjectName,
+	row: Record<string, unknown>,
+	fields: FieldDefinition[],
+	apiVersion: string,
+): Record<string, unknown> {
 	const record: Record<string, unknown> = {
-		attributes: { type: object, url: `/services/data/${apiVersion}/sobjects/${object}/${String(row.Id)}` },
+		attributes: {
+			type: object,
+			url: `/services/data/${apiVersion}/sobjects/${object}/${String(row.Id)}`,
+		},
 	};
 	for (const field of fields) {
 		record[field.name] = fieldOf(row, field) ?? null;

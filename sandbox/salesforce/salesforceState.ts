@@ -28,7 +28,13 @@ export const DEVELOPER_EDITION_LEAD_STATUSES = [
 ];
 
 /** The mock org's Lead Status values in their sort order: Developer Edition's, with MQL added after Open. */
-export const ORG_LEAD_STATUSES = ['Open - Not Contacted', 'MQL', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'];
+export const ORG_LEAD_STATUSES = [
+	'Open - Not Contacted',
+	'MQL',
+	'Working - Contacted',
+	'Closed - Converted',
+	'Closed - Not Converted',
+];
 
 /** The Contact field `Lifecycle_Stage__c`'s picklist, in its order. */
 export const CONTACT_STAGES = ['Subscriber', 'Lead', 'MQL', 'SQL', 'Opportunity', 'Customer'];
@@ -54,7 +60,10 @@ export class SalesforceState {
 	contactStages = [...CONTACT_STAGES];
 	validationRules: ValidationRule[] = [];
 
-	private readonly records: Record<RecordObject, Map<string, MockRecord>> = { Lead: new Map(), Contact: new Map() };
+	private readonly records: Record<RecordObject, Map<string, MockRecord>> = {
+		Lead: new Map(),
+		Contact: new Map(),
+	};
 	private readonly deleted = new Set<string>();
 	private sequence = 0;
 
@@ -115,9 +124,19 @@ export class SalesforceState {
 	/** Converts a lead as Salesforce's Convert button does: a new contact, the lead marked converted. */
 	convertLead(leadId: string, contactFields: LeadFields = {}): MockContact {
 		const lead = this.lead(leadId)!;
-		const contact = this.addContact({ FirstName: lead.FirstName, LastName: lead.LastName, Email: lead.Email, ...contactFields });
-		const convertedStatus = this.leadStatuses.find((status) => status.IsConverted)?.ApiName ?? 'Closed - Converted';
-		Object.assign(lead, { IsConverted: true, Status: convertedStatus, ConvertedContactId: contact.Id });
+		const contact = this.addContact({
+			FirstName: lead.FirstName,
+			LastName: lead.LastName,
+			Email: lead.Email,
+			...contactFields,
+		});
+		const convertedStatus =
+			this.leadStatuses.find((status) => status.IsConverted)?.ApiName ?? 'Closed - Converted';
+		Object.assign(lead, {
+			IsConverted: true,
+			Status: convertedStatus,
+			ConvertedContactId: contact.Id,
+		});
 		return contact;
 	}
 
@@ -148,7 +167,9 @@ export class SalesforceState {
 
 	/** The rows a query reads: the records, or the Lead Status values. */
 	rowsOf(object: ObjectName): Record<string, unknown>[] {
-		return object === 'LeadStatus' ? (this.leadStatuses as unknown as Record<string, unknown>[]) : [...this.records[object].values()];
+		return object === 'LeadStatus'
+			? (this.leadStatuses as unknown as Record<string, unknown>[])
+			: [...this.records[object].values()];
 	}
 
 	recordsOf(object: RecordObject): MockRecord[] {
@@ -167,7 +188,11 @@ export class SalesforceState {
 	/** The record a REST path names, or the 404 Salesforce answers. */
 	recordAt(object: RecordObject, id: string): MockRecord {
 		if (!ID_PATTERN.test(id)) {
-			throw new ApiError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${id}`);
+			throw new ApiError(
+				404,
+				'NOT_FOUND',
+				`Provided external ID field does not exist or is not accessible: ${id}`,
+			);
 		}
 		const record = this.records[object].get(toId18(id));
 		if (!record) throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
@@ -175,10 +200,20 @@ export class SalesforceState {
 	}
 
 	/** Checks one record's changes and applies them; returns the failure instead when there is one. */
-	applyUpdate(object: RecordObject, record: MockRecord, body: LeadFields, dryRun = false): RecordFailure | undefined {
+	applyUpdate(
+		object: RecordObject,
+		record: MockRecord,
+		body: LeadFields,
+		dryRun = false,
+	): RecordFailure | undefined {
 		const changes = this.checkFields(object, body, 'update');
 		if (isFailure(changes)) return changes;
-		if (record.IsConverted === true) return { statusCode: 'CANNOT_UPDATE_CONVERTED_LEAD', message: 'cannot reference converted lead', fields: [] };
+		if (record.IsConverted === true)
+			return {
+				statusCode: 'CANNOT_UPDATE_CONVERTED_LEAD',
+				message: 'cannot reference converted lead',
+				fields: [],
+			};
 		const failure = this.validate({ ...record, ...changes } as MockLead, changes);
 		if (failure) return failure;
 		if (!dryRun) Object.assign(record, changes);
@@ -198,10 +233,20 @@ export class SalesforceState {
 		const changes = this.checkFields(object, body, 'create');
 		if (isFailure(changes)) return changes;
 		const missing = [...FIELDS[object].values()]
-			.filter((field) => field.required && (changes[field.name] === undefined || changes[field.name] === null || changes[field.name] === ''))
+			.filter(
+				(field) =>
+					field.required &&
+					(changes[field.name] === undefined ||
+						changes[field.name] === null ||
+						changes[field.name] === ''),
+			)
 			.map((field) => field.name);
 		if (missing.length > 0) {
-			return { statusCode: 'REQUIRED_FIELD_MISSING', message: `Required fields are missing: [${missing.join(', ')}]`, fields: missing };
+			return {
+				statusCode: 'REQUIRED_FIELD_MISSING',
+				message: `Required fields are missing: [${missing.join(', ')}]`,
+				fields: missing,
+			};
 		}
 		const failure = this.validate(changes as MockLead, changes);
 		return failure ?? changes;
@@ -214,18 +259,31 @@ export class SalesforceState {
 	private addRecord(object: RecordObject, fields: LeadFields): MockRecord {
 		this.sequence++;
 		const id15 = `${KEY_PREFIXES[object]}5g0000${this.sequence.toString(36).padStart(6, '0')}`;
-		const record: MockRecord = { CreatedDate: new Date().toISOString().replace('Z', '+0000'), ...fields, Id: toId18(id15) };
+		const record: MockRecord = {
+			CreatedDate: new Date().toISOString().replace('Z', '+0000'),
+			...fields,
+			Id: toId18(id15),
+		};
 		this.records[object].set(record.Id, record);
 		return record;
 	}
 
 	/** Checks one record's fields against the object's definitions; returns the changes or the failure. */
-	private checkFields(object: RecordObject, body: LeadFields, mode: 'update' | 'create'): LeadFields | RecordFailure {
+	private checkFields(
+		object: RecordObject,
+		body: LeadFields,
+		mode: 'update' | 'create',
+	): LeadFields | RecordFailure {
 		const changes: LeadFields = {};
 		for (const [name, value] of Object.entries(body)) {
 			if (name === 'attributes' || (mode === 'update' && name.toLowerCase() === 'id')) continue;
 			const definition = definitionOf(object, name);
-			if (!definition) return { statusCode: 'INVALID_FIELD', message: `No such column '${name}' on sobject of type ${object}`, fields: [] };
+			if (!definition)
+				return {
+					statusCode: 'INVALID_FIELD',
+					message: `No such column '${name}' on sobject of type ${object}`,
+					fields: [],
+				};
 			if (!definition.updateable) {
 				const verb = mode === 'create' ? 'create' : 'create/update';
 				return {
@@ -235,7 +293,12 @@ export class SalesforceState {
 				};
 			}
 			const typeProblem = this.typeProblem(definition, value);
-			if (typeProblem) return { statusCode: typeProblem.code, message: typeProblem.message, fields: [definition.name] };
+			if (typeProblem)
+				return {
+					statusCode: typeProblem.code,
+					message: typeProblem.message,
+					fields: [definition.name],
+				};
 			changes[definition.name] = value;
 		}
 		if (
@@ -253,23 +316,35 @@ export class SalesforceState {
 		return changes;
 	}
 
-	private typeProblem(field: FieldDefinition, value: unknown): { code: string; message: string } | undefined {
+	private typeProblem(
+		field: FieldDefinition,
+		value: unknown,
+	): { code: string; message: string } | undefined {
 		if (value === null) return undefined;
-		const wrongType = { code: 'INVALID_TYPE_ON_FIELD_IN_RECORD', message: `${field.label}: value not of required type: ${String(value)}` };
+		const wrongType = {
+			code: 'INVALID_TYPE_ON_FIELD_IN_RECORD',
+			message: `${field.label}: value not of required type: ${String(value)}`,
+		};
 		switch (field.type) {
 			case 'double':
 			case 'int':
-				return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)))
+				return typeof value === 'number' ||
+					(typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)))
 					? undefined
 					: wrongType;
 			case 'date':
-				return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? undefined : wrongType;
+				return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
+					? undefined
+					: wrongType;
 			case 'boolean':
 				return typeof value === 'boolean' ? undefined : wrongType;
 			case 'email':
 				return typeof value === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)
 					? undefined
-					: { code: 'INVALID_EMAIL_ADDRESS', message: `${field.label}: invalid email address: ${String(value)}` };
+					: {
+							code: 'INVALID_EMAIL_ADDRESS',
+							message: `${field.label}: invalid email address: ${String(value)}`,
+						};
 			default:
 				return typeof value === 'string' ? undefined : wrongType;
 		}

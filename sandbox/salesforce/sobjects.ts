@@ -21,7 +21,8 @@ export function describe(state: SalesforceState, name: string, apiVersion: strin
 	const object = recordObjectOf(name);
 	if (!object) throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
 	const picklist = (field: FieldDefinition): string[] => {
-		if (object === 'Lead' && field.name === 'Status') return state.leadStatuses.map((status) => status.ApiName);
+		if (object === 'Lead' && field.name === 'Status')
+			return state.leadStatuses.map((status) => status.ApiName);
 		if (object === 'Lead' && field.name === 'LeadSource') return LEAD_SOURCES;
 		if (object === 'Contact' && field.name === 'Lifecycle_Stage__c') return state.contactStages;
 		return [];
@@ -42,10 +43,12 @@ export function describe(state: SalesforceState, name: string, apiVersion: strin
 			nillable: !field.required && field.type !== 'boolean' && field.type !== 'id',
 			externalId: field.externalId === true,
 			idLookup: field.externalId === true || field.type === 'id' || field.name === 'Email',
-			restrictedPicklist: object === 'Lead' && field.name === 'Status' ? state.restrictedStatusPicklist : false,
+			restrictedPicklist:
+				object === 'Lead' && field.name === 'Status' ? state.restrictedStatusPicklist : false,
 			picklistValues: picklist(field).map((value) => ({
 				active: true,
-				defaultValue: object === 'Lead' && field.name === 'Status' && value === state.defaultLeadStatus(),
+				defaultValue:
+					object === 'Lead' && field.name === 'Status' && value === state.defaultLeadStatus(),
 				label: value,
 				validFor: null,
 				value,
@@ -54,12 +57,25 @@ export function describe(state: SalesforceState, name: string, apiVersion: strin
 	};
 }
 
-export function getRecord(state: SalesforceState, object: RecordObject, id: string, fieldList: string | null, apiVersion: string) {
+export function getRecord(
+	state: SalesforceState,
+	object: RecordObject,
+	id: string,
+	fieldList: string | null,
+	apiVersion: string,
+) {
 	const record = state.recordAt(object, id);
-	const names = fieldList ? fieldList.split(',').map((name) => name.trim()) : [...FIELDS[object].values()].map((field) => field.name);
+	const names = fieldList
+		? fieldList.split(',').map((name) => name.trim())
+		: [...FIELDS[object].values()].map((field) => field.name);
 	const fields = names.map((name) => {
 		const definition = definitionOf(object, name);
-		if (!definition) throw new ApiError(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${object}`);
+		if (!definition)
+			throw new ApiError(
+				400,
+				'INVALID_FIELD',
+				`No such column '${name}' on sobject of type ${object}`,
+			);
 		return definition;
 	});
 	if (!fields.some((field) => field.name === 'Id')) fields.push(definitionOf(object, 'Id')!);
@@ -67,9 +83,15 @@ export function getRecord(state: SalesforceState, object: RecordObject, id: stri
 }
 
 /** PATCH of one record: 204 with no body, or the record's failure as the request's error. */
-export function patchRecord(state: SalesforceState, object: RecordObject, id: string, body: unknown): void {
+export function patchRecord(
+	state: SalesforceState,
+	object: RecordObject,
+	id: string,
+	body: unknown,
+): void {
 	const record = state.recordAt(object, id);
-	if (!isObject(body)) throw new ApiError(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
+	if (!isObject(body))
+		throw new ApiError(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
 	const failure = state.applyUpdate(object, record, body);
 	if (failure) throw new ApiError(400, failure.statusCode, failure.message, failure.fields);
 }

@@ -51,14 +51,18 @@ function tokenize(soql: string): Token[] {
 			let value = '';
 			i++;
 			for (;;) {
-				if (i >= soql.length) throw new SoqlSyntaxError(`unexpected end of query in a string starting at ${at}`);
+				if (i >= soql.length)
+					throw new SoqlSyntaxError(`unexpected end of query in a string starting at ${at}`);
 				const c = soql[i];
 				if (c === '\\') {
 					const next = soql[i + 1];
 					// SOQL also keeps \% and \_ as escaped LIKE wildcards; anything else is an error.
 					if (next === '%' || next === '_') value += `\\${next}`;
 					else if (next !== undefined && next in ESCAPES) value += ESCAPES[next];
-					else throw new SoqlSyntaxError(`Invalid string literal '\\${next ?? ''}'. Illegal character sequence`);
+					else
+						throw new SoqlSyntaxError(
+							`Invalid string literal '\\${next ?? ''}'. Illegal character sequence`,
+						);
 					i += 2;
 				} else if (c === "'") {
 					i++;
@@ -108,7 +112,8 @@ class Parser {
 			if (token?.type !== 'number') throw new SoqlSyntaxError('LIMIT needs a number');
 			limit = token.value;
 		}
-		if (this.peek()) throw new SoqlSyntaxError(`unexpected token: '${this.describe(this.peek()!)}'`);
+		if (this.peek())
+			throw new SoqlSyntaxError(`unexpected token: '${this.describe(this.peek()!)}'`);
 		return { fields, object, where, limit };
 	}
 
@@ -138,7 +143,8 @@ class Parser {
 		const field = this.field();
 		if (this.acceptSymbol('=')) return { kind: 'compare', field, op: '=', value: this.literal() };
 		if (this.acceptSymbol('!=')) return { kind: 'compare', field, op: '!=', value: this.literal() };
-		if (this.acceptWord('LIKE')) return { kind: 'compare', field, op: 'LIKE', value: this.literal() };
+		if (this.acceptWord('LIKE'))
+			return { kind: 'compare', field, op: 'LIKE', value: this.literal() };
 		const negated = this.acceptWord('NOT');
 		if (this.acceptWord('IN')) {
 			this.expectSymbol('(');
@@ -148,7 +154,9 @@ class Parser {
 			return { kind: 'in', field, negated, values };
 		}
 		const token = this.peek();
-		throw new SoqlSyntaxError(`unexpected token: '${token ? this.describe(token) : 'end of query'}'`);
+		throw new SoqlSyntaxError(
+			`unexpected token: '${token ? this.describe(token) : 'end of query'}'`,
+		);
 	}
 
 	private literal(): SoqlValue {
@@ -166,7 +174,10 @@ class Parser {
 
 	private field(): string {
 		const token = this.next();
-		if (token?.type !== 'word') throw new SoqlSyntaxError(`unexpected token: '${token ? this.describe(token) : 'end of query'}'`);
+		if (token?.type !== 'word')
+			throw new SoqlSyntaxError(
+				`unexpected token: '${token ? this.describe(token) : 'end of query'}'`,
+			);
 		return token.text;
 	}
 

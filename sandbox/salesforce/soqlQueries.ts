@@ -6,9 +6,23 @@ import { randomBytes } from 'node:crypto';
 
 import { toId18 } from '../../lib/salesforce/ids';
 import { ApiError } from './salesforceErrors';
-import { definitionOf, fieldOf, ID_PATTERN, objectNamed, projectRecord, type FieldDefinition, type ObjectName } from './salesforceSchema';
+import {
+	definitionOf,
+	fieldOf,
+	ID_PATTERN,
+	objectNamed,
+	projectRecord,
+	type FieldDefinition,
+	type ObjectName,
+} from './salesforceSchema';
 import type { SalesforceState } from './salesforceState';
-import { conditionFields, likeMatches, parseSoql, SoqlSyntaxError, type Condition } from './soqlParser';
+import {
+	conditionFields,
+	likeMatches,
+	parseSoql,
+	SoqlSyntaxError,
+	type Condition,
+} from './soqlParser';
 
 export interface QueryCursor {
 	records: Record<string, unknown>[];
@@ -32,20 +46,32 @@ export function query(context: QueryContext, soql: string, apiVersion: string) {
 	try {
 		parsed = parseSoql(soql);
 	} catch (error) {
-		if (error instanceof SoqlSyntaxError) throw new ApiError(400, 'MALFORMED_QUERY', `\n${soql}\n^\nERROR at Row:1:Column:1\n${error.message}`);
+		if (error instanceof SoqlSyntaxError)
+			throw new ApiError(
+				400,
+				'MALFORMED_QUERY',
+				`\n${soql}\n^\nERROR at Row:1:Column:1\n${error.message}`,
+			);
 		throw error;
 	}
 	const object = objectNamed(parsed.object);
 	if (!object) {
-		throw new ApiError(400, 'INVALID_TYPE', `\n${soql}\n^\nERROR at Row:1:Column:1\nsObject type '${parsed.object}' is not supported.`);
+		throw new ApiError(
+			400,
+			'INVALID_TYPE',
+			`\n${soql}\n^\nERROR at Row:1:Column:1\nsObject type '${parsed.object}' is not supported.`,
+		);
 	}
 	const fields = parsed.fields.map((name) => {
 		const definition = definitionOf(object, name);
 		if (!definition) throw noSuchColumn(soql, object, name);
 		return definition;
 	});
-	for (const name of conditionFields(parsed.where)) if (!definitionOf(object, name)) throw noSuchColumn(soql, object, name);
-	let matched = context.state.rowsOf(object).filter((row) => !parsed.where || matches(object, row, parsed.where));
+	for (const name of conditionFields(parsed.where))
+		if (!definitionOf(object, name)) throw noSuchColumn(soql, object, name);
+	let matched = context.state
+		.rowsOf(object)
+		.filter((row) => !parsed.where || matches(object, row, parsed.where));
 	if (parsed.limit !== undefined) matched = matched.slice(0, parsed.limit);
 	const records = matched.map((row) => projectRecord(object, row, fields, apiVersion));
 	if (records.length <= context.pageSize) return { totalSize: records.length, done: true, records };
@@ -70,7 +96,9 @@ export function queryMore(context: QueryContext, locatorAndOffset: string) {
 	return {
 		totalSize: cursor.records.length,
 		done,
-		...(done ? {} : { nextRecordsUrl: `/services/data/${cursor.version}/query/${locator}-${cursor.served}` }),
+		...(done
+			? {}
+			: { nextRecordsUrl: `/services/data/${cursor.version}/query/${locator}-${cursor.served}` }),
 		records: page,
 	};
 }
@@ -105,9 +133,15 @@ function matches(object: ObjectName, row: Record<string, unknown>, condition: Co
 			const definition = definitionOf(object, condition.field)!;
 			if (condition.op === 'LIKE') {
 				const value = fieldOf(row, definition);
-				return typeof value === 'string' && typeof condition.value === 'string' && likeMatches(value, condition.value);
+				return (
+					typeof value === 'string' &&
+					typeof condition.value === 'string' &&
+					likeMatches(value, condition.value)
+				);
 			}
-			const equal = comparableKey(definition, condition.value) === comparableKey(definition, fieldOf(row, definition));
+			const equal =
+				comparableKey(definition, condition.value) ===
+				comparableKey(definition, fieldOf(row, definition));
 			return condition.op === '=' ? equal : !equal;
 		}
 	}
@@ -117,11 +151,17 @@ function matches(object: ObjectName, row: Record<string, unknown>, condition: Co
 function comparableKey(definition: FieldDefinition, value: unknown): string {
 	if (definition.type === 'id') {
 		if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
-			throw new ApiError(400, 'INVALID_QUERY_FILTER_OPERATOR', `\nId = '${String(value)}'\n^\nERROR at Row:1:Column:1\ninvalid ID field: ${String(value)}`);
+			throw new ApiError(
+				400,
+				'INVALID_QUERY_FILTER_OPERATOR',
+				`\nId = '${String(value)}'\n^\nERROR at Row:1:Column:1\ninvalid ID field: ${String(value)}`,
+			);
 		}
 		// The 18-character form spells out the case of the first 15, so it compares ignoring case.
 		return `id:${toId18(value).toLowerCase()}`;
 	}
 	if (value === null || value === undefined) return 'null';
-	return typeof value === 'string' ? `s:${value.toLowerCase()}` : `${typeof value}:${String(value)}`;
+	return typeof value === 'string'
+		? `s:${value.toLowerCase()}`
+		: `${typeof value}:${String(value)}`;
 }

@@ -22,8 +22,15 @@ export interface TokenAnswer {
 	accessToken?: string;
 }
 
-export function answerTokenRequest(app: ConnectedApp, headers: IncomingHttpHeaders, raw: string): TokenAnswer {
-	const tokenError = (error: string, description: string): TokenAnswer => ({ status: 400, body: { error, error_description: description } });
+export function answerTokenRequest(
+	app: ConnectedApp,
+	headers: IncomingHttpHeaders,
+	raw: string,
+): TokenAnswer {
+	const tokenError = (error: string, description: string): TokenAnswer => ({
+		status: 400,
+		body: { error, error_description: description },
+	});
 	if (!(headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
 		return tokenError('unsupported_grant_type', 'grant type not supported');
 	}
@@ -36,10 +43,14 @@ export function answerTokenRequest(app: ConnectedApp, headers: IncomingHttpHeade
 		clientId = decodeURIComponent(id);
 		clientSecret = decodeURIComponent(secret ?? '');
 	}
-	if (form.get('grant_type') !== 'client_credentials') return tokenError('unsupported_grant_type', 'grant type not supported');
-	if (clientId !== app.clientId) return tokenError('invalid_client_id', 'client identifier invalid');
-	if (clientSecret !== app.clientSecret) return tokenError('invalid_client', 'invalid client credentials');
-	if (!app.clientCredentialsUserEnabled) return tokenError('invalid_grant', 'no client credentials user enabled');
+	if (form.get('grant_type') !== 'client_credentials')
+		return tokenError('unsupported_grant_type', 'grant type not supported');
+	if (clientId !== app.clientId)
+		return tokenError('invalid_client_id', 'client identifier invalid');
+	if (clientSecret !== app.clientSecret)
+		return tokenError('invalid_client', 'invalid client credentials');
+	if (!app.clientCredentialsUserEnabled)
+		return tokenError('invalid_grant', 'no client credentials user enabled');
 	const accessToken = `${app.orgId}!AR8AQ${randomBytes(36).toString('base64url')}`;
 	const id = `https://login.salesforce.com/id/${app.orgId}AAA/0055g00000XYZabAAG`;
 	const issuedAt = String(Date.now());
@@ -48,7 +59,9 @@ export function answerTokenRequest(app: ConnectedApp, headers: IncomingHttpHeade
 		accessToken,
 		body: {
 			access_token: accessToken,
-			signature: createHmac('sha256', app.clientSecret).update(id + issuedAt).digest('base64'),
+			signature: createHmac('sha256', app.clientSecret)
+				.update(id + issuedAt)
+				.digest('base64'),
 			scope: 'api',
 			instance_url: app.instanceUrl,
 			id,

@@ -9,18 +9,34 @@ import type { CredentialFile } from './sandbox';
  */
 export const SANDBOX_CREDENTIALS = {
 	klaviyo: { id: 'klaviyoSandbox01', name: 'Klaviyo sandbox (local)', type: 'klaviyoApi' },
-	salesforce: { id: 'salesforceSandbx', name: 'Salesforce sandbox (local)', type: 'salesforceClientCredentialsOAuth2Api' },
+	salesforce: {
+		id: 'salesforceSandbx',
+		name: 'Salesforce sandbox (local)',
+		type: 'salesforceClientCredentialsOAuth2Api',
+	},
 	braze: { id: 'brazeSandbox0001', name: 'Braze sandbox (local)', type: 'brazeApi' },
 } as const;
 
 /** Leads the Salesforce stand-in starts with, so the examples find someone to mark as MQL. */
 export const SANDBOX_SALESFORCE_LEADS = [
-	{ FirstName: 'Ada', LastName: 'Lovelace', Company: 'Analytical Engines', Email: 'ada@example.com' },
+	{
+		FirstName: 'Ada',
+		LastName: 'Lovelace',
+		Company: 'Analytical Engines',
+		Email: 'ada@example.com',
+	},
 	{ FirstName: 'Grace', LastName: 'Hopper', Company: 'Cobol Works', Email: 'grace@example.com' },
 ];
 
 /** Profiles the Klaviyo stand-in starts with, under fixed ids, so a sample request can name one by its Klaviyo id. */
-export const SANDBOX_KLAVIYO_PROFILES = [{ id: '01JD0000000000000000000ADA', email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace' }];
+export const SANDBOX_KLAVIYO_PROFILES = [
+	{
+		id: '01JD0000000000000000000ADA',
+		email: 'ada@example.com',
+		first_name: 'Ada',
+		last_name: 'Lovelace',
+	},
+];
 
 interface KlaviyoMockLike {
 	baseUrl: string;
@@ -74,13 +90,18 @@ export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes>
 			};
 			const klaviyo = await startKlaviyoMock();
 			sandboxes.klaviyo = klaviyo;
-			for (const { id, ...attributes } of SANDBOX_KLAVIYO_PROFILES) klaviyo.state.addProfile(id, attributes);
+			for (const { id, ...attributes } of SANDBOX_KLAVIYO_PROFILES)
+				klaviyo.state.addProfile(id, attributes);
 			sandboxes.credentials.push({
 				...SANDBOX_CREDENTIALS.klaviyo,
 				data: { apiKey: klaviyo.apiKey, baseUrl: klaviyo.baseUrl },
 			});
-			const profiles = SANDBOX_KLAVIYO_PROFILES.map((profile) => `${profile.email} = ${profile.id}`).join(', ');
-			sandboxes.notes.push(`Klaviyo sandbox: ${klaviyo.baseUrl} (credential "${SANDBOX_CREDENTIALS.klaviyo.name}", profile ${profiles})`);
+			const profiles = SANDBOX_KLAVIYO_PROFILES.map(
+				(profile) => `${profile.email} = ${profile.id}`,
+			).join(', ');
+			sandboxes.notes.push(
+				`Klaviyo sandbox: ${klaviyo.baseUrl} (credential "${SANDBOX_CREDENTIALS.klaviyo.name}", profile ${profiles})`,
+			);
 		} catch (error) {
 			sandboxes.notes.push(`Klaviyo sandbox not started: ${(error as Error).message}`);
 		}
@@ -113,11 +134,18 @@ export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes>
 	const brazeModule = join(repoRoot, 'sandbox', 'braze', 'brazeMock.ts');
 	if (existsSync(brazeModule)) {
 		try {
-			const { startBrazeMock } = (await import(brazeModule)) as { startBrazeMock: () => Promise<BrazeMockLike> };
+			const { startBrazeMock } = (await import(brazeModule)) as {
+				startBrazeMock: () => Promise<BrazeMockLike>;
+			};
 			const braze = await startBrazeMock();
 			sandboxes.braze = braze;
-			sandboxes.credentials.push({ ...SANDBOX_CREDENTIALS.braze, data: { apiKey: braze.apiKey, baseUrl: braze.baseUrl } });
-			sandboxes.notes.push(`Braze sandbox: ${braze.baseUrl} (credential "${SANDBOX_CREDENTIALS.braze.name}")`);
+			sandboxes.credentials.push({
+				...SANDBOX_CREDENTIALS.braze,
+				data: { apiKey: braze.apiKey, baseUrl: braze.baseUrl },
+			});
+			sandboxes.notes.push(
+				`Braze sandbox: ${braze.baseUrl} (credential "${SANDBOX_CREDENTIALS.braze.name}")`,
+			);
 		} catch (error) {
 			sandboxes.notes.push(`Braze sandbox not started: ${(error as Error).message}`);
 		}

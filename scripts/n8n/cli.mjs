@@ -21,17 +21,21 @@ import { readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 
-const { ensureN8n, installPackage, N8nInstance, packPackage, readExecutions, startSandbox } = await import('./index.ts');
+const { ensureN8n, installPackage, N8nInstance, packPackage, readExecutions, startSandbox } =
+	await import('./index.ts');
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 const [command, ...args] = process.argv.slice(2);
-const values = (name) => args.flatMap((arg, index) => (arg === name && args[index + 1] ? [args[index + 1]] : []));
+const values = (name) =>
+	args.flatMap((arg, index) => (arg === name && args[index + 1] ? [args[index + 1]] : []));
 const value = (name) => values(name)[0];
 
 switch (command) {
 	case 'install': {
 		const runtime = ensureN8n(repoRoot);
-		console.log(`n8n folder: ${runtime.n8nDir}\nNode: ${runtime.nodeBin}\nn8n: ${runtime.nodeBin} ${runtime.n8nBin}`);
+		console.log(
+			`n8n folder: ${runtime.n8nDir}\nNode: ${runtime.nodeBin}\nn8n: ${runtime.nodeBin} ${runtime.n8nBin}`,
+		);
 		break;
 	}
 	case 'install-package': {
@@ -39,11 +43,15 @@ switch (command) {
 		const tarball = packPackage(repoRoot);
 		const name = installPackage(tarball, userFolder);
 		rmSync(resolve(tarball, '..'), { recursive: true, force: true });
-		console.log(`Installed ${name} into ${userFolder}/.n8n/nodes/node_modules/${name}; restart n8n to load it.`);
+		console.log(
+			`Installed ${name} into ${userFolder}/.n8n/nodes/node_modules/${name}; restart n8n to load it.`,
+		);
 		break;
 	}
 	case 'start': {
-		const credentials = values('--credentials').flatMap((file) => JSON.parse(readFileSync(file, 'utf8')));
+		const credentials = values('--credentials').flatMap((file) =>
+			JSON.parse(readFileSync(file, 'utf8')),
+		);
 		const userFolder = value('--user-folder') && resolve(value('--user-folder'));
 		const sandbox = await startSandbox({
 			repoRoot,
@@ -58,7 +66,8 @@ switch (command) {
 		console.log('Ctrl-C stops n8n.');
 		const stop = async () => {
 			await sandbox.stop();
-			if (!userFolder && !args.includes('--keep')) rmSync(n8n.userFolder, { recursive: true, force: true });
+			if (!userFolder && !args.includes('--keep'))
+				rmSync(n8n.userFolder, { recursive: true, force: true });
 			process.exit(0);
 		};
 		process.on('SIGINT', stop);
@@ -74,19 +83,38 @@ switch (command) {
 		for (const execution of readExecutions(userFolder, runtime.n8nDir, value('--workflow'))) {
 			const { id, workflowId, status, mode, startedAt, stoppedAt } = execution;
 			const { lastNodeExecuted, error } = execution.data.resultData;
-			console.log(JSON.stringify({ id, workflowId, status, mode, startedAt, stoppedAt, lastNodeExecuted, error: error?.message }));
+			console.log(
+				JSON.stringify({
+					id,
+					workflowId,
+					status,
+					mode,
+					startedAt,
+					stoppedAt,
+					lastNodeExecuted,
+					error: error?.message,
+				}),
+			);
 		}
 		break;
 	}
 	case 'n8n': {
 		const userFolderAt = args.indexOf('--user-folder');
-		const userFolder = resolve(userFolderAt === -1 ? resolve(repoRoot, '.n8n-dev') : args[userFolderAt + 1]);
-		const n8nArgs = (userFolderAt === -1 ? args : args.filter((_, index) => index !== userFolderAt && index !== userFolderAt + 1)).map((arg) =>
+		const userFolder = resolve(
+			userFolderAt === -1 ? resolve(repoRoot, '.n8n-dev') : args[userFolderAt + 1],
+		);
+		const n8nArgs = (
+			userFolderAt === -1
+				? args
+				: args.filter((_, index) => index !== userFolderAt && index !== userFolderAt + 1)
+		).map((arg) =>
 			// n8n runs in its user folder: file paths given relative to here are made absolute.
 			arg.replace(/^(--(?:input|output)=)(.+)$/, (_, option, path) => option + resolve(path)),
 		);
 		if (n8nArgs.length === 0) {
-			console.error('Usage: npm run n8n -- <n8n command>, e.g. npm run n8n -- import:workflow --input=examples/workflows/route-by-tier.json');
+			console.error(
+				'Usage: npm run n8n -- <n8n command>, e.g. npm run n8n -- import:workflow --input=examples/workflows/route-by-tier.json',
+			);
 			process.exit(1);
 		}
 		const n8n = await N8nInstance.create({ runtime: ensureN8n(repoRoot), userFolder });
@@ -99,6 +127,13 @@ switch (command) {
 		break;
 	}
 	default:
-		console.error(readFileSync(new URL(import.meta.url), 'utf8').split('\n').filter((line) => line.startsWith('//')).join('\n').replaceAll('// ', '').replaceAll('//', ''));
+		console.error(
+			readFileSync(new URL(import.meta.url), 'utf8')
+				.split('\n')
+				.filter((line) => line.startsWith('//'))
+				.join('\n')
+				.replaceAll('// ', '')
+				.replaceAll('//', ''),
+		);
 		process.exit(command && !['help', '--help', '-h'].includes(command) ? 1 : 0);
 }

@@ -29,14 +29,20 @@ export function packPackage(repoRoot: string): string {
 		(file) => !existsSync(join(repoRoot, file)),
 	);
 	if (missing.length > 0) {
-		throw new Error(`The package is not built (missing ${missing.join(', ')}): run "npm run build" first.`);
+		throw new Error(
+			`The package is not built (missing ${missing.join(', ')}): run "npm run build" first.`,
+		);
 	}
 	const destination = mkdtempSync(join(tmpdir(), 'lead-scoring-pack-'));
-	const output = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', destination], {
-		cwd: repoRoot,
-		encoding: 'utf8',
-		stdio: ['ignore', 'pipe', 'pipe'],
-	});
+	const output = execFileSync(
+		'npm',
+		['pack', '--json', '--ignore-scripts', '--pack-destination', destination],
+		{
+			cwd: repoRoot,
+			encoding: 'utf8',
+			stdio: ['ignore', 'pipe', 'pipe'],
+		},
+	);
 	const [packed] = JSON.parse(output) as Array<{ filename: string }>;
 	return join(destination, packed.filename);
 }
@@ -57,7 +63,9 @@ export function installPackage(tarball: string, userFolder: string): string {
 			(file) => !existsSync(join(staging, file)),
 		);
 		if (missing.length > 0) {
-			throw new Error(`${tarball} lacks ${missing.join(', ')}, which package.json lists (packed during a build?).`);
+			throw new Error(
+				`${tarball} lacks ${missing.join(', ')}, which package.json lists (packed during a build?).`,
+			);
 		}
 		if (Object.keys(pkg.dependencies ?? {}).length > 0) {
 			throw new Error(`${pkg.name} has runtime dependencies; n8n would have to npm install them.`);
@@ -75,8 +83,10 @@ export function installPackage(tarball: string, userFolder: string): string {
 
 		const manifestPath = join(nodesFolder, 'package.json');
 		const manifest: { dependencies?: Record<string, string> } = existsSync(manifestPath)
-			? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { dependencies?: Record<string, string> })
-			: { name: 'installed-nodes', private: true } as { dependencies?: Record<string, string> };
+			? (JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+					dependencies?: Record<string, string>;
+				})
+			: ({ name: 'installed-nodes', private: true } as { dependencies?: Record<string, string> });
 		manifest.dependencies = { ...manifest.dependencies, [pkg.name]: pkg.version };
 		writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
 		return pkg.name;

@@ -16,7 +16,10 @@ export interface Execution {
 
 export interface ExecutionData {
 	resultData: {
-		runData: Record<string, Array<{ data?: { main: Array<Array<{ json: Record<string, unknown> }> | null> } }>>;
+		runData: Record<
+			string,
+			Array<{ data?: { main: Array<Array<{ json: Record<string, unknown> }> | null> } }>
+		>;
 		lastNodeExecuted?: string;
 		error?: { message?: string; name?: string };
 	};
@@ -37,7 +40,11 @@ interface ExecutionRow {
  * while n8n runs; executions are saved just after the webhook has answered, so poll briefly.
  * `n8nDir` is where n8n is installed: its `flatted` package decodes the run data.
  */
-export function readExecutions(userFolder: string, n8nDir: string, workflowId?: string): Execution[] {
+export function readExecutions(
+	userFolder: string,
+	n8nDir: string,
+	workflowId?: string,
+): Execution[] {
 	const requireFromN8n = createRequire(join(n8nDir, 'node_modules', 'n8n', 'package.json'));
 	const flatted = requireFromN8n('flatted') as { parse: (text: string) => unknown };
 	const db = new DatabaseSync(join(userFolder, '.n8n', 'database.sqlite'), { readOnly: true });
@@ -56,7 +63,11 @@ export function readExecutions(userFolder: string, n8nDir: string, workflowId?: 
 }
 
 /** The items a node output in an execution's first run of that node (output 0 unless given). */
-export function nodeOutput(execution: Execution, nodeName: string, outputIndex = 0): Array<Record<string, unknown>> {
+export function nodeOutput(
+	execution: Execution,
+	nodeName: string,
+	outputIndex = 0,
+): Array<Record<string, unknown>> {
 	const run = execution.data.resultData.runData[nodeName]?.[0];
 	return (run?.data?.main[outputIndex] ?? []).map((item) => item.json);
 }

@@ -12,10 +12,16 @@ const ts = require('typescript');
 registerHooks({
 	resolve(specifier, context, nextResolve) {
 		const parent = context.parentURL;
-		if (parent?.startsWith('file:') && parent.endsWith('.ts') && specifier.startsWith('.') && !/\.[cm]?[jt]s(on)?$/.test(specifier)) {
+		if (
+			parent?.startsWith('file:') &&
+			parent.endsWith('.ts') &&
+			specifier.startsWith('.') &&
+			!/\.[cm]?[jt]s(on)?$/.test(specifier)
+		) {
 			const base = fileURLToPath(new URL(specifier, parent));
 			for (const candidate of [`${base}.ts`, `${base}/index.ts`]) {
-				if (existsSync(candidate)) return { url: pathToFileURL(candidate).href, format: 'commonjs', shortCircuit: true };
+				if (existsSync(candidate))
+					return { url: pathToFileURL(candidate).href, format: 'commonjs', shortCircuit: true };
 			}
 		}
 		return nextResolve(specifier, context);

@@ -58,7 +58,12 @@ export class N8nInstance {
 		if (this.child?.pid !== undefined) killGroup(this.child.pid, 'SIGKILL');
 	};
 
-	private constructor(options: N8nInstanceOptions, userFolder: string, port: number, brokerPort: number) {
+	private constructor(
+		options: N8nInstanceOptions,
+		userFolder: string,
+		port: number,
+		brokerPort: number,
+	) {
 		this.runtime = options.runtime;
 		this.userFolder = userFolder;
 		this.ownsUserFolder = options.userFolder === undefined;
@@ -75,7 +80,10 @@ export class N8nInstance {
 	static async create(options: N8nInstanceOptions): Promise<N8nInstance> {
 		const userFolder = options.userFolder ?? mkdtempSync(join(tmpdir(), 'n8n-lead-scoring-'));
 		mkdirSync(userFolder, { recursive: true });
-		const port = options.port !== undefined && (await portIsFree(options.port)) ? options.port : await freePort();
+		const port =
+			options.port !== undefined && (await portIsFree(options.port))
+				? options.port
+				: await freePort();
 		let brokerPort = await freePort();
 		while (brokerPort === port) brokerPort = await freePort();
 		return new N8nInstance(options, userFolder, port, brokerPort);
@@ -134,7 +142,8 @@ export class N8nInstance {
 			child.on('error', reject);
 			child.on('close', resolve);
 		});
-		if (code !== 0) throw new Error(`n8n ${args.join(' ')} failed (exit code ${String(code)}):\n${output}`);
+		if (code !== 0)
+			throw new Error(`n8n ${args.join(' ')} failed (exit code ${String(code)}):\n${output}`);
 		return output;
 	}
 
@@ -176,7 +185,8 @@ export class N8nInstance {
 		);
 		const deadline = Date.now() + timeoutMs;
 		while (Date.now() < deadline) {
-			if (this.child !== child) throw new Error(`n8n exited while starting.\n${this.logProblems()}\n${this.logTail()}`);
+			if (this.child !== child)
+				throw new Error(`n8n exited while starting.\n${this.logProblems()}\n${this.logTail()}`);
 			if ((await this.status('/healthz/readiness')) === 200) return;
 			await sleep(250);
 		}
@@ -188,7 +198,10 @@ export class N8nInstance {
 	 * Stops n8n and its task runner: SIGTERM lets n8n finish and shut down (about 2 s); SIGKILL is a
 	 * crash. Whatever is left of the process group after n8n exits is killed.
 	 */
-	async stop(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' = 'SIGTERM', graceMs = 30_000): Promise<void> {
+	async stop(
+		signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' = 'SIGTERM',
+		graceMs = 30_000,
+	): Promise<void> {
 		const pid = this.child?.pid;
 		if (pid === undefined) return;
 		killGroup(pid, signal);
@@ -240,7 +253,9 @@ export class N8nInstance {
 			}
 			await sleep(250);
 		}
-		throw new Error(`The webhook ${method} /webhook/${path} was not registered after ${timeoutMs} ms.\n${this.logProblems()}`);
+		throw new Error(
+			`The webhook ${method} /webhook/${path} was not registered after ${timeoutMs} ms.\n${this.logProblems()}`,
+		);
 	}
 
 	/** Creates the owner account (first start only) so the editor can be logged in to. */
@@ -251,7 +266,9 @@ export class N8nInstance {
 			body: JSON.stringify(owner),
 		});
 		if (!response.ok) {
-			throw new Error(`Setting up the owner account failed: HTTP ${response.status} ${await response.text()}`);
+			throw new Error(
+				`Setting up the owner account failed: HTTP ${response.status} ${await response.text()}`,
+			);
 		}
 	}
 
@@ -264,11 +281,17 @@ export class N8nInstance {
 	 * Waits until at least `count` executions of the workflow are saved and none is still running
 	 * (n8n saves the outcome just after the webhook has answered), and returns them all.
 	 */
-	async waitForExecutions(workflowId: string, count: number, timeoutMs = 30_000): Promise<Execution[]> {
+	async waitForExecutions(
+		workflowId: string,
+		count: number,
+		timeoutMs = 30_000,
+	): Promise<Execution[]> {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
 			const executions = this.executions(workflowId);
-			const settled = executions.every((execution) => !['new', 'running'].includes(execution.status));
+			const settled = executions.every(
+				(execution) => !['new', 'running'].includes(execution.status),
+			);
 			if ((executions.length >= count && settled) || Date.now() > deadline) return executions;
 			await sleep(200);
 		}
@@ -299,7 +322,10 @@ export class N8nInstance {
 		const lines = log
 			.split('\n')
 			.filter((line) => /fail|error|cannot|could not|unrecognized/i.test(line))
-			.filter((line) => !/^\s+at |ENOTFOUND|not registered|system task run failed|Python task runner/.test(line));
+			.filter(
+				(line) =>
+					!/^\s+at |ENOTFOUND|not registered|system task run failed|Python task runner/.test(line),
+			);
 		return [...new Set(lines)].slice(0, 20).join('\n');
 	}
 

@@ -62,7 +62,10 @@ export interface QueueMode {
  * makes the processes one n8n; they must share the encryption key, since credentials are stored
  * encrypted in the database and decrypted by whichever worker runs the execution.
  */
-export function queueModeEnv(options: Pick<QueueModeOptions, 'redis' | 'database' | 'env'>, encryptionKey: string): Record<string, string> {
+export function queueModeEnv(
+	options: Pick<QueueModeOptions, 'redis' | 'database' | 'env'>,
+	encryptionKey: string,
+): Record<string, string> {
 	return {
 		EXECUTIONS_MODE: 'queue',
 		QUEUE_BULL_REDIS_HOST: options.redis.host,
@@ -85,10 +88,16 @@ export function queueModeEnv(options: Pick<QueueModeOptions, 'redis' | 'database
 /** Stops an instance and removes its temporary user folder (kept with LEAD_SCORING_KEEP_N8N set). */
 async function discard(instance: N8nInstance): Promise<void> {
 	await instance.stop();
-	if (!process.env.LEAD_SCORING_KEEP_N8N) rmSync(instance.userFolder, { recursive: true, force: true });
+	if (!process.env.LEAD_SCORING_KEEP_N8N)
+		rmSync(instance.userFolder, { recursive: true, force: true });
 }
 
-async function createWorker(runtime: N8nRuntime, tarball: string, sharedEnv: Record<string, string>, concurrency?: number): Promise<N8nInstance> {
+async function createWorker(
+	runtime: N8nRuntime,
+	tarball: string,
+	sharedEnv: Record<string, string>,
+	concurrency?: number,
+): Promise<N8nInstance> {
 	// A worker serves /healthz/readiness on QUEUE_HEALTH_CHECK_PORT only; N8nInstance waits for it on `port`.
 	const port = await freePort();
 	const worker = await N8nInstance.create({
@@ -100,7 +109,9 @@ async function createWorker(runtime: N8nRuntime, tarball: string, sharedEnv: Rec
 			QUEUE_HEALTH_CHECK_ACTIVE: 'true',
 			QUEUE_HEALTH_CHECK_PORT: String(port),
 			N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
-			...(concurrency === undefined ? {} : { N8N_CONCURRENCY_PRODUCTION_LIMIT: String(concurrency) }),
+			...(concurrency === undefined
+				? {}
+				: { N8N_CONCURRENCY_PRODUCTION_LIMIT: String(concurrency) }),
 		},
 	});
 	installPackage(tarball, worker.userFolder);
@@ -173,7 +184,8 @@ export async function startQueueMode(options: QueueModeOptions): Promise<QueueMo
 	} catch (error) {
 		for (const instance of started) await instance.stop('SIGKILL');
 		// The user folders stay, with each process's n8n.log, for a look at what went wrong.
-		if (error instanceof Error) error.message += `\nn8n user folders and logs: ${started.map((instance) => instance.userFolder).join(', ')}`;
+		if (error instanceof Error)
+			error.message += `\nn8n user folders and logs: ${started.map((instance) => instance.userFolder).join(', ')}`;
 		if (packed) rmSync(join(packed, '..'), { recursive: true, force: true });
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- not a node: the caller sees n8n's log tail
 		throw error;

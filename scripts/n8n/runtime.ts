@@ -24,7 +24,9 @@ export function ensureN8n(repoRoot: string): N8nRuntime {
 		stdio: ['ignore', 'pipe', 'inherit'],
 	});
 	if (result.status !== 0) {
-		throw new Error(`scripts/install-n8n.sh failed (exit code ${String(result.status ?? result.signal)})`);
+		throw new Error(
+			`scripts/install-n8n.sh failed (exit code ${String(result.status ?? result.signal)})`,
+		);
 	}
 	const n8nDir = result.stdout.trim().split('\n').pop() ?? '';
 	const nodeBin = readFileSync(join(n8nDir, '.node'), 'utf8').trim();

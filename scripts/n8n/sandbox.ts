@@ -93,18 +93,29 @@ export interface SampleRequest {
  */
 export function sampleRequest(workflowFile: string, webhook: Webhook): SampleRequest | undefined {
 	const workflow = readWorkflow(workflowFile);
-	const node = workflow.nodes.find((candidate) => candidate.type === 'n8n-nodes-base.webhook' && candidate.parameters.path === webhook.path);
+	const node = workflow.nodes.find(
+		(candidate) =>
+			candidate.type === 'n8n-nodes-base.webhook' && candidate.parameters.path === webhook.path,
+	);
 	const sample = node ? workflow.pinData?.[node.name]?.[0]?.json : undefined;
 	if (!sample) return undefined;
-	const contentType = (sample.headers as Record<string, string> | undefined)?.['content-type'] ?? 'application/json';
+	const contentType =
+		(sample.headers as Record<string, string> | undefined)?.['content-type'] ?? 'application/json';
 	const request = { method: webhook.method, url: webhook.url, contentType };
 	if (contentType.startsWith('text/csv')) {
-		const file = join(dirname(dirname(workflowFile)), 'data', `${basename(workflowFile, '.json')}.csv`);
+		const file = join(
+			dirname(dirname(workflowFile)),
+			'data',
+			`${basename(workflowFile, '.json')}.csv`,
+		);
 		return { ...request, body: readFileSync(file, 'utf8'), file };
 	}
 	if (webhook.method === 'GET') return request;
 	if (sample.body === undefined) return undefined;
-	return { ...request, body: typeof sample.body === 'string' ? sample.body : JSON.stringify(sample.body) };
+	return {
+		...request,
+		body: typeof sample.body === 'string' ? sample.body : JSON.stringify(sample.body),
+	};
 }
 
 /**
@@ -142,10 +153,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		const workflows = options.workflows.map(readWorkflow);
 		if (workflows.length > 0) {
 			mkdirSync(workflowFolder);
-			for (const file of options.workflows) copyFileSync(file, join(workflowFolder, basename(file)));
+			for (const file of options.workflows)
+				copyFileSync(file, join(workflowFolder, basename(file)));
 			await n8n.cli(['import:workflow', '--separate', `--input=${workflowFolder}`]);
 		}
-		const published = workflows.filter((workflow) => options.publish?.includes(workflow.id) ?? true);
+		const published = workflows.filter(
+			(workflow) => options.publish?.includes(workflow.id) ?? true,
+		);
 		for (const workflow of published) await n8n.publishWorkflow(workflow.id);
 		const webhooks = published.flatMap((workflow) => webhooksOf(workflow, n8n));
 
@@ -158,9 +172,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		} catch (error) {
 			await n8n.stop('SIGKILL');
 			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- tooling, not a node
-			throw new Error(`${(error as Error).message}\n(n8n's user folder and log: ${n8n.userFolder})`);
+			throw new Error(
+				`${(error as Error).message}\n(n8n's user folder and log: ${n8n.userFolder})`,
+			);
 		}
-		return { n8n, webhooks, start, stop: async () => await n8n.stop(), dispose: async () => await n8n.dispose() };
+		return {
+			n8n,
+			webhooks,
+			start,
+			stop: async () => await n8n.stop(),
+			dispose: async () => await n8n.dispose(),
+		};
 	} finally {
 		rmSync(staging, { recursive: true, force: true });
 	}

@@ -39,7 +39,10 @@ function parseSettings(output: string): Record<string, string> {
 }
 
 /** Runs `<script> start`, returns its settings and a stop function that also runs at process exit. */
-function startService(script: string, env: Record<string, string> = {}): { settings: Record<string, string>; stop: () => void } {
+function startService(
+	script: string,
+	env: Record<string, string> = {},
+): { settings: Record<string, string>; stop: () => void } {
 	const settings = parseSettings(
 		execFileSync('bash', [script, 'start'], {
 			encoding: 'utf8',
@@ -62,7 +65,9 @@ function startService(script: string, env: Record<string, string> = {}): { setti
 
 /** A private PostgreSQL 15 (scripts/services/postgres.sh). `settings`: space-separated name=value. */
 export function startPostgresServer(repoRoot: string, settings = ''): PostgresServerHandle {
-	const started = startService(join(repoRoot, 'scripts', 'services', 'postgres.sh'), { POSTGRES_SETTINGS: settings });
+	const started = startService(join(repoRoot, 'scripts', 'services', 'postgres.sh'), {
+		POSTGRES_SETTINGS: settings,
+	});
 	const base = {
 		host: started.settings.PGHOST,
 		port: Number(started.settings.PGPORT),

@@ -8,7 +8,17 @@ import * as ts from 'typescript';
  * checked here so that an import across the rule fails the suite instead of slowly eroding the
  * layout. A room is a folder (or one file); a file may always import files of its own room.
  */
-const LIB_ROOMS = ['outcome', 'scoring', 'store', 'views', 'service', 'http', 'klaviyo', 'braze', 'salesforce'];
+const LIB_ROOMS = [
+	'outcome',
+	'scoring',
+	'store',
+	'views',
+	'service',
+	'http',
+	'klaviyo',
+	'braze',
+	'salesforce',
+];
 
 const ROOMS: Record<string, { path: string; mayImport: string[] }> = {
 	outcome: { path: 'lib/outcome.ts', mayImport: [] },
@@ -87,7 +97,8 @@ function brokenRules(imports: Import[]): string[] {
 		// A file outside the map is named by the test above.
 		if (target === undefined || source === undefined) return [];
 		const destination = roomOf(target);
-		if (destination === undefined) return [`${from} imports ${specifier}, which is in no room of the map`];
+		if (destination === undefined)
+			return [`${from} imports ${specifier}, which is in no room of the map`];
 		if (destination.folder === source.folder) return [];
 		if (ROOMS[source.room].mayImport.includes(destination.room)) return [];
 		return [`${from} (${source.room}) imports ${target} (${destination.room})`];
@@ -107,7 +118,9 @@ describe('the rooms of the package', () => {
 	});
 
 	it("keeps n8n's packages out of lib/", () => {
-		const n8nInLib = imports.filter(({ from, specifier }) => from.startsWith('lib/') && N8N_PACKAGE.test(specifier));
+		const n8nInLib = imports.filter(
+			({ from, specifier }) => from.startsWith('lib/') && N8N_PACKAGE.test(specifier),
+		);
 		expect(n8nInLib.map(({ from, specifier }) => `${from} imports ${specifier}`)).toEqual([]);
 	});
 
@@ -134,9 +147,21 @@ describe('the rooms of the package', () => {
 
 	it('names an import across the rules, such as the core reaching into a store or one node into another', () => {
 		const crossings: Import[] = [
-			{ from: 'lib/scoring/engine.ts', specifier: '../store/scoreStore', target: 'lib/store/scoreStore.ts' },
-			{ from: 'nodes/CheckThreshold/CheckThreshold.node.ts', specifier: '../ScoreEvent/description', target: 'nodes/ScoreEvent/description.ts' },
-			{ from: 'lib/klaviyo/klaviyoClient.ts', specifier: '../../test/mocks', target: 'test/mocks.ts' },
+			{
+				from: 'lib/scoring/engine.ts',
+				specifier: '../store/scoreStore',
+				target: 'lib/store/scoreStore.ts',
+			},
+			{
+				from: 'nodes/CheckThreshold/CheckThreshold.node.ts',
+				specifier: '../ScoreEvent/description',
+				target: 'nodes/ScoreEvent/description.ts',
+			},
+			{
+				from: 'lib/klaviyo/klaviyoClient.ts',
+				specifier: '../../test/mocks',
+				target: 'test/mocks.ts',
+			},
 		];
 		expect(brokenRules(crossings)).toEqual([
 			'lib/scoring/engine.ts (scoring) imports lib/store/scoreStore.ts (store)',

@@ -4,16 +4,28 @@
  */
 import { BrazeClient, type BrazeClientOptions, type ProfileUpdate } from '../../lib/braze';
 import { axiosTransport, brazeCredentialHeaders } from '../../sandbox/httpTransport';
-import { type BrazeMock, type BrazeMockOptions, startBrazeMock } from '../../sandbox/braze/brazeMock';
+import {
+	type BrazeMock,
+	type BrazeMockOptions,
+	startBrazeMock,
+} from '../../sandbox/braze/brazeMock';
 import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
 
 let clock: VirtualClock;
 let mock: BrazeMock;
 
-async function setUp(mockOptions: BrazeMockOptions = {}, clientOptions: Partial<BrazeClientOptions> = {}) {
+async function setUp(
+	mockOptions: BrazeMockOptions = {},
+	clientOptions: Partial<BrazeClientOptions> = {},
+) {
 	clock = virtualClock();
 	mock = await startBrazeMock({ now: clock.now, ...mockOptions });
-	return new BrazeClient({ transport: clock.track(axiosTransport(mock.baseUrl, brazeCredentialHeaders(mock.apiKey))), clock, random: () => 0.5, ...clientOptions });
+	return new BrazeClient({
+		transport: clock.track(axiosTransport(mock.baseUrl, brazeCredentialHeaders(mock.apiKey))),
+		clock,
+		random: () => 0.5,
+		...clientOptions,
+	});
 }
 
 afterEach(async () => {
@@ -27,7 +39,9 @@ function lead(externalId: string, score = 42, tier = 'warming', event = false): 
 	return {
 		identifier: { kind: 'externalId', externalId },
 		attributes: { lead_score: score, lead_tier: tier },
-		...(event ? { event: { name: 'Lead Score Changed', time: SCORED_AT, properties: { score, tier } } } : {}),
+		...(event
+			? { event: { name: 'Lead Score Changed', time: SCORED_AT, properties: { score, tier } } }
+			: {}),
 	};
 }
 
@@ -38,14 +52,22 @@ describe('updateProfiles', () => {
 		const result = await client.updateProfiles(updates);
 		expect(result.outcomes.every((outcome) => outcome?.ok)).toBe(true);
 		expect(result.requests).toBe(3);
-		expect(mock.requests.map((request) => (request.body as { attributes: unknown[] }).attributes.length)).toEqual([75, 75, 50]);
-		expect(mock.user({ externalId: 'crm-199' })?.attributes).toEqual({ lead_score: 99, lead_tier: 'warming' });
+		expect(
+			mock.requests.map((request) => (request.body as { attributes: unknown[] }).attributes.length),
+		).toEqual([75, 75, 50]);
+		expect(mock.user({ externalId: 'crm-199' })?.attributes).toEqual({
+			lead_score: 99,
+			lead_tier: 'warming',
+		});
 	});
 
 	it('sends the JSON content type and the bearer key the credential adds', async () => {
 		const client = await setUp();
 		await client.updateProfiles([lead('crm-1')]);
-		expect(mock.requests[0]!.headers).toMatchObject({ 'content-type': 'application/json', authorization: `Bearer ${mock.apiKey}` });
+		expect(mock.requests[0]!.headers).toMatchObject({
+			'content-type': 'application/json',
+			authorization: `Bearer ${mock.apiKey}`,
+		});
 	});
 
 	it('identifies users by email and by user alias; an alias that is not in Braze yet gets a profile, not a silent skip', async () => {
@@ -53,18 +75,28 @@ describe('updateProfiles', () => {
 		mock.state.addUser({ email: 'ada@example.com', externalId: 'crm-ada' });
 		const result = await client.updateProfiles([
 			{ identifier: { kind: 'email', email: 'ada@example.com' }, attributes: { lead_score: 70 } },
-			{ identifier: { kind: 'userAlias', aliasName: 'lead-77', aliasLabel: 'crm' }, attributes: { lead_score: 12 } },
+			{
+				identifier: { kind: 'userAlias', aliasName: 'lead-77', aliasLabel: 'crm' },
+				attributes: { lead_score: 12 },
+			},
 		]);
 		expect(result.outcomes.map((outcome) => outcome?.ok)).toEqual([true, true]);
 		expect(mock.user({ externalId: 'crm-ada' })?.attributes).toEqual({ lead_score: 70 });
 		expect(mock.user({ alias: ['lead-77', 'crm'] })?.attributes).toEqual({ lead_score: 12 });
-		expect((mock.requests[0]!.body as { attributes: unknown[] }).attributes[1]).toEqual({ lead_score: 12, user_alias: { alias_name: 'lead-77', alias_label: 'crm' }, _update_existing_only: false });
+		expect((mock.requests[0]!.body as { attributes: unknown[] }).attributes[1]).toEqual({
+			lead_score: 12,
+			user_alias: { alias_name: 'lead-77', alias_label: 'crm' },
+			_update_existing_only: false,
+		});
 	});
 
 	it('with Update Existing Only, Braze skips an unknown user without an error, and says nothing about it', async () => {
 		const client = await setUp();
 		const result = await client.updateProfiles([{ ...lead('crm-new'), updateExistingOnly: true }]);
-		expect(result.outcomes[0]).toEqual({ ok: true, value: { attributesWritten: true, eventWritten: false } });
+		expect(result.outcomes[0]).toEqual({
+			ok: true,
+			value: { attributesWritten: true, eventWritten: false },
+		});
 		expect(mock.user({ externalId: 'crm-new' })).toBeUndefined();
 		expect(mock.state.skippedUpdates).toBe(1);
 	});
@@ -72,14 +104,28 @@ describe('updateProfiles', () => {
 	it('records the event after the attributes, in the same request', async () => {
 		const client = await setUp();
 		const result = await client.updateProfiles([lead('crm-1', 80, 'hot', true)]);
-		expect(result.outcomes[0]).toEqual({ ok: true, value: { attributesWritten: true, eventWritten: true } });
-		expect(mock.eventsOf(mock.user({ externalId: 'crm-1' }))).toEqual([expect.objectContaining({ name: 'Lead Score Changed', time: SCORED_AT, properties: { score: 80, tier: 'hot' } })]);
+		expect(result.outcomes[0]).toEqual({
+			ok: true,
+			value: { attributesWritten: true, eventWritten: true },
+		});
+		expect(mock.eventsOf(mock.user({ externalId: 'crm-1' }))).toEqual([
+			expect.objectContaining({
+				name: 'Lead Score Changed',
+				time: SCORED_AT,
+				properties: { score: 80, tier: 'hot' },
+			}),
+		]);
 	});
 
 	it('sends nothing for an update with no attributes and no event', async () => {
 		const client = await setUp();
-		const result = await client.updateProfiles([{ identifier: { kind: 'externalId', externalId: 'crm-1' }, attributes: {} }]);
-		expect(result.outcomes[0]).toEqual({ ok: true, value: { attributesWritten: false, eventWritten: false } });
+		const result = await client.updateProfiles([
+			{ identifier: { kind: 'externalId', externalId: 'crm-1' }, attributes: {} },
+		]);
+		expect(result.outcomes[0]).toEqual({
+			ok: true,
+			value: { attributesWritten: false, eventWritten: false },
+		});
 		expect(mock.calls()).toBe(0);
 	});
 });
@@ -93,7 +139,17 @@ describe("Braze's non-fatal errors by index", () => {
 		expect(result.outcomes.map((outcome) => outcome?.ok)).toEqual([true, false, true]);
 		expect(result.outcomes[1]).toMatchObject({
 			ok: false,
-			error: { kind: 'object', status: 201, errors: [{ type: 'provided external_id is blacklisted and disallowed', inputArray: 'attributes', index: 1 }] },
+			error: {
+				kind: 'object',
+				status: 201,
+				errors: [
+					{
+						type: 'provided external_id is blacklisted and disallowed',
+						inputArray: 'attributes',
+						index: 1,
+					},
+				],
+			},
 		});
 		expect(mock.user({ externalId: 'crm-3' })?.attributes.lead_score).toBe(42);
 		expect(result.unmatchedErrors).toEqual([]);
@@ -101,12 +157,28 @@ describe("Braze's non-fatal errors by index", () => {
 
 	it('maps event indexes through updates that sent no event, and keeps applied attributes as done with the event error', async () => {
 		const client = await setUp();
-		const badTime = { ...lead('crm-2', 60, 'engaged'), event: { name: 'Lead Score Changed', time: 'yesterday', properties: {} } };
-		const result = await client.updateProfiles([lead('crm-1'), lead('crm-1b', 30, 'warming', true), badTime]);
-		expect(result.outcomes[1]).toEqual({ ok: true, value: { attributesWritten: true, eventWritten: true } });
+		const badTime = {
+			...lead('crm-2', 60, 'engaged'),
+			event: { name: 'Lead Score Changed', time: 'yesterday', properties: {} },
+		};
+		const result = await client.updateProfiles([
+			lead('crm-1'),
+			lead('crm-1b', 30, 'warming', true),
+			badTime,
+		]);
+		expect(result.outcomes[1]).toEqual({
+			ok: true,
+			value: { attributesWritten: true, eventWritten: true },
+		});
 		expect(result.outcomes[2]).toEqual({
 			ok: true,
-			value: { attributesWritten: true, eventWritten: false, errors: [{ type: "'time' must be a valid ISO 8601 datetime", inputArray: 'events', index: 1 }] },
+			value: {
+				attributesWritten: true,
+				eventWritten: false,
+				errors: [
+					{ type: "'time' must be a valid ISO 8601 datetime", inputArray: 'events', index: 1 },
+				],
+			},
 		});
 		expect(mock.user({ externalId: 'crm-2' })?.attributes.lead_score).toBe(60);
 	});
@@ -118,16 +190,38 @@ describe("Braze's non-fatal errors by index", () => {
 		const result = await client.updateProfiles([lead('bad-1'), lead('bad-2')]);
 		expect(mock.requests[0]!.status).toBe(400);
 		expect(result.outcomes).toEqual([
-			{ ok: false, error: expect.objectContaining({ kind: 'object', status: 400, errors: [expect.objectContaining({ index: 0 })] }) },
-			{ ok: false, error: expect.objectContaining({ kind: 'object', status: 400, errors: [expect.objectContaining({ index: 1 })] }) },
+			{
+				ok: false,
+				error: expect.objectContaining({
+					kind: 'object',
+					status: 400,
+					errors: [expect.objectContaining({ index: 0 })],
+				}),
+			},
+			{
+				ok: false,
+				error: expect.objectContaining({
+					kind: 'object',
+					status: 400,
+					errors: [expect.objectContaining({ index: 1 })],
+				}),
+			},
 		]);
 	});
 
 	it('stopOnError sends no batch after one with a refused object', async () => {
 		const client = await setUp({}, { batchSize: 2 });
 		mock.blockExternalId('crm-blocked');
-		const result = await client.updateProfiles([lead('crm-1'), lead('crm-blocked'), lead('crm-3'), lead('crm-4')], { stopOnError: true });
-		expect(result.outcomes.map((outcome) => outcome?.ok)).toEqual([true, false, undefined, undefined]);
+		const result = await client.updateProfiles(
+			[lead('crm-1'), lead('crm-blocked'), lead('crm-3'), lead('crm-4')],
+			{ stopOnError: true },
+		);
+		expect(result.outcomes.map((outcome) => outcome?.ok)).toEqual([
+			true,
+			false,
+			undefined,
+			undefined,
+		]);
 		expect(mock.calls()).toBe(1);
 	});
 });
@@ -137,11 +231,19 @@ describe('fatal errors', () => {
 		clock = virtualClock();
 		mock = await startBrazeMock({ now: clock.now });
 		const wrongKey = ['f00dbabe', '1234', '4321', 'abcd', '0123456789ab'].join('-');
-		const client = new BrazeClient({ transport: clock.track(axiosTransport(mock.baseUrl, brazeCredentialHeaders(wrongKey))), clock, batchSize: 1 });
+		const client = new BrazeClient({
+			transport: clock.track(axiosTransport(mock.baseUrl, brazeCredentialHeaders(wrongKey))),
+			clock,
+			batchSize: 1,
+		});
 		const result = await client.updateProfiles([lead('crm-1'), lead('crm-2')]);
 		expect(result.outcomes.map((outcome) => outcome?.ok)).toEqual([false, false]);
 		const error = (result.outcomes[0] as { error: Error }).error;
-		expect(error).toMatchObject({ kind: 'api', status: 401, message: 'Invalid API key: [redacted]' });
+		expect(error).toMatchObject({
+			kind: 'api',
+			status: 401,
+			message: 'Invalid API key: [redacted]',
+		});
 		expect(JSON.stringify(result)).not.toContain(wrongKey);
 		expect(mock.calls()).toBe(1);
 	});
@@ -149,9 +251,17 @@ describe('fatal errors', () => {
 	it('403: a key without the users.track permission', async () => {
 		clock = virtualClock();
 		mock = await startBrazeMock({ now: clock.now });
-		const client = new BrazeClient({ transport: clock.track(axiosTransport(mock.baseUrl, brazeCredentialHeaders('braze-key-without-users-track'))), clock });
+		const client = new BrazeClient({
+			transport: clock.track(
+				axiosTransport(mock.baseUrl, brazeCredentialHeaders('braze-key-without-users-track')),
+			),
+			clock,
+		});
 		const result = await client.updateProfiles([lead('crm-1')]);
-		expect(result.outcomes[0]).toMatchObject({ ok: false, error: { kind: 'api', status: 403, message: 'Access Denied' } });
+		expect(result.outcomes[0]).toMatchObject({
+			ok: false,
+			error: { kind: 'api', status: 403, message: 'Access Denied' },
+		});
 	});
 
 	it('retries 5xx and dropped connections with backoff, then succeeds', async () => {
@@ -168,7 +278,10 @@ describe('fatal errors', () => {
 		const client = await setUp({}, { retry: { maxRetries: 1 } });
 		mock.fail({ status: 500, times: 5 });
 		const result = await client.updateProfiles([lead('crm-1')]);
-		expect(result.outcomes[0]).toMatchObject({ ok: false, error: { kind: 'api', status: 500, message: 'Internal Server Error' } });
+		expect(result.outcomes[0]).toMatchObject({
+			ok: false,
+			error: { kind: 'api', status: 500, message: 'Internal Server Error' },
+		});
 		expect(mock.calls()).toBe(2);
 	});
 });
@@ -178,12 +291,16 @@ describe('rate limit', () => {
 		const client = await setUp({}, { batchSize: 10 });
 		mock.useUpWindow();
 		const started = clock.now();
-		const result = await client.updateProfiles(Array.from({ length: 50 }, (_, index) => lead(`crm-${index}`)));
+		const result = await client.updateProfiles(
+			Array.from({ length: 50 }, (_, index) => lead(`crm-${index}`)),
+		);
 		expect(result.outcomes.every((outcome) => outcome?.ok)).toBe(true);
 		expect(mock.requests.map((request) => request.status)).toEqual([429, 201, 201, 201, 201, 201]);
 		expect([result.throttled, mock.throttled]).toEqual([1, 1]);
 		// The retry went out when the 3-second window ended (reset in whole epoch seconds), not before.
-		expect(mock.requests[1]!.at).toBeGreaterThanOrEqual(Math.ceil((started - (started % 3000) + 3000) / 1000) * 1000);
+		expect(mock.requests[1]!.at).toBeGreaterThanOrEqual(
+			Math.ceil((started - (started % 3000) + 3000) / 1000) * 1000,
+		);
 		expect(mock.state.users).toHaveLength(50);
 	});
 

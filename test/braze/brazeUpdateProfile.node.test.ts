@@ -5,7 +5,12 @@
 import { join } from 'node:path';
 
 import axios from 'axios';
-import type { ICredentialDataDecryptedObject, INodeExecutionData, IRun, IWorkflowBase } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	INodeExecutionData,
+	IRun,
+	IWorkflowBase,
+} from 'n8n-workflow';
 
 import { BrazeApi } from '../../credentials/BrazeApi.credentials';
 import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
@@ -40,7 +45,14 @@ async function run(wf: IWorkflowBase, input: INodeExecutionData[]): Promise<IRun
 }
 
 /** An item as Score Event emits it. */
-function scored(leadId: string, score = 42, previousScore = score - 10, tier = 'warming', previousTier = 'nurture', extra: Record<string, unknown> = {}): INodeExecutionData {
+function scored(
+	leadId: string,
+	score = 42,
+	previousScore = score - 10,
+	tier = 'warming',
+	previousTier = 'nurture',
+	extra: Record<string, unknown> = {},
+): INodeExecutionData {
 	return {
 		json: {
 			...extra,
@@ -70,40 +82,79 @@ function errorOf(result: IRun) {
 
 describe('writing scores', () => {
 	it('writes lead_score and lead_tier by external ID and adds braze to each item', async () => {
-		const result = await run(workflow(), [scored('user-1', 42), scored('user-2', 61, 40, 'engaged', 'warming')]);
+		const result = await run(workflow(), [
+			scored('user-1', 42),
+			scored('user-2', 61, 40, 'engaged', 'warming'),
+		]);
 		expect(result.status).toBe('success');
 		const items = outputOf(result, NODE);
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
-		expect(items[0]!.json).toEqual({ ...scored('user-1', 42).json, braze: { updated: true, attributes: { lead_score: 42, lead_tier: 'warming' }, event: null } });
-		expect(mock.user({ externalId: 'user-2' })?.attributes).toEqual({ lead_score: 61, lead_tier: 'engaged' });
+		expect(items[0]!.json).toEqual({
+			...scored('user-1', 42).json,
+			braze: { updated: true, attributes: { lead_score: 42, lead_tier: 'warming' }, event: null },
+		});
+		expect(mock.user({ externalId: 'user-2' })?.attributes).toEqual({
+			lead_score: 61,
+			lead_tier: 'engaged',
+		});
 		expect(mock.calls()).toBe(1);
 	});
 
 	it.each([
-		['email', { identifyBy: 'email', email: '={{ $json.mail }}' }, { mail: 'Ada@Example.com' }, { email: 'ada@example.com' }],
-		['userAlias', { identifyBy: 'userAlias', aliasName: '={{ $json.crmId }}', aliasLabel: 'crm_lead_id' }, { crmId: '00Q123' }, { alias: ['00Q123', 'crm_lead_id'] as [string, string] }],
+		[
+			'email',
+			{ identifyBy: 'email', email: '={{ $json.mail }}' },
+			{ mail: 'Ada@Example.com' },
+			{ email: 'ada@example.com' },
+		],
+		[
+			'userAlias',
+			{ identifyBy: 'userAlias', aliasName: '={{ $json.crmId }}', aliasLabel: 'crm_lead_id' },
+			{ crmId: '00Q123' },
+			{ alias: ['00Q123', 'crm_lead_id'] as [string, string] },
+		],
 	])('identifies the user by %s', async (_kind, parameters, extra, lookup) => {
-		const result = await run(workflow(parameters), [scored('x', 50, 40, 'warming', 'warming', extra)]);
-		expect(outputOf(result, NODE)[0]!.json.braze).toEqual({ updated: true, attributes: { lead_score: 50 }, event: null });
+		const result = await run(workflow(parameters), [
+			scored('x', 50, 40, 'warming', 'warming', extra),
+		]);
+		expect(outputOf(result, NODE)[0]!.json.braze).toEqual({
+			updated: true,
+			attributes: { lead_score: 50 },
+			event: null,
+		});
 		expect(mock.user(lookup)?.attributes).toEqual({ lead_score: 50 });
 	});
 
 	it('sends only what changed, and nothing at all for a lead whose score and tier did not change', async () => {
-		const result = await run(workflow(), [scored('same', 42, 42, 'warming', 'warming'), scored('moved', 45, 42, 'warming', 'warming')]);
+		const result = await run(workflow(), [
+			scored('same', 42, 42, 'warming', 'warming'),
+			scored('moved', 45, 42, 'warming', 'warming'),
+		]);
 		const [same, moved] = outputOf(result, NODE);
 		expect(same!.json.braze).toEqual({ updated: false, attributes: {}, event: null });
-		expect(moved!.json.braze).toEqual({ updated: true, attributes: { lead_score: 45 }, event: null });
-		expect((mock.requests[0]!.body as { attributes: unknown[] }).attributes).toEqual([{ lead_score: 45, external_id: 'moved' }]);
+		expect(moved!.json.braze).toEqual({
+			updated: true,
+			attributes: { lead_score: 45 },
+			event: null,
+		});
+		expect((mock.requests[0]!.body as { attributes: unknown[] }).attributes).toEqual([
+			{ lead_score: 45, external_id: 'moved' },
+		]);
 		expect(mock.state.dataPoints).toBe(1);
 	});
 
 	it('with Send Only Changes off, writes both attributes every time', async () => {
 		await run(workflow({ sendOnlyChanges: false }), [scored('same', 42, 42, 'warming', 'warming')]);
-		expect(mock.user({ externalId: 'same' })?.attributes).toEqual({ lead_score: 42, lead_tier: 'warming' });
+		expect(mock.user({ externalId: 'same' })?.attributes).toEqual({
+			lead_score: 42,
+			lead_tier: 'warming',
+		});
 	});
 
 	it('writes 160 leads in 3 requests (75 per request)', async () => {
-		const leads = Array.from({ length: 160 }, (_, index) => scored(`user-${index}`, index % 100, 0, 'warming', 'nurture'));
+		const leads = Array.from({ length: 160 }, (_, index) =>
+			scored(`user-${index}`, index % 100, 0, 'warming', 'nurture'),
+		);
 		const result = await run(workflow(), leads);
 		expect(outputOf(result, NODE)).toHaveLength(160);
 		expect(mock.calls()).toBe(3);
@@ -120,13 +171,21 @@ describe('Lead Score Changed event', () => {
 
 	it('on tier change: records the event with score, previous score, tier and reasons', async () => {
 		const result = await run(workflow({ eventOn: 'tierChange' }), items());
-		expect(outputOf(result, NODE).map((item) => (item.json.braze as { event: string | null }).event)).toEqual([null, 'Lead Score Changed', null]);
+		expect(
+			outputOf(result, NODE).map((item) => (item.json.braze as { event: string | null }).event),
+		).toEqual([null, 'Lead Score Changed', null]);
 		expect(mock.eventsOf(mock.user({ externalId: 'new-tier' }))).toEqual([
 			{
 				brazeId: expect.any(String),
 				name: 'Lead Score Changed',
 				time: '2026-11-23T07:00:00.000Z',
-				properties: { score: 52, previous_score: 45, tier: 'engaged', previous_tier: 'warming', reasons: [{ rule: 'pricing-page', points: 7 }] },
+				properties: {
+					score: 52,
+					previous_score: 45,
+					tier: 'engaged',
+					previous_tier: 'warming',
+					reasons: [{ rule: 'pricing-page', points: 7 }],
+				},
 			},
 		]);
 		expect(mock.state.events).toHaveLength(1);
@@ -138,7 +197,9 @@ describe('Lead Score Changed event', () => {
 	});
 
 	it('refuses to run an event rule without the previous values, naming the parameter', async () => {
-		const result = await run(workflow({ eventOn: 'crossing', previousScore: '' }), [scored('user-1', 80)]);
+		const result = await run(workflow({ eventOn: 'crossing', previousScore: '' }), [
+			scored('user-1', 80),
+		]);
 		expect(errorOf(result).message).toBe(
 			'The previous score is empty, so a crossing cannot be told; map it (Score Event gives leadScore.previousScore) (item 0, parameter "Previous Score")',
 		);
@@ -147,7 +208,12 @@ describe('Lead Score Changed event', () => {
 });
 
 describe('bad items fail alone, and nothing is sent for them', () => {
-	const items = () => [scored('user-1'), { json: { note: 'no leadScore here' } }, scored('user-3', Number.NaN), scored('undefined')];
+	const items = () => [
+		scored('user-1'),
+		{ json: { note: 'no leadScore here' } },
+		scored('user-3', Number.NaN),
+		scored('undefined'),
+	];
 
 	it('with Continue On Fail: an error item naming the item and parameter for each, the others go on', async () => {
 		const result = await run(workflow({}, true), items());
@@ -155,9 +221,15 @@ describe('bad items fail alone, and nothing is sent for them', () => {
 		const output = outputOf(result, NODE);
 		expect(output.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
 		expect(output[0]!.json.braze).toMatchObject({ updated: true });
-		expect(output[1]!.json.error).toBe('The external ID is empty (item 1, parameter "External ID")');
-		expect(output[2]!.json.error).toBe('The score is "NaN", not a number (item 2, parameter "Score")');
-		expect(output[3]!.json.error).toBe('The external ID is "undefined", a placeholder Braze refuses; the expression found no ID (item 3, parameter "External ID")');
+		expect(output[1]!.json.error).toBe(
+			'The external ID is empty (item 1, parameter "External ID")',
+		);
+		expect(output[2]!.json.error).toBe(
+			'The score is "NaN", not a number (item 2, parameter "Score")',
+		);
+		expect(output[3]!.json.error).toBe(
+			'The external ID is "undefined", a placeholder Braze refuses; the expression found no ID (item 3, parameter "External ID")',
+		);
 		expect(Object.keys(output[1]!.json).sort()).toEqual(['details', 'error']);
 		expect((mock.requests[0]!.body as { attributes: unknown[] }).attributes).toHaveLength(1);
 	});
@@ -167,7 +239,8 @@ describe('bad items fail alone, and nothing is sent for them', () => {
 		expect(errorOf(result)).toMatchObject({
 			name: 'NodeOperationError',
 			message: 'The external ID is empty (item 1, parameter "External ID")',
-			description: 'Nothing was sent to Braze for item 1. Fix the "External ID" parameter or the data it is mapped from.',
+			description:
+				'Nothing was sent to Braze for item 1. Fix the "External ID" parameter or the data it is mapped from.',
 		});
 		expect(mock.calls()).toBe(0);
 	});
@@ -176,14 +249,24 @@ describe('bad items fail alone, and nothing is sent for them', () => {
 describe("Braze's answers", () => {
 	it("maps Braze's non-fatal error by index back to its item; the other items are written (Continue On Fail)", async () => {
 		mock.blockExternalId('user-blocked');
-		const result = await run(workflow({}, true), [scored('user-1'), scored('user-blocked'), scored('user-3')]);
+		const result = await run(workflow({}, true), [
+			scored('user-1'),
+			scored('user-blocked'),
+			scored('user-3'),
+		]);
 		const output = outputOf(result, NODE);
-		expect(output.map((item) => item.json.error ?? (item.json.braze as { updated: boolean }).updated)).toEqual([
+		expect(
+			output.map((item) => item.json.error ?? (item.json.braze as { updated: boolean }).updated),
+		).toEqual([
 			true,
 			'Braze: Braze refused this item: provided external_id is blacklisted and disallowed',
 			true,
 		]);
-		expect(output[1]!.json.details).toMatchObject({ kind: 'object', status: 201, errors: [{ inputArray: 'attributes', index: 1 }] });
+		expect(output[1]!.json.details).toMatchObject({
+			kind: 'object',
+			status: 201,
+			errors: [{ inputArray: 'attributes', index: 1 }],
+		});
 		expect(mock.user({ externalId: 'user-3' })?.attributes.lead_score).toBe(42);
 	});
 
@@ -193,14 +276,20 @@ describe("Braze's answers", () => {
 		expect(errorOf(result)).toMatchObject({
 			name: 'NodeApiError',
 			message: 'Braze: Braze refused this item: provided external_id is blacklisted and disallowed',
-			description: expect.stringContaining('attributes[1]: provided external_id is blacklisted and disallowed'),
+			description: expect.stringContaining(
+				'attributes[1]: provided external_id is blacklisted and disallowed',
+			),
 		});
 	});
 
 	it('turns a 401 into a NodeApiError that never contains the key', async () => {
 		credentials.apiKey = ['0b5e55ed', '0000', '4000', '8000', 'wrongkey0001'].join('-');
 		const result = await run(workflow(), [scored('user-1')]);
-		expect(errorOf(result)).toMatchObject({ name: 'NodeApiError', httpCode: '401', message: 'Braze: Invalid API key: [redacted]' });
+		expect(errorOf(result)).toMatchObject({
+			name: 'NodeApiError',
+			httpCode: '401',
+			message: 'Braze: Invalid API key: [redacted]',
+		});
 		expect(JSON.stringify(result.data.resultData)).not.toContain(String(credentials.apiKey));
 	});
 
@@ -218,24 +307,61 @@ describe('Braze Canvas example: Score Event → Braze → Check Threshold → Sa
 		const salesforce = new SalesforceMock();
 		await salesforce.start();
 		try {
-			salesforce.addLead({ FirstName: 'Grace', LastName: 'Hopper', Company: 'Cobol Works', Email: 'grace@example.com' });
-			const example = loadWorkflow(join(__dirname, '..', '..', 'examples', 'workflows', 'braze-canvas-scoring.json'));
-			const [pinned] = (example.pinData as Record<string, INodeExecutionData[]>)['Braze Canvas Webhook']!;
+			salesforce.addLead({
+				FirstName: 'Grace',
+				LastName: 'Hopper',
+				Company: 'Cobol Works',
+				Email: 'grace@example.com',
+			});
+			const example = loadWorkflow(
+				join(__dirname, '..', '..', 'examples', 'workflows', 'braze-canvas-scoring.json'),
+			);
+			const [pinned] = (example.pinData as Record<string, INodeExecutionData[]>)[
+				'Braze Canvas Webhook'
+			]!;
 			// A unique lead per run: the embedded store lives as long as the test's n8n user folder.
 			const externalId = `user-${Date.now()}`;
-			const request = (event: string, eventId: string) => ({ json: { ...pinned!.json, body: { ...(pinned!.json.body as object), external_id: externalId, event, event_id: eventId } } });
+			const request = (event: string, eventId: string) => ({
+				json: {
+					...pinned!.json,
+					body: {
+						...(pinned!.json.body as object),
+						external_id: externalId,
+						event,
+						event_id: eventId,
+					},
+				},
+			});
 			const runExample = async (input: INodeExecutionData) =>
-				await runWorkflow(example, { input: [input], credentials: { brazeApi: credentials, salesforceClientCredentialsOAuth2Api: salesforce.credentials() }, startNode: 'Braze Canvas Webhook' });
+				await runWorkflow(example, {
+					input: [input],
+					credentials: {
+						brazeApi: credentials,
+						salesforceClientCredentialsOAuth2Api: salesforce.credentials(),
+					},
+					startNode: 'Braze Canvas Webhook',
+				});
 
 			const first = await runExample(request('Requested Demo', 'evt-1'));
-			expect(outputOf(first, 'Braze Update Profile')[0]!.json.braze).toEqual({ updated: true, attributes: { lead_score: 45, lead_tier: 'warming' }, event: 'Lead Score Changed' });
+			expect(outputOf(first, 'Braze Update Profile')[0]!.json.braze).toEqual({
+				updated: true,
+				attributes: { lead_score: 45, lead_tier: 'warming' },
+				event: 'Lead Score Changed',
+			});
 			expect(outputOf(first, 'Check Threshold', 1)).toHaveLength(1);
 
 			await runExample(request('Attended Webinar', 'evt-2'));
 			const crossing = await runExample(request('Attended Webinar', 'evt-3'));
-			expect(outputOf(crossing, 'Salesforce Mark MQL')[0]!.json.salesforce).toMatchObject({ status: 'MQL', updated: true });
+			expect(outputOf(crossing, 'Salesforce Mark MQL')[0]!.json.salesforce).toMatchObject({
+				status: 'MQL',
+				updated: true,
+			});
 			expect(mock.user({ externalId })?.attributes).toEqual({ lead_score: 85, lead_tier: 'hot' });
-			expect(mock.eventsOf(mock.user({ externalId })).map((event) => [event.properties.previous_tier, event.properties.tier])).toEqual([
+			expect(
+				mock
+					.eventsOf(mock.user({ externalId }))
+					.map((event) => [event.properties.previous_tier, event.properties.tier]),
+			).toEqual([
 				['nurture', 'warming'],
 				['warming', 'engaged'],
 				['engaged', 'hot'],
@@ -256,7 +382,12 @@ describe('credential', () => {
 			url: request.url,
 			method: request.method,
 			data: request.body,
-			headers: { ...(request.headers as Record<string, string>), Authorization: headers.Authorization!.replace('={{$credentials.apiKey}}'.slice(1), mock.apiKey).replace(/^=/, '') },
+			headers: {
+				...(request.headers as Record<string, string>),
+				Authorization: headers
+					.Authorization!.replace('={{$credentials.apiKey}}'.slice(1), mock.apiKey)
+					.replace(/^=/, ''),
+			},
 			validateStatus: () => true,
 		});
 		expect(request.baseURL).toBe('={{$credentials.baseUrl}}');

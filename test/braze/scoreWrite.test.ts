@@ -1,15 +1,42 @@
-import { checkEventTime, checkIdentifier, planScoreWrite, type ScoreWriteSettings } from '../../lib/braze';
+import {
+	checkEventTime,
+	checkIdentifier,
+	planScoreWrite,
+	type ScoreWriteSettings,
+} from '../../lib/braze';
 
-const settings: ScoreWriteSettings = { scoreAttribute: 'lead_score', tierAttribute: 'lead_tier', onlyChanged: true, eventOn: 'never' };
-const scores = (score: unknown, previousScore: unknown, tier: unknown = 'warming', previousTier: unknown = 'warming') => ({ score, previousScore, tier, previousTier });
+const settings: ScoreWriteSettings = {
+	scoreAttribute: 'lead_score',
+	tierAttribute: 'lead_tier',
+	onlyChanged: true,
+	eventOn: 'never',
+};
+const scores = (
+	score: unknown,
+	previousScore: unknown,
+	tier: unknown = 'warming',
+	previousTier: unknown = 'warming',
+) => ({ score, previousScore, tier, previousTier });
 
 describe('planScoreWrite: only what changed', () => {
 	it.each([
-		['score and tier changed', scores(42, 20, 'warming', 'nurture'), { lead_score: 42, lead_tier: 'warming' }],
+		[
+			'score and tier changed',
+			scores(42, 20, 'warming', 'nurture'),
+			{ lead_score: 42, lead_tier: 'warming' },
+		],
 		['only the score changed', scores(42, 30), { lead_score: 42 }],
 		['nothing changed (a duplicate event)', scores(42, 42), {}],
-		['a new lead at 0 stays unwritten only when its tier is known and unchanged', scores(0, 0, 'nurture', 'nurture'), {}],
-		['previous values unknown: both are written', scores(42, null, 'warming', null), { lead_score: 42, lead_tier: 'warming' }],
+		[
+			'a new lead at 0 stays unwritten only when its tier is known and unchanged',
+			scores(0, 0, 'nurture', 'nurture'),
+			{},
+		],
+		[
+			'previous values unknown: both are written',
+			scores(42, null, 'warming', null),
+			{ lead_score: 42, lead_tier: 'warming' },
+		],
 		['previous score as text, as a webhook sends it', scores('42', '42'), {}],
 		['fractional scores compare exactly', scores(42.5, 42.4), { lead_score: 42.5 }],
 	])('%s', (_name, raw, attributes) => {
@@ -18,16 +45,28 @@ describe('planScoreWrite: only what changed', () => {
 
 	it("a replayed event (a sender's retry) writes both values again but sends no second event", () => {
 		const replay = { ...scores(65, 65, 'engaged', 'engaged'), replayed: true };
-		expect(planScoreWrite(replay, { ...settings, eventOn: 'tierChange' })).toMatchObject({ attributes: { lead_score: 65, lead_tier: 'engaged' }, eventDue: false });
-		expect(planScoreWrite({ ...scores(65, 45, 'engaged', 'warming'), replayed: true }, { ...settings, eventOn: 'tierChange' })).toMatchObject({ eventDue: false });
+		expect(planScoreWrite(replay, { ...settings, eventOn: 'tierChange' })).toMatchObject({
+			attributes: { lead_score: 65, lead_tier: 'engaged' },
+			eventDue: false,
+		});
+		expect(
+			planScoreWrite(
+				{ ...scores(65, 45, 'engaged', 'warming'), replayed: true },
+				{ ...settings, eventOn: 'tierChange' },
+			),
+		).toMatchObject({ eventDue: false });
 	});
 
 	it('writes everything when Send Only Changes is off', () => {
-		expect(planScoreWrite(scores(42, 42), { ...settings, onlyChanged: false })).toMatchObject({ attributes: { lead_score: 42, lead_tier: 'warming' } });
+		expect(planScoreWrite(scores(42, 42), { ...settings, onlyChanged: false })).toMatchObject({
+			attributes: { lead_score: 42, lead_tier: 'warming' },
+		});
 	});
 
 	it('writes no tier when the tier attribute is cleared, and then needs no tier', () => {
-		expect(planScoreWrite(scores(42, 10, undefined, undefined), { ...settings, tierAttribute: '' })).toMatchObject({ attributes: { lead_score: 42 } });
+		expect(
+			planScoreWrite(scores(42, 10, undefined, undefined), { ...settings, tierAttribute: '' }),
+		).toMatchObject({ attributes: { lead_score: 42 } });
 	});
 });
 
@@ -45,16 +84,33 @@ describe('planScoreWrite: when the event is due', () => {
 		['tierChangeOrCrossing', 77, 70, 'hot', 'hot', true],
 		['tierChangeOrCrossing', 65, 60, 'engaged', 'engaged', false],
 		['never', 90, 10, 'hot', 'nurture', false],
-	] as const)('%s: %d (was %d), %s (was %s) → %s', (eventOn, score, previousScore, tier, previousTier, due) => {
-		expect(planScoreWrite(scores(score, previousScore, tier, previousTier), { ...settings, eventOn, threshold: 76 })).toMatchObject({ eventDue: due });
-	});
+	] as const)(
+		'%s: %d (was %d), %s (was %s) → %s',
+		(eventOn, score, previousScore, tier, previousTier, due) => {
+			expect(
+				planScoreWrite(scores(score, previousScore, tier, previousTier), {
+					...settings,
+					eventOn,
+					threshold: 76,
+				}),
+			).toMatchObject({ eventDue: due });
+		},
+	);
 
 	it('refuses to guess: an event rule without the previous value is an error naming it', () => {
-		expect(planScoreWrite(scores(80, undefined, 'hot', 'engaged'), { ...settings, eventOn: 'crossing', threshold: 76 })).toEqual({
+		expect(
+			planScoreWrite(scores(80, undefined, 'hot', 'engaged'), {
+				...settings,
+				eventOn: 'crossing',
+				threshold: 76,
+			}),
+		).toEqual({
 			field: 'previousScore',
 			message: expect.stringContaining('previous score is empty'),
 		});
-		expect(planScoreWrite(scores(80, 10, 'hot', ''), { ...settings, eventOn: 'tierChange' })).toMatchObject({ field: 'previousTier' });
+		expect(
+			planScoreWrite(scores(80, 10, 'hot', ''), { ...settings, eventOn: 'tierChange' }),
+		).toMatchObject({ field: 'previousTier' });
 	});
 
 	it.each([
@@ -63,7 +119,10 @@ describe('planScoreWrite: when the event is due', () => {
 		[scores(42, 10, 7), 'tier', 'The tier is not text'],
 		[scores(42, 10, ''), 'tier', 'The tier is empty'],
 	])('names the bad field: %j', (raw, field, message) => {
-		expect(planScoreWrite(raw, settings)).toEqual({ field, message: expect.stringContaining(message) });
+		expect(planScoreWrite(raw, settings)).toEqual({
+			field,
+			message: expect.stringContaining(message),
+		});
 	});
 });
 
@@ -71,12 +130,28 @@ describe('checkIdentifier and checkEventTime', () => {
 	it.each([
 		['externalId', { externalId: ' crm-1 ' }, { kind: 'externalId', externalId: 'crm-1' }],
 		['externalId', { externalId: 1001 }, { kind: 'externalId', externalId: '1001' }],
-		['externalId', { externalId: 'undefined' }, { field: 'externalId', message: expect.stringContaining('placeholder') }],
+		[
+			'externalId',
+			{ externalId: 'undefined' },
+			{ field: 'externalId', message: expect.stringContaining('placeholder') },
+		],
 		['externalId', {}, { field: 'externalId', message: 'The external ID is empty' }],
 		['email', { email: 'Ada@Example.com' }, { kind: 'email', email: 'ada@example.com' }],
-		['email', { email: 'ada@' }, { field: 'email', message: '"ada@" is not a valid email address' }],
-		['userAlias', { aliasName: 'lead-1', aliasLabel: 'crm' }, { kind: 'userAlias', aliasName: 'lead-1', aliasLabel: 'crm' }],
-		['userAlias', { aliasName: 'lead-1', aliasLabel: ' ' }, { field: 'aliasLabel', message: 'The alias label is blank' }],
+		[
+			'email',
+			{ email: 'ada@' },
+			{ field: 'email', message: '"ada@" is not a valid email address' },
+		],
+		[
+			'userAlias',
+			{ aliasName: 'lead-1', aliasLabel: 'crm' },
+			{ kind: 'userAlias', aliasName: 'lead-1', aliasLabel: 'crm' },
+		],
+		[
+			'userAlias',
+			{ aliasName: 'lead-1', aliasLabel: ' ' },
+			{ field: 'aliasLabel', message: 'The alias label is blank' },
+		],
 	] as const)('%s %j', (kind, raw, expected) => {
 		expect(checkIdentifier(kind, raw)).toEqual(expected);
 	});

@@ -130,7 +130,10 @@ describe('Quick start in the n8n editor (Chromium)', () => {
 		await page.getByTestId('canvas-node').filter({ hasText: 'Score Event' }).dblclick();
 		const output = page.getByTestId('output-panel');
 		await output.getByText('JSON', { exact: true }).click();
-		await output.getByText(/pricing-page/).first().waitFor();
+		await output
+			.getByText(/pricing-page/)
+			.first()
+			.waitFor();
 		await screenshot('output');
 		const shown = (await output.innerText()).replace(/\s+/g, ' ');
 		expect(shown).toContain('"score": 10');

@@ -21,7 +21,11 @@ describe('backtest-from-csv.json in a real n8n', () => {
 	let sandbox: Sandbox;
 
 	beforeAll(async () => {
-		sandbox = await startSandbox({ repoRoot: REPO_ROOT, packageTarball: PACKAGE_TARBALL, workflows: [WORKFLOW] });
+		sandbox = await startSandbox({
+			repoRoot: REPO_ROOT,
+			packageTarball: PACKAGE_TARBALL,
+			workflows: [WORKFLOW],
+		});
 	}, START_TIMEOUT);
 
 	afterAll(async () => await sandbox?.dispose(), 60_000);
@@ -32,11 +36,14 @@ describe('backtest-from-csv.json in a real n8n', () => {
 		expect(reply.status).toBe(200);
 		expect(reply.text).toMatch(/^<!doctype html>/);
 		expect(reply.text).toContain('<svg');
-		for (const tier of ['nurture', 'warming', 'engaged', 'hot']) expect(reply.text).toContain(`<td>${tier}</td>`);
+		for (const tier of ['nurture', 'warming', 'engaged', 'hot'])
+			expect(reply.text).toContain(`<td>${tier}</td>`);
 		expect(reply.text).toMatch(/400 leads/);
 
 		const [execution] = await sandbox.n8n.waitForExecutions(WORKFLOW_ID, 1);
-		const tiers = nodeOutput(execution, 'Backtest Model').map((json) => (json as { backtest: { model: string; tier: string; lift: number } }).backtest);
+		const tiers = nodeOutput(execution, 'Backtest Model').map(
+			(json) => (json as { backtest: { model: string; tier: string; lift: number } }).backtest,
+		);
 		expect(tiers.map((tier) => `${tier.model}: ${tier.tier}`)).toEqual([
 			'Current model: nurture',
 			'Current model: warming',
@@ -48,12 +55,18 @@ describe('backtest-from-csv.json in a real n8n', () => {
 			'Candidate model: hot',
 		]);
 		// Pricing views and demos drive conversion in the data: the top tiers convert above the base rate.
-		expect(tiers.find((tier) => tier.model === 'Current model' && tier.tier === 'engaged')!.lift).toBeGreaterThan(1);
+		expect(
+			tiers.find((tier) => tier.model === 'Current model' && tier.tier === 'engaged')!.lift,
+		).toBeGreaterThan(1);
 	}, 120_000);
 
 	it('answers a CSV without the conversion event with the reason, and keeps serving', async () => {
 		const url = sandbox.webhooks.find((webhook) => webhook.path === 'backtest-csv')!.url;
-		const reply = await post(url, 'email,event,time,url\nada@example.com,Viewed Page,2026-06-01T00:00:00Z,/pricing\n', 'text/csv');
+		const reply = await post(
+			url,
+			'email,event,time,url\nada@example.com,Viewed Page,2026-06-01T00:00:00Z,/pricing\n',
+			'text/csv',
+		);
 		expect(reply.status).toBe(400);
 		expect(reply.body.error).toMatch(/no event is named "Placed Order" among 1 events/);
 		const again = await post(url, eventsCsv(), 'text/csv');

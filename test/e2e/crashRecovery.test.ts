@@ -32,7 +32,8 @@ describe('n8n killed with SIGKILL in the middle of a stream of events', () => {
 				const eventId = `stream-${next++}`;
 				try {
 					const reply = await post(url, { email: leadId, event: 'Ping', eventId });
-					if (reply.status === 200 && reply.body.eventId === eventId) acknowledged.set(eventId, Number(reply.body.score));
+					if (reply.status === 200 && reply.body.eventId === eventId)
+						acknowledged.set(eventId, Number(reply.body.score));
 					else unacknowledged.add(eventId);
 				} catch {
 					unacknowledged.add(eventId);
@@ -61,8 +62,12 @@ describe('n8n killed with SIGKILL in the middle of a stream of events', () => {
 
 		// Acknowledged events sent again are recognised as duplicates, answer as the first time and change nothing.
 		const again = [...acknowledged].slice(0, 10);
-		const repeats = await Promise.all(again.map(async ([eventId]) => await post(url, { email: leadId, event: 'Ping', eventId })));
-		expect(repeats.map((reply) => [reply.status, reply.body.duplicate, reply.body.score])).toEqual(again.map(([, score]) => [200, true, score]));
+		const repeats = await Promise.all(
+			again.map(async ([eventId]) => await post(url, { email: leadId, event: 'Ping', eventId })),
+		);
+		expect(repeats.map((reply) => [reply.status, reply.body.duplicate, reply.body.score])).toEqual(
+			again.map(([, score]) => [200, true, score]),
+		);
 		expect(storedLead(sandbox.n8n.userFolder, leadId)?.score).toBe(total);
 	}, 240_000);
 });

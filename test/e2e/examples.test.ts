@@ -1,7 +1,15 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { readWorkflow, sampleRequest, SANDBOX_KLAVIYO_PROFILES, startApiSandboxes, startSandbox, type ApiSandboxes, type Sandbox } from '../../scripts/n8n';
+import {
+	readWorkflow,
+	sampleRequest,
+	SANDBOX_KLAVIYO_PROFILES,
+	startApiSandboxes,
+	startSandbox,
+	type ApiSandboxes,
+	type Sandbox,
+} from '../../scripts/n8n';
 import type { BrazeMock } from '../../sandbox/braze/brazeMock';
 import type { KlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
 import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
@@ -24,7 +32,8 @@ describe('example workflows in a real n8n', () => {
 	const workflows = readdirSync(EXAMPLES)
 		.filter((file) => file.endsWith('.json'))
 		.map((file) => join(EXAMPLES, file));
-	const workflowFileOf = (workflowId: string) => workflows.find((file) => readWorkflow(file).id === workflowId)!;
+	const workflowFileOf = (workflowId: string) =>
+		workflows.find((file) => readWorkflow(file).id === workflowId)!;
 
 	/** Sends the sample request pinned to a webhook of the examples, as `npm run dev`'s curl does. */
 	const sendSample = async (path: string) => {
@@ -36,7 +45,12 @@ describe('example workflows in a real n8n', () => {
 
 	beforeAll(async () => {
 		apis = await startApiSandboxes(REPO_ROOT);
-		sandbox = await startSandbox({ repoRoot: REPO_ROOT, packageTarball: PACKAGE_TARBALL, workflows, credentials: apis.credentials });
+		sandbox = await startSandbox({
+			repoRoot: REPO_ROOT,
+			packageTarball: PACKAGE_TARBALL,
+			workflows,
+			credentials: apis.credentials,
+		});
 	}, START_TIMEOUT);
 
 	afterAll(async () => {
@@ -64,13 +78,24 @@ describe('example workflows in a real n8n', () => {
 				[{ event: 'Started Checkout', profile: { title: 'VP Sales', country: 'US' } }, 100, 'hot'],
 			] as const;
 			for (const [index, [event, score, tier]] of events.entries()) {
-				const reply = await post(url, { email: 'Tier.Walker@Example.com', eventId: `tier-${index}`, ...event });
+				const reply = await post(url, {
+					email: 'Tier.Walker@Example.com',
+					eventId: `tier-${index}`,
+					...event,
+				});
 				expect(reply.status).toBe(200);
-				expect(reply.body).toEqual({ leadId: 'tier.walker@example.com', score, tier, action: branches[tier][1] });
+				expect(reply.body).toEqual({
+					leadId: 'tier.walker@example.com',
+					score,
+					tier,
+					action: branches[tier][1],
+				});
 			}
 
 			// Each run went through exactly one branch: the one of its tier.
-			const runs = (await sandbox.n8n.waitForExecutions(workflowId, before + events.length)).slice(before);
+			const runs = (await sandbox.n8n.waitForExecutions(workflowId, before + events.length)).slice(
+				before,
+			);
 			expect(runs.map((run) => run.status)).toEqual(events.map(() => 'success'));
 			const branchesTaken = runs.map((run) =>
 				Object.values(branches)
@@ -97,7 +122,14 @@ describe('example workflows in a real n8n', () => {
 			const before = sandbox.n8n.executions(workflowId).length;
 			// What the Canvas webhook step sends (the body pinned on the workflow's webhook node), per Action Path group.
 			const send = (event: string, eventId: string) =>
-				post(url, { external_id: 'user-1001', email: 'grace@example.com', event, event_id: eventId, time: '2026-11-23T06:00:00Z', profile: { title: 'Head of Data' } });
+				post(url, {
+					external_id: 'user-1001',
+					email: 'grace@example.com',
+					event,
+					event_id: eventId,
+					time: '2026-11-23T06:00:00Z',
+					profile: { title: 'Head of Data' },
+				});
 			const replies = [
 				await send('Requested Demo', 'user-1001-d1'),
 				await send('Attended Webinar', 'user-1001-d2'),
@@ -105,7 +137,14 @@ describe('example workflows in a real n8n', () => {
 				await send('Attended Webinar', 'user-1001-d3'),
 				await send('Opened Email', 'user-1001-d4'),
 			];
-			expect(replies.map((reply) => [reply.status, reply.body.score, reply.body.tier, reply.body.crossed])).toEqual([
+			expect(
+				replies.map((reply) => [
+					reply.status,
+					reply.body.score,
+					reply.body.tier,
+					reply.body.crossed,
+				]),
+			).toEqual([
 				[200, 45, 'warming', false],
 				[200, 65, 'engaged', false],
 				[200, 65, 'engaged', false],
@@ -115,36 +154,69 @@ describe('example workflows in a real n8n', () => {
 			// The retried webhook (same event_id) was not counted again; its score and tier were written
 			// again in full (the first attempt may not have reached Braze), without a second event.
 			expect(replies.map((reply) => reply.body.braze)).toEqual([
-				{ updated: true, attributes: { lead_score: 45, lead_tier: 'warming' }, event: 'Lead Score Changed' },
-				{ updated: true, attributes: { lead_score: 65, lead_tier: 'engaged' }, event: 'Lead Score Changed' },
+				{
+					updated: true,
+					attributes: { lead_score: 45, lead_tier: 'warming' },
+					event: 'Lead Score Changed',
+				},
+				{
+					updated: true,
+					attributes: { lead_score: 65, lead_tier: 'engaged' },
+					event: 'Lead Score Changed',
+				},
 				{ updated: true, attributes: { lead_score: 65, lead_tier: 'engaged' }, event: null },
-				{ updated: true, attributes: { lead_score: 85, lead_tier: 'hot' }, event: 'Lead Score Changed' },
+				{
+					updated: true,
+					attributes: { lead_score: 85, lead_tier: 'hot' },
+					event: 'Lead Score Changed',
+				},
 				{ updated: true, attributes: { lead_score: 87 }, event: null },
 			]);
-			expect(replies[3]!.body.salesforce).toMatchObject({ previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true });
-			expect(salesforce.allLeads().find((lead) => lead.Email === 'grace@example.com')?.Status).toBe('MQL');
+			expect(replies[3]!.body.salesforce).toMatchObject({
+				previousStatus: 'Open - Not Contacted',
+				status: 'MQL',
+				updated: true,
+			});
+			expect(salesforce.allLeads().find((lead) => lead.Email === 'grace@example.com')?.Status).toBe(
+				'MQL',
+			);
 
 			const user = braze.user({ externalId: 'user-1001' });
 			expect(user?.attributes).toEqual({ lead_score: 87, lead_tier: 'hot' });
-			expect(braze.eventsOf(user).map((event) => [event.name, event.properties.previous_tier, event.properties.tier])).toEqual([
+			expect(
+				braze
+					.eventsOf(user)
+					.map((event) => [event.name, event.properties.previous_tier, event.properties.tier]),
+			).toEqual([
 				['Lead Score Changed', 'nurture', 'warming'],
 				['Lead Score Changed', 'warming', 'engaged'],
 				['Lead Score Changed', 'engaged', 'hot'],
 			]);
 			// Only changed attributes are billed: the last event moved the score, not the tier.
-			const tracked = braze.requests.filter((request) => request.status === 201).map((request) => (request.body as { attributes: unknown[] }).attributes);
+			const tracked = braze.requests
+				.filter((request) => request.status === 201)
+				.map((request) => (request.body as { attributes: unknown[] }).attributes);
 			expect(tracked.at(-1)).toEqual([{ lead_score: 87, external_id: 'user-1001' }]);
-			expect(storedLead(sandbox.n8n.userFolder, 'user-1001', 'braze-canvas')).toEqual({ score: 87, tier: 'hot' });
+			expect(storedLead(sandbox.n8n.userFolder, 'user-1001', 'braze-canvas')).toEqual({
+				score: 87,
+				tier: 'hot',
+			});
 			expect(braze.problems).toEqual([]);
 
-			const runs = (await sandbox.n8n.waitForExecutions(workflowId, before + replies.length)).slice(before);
+			const runs = (await sandbox.n8n.waitForExecutions(workflowId, before + replies.length)).slice(
+				before,
+			);
 			expect(runs.map((run) => run.status)).toEqual(replies.map(() => 'success'));
 		}, 120_000);
 
 		it('answers 400 with the reason for a Canvas request without an external ID, and writes nothing to Braze', async () => {
 			const braze = apis.braze as unknown as BrazeMock;
 			const before = braze.calls();
-			const reply = await post(webhookUrl('braze-canvas-event'), { email: 'nobody@example.com', event: 'Requested Demo', event_id: 'nobody-1' });
+			const reply = await post(webhookUrl('braze-canvas-event'), {
+				email: 'nobody@example.com',
+				event: 'Requested Demo',
+				event_id: 'nobody-1',
+			});
 			expect(reply.status).toBe(400);
 			expect(reply.body.error).toMatch(/lead ID is empty/);
 			expect(braze.calls()).toBe(before);
@@ -184,7 +256,14 @@ describe('example workflows in a real n8n', () => {
 			// The pricing page (10) and the VP title (15), in the journey's own score: not on top of route-by-tier's.
 			expect([journey.status, journey.body]).toEqual([
 				200,
-				{ leadId: 'ada@example.com', score: 25, previousScore: 0, tier: 'nurture', crossed: false, duplicate: false },
+				{
+					leadId: 'ada@example.com',
+					score: 25,
+					previousScore: 0,
+					tier: 'nurture',
+					crossed: false,
+					duplicate: false,
+				},
 			]);
 			expect(storedLead(sandbox.n8n.userFolder, 'ada@example.com', 'route-by-tier')?.score).toBe(
 				10,

@@ -19,7 +19,11 @@ export const PACKAGE_TARBALL = process.env.LEAD_SCORING_PACKAGE_TARBALL || undef
 
 /** n8n with the built package and the Webhook → Score Event → Respond workflow published. */
 export async function startScoringSandbox(): Promise<Sandbox> {
-	return await startSandbox({ repoRoot: REPO_ROOT, packageTarball: PACKAGE_TARBALL, workflows: [SCORE_WORKFLOW_FILE] });
+	return await startSandbox({
+		repoRoot: REPO_ROOT,
+		packageTarball: PACKAGE_TARBALL,
+		workflows: [SCORE_WORKFLOW_FILE],
+	});
 }
 
 export interface WebhookReply {
@@ -29,7 +33,11 @@ export interface WebhookReply {
 }
 
 /** POSTs a JSON body (or raw text) to a webhook and returns the answer. */
-export async function post(url: string, body: unknown, contentType = 'application/json'): Promise<WebhookReply> {
+export async function post(
+	url: string,
+	body: unknown,
+	contentType = 'application/json',
+): Promise<WebhookReply> {
 	const response = await fetch(url, {
 		method: 'POST',
 		headers: { 'Content-Type': contentType },
@@ -52,16 +60,28 @@ export interface StoredLead {
 
 /** The embedded store the Score Event node keeps under n8n's user folder. */
 function openScoreStore(userFolder: string): DatabaseSync | undefined {
-	const file = join(userFolder, '.n8n', 'storage', 'n8n-nodes-lead-scoring.scoreEvent', 'lead-scores.sqlite');
+	const file = join(
+		userFolder,
+		'.n8n',
+		'storage',
+		'n8n-nodes-lead-scoring.scoreEvent',
+		'lead-scores.sqlite',
+	);
 	return existsSync(file) ? new DatabaseSync(file, { readOnly: true }) : undefined;
 }
 
 /** A lead's committed score, read from the store itself rather than from n8n's answers. */
-export function storedLead(userFolder: string, leadId: string, scoreName = 'default'): StoredLead | undefined {
+export function storedLead(
+	userFolder: string,
+	leadId: string,
+	scoreName = 'default',
+): StoredLead | undefined {
 	const db = openScoreStore(userFolder);
 	if (!db) return undefined;
 	try {
-		const row = db.prepare('SELECT score, tier FROM leads WHERE score_name = ? AND lead_id = ?').get(scoreName, leadId);
+		const row = db
+			.prepare('SELECT score, tier FROM leads WHERE score_name = ? AND lead_id = ?')
+			.get(scoreName, leadId);
 		return row ? { score: Number(row.score), tier: String(row.tier) } : undefined;
 	} finally {
 		db.close();
@@ -93,7 +113,9 @@ interface SalesforceRequests {
  * records setting Status to MQL. Requests an outage turned away carry no body and are not counted.
  */
 export function mqlUpdatesPerLead(salesforce: SalesforceRequests): Map<string, number> {
-	const emailById = new Map(salesforce.allLeads().map((lead) => [lead.Id.slice(0, 15), String(lead.Email)]));
+	const emailById = new Map(
+		salesforce.allLeads().map((lead) => [lead.Id.slice(0, 15), String(lead.Email)]),
+	);
 	const counts = new Map<string, number>();
 	const count = (id: unknown, record: Record<string, unknown>) => {
 		const email = typeof id === 'string' ? emailById.get(id.slice(0, 15)) : undefined;

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 
-import { startApiSandboxes, startSandbox, type ApiSandboxes, type Sandbox } from '../../scripts/n8n';
+import {
+	startApiSandboxes,
+	startSandbox,
+	type ApiSandboxes,
+	type Sandbox,
+} from '../../scripts/n8n';
 import type { KlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
 import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 import { PACKAGE_TARBALL, post, REPO_ROOT, START_TIMEOUT, storedLead } from './harness';
@@ -19,18 +24,38 @@ describe('the lead journey, decay and Klaviyo remap examples in a real n8n', () 
 	const url = (path: string) => sandbox.webhooks.find((webhook) => webhook.path === path)!.url;
 	const profileImports = (email: string) =>
 		klaviyo.requests
-			.filter((request) => request.operationId === 'create_or_update_profile' && request.status !== 'network' && request.status < 300)
-			.map((request) => (request.body as { data: { attributes: { email?: string; properties: Record<string, unknown> } } }).data.attributes)
+			.filter(
+				(request) =>
+					request.operationId === 'create_or_update_profile' &&
+					request.status !== 'network' &&
+					request.status < 300,
+			)
+			.map(
+				(request) =>
+					(
+						request.body as {
+							data: { attributes: { email?: string; properties: Record<string, unknown> } };
+						}
+					).data.attributes,
+			)
 			.filter((attributes) => attributes.email === email);
-	const leadStatus = (email: string) => salesforce.allLeads().find((lead) => lead.Email === email)?.Status;
+	const leadStatus = (email: string) =>
+		salesforce.allLeads().find((lead) => lead.Email === email)?.Status;
 
 	beforeAll(async () => {
 		apis = await startApiSandboxes(REPO_ROOT);
 		klaviyo = apis.klaviyo as unknown as KlaviyoMock;
 		salesforce = apis.salesforce as unknown as SalesforceMock;
 		if (!klaviyo || !salesforce) throw new Error(`API stand-ins missing: ${apis.notes.join('; ')}`);
-		const workflows = ['lead-journey.json', 'decay-schedule.json', 'klaviyo-remap-order.json'].map((file) => join(EXAMPLES, file));
-		sandbox = await startSandbox({ repoRoot: REPO_ROOT, packageTarball: PACKAGE_TARBALL, workflows, credentials: apis.credentials });
+		const workflows = ['lead-journey.json', 'decay-schedule.json', 'klaviyo-remap-order.json'].map(
+			(file) => join(EXAMPLES, file),
+		);
+		sandbox = await startSandbox({
+			repoRoot: REPO_ROOT,
+			packageTarball: PACKAGE_TARBALL,
+			workflows,
+			credentials: apis.credentials,
+		});
 	}, START_TIMEOUT);
 
 	afterAll(async () => {
@@ -40,16 +65,26 @@ describe('the lead journey, decay and Klaviyo remap examples in a real n8n', () 
 
 	it('scores events in order, writes each score to Klaviyo, and marks the lead MQL in Salesforce exactly once', async () => {
 		const send = (event: string, id: string, extra: Record<string, unknown> = {}) =>
-			post(url('lead-journey'), { email: 'Ada@Example.com', event, event_id: id, time: AT, ...extra });
+			post(url('lead-journey'), {
+				email: 'Ada@Example.com',
+				event,
+				event_id: id,
+				time: AT,
+				...extra,
+			});
 		const replies = [
 			await send('Requested Demo', 'ada-1', { profile: { title: 'VP Marketing' } }),
 			await send('Started Checkout', 'ada-2'),
-			await send('Viewed Page', 'ada-3', { properties: { url: 'https://shop.example.com/pricing' } }),
+			await send('Viewed Page', 'ada-3', {
+				properties: { url: 'https://shop.example.com/pricing' },
+			}),
 			await send('Opened Email', 'ada-4'),
 			await send('Started Checkout', 'ada-5'),
 			await send('Opened Email', 'ada-4'),
 		];
-		expect(replies.map((reply) => [reply.status, reply.body.score, reply.body.tier, reply.body.crossed])).toEqual([
+		expect(
+			replies.map((reply) => [reply.status, reply.body.score, reply.body.tier, reply.body.crossed]),
+		).toEqual([
 			[200, 45, 'warming', false],
 			[200, 65, 'engaged', false],
 			[200, 75, 'engaged', false],
@@ -58,13 +93,29 @@ describe('the lead journey, decay and Klaviyo remap examples in a real n8n', () 
 			// The re-sent ada-4 answers as the first time: the crossing goes out again, and Salesforce skips the lead now at MQL.
 			[200, 77, 'hot', true],
 		]);
-		expect(replies[5].body).toMatchObject({ previousScore: 75, duplicate: true, salesforce: { status: 'MQL', updated: false } });
-		expect(replies[3].body.salesforce).toMatchObject({ previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true });
+		expect(replies[5].body).toMatchObject({
+			previousScore: 75,
+			duplicate: true,
+			salesforce: { status: 'MQL', updated: false },
+		});
+		expect(replies[3].body.salesforce).toMatchObject({
+			previousStatus: 'Open - Not Contacted',
+			status: 'MQL',
+			updated: true,
+		});
 		expect(leadStatus('ada@example.com')).toBe('MQL');
 		expect(salesforce.calls.collections + salesforce.calls.patchLead).toBe(1);
-		expect(storedLead(sandbox.n8n.userFolder, 'ada@example.com', 'journey')).toEqual({ score: 97, tier: 'hot' });
+		expect(storedLead(sandbox.n8n.userFolder, 'ada@example.com', 'journey')).toEqual({
+			score: 97,
+			tier: 'hot',
+		});
 		// Every scored event went to Klaviyo with the score and tier at that moment.
-		expect(profileImports('ada@example.com').map((attributes) => [attributes.properties.Lead_Score, attributes.properties.Lead_Tier])).toEqual([
+		expect(
+			profileImports('ada@example.com').map((attributes) => [
+				attributes.properties.Lead_Score,
+				attributes.properties.Lead_Tier,
+			]),
+		).toEqual([
 			[45, 'warming'],
 			[65, 'engaged'],
 			[75, 'engaged'],
@@ -87,16 +138,31 @@ describe('the lead journey, decay and Klaviyo remap examples in a real n8n', () 
 			profile: { title: 'Head of Data' },
 		});
 		expect([reply.status, reply.body.score]).toEqual([200, 45]);
-		const crossing = await post(url('lead-journey'), { email: 'grace@example.com', event: 'Started Checkout', event_id: 'grace-2', time: AT });
-		const last = await post(url('lead-journey'), { email: 'grace@example.com', event: 'Started Checkout', event_id: 'grace-3', time: AT });
+		const crossing = await post(url('lead-journey'), {
+			email: 'grace@example.com',
+			event: 'Started Checkout',
+			event_id: 'grace-2',
+			time: AT,
+		});
+		const last = await post(url('lead-journey'), {
+			email: 'grace@example.com',
+			event: 'Started Checkout',
+			event_id: 'grace-3',
+			time: AT,
+		});
 		expect([crossing.body.score, last.body.score, last.body.crossed]).toEqual([65, 85, true]);
 		expect(leadStatus('grace@example.com')).toBe('MQL');
-		expect(profileImports('grace@example.com').map((attributes) => attributes.properties.Lead_Score)).toEqual([45, 65, 85]);
+		expect(
+			profileImports('grace@example.com').map((attributes) => attributes.properties.Lead_Score),
+		).toEqual([45, 65, 85]);
 	}, 120_000);
 
 	it('answers 400 with the reason for an event without an email, and writes nothing', async () => {
 		const before = klaviyo.calls();
-		const reply = await post(url('lead-journey'), { event: 'Requested Demo', event_id: 'nobody-1' });
+		const reply = await post(url('lead-journey'), {
+			event: 'Requested Demo',
+			event_id: 'nobody-1',
+		});
 		expect(reply.status).toBe(400);
 		expect(reply.body.error).toMatch(/lead ID is empty/);
 		expect(klaviyo.calls()).toBe(before);
@@ -104,31 +170,74 @@ describe('the lead journey, decay and Klaviyo remap examples in a real n8n', () 
 
 	it('cools down inactive leads on the nightly run and writes their new scores to Klaviyo', async () => {
 		const longAgo = new Date(Date.now() - 60 * 86_400_000).toISOString();
-		const reply = await post(url('lead-journey'), { email: 'idle@example.com', event: 'Requested Demo', event_id: 'idle-1', time: longAgo });
+		const reply = await post(url('lead-journey'), {
+			email: 'idle@example.com',
+			event: 'Requested Demo',
+			event_id: 'idle-1',
+			time: longAgo,
+		});
 		expect(reply.body.score).toBe(30);
 		// What the Schedule Trigger does at 02:00, run now through the workflow's "Run Now" webhook.
 		const decay = await post(url('decay-now'), {});
 		expect(decay.status).toBe(200);
-		expect(decay.body).toMatchObject({ operation: 'Apply Decay', scoreName: 'journey', changed: expect.any(Number) });
+		expect(decay.body).toMatchObject({
+			operation: 'Apply Decay',
+			scoreName: 'journey',
+			changed: expect.any(Number),
+		});
 		expect(decay.body.changed).toBeGreaterThanOrEqual(1);
 		const idle = storedLead(sandbox.n8n.userFolder, 'idle@example.com', 'journey')!;
 		expect(idle.score).toBeCloseTo(7.5, 0);
 		expect(idle.tier).toBe('nurture');
 		const last = profileImports('idle@example.com').pop()!;
 		// Klaviyo gets the whole score (Whole Points, the default); the store keeps the exact one.
-		expect([last.properties.Lead_Score, last.properties.Lead_Tier]).toEqual([Math.floor(idle.score), 'nurture']);
+		expect([last.properties.Lead_Score, last.properties.Lead_Tier]).toEqual([
+			Math.floor(idle.score),
+			'nurture',
+		]);
 	}, 180_000);
 
 	it('records nested order items as a top-level Klaviyo event, once per order', async () => {
-		const order = { email: 'shopper@example.com', event: { order_id: 'ord-77', time: '2026-11-20T10:00:00Z', items: [{ sku: 'SKU-123', item_id: 'item-9', name: 'Desk', quantity: 2 }] } };
+		const order = {
+			email: 'shopper@example.com',
+			event: {
+				order_id: 'ord-77',
+				time: '2026-11-20T10:00:00Z',
+				items: [{ sku: 'SKU-123', item_id: 'item-9', name: 'Desk', quantity: 2 }],
+			},
+		};
 		const first = await post(url('klaviyo-remap-order'), order);
 		expect([first.status, first.text]).toEqual([200, expect.any(String)]);
 		expect((await post(url('klaviyo-remap-order'), order)).status).toBe(200);
 		const events = klaviyo.requests
 			.filter((request) => request.operationId === 'create_event' && request.status === 202)
-			.map((request) => (request.body as { data: { attributes: { properties: Record<string, unknown>; unique_id: string; metric: { data: { attributes: { name: string } } } } } }).data.attributes);
-		expect(events.map((event) => [event.metric.data.attributes.name, event.unique_id, event.properties])).toEqual([
-			['Ordered Item', 'ord-77-item-0', expect.objectContaining({ SKU: 'SKU-123', Item_ID: 'item-9', Item_Name: 'Desk', Quantity: 2 })],
+			.map(
+				(request) =>
+					(
+						request.body as {
+							data: {
+								attributes: {
+									properties: Record<string, unknown>;
+									unique_id: string;
+									metric: { data: { attributes: { name: string } } };
+								};
+							};
+						}
+					).data.attributes,
+			);
+		expect(
+			events.map((event) => [event.metric.data.attributes.name, event.unique_id, event.properties]),
+		).toEqual([
+			[
+				'Ordered Item',
+				'ord-77-item-0',
+				expect.objectContaining({
+					SKU: 'SKU-123',
+					Item_ID: 'item-9',
+					Item_Name: 'Desk',
+					Quantity: 2,
+				}),
+			],
 			['Ordered Item', 'ord-77-item-0', expect.objectContaining({ SKU: 'SKU-123' })],
 		]);
 		expect(klaviyo.problems).toEqual([]);

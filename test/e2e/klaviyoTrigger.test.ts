@@ -22,9 +22,13 @@ describe('Klaviyo Trigger and bulk Create Event in a real n8n', () => {
 
 	/** The trigger's position as n8n saved it in its database. */
 	const savedPosition = (): string => {
-		const db = new DatabaseSync(join(sandbox.n8n.userFolder, '.n8n', 'database.sqlite'), { readOnly: true });
+		const db = new DatabaseSync(join(sandbox.n8n.userFolder, '.n8n', 'database.sqlite'), {
+			readOnly: true,
+		});
 		try {
-			const row = db.prepare('SELECT staticData FROM workflow_entity WHERE id = ?').get(WORKFLOW_ID) as { staticData: string | null } | undefined;
+			const row = db
+				.prepare('SELECT staticData FROM workflow_entity WHERE id = ?')
+				.get(WORKFLOW_ID) as { staticData: string | null } | undefined;
 			return row?.staticData ?? '';
 		} finally {
 			db.close();
@@ -34,7 +38,8 @@ describe('Klaviyo Trigger and bulk Create Event in a real n8n', () => {
 	const waitFor = async (what: string, ready: () => boolean, timeoutMs: number) => {
 		const deadline = Date.now() + timeoutMs;
 		while (!ready()) {
-			if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.\n${sandbox.n8n.logTail()}`);
+			if (Date.now() > deadline)
+				throw new Error(`Timed out waiting for ${what}.\n${sandbox.n8n.logTail()}`);
 			await sleep(250);
 		}
 	};
@@ -42,13 +47,21 @@ describe('Klaviyo Trigger and bulk Create Event in a real n8n', () => {
 	/** The events each execution's Score Event scored (by Klaviyo event id), execution by execution. */
 	const scoredEventIds = (executions: Execution[]) =>
 		executions.map((execution) =>
-			(execution.data.resultData.runData['Score Event']?.[0]?.data?.main[0] ?? []).map((item) => (item.json.leadScore as { eventId: string }).eventId),
+			(execution.data.resultData.runData['Score Event']?.[0]?.data?.main[0] ?? []).map(
+				(item) => (item.json.leadScore as { eventId: string }).eventId,
+			),
 		);
 
 	const executionsAfter = async (count: number, timeoutMs: number) => {
-		await waitFor(`${count} execution(s)`, () => sandbox.n8n.executions(WORKFLOW_ID).length >= count, timeoutMs);
+		await waitFor(
+			`${count} execution(s)`,
+			() => sandbox.n8n.executions(WORKFLOW_ID).length >= count,
+			timeoutMs,
+		);
 		const executions = await sandbox.n8n.waitForExecutions(WORKFLOW_ID, count);
-		expect(executions.map((execution) => [execution.mode, execution.status])).toEqual(executions.map(() => ['trigger', 'success']));
+		expect(executions.map((execution) => [execution.mode, execution.status])).toEqual(
+			executions.map(() => ['trigger', 'success']),
+		);
 		return executions;
 	};
 
@@ -58,7 +71,12 @@ describe('Klaviyo Trigger and bulk Create Event in a real n8n', () => {
 			repoRoot: REPO_ROOT,
 			packageTarball: PACKAGE_TARBALL,
 			workflows: [EXAMPLE, BULK_EVENTS_WORKFLOW],
-			credentials: [{ ...SANDBOX_CREDENTIALS.klaviyo, data: { apiKey: klaviyo.apiKey, baseUrl: klaviyo.baseUrl } }],
+			credentials: [
+				{
+					...SANDBOX_CREDENTIALS.klaviyo,
+					data: { apiKey: klaviyo.apiKey, baseUrl: klaviyo.baseUrl },
+				},
+			],
 		});
 	}, START_TIMEOUT);
 
@@ -69,11 +87,20 @@ describe('Klaviyo Trigger and bulk Create Event in a real n8n', () => {
 
 	it('scores every event once: none lost while n8n is down, none repeated after a restart', async () => {
 		// Activation: the first poll reads each metric from now on and n8n saves that position.
-		await waitFor('the activation poll to be saved', () => savedPosition().includes('OpnEml'), 60_000);
+		await waitFor(
+			'the activation poll to be saved',
+			() => savedPosition().includes('OpnEml'),
+			60_000,
+		);
 		expect(sandbox.n8n.executions(WORKFLOW_ID)).toHaveLength(0);
 
 		const created: StoredEvent[] = [];
-		const add = (metric: string, email: string, offsetMs = 0, properties: Record<string, unknown> = {}) => {
+		const add = (
+			metric: string,
+			email: string,
+			offsetMs = 0,
+			properties: Record<string, unknown> = {},
+		) => {
 			const event = klaviyo.addEvent({ metric, email, time: Date.now() + offsetMs, properties });
 			created.push(event);
 			return event;
@@ -90,7 +117,11 @@ describe('Klaviyo Trigger and bulk Create Event in a real n8n', () => {
 
 		// 2. n8n is down while more events come in, one in the same second as the last one emitted.
 		await sandbox.stop();
-		klaviyo.addEvent({ metric: 'Placed Order', email: 'hopper@example.com', time: lastOfFirst.timestamp * 1000 });
+		klaviyo.addEvent({
+			metric: 'Placed Order',
+			email: 'hopper@example.com',
+			time: lastOfFirst.timestamp * 1000,
+		});
 		created.push(klaviyo.state.events.at(-1)!);
 		add('Opened Email', 'grace@example.com', 1_000);
 		add('Clicked Email', 'hopper@example.com', 1_000);
@@ -122,14 +153,20 @@ describe('Klaviyo Trigger and bulk Create Event in a real n8n', () => {
 			id: `bulk-${index}`,
 			score: index % 100,
 			// More than a year ahead: Klaviyo refuses it.
-			time: index === 42 ? '2031-01-01T00:00:00Z' : new Date(Date.now() - index * 1000).toISOString(),
+			time:
+				index === 42 ? '2031-01-01T00:00:00Z' : new Date(Date.now() - index * 1000).toISOString(),
 		}));
 		const reply = await post(sandbox.n8n.webhookUrl('klaviyo-bulk-events'), { events });
 		expect(reply.status).toBe(200);
 		const items = JSON.parse(reply.text) as Array<Record<string, unknown>>;
 		expect(items).toHaveLength(250);
 		expect(items.flatMap((item, index) => (item.error ? [index] : []))).toEqual([42]);
-		expect(items[41]!.klaviyo).toEqual({ profileId: null, created: null, status: 'accepted', uniqueId: 'bulk-41' });
+		expect(items[41]!.klaviyo).toEqual({
+			profileId: null,
+			created: null,
+			status: 'accepted',
+			uniqueId: 'bulk-41',
+		});
 		expect(klaviyo.calls('bulk_create_events')).toBe(2);
 		expect(klaviyo.calls('create_event')).toBe(0);
 		expect(klaviyo.state.events.length - before).toBe(249);

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { startQueueMode, type QueueMode } from '../../scripts/n8n/queueMode';
-import { startPostgresServer, startRedisServer, type PostgresServerHandle, type RedisServerHandle } from '../../scripts/services/servers';
+import {
+	startPostgresServer,
+	startRedisServer,
+	type PostgresServerHandle,
+	type RedisServerHandle,
+} from '../../scripts/services/servers';
 import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 import { mqlUpdatesPerLead, PACKAGE_TARBALL, REPO_ROOT, START_TIMEOUT } from './harness';
 
@@ -51,7 +56,8 @@ async function send(url: string, event: ScoringEvent, timeoutMs = 120_000): Prom
 }
 
 /** n8n answered 200 with this event's own score: the score is committed. */
-const acknowledges = (reply: Reply, event: ScoringEvent) => reply.status === 200 && reply.body.eventId === event.eventId;
+const acknowledges = (reply: Reply, event: ScoringEvent) =>
+	reply.status === 200 && reply.body.eventId === event.eventId;
 
 /**
  * `perLead` events for each of 20 leads, interleaved: leads 0-14 view pricing (+2 each, crossing
@@ -62,7 +68,11 @@ function eventsFor(tag: string, perLead: number): { events: ScoringEvent[]; lead
 	const events: ScoringEvent[] = [];
 	for (let round = 0; round < perLead; round++) {
 		for (const [index, email] of leads.entries()) {
-			events.push({ email, event: index < 15 ? 'Viewed Pricing' : 'Ping', eventId: `${tag}-${index}-${round}` });
+			events.push({
+				email,
+				event: index < 15 ? 'Viewed Pricing' : 'Ping',
+				eventId: `${tag}-${index}-${round}`,
+			});
 		}
 	}
 	return { events, leads };
@@ -70,7 +80,8 @@ function eventsFor(tag: string, perLead: number): { events: ScoringEvent[]; lead
 
 function pointsOf(events: ScoringEvent[]): Map<string, number> {
 	const totals = new Map<string, number>();
-	for (const event of events) totals.set(event.email, (totals.get(event.email) ?? 0) + POINTS[event.event]);
+	for (const event of events)
+		totals.set(event.email, (totals.get(event.email) ?? 0) + POINTS[event.event]);
 	return totals;
 }
 
@@ -105,9 +116,15 @@ describe('n8n in queue mode (main + 2 workers, Redis, PostgreSQL)', () => {
 		salesforce = new SalesforceMock();
 		await salesforce.start();
 		for (const tag of ['burst', 'kill']) {
-			for (const email of eventsFor(tag, 1).leads) leadIds[email] = salesforce.addLead({ Email: email }).Id;
+			for (const email of eventsFor(tag, 1).leads)
+				leadIds[email] = salesforce.addLead({ Email: email }).Id;
 		}
-		const database = { host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password };
+		const database = {
+			host: postgres.host,
+			port: postgres.port,
+			user: postgres.user,
+			password: postgres.password,
+		};
 		cluster = await startQueueMode({
 			repoRoot: REPO_ROOT,
 			packageTarball: PACKAGE_TARBALL,
@@ -120,9 +137,20 @@ describe('n8n in queue mode (main + 2 workers, Redis, PostgreSQL)', () => {
 					id: 'queuePostgres001',
 					name: 'Postgres (scores)',
 					type: 'postgres',
-					data: { ...database, database: SCORES_DATABASE, ssl: 'disable', allowUnauthorizedCerts: false, sshTunnel: false },
+					data: {
+						...database,
+						database: SCORES_DATABASE,
+						ssl: 'disable',
+						allowUnauthorizedCerts: false,
+						sshTunnel: false,
+					},
 				},
-				{ id: 'salesforceSandbx', name: 'Salesforce sandbox (local)', type: 'salesforceClientCredentialsOAuth2Api', data: salesforce.credentials() },
+				{
+					id: 'salesforceSandbx',
+					name: 'Salesforce sandbox (local)',
+					type: 'salesforceClientCredentialsOAuth2Api',
+					data: salesforce.credentials(),
+				},
 			],
 			env: {
 				// A killed worker's jobs are given up after the lock expires (n8n: 60 s lock, 30 s check).
@@ -148,7 +176,9 @@ describe('n8n in queue mode (main + 2 workers, Redis, PostgreSQL)', () => {
 		expect(events).toHaveLength(500);
 
 		// Two workers run 10 executions each at a time: the last answers come minutes later on a busy 2-core machine.
-		const replies = await Promise.all(events.map(async (event) => await send(webhookUrl(), event, 540_000)));
+		const replies = await Promise.all(
+			events.map(async (event) => await send(webhookUrl(), event, 540_000)),
+		);
 		const failed = replies.filter((reply, index) => !acknowledges(reply, events[index]));
 		expect(failed).toEqual([]);
 		expect(replies.every((reply) => reply.body.duplicate === false)).toBe(true);
@@ -160,16 +190,26 @@ describe('n8n in queue mode (main + 2 workers, Redis, PostgreSQL)', () => {
 		// Each lead that reached the threshold crossed once; Salesforce was asked to update it once.
 		const crossing = leads.filter((email) => expected.get(email)! >= THRESHOLD);
 		expect(crossing).toHaveLength(15);
-		const handedOver = replies.filter((reply) => reply.body.handedOver === true).map((reply) => String(reply.body.leadId));
+		const handedOver = replies
+			.filter((reply) => reply.body.handedOver === true)
+			.map((reply) => String(reply.body.leadId));
 		expect(handedOver.sort()).toEqual([...crossing].sort());
 		const updates = mqlUpdatesPerLead(salesforce!);
-		expect(leads.map((email) => [email, updates.get(email) ?? 0])).toEqual(leads.map((email) => [email, crossing.includes(email) ? 1 : 0]));
+		expect(leads.map((email) => [email, updates.get(email) ?? 0])).toEqual(
+			leads.map((email) => [email, crossing.includes(email) ? 1 : 0]),
+		);
 		for (const email of leads) {
 			const lead = salesforce!.lead(leadIds[email])!;
-			expect([email, lead.Status]).toEqual([email, crossing.includes(email) ? 'MQL' : 'Open - Not Contacted']);
+			expect([email, lead.Status]).toEqual([
+				email,
+				crossing.includes(email) ? 'MQL' : 'Open - Not Contacted',
+			]);
 		}
 		// Both workers ran executions (each logs "Worker started execution N").
-		expect(cluster!.workers.map((worker) => executionsStarted(worker.logFile) > 0)).toEqual([true, true]);
+		expect(cluster!.workers.map((worker) => executionsStarted(worker.logFile) > 0)).toEqual([
+			true,
+			true,
+		]);
 	}, 900_000);
 
 	it('keeps every acknowledged event when a worker is killed with SIGKILL, counts re-sent events once, and hands each crossing over exactly once', async () => {
@@ -219,16 +259,24 @@ describe('n8n in queue mode (main + 2 workers, Redis, PostgreSQL)', () => {
 		let pending = unacknowledged;
 		const resentReplies: Reply[] = [];
 		for (let round = 0; round < 5 && pending.length > 0; round++) {
-			const resent = await Promise.all(pending.map(async (event) => [event, await send(webhookUrl(), event)] as const));
+			const resent = await Promise.all(
+				pending.map(async (event) => [event, await send(webhookUrl(), event)] as const),
+			);
 			resentReplies.push(...resent.map(([, reply]) => reply));
-			pending = resent.filter(([event, reply]) => !acknowledges(reply, event)).map(([event]) => event);
+			pending = resent
+				.filter(([event, reply]) => !acknowledges(reply, event))
+				.map(([event]) => event);
 		}
 		expect(pending).toEqual([]);
 		expect(Object.fromEntries(await storedScores(leads))).toEqual(Object.fromEntries(allPoints));
 
 		// Acknowledged events sent again are duplicates and change nothing.
-		const repeats = await Promise.all(acknowledged.slice(0, 20).map(async (event) => await send(webhookUrl(), event)));
-		expect(repeats.map((reply) => [reply.status, reply.body.duplicate])).toEqual(repeats.map(() => [200, true]));
+		const repeats = await Promise.all(
+			acknowledged.slice(0, 20).map(async (event) => await send(webhookUrl(), event)),
+		);
+		expect(repeats.map((reply) => [reply.status, reply.body.duplicate])).toEqual(
+			repeats.map(() => [200, true]),
+		);
 		expect(Object.fromEntries(await storedScores(leads))).toEqual(Object.fromEntries(allPoints));
 
 		// Every lead that crossed was handed to Salesforce exactly once: a crossing whose run the kill
@@ -236,17 +284,26 @@ describe('n8n in queue mode (main + 2 workers, Redis, PostgreSQL)', () => {
 		const crossing = leads.filter((email) => allPoints.get(email)! >= THRESHOLD);
 		expect(crossing).toHaveLength(15);
 		const updates = mqlUpdatesPerLead(salesforce!);
-		const cutShort = unacknowledged.filter((event) => event.eventId.endsWith('-14') && allPoints.get(event.email)! >= THRESHOLD).length;
+		const cutShort = unacknowledged.filter(
+			(event) => event.eventId.endsWith('-14') && allPoints.get(event.email)! >= THRESHOLD,
+		).length;
 		process.stdout.write(
 			`Queue mode, worker killed: ${cutShort} crossing events unacknowledged and re-sent; MQL updates per crossing lead ${JSON.stringify(crossing.map((email) => updates.get(email) ?? 0))}\n`,
 		);
-		expect(leads.map((email) => [email, updates.get(email) ?? 0])).toEqual(leads.map((email) => [email, crossing.includes(email) ? 1 : 0]));
+		expect(leads.map((email) => [email, updates.get(email) ?? 0])).toEqual(
+			leads.map((email) => [email, crossing.includes(email) ? 1 : 0]),
+		);
 		for (const email of leads) {
-			expect([email, salesforce!.lead(leadIds[email])!.Status]).toEqual([email, crossing.includes(email) ? 'MQL' : 'Open - Not Contacted']);
+			expect([email, salesforce!.lead(leadIds[email])!.Status]).toEqual([
+				email,
+				crossing.includes(email) ? 'MQL' : 'Open - Not Contacted',
+			]);
 		}
 		// The sender saw each crossing lead handed over (the answer it got for some event of the lead).
 		const handedOver = new Set(
-			[...replies.values(), ...resentReplies].filter((reply) => reply.status === 200 && reply.body.handedOver === true).map((reply) => String(reply.body.leadId)),
+			[...replies.values(), ...resentReplies]
+				.filter((reply) => reply.status === 200 && reply.body.handedOver === true)
+				.map((reply) => String(reply.body.leadId)),
 		);
 		expect([...handedOver].sort()).toEqual([...crossing].sort());
 	}, 600_000);

@@ -21,7 +21,12 @@ describe("README's Quick start in a real n8n", () => {
 	it("the README's curl gets the 10 points it promises, once", async () => {
 		const url = sandbox.webhooks[0].url;
 		expect(url).toMatch(/\/webhook\/lead-events$/);
-		const event = { email: 'ada@example.com', event: 'Viewed Page', eventId: 'evt-1', properties: { url: '/pricing' } };
+		const event = {
+			email: 'ada@example.com',
+			event: 'Viewed Page',
+			eventId: 'evt-1',
+			properties: { url: '/pricing' },
+		};
 		const reply = await post(url, event);
 		expect(reply.status).toBe(200);
 		expect(reply.body.leadScore).toMatchObject({
@@ -35,10 +40,21 @@ describe("README's Quick start in a real n8n", () => {
 		});
 		const again = await post(url, event);
 		expect(again.body.leadScore).toMatchObject({ score: 10, duplicate: true });
-		expect(storedLead(sandbox.n8n.userFolder, 'ada@example.com')).toEqual({ score: 10, tier: 'nurture' });
+		expect(storedLead(sandbox.n8n.userFolder, 'ada@example.com')).toEqual({
+			score: 10,
+			tier: 'nurture',
+		});
 
 		// An event whose field sits elsewhere scores 0 and says which condition could not be checked.
-		const flat = await post(url, { email: 'grace@example.com', event: 'Viewed Page', url: '/pricing' });
-		expect(flat.body.leadScore).toMatchObject({ delta: 0, reasons: [], unmatched: [{ rule: 'pricing-page', path: 'properties.url' }] });
+		const flat = await post(url, {
+			email: 'grace@example.com',
+			event: 'Viewed Page',
+			url: '/pricing',
+		});
+		expect(flat.body.leadScore).toMatchObject({
+			delta: 0,
+			reasons: [],
+			unmatched: [{ rule: 'pricing-page', path: 'properties.url' }],
+		});
 	}, 120_000);
 });

@@ -1,9 +1,21 @@
 import { join } from 'node:path';
 
-import { startApiSandboxes, startSandbox, type ApiSandboxes, type Sandbox } from '../../scripts/n8n';
+import {
+	startApiSandboxes,
+	startSandbox,
+	type ApiSandboxes,
+	type Sandbox,
+} from '../../scripts/n8n';
 import type { KlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
 import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
-import { mqlUpdatesPerLead, PACKAGE_TARBALL, post, REPO_ROOT, START_TIMEOUT, type WebhookReply } from './harness';
+import {
+	mqlUpdatesPerLead,
+	PACKAGE_TARBALL,
+	post,
+	REPO_ROOT,
+	START_TIMEOUT,
+	type WebhookReply,
+} from './harness';
 
 const JOURNEY = join(REPO_ROOT, 'examples', 'workflows', 'lead-journey.json');
 const AT = '2026-11-20T09:00:00.000Z';
@@ -21,9 +33,14 @@ describe('a crossing re-sent after a failed step reaches Salesforce exactly once
 	const seen: Record<string, number> = {};
 
 	const url = () => sandbox.webhooks.find((webhook) => webhook.path === 'lead-journey')!.url;
-	const send = (email: string, event: string, eventId: string, extra: Record<string, unknown> = {}) =>
-		post(url(), { email, event, event_id: eventId, time: AT, ...extra });
-	const status = (email: string) => salesforce.allLeads().find((lead) => lead.Email === email)?.Status;
+	const send = (
+		email: string,
+		event: string,
+		eventId: string,
+		extra: Record<string, unknown> = {},
+	) => post(url(), { email, event, event_id: eventId, time: AT, ...extra });
+	const status = (email: string) =>
+		salesforce.allLeads().find((lead) => lead.Email === email)?.Status;
 	const mqlUpdates = (email: string) => mqlUpdatesPerLead(salesforce).get(email) ?? 0;
 
 	/** A new Salesforce lead scored to 75 (45, 65, 75): the next "Opened Email" (+2) crosses 76. */
@@ -32,7 +49,9 @@ describe('a crossing re-sent after a failed step reaches Salesforce exactly once
 		const replies = [
 			await send(email, 'Requested Demo', `${email}-1`, { profile: { title: 'VP Marketing' } }),
 			await send(email, 'Started Checkout', `${email}-2`),
-			await send(email, 'Viewed Page', `${email}-3`, { properties: { url: 'https://shop.example.com/pricing' } }),
+			await send(email, 'Viewed Page', `${email}-3`, {
+				properties: { url: 'https://shop.example.com/pricing' },
+			}),
 		];
 		expect(replies.map((reply) => [reply.status, reply.body.score, reply.body.crossed])).toEqual([
 			[200, 45, false],
@@ -44,7 +63,13 @@ describe('a crossing re-sent after a failed step reaches Salesforce exactly once
 	/** The re-sent crossing event's answer: the first outcome, handed to Salesforce. */
 	function expectCrossingReplayed(reply: WebhookReply): void {
 		expect(reply.status).toBe(200);
-		expect(reply.body).toMatchObject({ score: 77, previousScore: 75, duplicate: true, crossed: true, salesforce: { status: 'MQL' } });
+		expect(reply.body).toMatchObject({
+			score: 77,
+			previousScore: 75,
+			duplicate: true,
+			crossed: true,
+			salesforce: { status: 'MQL' },
+		});
 	}
 
 	beforeAll(async () => {
@@ -52,7 +77,12 @@ describe('a crossing re-sent after a failed step reaches Salesforce exactly once
 		klaviyo = apis.klaviyo as unknown as KlaviyoMock;
 		salesforce = apis.salesforce as unknown as SalesforceMock;
 		if (!klaviyo || !salesforce) throw new Error(`API stand-ins missing: ${apis.notes.join('; ')}`);
-		sandbox = await startSandbox({ repoRoot: REPO_ROOT, packageTarball: PACKAGE_TARBALL, workflows: [JOURNEY], credentials: apis.credentials });
+		sandbox = await startSandbox({
+			repoRoot: REPO_ROOT,
+			packageTarball: PACKAGE_TARBALL,
+			workflows: [JOURNEY],
+			credentials: apis.credentials,
+		});
 	}, START_TIMEOUT);
 
 	afterAll(async () => {
@@ -72,7 +102,10 @@ describe('a crossing re-sent after a failed step reaches Salesforce exactly once
 		klaviyo.recover();
 		const retry = await send(email, 'Opened Email', `${email}-4`);
 		expectCrossingReplayed(retry);
-		expect(retry.body.salesforce).toMatchObject({ previousStatus: 'Open - Not Contacted', updated: true });
+		expect(retry.body.salesforce).toMatchObject({
+			previousStatus: 'Open - Not Contacted',
+			updated: true,
+		});
 		// A second re-send (the sender never saw the 200) goes out again; Salesforce skips the lead now at MQL.
 		const again = await send(email, 'Opened Email', `${email}-4`);
 		expectCrossingReplayed(again);
@@ -122,9 +155,22 @@ describe('a crossing re-sent after a failed step reaches Salesforce exactly once
 	}, 300_000);
 
 	it('scores two leads whose sources use the same event id, each once', async () => {
-		const first = [await send('shop-a@example.com', 'Requested Demo', 'order-1'), await send('shop-b@example.com', 'Requested Demo', 'order-1')];
-		const again = [await send('shop-a@example.com', 'Requested Demo', 'order-1'), await send('shop-b@example.com', 'Requested Demo', 'order-1')];
-		expect([...first, ...again].map((reply) => [reply.status, reply.body.leadId, reply.body.score, reply.body.duplicate])).toEqual([
+		const first = [
+			await send('shop-a@example.com', 'Requested Demo', 'order-1'),
+			await send('shop-b@example.com', 'Requested Demo', 'order-1'),
+		];
+		const again = [
+			await send('shop-a@example.com', 'Requested Demo', 'order-1'),
+			await send('shop-b@example.com', 'Requested Demo', 'order-1'),
+		];
+		expect(
+			[...first, ...again].map((reply) => [
+				reply.status,
+				reply.body.leadId,
+				reply.body.score,
+				reply.body.duplicate,
+			]),
+		).toEqual([
 			[200, 'shop-a@example.com', 30, false],
 			[200, 'shop-b@example.com', 30, false],
 			[200, 'shop-a@example.com', 30, true],

@@ -3,7 +3,14 @@
  * workflow, its static data loaded from (and saved back to) what n8n's database would hold.
  */
 import { LoadOptionsContext, PollContext } from 'n8n-core';
-import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodePropertyOptions, IWorkflowBase, WorkflowActivateMode } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	INodeExecutionData,
+	INodePropertyOptions,
+	IWorkflowBase,
+	WorkflowActivateMode,
+} from 'n8n-workflow';
 
 import { instantiate } from '../../sandbox/n8nWorkflow';
 
@@ -21,14 +28,31 @@ export interface PollOutcome {
 	staticData: IDataObject;
 }
 
-export async function pollOnce(workflowJson: IWorkflowBase, nodeName: string, options: PollOptions): Promise<PollOutcome> {
-	const staticData = options.staticData === undefined ? undefined : (JSON.parse(JSON.stringify(options.staticData)) as IDataObject);
-	const { workflow, additionalData } = instantiate(workflowJson, { credentials: options.credentials, staticData, mode: 'trigger' });
+export async function pollOnce(
+	workflowJson: IWorkflowBase,
+	nodeName: string,
+	options: PollOptions,
+): Promise<PollOutcome> {
+	const staticData =
+		options.staticData === undefined
+			? undefined
+			: (JSON.parse(JSON.stringify(options.staticData)) as IDataObject);
+	const { workflow, additionalData } = instantiate(workflowJson, {
+		credentials: options.credentials,
+		staticData,
+		mode: 'trigger',
+	});
 	const node = workflow.getNode(nodeName);
 	if (!node) throw new Error(`No node ${nodeName}`);
 	const nodeType = workflow.nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
 	if (!nodeType.poll) throw new Error(`${nodeName} is not a poll trigger`);
-	const context = new PollContext(workflow, node, additionalData, 'trigger', options.activation ?? 'activate');
+	const context = new PollContext(
+		workflow,
+		node,
+		additionalData,
+		'trigger',
+		options.activation ?? 'activate',
+	);
 	const emitted = await nodeType.poll.call(context);
 	return { emitted, staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject };
 }
@@ -45,5 +69,7 @@ export async function loadOptions(
 	const nodeType = workflow.nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
 	const load = nodeType.methods?.loadOptions?.[method];
 	if (!load) throw new Error(`${nodeName} has no loadOptions method ${method}`);
-	return await load.call(new LoadOptionsContext(workflow, node, additionalData, `parameters.${method}`));
+	return await load.call(
+		new LoadOptionsContext(workflow, node, additionalData, `parameters.${method}`),
+	);
 }

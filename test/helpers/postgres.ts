@@ -28,7 +28,10 @@ export interface PostgresServer {
  * the test process exits first). `settings`: extra server settings, space-separated name=value.
  * Returns a getter, valid inside tests.
  */
-export function usePostgres(databaseName = 'lead_scoring_test', options: { settings?: string } = {}): () => PostgresServer {
+export function usePostgres(
+	databaseName = 'lead_scoring_test',
+	options: { settings?: string } = {},
+): () => PostgresServer {
 	let handle: PostgresServerHandle | undefined;
 	let server: PostgresServer | undefined;
 
@@ -36,13 +39,19 @@ export function usePostgres(databaseName = 'lead_scoring_test', options: { setti
 		const started = startPostgresServer(REPO_ROOT, options.settings ?? '');
 		handle = started;
 		await started.createDatabase(databaseName);
-		const base = { host: started.host, port: started.port, user: started.user, password: started.password };
+		const base = {
+			host: started.host,
+			port: started.port,
+			user: started.user,
+			password: started.password,
+		};
 		server = {
 			...base,
 			database: databaseName,
 			dir: started.dir,
 			connection: (database = databaseName) => ({ ...base, database }),
-			sql: async (text, values = [], database = databaseName) => await started.sql(text, values, database),
+			sql: async (text, values = [], database = databaseName) =>
+				await started.sql(text, values, database),
 			env: (database = databaseName) => ({
 				PGHOST: base.host,
 				PGPORT: String(base.port),

@@ -2,7 +2,13 @@
  * Create Event in bulk (POST /api/event-bulk-create-jobs) against the loopback Klaviyo, on a
  * virtual clock: fewer calls, every event accounted for, each refused event on its own item.
  */
-import { type EventInput, KlaviyoApiError, KlaviyoClient, checkEventInput, rejectedEntries } from '../../lib/klaviyo';
+import {
+	type EventInput,
+	KlaviyoApiError,
+	KlaviyoClient,
+	checkEventInput,
+	rejectedEntries,
+} from '../../lib/klaviyo';
 import { axiosTransport, klaviyoCredentialHeaders } from '../../sandbox/httpTransport';
 import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
 import { type KlaviyoMock, startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
@@ -14,7 +20,11 @@ let client: KlaviyoClient;
 beforeEach(async () => {
 	clock = virtualClock();
 	mock = await startKlaviyoMock({ now: clock.now });
-	client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock, random: () => 0.5 });
+	client = new KlaviyoClient({
+		transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
+		clock,
+		random: () => 0.5,
+	});
 });
 
 afterEach(async () => {
@@ -40,7 +50,9 @@ const events = (count: number) => Array.from({ length: count }, (_, index) => ev
 describe('createEvents above the bulk threshold', () => {
 	it('records 10,000 events in 10 calls instead of 10,000 (0.1%), within the 10/s limit', async () => {
 		const outcomes = await client.createEvents(events(10_000), { bulkThreshold: 100 });
-		expect(outcomes.every((outcome) => outcome?.ok && outcome.value.status === 'accepted')).toBe(true);
+		expect(outcomes.every((outcome) => outcome?.ok && outcome.value.status === 'accepted')).toBe(
+			true,
+		);
 		expect(mock.calls('bulk_create_events')).toBe(10);
 		expect(mock.calls('create_event')).toBe(0);
 		expect(mock.state.events).toHaveLength(10_000);
@@ -59,9 +71,15 @@ describe('createEvents above the bulk threshold', () => {
 		inputs[17] = event(17, '2029-01-01T00:00:00Z');
 		inputs[250] = event(250, '2030-01-01T00:00:00Z');
 		const outcomes = await client.createEvents(inputs, { bulkThreshold: 100 });
-		const failed = outcomes.flatMap((outcome, index) => (outcome?.ok === false ? [[index, outcome.error as KlaviyoApiError] as const] : []));
+		const failed = outcomes.flatMap((outcome, index) =>
+			outcome?.ok === false ? [[index, outcome.error as KlaviyoApiError] as const] : [],
+		);
 		expect(failed.map(([index]) => index)).toEqual([17, 250]);
-		expect(failed[0]![1]).toMatchObject({ status: 400, code: 'invalid', pointer: expect.stringMatching(/^\/data\/attributes\/events-bulk-create\/data\/17\//) });
+		expect(failed[0]![1]).toMatchObject({
+			status: 400,
+			code: 'invalid',
+			pointer: expect.stringMatching(/^\/data\/attributes\/events-bulk-create\/data\/17\//),
+		});
 		expect(mock.calls('bulk_create_events')).toBe(2);
 		expect(mock.state.events).toHaveLength(298);
 		expect(mock.state.events.some((recorded) => recorded.uniqueId === 'evt-17')).toBe(false);
@@ -70,7 +88,11 @@ describe('createEvents above the bulk threshold', () => {
 	it('fails every event of a request refused as a whole, and sends nothing twice', async () => {
 		mock.fail({ status: 500, times: 10, operationId: 'bulk_create_events' });
 		const outcomes = await client.createEvents(events(150), { bulkThreshold: 100 });
-		expect(outcomes.every((outcome) => outcome?.ok === false && (outcome.error as KlaviyoApiError).status === 500)).toBe(true);
+		expect(
+			outcomes.every(
+				(outcome) => outcome?.ok === false && (outcome.error as KlaviyoApiError).status === 500,
+			),
+		).toBe(true);
 		expect(mock.state.events).toHaveLength(0);
 	});
 
@@ -85,15 +107,38 @@ describe('createEvents above the bulk threshold', () => {
 
 describe('rejectedEntries', () => {
 	const error = (pointers: Array<string | undefined>, status = 400) => {
-		const [first, ...rest] = pointers.map((pointer) => new KlaviyoApiError({ kind: 'api', status, code: 'invalid', title: 'Invalid input.', detail: 'x', pointer }));
+		const [first, ...rest] = pointers.map(
+			(pointer) =>
+				new KlaviyoApiError({
+					kind: 'api',
+					status,
+					code: 'invalid',
+					title: 'Invalid input.',
+					detail: 'x',
+					pointer,
+				}),
+		);
 		first!.errors = [first!, ...rest];
 		return first!;
 	};
 
 	it.each([
-		['two entries', ['/data/attributes/events-bulk-create/data/3/attributes/time', '/data/attributes/events-bulk-create/data/0'], 5, [3, 0]],
+		[
+			'two entries',
+			[
+				'/data/attributes/events-bulk-create/data/3/attributes/time',
+				'/data/attributes/events-bulk-create/data/0',
+			],
+			5,
+			[3, 0],
+		],
 		['an error about the whole request', ['/data'], 5, undefined],
-		['a pointer past the entries', ['/data/attributes/events-bulk-create/data/5/attributes'], 5, undefined],
+		[
+			'a pointer past the entries',
+			['/data/attributes/events-bulk-create/data/5/attributes'],
+			5,
+			undefined,
+		],
 		['no pointer', [undefined], 5, undefined],
 	])('%s', (_name, pointers, count, expected) => {
 		const rejected = rejectedEntries(error(pointers as Array<string | undefined>), count as number);
@@ -101,6 +146,8 @@ describe('rejectedEntries', () => {
 	});
 
 	it('only reads a 400 as entries at fault', () => {
-		expect(rejectedEntries(error(['/data/attributes/events-bulk-create/data/1'], 413), 5)).toBeUndefined();
+		expect(
+			rejectedEntries(error(['/data/attributes/events-bulk-create/data/1'], 413), 5),
+		).toBeUndefined();
 	});
 });

@@ -2,7 +2,15 @@
  * The Klaviyo Trigger's poll against the loopback Klaviyo, over axios, on a virtual clock: what
  * each poll emits, what it keeps for the next one, and what survives a restart.
  */
-import { KlaviyoClient, type PollSettings, type PollState, latestEvent, listMetrics, pollEvents, readPollState } from '../../lib/klaviyo';
+import {
+	KlaviyoClient,
+	type PollSettings,
+	type PollState,
+	latestEvent,
+	listMetrics,
+	pollEvents,
+	readPollState,
+} from '../../lib/klaviyo';
 import { axiosTransport, klaviyoCredentialHeaders } from '../../sandbox/httpTransport';
 import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
 import { type KlaviyoMock, startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
@@ -17,7 +25,11 @@ const MINUTE = 60 * SECOND;
 beforeEach(async () => {
 	clock = virtualClock();
 	mock = await startKlaviyoMock({ now: clock.now });
-	client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock, random: () => 0.5 });
+	client = new KlaviyoClient({
+		transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
+		clock,
+		random: () => 0.5,
+	});
 });
 
 afterEach(async () => {
@@ -32,7 +44,14 @@ function metricIds(...names: string[]): string[] {
 }
 
 function settings(metrics: string[], overrides: Partial<PollSettings> = {}): PollSettings {
-	return { metricIds: metrics, backfillDays: 0, lateWindowSeconds: 600, maxEvents: 10_000, budgetMs: 4 * MINUTE, ...overrides };
+	return {
+		metricIds: metrics,
+		backfillDays: 0,
+		lateWindowSeconds: 600,
+		maxEvents: 10_000,
+		budgetMs: 4 * MINUTE,
+		...overrides,
+	};
 }
 
 /** What n8n does with static data between polls and across a restart: JSON in the database. */
@@ -42,12 +61,21 @@ const at = (offsetMs: number) => clock.now() + offsetMs;
 
 describe('listMetrics', () => {
 	it("lists the account's metrics by name, with their integration, across pages", async () => {
-		for (let index = 0; index < 230; index++) mock.state.metricNamed(`Custom ${String(index).padStart(3, '0')}`);
+		for (let index = 0; index < 230; index++)
+			mock.state.metricNamed(`Custom ${String(index).padStart(3, '0')}`);
 		mock.state.metricNamed('Custom Order', 'Shopify');
 		const metrics = await listMetrics(client);
 		expect(metrics).toHaveLength(231 + 6); // and the six every sandbox account has
-		expect(metrics.find((metric) => metric.name === 'Opened Email')).toEqual({ id: 'OpnEml', name: 'Opened Email', integration: 'Klaviyo' });
-		expect(metrics.find((metric) => metric.name === 'Custom Order')).toEqual({ id: expect.any(String), name: 'Custom Order', integration: 'Shopify' });
+		expect(metrics.find((metric) => metric.name === 'Opened Email')).toEqual({
+			id: 'OpnEml',
+			name: 'Opened Email',
+			integration: 'Klaviyo',
+		});
+		expect(metrics.find((metric) => metric.name === 'Custom Order')).toEqual({
+			id: expect.any(String),
+			name: 'Custom Order',
+			integration: 'Shopify',
+		});
 		expect(mock.calls('get_metrics')).toBe(2);
 	});
 });
@@ -76,7 +104,12 @@ describe('pollEvents', () => {
 				eventId: event.id,
 				time: new Date(event.timestamp * 1000).toISOString().replace('.000Z', '+00:00'),
 				properties: { Subject: 'Pricing update' },
-				profile: expect.objectContaining({ id: event.profileId, email: 'ada@example.com', title: 'VP Marketing', first_name: 'Ada' }),
+				profile: expect.objectContaining({
+					id: event.profileId,
+					email: 'ada@example.com',
+					title: 'VP Marketing',
+					first_name: 'Ada',
+				}),
 			},
 		]);
 		clock.advance(MINUTE);
@@ -88,16 +121,31 @@ describe('pollEvents', () => {
 		const state = readPollState(undefined);
 		await pollEvents(client, clock, state, settings([clicked!]));
 		for (let index = 0; index < 2500; index++) {
-			mock.addEvent({ metric: 'Clicked Email', email: `lead${index % 300}@example.com`, time: at(SECOND + Math.floor(index / 10) * SECOND), properties: { n: index } });
+			mock.addEvent({
+				metric: 'Clicked Email',
+				email: `lead${index % 300}@example.com`,
+				time: at(SECOND + Math.floor(index / 10) * SECOND),
+				properties: { n: index },
+			});
 		}
 		clock.advance(10 * MINUTE);
 		const before = mock.calls();
 		const result = await pollEvents(client, clock, state, settings([clicked!]));
 		// Ten events a second: in time order, and within a second in Klaviyo's (id) order.
 		const numbers = result.events.map((event) => Number(event.properties.n));
-		expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 2500 }, (_, index) => index));
-		expect(numbers.every((n, index) => index === 0 || Math.floor(n / 10) >= Math.floor(numbers[index - 1]! / 10))).toBe(true);
-		expect(result.events.every((event) => event.email?.startsWith('lead') && event.event === 'Clicked Email')).toBe(true);
+		expect([...numbers].sort((a, b) => a - b)).toEqual(
+			Array.from({ length: 2500 }, (_, index) => index),
+		);
+		expect(
+			numbers.every(
+				(n, index) => index === 0 || Math.floor(n / 10) >= Math.floor(numbers[index - 1]! / 10),
+			),
+		).toBe(true);
+		expect(
+			result.events.every(
+				(event) => event.email?.startsWith('lead') && event.event === 'Clicked Email',
+			),
+		).toBe(true);
 		expect(mock.calls() - before).toBe(3);
 		expect(result.requests).toBe(3);
 	});
@@ -124,11 +172,18 @@ describe('pollEvents', () => {
 		const stored = saved(state);
 
 		// n8n is down for two hours; events keep coming.
-		for (let minute = 1; minute <= 120; minute++) mock.addEvent({ metric: 'Opened Email', email: `down${minute}@example.com`, time: at(minute * MINUTE) });
+		for (let minute = 1; minute <= 120; minute++)
+			mock.addEvent({
+				metric: 'Opened Email',
+				email: `down${minute}@example.com`,
+				time: at(minute * MINUTE),
+			});
 		clock.advance(121 * MINUTE);
 		state = readPollState(stored);
 		const afterRestart = await pollEvents(client, clock, state, settings([opened!]));
-		expect(afterRestart.events.map((event) => event.email)).toEqual(Array.from({ length: 120 }, (_, index) => `down${index + 1}@example.com`));
+		expect(afterRestart.events.map((event) => event.email)).toEqual(
+			Array.from({ length: 120 }, (_, index) => `down${index + 1}@example.com`),
+		);
 		expect((await pollEvents(client, clock, state, settings([opened!]))).events).toEqual([]);
 	});
 
@@ -141,13 +196,19 @@ describe('pollEvents', () => {
 		mock.addEvent({ metric: 'Opened Email', email: 'second@example.com', time: boundary });
 		clock.advance(MINUTE);
 		const first = await pollEvents(client, clock, state, settings([opened!]));
-		expect(first.events.map((event) => event.email)).toEqual(expect.arrayContaining(['first@example.com', 'second@example.com']));
+		expect(first.events.map((event) => event.email)).toEqual(
+			expect.arrayContaining(['first@example.com', 'second@example.com']),
+		);
 
 		// Filed after the poll, in the same second as the newest event it emitted.
 		mock.addEvent({ metric: 'Opened Email', email: 'third@example.com', time: boundary });
 		clock.advance(MINUTE);
 		const restarted = readPollState(saved(state));
-		expect((await pollEvents(client, clock, restarted, settings([opened!]))).events.map((event) => event.email)).toEqual(['third@example.com']);
+		expect(
+			(await pollEvents(client, clock, restarted, settings([opened!]))).events.map(
+				(event) => event.email,
+			),
+		).toEqual(['third@example.com']);
 	});
 
 	it('catches an event filed late with an earlier time, within the late-event window', async () => {
@@ -156,32 +217,71 @@ describe('pollEvents', () => {
 		await pollEvents(client, clock, state, settings([ordered!], { lateWindowSeconds: 600 }));
 		clock.advance(5 * MINUTE);
 		mock.addEvent({ metric: 'Placed Order', email: 'now@example.com', time: at(0) });
-		expect((await pollEvents(client, clock, state, settings([ordered!], { lateWindowSeconds: 600 }))).events).toHaveLength(1);
+		expect(
+			(await pollEvents(client, clock, state, settings([ordered!], { lateWindowSeconds: 600 })))
+				.events,
+		).toHaveLength(1);
 
 		// A shop integration files two orders late: one 4 minutes old (caught), one 20 minutes old (outside the window).
 		mock.addEvent({ metric: 'Placed Order', email: 'late@example.com', time: at(-4 * MINUTE) });
-		mock.addEvent({ metric: 'Placed Order', email: 'too-late@example.com', time: at(-20 * MINUTE) });
+		mock.addEvent({
+			metric: 'Placed Order',
+			email: 'too-late@example.com',
+			time: at(-20 * MINUTE),
+		});
 		clock.advance(MINUTE);
-		const { events } = await pollEvents(client, clock, state, settings([ordered!], { lateWindowSeconds: 600 }));
+		const { events } = await pollEvents(
+			client,
+			clock,
+			state,
+			settings([ordered!], { lateWindowSeconds: 600 }),
+		);
 		expect(events.map((event) => event.email)).toEqual(['late@example.com']);
 	});
 
 	it('backfills the chosen number of days on the first poll', async () => {
 		const [opened] = metricIds('Opened Email');
-		mock.addEvent({ metric: 'Opened Email', email: 'eight-days@example.com', time: at(-8 * 24 * 60 * MINUTE) });
-		mock.addEvent({ metric: 'Opened Email', email: 'six-days@example.com', time: at(-6 * 24 * 60 * MINUTE) });
-		mock.addEvent({ metric: 'Opened Email', email: 'yesterday@example.com', time: at(-24 * 60 * MINUTE) });
+		mock.addEvent({
+			metric: 'Opened Email',
+			email: 'eight-days@example.com',
+			time: at(-8 * 24 * 60 * MINUTE),
+		});
+		mock.addEvent({
+			metric: 'Opened Email',
+			email: 'six-days@example.com',
+			time: at(-6 * 24 * 60 * MINUTE),
+		});
+		mock.addEvent({
+			metric: 'Opened Email',
+			email: 'yesterday@example.com',
+			time: at(-24 * 60 * MINUTE),
+		});
 		const state = readPollState(undefined);
-		const { events } = await pollEvents(client, clock, state, settings([opened!], { backfillDays: 7 }));
-		expect(events.map((event) => event.email)).toEqual(['six-days@example.com', 'yesterday@example.com']);
-		expect((await pollEvents(client, clock, state, settings([opened!], { backfillDays: 7 }))).events).toEqual([]);
+		const { events } = await pollEvents(
+			client,
+			clock,
+			state,
+			settings([opened!], { backfillDays: 7 }),
+		);
+		expect(events.map((event) => event.email)).toEqual([
+			'six-days@example.com',
+			'yesterday@example.com',
+		]);
+		expect(
+			(await pollEvents(client, clock, state, settings([opened!], { backfillDays: 7 }))).events,
+		).toEqual([]);
 	});
 
 	it('stops after the page that reaches the item cap and goes on from that page next time', async () => {
 		const [opened] = metricIds('Opened Email');
 		const state = readPollState(undefined);
 		await pollEvents(client, clock, state, settings([opened!]));
-		for (let index = 0; index < 2500; index++) mock.addEvent({ metric: 'Opened Email', email: `lead${index}@example.com`, time: at(SECOND + index * SECOND) });
+		for (let index = 0; index < 2500; index++)
+			mock.addEvent({
+				metric: 'Opened Email',
+				email: `lead${index}@example.com`,
+				time: at(SECOND + index * SECOND),
+			});
 		clock.advance(60 * MINUTE);
 		const capped = settings([opened!], { maxEvents: 1000 });
 		const first = await pollEvents(client, clock, state, capped);
@@ -199,13 +299,20 @@ describe('pollEvents', () => {
 		const [opened] = metricIds('Opened Email');
 		let state = readPollState(undefined);
 		await pollEvents(client, clock, state, settings([opened!]));
-		for (let index = 0; index < 1500; index++) mock.addEvent({ metric: 'Opened Email', email: `lead${index}@example.com`, time: at(SECOND + index * 100) });
+		for (let index = 0; index < 1500; index++)
+			mock.addEvent({
+				metric: 'Opened Email',
+				email: `lead${index}@example.com`,
+				time: at(SECOND + index * 100),
+			});
 		clock.advance(10 * MINUTE);
 		const first = await pollEvents(client, clock, state, settings([opened!], { maxEvents: 1000 }));
 		state = readPollState(saved(state));
 		state.metrics[opened!]!.next = '/api/events?page%5Bcursor%5D=expired&page%5Bsize%5D=1000';
 		const second = await pollEvents(client, clock, state, settings([opened!]));
-		expect(new Set([...first.events, ...second.events].map((event) => event.eventId)).size).toBe(1500);
+		expect(new Set([...first.events, ...second.events].map((event) => event.eventId)).size).toBe(
+			1500,
+		);
 		expect(first.events.length + second.events.length).toBe(1500);
 	});
 
@@ -213,7 +320,12 @@ describe('pollEvents', () => {
 		const [opened] = metricIds('Opened Email');
 		const state = readPollState(undefined);
 		await pollEvents(client, clock, state, settings([opened!]));
-		for (let index = 0; index < 1200; index++) mock.addEvent({ metric: 'Opened Email', email: `lead${index}@example.com`, time: at(SECOND + index * 100) });
+		for (let index = 0; index < 1200; index++)
+			mock.addEvent({
+				metric: 'Opened Email',
+				email: `lead${index}@example.com`,
+				time: at(SECOND + index * 100),
+			});
 		clock.advance(10 * MINUTE);
 		mock.fail({ status: 429, operationId: 'get_events', retryAfterSeconds: 7 });
 		const { events } = await pollEvents(client, clock, state, settings([opened!]));
@@ -241,7 +353,12 @@ describe('pollEvents', () => {
 		});
 		clock.advance(MINUTE);
 		const { events } = await pollEvents(client, clock, state, settings([sms!]));
-		expect(events).toEqual([expect.objectContaining({ email: null, profile: expect.objectContaining({ phone_number: '+15005550006' }) })]);
+		expect(events).toEqual([
+			expect.objectContaining({
+				email: null,
+				profile: expect.objectContaining({ phone_number: '+15005550006' }),
+			}),
+		]);
 	});
 });
 
@@ -251,7 +368,10 @@ describe('latestEvent', () => {
 		mock.addEvent({ metric: 'Opened Email', email: 'a@example.com', time: at(-3 * MINUTE) });
 		mock.addEvent({ metric: 'Placed Order', email: 'b@example.com', time: at(-2 * MINUTE) });
 		mock.addEvent({ metric: 'Clicked Email', email: 'c@example.com', time: at(-1 * MINUTE) });
-		expect(await latestEvent(client, [opened!, ordered!])).toMatchObject({ email: 'b@example.com', event: 'Placed Order' });
+		expect(await latestEvent(client, [opened!, ordered!])).toMatchObject({
+			email: 'b@example.com',
+			event: 'Placed Order',
+		});
 		expect(await latestEvent(client, metricIds('Never Happened'))).toBeUndefined();
 	});
 });

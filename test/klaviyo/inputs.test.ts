@@ -23,10 +23,15 @@ describe('identifiers', () => {
 		['phone', '5005550006', 'E.164'],
 		['phone', '+1 500 555 0006', 'E.164'],
 		['externalId', 12345, { kind: 'externalId', value: '12345' }],
-		['profileId', '01GDDKASAP8TKDDA2GRZDSVP4H', { kind: 'profileId', value: '01GDDKASAP8TKDDA2GRZDSVP4H' }],
+		[
+			'profileId',
+			'01GDDKASAP8TKDDA2GRZDSVP4H',
+			{ kind: 'profileId', value: '01GDDKASAP8TKDDA2GRZDSVP4H' },
+		],
 	] as const)('%s %j', (kind, raw, expected) => {
 		const checked = checkIdentifier(kind, raw);
-		if (typeof expected === 'string') expect(checked).toEqual({ field: 'identifier', message: expect.stringContaining(expected) });
+		if (typeof expected === 'string')
+			expect(checked).toEqual({ field: 'identifier', message: expect.stringContaining(expected) });
 		else expect(checked).toEqual(expected);
 	});
 });
@@ -57,38 +62,78 @@ describe('JSON values', () => {
 	});
 
 	it('names the property that is wrong', () => {
-		expect(checkProfileInput({ identifierKind: 'email', identifierValue: 'a@b.co', properties: { Ratio: Number.NaN } })).toEqual({
+		expect(
+			checkProfileInput({
+				identifierKind: 'email',
+				identifierValue: 'a@b.co',
+				properties: { Ratio: Number.NaN },
+			}),
+		).toEqual({
 			ok: false,
-			problems: [{ field: 'properties', message: 'Property Ratio is NaN, which JSON cannot represent' }],
+			problems: [
+				{ field: 'properties', message: 'Property Ratio is NaN, which JSON cannot represent' },
+			],
 		});
 	});
 
 	it("refuses a profile over Klaviyo's 100 KB", () => {
-		const big = checkProfileInput({ identifierKind: 'email', identifierValue: 'a@b.co', properties: { a: 'x'.repeat(60_000), b: 'y'.repeat(60_000) } });
+		const big = checkProfileInput({
+			identifierKind: 'email',
+			identifierValue: 'a@b.co',
+			properties: { a: 'x'.repeat(60_000), b: 'y'.repeat(60_000) },
+		});
 		expect(big).toMatchObject({ ok: false, problems: [{ field: 'properties' }] });
 	});
 
 	it('reports every problem of an event', () => {
-		const checked = checkEventInput({ identifierKind: 'email', identifierValue: 'nope', metric: ' ', properties: {}, time: 'yesterday', value: 'ten' });
+		const checked = checkEventInput({
+			identifierKind: 'email',
+			identifierValue: 'nope',
+			metric: ' ',
+			properties: {},
+			time: 'yesterday',
+			value: 'ten',
+		});
 		expect(checked.ok).toBe(false);
-		expect((checked as { problems: Array<{ field: string }> }).problems.map((problem) => problem.field)).toEqual(['identifier', 'time', 'value', 'metric']);
+		expect(
+			(checked as { problems: Array<{ field: string }> }).problems.map((problem) => problem.field),
+		).toEqual(['identifier', 'time', 'value', 'metric']);
 	});
 
 	it('refuses an event before 1990 and one with more than 400 properties', () => {
-		const base = { identifierKind: 'email' as const, identifierValue: 'a@b.co', metric: 'M', properties: {} };
-		expect(checkEventInput({ ...base, time: '1989-12-31T23:59:59Z' })).toMatchObject({ ok: false, problems: [{ field: 'time' }] });
-		const many = Object.fromEntries(Array.from({ length: 401 }, (_, index) => [`p${index}`, index]));
-		expect(checkEventInput({ ...base, properties: many })).toMatchObject({ ok: false, problems: [{ field: 'properties' }] });
+		const base = {
+			identifierKind: 'email' as const,
+			identifierValue: 'a@b.co',
+			metric: 'M',
+			properties: {},
+		};
+		expect(checkEventInput({ ...base, time: '1989-12-31T23:59:59Z' })).toMatchObject({
+			ok: false,
+			problems: [{ field: 'time' }],
+		});
+		const many = Object.fromEntries(
+			Array.from({ length: 401 }, (_, index) => [`p${index}`, index]),
+		);
+		expect(checkEventInput({ ...base, properties: many })).toMatchObject({
+			ok: false,
+			problems: [{ field: 'properties' }],
+		});
 	});
 
 	it('derives no unique_id for an event without a time, leaving Klaviyo its per-second rule', () => {
-		const checked = checkEventInput({ identifierKind: 'email', identifierValue: 'a@b.co', metric: 'M', properties: {} });
+		const checked = checkEventInput({
+			identifierKind: 'email',
+			identifierValue: 'a@b.co',
+			metric: 'M',
+			properties: {},
+		});
 		expect(checked).toMatchObject({ ok: true, value: { uniqueId: undefined, time: undefined } });
 	});
 });
 
 describe('bulk jobs', () => {
-	const resource = (email: string, properties = {}): ProfileResource => profileResource({ identifier: { kind: 'email', value: email }, properties });
+	const resource = (email: string, properties = {}): ProfileResource =>
+		profileResource({ identifier: { kind: 'email', value: email }, properties });
 
 	it('splits at 10,000 profiles and at 5 MB, keeping order', () => {
 		const many = Array.from({ length: 25_000 }, (_, index) => resource(`p${index}@example.com`));
@@ -97,7 +142,9 @@ describe('bulk jobs', () => {
 			[10_000, 20_000],
 			[20_000, 25_000],
 		]);
-		const heavy = Array.from({ length: 100 }, (_, index) => resource(`p${index}@example.com`, { blob: 'x'.repeat(90_000) }));
+		const heavy = Array.from({ length: 100 }, (_, index) =>
+			resource(`p${index}@example.com`, { blob: 'x'.repeat(90_000) }),
+		);
 		const jobs = planJobs(heavy);
 		expect(jobs.length).toBe(2);
 		expect(jobs[0]![1]).toBeLessThan(60);
@@ -105,7 +152,11 @@ describe('bulk jobs', () => {
 	});
 
 	it('maps errors by pointer, by the payload identifiers when the pointer disagrees, and keeps the rest apart', () => {
-		const profiles = [resource('a@example.com'), resource('b@example.com'), resource('c@example.com')];
+		const profiles = [
+			resource('a@example.com'),
+			resource('b@example.com'),
+			resource('c@example.com'),
+		];
 		const error = (pointer: string | undefined, email?: string): ImportError => ({
 			id: `${pointer}-${email}`,
 			code: 'invalid',
@@ -121,6 +172,9 @@ describe('bulk jobs', () => {
 			error(undefined, 'nobody@example.com'),
 		]);
 		expect([...byProfile.keys()].sort()).toEqual([0, 2]);
-		expect(unmatched.map((entry) => entry.id)).toEqual(['/data/attributes/profiles/data/7-undefined', 'undefined-nobody@example.com']);
+		expect(unmatched.map((entry) => entry.id)).toEqual([
+			'/data/attributes/profiles/data/7-undefined',
+			'undefined-nobody@example.com',
+		]);
 	});
 });

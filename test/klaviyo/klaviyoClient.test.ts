@@ -14,15 +14,27 @@ import {
 } from '../../lib/klaviyo';
 import { axiosTransport, klaviyoCredentialHeaders } from '../../sandbox/httpTransport';
 import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
-import { type KlaviyoMock, startKlaviyoMock, type KlaviyoMockOptions } from '../../sandbox/klaviyo/klaviyoMock';
+import {
+	type KlaviyoMock,
+	startKlaviyoMock,
+	type KlaviyoMockOptions,
+} from '../../sandbox/klaviyo/klaviyoMock';
 
 let clock: VirtualClock;
 let mock: KlaviyoMock;
 
-async function setUp(mockOptions: KlaviyoMockOptions = {}, clientOptions: Partial<KlaviyoClientOptions> = {}) {
+async function setUp(
+	mockOptions: KlaviyoMockOptions = {},
+	clientOptions: Partial<KlaviyoClientOptions> = {},
+) {
 	clock = virtualClock();
 	mock = await startKlaviyoMock({ now: clock.now, ...mockOptions });
-	return new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))), clock, random: () => 0.5, ...clientOptions });
+	return new KlaviyoClient({
+		transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
+		clock,
+		random: () => 0.5,
+		...clientOptions,
+	});
 }
 
 afterEach(async () => {
@@ -31,8 +43,15 @@ afterEach(async () => {
 	await mock.close();
 });
 
-function profile(email: string, properties: Record<string, unknown> = { Lead_Score: 42, Lead_Tier: 'warming' }): ProfileInput {
-	const checked = checkProfileInput({ identifierKind: 'email', identifierValue: email, properties });
+function profile(
+	email: string,
+	properties: Record<string, unknown> = { Lead_Score: 42, Lead_Tier: 'warming' },
+): ProfileInput {
+	const checked = checkProfileInput({
+		identifierKind: 'email',
+		identifierValue: email,
+		properties,
+	});
 	if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
 	return checked.value;
 }
@@ -51,10 +70,15 @@ describe('upsertProfile', () => {
 	it('reports created for a new profile and updated, with the same id, the second time', async () => {
 		const client = await setUp();
 		const first = await client.upsertProfile(profile('ada@example.com'));
-		const second = await client.upsertProfile(profile('ada@example.com', { Lead_Score: 55, Lead_Tier: 'engaged' }));
+		const second = await client.upsertProfile(
+			profile('ada@example.com', { Lead_Score: 55, Lead_Tier: 'engaged' }),
+		);
 		expect(first).toMatchObject({ created: true, status: 'created' });
 		expect(second).toEqual({ profileId: first.profileId, created: false, status: 'updated' });
-		expect(mock.profileByEmail('ada@example.com')?.attributes.properties).toEqual({ Lead_Score: 55, Lead_Tier: 'engaged' });
+		expect(mock.profileByEmail('ada@example.com')?.attributes.properties).toEqual({
+			Lead_Score: 55,
+			Lead_Tier: 'engaged',
+		});
 	});
 
 	it('sends the JSON:API media type, and the transport adds the key and revision', async () => {
@@ -73,7 +97,11 @@ describe('upsertProfile', () => {
 		['externalId', 'crm-123', { external_id: 'crm-123' }],
 	] as const)('identifies a profile by %s', async (kind, value, stored) => {
 		const client = await setUp();
-		const checked = checkProfileInput({ identifierKind: kind, identifierValue: value, properties: { Lead_Score: 1 } });
+		const checked = checkProfileInput({
+			identifierKind: kind,
+			identifierValue: value,
+			properties: { Lead_Score: 1 },
+		});
 		if (!checked.ok) throw new Error('invalid');
 		const first = await client.upsertProfile(checked.value);
 		const again = await client.upsertProfile(checked.value);
@@ -84,22 +112,46 @@ describe('upsertProfile', () => {
 	it('identifies a profile by its Klaviyo id, and reports an unknown id as a 404', async () => {
 		const client = await setUp();
 		const { profileId } = await client.upsertProfile(profile('ada@example.com'));
-		const byId = checkProfileInput({ identifierKind: 'profileId', identifierValue: profileId, properties: { Lead_Score: 80 } });
-		const unknown = checkProfileInput({ identifierKind: 'profileId', identifierValue: '01JUNKNOWN0000000000000000', properties: {} });
+		const byId = checkProfileInput({
+			identifierKind: 'profileId',
+			identifierValue: profileId,
+			properties: { Lead_Score: 80 },
+		});
+		const unknown = checkProfileInput({
+			identifierKind: 'profileId',
+			identifierValue: '01JUNKNOWN0000000000000000',
+			properties: {},
+		});
 		if (!byId.ok || !unknown.ok) throw new Error('invalid');
-		expect(await client.upsertProfile(byId.value)).toEqual({ profileId, created: false, status: 'updated' });
+		expect(await client.upsertProfile(byId.value)).toEqual({
+			profileId,
+			created: false,
+			status: 'updated',
+		});
 		expect(mock.profileByEmail('ada@example.com')?.attributes.properties.Lead_Score).toBe(80);
 		const error = await failure(client.upsertProfile(unknown.value));
-		expect(error).toMatchObject({ kind: 'api', status: 404, code: 'not_found', pointer: '/data/id' });
+		expect(error).toMatchObject({
+			kind: 'api',
+			status: 404,
+			code: 'not_found',
+			pointer: '/data/id',
+		});
 	});
 
 	it('turns 409 duplicate_profile into an error with code, title, detail and pointer, without retrying', async () => {
 		const client = await setUp();
 		await client.upsertProfile(profile('ada@example.com'));
-		const other = await client.upsertProfile({ identifier: { kind: 'phone', value: '+15005550006' }, properties: {} });
+		const other = await client.upsertProfile({
+			identifier: { kind: 'phone', value: '+15005550006' },
+			properties: {},
+		});
 		const before = mock.calls();
 		const error = await failure(
-			client.upsertProfile({ identifier: { kind: 'email', value: 'ada@example.com' }, properties: {}, attributes: { phone_number: '+15005550006' } }),
+			client.upsertProfile({
+				identifier: { kind: 'email', value: 'ada@example.com' },
+				properties: {},
+				attributes: { phone_number: '+15005550006' },
+			}),
 		);
 		expect(error).toMatchObject({
 			kind: 'api',
@@ -116,10 +168,17 @@ describe('upsertProfile', () => {
 	it('never puts the API key into an error', async () => {
 		clock = virtualClock();
 		mock = await startKlaviyoMock({ now: clock.now });
-		const client = new KlaviyoClient({ transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders('pk_secret_wrong_key'))), clock });
+		const client = new KlaviyoClient({
+			transport: clock.track(
+				axiosTransport(mock.baseUrl, klaviyoCredentialHeaders('pk_secret_wrong_key')),
+			),
+			clock,
+		});
 		const error = await failure(client.upsertProfile(profile('ada@example.com')));
 		expect(error).toMatchObject({ status: 401, code: 'authentication_failed' });
-		expect(JSON.stringify({ ...error.toJSON(), message: error.message, stack: error.stack })).not.toContain('pk_secret_wrong_key');
+		expect(
+			JSON.stringify({ ...error.toJSON(), message: error.message, stack: error.stack }),
+		).not.toContain('pk_secret_wrong_key');
 	});
 });
 
@@ -145,19 +204,22 @@ describe('retries', () => {
 		['a 429 with Retry-After: 86400 (24 h)', 429, 86_400],
 		['a 503 with Retry-After: 7200 (2 h)', 503, 7_200],
 		['a Retry-After past what setTimeout can hold (2,500,000 s)', 429, 2_500_000],
-	] as const)('fails the item at once, naming the wait, after %s', async (_, status, retryAfterSeconds) => {
-		const client = await setUp();
-		mock.fail({ status, times: 1, retryAfterSeconds });
-		const error = await failure(client.upsertProfile(profile('ada@example.com')));
-		expect(error).toMatchObject({ kind: 'api', status, code: 'wait_too_long' });
-		expect(error.detail).toContain(`asked to wait ${retryAfterSeconds} s (Retry-After`);
-		expect(error.detail).toContain('at most 60 s at a time (option Max Wait)');
-		expect(mock.calls()).toBe(1);
-		expect(clock.sleeps).toEqual([]);
-		// The bucket is not held back: the next request goes out at once.
-		await client.upsertProfile(profile('grace@example.com'));
-		expect(clock.sleeps).toEqual([]);
-	});
+	] as const)(
+		'fails the item at once, naming the wait, after %s',
+		async (_, status, retryAfterSeconds) => {
+			const client = await setUp();
+			mock.fail({ status, times: 1, retryAfterSeconds });
+			const error = await failure(client.upsertProfile(profile('ada@example.com')));
+			expect(error).toMatchObject({ kind: 'api', status, code: 'wait_too_long' });
+			expect(error.detail).toContain(`asked to wait ${retryAfterSeconds} s (Retry-After`);
+			expect(error.detail).toContain('at most 60 s at a time (option Max Wait)');
+			expect(mock.calls()).toBe(1);
+			expect(clock.sleeps).toEqual([]);
+			// The bucket is not held back: the next request goes out at once.
+			await client.upsertProfile(profile('grace@example.com'));
+			expect(clock.sleeps).toEqual([]);
+		},
+	);
 
 	it('never holds requests back for more than the one-minute window on a RateLimit-Reset', async () => {
 		await setUp();
@@ -178,14 +240,17 @@ describe('retries', () => {
 		expect(clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(100_000);
 	});
 
-	it.each([500, 502, 503, 504] as const)('retries a %s with growing, jittered backoff', async (status) => {
-		const client = await setUp();
-		mock.fail({ status, times: 3 });
-		await client.upsertProfile(profile('ada@example.com'));
-		expect(mock.requests.map((request) => request.status)).toEqual([status, status, status, 201]);
-		// random() is 0.5: each wait is 3/4 of 500 ms × 2^attempt
-		expect(clock.sleeps).toEqual([375, 750, 1500]);
-	});
+	it.each([500, 502, 503, 504] as const)(
+		'retries a %s with growing, jittered backoff',
+		async (status) => {
+			const client = await setUp();
+			mock.fail({ status, times: 3 });
+			await client.upsertProfile(profile('ada@example.com'));
+			expect(mock.requests.map((request) => request.status)).toEqual([status, status, status, 201]);
+			// random() is 0.5: each wait is 3/4 of 500 ms × 2^attempt
+			expect(clock.sleeps).toEqual([375, 750, 1500]);
+		},
+	);
 
 	it('stops after maxRetries server errors and reports the last one', async () => {
 		const client = await setUp({}, { retry: { maxRetries: 2 } });
@@ -201,7 +266,11 @@ describe('retries', () => {
 		expect((await client.upsertProfile(profile('ada@example.com'))).status).toBe('created');
 		mock.fail({ status: 'network', times: 4 });
 		const error = await failure(client.upsertProfile(profile('bob@example.com')));
-		expect(error).toMatchObject({ kind: 'network', code: 'network_error', title: 'No answer from the server.' });
+		expect(error).toMatchObject({
+			kind: 'network',
+			code: 'network_error',
+			title: 'No answer from the server.',
+		});
 		expect(error.detail).not.toContain(mock.apiKey);
 	});
 
@@ -222,8 +291,20 @@ describe('retries', () => {
 });
 
 describe('createEvent', () => {
-	function event(properties: Record<string, unknown>, uniqueId?: string, time: unknown = '2026-11-23T06:00:00Z') {
-		const checked = checkEventInput({ identifierKind: 'email', identifierValue: 'ada@example.com', metric: 'Lead Score Changed', properties, time, uniqueId, value: '9.5' });
+	function event(
+		properties: Record<string, unknown>,
+		uniqueId?: string,
+		time: unknown = '2026-11-23T06:00:00Z',
+	) {
+		const checked = checkEventInput({
+			identifierKind: 'email',
+			identifierValue: 'ada@example.com',
+			metric: 'Lead Score Changed',
+			properties,
+			time,
+			uniqueId,
+			value: '9.5',
+		});
 		if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
 		return checked.value;
 	}
@@ -232,9 +313,19 @@ describe('createEvent', () => {
 		const client = await setUp();
 		const first = await client.createEvent(event({ score: 42 }, 'evt-1'));
 		await client.createEvent(event({ score: 42 }, 'evt-1'));
-		expect(first).toEqual({ profileId: null, created: null, status: 'accepted', uniqueId: 'evt-1' });
+		expect(first).toEqual({
+			profileId: null,
+			created: null,
+			status: 'accepted',
+			uniqueId: 'evt-1',
+		});
 		expect(mock.state.events).toEqual([
-			expect.objectContaining({ metric: 'Lead Score Changed', properties: { score: 42 }, uniqueId: 'evt-1', value: 9.5 }),
+			expect.objectContaining({
+				metric: 'Lead Score Changed',
+				properties: { score: 42 },
+				uniqueId: 'evt-1',
+				value: 9.5,
+			}),
 		]);
 		expect(mock.state.duplicateEventsDropped).toBe(1);
 	});
@@ -260,7 +351,9 @@ describe('many profiles', () => {
 	});
 
 	it('honours RateLimit-Remaining and Retry-After when the account allows less than the published limits', async () => {
-		const client = await setUp({ rateLimits: { create_or_update_profile: { burst: 3, steady: 10 } } });
+		const client = await setUp({
+			rateLimits: { create_or_update_profile: { burst: 3, steady: 10 } },
+		});
 		const inputs = Array.from({ length: 25 }, (_, index) => profile(`lead${index}@example.com`));
 		const { outcomes } = await client.upsertProfiles(inputs, { concurrency: 4 });
 		expect(outcomes.every((outcome) => outcome?.ok)).toBe(true);
@@ -286,11 +379,17 @@ describe('many profiles', () => {
 			secondAnswered();
 			return response;
 		};
-		const client = new KlaviyoClient({ transport: clock.track(slowFirst), clock, random: () => 0.5 });
+		const client = new KlaviyoClient({
+			transport: clock.track(slowFirst),
+			clock,
+			random: () => 0.5,
+		});
 		const inputs = [2, 7].map((score) => profile('ada@example.com', { Lead_Score: score }));
 		const { outcomes } = await client.upsertProfiles(inputs, { concurrency: 5 });
 		expect(outcomes.map((outcome) => outcome?.ok)).toEqual([true, true]);
-		expect(mock.profileByEmail('ada@example.com')?.attributes.properties).toEqual({ Lead_Score: 7 });
+		expect(mock.profileByEmail('ada@example.com')?.attributes.properties).toEqual({
+			Lead_Score: 7,
+		});
 	});
 
 	it('stops starting requests after the first failure when asked to', async () => {
@@ -312,16 +411,30 @@ describe('bulk import', () => {
 	it('uses one job above the threshold and maps every import error back to its profile', async () => {
 		const client = await setUp();
 		const bad = new Set([3, 77, 140]);
-		const inputs = Array.from({ length: 250 }, (_, index) => raw(bad.has(index) ? `broken-${index}` : `lead${index}@example.com`));
-		const { outcomes, unmatchedImportErrors } = await client.upsertProfiles(inputs, { bulkThreshold: 100 });
+		const inputs = Array.from({ length: 250 }, (_, index) =>
+			raw(bad.has(index) ? `broken-${index}` : `lead${index}@example.com`),
+		);
+		const { outcomes, unmatchedImportErrors } = await client.upsertProfiles(inputs, {
+			bulkThreshold: 100,
+		});
 		expect(mock.calls('bulk_import_profiles')).toBe(1);
 		expect(mock.calls('create_or_update_profile')).toBe(0);
 		expect(unmatchedImportErrors).toEqual([]);
 		outcomes.forEach((outcome, index) => {
 			if (bad.has(index)) {
-				expect(outcome).toMatchObject({ ok: false, error: { kind: 'import', code: 'invalid', pointer: `/data/attributes/profiles/data/${index}/attributes/email` } });
+				expect(outcome).toMatchObject({
+					ok: false,
+					error: {
+						kind: 'import',
+						code: 'invalid',
+						pointer: `/data/attributes/profiles/data/${index}/attributes/email`,
+					},
+				});
 			} else {
-				expect(outcome).toEqual({ ok: true, value: { profileId: null, created: null, status: 'imported', jobId: expect.any(String) } });
+				expect(outcome).toEqual({
+					ok: true,
+					value: { profileId: null, created: null, status: 'imported', jobId: expect.any(String) },
+				});
 			}
 		});
 		expect(mock.state.profiles.size).toBe(247);
@@ -329,7 +442,9 @@ describe('bulk import', () => {
 
 	it('splits jobs at the profile limit and pages through many import errors', async () => {
 		const client = await setUp({}, { bulk: { maxProfilesPerJob: 400 } });
-		const inputs = Array.from({ length: 1000 }, (_, index) => raw(index % 5 === 0 ? `broken-${index}` : `lead${index}@example.com`));
+		const inputs = Array.from({ length: 1000 }, (_, index) =>
+			raw(index % 5 === 0 ? `broken-${index}` : `lead${index}@example.com`),
+		);
 		const { outcomes } = await client.importProfiles(inputs);
 		expect(mock.calls('bulk_import_profiles')).toBe(3);
 		// 200 errors, 80 in each full job: one page of 100 per job
@@ -342,8 +457,15 @@ describe('bulk import', () => {
 	it('maps a duplicate_profile import error by the identifiers in its original payload', async () => {
 		const client = await setUp();
 		await client.upsertProfile(raw('ada@example.com'));
-		await client.upsertProfile({ identifier: { kind: 'phone', value: '+15005550006' }, properties: {} });
-		const inputs = [raw('one@example.com'), { ...raw('ada@example.com'), attributes: { phone_number: '+15005550006' } }, raw('two@example.com')];
+		await client.upsertProfile({
+			identifier: { kind: 'phone', value: '+15005550006' },
+			properties: {},
+		});
+		const inputs = [
+			raw('one@example.com'),
+			{ ...raw('ada@example.com'), attributes: { phone_number: '+15005550006' } },
+			raw('two@example.com'),
+		];
 		const { outcomes } = await client.importProfiles(inputs);
 		expect(outcomes.map((outcome) => outcome?.ok)).toEqual([true, false, true]);
 		expect(outcomes[1]).toMatchObject({ error: { code: 'duplicate_profile' } });
@@ -356,19 +478,34 @@ describe('bulk import', () => {
 		expect(unmatchedImportErrors).toHaveLength(1);
 		expect(outcomes.map((outcome) => outcome?.ok)).toEqual([false, false, false]);
 		expect(outcomes[0]).toMatchObject({ error: { kind: 'import', code: 'import_unconfirmed' } });
-		expect(((outcomes[0] as { error: Error }).error as KlaviyoApiError).detail).toMatch(/^Klaviyo reported 1 failed profile\(s\) in job \S+ that it did not trace to a profile: this one may not have been imported\. Upserting it again is safe\.$/);
+		expect(((outcomes[0] as { error: Error }).error as KlaviyoApiError).detail).toMatch(
+			/^Klaviyo reported 1 failed profile\(s\) in job \S+ that it did not trace to a profile: this one may not have been imported\. Upserting it again is safe\.$/,
+		);
 	});
 
 	it('fails the profiles of a job that does not finish in time, saying Klaviyo may still import them', async () => {
-		const client = await setUp({ bulkJobs: { profilesPerSecond: 1 } }, { bulk: { timeoutMs: 30_000 } });
-		const { outcomes } = await client.importProfiles(Array.from({ length: 200 }, (_, index) => raw(`lead${index}@example.com`)));
-		expect(outcomes.every((outcome) => outcome?.ok === false && (outcome.error as KlaviyoApiError).kind === 'timeout')).toBe(true);
-		expect(((outcomes[0] as { error: Error }).error as KlaviyoApiError).detail).toContain('may still import');
+		const client = await setUp(
+			{ bulkJobs: { profilesPerSecond: 1 } },
+			{ bulk: { timeoutMs: 30_000 } },
+		);
+		const { outcomes } = await client.importProfiles(
+			Array.from({ length: 200 }, (_, index) => raw(`lead${index}@example.com`)),
+		);
+		expect(
+			outcomes.every(
+				(outcome) => outcome?.ok === false && (outcome.error as KlaviyoApiError).kind === 'timeout',
+			),
+		).toBe(true);
+		expect(((outcomes[0] as { error: Error }).error as KlaviyoApiError).detail).toContain(
+			'may still import',
+		);
 	});
 
-	it('polls within the bulk endpoints\' 10/s and 150/min limits', async () => {
+	it("polls within the bulk endpoints' 10/s and 150/min limits", async () => {
 		const client = await setUp({ bulkJobs: { profilesPerSecond: 20 } });
-		const { outcomes } = await client.importProfiles(Array.from({ length: 5000 }, (_, index) => raw(`lead${index}@example.com`)));
+		const { outcomes } = await client.importProfiles(
+			Array.from({ length: 5000 }, (_, index) => raw(`lead${index}@example.com`)),
+		);
 		expect(outcomes.every((outcome) => outcome?.ok)).toBe(true);
 		expect(mock.throttled).toBe(0);
 		expect(mock.calls('get_bulk_import_profiles_job')).toBeLessThan(60);
@@ -383,7 +520,11 @@ describe('rate-limit buckets', () => {
 		const operations: Record<RateLimitBucket, string[]> = {
 			profileImport: ['create_or_update_profile'],
 			events: ['create_event'],
-			bulkImportJobs: ['bulk_import_profiles', 'get_bulk_import_profiles_job', 'get_errors_for_bulk_import_profiles_job'],
+			bulkImportJobs: [
+				'bulk_import_profiles',
+				'get_bulk_import_profiles_job',
+				'get_errors_for_bulk_import_profiles_job',
+			],
 			accounts: ['get_accounts'],
 			getEvents: ['get_events'],
 			getMetrics: ['get_metrics'],
@@ -391,7 +532,8 @@ describe('rate-limit buckets', () => {
 			bulkCreateEvents: ['bulk_create_events'],
 		};
 		for (const [bucket, ids] of Object.entries(operations)) {
-			for (const id of ids) expect(spec.rateLimits[id]).toEqual(KLAVIYO_RATE_LIMITS[bucket as RateLimitBucket]);
+			for (const id of ids)
+				expect(spec.rateLimits[id]).toEqual(KLAVIYO_RATE_LIMITS[bucket as RateLimitBucket]);
 		}
 		mock = await startKlaviyoMock();
 	});

@@ -19,7 +19,12 @@ afterEach(async () => {
 	await mock.close();
 });
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<AxiosResponse> {
+async function call(
+	method: 'GET' | 'POST',
+	path: string,
+	body?: unknown,
+	headers: Record<string, string> = {},
+): Promise<AxiosResponse> {
 	return await axios.request({
 		baseURL: mock.baseUrl,
 		url: path,
@@ -35,23 +40,44 @@ async function call(method: 'GET' | 'POST', path: string, body?: unknown, header
 	});
 }
 
-const profile = (attributes: Record<string, unknown>) => ({ data: { type: 'profile', attributes } });
+const profile = (attributes: Record<string, unknown>) => ({
+	data: { type: 'profile', attributes },
+});
 
 describe('profile import', () => {
 	it('creates a profile with 201, then updates it with 200 under the same id', async () => {
-		const first = await call('POST', '/api/profile-import', profile({ email: 'ada@example.com', properties: { Lead_Score: 10 } }));
-		const second = await call('POST', '/api/profile-import', profile({ email: 'ADA@example.com', properties: { Lead_Tier: 'warming' } }));
+		const first = await call(
+			'POST',
+			'/api/profile-import',
+			profile({ email: 'ada@example.com', properties: { Lead_Score: 10 } }),
+		);
+		const second = await call(
+			'POST',
+			'/api/profile-import',
+			profile({ email: 'ADA@example.com', properties: { Lead_Tier: 'warming' } }),
+		);
 		expect(first.status).toBe(201);
 		expect(second.status).toBe(200);
 		expect(second.data.data.id).toBe(first.data.data.id);
-		expect(second.data.data.attributes.properties).toEqual({ Lead_Score: 10, Lead_Tier: 'warming' });
+		expect(second.data.data.attributes.properties).toEqual({
+			Lead_Score: 10,
+			Lead_Tier: 'warming',
+		});
 		expect(mock.problems).toEqual([]);
 	});
 
 	it('answers 409 duplicate_profile when the identifiers belong to two profiles', async () => {
 		await call('POST', '/api/profile-import', profile({ email: 'ada@example.com' }));
-		const other = await call('POST', '/api/profile-import', profile({ phone_number: '+15005550006' }));
-		const conflict = await call('POST', '/api/profile-import', profile({ email: 'ada@example.com', phone_number: '+15005550006' }));
+		const other = await call(
+			'POST',
+			'/api/profile-import',
+			profile({ phone_number: '+15005550006' }),
+		);
+		const conflict = await call(
+			'POST',
+			'/api/profile-import',
+			profile({ email: 'ada@example.com', phone_number: '+15005550006' }),
+		);
 		expect(conflict.status).toBe(409);
 		expect(conflict.data.errors[0]).toMatchObject({
 			status: 409,
@@ -64,7 +90,12 @@ describe('profile import', () => {
 	});
 
 	it('accepts plain application/json as the official SDK sends it', async () => {
-		const response = await call('POST', '/api/profile-import', profile({ email: 'sdk@example.com' }), { 'Content-Type': 'application/json' });
+		const response = await call(
+			'POST',
+			'/api/profile-import',
+			profile({ email: 'sdk@example.com' }),
+			{ 'Content-Type': 'application/json' },
+		);
 		expect(response.status).toBe(201);
 	});
 });
@@ -109,15 +140,28 @@ describe('rate limits', () => {
 		expect(Number(ok.headers['ratelimit-reset'])).toBeGreaterThan(0);
 		expect(throttled.status).toBe(429);
 		expect(throttled.headers['retry-after']).toBe('1');
-		expect(Object.keys(throttled.headers).filter((name) => name.startsWith('ratelimit'))).toEqual([]);
-		expect(throttled.data.errors[0]).toMatchObject({ code: 'throttled', title: 'Request was throttled.' });
+		expect(Object.keys(throttled.headers).filter((name) => name.startsWith('ratelimit'))).toEqual(
+			[],
+		);
+		expect(throttled.data.errors[0]).toMatchObject({
+			code: 'throttled',
+			title: 'Request was throttled.',
+		});
 	});
 
 	it('enforces 75/s burst and 750/min steady for profile import, per the spec', async () => {
 		const statuses: number[] = [];
 		for (let second = 0; second < 11; second++) {
 			for (let index = 0; index < 80; index++) {
-				statuses.push((await call('POST', '/api/profile-import', profile({ email: `lead${second}-${index}@example.com` }))).status);
+				statuses.push(
+					(
+						await call(
+							'POST',
+							'/api/profile-import',
+							profile({ email: `lead${second}-${index}@example.com` }),
+						)
+					).status,
+				);
 			}
 			clock.advance(1000);
 		}
@@ -149,13 +193,21 @@ describe('bulk import jobs', () => {
 		});
 		expect(created.status).toBe(202);
 		const jobId = created.data.data.id as string;
-		const statusNow = async () => (await call('GET', `/api/profile-bulk-import-jobs/${jobId}`)).data.data.attributes;
+		const statusNow = async () =>
+			(await call('GET', `/api/profile-bulk-import-jobs/${jobId}`)).data.data.attributes;
 		expect((await statusNow()).status).toBe('queued');
 		clock.advance(1500);
 		expect(await statusNow()).toMatchObject({ status: 'processing', total_count: 3000 });
 		clock.advance(5000);
-		expect(await statusNow()).toMatchObject({ status: 'complete', completed_count: 2997, failed_count: 3 });
-		const errors = await call('GET', `/api/profile-bulk-import-jobs/${jobId}/import-errors?page[size]=2`);
+		expect(await statusNow()).toMatchObject({
+			status: 'complete',
+			completed_count: 2997,
+			failed_count: 3,
+		});
+		const errors = await call(
+			'GET',
+			`/api/profile-bulk-import-jobs/${jobId}/import-errors?page[size]=2`,
+		);
 		expect(errors.data.data).toHaveLength(2);
 		expect(errors.data.data[0].attributes).toMatchObject({
 			code: 'invalid',
@@ -168,7 +220,10 @@ describe('bulk import jobs', () => {
 	});
 
 	it('refuses more than 10,000 profiles in one job', async () => {
-		const profiles = Array.from({ length: 10_001 }, (_, index) => ({ type: 'profile', attributes: { email: `p${index}@example.com` } }));
+		const profiles = Array.from({ length: 10_001 }, (_, index) => ({
+			type: 'profile',
+			attributes: { email: `p${index}@example.com` },
+		}));
 		const response = await call('POST', '/api/profile-bulk-import-jobs', {
 			data: { type: 'profile-bulk-import-job', attributes: { profiles: { data: profiles } } },
 		});
@@ -178,11 +233,30 @@ describe('bulk import jobs', () => {
 
 describe('checks against the official OpenAPI spec', () => {
 	it.each([
-		['a wrong data.type', profile({ email: 'a@example.com' }), { data: { type: 'profiles', attributes: { email: 'a@example.com' } } }],
+		[
+			'a wrong data.type',
+			profile({ email: 'a@example.com' }),
+			{ data: { type: 'profiles', attributes: { email: 'a@example.com' } } },
+		],
 		['missing attributes', undefined, { data: { type: 'profile' } }],
-		['an event without a metric', undefined, { data: { type: 'event', attributes: { properties: {}, profile: { data: { type: 'profile', attributes: { email: 'a@example.com' } } } } } }],
+		[
+			'an event without a metric',
+			undefined,
+			{
+				data: {
+					type: 'event',
+					attributes: {
+						properties: {},
+						profile: { data: { type: 'profile', attributes: { email: 'a@example.com' } } },
+					},
+				},
+			},
+		],
 	])('rejects %s with 400 and records it as a problem', async (_name, _valid, body) => {
-		const path = (body as { data: { type: string } }).data.type === 'event' ? '/api/events' : '/api/profile-import';
+		const path =
+			(body as { data: { type: string } }).data.type === 'event'
+				? '/api/events'
+				: '/api/profile-import';
 		const response = await call('POST', path, body);
 		expect(response.status).toBe(400);
 		expect(mock.problems).toHaveLength(1);
@@ -201,7 +275,9 @@ describe('checks against the official OpenAPI spec', () => {
 
 	it('answers 401 without the Klaviyo-API-Key scheme or with a wrong key', async () => {
 		const missing = await call('GET', '/api/accounts/', undefined, { Authorization: 'Bearer abc' });
-		const wrong = await call('GET', '/api/accounts/', undefined, { Authorization: 'Klaviyo-API-Key pk_wrong' });
+		const wrong = await call('GET', '/api/accounts/', undefined, {
+			Authorization: 'Klaviyo-API-Key pk_wrong',
+		});
 		expect([missing.status, wrong.status]).toEqual([401, 401]);
 		expect(missing.data.errors[0].code).toBe('not_authenticated');
 		expect(wrong.data.errors[0].code).toBe('authentication_failed');

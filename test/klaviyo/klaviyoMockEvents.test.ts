@@ -22,7 +22,11 @@ afterEach(async () => {
 async function get(path: string): Promise<AxiosResponse> {
 	return await axios.get(`${mock.baseUrl}${path}`, {
 		validateStatus: () => true,
-		headers: { Authorization: `Klaviyo-API-Key ${mock.apiKey}`, revision: '2026-07-15', accept: 'application/vnd.api+json' },
+		headers: {
+			Authorization: `Klaviyo-API-Key ${mock.apiKey}`,
+			revision: '2026-07-15',
+			accept: 'application/vnd.api+json',
+		},
 	});
 }
 
@@ -32,18 +36,32 @@ const follow = async (link: string) => {
 	return await get(url.pathname + url.search);
 };
 
-const events = (filter: string, extra = '') => get(`/api/events?filter=${encodeURIComponent(filter)}${extra}`);
+const events = (filter: string, extra = '') =>
+	get(`/api/events?filter=${encodeURIComponent(filter)}${extra}`);
 
 describe('GET /api/events', () => {
 	it('filters by metric and time (and(...) or a comma list), sorts, and pages with links that stay valid as events arrive', async () => {
 		const start = clock.now();
-		for (let index = 0; index < 5; index++) mock.addEvent({ metric: 'Opened Email', email: `e${index}@example.com`, time: start + index * 1000 });
+		for (let index = 0; index < 5; index++)
+			mock.addEvent({
+				metric: 'Opened Email',
+				email: `e${index}@example.com`,
+				time: start + index * 1000,
+			});
 		mock.addEvent({ metric: 'Clicked Email', email: 'c@example.com', time: start });
 		const since = new Date(start + 1000).toISOString();
-		const first = await events(`and(equals(metric_id,"OpnEml"),greater-or-equal(datetime,${since}))`, '&sort=datetime&page[size]=2');
+		const first = await events(
+			`and(equals(metric_id,"OpnEml"),greater-or-equal(datetime,${since}))`,
+			'&sort=datetime&page[size]=2',
+		);
 		expect(first.status).toBe(200);
 		expect(first.headers['ratelimit-limit']).toBe('3500');
-		expect(first.data.data.map((event: { attributes: { event_properties: unknown; datetime: string } }) => event.attributes.datetime)).toEqual([
+		expect(
+			first.data.data.map(
+				(event: { attributes: { event_properties: unknown; datetime: string } }) =>
+					event.attributes.datetime,
+			),
+		).toEqual([
 			new Date(start + 1000).toISOString().replace('.000Z', '+00:00'),
 			new Date(start + 2000).toISOString().replace('.000Z', '+00:00'),
 		]);
@@ -59,13 +77,32 @@ describe('GET /api/events', () => {
 	});
 
 	it('includes the profiles and metrics of the page, with sparse fieldsets', async () => {
-		mock.addEvent({ metric: 'Placed Order', email: 'ada@example.com', time: clock.now(), properties: { $value: 10 }, profile: { title: 'VP' } });
-		const response = await events('equals(metric_id,"PlcOrd")', '&include=profile,metric&fields[profile]=email,title&fields[metric]=name');
+		mock.addEvent({
+			metric: 'Placed Order',
+			email: 'ada@example.com',
+			time: clock.now(),
+			properties: { $value: 10 },
+			profile: { title: 'VP' },
+		});
+		const response = await events(
+			'equals(metric_id,"PlcOrd")',
+			'&include=profile,metric&fields[profile]=email,title&fields[metric]=name',
+		);
 		expect(response.data.included).toEqual([
-			expect.objectContaining({ type: 'profile', attributes: { email: 'ada@example.com', title: 'VP' } }),
-			expect.objectContaining({ type: 'metric', id: 'PlcOrd', attributes: { name: 'Placed Order' } }),
+			expect.objectContaining({
+				type: 'profile',
+				attributes: { email: 'ada@example.com', title: 'VP' },
+			}),
+			expect.objectContaining({
+				type: 'metric',
+				id: 'PlcOrd',
+				attributes: { name: 'Placed Order' },
+			}),
 		]);
-		expect(response.data.data[0].relationships.profile.data).toEqual({ type: 'profile', id: response.data.included[0].id });
+		expect(response.data.data[0].relationships.profile.data).toEqual({
+			type: 'profile',
+			id: response.data.included[0].id,
+		});
 		expect(mock.problems).toEqual([]);
 	});
 
@@ -78,7 +115,10 @@ describe('GET /api/events', () => {
 	])('refuses %s with 400 invalid at the filter parameter', async (_name, filter) => {
 		const response = await events(filter);
 		expect(response.status).toBe(400);
-		expect(response.data.errors[0]).toMatchObject({ code: 'invalid', source: { parameter: 'filter' } });
+		expect(response.data.errors[0]).toMatchObject({
+			code: 'invalid',
+			source: { parameter: 'filter' },
+		});
 	});
 
 	it('refuses a page size over 1,000 (the spec says so) and a cursor it did not issue', async () => {
@@ -92,13 +132,17 @@ describe('GET /api/events', () => {
 });
 
 describe('GET /api/metrics and /api/profiles/{id}', () => {
-	it('answers 429 with only Retry-After past the metrics endpoint\'s 10 a second', async () => {
+	it("answers 429 with only Retry-After past the metrics endpoint's 10 a second", async () => {
 		const responses = await Promise.all(Array.from({ length: 11 }, () => get('/api/metrics')));
 		const throttled = responses.filter((response) => response.status === 429);
 		expect(throttled).toHaveLength(1);
 		expect(throttled[0]!.headers['retry-after']).toBe('1');
 		expect(throttled[0]!.headers['ratelimit-remaining']).toBeUndefined();
-		expect(responses.find((response) => response.status === 200)!.data.data.map((metric: { id: string }) => metric.id)).toContain('OpnEml');
+		expect(
+			responses
+				.find((response) => response.status === 200)!
+				.data.data.map((metric: { id: string }) => metric.id),
+		).toContain('OpnEml');
 	});
 
 	it('returns a profile with sparse fields, and 404 for an unknown one', async () => {
@@ -115,26 +159,58 @@ describe('POST /api/event-bulk-create-jobs', () => {
 		type: 'event-bulk-create',
 		attributes: {
 			profile: { data: { type: 'profile', attributes: { email } } },
-			events: { data: [{ type: 'event', attributes: { properties: {}, metric: { data: { type: 'metric', attributes: { name: 'Lead Score Changed' } } }, ...(time ? { time } : {}) } }] },
+			events: {
+				data: [
+					{
+						type: 'event',
+						attributes: {
+							properties: {},
+							metric: { data: { type: 'metric', attributes: { name: 'Lead Score Changed' } } },
+							...(time ? { time } : {}),
+						},
+					},
+				],
+			},
 		},
 	});
 	const post = async (entries: unknown[]) =>
 		await axios.post(
 			`${mock.baseUrl}/api/event-bulk-create-jobs`,
-			{ data: { type: 'event-bulk-create-job', attributes: { 'events-bulk-create': { data: entries } } } },
-			{ validateStatus: () => true, headers: { Authorization: `Klaviyo-API-Key ${mock.apiKey}`, revision: '2026-07-15', 'Content-Type': 'application/vnd.api+json' } },
+			{
+				data: {
+					type: 'event-bulk-create-job',
+					attributes: { 'events-bulk-create': { data: entries } },
+				},
+			},
+			{
+				validateStatus: () => true,
+				headers: {
+					Authorization: `Klaviyo-API-Key ${mock.apiKey}`,
+					revision: '2026-07-15',
+					'Content-Type': 'application/vnd.api+json',
+				},
+			},
 		);
 
 	it('accepts with 202 and no body, and records every event', async () => {
 		const response = await post([entry('a@example.com'), entry('b@example.com')]);
 		expect([response.status, response.data]).toEqual([202, '']);
-		expect(mock.state.events.map((event) => event.metric)).toEqual(['Lead Score Changed', 'Lead Score Changed']);
+		expect(mock.state.events.map((event) => event.metric)).toEqual([
+			'Lead Score Changed',
+			'Lead Score Changed',
+		]);
 	});
 
 	it('refuses the whole request with one error per bad entry, and records nothing', async () => {
-		const response = await post([entry('a@example.com'), entry('b@example.com', '2031-01-01T00:00:00Z'), entry('not-an-email')]);
+		const response = await post([
+			entry('a@example.com'),
+			entry('b@example.com', '2031-01-01T00:00:00Z'),
+			entry('not-an-email'),
+		]);
 		expect(response.status).toBe(400);
-		expect(response.data.errors.map((error: { source: { pointer: string } }) => error.source.pointer)).toEqual([
+		expect(
+			response.data.errors.map((error: { source: { pointer: string } }) => error.source.pointer),
+		).toEqual([
 			'/data/attributes/events-bulk-create/data/1/attributes/events/data/0/attributes/time',
 			'/data/attributes/events-bulk-create/data/2/attributes/events/data/0/attributes/profile/data/attributes/email',
 		]);
@@ -142,7 +218,9 @@ describe('POST /api/event-bulk-create-jobs', () => {
 	});
 
 	it('refuses more than 1,000 events', async () => {
-		const response = await post(Array.from({ length: 1001 }, (_, index) => entry(`lead${index}@example.com`)));
+		const response = await post(
+			Array.from({ length: 1001 }, (_, index) => entry(`lead${index}@example.com`)),
+		);
 		expect(response.status).toBe(400);
 		expect(mock.state.events).toHaveLength(0);
 	});

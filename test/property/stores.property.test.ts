@@ -35,7 +35,13 @@ const modelArbitrary = fc
 				event: fc.constantFrom(...EVENT_NAMES),
 				points: fc.integer({ min: -40, max: 60 }),
 				frequency: fc.constantFrom('every', 'once'),
-				limit: fc.option(fc.record({ max: fc.integer({ min: 1, max: 3 }), perDays: fc.integer({ min: 1, max: 5 }) }), { nil: undefined }),
+				limit: fc.option(
+					fc.record({
+						max: fc.integer({ min: 1, max: 3 }),
+						perDays: fc.integer({ min: 1, max: 5 }),
+					}),
+					{ nil: undefined },
+				),
 				minimum: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
 			}),
 			{ minLength: 1, maxLength: 5 },
@@ -58,7 +64,13 @@ const modelArbitrary = fc
 				...(limit ? { limit } : {}),
 				when: minimum === undefined ? [] : [{ path: 'properties.n', op: 'gte', value: minimum }],
 			})),
-			fit: [{ id: 'vp', when: [{ path: 'profile.title', op: 'contains', value: 'VP' }], points: fitPoints }],
+			fit: [
+				{
+					id: 'vp',
+					when: [{ path: 'profile.title', op: 'contains', value: 'VP' }],
+					points: fitPoints,
+				},
+			],
 			decay,
 			...(bounded ? { bounds: { min: 0, max: 100 } } : {}),
 		}),
@@ -69,10 +81,15 @@ const goodEvent = fc
 		leadId: fc.constantFrom(...LEADS),
 		name: fc.constantFrom(...EVENT_NAMES),
 		// A small pool of ids, so some events repeat (a sender's retry).
-		eventId: fc.option(fc.integer({ min: 1, max: 12 }).map((n) => `evt-${n}`), { nil: undefined }),
+		eventId: fc.option(
+			fc.integer({ min: 1, max: 12 }).map((n) => `evt-${n}`),
+			{ nil: undefined },
+		),
 		minutes: fc.integer({ min: 0, max: 30 * 24 * 60 }),
 		n: fc.integer({ min: 0, max: 12 }),
-		profile: fc.option(fc.constantFrom({ title: 'VP Sales' }, { title: 'Analyst' }), { nil: undefined }),
+		profile: fc.option(fc.constantFrom({ title: 'VP Sales' }, { title: 'Analyst' }), {
+			nil: undefined,
+		}),
 		text: fc.string({ unit: 'grapheme', maxLength: 12 }),
 	})
 	.map(
@@ -88,7 +105,18 @@ const goodEvent = fc
 
 /** Items the store limits refuse: each must fail alone. */
 const badEvent = fc
-	.tuple(goodEvent, fc.constantFrom('longLeadId', 'longEventId', 'surrogateLeadId', 'surrogateData', 'nanData', 'hugeTime', 'longName'))
+	.tuple(
+		goodEvent,
+		fc.constantFrom(
+			'longLeadId',
+			'longEventId',
+			'surrogateLeadId',
+			'surrogateData',
+			'nanData',
+			'hugeTime',
+			'longName',
+		),
+	)
 	.map(([event, kind]): EventInput => {
 		switch (kind) {
 			case 'longLeadId':
@@ -109,19 +137,42 @@ const badEvent = fc
 	});
 
 const goodAdjustment = fc
-	.record({ leadId: fc.constantFrom(...LEADS), mode: fc.constantFrom('add', 'set'), points: fc.integer({ min: -50, max: 80 }), minutes: fc.integer({ min: 0, max: 30 * 24 * 60 }) })
-	.map(({ leadId, mode, points, minutes }): AdjustInput => ({ leadId, mode: mode as 'add' | 'set', points, reason: 'by hand', time: NOV_1 + minutes * 60_000 }));
+	.record({
+		leadId: fc.constantFrom(...LEADS),
+		mode: fc.constantFrom('add', 'set'),
+		points: fc.integer({ min: -50, max: 80 }),
+		minutes: fc.integer({ min: 0, max: 30 * 24 * 60 }),
+	})
+	.map(
+		({ leadId, mode, points, minutes }): AdjustInput => ({
+			leadId,
+			mode: mode as 'add' | 'set',
+			points,
+			reason: 'by hand',
+			time: NOV_1 + minutes * 60_000,
+		}),
+	);
 
 const badAdjustment = goodAdjustment.chain((adjustment) =>
-	fc.constantFrom<AdjustInput>({ ...adjustment, points: 1e308 }, { ...adjustment, points: -1e308 }, { ...adjustment, reason: 'lone \ud83d' }),
+	fc.constantFrom<AdjustInput>(
+		{ ...adjustment, points: 1e308 },
+		{ ...adjustment, points: -1e308 },
+		{ ...adjustment, reason: 'lone \ud83d' },
+	),
 );
 
 type Tagged<T> = { bad: boolean; input: T };
 const mixed = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<T>) =>
-	fc.array(fc.oneof({ weight: 5, arbitrary: good.map((input) => ({ bad: false, input })) }, { weight: 1, arbitrary: bad.map((input) => ({ bad: true, input })) }), {
-		minLength: 1,
-		maxLength: 25,
-	});
+	fc.array(
+		fc.oneof(
+			{ weight: 5, arbitrary: good.map((input) => ({ bad: false, input })) },
+			{ weight: 1, arbitrary: bad.map((input) => ({ bad: true, input })) },
+		),
+		{
+			minLength: 1,
+			maxLength: 25,
+		},
+	);
 
 /** What an item's result says, without the wall-clock time it was scored at. */
 function comparable(result: Outcome<LeadScore>) {
@@ -162,10 +213,25 @@ async function checkStore(store: () => ScoreStore, numRuns: number): Promise<voi
 				// The same work with the bad items, and without them, under two score names.
 				const run = async (scoreName: string, keepBad: boolean) => {
 					const only = <T>(items: Array<Tagged<T>>) => items.filter((item) => keepBad || !item.bad);
-					const first = await scoreEvents(s, model, scoreName, only(firstEvents).map((item) => item.input));
-					const adjusted = await adjustLeads(s, model, scoreName, only(adjustments).map((item) => item.input));
+					const first = await scoreEvents(
+						s,
+						model,
+						scoreName,
+						only(firstEvents).map((item) => item.input),
+					);
+					const adjusted = await adjustLeads(
+						s,
+						model,
+						scoreName,
+						only(adjustments).map((item) => item.input),
+					);
 					const forgetBefore = await nextMillisecond();
-					const later = await scoreEvents(s, model, scoreName, only(laterEvents).map((item) => item.input));
+					const later = await scoreEvents(
+						s,
+						model,
+						scoreName,
+						only(laterEvents).map((item) => item.input),
+					);
 					return { first, adjusted, later, forgetBefore };
 				};
 				const withBad = await run(`${name}-with`, true);
@@ -182,7 +248,8 @@ async function checkStore(store: () => ScoreStore, numRuns: number): Promise<voi
 					expectWithinBounds(model, results);
 				}
 				// A bad item never changes another item's result.
-				const goodOf = (results: Array<Outcome<LeadScore>>, items: Array<Tagged<unknown>>) => results.filter((_, index) => !items[index].bad).map(comparable);
+				const goodOf = (results: Array<Outcome<LeadScore>>, items: Array<Tagged<unknown>>) =>
+					results.filter((_, index) => !items[index].bad).map(comparable);
 				expect(goodOf(withBad.first, firstEvents)).toEqual(withoutBad.first.map(comparable));
 				expect(goodOf(withBad.adjusted, adjustments)).toEqual(withoutBad.adjusted.map(comparable));
 				expect(goodOf(withBad.later, laterEvents)).toEqual(withoutBad.later.map(comparable));
@@ -191,7 +258,13 @@ async function checkStore(store: () => ScoreStore, numRuns: number): Promise<voi
 				// events and the adjustments are forgotten into baselines.
 				const scoreName = `${name}-with`;
 				expect(await rescoreLeads(s, model, scoreName)).toMatchObject({ changed: [], skipped: [] });
-				await forgetOldHistory(s, model, scoreName, { eventDays: 1, ledgerDays: 1 }, withBad.forgetBefore + DAY_MS);
+				await forgetOldHistory(
+					s,
+					model,
+					scoreName,
+					{ eventDays: 1, ledgerDays: 1 },
+					withBad.forgetBefore + DAY_MS,
+				);
 				expect(await rescoreLeads(s, model, scoreName)).toMatchObject({ changed: [], skipped: [] });
 			},
 		),
@@ -201,7 +274,12 @@ async function checkStore(store: () => ScoreStore, numRuns: number): Promise<voi
 
 describe('embedded store, property-based', () => {
 	let store: SqliteStore;
-	beforeAll(() => (store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'lead-property-')), 'scores.sqlite'))));
+	beforeAll(
+		() =>
+			(store = new SqliteStore(
+				join(mkdtempSync(join(tmpdir(), 'lead-property-')), 'scores.sqlite'),
+			)),
+	);
 	afterAll(async () => await store.close());
 
 	it('keeps every item to itself and every stored score replayable, whatever the model and the items', async () => {

@@ -1,11 +1,22 @@
 import axios from 'axios';
 
 import { SalesforceClient } from '../../lib/salesforce/client';
-import { SalesforceApiError, SalesforceAuthError, SalesforceNetworkError } from '../../lib/salesforce/errors';
-import { fetchAccessToken, normalizeMyDomainUrl, withClientCredentials } from '../../lib/salesforce/token';
+import {
+	SalesforceApiError,
+	SalesforceAuthError,
+	SalesforceNetworkError,
+} from '../../lib/salesforce/errors';
+import {
+	fetchAccessToken,
+	normalizeMyDomainUrl,
+	withClientCredentials,
+} from '../../lib/salesforce/token';
 import { axiosTransport } from '../../sandbox/httpTransport';
 import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
-import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
+import {
+	DEVELOPER_EDITION_LEAD_STATUSES,
+	ORG_LEAD_STATUSES,
+} from '../../sandbox/salesforce/salesforceState';
 
 const noWait = async () => {};
 
@@ -33,27 +44,41 @@ describe('Salesforce client against the loopback org', () => {
 			const client = newClient();
 			const records = await client.query(`SELECT Id FROM Lead WHERE Email = 'route@example.com'`);
 			expect(records.map((record) => record.Id)).toEqual([lead.Id]);
-			const apiCalls = mock.requests.filter((request) => request.path.startsWith('/services/data/'));
+			const apiCalls = mock.requests.filter((request) =>
+				request.path.startsWith('/services/data/'),
+			);
 			expect(apiCalls.map((request) => request.host)).toEqual(['instance']);
 		});
 
 		it.each([
-			[{ clientSecret: 'wrong-secret' }, 'invalid_client', 'invalid client credentials', 'Client Secret'],
+			[
+				{ clientSecret: 'wrong-secret' },
+				'invalid_client',
+				'invalid client credentials',
+				'Client Secret',
+			],
 			[{ clientId: 'unknown-app' }, 'invalid_client_id', 'client identifier invalid', 'Client ID'],
-		])('reports a refused credential (%j) without the secret', async (change, code, description, hint) => {
-			const error = await fetchAccessToken(transport, { ...mock.credentials(), ...change }).catch((e: unknown) => e);
-			expect(error).toBeInstanceOf(SalesforceAuthError);
-			expect((error as SalesforceAuthError).error).toBe(code);
-			expect((error as Error).message).toContain(description);
-			expect((error as SalesforceAuthError).hint).toContain(hint);
-			expect(JSON.stringify(error)).not.toContain(mock.clientSecret);
-			expect((error as Error).message).not.toContain('wrong-secret');
-		});
+		])(
+			'reports a refused credential (%j) without the secret',
+			async (change, code, description, hint) => {
+				const error = await fetchAccessToken(transport, { ...mock.credentials(), ...change }).catch(
+					(e: unknown) => e,
+				);
+				expect(error).toBeInstanceOf(SalesforceAuthError);
+				expect((error as SalesforceAuthError).error).toBe(code);
+				expect((error as Error).message).toContain(description);
+				expect((error as SalesforceAuthError).hint).toContain(hint);
+				expect(JSON.stringify(error)).not.toContain(mock.clientSecret);
+				expect((error as Error).message).not.toContain('wrong-secret');
+			},
+		);
 
 		it('explains an app without a Run As user', async () => {
 			mock.clientCredentialsUserEnabled = false;
 			try {
-				const error = await fetchAccessToken(transport, mock.credentials()).catch((e: unknown) => e);
+				const error = await fetchAccessToken(transport, mock.credentials()).catch(
+					(e: unknown) => e,
+				);
 				expect((error as Error).message).toContain('no client credentials user enabled');
 				expect((error as SalesforceAuthError).hint).toContain('Run As user');
 			} finally {
@@ -65,24 +90,46 @@ describe('Salesforce client against the loopback org', () => {
 			const wrongGrant = await axios.post(
 				`${mock.myDomainUrl}/services/oauth2/token`,
 				'grant_type=password&client_id=x',
-				{ headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, validateStatus: () => true },
+				{
+					headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+					validateStatus: () => true,
+				},
 			);
 			expect(wrongGrant.status).toBe(400);
-			expect(wrongGrant.data).toEqual({ error: 'unsupported_grant_type', error_description: 'grant type not supported' });
-			const json = await axios.post(`${mock.myDomainUrl}/services/oauth2/token`, { grant_type: 'client_credentials' }, {
-				validateStatus: () => true,
+			expect(wrongGrant.data).toEqual({
+				error: 'unsupported_grant_type',
+				error_description: 'grant type not supported',
 			});
+			const json = await axios.post(
+				`${mock.myDomainUrl}/services/oauth2/token`,
+				{ grant_type: 'client_credentials' },
+				{
+					validateStatus: () => true,
+				},
+			);
 			expect(json.data.error).toBe('unsupported_grant_type');
 		});
 
 		it('returns no expires_in and no refresh token', async () => {
 			const response = await axios.post(
 				`${mock.myDomainUrl}/services/oauth2/token`,
-				new URLSearchParams({ grant_type: 'client_credentials', client_id: mock.clientId, client_secret: mock.clientSecret }).toString(),
+				new URLSearchParams({
+					grant_type: 'client_credentials',
+					client_id: mock.clientId,
+					client_secret: mock.clientSecret,
+				}).toString(),
 				{ headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
 			);
 			expect(Object.keys(response.data).sort()).toEqual(
-				['access_token', 'id', 'instance_url', 'issued_at', 'scope', 'signature', 'token_type'].sort(),
+				[
+					'access_token',
+					'id',
+					'instance_url',
+					'issued_at',
+					'scope',
+					'signature',
+					'token_type',
+				].sort(),
 			);
 			expect(response.data.issued_at).toMatch(/^\d{13}$/);
 		});
@@ -90,13 +137,18 @@ describe('Salesforce client against the loopback org', () => {
 		it.each([
 			['acme.my.salesforce.com/', 'https://acme.my.salesforce.com'],
 			['https://acme.my.salesforce.com/some/path', 'https://acme.my.salesforce.com'],
-			['  https://acme--dev.sandbox.my.salesforce.com ', 'https://acme--dev.sandbox.my.salesforce.com'],
+			[
+				'  https://acme--dev.sandbox.my.salesforce.com ',
+				'https://acme--dev.sandbox.my.salesforce.com',
+			],
 		])('reads the My Domain URL %j as %s', (input, origin) => {
 			expect(normalizeMyDomainUrl(input)).toBe(origin);
 		});
 
 		it('refuses login.salesforce.com before sending anything', () => {
-			expect(() => normalizeMyDomainUrl('https://login.salesforce.com')).toThrow('does not support the client credentials flow');
+			expect(() => normalizeMyDomainUrl('https://login.salesforce.com')).toThrow(
+				'does not support the client credentials flow',
+			);
 		});
 	});
 
@@ -216,18 +268,32 @@ describe('Salesforce client against the loopback org', () => {
 			const results = await client.updateRecords([
 				{ object: 'Lead', id: good.Id, fields: { Status: 'MQL', Lead_Score__c: 80 } },
 				{ object: 'Lead', id: converted.Id, fields: { Status: 'MQL' } },
-				{ object: 'Lead', id: good.Id.slice(0, 15).replace('00Q', '001'), fields: { Status: 'MQL' } },
+				{
+					object: 'Lead',
+					id: good.Id.slice(0, 15).replace('00Q', '001'),
+					fields: { Status: 'MQL' },
+				},
 			]);
 			expect(results[0]).toEqual({ id: good.Id, success: true });
-			expect(results[1]).toMatchObject({ success: false, error: { errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD' } });
-			expect(results[2]).toMatchObject({ success: false, error: { errorCode: 'MALFORMED_ID', fields: ['Id'] } });
+			expect(results[1]).toMatchObject({
+				success: false,
+				error: { errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD' },
+			});
+			expect(results[2]).toMatchObject({
+				success: false,
+				error: { errorCode: 'MALFORMED_ID', fields: ['Id'] },
+			});
 			expect(mock.lead(good.Id)).toMatchObject({ Status: 'MQL', Lead_Score__c: 80 });
 			expect(mock.calls.collections).toBe(1);
 		});
 
 		it('refuses more than 200 records in one collection call', async () => {
 			const client = newClient();
-			const updates = Array.from({ length: 201 }, () => ({ object: 'Lead' as const, id: mock.addLead().Id, fields: { Status: 'MQL' } }));
+			const updates = Array.from({ length: 201 }, () => ({
+				object: 'Lead' as const,
+				id: mock.addLead().Id,
+				fields: { Status: 'MQL' },
+			}));
 			await expect(client.updateRecords(updates)).rejects.toThrow('at most 200 records');
 			expect(mock.calls.collections).toBe(0);
 		});
@@ -258,7 +324,10 @@ describe('the loopback org itself', () => {
 
 	it('answers PATCH on a Lead with 204 and no body, and GET with the fields asked for', async () => {
 		const lead = mock.addLead({ Email: 'single@example.com' });
-		const patch = await api('PATCH', `/sobjects/Lead/${lead.Id}`, { Status: 'MQL', MQL_Date__c: '2026-11-23' });
+		const patch = await api('PATCH', `/sobjects/Lead/${lead.Id}`, {
+			Status: 'MQL',
+			MQL_Date__c: '2026-11-23',
+		});
 		expect(patch.status).toBe(204);
 		expect(patch.data).toBe('');
 		expect(patch.headers['sforce-limit-info']).toMatch(/^api-usage=\d+\/15000$/);
@@ -296,23 +365,33 @@ describe('the loopback org itself', () => {
 		const missing = await api('GET', '/sobjects/Lead/00Q5g00000ZZZZZZZZ');
 		expect(missing.status).toBe(404);
 		expect(missing.data[0].errorCode).toBe('NOT_FOUND');
-		const unauthorized = await axios.get(`${mock.instanceUrl}/services/data/v64.0/query?q=SELECT+Id+FROM+Lead`, {
-			headers: { Authorization: 'Bearer not-a-token' },
-			validateStatus: () => true,
-		});
+		const unauthorized = await axios.get(
+			`${mock.instanceUrl}/services/data/v64.0/query?q=SELECT+Id+FROM+Lead`,
+			{
+				headers: { Authorization: 'Bearer not-a-token' },
+				validateStatus: () => true,
+			},
+		);
 		expect(unauthorized.status).toBe(401);
-		expect(unauthorized.data).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+		expect(unauthorized.data).toEqual([
+			{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' },
+		]);
 	});
 
 	it('reads an unescaped quote as SOQL would: the injected OR matches every lead', async () => {
 		mock.addLead({ Email: 'someone@example.com' });
-		const injected = await api('GET', `/query?q=${encodeURIComponent("SELECT Id FROM Lead WHERE Email = 'x' OR Name LIKE '%'")}`);
+		const injected = await api(
+			'GET',
+			`/query?q=${encodeURIComponent("SELECT Id FROM Lead WHERE Email = 'x' OR Name LIKE '%'")}`,
+		);
 		expect(injected.data.totalSize).toBe(mock.allLeads().length);
 	});
 
 	it('rolls back every record of an allOrNone collection when one fails', async () => {
 		const first = mock.addLead();
-		mock.validationRules = [(lead) => (lead.Company === 'Blocked' ? 'Blocked companies cannot become MQLs' : undefined)];
+		mock.validationRules = [
+			(lead) => (lead.Company === 'Blocked' ? 'Blocked companies cannot become MQLs' : undefined),
+		];
 		const blocked = mock.addLead({ Company: 'Blocked' });
 		try {
 			const response = await api('PATCH', '/composite/sobjects', {

@@ -6,9 +6,19 @@ import { axiosTransport } from '../../sandbox/httpTransport';
 import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 import { CONTACT_STAGES } from '../../sandbox/salesforce/salesforceState';
 
-const SKIP = ['Working - Contacted', 'Closed - Converted', 'Closed - Not Converted', 'Qualified', 'Unqualified'];
+const SKIP = [
+	'Working - Contacted',
+	'Closed - Converted',
+	'Closed - Not Converted',
+	'Qualified',
+	'Unqualified',
+];
 
-function request(object: ObjectChoice, lookup: RecordLookup, change: Partial<MarkMqlRequest> = {}): MarkMqlRequest {
+function request(
+	object: ObjectChoice,
+	lookup: RecordLookup,
+	change: Partial<MarkMqlRequest> = {},
+): MarkMqlRequest {
 	return {
 		lookup,
 		object,
@@ -41,19 +51,50 @@ describe('marking contacts as MQL', () => {
 
 	it('finds contacts by ID (003…), email and external ID, and sets the stage field in one update', async () => {
 		const byId = mock.addContact({ Lifecycle_Stage__c: 'Subscriber' });
-		const byEmail = mock.addContact({ Email: 'Known.Person@Customer.com', Lifecycle_Stage__c: 'Lead' });
+		const byEmail = mock.addContact({
+			Email: 'Known.Person@Customer.com',
+			Lifecycle_Stage__c: 'Lead',
+		});
 		const byExternalId = mock.addContact({ External_Id__c: 'crm-c-7' });
 		const outcomes = await markAsMql(client, [
 			request('contact', { findBy: 'id', recordId: byId.Id.slice(0, 15) }),
-			request('contact', { findBy: 'email', email: 'known.person@customer.com' }, { fields: { Lead_Score__c: 88 } }),
+			request(
+				'contact',
+				{ findBy: 'email', email: 'known.person@customer.com' },
+				{ fields: { Lead_Score__c: 88 } },
+			),
 			request('contact', { findBy: 'externalId', field: 'External_Id__c', value: 'crm-c-7' }),
 		]);
 		expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([
-			{ object: 'Contact', contactId: byId.Id, previousStatus: 'Subscriber', status: 'MQL', updated: true, skippedReason: null },
-			{ object: 'Contact', contactId: byEmail.Id, previousStatus: 'Lead', status: 'MQL', updated: true, skippedReason: null },
-			{ object: 'Contact', contactId: byExternalId.Id, previousStatus: null, status: 'MQL', updated: true, skippedReason: null },
+			{
+				object: 'Contact',
+				contactId: byId.Id,
+				previousStatus: 'Subscriber',
+				status: 'MQL',
+				updated: true,
+				skippedReason: null,
+			},
+			{
+				object: 'Contact',
+				contactId: byEmail.Id,
+				previousStatus: 'Lead',
+				status: 'MQL',
+				updated: true,
+				skippedReason: null,
+			},
+			{
+				object: 'Contact',
+				contactId: byExternalId.Id,
+				previousStatus: null,
+				status: 'MQL',
+				updated: true,
+				skippedReason: null,
+			},
 		]);
-		expect(mock.contact(byEmail.Id)).toMatchObject({ Lifecycle_Stage__c: 'MQL', Lead_Score__c: 88 });
+		expect(mock.contact(byEmail.Id)).toMatchObject({
+			Lifecycle_Stage__c: 'MQL',
+			Lead_Score__c: 88,
+		});
 		// One query, one describe (the stage field and its picklist order), one update.
 		expect(mock.calls).toMatchObject({ query: 1, describe: 1, collections: 1, api: 3 });
 	});
@@ -65,10 +106,18 @@ describe('marking contacts as MQL', () => {
 		const subscriber = mock.addContact({ Lifecycle_Stage__c: 'Subscriber' });
 		const skipped = mock.addContact({ Lifecycle_Stage__c: 'Lead' });
 		const outcomes = await markAsMql(client, [
-			...[sql, customer, atMql, subscriber].map((contact) => request('contact', { findBy: 'id', recordId: contact.Id })),
+			...[sql, customer, atMql, subscriber].map((contact) =>
+				request('contact', { findBy: 'id', recordId: contact.Id }),
+			),
 			request('contact', { findBy: 'id', recordId: skipped.Id }, { skipStatuses: ['Lead'] }),
 		]);
-		expect(outcomes.map((outcome) => outcome.ok && outcome.value.skippedReason)).toEqual(['pastMql', 'pastMql', 'alreadyMql', null, 'skipStatus']);
+		expect(outcomes.map((outcome) => outcome.ok && outcome.value.skippedReason)).toEqual([
+			'pastMql',
+			'pastMql',
+			'alreadyMql',
+			null,
+			'skipStatus',
+		]);
 		expect(mock.contact(sql.Id)?.Lifecycle_Stage__c).toBe('SQL');
 		expect(mock.contact(subscriber.Id)?.Lifecycle_Stage__c).toBe('MQL');
 		expect(mock.calls.collections).toBe(1);
@@ -78,30 +127,62 @@ describe('marking contacts as MQL', () => {
 		const contacts = [mock.addContact(), mock.addContact()];
 		const outcomes = await markAsMql(
 			client,
-			contacts.map((contact) => request('contact', { findBy: 'id', recordId: contact.Id }, { contactStatusField: 'Status' })),
+			contacts.map((contact) =>
+				request(
+					'contact',
+					{ findBy: 'id', recordId: contact.Id },
+					{ contactStatusField: 'Status' },
+				),
+			),
 		);
 		for (const outcome of outcomes) {
-			expect(outcome).toMatchObject({ ok: false, error: { name: 'StatusSetupError', message: 'Contact has no field "Status"' } });
-			expect((outcome as { ok: false; error: { hint?: string } }).error.hint).toContain('Contacts have no standard status');
+			expect(outcome).toMatchObject({
+				ok: false,
+				error: { name: 'StatusSetupError', message: 'Contact has no field "Status"' },
+			});
+			expect((outcome as { ok: false; error: { hint?: string } }).error.hint).toContain(
+				'Contacts have no standard status',
+			);
 		}
 		expect(mock.calls).toMatchObject({ describe: 1, collections: 0 });
 	});
 
 	it('fails when the Contact Status Field is empty, before any call', async () => {
 		const contact = mock.addContact();
-		const [outcome] = await markAsMql(client, [request('contact', { findBy: 'id', recordId: contact.Id }, { contactStatusField: '' })]);
-		expect(outcome).toMatchObject({ ok: false, error: { message: expect.stringContaining('Contact Status Field is empty') } });
+		const [outcome] = await markAsMql(client, [
+			request('contact', { findBy: 'id', recordId: contact.Id }, { contactStatusField: '' }),
+		]);
+		expect(outcome).toMatchObject({
+			ok: false,
+			error: { message: expect.stringContaining('Contact Status Field is empty') },
+		});
 		expect(mock.calls.api).toBe(0);
 	});
 
 	it('refuses a text stage field while the order is on, and uses it once the order is off', async () => {
 		const contact = mock.addContact({ Stage_Note__c: 'warm' });
-		const on = await markAsMql(client, [request('contact', { findBy: 'id', recordId: contact.Id }, { contactStatusField: 'Stage_Note__c' })]);
-		expect(on[0]).toMatchObject({ ok: false, error: { message: expect.stringContaining('Contact.Stage_Note__c is a string field') } });
-		const off = await markAsMql(client, [
-			request('contact', { findBy: 'id', recordId: contact.Id }, { contactStatusField: 'Stage_Note__c', respectStatusOrder: false }),
+		const on = await markAsMql(client, [
+			request(
+				'contact',
+				{ findBy: 'id', recordId: contact.Id },
+				{ contactStatusField: 'Stage_Note__c' },
+			),
 		]);
-		expect(off[0]).toMatchObject({ ok: true, value: { previousStatus: 'warm', status: 'MQL', updated: true } });
+		expect(on[0]).toMatchObject({
+			ok: false,
+			error: { message: expect.stringContaining('Contact.Stage_Note__c is a string field') },
+		});
+		const off = await markAsMql(client, [
+			request(
+				'contact',
+				{ findBy: 'id', recordId: contact.Id },
+				{ contactStatusField: 'Stage_Note__c', respectStatusOrder: false },
+			),
+		]);
+		expect(off[0]).toMatchObject({
+			ok: true,
+			value: { previousStatus: 'warm', status: 'MQL', updated: true },
+		});
 	});
 
 	it('refuses a Lead ID for a contact and a Contact ID for a lead', async () => {
@@ -121,7 +202,9 @@ describe('marking contacts as MQL', () => {
 	it('fails an email that two contacts share, naming both', async () => {
 		const first = mock.addContact({ Email: 'shared@customer.com' });
 		const second = mock.addContact({ Email: 'shared@customer.com' });
-		const [outcome] = await markAsMql(client, [request('contact', { findBy: 'email', email: 'shared@customer.com' })]);
+		const [outcome] = await markAsMql(client, [
+			request('contact', { findBy: 'email', email: 'shared@customer.com' }),
+		]);
 		expect(!outcome.ok && outcome.error.message).toBe(
 			`2 Salesforce contacts have Email "shared@customer.com" (${first.Id}, ${second.Id}): find the contact by ID or by a unique external ID instead`,
 		);
@@ -131,8 +214,14 @@ describe('marking contacts as MQL', () => {
 		it('uses the open lead; a converted lead leads to its contact; with no lead, the contact with the email', async () => {
 			const open = mock.addLead({ Email: 'open@example.com' });
 			const converted = mock.addLead({ Email: 'old-address@example.com' });
-			const convertedTo = mock.convertLead(converted.Id, { Email: 'new-address@customer.com', Lifecycle_Stage__c: 'Lead' });
-			const contactOnly = mock.addContact({ Email: 'contact-only@customer.com', Lifecycle_Stage__c: 'Subscriber' });
+			const convertedTo = mock.convertLead(converted.Id, {
+				Email: 'new-address@customer.com',
+				Lifecycle_Stage__c: 'Lead',
+			});
+			const contactOnly = mock.addContact({
+				Email: 'contact-only@customer.com',
+				Lifecycle_Stage__c: 'Subscriber',
+			});
 			const outcomes = await markAsMql(client, [
 				request('leadThenContact', { findBy: 'email', email: 'open@example.com' }),
 				request('leadThenContact', { findBy: 'email', email: 'old-address@example.com' }),
@@ -141,26 +230,77 @@ describe('marking contacts as MQL', () => {
 				request('leadThenContact', { findBy: 'id', recordId: contactOnly.Id }),
 				request('leadThenContact', { findBy: 'email', email: 'nobody@example.com' }),
 			]);
-			expect(outcomes.map((outcome) => (outcome.ok ? outcome.value : outcome.error.message))).toEqual([
-				{ object: 'Lead', leadId: open.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
-				{ object: 'Contact', contactId: convertedTo.Id, previousStatus: 'Lead', status: 'MQL', updated: true, skippedReason: null },
-				{ object: 'Contact', contactId: convertedTo.Id, previousStatus: 'Lead', status: 'MQL', updated: true, skippedReason: null },
-				{ object: 'Contact', contactId: contactOnly.Id, previousStatus: 'Subscriber', status: 'MQL', updated: true, skippedReason: null },
-				{ object: 'Contact', contactId: contactOnly.Id, previousStatus: 'Subscriber', status: 'MQL', updated: true, skippedReason: null },
+			expect(
+				outcomes.map((outcome) => (outcome.ok ? outcome.value : outcome.error.message)),
+			).toEqual([
+				{
+					object: 'Lead',
+					leadId: open.Id,
+					previousStatus: 'Open - Not Contacted',
+					status: 'MQL',
+					updated: true,
+					skippedReason: null,
+				},
+				{
+					object: 'Contact',
+					contactId: convertedTo.Id,
+					previousStatus: 'Lead',
+					status: 'MQL',
+					updated: true,
+					skippedReason: null,
+				},
+				{
+					object: 'Contact',
+					contactId: convertedTo.Id,
+					previousStatus: 'Lead',
+					status: 'MQL',
+					updated: true,
+					skippedReason: null,
+				},
+				{
+					object: 'Contact',
+					contactId: contactOnly.Id,
+					previousStatus: 'Subscriber',
+					status: 'MQL',
+					updated: true,
+					skippedReason: null,
+				},
+				{
+					object: 'Contact',
+					contactId: contactOnly.Id,
+					previousStatus: 'Subscriber',
+					status: 'MQL',
+					updated: true,
+					skippedReason: null,
+				},
 				'No Salesforce lead or contact has Email "nobody@example.com"',
 			]);
 			expect(mock.lead(open.Id)?.Status).toBe('MQL');
 			expect(mock.contact(convertedTo.Id)?.Lifecycle_Stage__c).toBe('MQL');
 			// Leads and contacts in one query each, both objects' orders, and one update for both.
 			expect(mock.calls).toMatchObject({ query: 3, describe: 1, collections: 1 });
-			const sent = mock.requests.find((logged) => logged.path.endsWith('/composite/sobjects'))?.body as { records: Array<{ attributes: { type: string } }> };
-			expect(sent.records.map((record) => record.attributes.type)).toEqual(['Contact', 'Contact', 'Lead']);
+			const sent = mock.requests.find((logged) => logged.path.endsWith('/composite/sobjects'))
+				?.body as { records: Array<{ attributes: { type: string } }> };
+			expect(sent.records.map((record) => record.attributes.type)).toEqual([
+				'Contact',
+				'Contact',
+				'Lead',
+			]);
 		});
 
 		it('skips a converted lead whose contact is gone, as a converted lead', async () => {
-			const lead = mock.addLead({ Email: 'orphan@example.com', IsConverted: true, Status: 'Closed - Converted' });
-			const [outcome] = await markAsMql(client, [request('leadThenContact', { findBy: 'email', email: 'orphan@example.com' })]);
-			expect(outcome).toMatchObject({ ok: true, value: { object: 'Lead', leadId: lead.Id, skippedReason: 'converted', updated: false } });
+			const lead = mock.addLead({
+				Email: 'orphan@example.com',
+				IsConverted: true,
+				Status: 'Closed - Converted',
+			});
+			const [outcome] = await markAsMql(client, [
+				request('leadThenContact', { findBy: 'email', email: 'orphan@example.com' }),
+			]);
+			expect(outcome).toMatchObject({
+				ok: true,
+				value: { object: 'Lead', leadId: lead.Id, skippedReason: 'converted', updated: false },
+			});
 		});
 	});
 });

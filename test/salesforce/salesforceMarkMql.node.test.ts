@@ -1,15 +1,26 @@
 import { join } from 'node:path';
 
-import type { ICredentialDataDecryptedObject, INodeExecutionData, IRun, IWorkflowBase } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	INodeExecutionData,
+	IRun,
+	IWorkflowBase,
+} from 'n8n-workflow';
 
 import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
-import { DEVELOPER_EDITION_LEAD_STATUSES, ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
+import {
+	DEVELOPER_EDITION_LEAD_STATUSES,
+	ORG_LEAD_STATUSES,
+} from '../../sandbox/salesforce/salesforceState';
 
 const NODE = 'Salesforce Mark MQL';
 const CREDENTIAL = 'salesforceClientCredentialsOAuth2Api';
 
-function workflow(file: string, options: { continueOnFail?: boolean; parameters?: Record<string, unknown> } = {}): IWorkflowBase {
+function workflow(
+	file: string,
+	options: { continueOnFail?: boolean; parameters?: Record<string, unknown> } = {},
+): IWorkflowBase {
 	const base = loadWorkflow(join(__dirname, 'workflows', file));
 	const node = base.nodes.find((candidate) => candidate.name === NODE)!;
 	Object.assign(node.parameters, options.parameters ?? {});
@@ -17,7 +28,11 @@ function workflow(file: string, options: { continueOnFail?: boolean; parameters?
 	return base;
 }
 
-function scored(leadId: string, score = 80, extra: Record<string, unknown> = {}): INodeExecutionData {
+function scored(
+	leadId: string,
+	score = 80,
+	extra: Record<string, unknown> = {},
+): INodeExecutionData {
 	return { json: { leadScore: { leadId, score, scoredAt: '2026-11-23T07:00:00.000Z' }, ...extra } };
 }
 
@@ -42,10 +57,21 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		const [item] = outputOf(result, NODE);
 		expect(item.json).toEqual({
 			leadScore: { leadId: 'ada@example.com', score: 82, scoredAt: '2026-11-23T07:00:00.000Z' },
-			salesforce: { object: 'Lead', leadId: lead.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
+			salesforce: {
+				object: 'Lead',
+				leadId: lead.Id,
+				previousStatus: 'Open - Not Contacted',
+				status: 'MQL',
+				updated: true,
+				skippedReason: null,
+			},
 		});
 		expect(item.pairedItem).toEqual({ item: 0 });
-		expect(mock.lead(lead.Id)).toMatchObject({ Status: 'MQL', Lead_Score__c: 82, MQL_Date__c: '2026-11-23' });
+		expect(mock.lead(lead.Id)).toMatchObject({
+			Status: 'MQL',
+			Lead_Score__c: 82,
+			MQL_Date__c: '2026-11-23',
+		});
 		// The lead, the org's Lead Status order, one update.
 		expect(mock.calls).toMatchObject({ token: 1, query: 2, collections: 1 });
 	});
@@ -66,7 +92,9 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 
 	it('finds leads by an external ID field', async () => {
 		const lead = mock.addLead({ External_Id__c: 'crm-1001' });
-		const result = await run(workflow('mark-mql-by-external-id.json'), [scored('x@example.com', 90, { crmId: 'crm-1001' })]);
+		const result = await run(workflow('mark-mql-by-external-id.json'), [
+			scored('x@example.com', 90, { crmId: 'crm-1001' }),
+		]);
 		expect(outputOf(result, NODE)[0].json.salesforce).toEqual({
 			object: 'Lead',
 			leadId: lead.Id,
@@ -81,14 +109,25 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 	it('skips leads at MQL or beyond and converted leads, with the reason, and writes nothing', async () => {
 		const mql = mock.addLead({ Email: 'mql@example.com', Status: 'MQL', Lead_Score__c: 77 });
 		const working = mock.addLead({ Email: 'working@example.com', Status: 'Working - Contacted' });
-		const converted = mock.addLead({ Email: 'converted@example.com', IsConverted: true, Status: 'Closed - Converted' });
+		const converted = mock.addLead({
+			Email: 'converted@example.com',
+			IsConverted: true,
+			Status: 'Closed - Converted',
+		});
 		const result = await run(workflow('mark-mql-by-email.json'), [
 			scored('mql@example.com', 95),
 			scored('working@example.com', 95),
 			scored('converted@example.com', 95),
 		]);
 		expect(outputOf(result, NODE).map((item) => item.json.salesforce)).toEqual([
-			{ object: 'Lead', leadId: mql.Id, previousStatus: 'MQL', status: 'MQL', updated: false, skippedReason: 'alreadyMql' },
+			{
+				object: 'Lead',
+				leadId: mql.Id,
+				previousStatus: 'MQL',
+				status: 'MQL',
+				updated: false,
+				skippedReason: 'alreadyMql',
+			},
 			{
 				object: 'Lead',
 				leadId: working.Id,
@@ -112,10 +151,16 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 
 	it('uses the configured skip list: an emptied list and the order turned off let a contacted lead become MQL', async () => {
 		const working = mock.addLead({ Email: 'recycled@example.com', Status: 'Working - Contacted' });
-		const result = await run(workflow('mark-mql-by-email.json', { parameters: { skipStatuses: '', respectStatusOrder: false } }), [
-			scored('recycled@example.com'),
-		]);
-		expect(outputOf(result, NODE)[0].json.salesforce).toMatchObject({ previousStatus: 'Working - Contacted', updated: true });
+		const result = await run(
+			workflow('mark-mql-by-email.json', {
+				parameters: { skipStatuses: '', respectStatusOrder: false },
+			}),
+			[scored('recycled@example.com')],
+		);
+		expect(outputOf(result, NODE)[0].json.salesforce).toMatchObject({
+			previousStatus: 'Working - Contacted',
+			updated: true,
+		});
 		expect(mock.lead(working.Id)?.Status).toBe('MQL');
 	});
 
@@ -125,10 +170,18 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		it('matches nothing and changes nothing (Continue On Fail on)', async () => {
 			mock.addLead({ Email: 'bystander@example.com' });
 			const before = JSON.stringify(mock.allLeads());
-			const result = await run(workflow('mark-mql-by-email.json', { continueOnFail: true }), [scored(attempt)]);
+			const result = await run(workflow('mark-mql-by-email.json', { continueOnFail: true }), [
+				scored(attempt),
+			]);
 			expect(result.status).toBe('success');
 			expect(outputOf(result, NODE)).toEqual([
-				{ json: { error: `No Salesforce lead has Email "${attempt}"`, details: { description: null } }, pairedItem: { item: 0 } },
+				{
+					json: {
+						error: `No Salesforce lead has Email "${attempt}"`,
+						details: { description: null },
+					},
+					pairedItem: { item: 0 },
+				},
 			]);
 			expect(JSON.stringify(mock.allLeads())).toBe(before);
 			expect(mock.calls.collections).toBe(0);
@@ -156,12 +209,18 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 			expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 			expect(items[0].json.error).toContain('is not a Lead ID');
 			expect(items[1].json.salesforce).toMatchObject({ leadId: lead.Id, updated: true });
-			expect(items[2].json).toEqual({ error: 'No Salesforce lead has ID "00Q5g00000ZZZZZEA5"', details: { description: null } });
+			expect(items[2].json).toEqual({
+				error: 'No Salesforce lead has ID "00Q5g00000ZZZZZEA5"',
+				details: { description: null },
+			});
 		});
 
 		it('stops the workflow at that item without Continue On Fail, before writing its batch', async () => {
 			const lead = mock.addLead({ Email: 'first@example.com' });
-			const result = await run(workflow('mark-mql-by-email.json'), [scored('first@example.com'), scored('ghost@example.com')]);
+			const result = await run(workflow('mark-mql-by-email.json'), [
+				scored('first@example.com'),
+				scored('ghost@example.com'),
+			]);
 			expect(result.status).toBe('error');
 			expect(failure(result)?.message).toBe('No Salesforce lead has Email "ghost@example.com"');
 			expect(failure(result)?.context).toMatchObject({ itemIndex: 1 });
@@ -171,7 +230,10 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 
 	describe('per-record failures from Salesforce', () => {
 		beforeEach(() => {
-			mock.validationRules = [(lead) => (lead.Company === 'Competitor' ? 'Competitors cannot be handed to sales' : undefined)];
+			mock.validationRules = [
+				(lead) =>
+					lead.Company === 'Competitor' ? 'Competitors cannot be handed to sales' : undefined,
+			];
 		});
 		afterEach(() => {
 			mock.validationRules = [];
@@ -187,7 +249,10 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 			const items = outputOf(result, NODE);
 			expect(items[0].json).toEqual({
 				error: 'Competitors cannot be handed to sales',
-				details: { description: "A validation rule in the org rejected the change; the message is the rule's own text." },
+				details: {
+					description:
+						"A validation rule in the org rejected the change; the message is the rule's own text.",
+				},
 			});
 			expect(items[1].json.salesforce).toMatchObject({ leadId: customer.Id, updated: true });
 			expect(mock.lead(competitor.Id)?.Status).toBe('Open - Not Contacted');
@@ -207,16 +272,23 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 			mock.setLeadStatuses(DEVELOPER_EDITION_LEAD_STATUSES);
 			try {
 				// With the status order on (the default), the node finds the missing value itself, before writing.
-				const ordered = await run(workflow('mark-mql-by-email.json'), [scored('picklist@example.com')]);
-				expect(failure(ordered)?.message).toMatch(/^"MQL" is not a value of Lead Status in this org \(its values: Open - Not Contacted, /);
+				const ordered = await run(workflow('mark-mql-by-email.json'), [
+					scored('picklist@example.com'),
+				]);
+				expect(failure(ordered)?.message).toMatch(
+					/^"MQL" is not a value of Lead Status in this org \(its values: Open - Not Contacted, /,
+				);
 				expect(failure(ordered)?.description).toContain('Setup → Object Manager → Lead');
 				expect(mock.calls.collections).toBe(0);
 
 				mock.restrictedStatusPicklist = true;
-				const result = await run(workflow('mark-mql-by-email.json', { parameters: { respectStatusOrder: false } }), [
-					scored('picklist@example.com'),
-				]);
-				expect(failure(result)?.message).toBe('Salesforce: Lead Status: bad value for restricted picklist field: MQL');
+				const result = await run(
+					workflow('mark-mql-by-email.json', { parameters: { respectStatusOrder: false } }),
+					[scored('picklist@example.com')],
+				);
+				expect(failure(result)?.message).toBe(
+					'Salesforce: Lead Status: bad value for restricted picklist field: MQL',
+				);
 				expect(failure(result)?.description).toContain('Setup → Object Manager → Lead');
 				expect(mock.lead(lead.Id)?.Status).toBe('Open - Not Contacted');
 			} finally {
@@ -228,7 +300,9 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 
 	it('fetches a new token once when the cached one was revoked, then goes on', async () => {
 		const lead = mock.addLead({ Email: 'session@example.com' });
-		await run(workflow('mark-mql-by-email.json'), [scored('nobody-yet@example.com')]).catch(() => undefined);
+		await run(workflow('mark-mql-by-email.json'), [scored('nobody-yet@example.com')]).catch(
+			() => undefined,
+		);
 		expect(credentials.accessToken).toBeTruthy();
 		expect(mock.calls.token).toBe(1);
 		mock.revokeTokens();
@@ -240,7 +314,9 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 	});
 
 	it('sends 450 leads in 3 collection calls and pairs every output item with its input', async () => {
-		const leads = Array.from({ length: 450 }, (_, i) => mock.addLead({ Email: `wave${i}@example.com` }));
+		const leads = Array.from({ length: 450 }, (_, i) =>
+			mock.addLead({ Email: `wave${i}@example.com` }),
+		);
 		const result = await run(
 			workflow('mark-mql-by-email.json'),
 			leads.map((lead, i) => scored(lead.Email as string, 70 + (i % 30))),
@@ -248,9 +324,14 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		const items = outputOf(result, NODE);
 		expect(items).toHaveLength(450);
 		expect(items.every((item, i) => (item.pairedItem as { item: number }).item === i)).toBe(true);
-		expect(items.every((item) => (item.json.salesforce as { updated: boolean }).updated)).toBe(true);
+		expect(items.every((item) => (item.json.salesforce as { updated: boolean }).updated)).toBe(
+			true,
+		);
 		expect(mock.calls).toMatchObject({ token: 1, query: 4, collections: 3, api: 7 });
-		expect(mock.lead(leads[449].Id)).toMatchObject({ Status: 'MQL', Lead_Score__c: 70 + (449 % 30) });
+		expect(mock.lead(leads[449].Id)).toMatchObject({
+			Status: 'MQL',
+			Lead_Score__c: 70 + (449 % 30),
+		});
 	});
 
 	it('rides out a short 5xx outage with retries', async () => {
@@ -275,12 +356,17 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		});
 
 		it('stops the node with a clear message', async () => {
-			const result = await run(workflow('mark-mql-by-email.json'), [scored('limit@example.com'), scored('other@example.com')]);
+			const result = await run(workflow('mark-mql-by-email.json'), [
+				scored('limit@example.com'),
+				scored('other@example.com'),
+			]);
 			expect(result.status).toBe('error');
 			expect(failure(result)?.message).toBe(
 				`Salesforce: TotalRequests Limit exceeded. API usage: ${mock.apiUsage}/${mock.dailyLimit} requests in the last 24 hours.`,
 			);
-			expect(failure(result)?.description).toContain('rolling 24-hour API request limit is used up');
+			expect(failure(result)?.description).toContain(
+				'rolling 24-hour API request limit is used up',
+			);
 			expect(mock.calls.query).toBe(0);
 		});
 
@@ -300,9 +386,11 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		});
 	});
 
-	it('retries a dropped connection through n8n\'s request helper', async () => {
+	it("retries a dropped connection through n8n's request helper", async () => {
 		const lead = mock.addLead({ Email: 'dropped@example.com' });
-		await run(workflow('mark-mql-by-email.json'), [scored('warm-up@example.com')]).catch(() => undefined);
+		await run(workflow('mark-mql-by-email.json'), [scored('warm-up@example.com')]).catch(
+			() => undefined,
+		);
 		mock.resetCounters();
 		mock.dropConnections(1);
 		const result = await run(workflow('mark-mql-by-email.json'), [scored('dropped@example.com')]);
@@ -325,10 +413,13 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		expect(failure(refused)?.description).toContain('Client Secret');
 		expect(JSON.stringify(refused.data)).not.toContain(wrongSecret);
 
-		const withContinueOnFail = await runWorkflow(workflow('mark-mql-by-email.json', { continueOnFail: true }), {
-			input: [scored('ada@example.com'), scored('grace@example.com')],
-			credentials: { [CREDENTIAL]: { ...wrong } },
-		});
+		const withContinueOnFail = await runWorkflow(
+			workflow('mark-mql-by-email.json', { continueOnFail: true }),
+			{
+				input: [scored('ada@example.com'), scored('grace@example.com')],
+				credentials: { [CREDENTIAL]: { ...wrong } },
+			},
+		);
 		expect(outputOf(withContinueOnFail, NODE).map((item) => item.json.error)).toEqual([
 			expect.stringContaining('invalid client credentials'),
 			expect.stringContaining('invalid client credentials'),

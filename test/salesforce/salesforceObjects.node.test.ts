@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 
-import type { ICredentialDataDecryptedObject, INodeExecutionData, IRun, IWorkflowBase } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	INodeExecutionData,
+	IRun,
+	IWorkflowBase,
+} from 'n8n-workflow';
 
 import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
@@ -9,7 +14,10 @@ import { ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
 const NODE = 'Salesforce Mark MQL';
 const CREDENTIAL = 'salesforceClientCredentialsOAuth2Api';
 
-function workflow(file: string, options: { continueOnFail?: boolean; parameters?: Record<string, unknown> } = {}): IWorkflowBase {
+function workflow(
+	file: string,
+	options: { continueOnFail?: boolean; parameters?: Record<string, unknown> } = {},
+): IWorkflowBase {
 	const base = loadWorkflow(join(__dirname, 'workflows', file));
 	const node = base.nodes.find((candidate) => candidate.name === NODE)!;
 	Object.assign(node.parameters, options.parameters ?? {});
@@ -18,8 +26,15 @@ function workflow(file: string, options: { continueOnFail?: boolean; parameters?
 }
 
 /** An item as Score Event sends it on. */
-function scored(leadId: string, score: number, tier: string, extra: Record<string, unknown> = {}): INodeExecutionData {
-	return { json: { leadScore: { leadId, score, tier, scoredAt: '2026-11-23T07:00:00.000Z' }, ...extra } };
+function scored(
+	leadId: string,
+	score: number,
+	tier: string,
+	extra: Record<string, unknown> = {},
+): INodeExecutionData {
+	return {
+		json: { leadScore: { leadId, score, tier, scoredAt: '2026-11-23T07:00:00.000Z' }, ...extra },
+	};
 }
 
 describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in an n8n workflow', () => {
@@ -29,7 +44,9 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 		await runWorkflow(wf, { input, credentials: { [CREDENTIAL]: credentials } });
 	const failure = (result: IRun) => result.data.resultData.error;
 	const salesforceOf = (result: IRun) =>
-		outputOf(result, NODE).map((item) => (item.json.salesforce ?? item.json) as Record<string, unknown>);
+		outputOf(result, NODE).map(
+			(item) => (item.json.salesforce ?? item.json) as Record<string, unknown>,
+		);
 
 	beforeAll(async () => await mock.start());
 	afterAll(async () => await mock.stop());
@@ -42,22 +59,50 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 		afterEach(() => mock.setLeadStatuses(ORG_LEAD_STATUSES));
 
 		it('leaves leads at SQL, Sales Accepted and a custom later status, moves one before MQL, and skips one at MQL', async () => {
-			mock.setLeadStatuses(['New', 'Nurturing', 'MQL', 'SQL', 'Sales Accepted', 'Partner Review', 'Closed - Converted', 'Closed - Not Converted']);
+			mock.setLeadStatuses([
+				'New',
+				'Nurturing',
+				'MQL',
+				'SQL',
+				'Sales Accepted',
+				'Partner Review',
+				'Closed - Converted',
+				'Closed - Not Converted',
+			]);
 			const statuses = ['SQL', 'Sales Accepted', 'Partner Review', 'Nurturing', 'MQL'];
-			const leads = statuses.map((status, i) => mock.addLead({ Email: `order${i}@example.com`, Status: status }));
-			const result = await run(workflow('mark-mql-by-email.json'), leads.map((lead) => scored(lead.Email as string, 90, 'hot')));
+			const leads = statuses.map((status, i) =>
+				mock.addLead({ Email: `order${i}@example.com`, Status: status }),
+			);
+			const result = await run(
+				workflow('mark-mql-by-email.json'),
+				leads.map((lead) => scored(lead.Email as string, 90, 'hot')),
+			);
 			expect(result.status).toBe('success');
-			expect(salesforceOf(result).map((item) => [item.previousStatus, item.status, item.skippedReason])).toEqual([
+			expect(
+				salesforceOf(result).map((item) => [item.previousStatus, item.status, item.skippedReason]),
+			).toEqual([
 				['SQL', 'SQL', 'pastMql'],
 				['Sales Accepted', 'Sales Accepted', 'pastMql'],
 				['Partner Review', 'Partner Review', 'pastMql'],
 				['Nurturing', 'MQL', null],
 				['MQL', 'MQL', 'alreadyMql'],
 			]);
-			expect(leads.map((lead) => mock.lead(lead.Id)?.Status)).toEqual(['SQL', 'Sales Accepted', 'Partner Review', 'MQL', 'MQL']);
+			expect(leads.map((lead) => mock.lead(lead.Id)?.Status)).toEqual([
+				'SQL',
+				'Sales Accepted',
+				'Partner Review',
+				'MQL',
+				'MQL',
+			]);
 			// One write call, carrying the one lead that moved.
-			const written = mock.requests.filter((request) => request.path.endsWith('/composite/sobjects'));
-			expect(written.map((request) => (request.body as { records: Array<{ id: string }> }).records.map((record) => record.id))).toEqual([[leads[3].Id]]);
+			const written = mock.requests.filter((request) =>
+				request.path.endsWith('/composite/sobjects'),
+			);
+			expect(
+				written.map((request) =>
+					(request.body as { records: Array<{ id: string }> }).records.map((record) => record.id),
+				),
+			).toEqual([[leads[3].Id]]);
 		});
 	});
 
@@ -66,7 +111,10 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 			const lead = mock.addLead({ Email: 'lead.only@example.com' });
 			const converted = mock.addLead({ Email: 'converted@example.com' });
 			const contact = mock.convertLead(converted.Id, { Lifecycle_Stage__c: 'Lead' });
-			const known = mock.addContact({ Email: 'known@customer.com', Lifecycle_Stage__c: 'Subscriber' });
+			const known = mock.addContact({
+				Email: 'known@customer.com',
+				Lifecycle_Stage__c: 'Subscriber',
+			});
 			const sql = mock.addContact({ Email: 'in-sales@customer.com', Lifecycle_Stage__c: 'SQL' });
 			const result = await run(workflow('mark-mql-lead-then-contact.json'), [
 				scored('lead.only@example.com', 80, 'hot'),
@@ -76,32 +124,70 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 			]);
 			expect(result.status).toBe('success');
 			expect(salesforceOf(result)).toEqual([
-				{ object: 'Lead', leadId: lead.Id, previousStatus: 'Open - Not Contacted', status: 'MQL', updated: true, skippedReason: null },
-				{ object: 'Contact', contactId: contact.Id, previousStatus: 'Lead', status: 'MQL', updated: true, skippedReason: null },
-				{ object: 'Contact', contactId: known.Id, previousStatus: 'Subscriber', status: 'MQL', updated: true, skippedReason: null },
-				{ object: 'Contact', contactId: sql.Id, previousStatus: 'SQL', status: 'SQL', updated: false, skippedReason: 'pastMql' },
+				{
+					object: 'Lead',
+					leadId: lead.Id,
+					previousStatus: 'Open - Not Contacted',
+					status: 'MQL',
+					updated: true,
+					skippedReason: null,
+				},
+				{
+					object: 'Contact',
+					contactId: contact.Id,
+					previousStatus: 'Lead',
+					status: 'MQL',
+					updated: true,
+					skippedReason: null,
+				},
+				{
+					object: 'Contact',
+					contactId: known.Id,
+					previousStatus: 'Subscriber',
+					status: 'MQL',
+					updated: true,
+					skippedReason: null,
+				},
+				{
+					object: 'Contact',
+					contactId: sql.Id,
+					previousStatus: 'SQL',
+					status: 'SQL',
+					updated: false,
+					skippedReason: 'pastMql',
+				},
 			]);
-			expect(mock.contact(contact.Id)).toMatchObject({ Lifecycle_Stage__c: 'MQL', Lead_Score__c: 81 });
-			expect(mock.contact(sql.Id)).toMatchObject({ Lifecycle_Stage__c: 'SQL', Lead_Score__c: null });
+			expect(mock.contact(contact.Id)).toMatchObject({
+				Lifecycle_Stage__c: 'MQL',
+				Lead_Score__c: 81,
+			});
+			expect(mock.contact(sql.Id)).toMatchObject({
+				Lifecycle_Stage__c: 'SQL',
+				Lead_Score__c: null,
+			});
 			expect(mock.calls).toMatchObject({ describe: 1, collections: 1 });
 		});
 
 		it('stops with an error naming the Contact Status Field when the org has no such field', async () => {
 			mock.addContact({ Email: 'typo@customer.com' });
 			const parameters = { object: 'contact', contactStatusField: 'Lifecycle_Stag__c' };
-			const result = await run(workflow('mark-mql-by-email.json', { parameters }), [scored('typo@customer.com', 80, 'hot')]);
+			const result = await run(workflow('mark-mql-by-email.json', { parameters }), [
+				scored('typo@customer.com', 80, 'hot'),
+			]);
 			expect(result.status).toBe('error');
 			expect(failure(result)?.message).toBe('Contact has no field "Lifecycle_Stag__c"');
 			expect(failure(result)?.description).toContain('Contact Status Field');
 			expect(failure(result)?.context).toMatchObject({ itemIndex: 0 });
 
-			const withContinue = await run(workflow('mark-mql-by-email.json', { parameters, continueOnFail: true }), [
-				scored('typo@customer.com', 80, 'hot'),
-				scored('other@customer.com', 80, 'hot'),
-			]);
+			const withContinue = await run(
+				workflow('mark-mql-by-email.json', { parameters, continueOnFail: true }),
+				[scored('typo@customer.com', 80, 'hot'), scored('other@customer.com', 80, 'hot')],
+			);
 			expect(salesforceOf(withContinue)).toEqual([
 				{
-					error: expect.stringMatching(/^Contact has no field "Lifecycle_Stag__c"\. Contacts have no standard status/),
+					error: expect.stringMatching(
+						/^Contact has no field "Lifecycle_Stag__c"\. Contacts have no standard status/,
+					),
 					details: { description: expect.stringContaining('Contacts have no standard status') },
 				},
 				{
@@ -113,27 +199,52 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 		});
 
 		it('fails an item whose own Status Field does not exist, and only that item', async () => {
-			const leads = [mock.addLead({ Email: 'a@field.com' }), mock.addLead({ Email: 'b@field.com' }), mock.addLead({ Email: 'c@field.com' })];
+			const leads = [
+				mock.addLead({ Email: 'a@field.com' }),
+				mock.addLead({ Email: 'b@field.com' }),
+				mock.addLead({ Email: 'c@field.com' }),
+			];
 			const parameters = { statusField: '={{ $json.statusField ?? "Status" }}' };
-			const result = await run(workflow('mark-mql-by-email.json', { parameters, continueOnFail: true }), [
-				scored('a@field.com', 80, 'hot'),
-				scored('b@field.com', 80, 'hot', { statusField: 'Lead_Stage__c' }),
-				scored('c@field.com', 80, 'hot'),
-			]);
+			const result = await run(
+				workflow('mark-mql-by-email.json', { parameters, continueOnFail: true }),
+				[
+					scored('a@field.com', 80, 'hot'),
+					scored('b@field.com', 80, 'hot', { statusField: 'Lead_Stage__c' }),
+					scored('c@field.com', 80, 'hot'),
+				],
+			);
 			const items = salesforceOf(result);
 			expect(items[1]).toEqual({
 				error: "No such column 'Lead_Stage__c' on entity 'Lead'",
-				details: { description: "Check the field's API name (custom fields end in __c) and that the Run As user's profile can edit it." },
+				details: {
+					description:
+						"Check the field's API name (custom fields end in __c) and that the Run As user's profile can edit it.",
+				},
 			});
-			expect([items[0], items[2]]).toEqual([expect.objectContaining({ updated: true }), expect.objectContaining({ updated: true })]);
-			expect(leads.map((lead) => mock.lead(lead.Id)?.Status)).toEqual(['MQL', 'Open - Not Contacted', 'MQL']);
+			expect([items[0], items[2]]).toEqual([
+				expect.objectContaining({ updated: true }),
+				expect.objectContaining({ updated: true }),
+			]);
+			expect(leads.map((lead) => mock.lead(lead.Id)?.Status)).toEqual([
+				'MQL',
+				'Open - Not Contacted',
+				'MQL',
+			]);
 		});
 	});
 
 	describe('Sync Score', () => {
 		it("writes the Score Event's score and tier where they differ, and says what it did per item", async () => {
-			const stale = mock.addLead({ Email: 'stale@example.com', Lead_Score__c: 20, Lead_Tier__c: 'nurture' });
-			const current = mock.addLead({ Email: 'current@example.com', Lead_Score__c: 64, Lead_Tier__c: 'engaged' });
+			const stale = mock.addLead({
+				Email: 'stale@example.com',
+				Lead_Score__c: 20,
+				Lead_Tier__c: 'nurture',
+			});
+			const current = mock.addLead({
+				Email: 'current@example.com',
+				Lead_Score__c: 64,
+				Lead_Tier__c: 'engaged',
+			});
 			const result = await run(workflow('sync-score-by-email.json'), [
 				scored('stale@example.com', 30, 'warming'),
 				scored('current@example.com', 64, 'engaged'),
@@ -142,7 +253,12 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 			expect(result.status).toBe('success');
 			const items = outputOf(result, NODE);
 			expect(items.map((item) => item.json.salesforce)).toEqual([
-				{ object: 'Lead', leadId: stale.Id, result: 'updated', changedFields: ['Lead_Score__c', 'Lead_Tier__c'] },
+				{
+					object: 'Lead',
+					leadId: stale.Id,
+					result: 'updated',
+					changedFields: ['Lead_Score__c', 'Lead_Tier__c'],
+				},
 				{ object: 'Lead', leadId: current.Id, result: 'unchanged', changedFields: [] },
 				{ object: null, result: 'notFound', changedFields: [] },
 			]);
@@ -154,21 +270,33 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 		});
 
 		it('writes a score of 0, and never a default: an item without a score fails', async () => {
-			const lead = mock.addLead({ Email: 'zero@example.com', Lead_Score__c: 12, Lead_Tier__c: 'nurture' });
-			const withContinue = await run(workflow('sync-score-by-email.json', { continueOnFail: true }), [
-				scored('zero@example.com', 0, 'nurture'),
-				{ json: { leadScore: { leadId: 'zero@example.com', tier: 'nurture' } } },
-			]);
+			const lead = mock.addLead({
+				Email: 'zero@example.com',
+				Lead_Score__c: 12,
+				Lead_Tier__c: 'nurture',
+			});
+			const withContinue = await run(
+				workflow('sync-score-by-email.json', { continueOnFail: true }),
+				[
+					scored('zero@example.com', 0, 'nurture'),
+					{ json: { leadScore: { leadId: 'zero@example.com', tier: 'nurture' } } },
+				],
+			);
 			expect(salesforceOf(withContinue)).toEqual([
 				{ object: 'Lead', leadId: lead.Id, result: 'updated', changedFields: ['Lead_Score__c'] },
 				{
 					error: 'The score is empty',
-					details: { description: 'Connect this node after Score Event (its output carries leadScore.score), or set Score to the value to write.' },
+					details: {
+						description:
+							'Connect this node after Score Event (its output carries leadScore.score), or set Score to the value to write.',
+					},
 				},
 			]);
 			expect(mock.lead(lead.Id)?.Lead_Score__c).toBe(0);
 
-			const stopped = await run(workflow('sync-score-by-email.json'), [{ json: { leadScore: { leadId: 'zero@example.com', score: 'high', tier: 'hot' } } }]);
+			const stopped = await run(workflow('sync-score-by-email.json'), [
+				{ json: { leadScore: { leadId: 'zero@example.com', score: 'high', tier: 'hot' } } },
+			]);
 			expect(failure(stopped)?.message).toBe('The score "high" is not a number');
 			expect(failure(stopped)?.context).toMatchObject({ itemIndex: 0 });
 		});
@@ -183,12 +311,26 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 				company: '={{ $json.company }}',
 			};
 			const result = await run(workflow('sync-score-by-email.json', { parameters }), [
-				scored('ada@example.com', 45, 'warming', { customerId: 'cust-45', lastName: 'Lovelace', company: 'Analytical Engines' }),
+				scored('ada@example.com', 45, 'warming', {
+					customerId: 'cust-45',
+					lastName: 'Lovelace',
+					company: 'Analytical Engines',
+				}),
 			]);
 			const created = mock.allLeads().find((lead) => lead.External_Id__c === 'cust-45');
-			expect(created).toMatchObject({ LastName: 'Lovelace', Company: 'Analytical Engines', Lead_Score__c: 45, Lead_Tier__c: 'warming' });
+			expect(created).toMatchObject({
+				LastName: 'Lovelace',
+				Company: 'Analytical Engines',
+				Lead_Score__c: 45,
+				Lead_Tier__c: 'warming',
+			});
 			expect(salesforceOf(result)).toEqual([
-				{ object: 'Lead', leadId: created!.Id, result: 'created', changedFields: ['LastName', 'Company', 'Lead_Score__c', 'Lead_Tier__c', 'External_Id__c'] },
+				{
+					object: 'Lead',
+					leadId: created!.Id,
+					result: 'created',
+					changedFields: ['LastName', 'Company', 'Lead_Score__c', 'Lead_Tier__c', 'External_Id__c'],
+				},
 			]);
 			expect(mock.calls).toMatchObject({ query: 1, upsert: 1, collections: 0 });
 		});
@@ -196,8 +338,17 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 		it('writes to contacts with Object Contact and custom field names', async () => {
 			const contact = mock.addContact({ Email: 'buyer@customer.com' });
 			const parameters = { object: 'contact', tierField: '', scoreField: 'Lead_Score__c' };
-			const result = await run(workflow('sync-score-by-email.json', { parameters }), [scored('buyer@customer.com', 77, 'hot')]);
-			expect(salesforceOf(result)).toEqual([{ object: 'Contact', contactId: contact.Id, result: 'updated', changedFields: ['Lead_Score__c'] }]);
+			const result = await run(workflow('sync-score-by-email.json', { parameters }), [
+				scored('buyer@customer.com', 77, 'hot'),
+			]);
+			expect(salesforceOf(result)).toEqual([
+				{
+					object: 'Contact',
+					contactId: contact.Id,
+					result: 'updated',
+					changedFields: ['Lead_Score__c'],
+				},
+			]);
 			expect(mock.contact(contact.Id)).toMatchObject({ Lead_Score__c: 77, Lead_Tier__c: null });
 		});
 	});
@@ -208,7 +359,9 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 		});
 
 		it('ends the run after one new token instead of fetching one per batch (Continue On Fail on)', async () => {
-			const leads = Array.from({ length: 650 }, (_, i) => mock.addLead({ Email: `session${i}@example.com` }));
+			const leads = Array.from({ length: 650 }, (_, i) =>
+				mock.addLead({ Email: `session${i}@example.com` }),
+			);
 			mock.refuseAllSessions = true;
 			const result = await run(
 				workflow('mark-mql-by-email.json', { continueOnFail: true }),
@@ -217,7 +370,9 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 			const items = outputOf(result, NODE);
 			expect(items).toHaveLength(650);
 			for (const item of items) {
-				expect(item.json.error).toMatch(/^Salesforce: Session expired or invalid\. Salesforce rejected the access token even after a new one was fetched\..* No further calls were made\.$/);
+				expect(item.json.error).toMatch(
+					/^Salesforce: Session expired or invalid\. Salesforce rejected the access token even after a new one was fetched\..* No further calls were made\.$/,
+				);
 			}
 			expect(mock.calls).toMatchObject({ token: 2, unauthorized: 2, api: 0 });
 		});
@@ -225,7 +380,9 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 		it('stops the node with the hint (Continue On Fail off)', async () => {
 			mock.addLead({ Email: 'session-stop@example.com' });
 			mock.refuseAllSessions = true;
-			const result = await run(workflow('sync-score-by-email.json'), [scored('session-stop@example.com', 80, 'hot')]);
+			const result = await run(workflow('sync-score-by-email.json'), [
+				scored('session-stop@example.com', 80, 'hot'),
+			]);
 			expect(result.status).toBe('error');
 			expect(failure(result)?.message).toBe('Salesforce: Session expired or invalid');
 			expect(failure(result)?.description).toContain('even after a new one was fetched');

@@ -56,7 +56,7 @@ describe('SOQL building', () => {
 		["x' OR Name LIKE '%", "'x\\' OR Name LIKE \\'%'"],
 		['back\\slash', "'back\\\\slash'"],
 		['line\nbreak', "'line\\nbreak'"],
-		['say "hi"', "'say \\\"hi\\\"'"],
+		['say "hi"', '\'say \\"hi\\"\''],
 	])('escapes %j as one literal', (value, literal) => {
 		expect(soqlString(value)).toBe(literal);
 		// Read back by SOQL's grammar (the mock's parser), the literal is exactly the value again.

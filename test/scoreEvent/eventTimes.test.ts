@@ -77,7 +77,10 @@ describe('Get Score of a lead stored with a time no Date can show (written befor
 			at,
 			10,
 		);
-		expect(readings.get('good@example.com')).toMatchObject({ ok: true, value: { score: 5, found: true } });
+		expect(readings.get('good@example.com')).toMatchObject({
+			ok: true,
+			value: { score: 5, found: true },
+		});
 		expect(readings.get('bad@example.com')).toEqual({
 			ok: false,
 			error: new Error(

@@ -275,13 +275,18 @@ describe('Adjust, Apply Decay and Get', () => {
 	it('counts a retried adjustment with the same Adjustment ID once, answering with its first outcome', async () => {
 		const workflow = loadWorkflow(join(workflows, 'score-lifecycle.json'));
 		const scoreName = uniqueScoreName();
-		for (const node of workflow.nodes) if (node.parameters.scoreName) node.parameters.scoreName = scoreName;
-		workflow.nodes.find((node) => node.name === 'Adjust')!.parameters.adjustmentId = '={{ $json.requestId }}';
+		for (const node of workflow.nodes)
+			if (node.parameters.scoreName) node.parameters.scoreName = scoreName;
+		workflow.nodes.find((node) => node.name === 'Adjust')!.parameters.adjustmentId =
+			'={{ $json.requestId }}';
 		const request = (requestId: string) => ({ json: { email: 'Linus@Example.com', requestId } });
 		const first = await runWorkflow(workflow, { input: [request('req-1'), request('req-1')] });
 		const retry = await runWorkflow(workflow, { input: [request('req-1'), request('req-2')] });
 		const adjusted = [...outputOf(first, 'Adjust'), ...outputOf(retry, 'Adjust')].map((item) => {
-			const { score, previousScore, duplicate, replayed, eventId } = item.json.leadScore as Record<string, unknown>;
+			const { score, previousScore, duplicate, replayed, eventId } = item.json.leadScore as Record<
+				string,
+				unknown
+			>;
 			return [eventId, previousScore, score, duplicate, replayed];
 		});
 		// Between the runs the decay sweep halved 40 to 20; the new adjustment adds to that.
@@ -302,7 +307,11 @@ describe('Apply Decay with whole points (the defaults)', () => {
 		const decay = workflow.nodes.find((node) => node.name === 'Apply Decay')!;
 		adjust.parameters = { ...adjust.parameters, scoreName };
 		// Keeps the workflow's own options (it allows Decay Up To hours ahead of now).
-		decay.parameters = { ...decay.parameters, scoreName, options: { ...(decay.parameters.options as INodeParameters), ...options } };
+		decay.parameters = {
+			...decay.parameters,
+			scoreName,
+			options: { ...(decay.parameters.options as INodeParameters), ...options },
+		};
 		decay.parameters.asOf = '={{ $now.plus({ hours: 4.8 }).toISO() }}';
 		const later = structuredClone(decay);
 		later.name = 'Later Decay';
@@ -317,23 +326,41 @@ describe('Apply Decay with whole points (the defaults)', () => {
 	}
 
 	it('outputs a lead when its whole score drops, and nothing while it stays within that point', async () => {
-		const run = await runWorkflow(twoSweeps(uniqueScoreName(), {}), { input: [{ json: { email: 'grace@example.com' } }] });
+		const run = await runWorkflow(twoSweeps(uniqueScoreName(), {}), {
+			input: [{ json: { email: 'grace@example.com' } }],
+		});
 		expect(run.status).toBe('success');
 		const [first] = outputOf(run, 'Apply Decay');
-		expect(first.json.leadScore).toMatchObject({ previousScore: 40, score: 39, delta: -1, tier: 'warming', exactScore: 39.82 });
+		expect(first.json.leadScore).toMatchObject({
+			previousScore: 40,
+			score: 39,
+			delta: -1,
+			tier: 'warming',
+			exactScore: 39.82,
+		});
 		expect(outputOf(run, 'Later Decay')).toEqual([]);
 	});
 
 	it('outputs every exact change with Whole Points off and a Minimum Change of 0', async () => {
 		const options = { wholePoints: false, minimumChange: 0 };
-		const run = await runWorkflow(twoSweeps(uniqueScoreName(), options), { input: [{ json: { email: 'grace@example.com' } }] });
-		expect(outputOf(run, 'Apply Decay').map((item) => (item.json.leadScore as { score: number }).score)).toEqual([39.82]);
-		expect(outputOf(run, 'Later Decay').map((item) => (item.json.leadScore as { score: number }).score)).toEqual([39.63]);
+		const run = await runWorkflow(twoSweeps(uniqueScoreName(), options), {
+			input: [{ json: { email: 'grace@example.com' } }],
+		});
+		expect(
+			outputOf(run, 'Apply Decay').map((item) => (item.json.leadScore as { score: number }).score),
+		).toEqual([39.82]);
+		expect(
+			outputOf(run, 'Later Decay').map((item) => (item.json.leadScore as { score: number }).score),
+		).toEqual([39.63]);
 	});
 
 	it('fails the sweep on a Minimum Change below 0, naming the option', async () => {
-		const run = await runWorkflow(twoSweeps(uniqueScoreName(), { minimumChange: -1 }), { input: [{ json: { email: 'grace@example.com' } }] });
+		const run = await runWorkflow(twoSweeps(uniqueScoreName(), { minimumChange: -1 }), {
+			input: [{ json: { email: 'grace@example.com' } }],
+		});
 		expect(run.status).toBe('error');
-		expect(run.data.resultData.error?.message).toMatch(/Minimum Change must be a number of points, 0 or more/);
+		expect(run.data.resultData.error?.message).toMatch(
+			/Minimum Change must be a number of points, 0 or more/,
+		);
 	});
 });

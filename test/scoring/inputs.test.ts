@@ -35,9 +35,7 @@ describe('item inputs', () => {
 				hasProfile: false,
 			})),
 		);
-		expect(
-			results.map((result) => (result.ok ? result.value.score : result)),
-		).toEqual([5, 10]);
+		expect(results.map((result) => (result.ok ? result.value.score : result))).toEqual([5, 10]);
 		expect((await store.listLeads('default', null, 10)).leads).toHaveLength(1);
 	});
 

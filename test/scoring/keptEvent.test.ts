@@ -2,7 +2,15 @@ import { keptEventData } from '../../lib/scoring/keptEvent';
 import { parseModel } from '../../lib/scoring/model';
 
 const modelReading = (...paths: string[]) =>
-	parseModel({ version: 1, rules: paths.map((path, i) => ({ id: `r${i}`, event: 'Ping', when: [{ path, op: 'exists' }], points: 1 })) });
+	parseModel({
+		version: 1,
+		rules: paths.map((path, i) => ({
+			id: `r${i}`,
+			event: 'Ping',
+			when: [{ path, op: 'exists' }],
+			points: 1,
+		})),
+	});
 
 describe('the event data a store keeps', () => {
 	const webhook = {
@@ -15,17 +23,35 @@ describe('the event data a store keeps', () => {
 	};
 
 	it.each([
-		['nothing but the body when the rules read only the body', modelReading('body.properties.url'), { body: webhook.body }],
-		['one header a rule reads, and no other', modelReading('headers.user-agent'), { body: webhook.body, headers: { 'user-agent': 'curl/8' } }],
-		['one query value a rule reads, and no other', modelReading('query.utm_source'), { body: webhook.body, query: { utm_source: 'ads' } }],
+		[
+			'nothing but the body when the rules read only the body',
+			modelReading('body.properties.url'),
+			{ body: webhook.body },
+		],
+		[
+			'one header a rule reads, and no other',
+			modelReading('headers.user-agent'),
+			{ body: webhook.body, headers: { 'user-agent': 'curl/8' } },
+		],
+		[
+			'one query value a rule reads, and no other',
+			modelReading('query.utm_source'),
+			{ body: webhook.body, query: { utm_source: 'ads' } },
+		],
 	])("keeps of a Webhook node's item %s", (_, model, kept) => {
 		expect(keptEventData(webhook, model)).toEqual(kept);
 	});
 
 	it('keeps any other item whole, but for its headers, and never changes the item it was given', () => {
-		const item = { email: 'ada@example.com', properties: { items: [{ sku: 'A' }, { sku: 'B' }] }, headers: { cookie: 'sid=1' } };
+		const item = {
+			email: 'ada@example.com',
+			properties: { items: [{ sku: 'A' }, { sku: 'B' }] },
+			headers: { cookie: 'sid=1' },
+		};
 		const before = structuredClone(item);
-		expect(keptEventData(item, modelReading('properties.items[1].sku', 'properties.items'))).toEqual({ email: 'ada@example.com', properties: item.properties });
+		expect(
+			keptEventData(item, modelReading('properties.items[1].sku', 'properties.items')),
+		).toEqual({ email: 'ada@example.com', properties: item.properties });
 		expect(item).toEqual(before);
 	});
 

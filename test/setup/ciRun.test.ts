@@ -20,11 +20,17 @@ function ciRunCommands(): string[] {
 	return read('.ci/run')
 		.split('\n')
 		.map((line) => line.trim())
-		.filter((line) => line !== '' && !line.startsWith('#') && line !== 'set -euo pipefail' && line !== 'cd "$(dirname "$0")/.."');
+		.filter(
+			(line) =>
+				line !== '' &&
+				!line.startsWith('#') &&
+				line !== 'set -euo pipefail' &&
+				line !== 'cd "$(dirname "$0")/.."',
+		);
 }
 
 describe('the README is the way in', () => {
-	it("has exactly two commands at the top: the main job and the tests", () => {
+	it('has exactly two commands at the top: the main job and the tests', () => {
 		expect(readmeTopCommands()).toEqual(['npm run dev', 'npm test']);
 	});
 
@@ -42,8 +48,15 @@ describe('the README is the way in', () => {
 	it('the set-up step on an installed checkout installs nothing and prints nothing', () => {
 		const installRecord = join(REPO_ROOT, 'node_modules', '.package-lock.json');
 		const before = statSync(installRecord).mtimeMs;
-		const result = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'setup.mjs'), 'test'], { cwd: REPO_ROOT, encoding: 'utf8' });
-		expect({ status: result.status, stderr: result.stderr, stdout: result.stdout }).toEqual({ status: 0, stderr: '', stdout: '' });
+		const result = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'setup.mjs'), 'test'], {
+			cwd: REPO_ROOT,
+			encoding: 'utf8',
+		});
+		expect({ status: result.status, stderr: result.stderr, stdout: result.stdout }).toEqual({
+			status: 0,
+			stderr: '',
+			stdout: '',
+		});
 		expect(statSync(installRecord).mtimeMs).toBe(before);
 	});
 });

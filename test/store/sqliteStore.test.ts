@@ -37,25 +37,49 @@ describe('SQLite store schema', () => {
 		await scoreEvents(new SqliteStore(path), plusOne, 'default', [ping('ada@example.com', 'e1')]);
 		downgrade(path, 1);
 		const store = new SqliteStore(path);
-		await store.updateThresholdStates('mql', ['ada@example.com'], () => new Map([['ada@example.com', { crossed: true, score: 80, revision: 3 }]]));
+		await store.updateThresholdStates(
+			'mql',
+			['ada@example.com'],
+			() => new Map([['ada@example.com', { crossed: true, score: 80, revision: 3 }]]),
+		);
 		let stored;
 		await store.updateThresholdStates('mql', ['ada@example.com'], (current) => {
 			stored = current.get('ada@example.com');
 			return new Map();
 		});
 		expect(stored).toEqual({ crossed: true, score: 80, revision: 3 });
-		expect((await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score).toBe(1);
+		expect(
+			(await store.getLeads('default', ['ada@example.com'])).get('ada@example.com')!.state.score,
+		).toBe(1);
 		expect(await store.useModel('default', { version: 'v1', model: {}, usedAt: 1 })).toBeNull();
 		await store.close();
 	});
 
 	it('keeps event ids counted before outcomes were kept: their repeats answer unchanged, marked replayed: false', async () => {
 		const path = tempDb();
-		await scoreEvents(new SqliteStore(path), plusOne, 'default', [ping('ada@example.com', 'e1'), ping('ada@example.com', 'e2')]);
+		await scoreEvents(new SqliteStore(path), plusOne, 'default', [
+			ping('ada@example.com', 'e1'),
+			ping('ada@example.com', 'e2'),
+		]);
 		downgrade(path, 3);
 		const store = new SqliteStore(path);
-		const results = await scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'e1'), ping('bob@example.com', 'e1'), ping('ada@example.com', 'e3'), ping('ada@example.com', 'e3')]);
-		expect(results.map((result) => result.ok && [result.value.score, result.value.previousScore, result.value.duplicate, result.value.replayed])).toEqual([
+		const results = await scoreEvents(store, plusOne, 'default', [
+			ping('ada@example.com', 'e1'),
+			ping('bob@example.com', 'e1'),
+			ping('ada@example.com', 'e3'),
+			ping('ada@example.com', 'e3'),
+		]);
+		expect(
+			results.map(
+				(result) =>
+					result.ok && [
+						result.value.score,
+						result.value.previousScore,
+						result.value.duplicate,
+						result.value.replayed,
+					],
+			),
+		).toEqual([
 			[2, 2, true, false],
 			[1, 0, false, false],
 			[3, 2, false, false],
@@ -68,15 +92,24 @@ describe('SQLite store schema', () => {
 describe('SQLite store migration 3', () => {
 	it('drops the webhook headers that events kept before, keeping the rest of their data', async () => {
 		const path = tempDb();
-		const item = { headers: { authorization: 'Bearer sk_live_123', cookie: 'sid=1' }, body: { email: 'ada@example.com', properties: { url: '/pricing' } } };
-		await scoreEvents(new SqliteStore(path), plusOne, 'default', [ping('ada@example.com', 'e1', undefined, item)]);
+		const item = {
+			headers: { authorization: 'Bearer sk_live_123', cookie: 'sid=1' },
+			body: { email: 'ada@example.com', properties: { url: '/pricing' } },
+		};
+		await scoreEvents(new SqliteStore(path), plusOne, 'default', [
+			ping('ada@example.com', 'e1', undefined, item),
+		]);
 		// What a store of schema version 2 kept: the whole item, headers included.
 		const old = new DatabaseSync(path);
-		old.prepare('UPDATE events SET payload = ?').run(JSON.stringify({ kind: 'event', data: item, hasProfile: false }));
+		old
+			.prepare('UPDATE events SET payload = ?')
+			.run(JSON.stringify({ kind: 'event', data: item, hasProfile: false }));
 		old.close();
 		downgrade(path, 2);
 		const store = new SqliteStore(path);
-		const [event] = (await store.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 10)).events;
+		const [event] = (
+			await store.listEvents('default', { from: 0, to: Number.MAX_SAFE_INTEGER }, null, 10)
+		).events;
 		expect(event.payload).toEqual({ kind: 'event', data: { body: item.body }, hasProfile: false });
 		expect(JSON.stringify(event.payload)).not.toContain('sk_live_123');
 		await store.close();
@@ -90,12 +123,21 @@ describe('SQLite store refusing a row', () => {
 		await store.getLeads('default', []);
 		// A row the database itself refuses, whatever the checks before writing let through.
 		const db = new DatabaseSync(path);
-		db.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.event_name = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`);
+		db.exec(
+			`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.event_name = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`,
+		);
 		db.close();
 		const poison = { ...ping('ada@example.com', 'p1'), name: 'Poison' };
-		const batch = [ping('ada@example.com', 'e1'), poison, ping('ada@example.com', 'e2'), ping('bob@example.com', 'e3')];
+		const batch = [
+			ping('ada@example.com', 'e1'),
+			poison,
+			ping('ada@example.com', 'e2'),
+			ping('bob@example.com', 'e3'),
+		];
 		const outcome = async () =>
-			(await scoreEvents(store, plusOne, 'default', batch)).map((result) => ('error' in result ? result.error.name : [result.value.score, result.value.duplicate]));
+			(await scoreEvents(store, plusOne, 'default', batch)).map((result) =>
+				'error' in result ? result.error.name : [result.value.score, result.value.duplicate],
+			);
 		expect(await outcome()).toEqual([[1, false], 'StoreDataError', [2, false], [1, false]]);
 		// The retry answers each counted event with its first outcome; only the refused one fails again.
 		expect(await outcome()).toEqual([[1, true], 'StoreDataError', [2, true], [1, true]]);
@@ -107,8 +149,12 @@ describe('SQLite store under a large batch', () => {
 	it('serves a webhook that arrives during a large batch before the batch ends, and both are exact', async () => {
 		const store = new SqliteStore(tempDb());
 		const finished: string[] = [];
-		const batchEvents = Array.from({ length: 2 * CHUNK_SIZE + 1 }, (_, i) => ping(`lead-${i % 100}@example.com`, `batch-${i}`));
-		const batch = scoreEvents(store, plusOne, 'default', batchEvents).then(() => finished.push('batch'));
+		const batchEvents = Array.from({ length: 2 * CHUNK_SIZE + 1 }, (_, i) =>
+			ping(`lead-${i % 100}@example.com`, `batch-${i}`),
+		);
+		const batch = scoreEvents(store, plusOne, 'default', batchEvents).then(() =>
+			finished.push('batch'),
+		);
 		// The webhook's execution is queued while the batch's first chunk is being written.
 		const webhook = new Promise((resolve) => setImmediate(resolve))
 			.then(() => scoreEvents(store, plusOne, 'default', [ping('ada@example.com', 'webhook-1')]))

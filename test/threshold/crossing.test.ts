@@ -38,12 +38,18 @@ describe('crossing without hysteresis (threshold 76)', () => {
 	it('works with negative and fractional thresholds', () => {
 		const negative = { threshold: -5.5, hysteresis: 0 };
 		expect(decideCrossing({ previousScore: -6, score: -5.5 }, negative).outcome).toBe('crossed');
-		expect(decideCrossing({ previousScore: -5.5, score: -5.6 }, negative).outcome).toBe('droppedBelow');
+		expect(decideCrossing({ previousScore: -5.5, score: -5.6 }, negative).outcome).toBe(
+			'droppedBelow',
+		);
 	});
 
 	it('counts each rise over a wobbling score, since nothing is remembered', () => {
 		const scores = [70, 77, 75, 78, 74, 80];
-		const outcomes = scores.slice(1).map((score, index) => decideCrossing({ previousScore: scores[index], score }, settings).outcome);
+		const outcomes = scores
+			.slice(1)
+			.map(
+				(score, index) => decideCrossing({ previousScore: scores[index], score }, settings).outcome,
+			);
 		expect(outcomes).toEqual(['crossed', 'droppedBelow', 'crossed', 'droppedBelow', 'crossed']);
 	});
 });
@@ -74,12 +80,21 @@ describe('crossing with hysteresis (threshold 76, hysteresis 10: re-armed below 
 	});
 
 	it('crosses again after the score fell below threshold - hysteresis', () => {
-		expect(walk([70, 80, 66, 77, 65.9, 76])).toEqual(['crossed', 'notCrossed', 'notCrossed', 'droppedBelow', 'crossed']);
+		expect(walk([70, 80, 66, 77, 65.9, 76])).toEqual([
+			'crossed',
+			'notCrossed',
+			'notCrossed',
+			'droppedBelow',
+			'crossed',
+		]);
 	});
 
 	it('a fall below the re-arm level seen only in the previous score re-arms the lead', () => {
 		// The lead decayed from 80 to 20 without passing this node; the next rise is a new crossing.
-		const decision = decideCrossing({ previousScore: 20, score: 80 }, settings, { crossed: true, score: 80 });
+		const decision = decideCrossing({ previousScore: 20, score: 80 }, settings, {
+			crossed: true,
+			score: 80,
+		});
 		expect(decision).toEqual({ outcome: 'crossed', state: { crossed: true, score: 80 } });
 	});
 
@@ -91,7 +106,9 @@ describe('crossing with hysteresis (threshold 76, hysteresis 10: re-armed below 
 
 	it('without a previous score, the stored state alone decides', () => {
 		expect(decideCrossing({ score: 90 }, settings).outcome).toBe('crossed');
-		expect(decideCrossing({ score: 90 }, settings, { crossed: true, score: 80 }).outcome).toBe('notCrossed');
+		expect(decideCrossing({ score: 90 }, settings, { crossed: true, score: 80 }).outcome).toBe(
+			'notCrossed',
+		);
 		expect(decideCrossing({ score: 70 }, settings, { crossed: true, score: 80 })).toEqual({
 			outcome: 'notCrossed',
 			state: { crossed: true, score: 70 },
@@ -106,14 +123,24 @@ describe('crossing with hysteresis (threshold 76, hysteresis 10: re-armed below 
 describe('a replayed crossing (the first outcome of a re-sent event, threshold 76)', () => {
 	it('without hysteresis, goes out of Crossed again marked replayed, as does a replayed drop', () => {
 		const settings = { threshold: 76, hysteresis: 0 };
-		expect(decideCrossing({ previousScore: 75, score: 77, replayed: true }, settings)).toMatchObject({ outcome: 'crossed', replayed: true });
-		expect(decideCrossing({ previousScore: 77, score: 75, replayed: true }, settings)).toMatchObject({ outcome: 'droppedBelow', replayed: true });
+		expect(
+			decideCrossing({ previousScore: 75, score: 77, replayed: true }, settings),
+		).toMatchObject({ outcome: 'crossed', replayed: true });
+		expect(
+			decideCrossing({ previousScore: 77, score: 75, replayed: true }, settings),
+		).toMatchObject({ outcome: 'droppedBelow', replayed: true });
 		// A replayed score that crossed nothing is not marked: nothing goes out again.
-		expect(decideCrossing({ previousScore: 80, score: 85, replayed: true }, settings)).toEqual({ outcome: 'notCrossed', state: { crossed: true, score: 85 } });
+		expect(decideCrossing({ previousScore: 80, score: 85, replayed: true }, settings)).toEqual({
+			outcome: 'notCrossed',
+			state: { crossed: true, score: 85 },
+		});
 	});
 
 	/** Decides scores of one lead in order as a store would, returning the outcomes with their marks. */
-	function walk(settings: CrossingSettings, scores: Array<{ previousScore: number; score: number; revision: number }>) {
+	function walk(
+		settings: CrossingSettings,
+		scores: Array<{ previousScore: number; score: number; revision: number }>,
+	) {
 		let state: ThresholdState | undefined;
 		return scores.map((scores) => {
 			const decision = decideCrossing(scores, settings, state);
@@ -172,26 +199,84 @@ describe('parseCrossingSettings and scores', () => {
 		expect(parseScore('42.5', 'score', 'The score')).toBe(42.5);
 		expect(parseScore(-3, 'score', 'The score')).toBe(-3);
 		expect(parseOptionalScore('', 'previousScore', 'The previous score')).toBeUndefined();
-		expect([true, 'true', false, 'false', '', undefined, null].map(parseReplayed)).toEqual([true, true, false, false, false, false, false]);
+		expect([true, 'true', false, 'false', '', undefined, null].map(parseReplayed)).toEqual([
+			true,
+			true,
+			false,
+			false,
+			false,
+			false,
+			false,
+		]);
 	});
 
 	it.each([
-		['a threshold that is not a number', () => parseCrossingSettings('hot', 0), 'threshold', 'The threshold must be a number, got "hot"'],
-		['an empty threshold', () => parseCrossingSettings('', 0), 'threshold', 'The threshold must be a number'],
-		['a negative hysteresis', () => parseCrossingSettings(76, -1), 'hysteresis', 'Hysteresis must be 0 or more points'],
-		['a hysteresis that is not a number', () => parseCrossingSettings(76, 'x'), 'hysteresis', 'Hysteresis must be a number'],
-		['a missing score', () => parseScore(undefined, 'score', 'The score'), 'score', 'The score is missing'],
-		['an empty score', () => parseScore(' ', 'score', 'The score'), 'score', 'The score is missing'],
-		['a non-numeric score', () => parseScore('high', 'score', 'The score'), 'score', 'The score must be a number, got "high"'],
-		['a score that is an object', () => parseScore({ value: 3 }, 'score', 'The score'), 'score', 'must be a number'],
-		['an infinite score', () => parseScore(Infinity, 'score', 'The score'), 'score', 'must be a number'],
+		[
+			'a threshold that is not a number',
+			() => parseCrossingSettings('hot', 0),
+			'threshold',
+			'The threshold must be a number, got "hot"',
+		],
+		[
+			'an empty threshold',
+			() => parseCrossingSettings('', 0),
+			'threshold',
+			'The threshold must be a number',
+		],
+		[
+			'a negative hysteresis',
+			() => parseCrossingSettings(76, -1),
+			'hysteresis',
+			'Hysteresis must be 0 or more points',
+		],
+		[
+			'a hysteresis that is not a number',
+			() => parseCrossingSettings(76, 'x'),
+			'hysteresis',
+			'Hysteresis must be a number',
+		],
+		[
+			'a missing score',
+			() => parseScore(undefined, 'score', 'The score'),
+			'score',
+			'The score is missing',
+		],
+		[
+			'an empty score',
+			() => parseScore(' ', 'score', 'The score'),
+			'score',
+			'The score is missing',
+		],
+		[
+			'a non-numeric score',
+			() => parseScore('high', 'score', 'The score'),
+			'score',
+			'The score must be a number, got "high"',
+		],
+		[
+			'a score that is an object',
+			() => parseScore({ value: 3 }, 'score', 'The score'),
+			'score',
+			'must be a number',
+		],
+		[
+			'an infinite score',
+			() => parseScore(Infinity, 'score', 'The score'),
+			'score',
+			'must be a number',
+		],
 		[
 			'a non-numeric previous score',
 			() => parseOptionalScore('n/a', 'previousScore', 'The previous score'),
 			'previousScore',
 			'The previous score must be a number',
 		],
-		['a replayed flag that is not true or false', () => parseReplayed('yes'), 'replayed', 'Replayed must be true or false'],
+		[
+			'a replayed flag that is not true or false',
+			() => parseReplayed('yes'),
+			'replayed',
+			'Replayed must be true or false',
+		],
 	])('rejects %s, naming the field', (_case, action, field, message) => {
 		let caught: unknown;
 		try {

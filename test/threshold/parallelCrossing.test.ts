@@ -22,11 +22,19 @@ const ROUNDS = 25;
 function compileLib(folder: string): void {
 	const walk = (dir: string): string[] =>
 		readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-			entry.isDirectory() ? walk(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+			entry.isDirectory()
+				? walk(join(dir, entry.name))
+				: entry.name.endsWith('.ts')
+					? [join(dir, entry.name)]
+					: [],
 		);
 	for (const file of walk(join(root, 'lib'))) {
 		const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-			compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+			compilerOptions: {
+				module: ts.ModuleKind.CommonJS,
+				target: ts.ScriptTarget.ES2022,
+				esModuleInterop: true,
+			},
 		});
 		const target = join(folder, relative(root, file)).replace(/\.ts$/, '.js');
 		mkdirSync(dirname(target), { recursive: true });
@@ -73,9 +81,22 @@ async function main() {
 main().catch((error) => { console.error(error); process.exit(1); });
 `;
 
-function runWorker(folder: string, file: string, scenario: string, worker: number, startAt: number): Promise<CrossingOutcome[]> {
+function runWorker(
+	folder: string,
+	file: string,
+	scenario: string,
+	worker: number,
+	startAt: number,
+): Promise<CrossingOutcome[]> {
 	return new Promise((resolve, reject) => {
-		const args = [join(folder, 'worker.js'), file, scenario, String(worker), String(ROUNDS), String(startAt)];
+		const args = [
+			join(folder, 'worker.js'),
+			file,
+			scenario,
+			String(worker),
+			String(ROUNDS),
+			String(startAt),
+		];
 		const child = spawn(process.execPath, args, {
 			cwd: folder,
 			env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
@@ -110,7 +131,9 @@ describe('a lead scored by parallel executions crosses exactly once', () => {
 		const file = join(folder, `${scenario}.sqlite`);
 		await new SqliteStore(file).close(); // create the schema once, before the race
 		const startAt = Date.now() + 1500;
-		const workers = Array.from({ length: PROCESSES }, (_, worker) => runWorker(folder, file, scenario, worker, startAt));
+		const workers = Array.from({ length: PROCESSES }, (_, worker) =>
+			runWorker(folder, file, scenario, worker, startAt),
+		);
 		const outcomes = (await Promise.all(workers)).flat();
 		expect(outcomes).toHaveLength(PROCESSES * ROUNDS);
 		expect(outcomes.filter((outcome) => outcome === 'crossed')).toHaveLength(1);
@@ -122,35 +145,49 @@ describe('decideCrossings in one process', () => {
 	it.each([
 		['the memory store', () => new MemoryStore()],
 		['the SQLite store', () => new SqliteStore(':memory:')],
-	])('with %s, concurrent batches for one lead cross once and the state is kept per threshold key', async (_name, open) => {
-		const store = open();
-		const settings = { threshold: 76, hysteresis: 10 };
-		const batches = await Promise.all(
-			[80, 85, 90, 77].map((score) => decideCrossings(store, 'mql', settings, [{ leadId: 'ada@example.com', score }])),
-		);
-		expect(batches.flat().filter((decision) => decision.outcome === 'crossed')).toHaveLength(1);
-		// Another threshold key has its own memory.
-		const [other] = await decideCrossings(store, 'sql', settings, [{ leadId: 'ada@example.com', score: 80 }]);
-		expect(other.outcome).toBe('crossed');
-		await store.close();
-	});
+	])(
+		'with %s, concurrent batches for one lead cross once and the state is kept per threshold key',
+		async (_name, open) => {
+			const store = open();
+			const settings = { threshold: 76, hysteresis: 10 };
+			const batches = await Promise.all(
+				[80, 85, 90, 77].map((score) =>
+					decideCrossings(store, 'mql', settings, [{ leadId: 'ada@example.com', score }]),
+				),
+			);
+			expect(batches.flat().filter((decision) => decision.outcome === 'crossed')).toHaveLength(1);
+			// Another threshold key has its own memory.
+			const [other] = await decideCrossings(store, 'sql', settings, [
+				{ leadId: 'ada@example.com', score: 80 },
+			]);
+			expect(other.outcome).toBe('crossed');
+			await store.close();
+		},
+	);
 
 	it.each([
 		['the memory store', () => new MemoryStore()],
 		['the SQLite store', () => new SqliteStore(':memory:')],
-	])('with %s, a score that reaches it late never re-arms a lead that crossed since', async (_name, open) => {
-		const store = open();
-		const decide = async (previousScore: number, score: number, revision: number) =>
-			(await decideCrossings(store, 'mql', { threshold: 76, hysteresis: 10 }, [{ leadId: 'ada@example.com', previousScore, score, revision }]))[0];
-		// Score Event committed 60 → 65 as revision 13, then 70, 75, 80, 85; the execution carrying
-		// revision 13 was held up and reaches Check Threshold after the crossing.
-		expect((await decide(65, 70, 14)).outcome).toBe('notCrossed');
-		expect((await decide(70, 75, 15)).outcome).toBe('notCrossed');
-		expect((await decide(75, 80, 16)).outcome).toBe('crossed');
-		expect(await decide(60, 65, 13)).toMatchObject({ outcome: 'notCrossed', stale: true });
-		expect((await decide(80, 85, 17)).outcome).toBe('notCrossed');
-		await store.close();
-	});
+	])(
+		'with %s, a score that reaches it late never re-arms a lead that crossed since',
+		async (_name, open) => {
+			const store = open();
+			const decide = async (previousScore: number, score: number, revision: number) =>
+				(
+					await decideCrossings(store, 'mql', { threshold: 76, hysteresis: 10 }, [
+						{ leadId: 'ada@example.com', previousScore, score, revision },
+					])
+				)[0];
+			// Score Event committed 60 → 65 as revision 13, then 70, 75, 80, 85; the execution carrying
+			// revision 13 was held up and reaches Check Threshold after the crossing.
+			expect((await decide(65, 70, 14)).outcome).toBe('notCrossed');
+			expect((await decide(70, 75, 15)).outcome).toBe('notCrossed');
+			expect((await decide(75, 80, 16)).outcome).toBe('crossed');
+			expect(await decide(60, 65, 13)).toMatchObject({ outcome: 'notCrossed', stale: true });
+			expect((await decide(80, 85, 17)).outcome).toBe('notCrossed');
+			await store.close();
+		},
+	);
 
 	it('decides several scores of one lead in one batch in order', async () => {
 		const store = new MemoryStore();
@@ -170,17 +207,25 @@ describe('decideCrossings in one process', () => {
 			'droppedBelow',
 			'crossed',
 		]);
-		const [next] = await decideCrossings(store, 'mql', { threshold: 76, hysteresis: 10 }, [{ leadId: 'ada@example.com', score: 90 }]);
+		const [next] = await decideCrossings(store, 'mql', { threshold: 76, hysteresis: 10 }, [
+			{ leadId: 'ada@example.com', score: 90 },
+		]);
 		expect(next.outcome).toBe('notCrossed');
 	});
 });
 
 describe('thresholdKeyFor', () => {
 	it('keeps one state per workflow and node unless a threshold name is given, which nodes can share', () => {
-		expect(thresholdKeyFor('wf1', 'Check Threshold')).not.toBe(thresholdKeyFor('wf2', 'Check Threshold'));
+		expect(thresholdKeyFor('wf1', 'Check Threshold')).not.toBe(
+			thresholdKeyFor('wf2', 'Check Threshold'),
+		);
 		expect(thresholdKeyFor('wf1', 'Check Threshold')).not.toBe(thresholdKeyFor('wf1', 'MQL'));
-		expect(thresholdKeyFor('wf1', 'Check Threshold', ' mql ')).toBe(thresholdKeyFor('wf2', 'Other Node', 'mql'));
-		expect(thresholdKeyFor('wf1', 'Check Threshold', '  ')).toBe(thresholdKeyFor('wf1', 'Check Threshold'));
+		expect(thresholdKeyFor('wf1', 'Check Threshold', ' mql ')).toBe(
+			thresholdKeyFor('wf2', 'Other Node', 'mql'),
+		);
+		expect(thresholdKeyFor('wf1', 'Check Threshold', '  ')).toBe(
+			thresholdKeyFor('wf1', 'Check Threshold'),
+		);
 		// A node named like a threshold name never shares its state by accident.
 		expect(thresholdKeyFor(undefined, 'mql')).not.toBe(thresholdKeyFor('wf1', 'x', 'mql'));
 	});

@@ -41,7 +41,11 @@ describe('routeByTierName', () => {
 	});
 
 	it.each([
-		['unknown tier', 'vip', 'The tier "vip" is not one of this node\'s tiers ("nurture", "warming", "engaged", "hot")'],
+		[
+			'unknown tier',
+			'vip',
+			'The tier "vip" is not one of this node\'s tiers ("nurture", "warming", "engaged", "hot")',
+		],
 		['empty tier', '', 'The item has no tier'],
 		['missing tier', undefined, 'The item has no tier'],
 		['a number', 3, 'The item has no tier'],

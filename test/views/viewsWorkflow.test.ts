@@ -175,7 +175,9 @@ describe('List Leads (in-process n8n)', () => {
 		const [row] = await run({ operation: 'listLeads', scoreName, model: fractional });
 		expect([row.json.score, row.json.exactScore]).toEqual([12, 12.5]);
 		const [page] = await run({ operation: 'dashboard', scoreName, model: fractional });
-		const { topLeads } = page.json.dashboard as { topLeads: Array<{ score: number; exactScore: number }> };
+		const { topLeads } = page.json.dashboard as {
+			topLeads: Array<{ score: number; exactScore: number }>;
+		};
 		expect(topLeads.map((lead) => [lead.score, lead.exactScore])).toEqual([[12, 12.5]]);
 		const [asOf] = await run({
 			operation: 'get',

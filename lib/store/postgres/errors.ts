@@ -45,7 +45,11 @@ export function storeError(
 			message = `Cannot reach PostgreSQL at ${host}:${port} (${error.code}): check the host and port of the Postgres credential and that the server accepts connections from this machine.`;
 			break;
 		default:
-			if (/timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(detail)) {
+			if (
+				/timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(
+					detail,
+				)
+			) {
 				message = `Cannot reach PostgreSQL at ${host}:${port}: no answer within ${CONNECT_TIMEOUT_MS / 1000} s.`;
 			} else if (/does not support SSL/i.test(detail)) {
 				message = `PostgreSQL at ${host}:${port} does not accept SSL connections: set SSL to Disable in the Postgres credential.`;
@@ -57,7 +61,9 @@ export function storeError(
 	// the database refused a value of this step, not the step as a whole.
 	const refused = /^(22|23|54)/.test(error.code ?? '');
 	const Failure = refused ? StoreDataError : StoreError;
-	return new Failure(redact(message, connection.password), { cause: redactError(error, connection.password) });
+	return new Failure(redact(message, connection.password), {
+		cause: redactError(error, connection.password),
+	});
 }
 
 function redact(text: string, password: string): string {

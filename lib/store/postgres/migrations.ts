@@ -132,9 +132,12 @@ export function tableNames(schema: string, prefix: string): TableNames {
 		return name;
 	};
 	if (schema.length === 0 || Buffer.byteLength(schema) > MAX_IDENTIFIER_BYTES) {
-		throw new StoreError(`The schema name "${schema}" must have 1 to ${MAX_IDENTIFIER_BYTES} bytes.`);
+		throw new StoreError(
+			`The schema name "${schema}" must have 1 to ${MAX_IDENTIFIER_BYTES} bytes.`,
+		);
 	}
-	const table = (name: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(check(prefix + name))}`;
+	const table = (name: string) =>
+		`${quoteIdentifier(schema)}.${quoteIdentifier(check(prefix + name))}`;
 	return {
 		schema,
 		migrations: table('schema_migrations'),
@@ -148,26 +151,41 @@ export function tableNames(schema: string, prefix: string): TableNames {
 }
 
 async function schemaVersion(client: PoolClient, t: TableNames): Promise<number> {
-	const result = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${t.migrations}`);
+	const result = await client.query<{ version: number | null }>(
+		`SELECT max(version) AS version FROM ${t.migrations}`,
+	);
 	return result.rows[0].version ?? 0;
 }
 
 /** Whether the tables exist at the latest version: then a start needs no lock and no DDL permission. */
 export async function schemaIsCurrent(client: PoolClient, t: TableNames): Promise<boolean> {
-	const exists = await client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [t.migrations]);
+	const exists = await client.query<{ found: boolean }>(
+		'SELECT to_regclass($1) IS NOT NULL AS found',
+		[t.migrations],
+	);
 	return exists.rows[0].found && (await schemaVersion(client, t)) >= MIGRATIONS.length;
 }
 
 /** Creates the schema and runs the missing migrations; call inside a transaction, which it locks against other migrators. */
-export async function migrateSchema(client: PoolClient, t: TableNames, tablePrefix: string): Promise<void> {
+export async function migrateSchema(
+	client: PoolClient,
+	t: TableNames,
+	tablePrefix: string,
+): Promise<void> {
 	// One migrating transaction per schema and prefix at a time, across every process and machine.
-	await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`n8n-nodes-lead-scoring:${t.schema}.${tablePrefix}`]);
+	await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+		`n8n-nodes-lead-scoring:${t.schema}.${tablePrefix}`,
+	]);
 	const schema = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [t.schema]);
 	if (schema.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdentifier(t.schema)}`);
 	await client.query(
 		`CREATE TABLE IF NOT EXISTS ${t.migrations} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
 	);
-	for (let version = (await schemaVersion(client, t)) + 1; version <= MIGRATIONS.length; version++) {
+	for (
+		let version = (await schemaVersion(client, t)) + 1;
+		version <= MIGRATIONS.length;
+		version++
+	) {
 		await client.query(MIGRATIONS[version - 1](t));
 		await client.query(`INSERT INTO ${t.migrations} (version) VALUES ($1)`, [version]);
 	}

@@ -23,7 +23,9 @@ export const CONNECT_TIMEOUT_MS = 15_000;
 /** bigint columns (ms times, sequence numbers) as numbers, for this store's pools only: n8n shares the pg module. */
 const typeParsers = {
 	getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-		oid === types.builtins.INT8 ? Number : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
+		oid === types.builtins.INT8
+			? Number
+			: types.getTypeParser(oid, format)) as typeof types.getTypeParser,
 };
 
 interface SharedPool {

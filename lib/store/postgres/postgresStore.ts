@@ -30,7 +30,15 @@ import {
 	type StoredEventsPage,
 	type StoredModel,
 } from '../scoreStore';
-import { leadPage, leadPageSql, withoutId, type SummaryRow, numbered, summaryFrom, summarySql } from '../viewQueries';
+import {
+	leadPage,
+	leadPageSql,
+	withoutId,
+	type SummaryRow,
+	numbered,
+	summaryFrom,
+	summarySql,
+} from '../viewQueries';
 import { keysetPage } from '../pages';
 import { ledgerEntryFrom, storedEventFrom, type EventRow, type LedgerRow } from '../tableRows';
 import { describeConnection, storeError } from './errors';
@@ -86,7 +94,10 @@ export class PostgresStore implements ScoreStore {
 	}
 
 	private async connect(): Promise<PoolClient> {
-		if (this.closed) throw new StoreError(`The lead score store on ${describeConnection(this.connection)} is closed.`);
+		if (this.closed)
+			throw new StoreError(
+				`The lead score store on ${describeConnection(this.connection)} is closed.`,
+			);
 		try {
 			return await this.pool.connect();
 		} catch (error) {
@@ -129,7 +140,9 @@ export class PostgresStore implements ScoreStore {
 	 * Runs `work` in one transaction; rolls back on any error. Serialization failures, deadlocks and
 	 * event-id races are retried as a whole. Errors thrown by the caller's own code pass through unchanged.
 	 */
-	private async transaction(work: (client: PoolClient, callerFailed: (error: unknown) => never) => Promise<void>): Promise<void> {
+	private async transaction(
+		work: (client: PoolClient, callerFailed: (error: unknown) => never) => Promise<void>,
+	): Promise<void> {
 		await this.ensureSchema();
 		for (let attempt = 1; ; attempt++) {
 			const client = await this.connect();
@@ -149,13 +162,17 @@ export class PostgresStore implements ScoreStore {
 				await client.query('ROLLBACK').catch(() => (broken = true));
 				client.release(broken);
 				if (callerError !== undefined && error === callerError) throw error;
-				const retryable = error instanceof EventIdRace || RETRYABLE_CODES.has((error as { code?: string }).code ?? '');
+				const retryable =
+					error instanceof EventIdRace ||
+					RETRYABLE_CODES.has((error as { code?: string }).code ?? '');
 				if (retryable && attempt < MAX_ATTEMPTS) {
 					await sleep(Math.random() * 5 * 2 ** attempt);
 					continue;
 				}
 				if (error instanceof EventIdRace) {
-					throw new StoreError(`${describeConnection(this.connection)}: an event id kept racing with other executions after ${MAX_ATTEMPTS} attempts.`);
+					throw new StoreError(
+						`${describeConnection(this.connection)}: an event id kept racing with other executions after ${MAX_ATTEMPTS} attempts.`,
+					);
 				}
 				throw storeError(error as Error, this.connection, this.schema);
 			}
@@ -204,8 +221,17 @@ export class PostgresStore implements ScoreStore {
 		await this.transaction(async (client, callerFailed) => {
 			const now = Date.now();
 			const snapshot: LeadsSnapshot = { leads: new Map(), seenEvents: new Map() };
-			const locked = await this.lockRows(client, this.t.leads, 'score_name', scoreName, ids, 'state', now);
-			for (const row of locked) if (row.state !== null) snapshot.leads.set(row.lead_id, row.state as LeadState);
+			const locked = await this.lockRows(
+				client,
+				this.t.leads,
+				'score_name',
+				scoreName,
+				ids,
+				'state',
+				now,
+			);
+			for (const row of locked)
+				if (row.state !== null) snapshot.leads.set(row.lead_id, row.state as LeadState);
 			if (eventIds.length > 0) {
 				const seen = await run<{ lead_id: string; event_id: string; outcome: EventOutcome | null }>(
 					client,
@@ -213,7 +239,8 @@ export class PostgresStore implements ScoreStore {
 					 JOIN ${this.t.events} AS e ON e.score_name = $1 AND e.lead_id = k.lead_id AND e.event_id = k.event_id`,
 					[scoreName, eventIds.map((id) => id.leadId), eventIds.map((id) => id.eventId)],
 				);
-				for (const row of seen.rows) snapshot.seenEvents.set(eventKey(row.lead_id, row.event_id), row.outcome);
+				for (const row of seen.rows)
+					snapshot.seenEvents.set(eventKey(row.lead_id, row.event_id), row.outcome);
 			}
 			if (options.withEvents) {
 				const rows = await run<EventRow>(
@@ -239,29 +266,38 @@ export class PostgresStore implements ScoreStore {
 				callerFailed(error);
 			}
 
-			const unused = ids.filter((leadId) => !snapshot.leads.has(leadId) && !write.leads.has(leadId));
+			const unused = ids.filter(
+				(leadId) => !snapshot.leads.has(leadId) && !write.leads.has(leadId),
+			);
 			await this.writeDecision(client, scoreName, write!, unused, snapshot.seenEvents, now);
 			await this.writeHistory(client, scoreName, write!);
 		});
 	}
 
 	/** Baselines and forgotten events, which only the retention sweep writes. */
-	private async writeHistory(client: PoolClient, scoreName: string, write: LeadsWrite): Promise<void> {
+	private async writeHistory(
+		client: PoolClient,
+		scoreName: string,
+		write: LeadsWrite,
+	): Promise<void> {
 		const baselines = [...(write.baselines ?? [])];
 		if (baselines.length > 0) {
 			await client.query(
 				`UPDATE ${this.t.leads} AS l SET baseline = b.baseline::jsonb
 				 FROM unnest($2::text[], $3::text[]) AS b(lead_id, baseline)
 				 WHERE l.score_name = $1 AND l.lead_id = b.lead_id`,
-				[scoreName, baselines.map(([leadId]) => leadId), baselines.map(([, baseline]) => jsonText(baseline))],
+				[
+					scoreName,
+					baselines.map(([leadId]) => leadId),
+					baselines.map(([, baseline]) => jsonText(baseline)),
+				],
 			);
 		}
 		if (write.forgetEvents) {
-			await client.query(`DELETE FROM ${this.t.events} WHERE score_name = $1 AND lead_id = ANY($2::text[]) AND seq < $3`, [
-				scoreName,
-				write.forgetEvents.leadIds,
-				write.forgetEvents.beforeSeq,
-			]);
+			await client.query(
+				`DELETE FROM ${this.t.events} WHERE score_name = $1 AND lead_id = ANY($2::text[]) AND seq < $3`,
+				[scoreName, write.forgetEvents.leadIds, write.forgetEvents.beforeSeq],
+			);
 		}
 	}
 
@@ -279,7 +315,8 @@ export class PostgresStore implements ScoreStore {
 	): Promise<void> {
 		const { events, ledger } = write;
 		const leads = [...write.leads];
-		if (events.length === 0 && leads.length === 0 && ledger.length === 0 && unused.length === 0) return;
+		if (events.length === 0 && leads.length === 0 && ledger.length === 0 && unused.length === 0)
+			return;
 		const inserted = await run<{ lead_id: string; event_id: string | null }>(
 			client,
 			`WITH new_events AS (
@@ -313,12 +350,16 @@ export class PostgresStore implements ScoreStore {
 				events.map((event) => event.leadId),
 				events.map((event) => event.name),
 				events.map((event) => Math.round(event.time)),
-				events.map((event) => (event.payload === null || event.payload === undefined ? null : jsonText(event.payload))),
+				events.map((event) =>
+					event.payload === null || event.payload === undefined ? null : jsonText(event.payload),
+				),
 				leads.map(([leadId]) => leadId),
 				leads.map(([, state]) => jsonText(state)),
 				leads.map(([, state]) => state.score),
 				leads.map(([, state]) => state.tier),
-				leads.map(([, state]) => (state.lastActivityAt === null ? null : Math.round(state.lastActivityAt))),
+				leads.map(([, state]) =>
+					state.lastActivityAt === null ? null : Math.round(state.lastActivityAt),
+				),
 				ledger.map((entry) => entry.leadId),
 				ledger.map((entry) => entry.eventId),
 				ledger.map((entry) => entry.event),
@@ -336,7 +377,11 @@ export class PostgresStore implements ScoreStore {
 		);
 		// An id that was new when read but not inserted now was committed meanwhile: this decision
 		// counted it again, so it must not commit.
-		const written = new Set(inserted.rows.flatMap((row) => (row.event_id === null ? [] : [eventKey(row.lead_id, row.event_id)])));
+		const written = new Set(
+			inserted.rows.flatMap((row) =>
+				row.event_id === null ? [] : [eventKey(row.lead_id, row.event_id)],
+			),
+		);
 		for (const event of events) {
 			if (event.eventId === null) continue;
 			const key = eventKey(event.leadId, event.eventId);
@@ -347,7 +392,10 @@ export class PostgresStore implements ScoreStore {
 	/** One query outside a transaction, after the schema is ready. */
 	private async query<R extends object>(sql: string, values: unknown[]): Promise<R[]> {
 		await this.ensureSchema();
-		if (this.closed) throw new StoreError(`The lead score store on ${describeConnection(this.connection)} is closed.`);
+		if (this.closed)
+			throw new StoreError(
+				`The lead score store on ${describeConnection(this.connection)} is closed.`,
+			);
 		try {
 			return (await this.pool.query<R>(sql, values)).rows;
 		} catch (error) {
@@ -389,11 +437,23 @@ export class PostgresStore implements ScoreStore {
 		after: LeadCursor | null,
 		limit: number,
 	): Promise<LeadQueryPage> {
-		const { text, values } = leadPageSql(this.t.leads, scoreName, filter, sort, after, limit, 'postgres');
+		const { text, values } = leadPageSql(
+			this.t.leads,
+			scoreName,
+			filter,
+			sort,
+			after,
+			limit,
+			'postgres',
+		);
 		return leadPage(await this.query<SummaryRow>(numbered(text), values), limit, sort);
 	}
 
-	async ledgerAsOf(scoreName: string, leadId: string, asOf: number): Promise<StoredLedgerEntry | null> {
+	async ledgerAsOf(
+		scoreName: string,
+		leadId: string,
+		asOf: number,
+	): Promise<StoredLedgerEntry | null> {
 		const rows = await this.query<LedgerRow>(
 			`SELECT ${LEDGER_COLUMNS} FROM ${this.t.ledger} WHERE score_name = $1 AND lead_id = $2 AND recorded_at <= $3
 			 ORDER BY id DESC LIMIT 1`,
@@ -428,11 +488,18 @@ export class PostgresStore implements ScoreStore {
 				(await client.query<Row>(numbered(statement.text), statement.values)).rows;
 			// One snapshot, so every figure is of the same moment.
 			await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-			const top = await all<{ lead_id: string; score: number; tier: string; updated_at: number }>(sql.top);
+			const top = await all<{ lead_id: string; score: number; tier: string; updated_at: number }>(
+				sql.top,
+			);
 			const rows = {
 				tiers: await all<{ tier: string | null; count: number }>(sql.tiers),
 				distribution: await all<{ bucket: number; count: number }>(sql.distribution),
-				changes: await all<{ day: number; changes: number; crossings: number; tier_changes: number }>(sql.changes),
+				changes: await all<{
+					day: number;
+					changes: number;
+					crossings: number;
+					tier_changes: number;
+				}>(sql.changes),
 				events: await all<{ day: number; events: number }>(sql.events),
 				modelVersions: await all<{ version: string | null; count: number }>(sql.modelVersions),
 				top: [] as Array<(typeof top)[number] & { reasons: LedgerEntry['reasons'] }>,
@@ -477,13 +544,25 @@ export class PostgresStore implements ScoreStore {
 		const ids = [...new Set(leadIds)];
 		await this.transaction(async (client, callerFailed) => {
 			const now = Date.now();
-			const locked = await this.lockRows(client, this.t.thresholds, 'threshold_key', thresholdKey, ids, 'crossed, score, revision, transition_revision', now);
+			const locked = await this.lockRows(
+				client,
+				this.t.thresholds,
+				'threshold_key',
+				thresholdKey,
+				ids,
+				'crossed, score, revision, transition_revision',
+				now,
+			);
 			const states = new Map<string, ThresholdState>();
 			for (const row of locked) {
 				if (row.crossed !== null) {
 					const revision = row.revision === null ? null : Number(row.revision);
-					const transition = row.transition_revision === null ? null : Number(row.transition_revision);
-					states.set(row.lead_id, thresholdState(row.crossed as boolean, row.score as number, revision, transition));
+					const transition =
+						row.transition_revision === null ? null : Number(row.transition_revision);
+					states.set(
+						row.lead_id,
+						thresholdState(row.crossed as boolean, row.score as number, revision, transition),
+					);
 				}
 			}
 			let next: Map<string, ThresholdState>;
@@ -557,8 +636,14 @@ export class PostgresStore implements ScoreStore {
 	// `time` in a few index lookups: no time index to maintain, and no scan of the older rows that other
 	// score names keep for longer.
 	private async firstIdFrom(table: 'events' | 'ledger', time: number): Promise<number> {
-		const [name, id, column] = table === 'events' ? [this.t.events, 'seq', 'received_at'] : [this.t.ledger, 'id', 'recorded_at'];
-		const [range] = await this.query<{ low: number | null; high: number | null }>(`SELECT min(${id}) AS low, max(${id}) AS high FROM ${name}`, []);
+		const [name, id, column] =
+			table === 'events'
+				? [this.t.events, 'seq', 'received_at']
+				: [this.t.ledger, 'id', 'recorded_at'];
+		const [range] = await this.query<{ low: number | null; high: number | null }>(
+			`SELECT min(${id}) AS low, max(${id}) AS high FROM ${name}`,
+			[],
+		);
 		if (range.low === null || range.high === null) return 1;
 		let low = range.low;
 		let high = range.high + 1;
@@ -579,7 +664,11 @@ export class PostgresStore implements ScoreStore {
 		return await this.firstIdFrom('events', receivedAt);
 	}
 
-	async eventLeadsBetween(scoreName: string, seqs: { after: number; before: number }, limit: number): Promise<Array<{ seq: number; leadId: string }>> {
+	async eventLeadsBetween(
+		scoreName: string,
+		seqs: { after: number; before: number },
+		limit: number,
+	): Promise<Array<{ seq: number; leadId: string }>> {
 		const rows = await this.query<{ seq: number; lead_id: string }>(
 			`SELECT seq, lead_id FROM ${this.t.events} WHERE seq > $1 AND seq < $2 AND score_name = $3 ORDER BY seq LIMIT $4`,
 			[seqs.after, seqs.before, scoreName, limit],
@@ -589,7 +678,10 @@ export class PostgresStore implements ScoreStore {
 
 	async forgetLedger(scoreName: string, recordedBefore: number): Promise<void> {
 		const before = await this.firstIdFrom('ledger', recordedBefore);
-		await this.query(`DELETE FROM ${this.t.ledger} WHERE id < $1 AND score_name = $2`, [before, scoreName]);
+		await this.query(`DELETE FROM ${this.t.ledger} WHERE id < $1 AND score_name = $2`, [
+			before,
+			scoreName,
+		]);
 	}
 
 	/** Releases this store's share of the pool; the pool closes when no store in this process uses it. */
@@ -601,7 +693,8 @@ export class PostgresStore implements ScoreStore {
 }
 
 const EVENT_COLUMNS = 'seq, event_id, lead_id, event_name, event_time, received_at, payload';
-const LEDGER_COLUMNS = 'id, lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons, model_version';
+const LEDGER_COLUMNS =
+	'id, lead_id, event_id, event_name, at, recorded_at, previous_score, score, delta, tier, reasons, model_version';
 
 interface ModelRow {
 	model_version: string;
@@ -610,7 +703,11 @@ interface ModelRow {
 }
 
 /** Runs a statement prepared once per connection: the hot statements skip parsing and planning. */
-async function run<R extends object = Record<string, unknown>>(client: PoolClient, text: string, values: unknown[]) {
+async function run<R extends object = Record<string, unknown>>(
+	client: PoolClient,
+	text: string,
+	values: unknown[],
+) {
 	return await client.query<R>({ name: statementName(text), text, values });
 }
 
@@ -642,4 +739,3 @@ function toLedgerEntry(row: LedgerRow): StoredLedgerEntry {
 function toRecord(row: LeadRow): LeadRecord {
 	return { leadId: row.lead_id, state: row.state, updatedAt: row.updated_at };
 }
-

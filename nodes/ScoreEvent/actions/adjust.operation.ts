@@ -2,7 +2,12 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { adjustStateless, type AdjustInput, type LeadScore } from '../../../lib/scoring/leadScore';
 import { adjustLeads } from '../../../lib/service/scoreBatch';
-import { normalizeLeadId, optionalText, parseNumber, requireText } from '../../../lib/scoring/inputs';
+import {
+	normalizeLeadId,
+	optionalText,
+	parseNumber,
+	requireText,
+} from '../../../lib/scoring/inputs';
 import { asReported } from '../../../lib/scoring/reporting';
 import { ItemOutputs } from '../../shared/itemOutputs';
 import { ItemParameters } from '../../shared/parameters';

@@ -1,9 +1,26 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
-import { runBacktest, type BacktestEvent, type ConversionLabel, type ThresholdMeasure } from '../../../lib/scoring/backtest';
+import {
+	runBacktest,
+	type BacktestEvent,
+	type ConversionLabel,
+	type ThresholdMeasure,
+} from '../../../lib/scoring/backtest';
 import { keptBacktestEvents } from '../../../lib/service/backtestInput';
 import { backtestReportHtml } from '../../../lib/views/backtestReport';
-import { InputError, normalizeLeadId, parseEventTime, parseNumber, parseProfile, requireText } from '../../../lib/scoring/inputs';
+import {
+	InputError,
+	normalizeLeadId,
+	parseEventTime,
+	parseNumber,
+	parseProfile,
+	requireText,
+} from '../../../lib/scoring/inputs';
 import { ItemOutputs } from '../../shared/itemOutputs';
 import { toNodeError } from '../../shared/nodeErrors';
 import { ItemParameters } from '../../shared/parameters';

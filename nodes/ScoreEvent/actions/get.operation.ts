@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { readScores } from '../../../lib/service/readScores';
 import { InputError, normalizeLeadId, parseEventTime } from '../../../lib/scoring/inputs';
@@ -107,7 +112,8 @@ async function historyOperation(
 			];
 		}
 		const now = Date.now();
-		const from = optionalTime(parameters.get('historyFrom', itemIndex, ''), window, 'historyFrom') ?? 0;
+		const from =
+			optionalTime(parameters.get('historyFrom', itemIndex, ''), window, 'historyFrom') ?? 0;
 		const to = optionalTime(parameters.get('historyTo', itemIndex, ''), window, 'historyTo') ?? now;
 		if (from > to)
 			throw new InputError(
@@ -184,7 +190,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				else
 					outputs.set(
 						itemIndex,
-						withLeadScore(items[itemIndex], readingAsReported(reading.value, settings.model.tiers, reporting)),
+						withLeadScore(
+							items[itemIndex],
+							readingAsReported(reading.value, settings.model.tiers, reporting),
+						),
 					);
 			}
 		} catch (error) {

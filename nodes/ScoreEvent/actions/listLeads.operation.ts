@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { InputError, parseNumber, type TimeWindow } from '../../../lib/scoring/inputs';
 import type { LeadFilter, LeadSort } from '../../../lib/store/scoreStore';

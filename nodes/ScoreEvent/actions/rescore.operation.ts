@@ -30,6 +30,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				reporting,
 			),
 		);
-		return { changed: [...summary.changed, ...unchanged], swept: summary.leads, skipped: summary.skipped.length };
+		return {
+			changed: [...summary.changed, ...unchanged],
+			swept: summary.leads,
+			skipped: summary.skipped.length,
+		};
 	});
 }

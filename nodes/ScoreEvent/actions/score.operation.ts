@@ -1,9 +1,24 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { scoreEvents } from '../../../lib/service/scoreBatch';
-import { scoreEventStateless, type EventInput, type LeadScore } from '../../../lib/scoring/leadScore';
+import {
+	scoreEventStateless,
+	type EventInput,
+	type LeadScore,
+} from '../../../lib/scoring/leadScore';
 import { unmatchedConditions } from '../../../lib/scoring/eventData';
-import { normalizeLeadId, optionalText, parseEventTime, parseProfile, requireText } from '../../../lib/scoring/inputs';
+import {
+	normalizeLeadId,
+	optionalText,
+	parseEventTime,
+	parseProfile,
+	requireText,
+} from '../../../lib/scoring/inputs';
 import type { ScoringModel } from '../../../lib/scoring/model';
 import { modelVersion } from '../../../lib/scoring/modelVersion';
 import { asReported, type Reporting } from '../../../lib/scoring/reporting';
@@ -181,10 +196,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			);
 			const shadowResult = shadowResults?.[index];
 			if (shadowResult)
-				json.shadowScore =
-					shadowResult.ok
-						? shadowScoreOf(reported(shadowResult.value, shadow))
-						: { error: shadowResult.error.message };
+				json.shadowScore = shadowResult.ok
+					? shadowScoreOf(reported(shadowResult.value, shadow))
+					: { error: shadowResult.error.message };
 			outputs.set(itemIndex, json);
 		});
 	}
