@@ -99,19 +99,19 @@ const fitConditionFields: INodeProperties[] = [
 
 /** The example model's rules as the form holds them: version 2's defaults. */
 const EXAMPLE_FORM = formRulesOf(EXAMPLE_MODEL);
+const fromVersion2: IDisplayOptions = {
+	show: { modelSource: ['editor'], '@version': [{ _cnd: { gte: 2 } }] },
+};
 
-/** Behaviour Rules, with the default of a node version. */
-const behaviourRules = (
-	defaultValue: INodeProperties['default'],
-	versions: NonNullable<IDisplayOptions['show']>['@version'],
-): INodeProperties => ({
+/** Behaviour Rules as version 1 has them: empty. */
+const behaviourRules: INodeProperties = {
 	displayName: 'Behaviour Rules',
 	name: 'rules',
 	type: 'fixedCollection',
 	typeOptions: { multipleValues: true },
-	default: defaultValue,
+	default: {},
 	placeholder: 'Add Rule',
-	displayOptions: { show: { modelSource: ['editor'], '@version': versions } },
+	displayOptions: { show: { modelSource: ['editor'], '@version': [1] } },
 	options: [
 		{
 			displayName: 'Rule',
@@ -174,22 +174,19 @@ const behaviourRules = (
 			],
 		},
 	],
-});
+};
 
-/** Fit Rules, with the default of a node version. */
-const fitRules = (
-	defaultValue: INodeProperties['default'],
-	versions: NonNullable<IDisplayOptions['show']>['@version'],
-): INodeProperties => ({
+/** Fit Rules as version 1 has them: empty. */
+const fitRules: INodeProperties = {
 	displayName: 'Fit Rules',
 	name: 'fitRules',
 	type: 'fixedCollection',
 	typeOptions: { multipleValues: true },
-	default: defaultValue,
+	default: {},
 	placeholder: 'Add Fit Rule',
 	description:
 		'Points for profile attributes; re-evaluated whenever a profile arrives, never accumulated',
-	displayOptions: { show: { modelSource: ['editor'], '@version': versions } },
+	displayOptions: { show: { modelSource: ['editor'], '@version': [1] } },
 	options: [
 		{
 			displayName: 'Fit Rule',
@@ -208,7 +205,7 @@ const fitRules = (
 			],
 		},
 	],
-});
+};
 
 export const modelFormProperties: INodeProperties[] = [
 	{
@@ -221,10 +218,10 @@ export const modelFormProperties: INodeProperties[] = [
 		displayOptions: { show: { modelSource: ['json'] } },
 	},
 	// Version 1 starts the form empty; version 2 starts it with the example model's rules, as JSON starts.
-	behaviourRules({}, [1]),
-	behaviourRules(EXAMPLE_FORM.rules, [{ _cnd: { gte: 2 } }]),
-	fitRules({}, [1]),
-	fitRules(EXAMPLE_FORM.fitRules, [{ _cnd: { gte: 2 } }]),
+	behaviourRules,
+	{ ...behaviourRules, default: EXAMPLE_FORM.rules, displayOptions: fromVersion2 },
+	fitRules,
+	{ ...fitRules, default: EXAMPLE_FORM.fitRules, displayOptions: fromVersion2 },
 	{
 		displayName: 'Decay',
 		name: 'decayType',
