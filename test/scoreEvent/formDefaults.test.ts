@@ -1,11 +1,18 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { IDataObject, INodeExecutionData, IWorkflowBase } from 'n8n-workflow';
+import {
+	NodeHelpers,
+	type IDataObject,
+	type INodeExecutionData,
+	type IWorkflowBase,
+} from 'n8n-workflow';
 
 import { parseModel } from '../../lib/scoring/model';
 import { modelVersion } from '../../lib/scoring/modelVersion';
 import { EXAMPLE_MODEL } from '../../nodes/ScoreEvent/exampleModel';
 import { formRulesOf, modelFromEditor } from '../../nodes/ScoreEvent/modelBuilder';
+import { ScoreEvent } from '../../nodes/ScoreEvent/ScoreEvent.node';
 import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 
 // Version 2 of Score Event: switching a new node to Rules Below shows the example model, ready to
@@ -162,5 +169,42 @@ describe('Version 1 nodes keep an empty form', () => {
 		});
 		const [leadScore] = await leadScores(flow, events(uniqueScoreName()).slice(0, 1));
 		expect(leadScore).toMatchObject({ score: 7, reasons: [{ rule: 'vp', points: 7 }] });
+	});
+});
+
+describe('The examples moved to version 2 without a change', () => {
+	const examples = join(__dirname, '..', '..', 'examples', 'workflows');
+	const description = new ScoreEvent().description;
+	const resolved = (node: IWorkflowBase['nodes'][number], typeVersion: number) =>
+		NodeHelpers.getNodeParameters(
+			description.properties,
+			node.parameters,
+			true,
+			false,
+			{ ...node, typeVersion },
+			description,
+		);
+
+	const scoreEventNodes = readdirSync(examples)
+		.filter((file) => file.endsWith('.json'))
+		.flatMap((file) =>
+			loadWorkflow(join(examples, file))
+				.nodes.filter((node) => node.type === 'n8n-nodes-lead-scoring.scoreEvent')
+				.map((node) => [`${file}: ${node.name}`, node] as const),
+		);
+
+	it.each(scoreEventNodes)(
+		'%s is version 2 and runs with the parameters it had as version 1',
+		(_, node) => {
+			expect(node.typeVersion).toBe(2);
+			expect(resolved(node, 2)).toEqual(resolved(node, 1));
+		},
+	);
+
+	it('the comparison would see a change: Rules Below left at its defaults differs between versions', () => {
+		const node = loadWorkflow(workflowFile).nodes.find((n) => n.name === 'Score Event')!;
+		node.parameters.modelSource = 'editor';
+		expect(resolved(node, 1)?.rules).toEqual({});
+		expect(resolved(node, 2)?.rules).toEqual(formRulesOf(EXAMPLE_MODEL).rules);
 	});
 });
