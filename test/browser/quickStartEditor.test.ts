@@ -103,6 +103,7 @@ describe('Quick start in the n8n editor (Chromium)', () => {
 			points: '10',
 			ruleId: 'pricing-page',
 		});
+		await rules.getByTestId('parameter-input-id').first().scrollIntoViewIfNeeded();
 		await screenshot('score-event-rule');
 		await page.getByTestId('ndv-close-button').click();
 
