@@ -29,7 +29,9 @@ export class ScoreEvent implements INodeType {
 		name: 'scoreEvent',
 		icon: { light: 'file:scoreEvent.svg', dark: 'file:scoreEvent.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// Version 2: Rules Below starts with the example model's rules, as the JSON Model does (version 1 starts empty).
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle:
 			'={{ ({ score: "Score event", get: "Get score", adjust: "Adjust score", applyDecay: "Apply decay", rescore: "Re-score leads", backtest: "Backtest model", listLeads: "List leads", dashboard: "Score dashboard" })[$parameter["operation"]] + " · " + $parameter["scoreName"] }}',
 		description: 'Score lead behaviour and profile fit with decay and tiers, kept in a store',

@@ -1,14 +1,15 @@
 import { CONDITION_OPERATORS, DEFAULT_TIERS } from '../../lib/scoring/model';
 
+// Types, not interfaces: they are also the parameter defaults of version 2 (formRulesOf), which n8n types as INodeParameters.
 /** One condition row of the form: text boxes, turned into the model's `when` entry. */
-export interface EditorCondition {
+export type EditorCondition = {
 	path?: string;
 	op?: string;
 	value?: string;
-}
+};
 
 /** One rule as the Score Event editor lists it: conditions (all must hold), caps as two numbers. */
-export interface EditorRule {
+export type EditorRule = {
 	id?: string;
 	event?: string;
 	points?: number;
@@ -20,15 +21,15 @@ export interface EditorRule {
 	conditionPath?: string;
 	conditionOp?: string;
 	conditionValue?: string;
-}
+};
 
-export interface EditorFitRule {
+export type EditorFitRule = {
 	id?: string;
 	conditionPath?: string;
 	conditionOp?: string;
 	conditionValue?: string;
 	points?: number;
-}
+};
 
 export interface EditorModel {
 	rules: EditorRule[];
@@ -108,6 +109,64 @@ export function modelFromEditor(editor: EditorModel): Record<string, unknown> {
 		decay: decayOf(editor),
 		bounds,
 		tiers: editor.tiers && editor.tiers.length > 0 ? editor.tiers : DEFAULT_TIERS,
+	};
+}
+
+/** A model condition as the form's text boxes hold it: lists comma-separated, everything else as text. */
+function conditionRow(condition: { path: string; op: string; value?: unknown }): EditorCondition {
+	const { path, op, value } = condition;
+	return { path, op, value: Array.isArray(value) ? value.join(', ') : String(value ?? '') };
+}
+
+// A model's rules as exampleModel.ts writes them (before validation fills in the defaults).
+interface ModelRule {
+	id: string;
+	event: string;
+	when?: Array<{ path: string; op: string; value?: unknown }>;
+	points: number;
+	frequency?: string;
+	limit?: { max: number; perDays: number };
+}
+
+interface ModelFitRule {
+	id: string;
+	when: Array<{ path: string; op: string; value?: unknown }>;
+	points: number;
+}
+
+/**
+ * The form's Behaviour Rules and Fit Rules holding a model's rules: what version 2 of the node
+ * starts with, so Rules Below begins from the example model. A fit rule keeps its first condition
+ * only (the form has one per fit rule).
+ */
+export function formRulesOf(model: { rules: ModelRule[]; fit: ModelFitRule[] }): {
+	rules: { rule: EditorRule[] };
+	fitRules: { rule: EditorFitRule[] };
+} {
+	return {
+		rules: {
+			rule: model.rules.map((rule) => ({
+				event: rule.event,
+				conditions: { condition: (rule.when ?? []).map(conditionRow) },
+				points: rule.points,
+				frequency: rule.frequency ?? 'every',
+				limitMax: rule.limit?.max ?? 0,
+				limitPerDays: rule.limit?.perDays ?? 1,
+				id: rule.id,
+			})),
+		},
+		fitRules: {
+			rule: model.fit.map((rule) => {
+				const { path, op, value } = conditionRow(rule.when[0]);
+				return {
+					conditionPath: path,
+					conditionOp: op,
+					conditionValue: value,
+					points: rule.points,
+					id: rule.id,
+				};
+			}),
+		},
 	};
 }
 

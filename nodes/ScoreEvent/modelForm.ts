@@ -1,8 +1,9 @@
 /** The model as the editor shows it: a JSON document, or the form (Rules Below) that modelBuilder.ts reads. */
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
 import { CONDITION_OPERATORS } from '../../lib/scoring/model';
 import { EXAMPLE_MODEL } from './exampleModel';
+import { formRulesOf } from './modelBuilder';
 
 /* eslint-disable n8n-nodes-base/node-param-fixed-collection-type-unsorted-items -- a rule's fields are listed in the order an operator thinks, not alphabetically */
 
@@ -96,6 +97,116 @@ const fitConditionFields: INodeProperties[] = [
 	},
 ];
 
+/** The example model's rules as the form holds them: version 2's defaults. */
+const EXAMPLE_FORM = formRulesOf(EXAMPLE_MODEL);
+const fromVersion2: IDisplayOptions = {
+	show: { modelSource: ['editor'], '@version': [{ _cnd: { gte: 2 } }] },
+};
+
+/** Behaviour Rules as version 1 has them: empty. */
+const behaviourRules: INodeProperties = {
+	displayName: 'Behaviour Rules',
+	name: 'rules',
+	type: 'fixedCollection',
+	typeOptions: { multipleValues: true },
+	default: {},
+	placeholder: 'Add Rule',
+	displayOptions: { show: { modelSource: ['editor'], '@version': [1] } },
+	options: [
+		{
+			displayName: 'Rule',
+			name: 'rule',
+			values: [
+				{
+					displayName: 'Event Name',
+					name: 'event',
+					type: 'string',
+					default: '',
+					placeholder: 'Viewed Page',
+					description: 'The event this rule scores, exactly as it arrives (case-sensitive)',
+				},
+				behaviourConditions,
+				{
+					displayName: 'Points',
+					name: 'points',
+					type: 'number',
+					default: 1,
+					description: 'Negative points lower the score',
+				},
+				{
+					displayName: 'Frequency',
+					name: 'frequency',
+					type: 'options',
+					options: [
+						{
+							name: 'Every Time',
+							value: 'every',
+						},
+						{
+							name: 'First Time Only',
+							value: 'once',
+						},
+					],
+					default: 'every',
+				},
+				{
+					displayName: 'Cap (Times)',
+					name: 'limitMax',
+					type: 'number',
+					default: 0,
+					description: 'Score at most this many times per window; 0 means no cap',
+				},
+				{
+					displayName: 'Cap Window (Days)',
+					name: 'limitPerDays',
+					type: 'number',
+					default: 1,
+				},
+				{
+					displayName: 'Rule ID',
+					name: 'id',
+					type: 'string',
+					default: '',
+					placeholder: 'pricing-page',
+					description:
+						'A name for the rule, shown in the reasons of every change; empty gives rule-1, rule-2…',
+				},
+			],
+		},
+	],
+};
+
+/** Fit Rules as version 1 has them: empty. */
+const fitRules: INodeProperties = {
+	displayName: 'Fit Rules',
+	name: 'fitRules',
+	type: 'fixedCollection',
+	typeOptions: { multipleValues: true },
+	default: {},
+	placeholder: 'Add Fit Rule',
+	description:
+		'Points for profile attributes; re-evaluated whenever a profile arrives, never accumulated',
+	displayOptions: { show: { modelSource: ['editor'], '@version': [1] } },
+	options: [
+		{
+			displayName: 'Fit Rule',
+			name: 'rule',
+			values: [
+				...fitConditionFields,
+				{ displayName: 'Points', name: 'points', type: 'number', default: 5 },
+				{
+					displayName: 'Rule ID',
+					name: 'id',
+					type: 'string',
+					default: '',
+					placeholder: 'senior-title',
+					description: 'A name for the rule, shown in the reasons; empty gives fit-1, fit-2…',
+				},
+			],
+		},
+	],
+};
+
 export const modelFormProperties: INodeProperties[] = [
 	{
 		displayName: 'Model',
@@ -106,106 +217,11 @@ export const modelFormProperties: INodeProperties[] = [
 			'The scoring model: behaviour rules, fit rules, decay, bounds and tiers (see the README for every field)',
 		displayOptions: { show: { modelSource: ['json'] } },
 	},
-	{
-		displayName: 'Behaviour Rules',
-		name: 'rules',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		default: {},
-		placeholder: 'Add Rule',
-		displayOptions: { show: { modelSource: ['editor'] } },
-		options: [
-			{
-				displayName: 'Rule',
-				name: 'rule',
-				values: [
-					{
-						displayName: 'Event Name',
-						name: 'event',
-						type: 'string',
-						default: '',
-						placeholder: 'Viewed Page',
-						description: 'The event this rule scores, exactly as it arrives (case-sensitive)',
-					},
-					behaviourConditions,
-					{
-						displayName: 'Points',
-						name: 'points',
-						type: 'number',
-						default: 1,
-						description: 'Negative points lower the score',
-					},
-					{
-						displayName: 'Frequency',
-						name: 'frequency',
-						type: 'options',
-						options: [
-							{
-								name: 'Every Time',
-								value: 'every',
-							},
-							{
-								name: 'First Time Only',
-								value: 'once',
-							},
-						],
-						default: 'every',
-					},
-					{
-						displayName: 'Cap (Times)',
-						name: 'limitMax',
-						type: 'number',
-						default: 0,
-						description: 'Score at most this many times per window; 0 means no cap',
-					},
-					{
-						displayName: 'Cap Window (Days)',
-						name: 'limitPerDays',
-						type: 'number',
-						default: 1,
-					},
-					{
-						displayName: 'Rule ID',
-						name: 'id',
-						type: 'string',
-						default: '',
-						placeholder: 'pricing-page',
-						description:
-							'A name for the rule, shown in the reasons of every change; empty gives rule-1, rule-2…',
-					},
-				],
-			},
-		],
-	},
-	{
-		displayName: 'Fit Rules',
-		name: 'fitRules',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		default: {},
-		placeholder: 'Add Fit Rule',
-		description:
-			'Points for profile attributes; re-evaluated whenever a profile arrives, never accumulated',
-		displayOptions: { show: { modelSource: ['editor'] } },
-		options: [
-			{
-				displayName: 'Fit Rule',
-				name: 'rule',
-				values: [
-					...fitConditionFields,
-					{ displayName: 'Points', name: 'points', type: 'number', default: 5 },
-					{
-						displayName: 'Rule ID',
-						name: 'id',
-						type: 'string',
-						default: '',
-						placeholder: 'senior-title',
-						description: 'A name for the rule, shown in the reasons; empty gives fit-1, fit-2…',
-					},
-				],
-			},
-		],
-	},
+	// Version 1 starts the form empty; version 2 starts it with the example model's rules, as JSON starts.
+	behaviourRules,
+	{ ...behaviourRules, default: EXAMPLE_FORM.rules, displayOptions: fromVersion2 },
+	fitRules,
+	{ ...fitRules, default: EXAMPLE_FORM.fitRules, displayOptions: fromVersion2 },
 	{
 		displayName: 'Decay',
 		name: 'decayType',
