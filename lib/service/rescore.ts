@@ -87,8 +87,8 @@ type KeptItem = { changed: RescoredLead } | { skipped: SkippedLead };
  * Re-scores every lead of a score from its baseline and kept events under `model`, page by page.
  * Each page is one atomic step: a lead is either re-scored completely or left as it was, with the
  * reason. Running it again under the same model changes nothing. A run that stopped midway (n8n
- * killed) is gone on by the next run under the same model: from the lead after the last committed
- * one, handing on first the items of the committed pages, which never went out.
+ * killed) is continued by the next run under the same model: it starts after the last committed
+ * lead, and first hands on the committed pages' items, which never went out.
  */
 export async function rescoreLeads(
 	store: ScoreStore,

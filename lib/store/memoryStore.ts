@@ -149,14 +149,12 @@ export class MemoryStore implements ScoreStore {
 	}
 
 	private recordRescorePage(scoreName: string, page: RescorePage): void {
-		let rescore = this.rescores.get(scoreName);
+		const kept = this.rescores.get(scoreName);
 		// A run under another model starts over: the stopped run's items are not this run's.
-		if (rescore?.progress.modelVersion !== page.progress.modelVersion) {
-			rescore = { progress: page.progress, items: new Map() };
-			this.rescores.set(scoreName, rescore);
-		}
-		rescore.progress = { ...page.progress };
-		for (const [leadId, item] of page.items) rescore.items.set(leadId, structuredClone(item));
+		const items =
+			kept?.progress.modelVersion === page.progress.modelVersion ? kept.items : new Map();
+		for (const [leadId, item] of page.items) items.set(leadId, structuredClone(item));
+		this.rescores.set(scoreName, { progress: { ...page.progress }, items });
 	}
 
 	async getLeads(scoreName: string, leadIds: string[]): Promise<Map<string, LeadRecord>> {
