@@ -176,6 +176,23 @@ describe('Re-Score stopped midway (n8n killed) and run again', () => {
 		await stopped.close();
 	});
 
+	it('hands every lead on when n8n stops after the last page, while the run was ending', async () => {
+		const whole = await storeWithLeads();
+		const uninterrupted = await rescoreLeads(whole, tuned, 'default', options);
+		const stopped = await storeWithLeads();
+		// Five pages committed, two of the five steps that end the run done: no item went out yet.
+		await expect(
+			rescoreLeads(stoppingAfter(stopped, 7), tuned, 'default', options),
+		).rejects.toThrow('n8n stopped');
+		const rerun = counting(stopped);
+		expect(await rescoreLeads(rerun.store, tuned, 'default', options)).toEqual(uninterrupted);
+		expect(rerun.replayed).toEqual([]);
+		expect(await states(stopped)).toEqual(await states(whole));
+		await expectNoProgress(stopped);
+		await whole.close();
+		await stopped.close();
+	});
+
 	it('leaves a lead changed since the stop to the change that handed it on', async () => {
 		const stopped = await storeWithLeads();
 		await expect(
