@@ -80,10 +80,15 @@ function sameState(a: LeadState, b: LeadState): boolean {
 	return isDeepStrictEqual(comparable(a), comparable(b));
 }
 
+/** An output item of a committed page, kept by the store until the run completes (see RescorePage). */
+type KeptItem = { changed: RescoredLead } | { skipped: SkippedLead };
+
 /**
  * Re-scores every lead of a score from its baseline and kept events under `model`, page by page.
  * Each page is one atomic step: a lead is either re-scored completely or left as it was, with the
- * reason. Running it again under the same model changes nothing.
+ * reason. Running it again under the same model changes nothing. A run that stopped midway (n8n
+ * killed) is continued by the next run under the same model: it starts after the last committed
+ * lead, and first hands on the committed pages' items, which never went out.
  */
 export async function rescoreLeads(
 	store: ScoreStore,
@@ -92,19 +97,27 @@ export async function rescoreLeads(
 	options: { pageSize?: number; now?: () => number; reporting?: Reporting } = {},
 ): Promise<RescoreSummary> {
 	const reporting = options.reporting ?? EXACT_REPORTING;
+	const pageSize = options.pageSize ?? 200;
 	const version = modelVersion(model);
 	const now = options.now ?? Date.now;
 	const summary: RescoreSummary = { changed: [], skipped: [], leads: 0 };
-	let after: string | null = null;
-	do {
-		if (after !== null) await yieldToEventLoop();
-		const page = await store.listLeads(scoreName, after, options.pageSize ?? 200);
-		after = page.next;
+	const stopped = await store.rescoreProgress(scoreName);
+	// Progress under another model is not this run's: it starts over, and its first page replaces it.
+	const resumed = stopped?.modelVersion === version ? stopped : undefined;
+	if (resumed) {
+		await handOnStoppedRun(store, scoreName, summary, pageSize);
+		summary.leads = resumed.leads;
+	}
+	let after: string | null = resumed?.after ?? null;
+	for (;;) {
+		const page = await store.listLeads(scoreName, after, pageSize);
+		const leadIds = page.leads.map((lead) => lead.leadId);
+		const swept = summary.leads + leadIds.length;
 		let pageChanges: RescoredLead[] = [];
 		let pageSkipped: SkippedLead[] = [];
 		await store.updateLeads(
 			scoreName,
-			page.leads.map((lead) => lead.leadId),
+			leadIds,
 			[],
 			(snapshot) => {
 				pageChanges = [];
@@ -127,7 +140,8 @@ export async function rescoreLeads(
 					rescored.modelVersion = version;
 					const before = stored.reportedScore ?? stored.score;
 					if (sameState(rescored, stored) && stored.modelVersion === version) {
-						// Re-scored by a run that stopped (n8n killed) before its items went out: they go out now.
+						// Re-scored by a stopped run whose progress is gone (a run under another model started over
+						// since), before its items went out: they go out now.
 						if (
 							stored.reportedScore !== undefined &&
 							worthHandingOn(model, reporting, before, stored)
@@ -186,16 +200,63 @@ export async function rescoreLeads(
 					}
 					pageChanges.push(asReported(handedOn, model.tiers, reporting));
 				}
+				// Where the run stands after this page, committed with its leads, for a run that goes on after a stop.
+				if (leadIds.length > 0) {
+					const items = new Map<string, KeptItem>([
+						...pageChanges.map((lead): [string, KeptItem] => [lead.leadId, { changed: lead }]),
+						...pageSkipped.map((lead): [string, KeptItem] => [lead.leadId, { skipped: lead }]),
+					]);
+					write.rescore = {
+						progress: { modelVersion: version, after: leadIds[leadIds.length - 1], leads: swept },
+						items,
+					};
+				}
 				return write;
 			},
 			{ withEvents: true },
 		);
-		summary.leads += page.leads.length;
+		summary.leads = swept;
 		summary.changed.push(...pageChanges);
 		summary.skipped.push(...pageSkipped);
-	} while (after !== null);
-	await clearHandedOn(store, scoreName, summary.changed, options.pageSize ?? 200);
+		if (page.next === null) break;
+		after = page.next;
+		await yieldToEventLoop();
+	}
+	await clearHandedOn(store, scoreName, summary.changed, pageSize);
 	return summary;
+}
+
+/**
+ * The items of a stopped run's committed pages, which never went out, read back without reading
+ * those leads' events. A lead changed since (an event, a decay) has a later revision: that change
+ * handed it on, so its item stays behind.
+ */
+async function handOnStoppedRun(
+	store: ScoreStore,
+	scoreName: string,
+	summary: RescoreSummary,
+	pageSize: number,
+): Promise<void> {
+	let after: string | null = null;
+	do {
+		const page = await store.rescoreItems(scoreName, after, pageSize);
+		after = page.next;
+		const items = page.items.map(({ item }) => item as KeptItem);
+		const changed = items.flatMap((item) => ('changed' in item ? [item.changed] : []));
+		const current = await store.getLeads(
+			scoreName,
+			changed.map((lead) => lead.leadId),
+		);
+		for (const item of items) {
+			if ('skipped' in item) {
+				summary.skipped.push(item.skipped);
+				continue;
+			}
+			const state = current.get(item.changed.leadId)?.state;
+			if (state && (state.revision ?? 0) === item.changed.revision)
+				summary.changed.push(item.changed);
+		}
+	} while (after !== null);
 }
 
 /** Whether a lead's re-scored state is worth handing on: its tier changed, or it moved by the Minimum Change. */
@@ -235,9 +296,9 @@ function handedOnLead(
 }
 
 /**
- * The run is complete and its items go out now: the leads it hands on no longer wait for a hand-off.
- * Runs after every page is committed, so a run that stops before this leaves them to the next run
- * (a lead may then go out twice, never not at all).
+ * The run is complete and its items go out now: the leads it hands on no longer wait for a hand-off,
+ * and its progress and kept items are removed. Runs after every page is committed, so a run that
+ * stops before this leaves them to the next run (a lead may then go out twice, never not at all).
  */
 async function clearHandedOn(
 	store: ScoreStore,
@@ -263,4 +324,5 @@ async function clearHandedOn(
 			return write;
 		});
 	}
+	await store.endRescore(scoreName);
 }

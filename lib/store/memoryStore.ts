@@ -18,6 +18,9 @@ import {
 	type LeadsSnapshot,
 	type LeadsWrite,
 	type ListLeadsPage,
+	type RescoreItemsPage,
+	type RescorePage,
+	type RescoreProgress,
 	type ScoreStore,
 	type StoredModel,
 	type StoredEventsPage,
@@ -51,6 +54,11 @@ export class MemoryStore implements ScoreStore {
 	private readonly thresholds = new Map<string, Map<string, ThresholdState>>();
 	private readonly baselines = new Map<string, Baseline>();
 	private readonly models = new Map<string, StoredModel>();
+	/** Per score name: the Re-Score in progress and the items of its committed pages, by lead id. */
+	private readonly rescores = new Map<
+		string,
+		{ progress: RescoreProgress; items: Map<string, unknown> }
+	>();
 
 	private leadsOf(scoreName: string): Map<string, LeadRecord> {
 		let leads = this.leads.get(scoreName);
@@ -137,6 +145,16 @@ export class MemoryStore implements ScoreStore {
 				events.filter((event) => !isForgotten(event)),
 			);
 		}
+		if (write.rescore) this.recordRescorePage(scoreName, write.rescore);
+	}
+
+	private recordRescorePage(scoreName: string, page: RescorePage): void {
+		const kept = this.rescores.get(scoreName);
+		// A run under another model starts over: the stopped run's items are not this run's.
+		const items =
+			kept?.progress.modelVersion === page.progress.modelVersion ? kept.items : new Map();
+		for (const [leadId, item] of page.items) items.set(leadId, structuredClone(item));
+		this.rescores.set(scoreName, { progress: { ...page.progress }, items });
 	}
 
 	async getLeads(scoreName: string, leadIds: string[]): Promise<Map<string, LeadRecord>> {
@@ -343,6 +361,27 @@ export class MemoryStore implements ScoreStore {
 				entries.filter((entry) => entry.recordedAt >= recordedBefore),
 			);
 		}
+	}
+
+	async rescoreProgress(scoreName: string): Promise<RescoreProgress | undefined> {
+		const progress = this.rescores.get(scoreName)?.progress;
+		return progress && { ...progress };
+	}
+
+	async rescoreItems(
+		scoreName: string,
+		after: string | null,
+		limit: number,
+	): Promise<RescoreItemsPage> {
+		const items = [...(this.rescores.get(scoreName)?.items ?? [])]
+			.filter(([leadId]) => after === null || leadId > after)
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+		const { page, next } = keysetPage(items, limit, ([leadId]) => leadId);
+		return { items: page.map(([leadId, item]) => ({ leadId, item: structuredClone(item) })), next };
+	}
+
+	async endRescore(scoreName: string): Promise<void> {
+		this.rescores.delete(scoreName);
 	}
 
 	async close(): Promise<void> {}

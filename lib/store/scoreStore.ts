@@ -83,6 +83,37 @@ export interface LeadsWrite {
 	baselines?: Map<string, Baseline>;
 	/** Forgets these leads' events committed before `beforeSeq` (ids and data). */
 	forgetEvents?: { leadIds: string[]; beforeSeq: number };
+	/** A Re-Score page: where the run stands after it, committed with its leads (see RescoreProgress). */
+	rescore?: RescorePage;
+}
+
+/**
+ * Where a stopped Re-Score of a score stands, so the next run under the same model goes on from
+ * there. Committed with each page's leads; removed when the run completes (`endRescore`).
+ */
+export interface RescoreProgress {
+	/** The model version the run applies: a run under another version starts over. */
+	modelVersion: string;
+	/** The last lead id committed: leads are re-scored in lead-id order. */
+	after: string;
+	/** Leads swept so far. */
+	leads: number;
+}
+
+/** What a Re-Score page commits besides its leads. */
+export interface RescorePage {
+	progress: RescoreProgress;
+	/**
+	 * The page's output items by lead id (opaque to the store), kept until the run completes: a run
+	 * that goes on after a stop hands them on without reading those leads again.
+	 */
+	items: Map<string, unknown>;
+}
+
+export interface RescoreItemsPage {
+	items: Array<{ leadId: string; item: unknown }>;
+	/** Pass as `after` for the next page; null when this was the last one. */
+	next: string | null;
 }
 
 /** A stored crossing state; revisions the scores did not carry are left out. */
@@ -278,6 +309,15 @@ export interface ScoreStore {
 	): Promise<Array<{ seq: number; leadId: string }>>;
 	/** Forgets a score's ledger entries committed before this wall-clock time (ms). */
 	forgetLedger(scoreName: string, recordedBefore: number): Promise<void>;
+	/**
+	 * The progress of a Re-Score of `scoreName` that has not completed; undefined when none. A page
+	 * committed under another model version replaces it and drops the items kept with it.
+	 */
+	rescoreProgress(scoreName: string): Promise<RescoreProgress | undefined>;
+	/** The items kept by the Re-Score in progress (see RescorePage), in pages ordered by lead id. */
+	rescoreItems(scoreName: string, after: string | null, limit: number): Promise<RescoreItemsPage>;
+	/** The Re-Score of `scoreName` completed: removes its progress and items, in one step. */
+	endRescore(scoreName: string): Promise<void>;
 	close(): Promise<void>;
 }
 

@@ -26,6 +26,9 @@ import {
 	type LeadsSnapshot,
 	type LeadsWrite,
 	type ListLeadsPage,
+	type RescoreItemsPage,
+	type RescorePage,
+	type RescoreProgress,
 	type ScoreStore,
 	type StoredEventsPage,
 	type StoredModel,
@@ -122,6 +125,21 @@ const MIGRATIONS: string[] = [
 	CREATE INDEX IF NOT EXISTS leads_by_model ON leads (score_name, json_extract(state, '$.modelVersion'));
 	CREATE INDEX IF NOT EXISTS ledger_by_time ON ledger (score_name, recorded_at, previous_score, score);
 	CREATE INDEX IF NOT EXISTS events_by_time ON events (score_name, received_at);`,
+	// Where a stopped Re-Score stands, and the items of its committed pages, so the next run under
+	// the same model goes on after the last committed lead instead of reading every lead again.
+	`CREATE TABLE IF NOT EXISTS rescore_progress (
+		score_name TEXT PRIMARY KEY,
+		model_version TEXT NOT NULL,
+		after_lead_id TEXT NOT NULL,
+		leads INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE IF NOT EXISTS rescore_items (
+		score_name TEXT NOT NULL,
+		lead_id TEXT NOT NULL,
+		item TEXT NOT NULL,
+		PRIMARY KEY (score_name, lead_id)
+	) WITHOUT ROWID;`,
 ];
 
 const BUSY_TIMEOUT_MS = 30_000;
@@ -323,6 +341,28 @@ export class SqliteStore implements ScoreStore {
 				`DELETE FROM events WHERE score_name = ? AND lead_id IN (SELECT value FROM json_each(?)) AND seq < ?`,
 			).run(scoreName, JSON.stringify(write.forgetEvents.leadIds), write.forgetEvents.beforeSeq);
 		}
+		if (write.rescore) this.writeRescorePage(scoreName, write.rescore, now);
+	}
+
+	private writeRescorePage(scoreName: string, page: RescorePage, now: number): void {
+		const { progress } = page;
+		const current = this.statement(
+			'SELECT model_version FROM rescore_progress WHERE score_name = ?',
+		).get(scoreName) as { model_version: string } | undefined;
+		// A run under another model starts over: the stopped run's items are not this run's.
+		if (current?.model_version !== progress.modelVersion) {
+			this.statement('DELETE FROM rescore_items WHERE score_name = ?').run(scoreName);
+		}
+		this.statement(
+			`INSERT INTO rescore_progress (score_name, model_version, after_lead_id, leads, updated_at) VALUES (?, ?, ?, ?, ?)
+			 ON CONFLICT (score_name) DO UPDATE SET model_version = excluded.model_version,
+			   after_lead_id = excluded.after_lead_id, leads = excluded.leads, updated_at = excluded.updated_at`,
+		).run(scoreName, progress.modelVersion, progress.after, progress.leads, now);
+		const insertItem = this.statement(
+			`INSERT INTO rescore_items (score_name, lead_id, item) VALUES (?, ?, ?)
+			 ON CONFLICT (score_name, lead_id) DO UPDATE SET item = excluded.item`,
+		);
+		for (const [leadId, item] of page.items) insertItem.run(scoreName, leadId, jsonText(item));
 	}
 
 	async getLeads(scoreName: string, leadIds: string[]): Promise<Map<string, LeadRecord>> {
@@ -568,6 +608,35 @@ export class SqliteStore implements ScoreStore {
 			const before = this.firstIdFrom('ledger', recordedBefore);
 			// By the id range, not the score name's index (see eventLeadsBetween).
 			this.statement('DELETE FROM ledger WHERE id < ? AND +score_name = ?').run(before, scoreName);
+		});
+	}
+
+	async rescoreProgress(scoreName: string): Promise<RescoreProgress | undefined> {
+		const row = this.statement(
+			'SELECT model_version, after_lead_id, leads FROM rescore_progress WHERE score_name = ?',
+		).get(scoreName) as { model_version: string; after_lead_id: string; leads: number } | undefined;
+		return row && { modelVersion: row.model_version, after: row.after_lead_id, leads: row.leads };
+	}
+
+	async rescoreItems(
+		scoreName: string,
+		after: string | null,
+		limit: number,
+	): Promise<RescoreItemsPage> {
+		const rows = this.statement(
+			`SELECT lead_id, item FROM rescore_items WHERE score_name = ? AND lead_id > ? ORDER BY lead_id LIMIT ?`,
+		).all(scoreName, after ?? '', limit + 1) as Array<{ lead_id: string; item: string }>;
+		const { page, next } = keysetPage(rows, limit, (row) => row.lead_id);
+		return {
+			items: page.map((row) => ({ leadId: row.lead_id, item: JSON.parse(row.item) })),
+			next,
+		};
+	}
+
+	async endRescore(scoreName: string): Promise<void> {
+		this.transaction(() => {
+			this.statement('DELETE FROM rescore_items WHERE score_name = ?').run(scoreName);
+			this.statement('DELETE FROM rescore_progress WHERE score_name = ?').run(scoreName);
 		});
 	}
 

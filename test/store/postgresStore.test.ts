@@ -46,14 +46,16 @@ function freePort(): Promise<number> {
 }
 
 /** Makes the schema look like one a store of schema `version` (2 or 3) created. */
-async function downgrade(schema: string, version: 2 | 3): Promise<void> {
+async function downgrade(schema: string, version: 2 | 3 | 6): Promise<void> {
+	await server().sql(`DROP TABLE ${schema}.rescore_progress; DROP TABLE ${schema}.rescore_items;`);
+	await server().sql(`DELETE FROM ${schema}.schema_migrations WHERE version > ${version}`);
+	if (version === 6) return;
 	await server().sql(`DROP TABLE ${schema}.models;
 		ALTER TABLE ${schema}.events DROP COLUMN outcome;
 		DROP INDEX ${schema}.events_lead_event;
 		CREATE UNIQUE INDEX events_event_id ON ${schema}.events (score_name, event_id) WHERE event_id IS NOT NULL;
 		ALTER TABLE ${schema}.threshold_states DROP COLUMN transition_revision;`);
 	if (version < 3) await server().sql(`ALTER TABLE ${schema}.leads DROP COLUMN baseline`);
-	await server().sql(`DELETE FROM ${schema}.schema_migrations WHERE version > ${version}`);
 }
 
 describe('PostgreSQL store', () => {
@@ -118,9 +120,16 @@ describe('PostgreSQL store schema', () => {
 		);
 		expect(tables.map((row) => row.tablename)).toEqual(
 			['team-a.', 'team-b.'].flatMap((prefix) =>
-				['events', 'leads', 'ledger', 'models', 'schema_migrations', 'threshold_states'].map(
-					(name) => prefix + name,
-				),
+				[
+					'events',
+					'leads',
+					'ledger',
+					'models',
+					'rescore_items',
+					'rescore_progress',
+					'schema_migrations',
+					'threshold_states',
+				].map((name) => prefix + name),
 			),
 		);
 		expect(
@@ -235,6 +244,51 @@ describe('PostgreSQL store migration 3', () => {
 			['e2', null],
 		]);
 		await migrated.close();
+	});
+});
+
+describe('PostgreSQL store migration 7', () => {
+	it("migrates a store of schema version 6 keeping its scores, and keeps a Re-Score's progress from then on", async () => {
+		const schema = freshSchema();
+		const before = new PostgresStore(server().connection(), { schema, tablePrefix: '' });
+		await scoreEvents(before, plusOne, 'default', [
+			ping('ada@example.com', 'e1'),
+			ping('bob@example.com', 'e2'),
+		]);
+		await before.close();
+		await downgrade(schema, 6);
+		// Several workers open the old schema at once: one migrates, the others find it done.
+		const stores = Array.from(
+			{ length: 4 },
+			() => new PostgresStore(server().connection(), { schema, tablePrefix: '' }),
+		);
+		expect(await Promise.all(stores.map((store) => store.rescoreProgress('default')))).toEqual([
+			undefined,
+			undefined,
+			undefined,
+			undefined,
+		]);
+		const versions = await server().sql(
+			`SELECT version FROM ${schema}.schema_migrations ORDER BY version`,
+		);
+		expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+		const [store] = stores;
+		await store.updateLeads('default', ['ada@example.com'], [], () => ({
+			leads: new Map(),
+			events: [],
+			ledger: [],
+			rescore: {
+				progress: { modelVersion: 'v2', after: 'ada@example.com', leads: 1 },
+				items: new Map([['ada@example.com', { changed: { leadId: 'ada@example.com' } }]]),
+			},
+		}));
+		expect(await store.rescoreProgress('default')).toEqual({
+			modelVersion: 'v2',
+			after: 'ada@example.com',
+			leads: 1,
+		});
+		expect((await store.getLeads('default', ['ada@example.com', 'bob@example.com'])).size).toBe(2);
+		await Promise.all(stores.map((each) => each.close()));
 	});
 });
 

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { CHUNK_SIZE, scoreEvents } from '../../lib/service/scoreBatch';
+import { rescoreLeads } from '../../lib/service/rescore';
+import { parseModel } from '../../lib/scoring/model';
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 import { describeAcrossProcesses, describeStoreContract, ping, plusOne } from './storeContract';
@@ -18,8 +20,14 @@ describe('SQLite store', () => {
 
 /** Turns a current database back into what schema `version` (1 or 2) left, data kept. */
 /** Makes the file look like one a store of schema `version` wrote. */
-function downgrade(path: string, version: 1 | 2 | 3): void {
+function downgrade(path: string, version: 1 | 2 | 3 | 6): void {
 	const old = new DatabaseSync(path);
+	old.exec('DROP TABLE rescore_progress; DROP TABLE rescore_items;');
+	if (version === 6) {
+		old.exec('PRAGMA user_version = 6');
+		old.close();
+		return;
+	}
 	old.exec('DROP TABLE models');
 	old.exec(`ALTER TABLE events DROP COLUMN outcome;
 		DROP INDEX events_lead_event;
@@ -112,6 +120,53 @@ describe('SQLite store migration 3', () => {
 		).events;
 		expect(event.payload).toEqual({ kind: 'event', data: { body: item.body }, hasProfile: false });
 		expect(JSON.stringify(event.payload)).not.toContain('sk_live_123');
+		await store.close();
+	});
+});
+
+describe('SQLite store migration 7', () => {
+	it("opens a file of schema version 6 with its scores, and keeps a Re-Score's progress from then on", async () => {
+		const path = tempDb();
+		await scoreEvents(new SqliteStore(path), plusOne, 'default', [
+			ping('ada@example.com', 'e1'),
+			ping('bob@example.com', 'e2'),
+		]);
+		downgrade(path, 6);
+		const store = new SqliteStore(path);
+		const old = new DatabaseSync(path);
+		expect(old.prepare('PRAGMA user_version').get()).toEqual({ user_version: 7 });
+		old.close();
+		expect(await store.rescoreProgress('default')).toBeUndefined();
+		const twice = parseModel({
+			version: 1,
+			rules: [{ id: 'plus-two', event: 'Ping', points: 2 }],
+			decay: { type: 'none' },
+		});
+		// Stopped after its first page of one lead: the next run goes on with the second lead.
+		let pages = 1;
+		const stopping = new Proxy(store, {
+			get(target, property) {
+				const value = Reflect.get(target, property) as (...args: unknown[]) => unknown;
+				if (property !== 'updateLeads') return value.bind(target);
+				return async (...args: unknown[]) => {
+					if (pages-- <= 0) throw new Error('n8n stopped');
+					return await value.apply(target, args);
+				};
+			},
+		});
+		await expect(rescoreLeads(stopping, twice, 'default', { pageSize: 1 })).rejects.toThrow(
+			'n8n stopped',
+		);
+		expect(await store.rescoreProgress('default')).toMatchObject({
+			after: 'ada@example.com',
+			leads: 1,
+		});
+		const summary = await rescoreLeads(store, twice, 'default', { pageSize: 1 });
+		expect(summary.changed.map((lead) => [lead.leadId, lead.previousScore, lead.score])).toEqual([
+			['ada@example.com', 1, 2],
+			['bob@example.com', 1, 2],
+		]);
+		expect(await store.rescoreProgress('default')).toBeUndefined();
 		await store.close();
 	});
 });

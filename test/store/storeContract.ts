@@ -15,6 +15,7 @@ import { parseModel } from '../../lib/scoring/model';
 import { modelVersion } from '../../lib/scoring/modelVersion';
 import { rescoreLeads } from '../../lib/service/rescore';
 import { forgetOldHistory } from '../../lib/service/retention';
+import { MemoryStore } from '../../lib/store/memoryStore';
 import {
 	eventKey,
 	type LeadCursor,
@@ -791,6 +792,127 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 			{ leadId: 'ada@example.com', previousScore: 77, score: 80, events: 1 },
 		]);
 		expect(await score()).toBe(80);
+	});
+
+	it("keeps a Re-Score's progress and items with the page that commits them, until the run ends", async () => {
+		await scoreEvents(store, plusOne, 'default', [
+			ping('ada@example.com', 'e1'),
+			ping('bob@example.com', 'e2'),
+			ping('cy@example.com', 'e3'),
+		]);
+		const page = (
+			leadIds: string[],
+			progress: { modelVersion: string; after: string; leads: number },
+			fail = false,
+		) =>
+			store.updateLeads('default', leadIds, [], (snapshot) => {
+				const leads = new Map(
+					[...snapshot.leads].map(([leadId, state]) => [leadId, { ...state, score: 5 }]),
+				);
+				if (fail) throw new Error('stopped');
+				const items = new Map(leadIds.map((leadId) => [leadId, { changed: { leadId, score: 5 } }]));
+				return { leads, events: [], ledger: [], rescore: { progress, items } };
+			});
+		expect(await store.rescoreProgress('default')).toBeUndefined();
+		await page(['ada@example.com', 'bob@example.com'], {
+			modelVersion: 'v1',
+			after: 'bob@example.com',
+			leads: 2,
+		});
+		// A page that fails writes neither its leads nor its progress.
+		await expect(
+			page(['cy@example.com'], { modelVersion: 'v1', after: 'cy@example.com', leads: 3 }, true),
+		).rejects.toThrow('stopped');
+		expect(await store.rescoreProgress('default')).toEqual({
+			modelVersion: 'v1',
+			after: 'bob@example.com',
+			leads: 2,
+		});
+		expect(await store.rescoreProgress('other')).toBeUndefined();
+		const first = await store.rescoreItems('default', null, 1);
+		expect(first).toEqual({
+			items: [
+				{ leadId: 'ada@example.com', item: { changed: { leadId: 'ada@example.com', score: 5 } } },
+			],
+			next: 'ada@example.com',
+		});
+		expect(await store.rescoreItems('default', first.next, 1)).toEqual({
+			items: [
+				{ leadId: 'bob@example.com', item: { changed: { leadId: 'bob@example.com', score: 5 } } },
+			],
+			next: null,
+		});
+		// A page under another model replaces the progress, and the items kept with it.
+		await page(['cy@example.com'], { modelVersion: 'v2', after: 'cy@example.com', leads: 1 });
+		expect(await store.rescoreProgress('default')).toEqual({
+			modelVersion: 'v2',
+			after: 'cy@example.com',
+			leads: 1,
+		});
+		expect(
+			(await store.rescoreItems('default', null, 10)).items.map((kept) => kept.leadId),
+		).toEqual(['cy@example.com']);
+		await store.endRescore('default');
+		expect(await store.rescoreProgress('default')).toBeUndefined();
+		expect(await store.rescoreItems('default', null, 10)).toEqual({ items: [], next: null });
+	});
+
+	it('goes on with a Re-Score stopped after two pages, and ends as one uninterrupted run', async () => {
+		const leadIds = Array.from({ length: 7 }, (_, i) => `lead-${i}@example.com`);
+		const setUp = async (target: ScoreStore) =>
+			await scoreEvents(
+				target,
+				plusOne,
+				'default',
+				leadIds.map((leadId, i) => ping(leadId, `e${i}`)),
+			);
+		await setUp(store);
+		const doubled = parseModel({
+			...JSON.parse(JSON.stringify(plusOne)),
+			rules: [{ id: 'plus-two', event: 'Ping', points: 2 }],
+		});
+		const options = { pageSize: 2, now: () => NOV_1 + DAY_MS };
+		let pages = 2;
+		const stopping = new Proxy(store, {
+			get(target, property) {
+				const value = Reflect.get(target, property) as (...args: unknown[]) => unknown;
+				if (property !== 'updateLeads') return value.bind(target);
+				return async (...args: unknown[]) => {
+					if (pages-- <= 0) throw new Error('n8n stopped');
+					return await value.apply(target, args);
+				};
+			},
+		});
+		await expect(rescoreLeads(stopping, doubled, 'default', options)).rejects.toThrow(
+			'n8n stopped',
+		);
+		expect(await store.rescoreProgress('default')).toEqual({
+			modelVersion: modelVersion(doubled),
+			after: leadIds[3],
+			leads: 4,
+		});
+		const listed: string[] = [];
+		const counted = new Proxy(store, {
+			get(target, property) {
+				const value = Reflect.get(target, property) as (...args: unknown[]) => unknown;
+				if (property !== 'listLeads') return value.bind(target);
+				return async (...args: unknown[]) => {
+					const page = (await value.apply(target, args)) as { leads: Array<{ leadId: string }> };
+					listed.push(...page.leads.map((lead) => lead.leadId));
+					return page;
+				};
+			},
+		});
+		const resumed = await rescoreLeads(counted, doubled, 'default', options);
+		expect(listed).toEqual(leadIds.slice(4));
+		const whole = new MemoryStore();
+		await setUp(whole);
+		expect(resumed).toEqual(await rescoreLeads(whole, doubled, 'default', options));
+		expect(resumed.changed.map((lead) => [lead.leadId, lead.previousScore, lead.score])).toEqual(
+			leadIds.map((leadId) => [leadId, 1, 2]),
+		);
+		expect(await store.rescoreProgress('default')).toBeUndefined();
+		expect((await store.rescoreItems('default', null, 10)).items).toEqual([]);
 	});
 
 	it('never replays an incomplete history as complete: a lead whose events were forgotten without a baseline is skipped with the reason', async () => {

@@ -12,6 +12,8 @@ export interface TableNames {
 	ledger: string;
 	thresholds: string;
 	models: string;
+	rescoreProgress: string;
+	rescoreItems: string;
 	/** Index names live in the schema's namespace too, so they carry the prefix. */
 	index: (name: string) => string;
 }
@@ -114,6 +116,22 @@ const MIGRATIONS: Array<(t: TableNames) => string> = [
 	CREATE INDEX IF NOT EXISTS ${t.index('leads_by_model')} ON ${t.leads} (score_name, model_version);
 	CREATE INDEX IF NOT EXISTS ${t.index('ledger_by_time')} ON ${t.ledger} (score_name, recorded_at, previous_score, score);
 	CREATE INDEX IF NOT EXISTS ${t.index('events_by_time')} ON ${t.events} (score_name, received_at);`,
+	// Where a stopped Re-Score stands, and the items of its committed pages, so the next run under
+	// the same model goes on after the last committed lead instead of reading every lead again.
+	(t) => `
+	CREATE TABLE IF NOT EXISTS ${t.rescoreProgress} (
+		score_name text COLLATE "C" PRIMARY KEY,
+		model_version text NOT NULL,
+		after_lead_id text COLLATE "C" NOT NULL,
+		leads bigint NOT NULL,
+		updated_at bigint NOT NULL
+	);
+	CREATE TABLE IF NOT EXISTS ${t.rescoreItems} (
+		score_name text COLLATE "C" NOT NULL,
+		lead_id text COLLATE "C" NOT NULL,
+		item jsonb NOT NULL,
+		PRIMARY KEY (score_name, lead_id)
+	);`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -146,6 +164,8 @@ export function tableNames(schema: string, prefix: string): TableNames {
 		ledger: table('ledger'),
 		thresholds: table('threshold_states'),
 		models: table('models'),
+		rescoreProgress: table('rescore_progress'),
+		rescoreItems: table('rescore_items'),
 		index: (name) => quoteIdentifier(check(prefix + name)),
 	};
 }

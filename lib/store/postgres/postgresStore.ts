@@ -26,6 +26,9 @@ import {
 	type LeadsSnapshot,
 	type LeadsWrite,
 	type ListLeadsPage,
+	type RescoreItemsPage,
+	type RescorePage,
+	type RescoreProgress,
 	type ScoreStore,
 	type StoredEventsPage,
 	type StoredModel,
@@ -271,7 +274,47 @@ export class PostgresStore implements ScoreStore {
 			);
 			await this.writeDecision(client, scoreName, write!, unused, snapshot.seenEvents, now);
 			await this.writeHistory(client, scoreName, write!);
+			if (write!.rescore) await this.writeRescorePage(client, scoreName, write!.rescore, now);
 		});
+	}
+
+	private async writeRescorePage(
+		client: PoolClient,
+		scoreName: string,
+		page: RescorePage,
+		now: number,
+	): Promise<void> {
+		const { progress } = page;
+		// A run under another model starts over: the stopped run's items are not this run's. The
+		// condition is one lookup of the progress row, so a page of the same run deletes nothing.
+		await run(
+			client,
+			`DELETE FROM ${this.t.rescoreItems} WHERE score_name = $1 AND NOT EXISTS
+			   (SELECT 1 FROM ${this.t.rescoreProgress} WHERE score_name = $1 AND model_version = $2)`,
+			[scoreName, progress.modelVersion],
+		);
+		const items = [...page.items];
+		await run(
+			client,
+			`WITH progress AS (
+			   INSERT INTO ${this.t.rescoreProgress} (score_name, model_version, after_lead_id, leads, updated_at)
+			   VALUES ($1, $2, $3, $4, $5)
+			   ON CONFLICT (score_name) DO UPDATE SET model_version = excluded.model_version,
+			     after_lead_id = excluded.after_lead_id, leads = excluded.leads, updated_at = excluded.updated_at
+			 )
+			 INSERT INTO ${this.t.rescoreItems} (score_name, lead_id, item)
+			 SELECT $1, i.lead_id, i.item::jsonb FROM unnest($6::text[], $7::text[]) AS i(lead_id, item)
+			 ON CONFLICT (score_name, lead_id) DO UPDATE SET item = excluded.item`,
+			[
+				scoreName,
+				progress.modelVersion,
+				progress.after,
+				progress.leads,
+				now,
+				items.map(([leadId]) => leadId),
+				items.map(([, item]) => jsonText(item)),
+			],
+		);
 	}
 
 	/** Baselines and forgotten events, which only the retention sweep writes. */
@@ -682,6 +725,38 @@ export class PostgresStore implements ScoreStore {
 			before,
 			scoreName,
 		]);
+	}
+
+	async rescoreProgress(scoreName: string): Promise<RescoreProgress | undefined> {
+		const [row] = await this.query<{ model_version: string; after_lead_id: string; leads: string }>(
+			`SELECT model_version, after_lead_id, leads FROM ${this.t.rescoreProgress} WHERE score_name = $1`,
+			[scoreName],
+		);
+		return (
+			row && { modelVersion: row.model_version, after: row.after_lead_id, leads: Number(row.leads) }
+		);
+	}
+
+	async rescoreItems(
+		scoreName: string,
+		after: string | null,
+		limit: number,
+	): Promise<RescoreItemsPage> {
+		const rows = await this.query<{ lead_id: string; item: unknown }>(
+			`SELECT lead_id, item FROM ${this.t.rescoreItems} WHERE score_name = $1 AND lead_id > $2 ORDER BY lead_id LIMIT $3`,
+			[scoreName, after ?? '', limit + 1],
+		);
+		const { page, next } = keysetPage(rows, limit, (row) => row.lead_id);
+		return { items: page.map((row) => ({ leadId: row.lead_id, item: row.item })), next };
+	}
+
+	async endRescore(scoreName: string): Promise<void> {
+		await this.transaction(async (client) => {
+			await client.query(`DELETE FROM ${this.t.rescoreItems} WHERE score_name = $1`, [scoreName]);
+			await client.query(`DELETE FROM ${this.t.rescoreProgress} WHERE score_name = $1`, [
+				scoreName,
+			]);
+		});
 	}
 
 	/** Releases this store's share of the pool; the pool closes when no store in this process uses it. */
