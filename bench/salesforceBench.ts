@@ -2,13 +2,13 @@ import { join } from 'node:path';
 
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { SalesforceClient } from '../lib/salesforce/client';
 import { markAsMql } from '../lib/salesforce/markMql';
 import { syncScores } from '../lib/salesforce/syncScore';
 import { soqlString } from '../lib/salesforce/soql';
 import { withClientCredentials } from '../lib/salesforce/token';
 import { loadWorkflow, outputOf, runWorkflow } from '../sandbox/n8nWorkflow';
 import { axiosTransport } from '../sandbox/httpTransport';
+import { clientFor } from '../sandbox/salesforce/mockClient';
 import { SalesforceMock } from '../sandbox/salesforce/salesforceMock';
 import { formatRate, type BenchSection } from './section';
 
@@ -76,10 +76,7 @@ async function throughNode(): Promise<{
 async function throughClient(): Promise<{ seconds: number; calls: number }> {
 	const mock = await orgWithLeads(LEADS);
 	try {
-		const client = new SalesforceClient({
-			transport: withClientCredentials(axiosTransport(), mock.credentials()),
-			apiVersion: 'v64.0',
-		});
+		const client = clientFor(mock);
 		const started = performance.now();
 		await markAsMql(
 			client,
@@ -228,10 +225,7 @@ async function syncThroughNode(): Promise<{ first: SyncFigures; again: SyncFigur
 async function syncThroughClient(): Promise<{ seconds: number; calls: number }> {
 	const mock = await orgWithLeads(LEADS);
 	try {
-		const client = new SalesforceClient({
-			transport: withClientCredentials(axiosTransport(), mock.credentials()),
-			apiVersion: 'v64.0',
-		});
+		const client = clientFor(mock);
 		const started = performance.now();
 		await syncScores(
 			client,

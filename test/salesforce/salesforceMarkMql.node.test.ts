@@ -1,32 +1,11 @@
-import { join } from 'node:path';
+import type { INodeExecutionData } from 'n8n-workflow';
 
-import type {
-	ICredentialDataDecryptedObject,
-	INodeExecutionData,
-	IRun,
-	IWorkflowBase,
-} from 'n8n-workflow';
-
-import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
-import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 import {
 	DEVELOPER_EDITION_LEAD_STATUSES,
 	ORG_LEAD_STATUSES,
 } from '../../sandbox/salesforce/salesforceState';
-
-const NODE = 'Salesforce Mark MQL';
-const CREDENTIAL = 'salesforceClientCredentialsOAuth2Api';
-
-function workflow(
-	file: string,
-	options: { continueOnFail?: boolean; parameters?: Record<string, unknown> } = {},
-): IWorkflowBase {
-	const base = loadWorkflow(join(__dirname, 'workflows', file));
-	const node = base.nodes.find((candidate) => candidate.name === NODE)!;
-	Object.assign(node.parameters, options.parameters ?? {});
-	if (options.continueOnFail) node.onError = 'continueRegularOutput';
-	return base;
-}
+import { CREDENTIAL, NODE, failure, useMarkMqlNode, workflow } from './setup';
 
 function scored(
 	leadId: string,
@@ -37,18 +16,8 @@ function scored(
 }
 
 describe('Salesforce Mark MQL node in an n8n workflow', () => {
-	const mock = new SalesforceMock();
-	let credentials: ICredentialDataDecryptedObject;
-	const run = async (wf: IWorkflowBase, input: INodeExecutionData[]) =>
-		await runWorkflow(wf, { input, credentials: { [CREDENTIAL]: credentials } });
-	const failure = (result: IRun) => result.data.resultData.error;
-
-	beforeAll(async () => await mock.start());
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		credentials = mock.credentials();
-		mock.resetCounters();
-	});
+	const node = useMarkMqlNode();
+	const { mock, run } = node;
 
 	it('finds the lead by the Score Event lead ID (an email), sets MQL and the extra fields, keeps the input', async () => {
 		const lead = mock.addLead({ Email: 'Ada@Example.com' });
@@ -303,7 +272,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		await run(workflow('mark-mql-by-email.json'), [scored('nobody-yet@example.com')]).catch(
 			() => undefined,
 		);
-		expect(credentials.accessToken).toBeTruthy();
+		expect(node.credentials.accessToken).toBeTruthy();
 		expect(mock.calls.token).toBe(1);
 		mock.revokeTokens();
 		const result = await run(workflow('mark-mql-by-email.json'), [scored('session@example.com')]);

@@ -1,29 +1,8 @@
-import { join } from 'node:path';
+import type { INodeExecutionData, IRun } from 'n8n-workflow';
 
-import type {
-	ICredentialDataDecryptedObject,
-	INodeExecutionData,
-	IRun,
-	IWorkflowBase,
-} from 'n8n-workflow';
-
-import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
-import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { outputOf } from '../../sandbox/n8nWorkflow';
 import { ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
-
-const NODE = 'Salesforce Mark MQL';
-const CREDENTIAL = 'salesforceClientCredentialsOAuth2Api';
-
-function workflow(
-	file: string,
-	options: { continueOnFail?: boolean; parameters?: Record<string, unknown> } = {},
-): IWorkflowBase {
-	const base = loadWorkflow(join(__dirname, 'workflows', file));
-	const node = base.nodes.find((candidate) => candidate.name === NODE)!;
-	Object.assign(node.parameters, options.parameters ?? {});
-	if (options.continueOnFail) node.onError = 'continueRegularOutput';
-	return base;
-}
+import { NODE, failure, useMarkMqlNode, workflow } from './setup';
 
 /** An item as Score Event sends it on. */
 function scored(
@@ -38,22 +17,12 @@ function scored(
 }
 
 describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in an n8n workflow', () => {
-	const mock = new SalesforceMock();
-	let credentials: ICredentialDataDecryptedObject;
-	const run = async (wf: IWorkflowBase, input: INodeExecutionData[]) =>
-		await runWorkflow(wf, { input, credentials: { [CREDENTIAL]: credentials } });
-	const failure = (result: IRun) => result.data.resultData.error;
+	const node = useMarkMqlNode();
+	const { mock, run } = node;
 	const salesforceOf = (result: IRun) =>
 		outputOf(result, NODE).map(
 			(item) => (item.json.salesforce ?? item.json) as Record<string, unknown>,
 		);
-
-	beforeAll(async () => await mock.start());
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		credentials = mock.credentials();
-		mock.resetCounters();
-	});
 
 	describe("Mark MQL and the org's Lead Status order", () => {
 		afterEach(() => mock.setLeadStatuses(ORG_LEAD_STATUSES));

@@ -1,9 +1,7 @@
-import { SalesforceClient } from '../../lib/salesforce/client';
 import type { ObjectChoice, RecordLookup } from '../../lib/salesforce/records';
 import { sameValue, syncScores, type SyncScoreRequest } from '../../lib/salesforce/syncScore';
-import { withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../../sandbox/httpTransport';
-import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { useLoopbackOrg } from './setup';
 
 function request(
 	lookup: RecordLookup,
@@ -25,18 +23,8 @@ const sentRecords = (mock: SalesforceMock, path = '/composite/sobjects', method 
 		.flatMap((logged) => (logged.body as { records: Array<Record<string, unknown>> }).records);
 
 describe('syncing scores to Salesforce', () => {
-	const mock = new SalesforceMock();
-	let client: SalesforceClient;
-	beforeAll(async () => {
-		await mock.start();
-		client = new SalesforceClient({
-			transport: withClientCredentials(axiosTransport(), mock.credentials()),
-			apiVersion: 'v64.0',
-			sleep: async () => {},
-		});
-	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => mock.resetCounters());
+	const org = useLoopbackOrg();
+	const { mock } = org;
 
 	it.each([
 		[42, 42, true],
@@ -65,7 +53,7 @@ describe('syncing scores to Salesforce', () => {
 			Lead_Score__c: 70,
 			Lead_Tier__c: 'engaged',
 		});
-		const outcomes = await syncScores(client, [
+		const outcomes = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'fresh@example.com' }, 30, 'warming'),
 			request({ findBy: 'email', email: 'same@example.com' }, 55, 'engaged'),
 			request({ findBy: 'id', recordId: scoreOnly.Id }, 72, 'engaged'),
@@ -96,7 +84,7 @@ describe('syncing scores to Salesforce', () => {
 			mock.addLead({ Lead_Score__c: 10 * i, Lead_Tier__c: 'nurture' }),
 		);
 		const outcomes = await syncScores(
-			client,
+			org.client,
 			leads.map((lead, i) => request({ findBy: 'id', recordId: lead.Id }, 10 * i, 'nurture')),
 		);
 		expect(outcomes.every((outcome) => outcome.ok && outcome.value.result === 'unchanged')).toBe(
@@ -107,7 +95,7 @@ describe('syncing scores to Salesforce', () => {
 
 	it('writes the score whatever the status: a lead at SQL, below any threshold, is kept current', async () => {
 		const lead = mock.addLead({ Status: 'Working - Contacted', Lead_Score__c: 90 });
-		const [outcome] = await syncScores(client, [
+		const [outcome] = await syncScores(org.client, [
 			request({ findBy: 'id', recordId: lead.Id }, 12, 'nurture'),
 		]);
 		expect(outcome).toMatchObject({ ok: true, value: { result: 'updated' } });
@@ -120,7 +108,7 @@ describe('syncing scores to Salesforce', () => {
 
 	it('uses the configured field names and extra fields', async () => {
 		const contact = mock.addContact({ Email: 'named@customer.com' });
-		const [outcome] = await syncScores(client, [
+		const [outcome] = await syncScores(org.client, [
 			{
 				lookup: { findBy: 'email', email: 'named@customer.com' },
 				object: 'contact',
@@ -148,7 +136,7 @@ describe('syncing scores to Salesforce', () => {
 			Lead_Score__c: 40,
 			Lead_Tier__c: 'warming',
 		});
-		const outcomes = await syncScores(client, [
+		const outcomes = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'twice@example.com' }, 50, 'warming'),
 			request({ findBy: 'id', recordId: lead.Id }, 40, 'warming'),
 		]);
@@ -161,7 +149,7 @@ describe('syncing scores to Salesforce', () => {
 	});
 
 	it('reports a lead that is not found as notFound and writes nothing', async () => {
-		const [outcome] = await syncScores(client, [
+		const [outcome] = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'stranger@example.com' }, 50, 'warming'),
 		]);
 		expect(outcome).toEqual({
@@ -174,13 +162,13 @@ describe('syncing scores to Salesforce', () => {
 	it('refuses a converted lead with Object Lead, and writes to its contact with Lead, Then Contact', async () => {
 		const lead = mock.addLead({ Email: 'customer@example.com' });
 		const contact = mock.convertLead(lead.Id);
-		const [asLead] = await syncScores(client, [
+		const [asLead] = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'customer@example.com' }, 81, 'hot'),
 		]);
 		expect(!asLead.ok && asLead.error.message).toBe(
 			`Lead ${lead.Id} is converted to contact ${contact.Id}, and a converted lead cannot be changed: set Object to "Lead, Then Contact" to write the score to the contact`,
 		);
-		const [asContact] = await syncScores(client, [
+		const [asContact] = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'customer@example.com' }, 81, 'hot', {
 				object: 'leadThenContact',
 			}),
@@ -201,7 +189,7 @@ describe('syncing scores to Salesforce', () => {
 		const create = { lastName: 'Lovelace', company: 'Analytical Engines' };
 
 		it('creates a missing lead found by email, with the required fields, and finds it the next time', async () => {
-			const [outcome] = await syncScores(client, [
+			const [outcome] = await syncScores(org.client, [
 				request({ findBy: 'email', email: 'New.Person@Example.com' }, 35, 'warming', { create }),
 				request({ findBy: 'email', email: 'new.person@example.com' }, 35, 'warming', { create }),
 			]);
@@ -219,7 +207,7 @@ describe('syncing scores to Salesforce', () => {
 			});
 			expect(mock.calls).toMatchObject({ query: 1, create: 1, upsert: 0 });
 
-			const [again] = await syncScores(client, [
+			const [again] = await syncScores(org.client, [
 				request({ findBy: 'email', email: 'new.person@example.com' }, 35, 'warming', { create }),
 			]);
 			expect(again).toMatchObject({
@@ -229,7 +217,7 @@ describe('syncing scores to Salesforce', () => {
 		});
 
 		it('upserts on the External ID field, so a lead created by a parallel run is updated, not duplicated', async () => {
-			const outcomes = await syncScores(client, [
+			const outcomes = await syncScores(org.client, [
 				request(
 					{ findBy: 'externalId', field: 'External_Id__c', value: 'shop-991' },
 					20,
@@ -255,7 +243,7 @@ describe('syncing scores to Salesforce', () => {
 
 		it('fails an item without Last Name or Company when its lead is missing; an existing lead needs neither', async () => {
 			const existing = mock.addLead({ Email: 'existing@example.com' });
-			const outcomes = await syncScores(client, [
+			const outcomes = await syncScores(org.client, [
 				request({ findBy: 'email', email: 'a@example.com' }, 1, 'nurture', {
 					create: { lastName: 'A', company: ' ' },
 				}),
@@ -286,7 +274,7 @@ describe('syncing scores to Salesforce', () => {
 				(lead) => (lead.Company === 'Competitor' ? 'Competitors are not leads' : undefined),
 			];
 			try {
-				const outcomes = await syncScores(client, [
+				const outcomes = await syncScores(org.client, [
 					request({ findBy: 'email', email: 'spy@competitor.com' }, 5, 'nurture', {
 						create: { lastName: 'Spy', company: 'Competitor' },
 					}),
@@ -311,7 +299,7 @@ describe('syncing scores to Salesforce', () => {
 	it('fails only the item whose score field does not exist', async () => {
 		const good = mock.addLead({ Email: 'good-field@example.com' });
 		mock.addLead({ Email: 'bad-field@example.com' });
-		const outcomes = await syncScores(client, [
+		const outcomes = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'bad-field@example.com' }, 10, 'nurture', {
 				fields: { Score__c: 10 },
 			}),
@@ -333,7 +321,7 @@ describe('syncing scores to Salesforce', () => {
 				fields: { Lead_Score__c: 10 + (i % 2) },
 			}),
 		);
-		const outcomes = await syncScores(client, requests);
+		const outcomes = await syncScores(org.client, requests);
 		const changed = outcomes.filter(
 			(outcome) => outcome.ok && outcome.value.result === 'updated',
 		).length;
@@ -342,7 +330,7 @@ describe('syncing scores to Salesforce', () => {
 		expect(sentRecords(mock)).toHaveLength(changed);
 
 		mock.resetCounters();
-		const replay = await syncScores(client, requests);
+		const replay = await syncScores(org.client, requests);
 		expect(replay.every((outcome) => outcome.ok && outcome.value.result === 'unchanged')).toBe(
 			true,
 		);
