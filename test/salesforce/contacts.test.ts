@@ -1,7 +1,7 @@
 import { markAsMql, type MarkMqlRequest } from '../../lib/salesforce/markMql';
 import type { ObjectChoice, RecordLookup } from '../../lib/salesforce/records';
 import { CONTACT_STAGES } from '../../sandbox/salesforce/salesforceState';
-import { SKIP_STATUSES, useLoopbackOrg } from './setup';
+import { markedContact, markedLead, SKIP_STATUSES, useLoopbackOrg } from './setup';
 
 function request(
 	object: ObjectChoice,
@@ -45,22 +45,8 @@ describe('marking contacts as MQL', () => {
 			request('contact', { findBy: 'externalId', field: 'External_Id__c', value: 'crm-c-7' }),
 		]);
 		expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([
-			{
-				object: 'Contact',
-				contactId: byId.Id,
-				previousStatus: 'Subscriber',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
-			{
-				object: 'Contact',
-				contactId: byEmail.Id,
-				previousStatus: 'Lead',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
+			markedContact(byId.Id, 'Subscriber'),
+			markedContact(byEmail.Id, 'Lead'),
 			{
 				object: 'Contact',
 				contactId: byExternalId.Id,
@@ -212,46 +198,11 @@ describe('marking contacts as MQL', () => {
 			expect(
 				outcomes.map((outcome) => (outcome.ok ? outcome.value : outcome.error.message)),
 			).toEqual([
-				{
-					object: 'Lead',
-					leadId: open.Id,
-					previousStatus: 'Open - Not Contacted',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: convertedTo.Id,
-					previousStatus: 'Lead',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: convertedTo.Id,
-					previousStatus: 'Lead',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: contactOnly.Id,
-					previousStatus: 'Subscriber',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: contactOnly.Id,
-					previousStatus: 'Subscriber',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
+				markedLead(open.Id),
+				markedContact(convertedTo.Id, 'Lead'),
+				markedContact(convertedTo.Id, 'Lead'),
+				markedContact(contactOnly.Id, 'Subscriber'),
+				markedContact(contactOnly.Id, 'Subscriber'),
 				'No Salesforce lead or contact has Email "nobody@example.com"',
 			]);
 			expect(mock.lead(open.Id)?.Status).toBe('MQL');

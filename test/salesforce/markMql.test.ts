@@ -8,7 +8,7 @@ import {
 	DEVELOPER_EDITION_LEAD_STATUSES,
 	ORG_LEAD_STATUSES,
 } from '../../sandbox/salesforce/salesforceState';
-import { SKIP_STATUSES, useLoopbackOrg } from './setup';
+import { markedLead, SKIP_STATUSES, useLoopbackOrg } from './setup';
 
 function request(lookup: RecordLookup, fields: MarkMqlRequest['fields'] = {}): MarkMqlRequest {
 	return { lookup, statusField: 'Status', mqlStatus: 'MQL', skipStatuses: SKIP_STATUSES, fields };
@@ -30,38 +30,10 @@ describe('marking leads as MQL', () => {
 			request({ findBy: 'externalId', field: 'External_Id__c', value: 'crm-42' }),
 		]);
 		expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([
-			{
-				object: 'Lead',
-				leadId: byId.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
-			{
-				object: 'Lead',
-				leadId: byShortId.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
-			{
-				object: 'Lead',
-				leadId: byEmail.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
-			{
-				object: 'Lead',
-				leadId: byExternalId.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
+			markedLead(byId.Id),
+			markedLead(byShortId.Id),
+			markedLead(byEmail.Id),
+			markedLead(byExternalId.Id),
 		]);
 		expect(mock.lead(byEmail.Id)).toMatchObject({ Status: 'MQL', Lead_Score__c: 81 });
 		// One query for the leads, one for the org's Lead Status order (read once per run), one update.

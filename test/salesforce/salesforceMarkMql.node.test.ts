@@ -5,7 +5,7 @@ import {
 	DEVELOPER_EDITION_LEAD_STATUSES,
 	ORG_LEAD_STATUSES,
 } from '../../sandbox/salesforce/salesforceState';
-import { CREDENTIAL, NODE, failure, useMarkMqlNode, workflow } from './setup';
+import { CREDENTIAL, failure, markedLead, NODE, useMarkMqlNode, workflow } from './setup';
 
 function scored(
 	leadId: string,
@@ -26,14 +26,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		const [item] = outputOf(result, NODE);
 		expect(item.json).toEqual({
 			leadScore: { leadId: 'ada@example.com', score: 82, scoredAt: '2026-11-23T07:00:00.000Z' },
-			salesforce: {
-				object: 'Lead',
-				leadId: lead.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
+			salesforce: markedLead(lead.Id),
 		});
 		expect(item.pairedItem).toEqual({ item: 0 });
 		expect(mock.lead(lead.Id)).toMatchObject({
@@ -64,14 +57,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		const result = await run(workflow('mark-mql-by-external-id.json'), [
 			scored('x@example.com', 90, { crmId: 'crm-1001' }),
 		]);
-		expect(outputOf(result, NODE)[0].json.salesforce).toEqual({
-			object: 'Lead',
-			leadId: lead.Id,
-			previousStatus: 'Open - Not Contacted',
-			status: 'MQL',
-			updated: true,
-			skippedReason: null,
-		});
+		expect(outputOf(result, NODE)[0].json.salesforce).toEqual(markedLead(lead.Id));
 		expect(mock.lead(lead.Id)?.Lead_Score__c).toBe(90);
 	});
 

@@ -2,7 +2,7 @@ import type { INodeExecutionData, IRun } from 'n8n-workflow';
 
 import { outputOf } from '../../sandbox/n8nWorkflow';
 import { ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
-import { NODE, failure, useMarkMqlNode, workflow } from './setup';
+import { failure, markedContact, markedLead, NODE, useMarkMqlNode, workflow } from './setup';
 
 /** An item as Score Event sends it on. */
 function scored(
@@ -93,30 +93,9 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 			]);
 			expect(result.status).toBe('success');
 			expect(salesforceOf(result)).toEqual([
-				{
-					object: 'Lead',
-					leadId: lead.Id,
-					previousStatus: 'Open - Not Contacted',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: contact.Id,
-					previousStatus: 'Lead',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: known.Id,
-					previousStatus: 'Subscriber',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
+				markedLead(lead.Id),
+				markedContact(contact.Id, 'Lead'),
+				markedContact(known.Id, 'Subscriber'),
 				{
 					object: 'Contact',
 					contactId: sql.Id,

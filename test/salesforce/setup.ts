@@ -77,3 +77,23 @@ export function useMarkMqlNode(): {
 	});
 	return node;
 }
+
+/** Mark MQL's outcome for a lead it moved to MQL. */
+export const markedLead = (leadId: string, previousStatus = 'Open - Not Contacted') => ({
+	object: 'Lead',
+	leadId,
+	previousStatus,
+	status: 'MQL',
+	updated: true,
+	skippedReason: null,
+});
+
+/** Mark MQL's outcome for a contact whose stage it moved to MQL. */
+export const markedContact = (contactId: string, previousStatus: string) => ({
+	object: 'Contact',
+	contactId,
+	previousStatus,
+	status: 'MQL',
+	updated: true,
+	skippedReason: null,
+});
