@@ -23,3 +23,16 @@ export function syntheticEvent(
 		properties: { url: i % 3 === 0 ? '/pricing' : '/blog' },
 	};
 }
+
+const TIERS: Array<[number, string]> = [
+	[76, 'hot'],
+	[51, 'engaged'],
+	[26, 'warming'],
+	[0, 'nurture'],
+];
+
+/** The index-th lead's score, spread over 0 to 100, and its tier in the example model. */
+export function syntheticScore(index: number): { score: number; tier: string } {
+	const score = (index * 37) % 101;
+	return { score, tier: TIERS.find(([min]) => score >= min)![1] };
+}
