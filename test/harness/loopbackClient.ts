@@ -65,9 +65,14 @@ export function useLoopbackClient<
 			} as unknown as Options);
 		},
 	};
-	afterEach(async () => {
-		expect(loopback.mock.problems).toEqual([]);
-		await loopback.mock.close();
-	});
+	checkAndCloseAfterEach(() => loopback.mock);
 	return loopback;
+}
+
+/** After each test, every request must have been one the mock accepts; then the mock is closed. */
+export function checkAndCloseAfterEach(current: () => LoopbackMock): void {
+	afterEach(async () => {
+		expect(current().problems).toEqual([]);
+		await current().close();
+	});
 }

@@ -8,9 +8,10 @@ import type {
 } from 'n8n-workflow';
 
 import type { SalesforceClient } from '../../lib/salesforce/client';
-import { loadWorkflow, runWorkflow } from '../../sandbox/n8nWorkflow';
+import { runWorkflow } from '../../sandbox/n8nWorkflow';
 import { clientFor } from '../../sandbox/salesforce/mockClient';
 import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { workflowWith } from '../harness/nodeWorkflow';
 
 /** The statuses sales works leads in: Mark MQL leaves a lead in one of them as it is. */
 export const SKIP_STATUSES = [
@@ -44,11 +45,12 @@ export function workflow(
 	file: string,
 	options: { continueOnFail?: boolean; parameters?: Record<string, unknown> } = {},
 ): IWorkflowBase {
-	const base = loadWorkflow(join(__dirname, 'workflows', file));
-	const node = base.nodes.find((candidate) => candidate.name === NODE)!;
-	Object.assign(node.parameters, options.parameters ?? {});
-	if (options.continueOnFail) node.onError = 'continueRegularOutput';
-	return base;
+	return workflowWith(
+		join(__dirname, 'workflows', file),
+		NODE,
+		options.parameters,
+		options.continueOnFail,
+	);
 }
 
 export const failure = (result: IRun) => result.data.resultData.error;
