@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 
-import { startSandbox, type Sandbox } from '../../scripts/n8n';
+import { openEmbeddedStore, startSandbox, type Sandbox } from '../../scripts/n8n';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const SCORE_WORKFLOW_FILE = join(__dirname, 'workflows', 'score-webhook.json');
@@ -58,25 +56,13 @@ export interface StoredLead {
 	tier: string;
 }
 
-/** The embedded store the Score Event node keeps under n8n's user folder. */
-function openScoreStore(userFolder: string): DatabaseSync | undefined {
-	const file = join(
-		userFolder,
-		'.n8n',
-		'storage',
-		'n8n-nodes-lead-scoring.scoreEvent',
-		'lead-scores.sqlite',
-	);
-	return existsSync(file) ? new DatabaseSync(file, { readOnly: true }) : undefined;
-}
-
 /** A lead's committed score, read from the store itself rather than from n8n's answers. */
 export function storedLead(
 	userFolder: string,
 	leadId: string,
 	scoreName = 'default',
 ): StoredLead | undefined {
-	const db = openScoreStore(userFolder);
+	const db = openEmbeddedStore(userFolder);
 	if (!db) return undefined;
 	try {
 		const row = db
@@ -90,7 +76,7 @@ export function storedLead(
 
 /** How many rows each table of the store holds: a bad request must not change them. */
 export function storeRowCounts(userFolder: string): Record<string, number> {
-	const db = openScoreStore(userFolder);
+	const db = openEmbeddedStore(userFolder);
 	if (!db) return {};
 	try {
 		const counts: Record<string, number> = {};
