@@ -5,7 +5,6 @@
 import {
 	KlaviyoApiError,
 	KlaviyoClient,
-	type KlaviyoClientOptions,
 	RateLimiter,
 	type ProfileInput,
 	type RateLimitBucket,
@@ -14,13 +13,9 @@ import {
 } from '../../lib/klaviyo';
 import { axiosTransport, klaviyoCredentialHeaders } from '../../sandbox/httpTransport';
 import { startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
-import { useLoopbackClient } from '../harness/loopbackClient';
+import { useLoopbackKlaviyo } from './loopbackKlaviyo';
 
-const loopback = useLoopbackClient(
-	startKlaviyoMock,
-	klaviyoCredentialHeaders,
-	(options: KlaviyoClientOptions) => new KlaviyoClient(options),
-);
+const loopback = useLoopbackKlaviyo();
 const setUp = loopback.setUp;
 
 function profile(
