@@ -2,7 +2,15 @@ import type { INodeExecutionData, IRun } from 'n8n-workflow';
 
 import { outputOf } from '../../sandbox/n8nWorkflow';
 import { ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
-import { failure, markedContact, markedLead, NODE, useMarkMqlNode, workflow } from './setup';
+import {
+	addScoredLead,
+	failure,
+	markedContact,
+	markedLead,
+	NODE,
+	useMarkMqlNode,
+	workflow,
+} from './setup';
 
 /** An item as Score Event sends it on. */
 function scored(
@@ -183,16 +191,8 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 
 	describe('Sync Score', () => {
 		it("writes the Score Event's score and tier where they differ, and says what it did per item", async () => {
-			const stale = mock.addLead({
-				Email: 'stale@example.com',
-				Lead_Score__c: 20,
-				Lead_Tier__c: 'nurture',
-			});
-			const current = mock.addLead({
-				Email: 'current@example.com',
-				Lead_Score__c: 64,
-				Lead_Tier__c: 'engaged',
-			});
+			const stale = addScoredLead(mock, 'stale@example.com', 20, 'nurture');
+			const current = addScoredLead(mock, 'current@example.com', 64, 'engaged');
 			const result = await run(workflow('sync-score-by-email.json'), [
 				scored('stale@example.com', 30, 'warming'),
 				scored('current@example.com', 64, 'engaged'),
@@ -218,11 +218,7 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 		});
 
 		it('writes a score of 0, and never a default: an item without a score fails', async () => {
-			const lead = mock.addLead({
-				Email: 'zero@example.com',
-				Lead_Score__c: 12,
-				Lead_Tier__c: 'nurture',
-			});
+			const lead = addScoredLead(mock, 'zero@example.com', 12, 'nurture');
 			const withContinue = await run(
 				workflow('sync-score-by-email.json', { continueOnFail: true }),
 				[

@@ -99,3 +99,7 @@ export const markedContact = (contactId: string, previousStatus: string) => ({
 	updated: true,
 	skippedReason: null,
 });
+
+/** A lead of the loopback org that already holds a score and a tier. */
+export const addScoredLead = (mock: SalesforceMock, email: string, score: number, tier: string) =>
+	mock.addLead({ Email: email, Lead_Score__c: score, Lead_Tier__c: tier });

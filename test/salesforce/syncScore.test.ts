@@ -1,7 +1,7 @@
 import type { ObjectChoice, RecordLookup } from '../../lib/salesforce/records';
 import { sameValue, syncScores, type SyncScoreRequest } from '../../lib/salesforce/syncScore';
 import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
-import { useLoopbackOrg } from './setup';
+import { addScoredLead, useLoopbackOrg } from './setup';
 
 function request(
 	lookup: RecordLookup,
@@ -43,16 +43,8 @@ describe('syncing scores to Salesforce', () => {
 
 	it('writes only the fields that differ, reading them in the same lookup: one query and one update', async () => {
 		const fresh = mock.addLead({ Email: 'fresh@example.com' });
-		const same = mock.addLead({
-			Email: 'same@example.com',
-			Lead_Score__c: 55,
-			Lead_Tier__c: 'engaged',
-		});
-		const scoreOnly = mock.addLead({
-			Email: 'score-only@example.com',
-			Lead_Score__c: 70,
-			Lead_Tier__c: 'engaged',
-		});
+		const same = addScoredLead(mock, 'same@example.com', 55, 'engaged');
+		const scoreOnly = addScoredLead(mock, 'score-only@example.com', 70, 'engaged');
 		const outcomes = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'fresh@example.com' }, 30, 'warming'),
 			request({ findBy: 'email', email: 'same@example.com' }, 55, 'engaged'),
@@ -131,11 +123,7 @@ describe('syncing scores to Salesforce', () => {
 	});
 
 	it('sends one record per lead when several items name it: the last values win, compared with Salesforce', async () => {
-		const lead = mock.addLead({
-			Email: 'twice@example.com',
-			Lead_Score__c: 40,
-			Lead_Tier__c: 'warming',
-		});
+		const lead = addScoredLead(mock, 'twice@example.com', 40, 'warming');
 		const outcomes = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'twice@example.com' }, 50, 'warming'),
 			request({ findBy: 'id', recordId: lead.Id }, 40, 'warming'),
