@@ -8,7 +8,7 @@ import {
 	DEVELOPER_EDITION_LEAD_STATUSES,
 	ORG_LEAD_STATUSES,
 } from '../../sandbox/salesforce/salesforceState';
-import { markedLead, SKIP_STATUSES, useLoopbackOrg } from './setup';
+import { markedLead, SKIP_STATUSES, skippedLead, useLoopbackOrg } from './setup';
 
 function request(lookup: RecordLookup, fields: MarkMqlRequest['fields'] = {}): MarkMqlRequest {
 	return { lookup, statusField: 'Status', mqlStatus: 'MQL', skipStatuses: SKIP_STATUSES, fields };
@@ -51,30 +51,9 @@ describe('marking leads as MQL', () => {
 			),
 		);
 		expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([
-			{
-				object: 'Lead',
-				leadId: already.Id,
-				previousStatus: 'MQL',
-				status: 'MQL',
-				updated: false,
-				skippedReason: 'alreadyMql',
-			},
-			{
-				object: 'Lead',
-				leadId: working.Id,
-				previousStatus: 'Working - Contacted',
-				status: 'Working - Contacted',
-				updated: false,
-				skippedReason: 'skipStatus',
-			},
-			{
-				object: 'Lead',
-				leadId: converted.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'Open - Not Contacted',
-				updated: false,
-				skippedReason: 'converted',
-			},
+			skippedLead(already.Id, 'MQL', 'alreadyMql'),
+			skippedLead(working.Id, 'Working - Contacted', 'skipStatus'),
+			skippedLead(converted.Id, 'Open - Not Contacted', 'converted'),
 		]);
 		expect(mock.lead(already.Id)?.Lead_Score__c).toBe(70);
 		expect(mock.calls).toMatchObject({ query: 2, collections: 0 });

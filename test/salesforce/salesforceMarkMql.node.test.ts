@@ -5,7 +5,15 @@ import {
 	DEVELOPER_EDITION_LEAD_STATUSES,
 	ORG_LEAD_STATUSES,
 } from '../../sandbox/salesforce/salesforceState';
-import { CREDENTIAL, failure, markedLead, NODE, useMarkMqlNode, workflow } from './setup';
+import {
+	CREDENTIAL,
+	failure,
+	markedLead,
+	NODE,
+	skippedLead,
+	useMarkMqlNode,
+	workflow,
+} from './setup';
 
 function scored(
 	leadId: string,
@@ -75,30 +83,9 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 			scored('converted@example.com', 95),
 		]);
 		expect(outputOf(result, NODE).map((item) => item.json.salesforce)).toEqual([
-			{
-				object: 'Lead',
-				leadId: mql.Id,
-				previousStatus: 'MQL',
-				status: 'MQL',
-				updated: false,
-				skippedReason: 'alreadyMql',
-			},
-			{
-				object: 'Lead',
-				leadId: working.Id,
-				previousStatus: 'Working - Contacted',
-				status: 'Working - Contacted',
-				updated: false,
-				skippedReason: 'skipStatus',
-			},
-			{
-				object: 'Lead',
-				leadId: converted.Id,
-				previousStatus: 'Closed - Converted',
-				status: 'Closed - Converted',
-				updated: false,
-				skippedReason: 'converted',
-			},
+			skippedLead(mql.Id, 'MQL', 'alreadyMql'),
+			skippedLead(working.Id, 'Working - Contacted', 'skipStatus'),
+			skippedLead(converted.Id, 'Closed - Converted', 'converted'),
 		]);
 		expect(mock.lead(mql.Id)?.Lead_Score__c).toBe(77);
 		expect(mock.calls.collections).toBe(0);

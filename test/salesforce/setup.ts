@@ -90,6 +90,16 @@ export const markedLead = (leadId: string, previousStatus = 'Open - Not Contacte
 	skippedReason: null,
 });
 
+/** Mark MQL's outcome for a lead it left in `status`, and why. */
+export const skippedLead = (leadId: string, status: string, skippedReason: string) => ({
+	object: 'Lead',
+	leadId,
+	previousStatus: status,
+	status,
+	updated: false,
+	skippedReason,
+});
+
 /** Mark MQL's outcome for a contact whose stage it moved to MQL. */
 export const markedContact = (contactId: string, previousStatus: string) => ({
 	object: 'Contact',
