@@ -1,6 +1,14 @@
 import { join, resolve } from 'node:path';
 
-import { openEmbeddedStore, startSandbox, type Sandbox } from '../../scripts/n8n';
+import {
+	openEmbeddedStore,
+	startApiSandboxes,
+	startSandbox,
+	type ApiSandboxes,
+	type Sandbox,
+} from '../../scripts/n8n';
+import type { KlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
+import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const SCORE_WORKFLOW_FILE = join(__dirname, 'workflows', 'score-webhook.json');
@@ -22,6 +30,48 @@ export async function startScoringSandbox(): Promise<Sandbox> {
 		packageTarball: PACKAGE_TARBALL,
 		workflows: [SCORE_WORKFLOW_FILE],
 	});
+}
+
+export interface N8nWithApis {
+	apis: ApiSandboxes;
+	sandbox: Sandbox;
+}
+
+/**
+ * The loopback Klaviyo, Salesforce and Braze, then n8n with the built package, `workflows`
+ * published and credentials pointing at the stand-ins.
+ */
+export async function startN8nWithApis(workflows: string[]): Promise<N8nWithApis> {
+	const apis = await startApiSandboxes(REPO_ROOT);
+	try {
+		const sandbox = await startSandbox({
+			repoRoot: REPO_ROOT,
+			packageTarball: PACKAGE_TARBALL,
+			workflows,
+			credentials: apis.credentials,
+		});
+		return { apis, sandbox };
+	} catch (error) {
+		await apis.close();
+		throw error;
+	}
+}
+
+/** Stops n8n, then the stand-ins; either may not have started. */
+export async function stopN8nWithApis(started: Partial<N8nWithApis>): Promise<void> {
+	await started.sandbox?.dispose();
+	await started.apis?.close();
+}
+
+/** The loopback Klaviyo and Salesforce; the suite fails at once when one did not start. */
+export function klaviyoAndSalesforce(apis: ApiSandboxes): {
+	klaviyo: KlaviyoMock;
+	salesforce: SalesforceMock;
+} {
+	const klaviyo = apis.klaviyo as unknown as KlaviyoMock | undefined;
+	const salesforce = apis.salesforce as unknown as SalesforceMock | undefined;
+	if (!klaviyo || !salesforce) throw new Error(`API stand-ins missing: ${apis.notes.join('; ')}`);
+	return { klaviyo, salesforce };
 }
 
 export interface WebhookReply {
