@@ -33,7 +33,10 @@ export interface Loopback<Mock, MockOptions, Options, Client> {
 	setUp(mockOptions?: MockOptions, clientOptions?: Partial<Options>): Promise<Client>;
 }
 
-/** After each test every request must have been one the mock accepts: `problems` stays empty. */
+/**
+ * Each test's mock (from `startMock`, on a fresh virtual clock) and a client for it (`newClient`);
+ * after each test, every request must have been one the mock accepts, and the mock is closed.
+ */
 export function useLoopbackClient<
 	Mock extends LoopbackMock,
 	MockOptions,
