@@ -10,16 +10,10 @@ import { axiosTransport, brazeCredentialHeaders } from '../sandbox/httpTransport
 import { type BrazeMockOptions, startBrazeMock } from '../sandbox/braze/brazeMock';
 import { virtualClock } from '../sandbox/virtualClock';
 import type { BenchSection } from './section';
+import { syntheticScore } from './syntheticEvents';
 
 const LEADS = 10_000;
 const TARGET_REQUESTS = Math.ceil(LEADS / 75);
-const TIERS: Array<[number, string]> = [
-	[76, 'hot'],
-	[51, 'engaged'],
-	[26, 'warming'],
-	[0, 'nurture'],
-];
-
 interface Run {
 	requests: number;
 	accepted: number;
@@ -35,8 +29,7 @@ interface Run {
 function scoredLeads(): Array<{ externalId: string; score: number; update: ProfileUpdate }> {
 	return Array.from({ length: LEADS }, (_, index) => {
 		const externalId = `lead-${index}`;
-		const score = (index * 37) % 101;
-		const tier = TIERS.find(([min]) => score >= min)![1];
+		const { score, tier } = syntheticScore(index);
 		return {
 			externalId,
 			score,

@@ -13,35 +13,12 @@ import { parseModel } from '../lib/scoring/model';
 import { MemoryStore } from '../lib/store/memoryStore';
 import { SqliteStore } from '../lib/store/sqliteStore';
 import { EXAMPLE_MODEL } from '../nodes/ScoreEvent/exampleModel';
+import { syntheticEvent } from './syntheticEvents';
 
 const [kind, leadsText, eventsText] = process.argv.slice(2);
 const leads = Number(leadsText);
 const eventCount = Number(eventsText);
-const EVENT_NAMES = [
-	'Viewed Page',
-	'Viewed Product',
-	'Opened Email',
-	'Clicked Email',
-	'Added to Cart',
-	'Started Checkout',
-];
-const start = Date.parse('2026-01-01T00:00:00Z');
-
-function eventAt(i: number): {
-	email: string;
-	event: string;
-	id: string;
-	time: string;
-	properties: { url: string };
-} {
-	return {
-		email: `lead-${i % leads}@example.com`,
-		event: EVENT_NAMES[i % EVENT_NAMES.length],
-		id: `evt-${i}`,
-		time: new Date(start + i * 1000).toISOString(),
-		properties: { url: i % 3 === 0 ? '/pricing' : '/blog' },
-	};
-}
+const eventAt = (i: number) => syntheticEvent(i, leads);
 
 async function main(): Promise<void> {
 	const folder = mkdtempSync(join(tmpdir(), 'lead-bench-'));

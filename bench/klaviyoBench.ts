@@ -9,15 +9,9 @@ import { axiosTransport, klaviyoCredentialHeaders } from '../sandbox/httpTranspo
 import { virtualClock } from '../sandbox/virtualClock';
 import { startKlaviyoMock } from '../sandbox/klaviyo/klaviyoMock';
 import type { BenchSection } from './section';
+import { syntheticScore } from './syntheticEvents';
 
 const LEADS = 10_000;
-const TIERS: Array<[number, string]> = [
-	[76, 'hot'],
-	[51, 'engaged'],
-	[26, 'warming'],
-	[0, 'nurture'],
-];
-
 interface SyncRun {
 	calls: number;
 	throttled: number;
@@ -30,8 +24,7 @@ interface SyncRun {
 function scoredLeads(): Array<{ email: string; score: number; input: ProfileInput }> {
 	return Array.from({ length: LEADS }, (_, index) => {
 		const email = `lead${index}@example.com`;
-		const score = (index * 37) % 101;
-		const tier = TIERS.find(([min]) => score >= min)![1];
+		const { score, tier } = syntheticScore(index);
 		const checked = checkProfileInput({
 			identifierKind: 'email',
 			identifierValue: email,

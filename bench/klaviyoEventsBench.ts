@@ -26,14 +26,20 @@ function duration(ms: number): string {
 	return ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-async function pollBacklog(maxEvents: number) {
+/** The loopback Klaviyo and a client for it on a virtual clock: waits take no real time. */
+async function klaviyoOnVirtualClock() {
 	const clock = virtualClock();
 	const mock = await startKlaviyoMock({ now: clock.now });
+	const client = new KlaviyoClient({
+		transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
+		clock,
+	});
+	return { clock, mock, client };
+}
+
+async function pollBacklog(maxEvents: number) {
+	const { clock, mock, client } = await klaviyoOnVirtualClock();
 	try {
-		const client = new KlaviyoClient({
-			transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
-			clock,
-		});
 		const metricIds = METRICS.map((name) => mock.state.metricNamed(name).id);
 		const start = clock.now() - 7 * DAY;
 		for (let index = 0; index < POLLED_EVENTS; index++) {
@@ -98,13 +104,8 @@ function events(): EventInput[] {
 }
 
 async function createEvents(bulkThreshold: number) {
-	const clock = virtualClock();
-	const mock = await startKlaviyoMock({ now: clock.now });
+	const { clock, mock, client } = await klaviyoOnVirtualClock();
 	try {
-		const client = new KlaviyoClient({
-			transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
-			clock,
-		});
 		const startedAt = clock.now();
 		const realStart = performance.now();
 		const outcomes = await client.createEvents(events(), { concurrency: 10, bulkThreshold });

@@ -1,8 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 
-import { readWorkflow, startSandbox, type Execution, type Sandbox } from '../scripts/n8n';
+import {
+	embeddedEventCount,
+	readWorkflow,
+	startSandbox,
+	type Execution,
+	type Sandbox,
+} from '../scripts/n8n';
 import { percentile, sendLoad, type LoadBatch } from './loopbackClient';
 import type { BenchSection } from './section';
 
@@ -166,24 +171,6 @@ function cpuSecondsOf(pid: number | undefined): number {
 	return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** How many events the embedded store holds: every scoring request carries a new event id, so one each. */
-function storedEvents(userFolder: string): number {
-	const file = join(
-		userFolder,
-		'.n8n',
-		'storage',
-		'n8n-nodes-lead-scoring.scoreEvent',
-		'lead-scores.sqlite',
-	);
-	if (!existsSync(file)) return 0;
-	const db = new DatabaseSync(file, { readOnly: true });
-	try {
-		return Number(db.prepare('SELECT count(*) AS n FROM events').get()?.n);
-	} finally {
-		db.close();
-	}
-}
-
 export interface BenchWorkflow {
 	key: string;
 	label: string;
@@ -331,7 +318,7 @@ export async function measureWorkflows(options: MeasureOptions): Promise<Measure
 		return {
 			nodeTimes: nodeTimesOf(sandbox.n8n.executions(), options.workflows, ids),
 			figures: Object.fromEntries([...batches].map(([key, list]) => [key, figuresOf(list)])),
-			scoredEvents: storedEvents(sandbox.n8n.userFolder),
+			scoredEvents: embeddedEventCount(sandbox.n8n.userFolder),
 			scoringRequests,
 		};
 	} finally {

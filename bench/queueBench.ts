@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 
-import { startSandbox, type Sandbox } from '../scripts/n8n';
+import { embeddedEventCount, startSandbox, type Sandbox } from '../scripts/n8n';
 import { startQueueMode, type QueueMode } from '../scripts/n8n/queueMode';
 import {
 	startPostgresServer,
@@ -79,18 +78,6 @@ function postgresVariant(folder: string): string {
 	const file = join(folder, 'scoring-postgres.json');
 	writeFileSync(file, JSON.stringify(workflow, null, 2));
 	return file;
-}
-
-function embeddedEvents(userFolder: string): number {
-	const db = new DatabaseSync(
-		join(userFolder, '.n8n', 'storage', 'n8n-nodes-lead-scoring.scoreEvent', 'lead-scores.sqlite'),
-		{ readOnly: true },
-	);
-	try {
-		return Number(db.prepare('SELECT count(*) AS n FROM events').get()?.n);
-	} finally {
-		db.close();
-	}
 }
 
 /**
@@ -232,7 +219,7 @@ export default async function queueBench(): Promise<BenchSection> {
 				return `${CONFIGS[key].padEnd(48)} ${figure.perSecond.toFixed(1)} req/s (rounds ${figure.rounds}), p50 ${figure.p50.toFixed(0)} ms, p99 ${figure.p99.toFixed(0)} ms${failed}`;
 			}),
 			`ratios: 1 worker / embedded ${ratio('queue1', 'embedded')}, 2 workers / embedded ${ratio('queue2', 'embedded')}, 2 workers / 1 worker ${ratio('queue2', 'queue1')}`,
-			`events stored: embedded ${embeddedEvents(single.n8n.userFolder)} of ${sentTo.embedded} requests, PostgreSQL ${queueEvents} of ${sentTo.queue} requests`,
+			`events stored: embedded ${embeddedEventCount(single.n8n.userFolder)} of ${sentTo.embedded} requests, PostgreSQL ${queueEvents} of ${sentTo.queue} requests`,
 			'All processes share one machine (2 cores here): queue mode adds Redis, PostgreSQL and a process per worker to it,',
 			'so the figures show the overhead of the queue on one machine, not the gain of workers on machines of their own.',
 		];

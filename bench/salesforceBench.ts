@@ -2,13 +2,14 @@ import { join } from 'node:path';
 
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { SalesforceClient } from '../lib/salesforce/client';
+import type { SalesforceClient } from '../lib/salesforce/client';
 import { markAsMql } from '../lib/salesforce/markMql';
 import { syncScores } from '../lib/salesforce/syncScore';
 import { soqlString } from '../lib/salesforce/soql';
 import { withClientCredentials } from '../lib/salesforce/token';
 import { loadWorkflow, outputOf, runWorkflow } from '../sandbox/n8nWorkflow';
 import { axiosTransport } from '../sandbox/httpTransport';
+import { clientFor } from '../sandbox/salesforce/mockClient';
 import { SalesforceMock } from '../sandbox/salesforce/salesforceMock';
 import { formatRate, type BenchSection } from './section';
 
@@ -72,25 +73,15 @@ async function throughNode(): Promise<{
 	}
 }
 
-/** The client alone on axios: what n8n's execution adds on top. */
-async function throughClient(): Promise<{ seconds: number; calls: number }> {
+/** The client alone on axios, on an org of LEADS leads: what n8n's execution adds on top. */
+async function throughClient(
+	run: (client: SalesforceClient) => Promise<unknown>,
+): Promise<{ seconds: number; calls: number }> {
 	const mock = await orgWithLeads(LEADS);
 	try {
-		const client = new SalesforceClient({
-			transport: withClientCredentials(axiosTransport(), mock.credentials()),
-			apiVersion: 'v64.0',
-		});
+		const client = clientFor(mock);
 		const started = performance.now();
-		await markAsMql(
-			client,
-			Array.from({ length: LEADS }, (_, i) => ({
-				lookup: { findBy: 'email' as const, email: `lead${i}@example.com` },
-				statusField: 'Status',
-				mqlStatus: 'MQL',
-				skipStatuses: ['Working - Contacted'],
-				fields: { Lead_Score__c: 80 },
-			})),
-		);
+		await run(client);
 		return { seconds: (performance.now() - started) / 1000, calls: restCalls(mock) };
 	} finally {
 		await mock.stop();
@@ -224,39 +215,37 @@ async function syncThroughNode(): Promise<{ first: SyncFigures; again: SyncFigur
 	}
 }
 
-/** Sync Score with the client alone on axios, for comparison with the node. */
-async function syncThroughClient(): Promise<{ seconds: number; calls: number }> {
-	const mock = await orgWithLeads(LEADS);
-	try {
-		const client = new SalesforceClient({
-			transport: withClientCredentials(axiosTransport(), mock.credentials()),
-			apiVersion: 'v64.0',
-		});
-		const started = performance.now();
-		await syncScores(
-			client,
-			Array.from({ length: LEADS }, (_, i) => ({
-				lookup: { findBy: 'email' as const, email: `lead${i}@example.com` },
-				object: 'lead' as const,
-				fields: { Lead_Score__c: syncedScore(i), Lead_Tier__c: syncedTier(i) },
-			})),
-		);
-		return { seconds: (performance.now() - started) / 1000, calls: restCalls(mock) };
-	} finally {
-		await mock.stop();
-	}
-}
-
 /**
  * API calls and wall time to mark 10,000 leads as MQL and to sync their scores against the
  * loopback org (target: at most 2 calls per 200 leads, no write for a lead whose score is unchanged).
  */
 export default async function salesforceBench(): Promise<BenchSection> {
 	const node = await throughNode();
-	const client = await throughClient();
+	const client = await throughClient((client) =>
+		markAsMql(
+			client,
+			Array.from({ length: LEADS }, (_, i) => ({
+				lookup: { findBy: 'email' as const, email: `lead${i}@example.com` },
+				statusField: 'Status',
+				mqlStatus: 'MQL',
+				skipStatuses: ['Working - Contacted'],
+				fields: { Lead_Score__c: 80 },
+			})),
+		),
+	);
 	const naive = await perLead();
 	const sync = await syncThroughNode();
-	const syncClient = await syncThroughClient();
+	// Sync Score with the client alone, for comparison with the node.
+	const syncClient = await throughClient((client) =>
+		syncScores(
+			client,
+			Array.from({ length: LEADS }, (_, i) => ({
+				lookup: { findBy: 'email' as const, email: `lead${i}@example.com` },
+				object: 'lead' as const,
+				fields: { Lead_Score__c: syncedScore(i), Lead_Tier__c: syncedTier(i) },
+			})),
+		),
+	);
 	const per200 = (calls: number) => ((calls / LEADS) * 200).toFixed(2);
 	const count = (value: number) => value.toLocaleString('en-US');
 	const { first, again } = sync;

@@ -377,14 +377,40 @@ function tableBytes(path: string): { leads: number; events: number } {
 	return sizes;
 }
 
+/** The example model with a point more on every rule: a Re-Score changes every lead. */
+const TUNED = parseModel({
+	...EXAMPLE_MODEL,
+	label: 'tuned',
+	rules: EXAMPLE_MODEL.rules.map((rule) => ({ ...rule, points: rule.points + 1 })),
+});
+
+/** Milliseconds of the hourly pruning an hour after the start: the events past the 90-day retention. */
+async function timePruning(store: ScoreStore): Promise<number> {
+	const began = performance.now();
+	await forgetOldHistory(
+		store,
+		model,
+		'default',
+		{ eventDays: 90, ledgerDays: 365 },
+		T0 + 3_600_000,
+	);
+	return performance.now() - began;
+}
+
+/** A full Re-Score under TUNED: its time, its summary and the longest event-loop pause (ms). */
+async function timeRescore(store: ScoreStore) {
+	const delay = monitorEventLoopDelay({ resolution: 10 });
+	delay.enable();
+	const began = performance.now();
+	const summary = await rescoreLeads(store, TUNED, 'default', { reporting: DEFAULT_REPORTING });
+	const ms = performance.now() - began;
+	delay.disable();
+	return { ms, summary, pauseMs: delay.max / 1e6 };
+}
+
 /** The hourly pruning and a full Re-Score under a changed model, on a fresh copy of the cached file. */
 async function rescoreSweeps(sizes: number[]): Promise<string[]> {
 	const lines: string[] = [];
-	const tuned = parseModel({
-		...EXAMPLE_MODEL,
-		label: 'tuned',
-		rules: EXAMPLE_MODEL.rules.map((rule) => ({ ...rule, points: rule.points + 1 })),
-	});
 	let base: { ms: number; leads: number } | undefined;
 	for (const leads of sizes) {
 		const { path, builtIn } = rescoreFile(leads);
@@ -402,29 +428,17 @@ async function rescoreSweeps(sizes: number[]): Promise<string[]> {
 			const copy = join(folder, 'scores.sqlite');
 			copyFileSync(path, copy);
 			const store = new SqliteStore(copy);
-			let began = performance.now();
-			await forgetOldHistory(
-				store,
-				model,
-				'default',
-				{ eventDays: 90, ledgerDays: 365 },
-				T0 + 3_600_000,
-			);
+			const pruning = await timePruning(store);
 			lines.push(
-				`  hourly pruning (one hour of events past the 90-day retention, ${count(Math.round(events / 2160))} events): ${seconds(performance.now() - began)}; ${load()}`,
+				`  hourly pruning (one hour of events past the 90-day retention, ${count(Math.round(events / 2160))} events): ${seconds(pruning)}; ${load()}`,
 			);
-			const delay = monitorEventLoopDelay({ resolution: 10 });
-			delay.enable();
-			began = performance.now();
-			const summary = await rescoreLeads(store, tuned, 'default', { reporting: DEFAULT_REPORTING });
-			const ms = performance.now() - began;
-			delay.disable();
+			const { ms, summary, pauseMs } = await timeRescore(store);
 			await store.close();
 			const ratio = base
 				? ` (x${(ms / base.ms).toFixed(1)} the time of the ${count(base.leads)}-lead run)`
 				: '';
 			lines.push(
-				`  Re-Score: ${seconds(ms)}, ${count(Math.round((leads / ms) * 1000))} leads/s, ${count(summary.changed.length)} handed on, ${count(summary.skipped.length)} skipped, longest event-loop pause ${(delay.max / 1e6).toFixed(0)} ms${ratio}; ${load()}`,
+				`  Re-Score: ${seconds(ms)}, ${count(Math.round((leads / ms) * 1000))} leads/s, ${count(summary.changed.length)} handed on, ${count(summary.skipped.length)} skipped, longest event-loop pause ${pauseMs.toFixed(0)} ms${ratio}; ${load()}`,
 			);
 			base ??= { ms, leads };
 		} finally {
@@ -464,13 +478,8 @@ async function postgresRescores(
 	sizes: number[],
 ): Promise<string[]> {
 	const lines: string[] = [];
-	const tuned = parseModel({
-		...EXAMPLE_MODEL,
-		label: 'tuned',
-		rules: EXAMPLE_MODEL.rules.map((rule) => ({ ...rule, points: rule.points + 1 })),
-	});
 	for (const leads of sizes) {
-		let began = performance.now();
+		const began = performance.now();
 		await client.query('TRUNCATE lead_scoring_leads, lead_scoring_events');
 		await client.query(PG_LEADS_SQL.replace('1 + i % 20 AS events', `${KEPT_EVENTS} AS events`), [
 			0,
@@ -489,25 +498,13 @@ async function postgresRescores(
 			`${count(leads)} leads x ${KEPT_EVENTS} kept events built in ${seconds(performance.now() - began)}; kept events ${count(Math.round(Number(rows[0].bytes) / events))} bytes each with their indexes; ${load()}`,
 		);
 		progress(lines);
-		began = performance.now();
-		await forgetOldHistory(
-			store,
-			model,
-			'default',
-			{ eventDays: 90, ledgerDays: 365 },
-			T0 + 3_600_000,
-		);
+		const pruning = await timePruning(store);
 		lines.push(
-			`  hourly pruning (${count(Math.round(events / 2160))} events past the retention): ${seconds(performance.now() - began)}; ${load()}`,
+			`  hourly pruning (${count(Math.round(events / 2160))} events past the retention): ${seconds(pruning)}; ${load()}`,
 		);
-		const delay = monitorEventLoopDelay({ resolution: 10 });
-		delay.enable();
-		began = performance.now();
-		const summary = await rescoreLeads(store, tuned, 'default', { reporting: DEFAULT_REPORTING });
-		const ms = performance.now() - began;
-		delay.disable();
+		const { ms, summary, pauseMs } = await timeRescore(store);
 		lines.push(
-			`  Re-Score: ${seconds(ms)}, ${count(Math.round((leads / ms) * 1000))} leads/s, ${count(summary.changed.length)} handed on, ${count(summary.skipped.length)} skipped, longest event-loop pause ${(delay.max / 1e6).toFixed(0)} ms; ${load()}`,
+			`  Re-Score: ${seconds(ms)}, ${count(Math.round((leads / ms) * 1000))} leads/s, ${count(summary.changed.length)} handed on, ${count(summary.skipped.length)} skipped, longest event-loop pause ${pauseMs.toFixed(0)} ms; ${load()}`,
 		);
 		progress(lines);
 	}

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,34 +12,22 @@ import { closePostgresPools, type PostgresConnection } from '../lib/store/postgr
 import type { ScoreStore } from '../lib/store/scoreStore';
 import { SqliteStore } from '../lib/store/sqliteStore';
 import { EXAMPLE_MODEL } from '../nodes/ScoreEvent/exampleModel';
+import { startPostgresServer } from '../scripts/services/servers';
 import { formatRate, type BenchSection } from './section';
+import { syntheticEvent } from './syntheticEvents';
 
-const POSTGRES_SCRIPT = join(__dirname, '../../scripts/services/postgres.sh');
+const REPO_ROOT = join(__dirname, '..', '..');
 const model = parseModel(EXAMPLE_MODEL);
-const EVENT_NAMES = [
-	'Viewed Page',
-	'Viewed Product',
-	'Opened Email',
-	'Clicked Email',
-	'Added to Cart',
-	'Started Checkout',
-];
-const start = Date.parse('2026-01-01T00:00:00Z');
-
 function events(count: number, leads: number, offset = 0): EventInput[] {
 	return Array.from({ length: count }, (_, n) => {
 		const i = n + offset;
-		const data = {
-			email: `lead-${i % leads}@example.com`,
-			event: EVENT_NAMES[i % EVENT_NAMES.length],
-			properties: { url: i % 3 === 0 ? '/pricing' : '/blog' },
-		};
+		const { email, event, id, time, properties } = syntheticEvent(i, leads);
 		return {
-			leadId: data.email,
-			name: data.event,
-			eventId: `evt-${i}`,
-			time: start + i * 1000,
-			data,
+			leadId: email,
+			name: event,
+			eventId: id,
+			time: Date.parse(time),
+			data: { email, event, properties },
 			hasProfile: false,
 		};
 	});
@@ -151,24 +138,12 @@ function postgresCpuSeconds(dataDir: string): number {
 
 /** The store's own updates per second: embedded SQLite beside PostgreSQL, same workloads, alternated runs. */
 export default async function storeBench(): Promise<BenchSection> {
-	const settings = Object.fromEntries(
-		execFileSync('bash', [POSTGRES_SCRIPT, 'start'], {
-			encoding: 'utf8',
-			stdio: ['ignore', 'pipe', 'inherit'],
-		})
-			.split('\n')
-			.filter((line) => line.includes('='))
-			.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-	);
+	const server = startPostgresServer(REPO_ROOT);
 	const folder = mkdtempSync(join(tmpdir(), 'lead-store-bench-'));
 	try {
-		const base = {
-			host: settings.PGHOST,
-			port: Number(settings.PGPORT),
-			user: settings.PGUSER,
-			password: settings.PGPASSWORD,
-		};
-		const admin = new Client({ ...base, database: settings.PGDATABASE });
+		const { host, port, user, password } = server;
+		const base = { host, port, user, password };
+		const admin = new Client({ ...base, database: 'postgres' });
 		await admin.connect();
 		await admin.query('CREATE DATABASE bench_durable');
 		await admin.query('CREATE DATABASE bench_async');
@@ -180,7 +155,7 @@ export default async function storeBench(): Promise<BenchSection> {
 			database,
 			maxConnections: 8,
 		});
-		const serverCpu = () => postgresCpuSeconds(join(settings.SERVICE_DIR, 'data'));
+		const serverCpu = () => postgresCpuSeconds(join(server.dir, 'data'));
 		const sides: Side[] = [
 			{
 				label: 'embedded SQLite',
@@ -222,9 +197,7 @@ export default async function storeBench(): Promise<BenchSection> {
 		};
 	} finally {
 		await closePostgresPools();
-		execFileSync('bash', [POSTGRES_SCRIPT, 'stop', settings.SERVICE_DIR], {
-			stdio: ['ignore', 'ignore', 'inherit'],
-		});
+		server.stop();
 		rmSync(folder, { recursive: true, force: true });
 	}
 }

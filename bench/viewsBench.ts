@@ -9,6 +9,7 @@ import { Client } from 'pg';
 import { PostgresStore } from '../lib/store/postgres/postgresStore';
 import { closePostgresPools, type PostgresConnection } from '../lib/store/postgres/pool';
 import { SqliteStore } from '../lib/store/sqliteStore';
+import { startPostgresServer } from '../scripts/services/servers';
 import { formatRate, megabytes, type BenchSection } from './section';
 
 // List Leads, and the dashboard, over 100,000 and 1,000,000 leads with 10 ledger entries each, in the
@@ -16,7 +17,7 @@ import { formatRate, megabytes, type BenchSection } from './section';
 // ledger entries spread over the 365 days of the default history retention, events over the 90 days of
 // the event retention. VIEWS_BENCH_LEADS (e.g. "10000,100000") sets other sizes for a quick run.
 
-const POSTGRES_SCRIPT = join(__dirname, '../../scripts/services/postgres.sh');
+const REPO_ROOT = join(__dirname, '..', '..');
 const WORKER = join(__dirname, 'viewsWorker.js');
 const DAY_MS = 86_400_000;
 const LEDGER_PER_LEAD = 10;
@@ -180,23 +181,10 @@ export default async function viewsBench(): Promise<BenchSection> {
 	const lines: string[] = [];
 	const now = Date.now();
 	const folder = mkdtempSync(join(tmpdir(), 'lead-views-bench-'));
-	const settings = Object.fromEntries(
-		execFileSync('bash', [POSTGRES_SCRIPT, 'start'], {
-			encoding: 'utf8',
-			stdio: ['ignore', 'pipe', 'inherit'],
-		})
-			.split('\n')
-			.filter((line) => line.includes('='))
-			.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-	);
+	const server = startPostgresServer(REPO_ROOT);
 	try {
-		const connection: PostgresConnection = {
-			host: settings.PGHOST,
-			port: Number(settings.PGPORT),
-			user: settings.PGUSER,
-			password: settings.PGPASSWORD,
-			database: settings.PGDATABASE,
-		};
+		const { host, port, user, password } = server;
+		const connection: PostgresConnection = { host, port, user, password, database: 'postgres' };
 		lines.push(
 			`load average at start: ${loadavg()
 				.map((value) => value.toFixed(1))
@@ -240,7 +228,7 @@ export default async function viewsBench(): Promise<BenchSection> {
 			lines,
 		};
 	} finally {
-		execFileSync('bash', [POSTGRES_SCRIPT, 'stop', settings.SERVICE_DIR], { stdio: 'ignore' });
+		server.stop();
 		rmSync(folder, { recursive: true, force: true });
 	}
 }

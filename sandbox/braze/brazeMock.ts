@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { LoopbackServer } from '../loopbackServer';
+import { LoopbackMock } from '../loopbackServer';
 
 import { type BrazeUser, BrazeState, type ObjectError, type RecordedEvent } from './brazeState';
 
@@ -45,14 +45,11 @@ interface Reply {
 export const VALID_DATA_REQUIRED =
 	"Valid data must be provided in the 'attributes', 'events', or 'purchases' fields.";
 
-export class BrazeMock {
+export class BrazeMock extends LoopbackMock {
 	readonly state: BrazeState;
 	readonly requests: RecordedRequest[] = [];
-	/** Requests the mock could not make sense of; tests assert it stays empty. */
-	readonly problems: string[] = [];
 	/** 429s the rate limit (not an injected failure) caused. */
 	throttled = 0;
-	baseUrl = '';
 	readonly apiKey: string;
 	/** Keys that authenticate but lack the users.track permission (403). */
 	readonly keysWithoutPermission = new Set<string>(['braze-key-without-users-track']);
@@ -61,28 +58,14 @@ export class BrazeMock {
 	private readonly maxObjects: number;
 	private window = { start: 0, count: 0 };
 	private readonly failures: Array<{ status: Failure['status']; remaining: number }> = [];
-	private readonly server = new LoopbackServer((request, response) => {
-		this.handle(request, response).catch((error: Error) => {
-			this.problems.push(`mock crashed: ${error.stack ?? error.message}`);
-			if (!response.headersSent) response.writeHead(500).end();
-		});
-	});
 
 	constructor(options: BrazeMockOptions = {}) {
+		super();
 		this.apiKey = options.apiKey ?? '5a1d7c0e-0000-4b1d-9c5e-braze0test01';
 		this.now = options.now ?? Date.now;
 		this.rateLimit = options.rateLimit ?? { requests: 3000, windowMs: 3000 };
 		this.maxObjects = options.maxObjects ?? 75;
 		this.state = new BrazeState(this.now);
-	}
-
-	async listen(): Promise<this> {
-		this.baseUrl = await this.server.listen();
-		return this;
-	}
-
-	async close(): Promise<void> {
-		await this.server.close();
 	}
 
 	/** Answer the next requests with 429, a 5xx or a dropped connection. */
@@ -122,7 +105,7 @@ export class BrazeMock {
 		return user ? this.state.events.filter((event) => event.brazeId === user.brazeId) : [];
 	}
 
-	private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+	protected async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
 		const raw = await readBody(request);
 		const url = new URL(request.url ?? '/', this.baseUrl);
 		const record: RecordedRequest = {

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { LoopbackServer } from '../loopbackServer';
+import { LoopbackMock } from '../loopbackServer';
 
 import { type ReadContext, eventsPage, metricsPage } from './eventQueries';
 import { klaviyoSpec, type KlaviyoSpec, type SpecRateLimit } from './openApiSpec';
@@ -67,6 +67,40 @@ export const KNOWN_REVISIONS = [
 const MAX_BULK_PROFILES = 10_000;
 const MAX_BULK_EVENTS = 1000;
 const MAX_BULK_BYTES = 5 * 1024 * 1024;
+
+/** How many entries a bulk request may carry, and how Klaviyo refuses more. */
+interface BulkLimit {
+	max: number;
+	tooMany: string;
+	pointer: string;
+}
+const BULK_LIMITS: Record<'profiles' | 'events', BulkLimit> = {
+	profiles: {
+		max: MAX_BULK_PROFILES,
+		tooMany: `A job can import at most ${MAX_BULK_PROFILES} profiles.`,
+		pointer: '/data/attributes/profiles/data',
+	},
+	events: {
+		max: MAX_BULK_EVENTS,
+		tooMany: `A request can create at most ${MAX_BULK_EVENTS} events.`,
+		pointer: '/data/attributes/events-bulk-create/data',
+	},
+};
+
+/** A bulk request's refusal: too many entries first, then a body over 5 MB. */
+function bulkLimitError(limit: BulkLimit, count: number, bytes: number): MockError | undefined {
+	if (count > limit.max) return invalid(limit.tooMany, limit.pointer);
+	if (bytes > MAX_BULK_BYTES) {
+		return {
+			status: 413,
+			code: 'request_too_large',
+			title: 'Request entity too large.',
+			detail: 'Payload exceeds the maximum size of 5 MB.',
+			pointer: '/data',
+		};
+	}
+	return undefined;
+}
 const MAX_PROFILE_IMPORT_BYTES = 100 * 1024;
 
 interface Reply {
@@ -75,29 +109,21 @@ interface Reply {
 	headers?: Record<string, string>;
 }
 
-export class KlaviyoMock {
+export class KlaviyoMock extends LoopbackMock {
 	readonly state: KlaviyoState;
 	readonly requests: RecordedRequest[] = [];
-	/** Requests the spec rejects, responses the spec rejects, and calls the mock does not implement. */
-	readonly problems: string[] = [];
 	/** 429s the rate limits (not an injected failure) caused. */
 	throttled = 0;
-	baseUrl = '';
 	readonly apiKey: string;
 	private readonly now: () => number;
 	private readonly windows = new RateLimitWindows();
 	private readonly failures: Array<Failure & { remaining: number; until: number }> = [];
-	private readonly server = new LoopbackServer((request, response) => {
-		this.handle(request, response).catch((error: Error) => {
-			this.problems.push(`mock crashed: ${error.stack ?? error.message}`);
-			if (!response.headersSent) response.writeHead(500).end();
-		});
-	});
 
 	constructor(
 		private readonly spec: KlaviyoSpec,
 		private readonly options: KlaviyoMockOptions,
 	) {
+		super();
 		this.apiKey = options.apiKey ?? 'pk_test_1234567890abcdef';
 		this.now = options.now ?? Date.now;
 		this.state = new KlaviyoState(this.now, {
@@ -105,15 +131,6 @@ export class KlaviyoMock {
 			profilesPerSecond: 2000,
 			...options.bulkJobs,
 		});
-	}
-
-	async listen(): Promise<this> {
-		this.baseUrl = await this.server.listen();
-		return this;
-	}
-
-	async close(): Promise<void> {
-		await this.server.close();
 	}
 
 	/** Answer the next requests with 429, a 5xx or a dropped connection. */
@@ -166,7 +183,7 @@ export class KlaviyoMock {
 		return this.state.events.at(-1)!;
 	}
 
-	private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+	protected async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
 		const raw = await readBody(request);
 		const url = new URL(request.url ?? '/', this.baseUrl);
 		const method = (request.method ?? 'GET').toUpperCase();
@@ -335,23 +352,8 @@ export class KlaviyoMock {
 				const profiles = (
 					data!.attributes as { profiles: { data: Array<Record<string, unknown>> } }
 				).profiles.data;
-				if (profiles.length > MAX_BULK_PROFILES) {
-					return this.error(
-						invalid(
-							`A job can import at most ${MAX_BULK_PROFILES} profiles.`,
-							'/data/attributes/profiles/data',
-						),
-					);
-				}
-				if (bytes > MAX_BULK_BYTES) {
-					return this.error({
-						status: 413,
-						code: 'request_too_large',
-						title: 'Request entity too large.',
-						detail: 'Payload exceeds the maximum size of 5 MB.',
-						pointer: '/data',
-					});
-				}
+				const overLimit = bulkLimitError(BULK_LIMITS.profiles, profiles.length, bytes);
+				if (overLimit) return this.error(overLimit);
 				const job = this.state.createBulkJob(profiles);
 				return {
 					status: 202,
@@ -437,23 +439,8 @@ export class KlaviyoMock {
 				pointer: `/data/attributes/events-bulk-create/data/${index}/attributes/events/data/${position}/attributes`,
 			})),
 		);
-		if (events.length > MAX_BULK_EVENTS) {
-			return this.error(
-				invalid(
-					`A request can create at most ${MAX_BULK_EVENTS} events.`,
-					'/data/attributes/events-bulk-create/data',
-				),
-			);
-		}
-		if (bytes > MAX_BULK_BYTES) {
-			return this.error({
-				status: 413,
-				code: 'request_too_large',
-				title: 'Request entity too large.',
-				detail: 'Payload exceeds the maximum size of 5 MB.',
-				pointer: '/data',
-			});
-		}
+		const overLimit = bulkLimitError(BULK_LIMITS.events, events.length, bytes);
+		if (overLimit) return this.error(overLimit);
 		const problems = events.flatMap(
 			({ attributes, pointer }) => this.state.validateEvent(attributes, pointer) ?? [],
 		);

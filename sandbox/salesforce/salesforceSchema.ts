@@ -38,65 +38,65 @@ export type ObjectName = 'Lead' | 'Contact' | 'LeadStatus';
 /** Objects whose records the REST endpoints read and write. */
 export type RecordObject = 'Lead' | 'Contact';
 
+/** A field as describe lists it: updateable unless the flags say otherwise. */
+function field(
+	name: string,
+	label: string,
+	type: FieldType,
+	flags: Partial<Pick<FieldDefinition, 'updateable' | 'externalId' | 'required'>> = {},
+): FieldDefinition {
+	return { name, label, type, updateable: true, ...flags };
+}
+const readOnly = { updateable: false };
+
+/** Name is compound: built from FirstName and LastName, never written. */
+const NAME_FIELDS = [
+	field('FirstName', 'First Name', 'string'),
+	field('LastName', 'Last Name', 'string', { required: true }),
+	field('Name', 'Full Name', 'string', readOnly),
+];
+/** The custom fields the nodes write, on leads and contacts alike. */
+const SCORE_FIELDS = [
+	field('Lead_Score__c', 'Lead Score', 'double'),
+	field('Lead_Tier__c', 'Lead Tier', 'string'),
+	field('MQL_Date__c', 'MQL Date', 'date'),
+	field('External_Id__c', 'External Id', 'string', { externalId: true }),
+];
+const EMAIL = field('Email', 'Email', 'email');
+const CREATED_DATE = field('CreatedDate', 'Created Date', 'datetime', readOnly);
+
 const LEAD_FIELDS: FieldDefinition[] = [
-	{ name: 'Id', label: 'Lead ID', type: 'id', updateable: false },
-	{ name: 'FirstName', label: 'First Name', type: 'string', updateable: true },
-	{ name: 'LastName', label: 'Last Name', type: 'string', updateable: true, required: true },
-	{ name: 'Name', label: 'Full Name', type: 'string', updateable: false },
-	{ name: 'Company', label: 'Company', type: 'string', updateable: true, required: true },
-	{ name: 'Email', label: 'Email', type: 'email', updateable: true },
-	{ name: 'Status', label: 'Lead Status', type: 'picklist', updateable: true },
-	{ name: 'LeadSource', label: 'Lead Source', type: 'picklist', updateable: true },
-	{ name: 'IsConverted', label: 'Converted', type: 'boolean', updateable: false },
-	{
-		name: 'ConvertedContactId',
-		label: 'Converted Contact ID',
-		type: 'reference',
-		updateable: false,
-	},
-	{ name: 'CreatedDate', label: 'Created Date', type: 'datetime', updateable: false },
-	{ name: 'Lead_Score__c', label: 'Lead Score', type: 'double', updateable: true },
-	{ name: 'Lead_Tier__c', label: 'Lead Tier', type: 'string', updateable: true },
-	{ name: 'MQL_Date__c', label: 'MQL Date', type: 'date', updateable: true },
-	{
-		name: 'External_Id__c',
-		label: 'External Id',
-		type: 'string',
-		updateable: true,
-		externalId: true,
-	},
-	{ name: 'Legacy_Id__c', label: 'Legacy Id', type: 'string', updateable: true },
+	field('Id', 'Lead ID', 'id', readOnly),
+	...NAME_FIELDS,
+	field('Company', 'Company', 'string', { required: true }),
+	EMAIL,
+	field('Status', 'Lead Status', 'picklist'),
+	field('LeadSource', 'Lead Source', 'picklist'),
+	field('IsConverted', 'Converted', 'boolean', readOnly),
+	field('ConvertedContactId', 'Converted Contact ID', 'reference', readOnly),
+	CREATED_DATE,
+	...SCORE_FIELDS,
+	field('Legacy_Id__c', 'Legacy Id', 'string'),
 ];
 
 const CONTACT_FIELDS: FieldDefinition[] = [
-	{ name: 'Id', label: 'Contact ID', type: 'id', updateable: false },
-	{ name: 'FirstName', label: 'First Name', type: 'string', updateable: true },
-	{ name: 'LastName', label: 'Last Name', type: 'string', updateable: true, required: true },
-	{ name: 'Name', label: 'Full Name', type: 'string', updateable: false },
-	{ name: 'Email', label: 'Email', type: 'email', updateable: true },
-	{ name: 'AccountId', label: 'Account ID', type: 'reference', updateable: true },
-	{ name: 'CreatedDate', label: 'Created Date', type: 'datetime', updateable: false },
-	{ name: 'Lifecycle_Stage__c', label: 'Lifecycle Stage', type: 'picklist', updateable: true },
-	{ name: 'Stage_Note__c', label: 'Stage Note', type: 'string', updateable: true },
-	{ name: 'Lead_Score__c', label: 'Lead Score', type: 'double', updateable: true },
-	{ name: 'Lead_Tier__c', label: 'Lead Tier', type: 'string', updateable: true },
-	{ name: 'MQL_Date__c', label: 'MQL Date', type: 'date', updateable: true },
-	{
-		name: 'External_Id__c',
-		label: 'External Id',
-		type: 'string',
-		updateable: true,
-		externalId: true,
-	},
+	field('Id', 'Contact ID', 'id', readOnly),
+	...NAME_FIELDS,
+	EMAIL,
+	field('AccountId', 'Account ID', 'reference'),
+	CREATED_DATE,
+	field('Lifecycle_Stage__c', 'Lifecycle Stage', 'picklist'),
+	field('Stage_Note__c', 'Stage Note', 'string'),
+	...SCORE_FIELDS,
 ];
 
 const LEAD_STATUS_FIELDS: FieldDefinition[] = [
-	{ name: 'Id', label: 'Lead Status ID', type: 'id', updateable: false },
-	{ name: 'ApiName', label: 'Api Name', type: 'string', updateable: false },
-	{ name: 'MasterLabel', label: 'Master Label', type: 'string', updateable: false },
-	{ name: 'SortOrder', label: 'Sort Order', type: 'int', updateable: false },
-	{ name: 'IsConverted', label: 'Is Converted', type: 'boolean', updateable: false },
-	{ name: 'IsDefault', label: 'Is Default', type: 'boolean', updateable: false },
+	field('Id', 'Lead Status ID', 'id', readOnly),
+	field('ApiName', 'Api Name', 'string', readOnly),
+	field('MasterLabel', 'Master Label', 'string', readOnly),
+	field('SortOrder', 'Sort Order', 'int', readOnly),
+	field('IsConverted', 'Is Converted', 'boolean', readOnly),
+	field('IsDefault', 'Is Default', 'boolean', readOnly),
 ];
 
 export const FIELDS: Record<ObjectName, Map<string, FieldDefinition>> = {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 import type { CredentialFile } from './sandbox';
 
@@ -82,12 +82,11 @@ export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes>
 		},
 	};
 
-	const klaviyoModule = join(repoRoot, 'sandbox', 'klaviyo', 'klaviyoMock.ts');
-	if (existsSync(klaviyoModule)) {
-		try {
-			const { startKlaviyoMock } = (await import(klaviyoModule)) as {
-				startKlaviyoMock: () => Promise<KlaviyoMockLike>;
-			};
+	await startStandIn(
+		sandboxes,
+		'Klaviyo',
+		join(repoRoot, 'sandbox', 'klaviyo', 'klaviyoMock.ts'),
+		async ({ startKlaviyoMock }: { startKlaviyoMock: () => Promise<KlaviyoMockLike> }) => {
 			const klaviyo = await startKlaviyoMock();
 			sandboxes.klaviyo = klaviyo;
 			for (const { id, ...attributes } of SANDBOX_KLAVIYO_PROFILES)
@@ -99,58 +98,61 @@ export async function startApiSandboxes(repoRoot: string): Promise<ApiSandboxes>
 			const profiles = SANDBOX_KLAVIYO_PROFILES.map(
 				(profile) => `${profile.email} = ${profile.id}`,
 			).join(', ');
-			sandboxes.notes.push(
-				`Klaviyo sandbox: ${klaviyo.baseUrl} (credential "${SANDBOX_CREDENTIALS.klaviyo.name}", profile ${profiles})`,
-			);
-		} catch (error) {
-			sandboxes.notes.push(`Klaviyo sandbox not started: ${(error as Error).message}`);
-		}
-	} else {
-		sandboxes.notes.push('Klaviyo sandbox not available (no sandbox/klaviyo).');
-	}
+			return `Klaviyo sandbox: ${klaviyo.baseUrl} (credential "${SANDBOX_CREDENTIALS.klaviyo.name}", profile ${profiles})`;
+		},
+	);
 
-	const salesforceModule = join(repoRoot, 'sandbox', 'salesforce', 'salesforceMock.ts');
-	if (existsSync(salesforceModule)) {
-		try {
-			const { SalesforceMock } = (await import(salesforceModule)) as {
-				SalesforceMock: new () => SalesforceMockLike;
-			};
+	await startStandIn(
+		sandboxes,
+		'Salesforce',
+		join(repoRoot, 'sandbox', 'salesforce', 'salesforceMock.ts'),
+		async ({ SalesforceMock }: { SalesforceMock: new () => SalesforceMockLike }) => {
 			const salesforce = new SalesforceMock();
 			await salesforce.start();
 			sandboxes.salesforce = salesforce;
 			for (const lead of SANDBOX_SALESFORCE_LEADS) salesforce.addLead(lead);
 			const data = salesforce.credentials();
 			sandboxes.credentials.push({ ...SANDBOX_CREDENTIALS.salesforce, data });
-			sandboxes.notes.push(
-				`Salesforce sandbox: ${String(data.myDomainUrl)} (credential "${SANDBOX_CREDENTIALS.salesforce.name}", leads ${SANDBOX_SALESFORCE_LEADS.map((lead) => lead.Email).join(', ')})`,
-			);
-		} catch (error) {
-			sandboxes.notes.push(`Salesforce sandbox not started: ${(error as Error).message}`);
-		}
-	} else {
-		sandboxes.notes.push('Salesforce sandbox not available (no sandbox/salesforce).');
-	}
+			return `Salesforce sandbox: ${String(data.myDomainUrl)} (credential "${SANDBOX_CREDENTIALS.salesforce.name}", leads ${SANDBOX_SALESFORCE_LEADS.map((lead) => lead.Email).join(', ')})`;
+		},
+	);
 
-	const brazeModule = join(repoRoot, 'sandbox', 'braze', 'brazeMock.ts');
-	if (existsSync(brazeModule)) {
-		try {
-			const { startBrazeMock } = (await import(brazeModule)) as {
-				startBrazeMock: () => Promise<BrazeMockLike>;
-			};
+	await startStandIn(
+		sandboxes,
+		'Braze',
+		join(repoRoot, 'sandbox', 'braze', 'brazeMock.ts'),
+		async ({ startBrazeMock }: { startBrazeMock: () => Promise<BrazeMockLike> }) => {
 			const braze = await startBrazeMock();
 			sandboxes.braze = braze;
 			sandboxes.credentials.push({
 				...SANDBOX_CREDENTIALS.braze,
 				data: { apiKey: braze.apiKey, baseUrl: braze.baseUrl },
 			});
-			sandboxes.notes.push(
-				`Braze sandbox: ${braze.baseUrl} (credential "${SANDBOX_CREDENTIALS.braze.name}")`,
-			);
-		} catch (error) {
-			sandboxes.notes.push(`Braze sandbox not started: ${(error as Error).message}`);
-		}
-	} else {
-		sandboxes.notes.push('Braze sandbox not available (no sandbox/braze).');
-	}
+			return `Braze sandbox: ${braze.baseUrl} (credential "${SANDBOX_CREDENTIALS.braze.name}")`;
+		},
+	);
 	return sandboxes;
+}
+
+/**
+ * Starts one stand-in when the repository has its module: `start` returns the note that says where
+ * it listens; a stand-in that is missing or fails to start gets a note saying so.
+ */
+async function startStandIn<Module>(
+	sandboxes: ApiSandboxes,
+	name: string,
+	modulePath: string,
+	start: (module: Module) => Promise<string>,
+): Promise<void> {
+	if (!existsSync(modulePath)) {
+		sandboxes.notes.push(
+			`${name} sandbox not available (no sandbox/${basename(dirname(modulePath))}).`,
+		);
+		return;
+	}
+	try {
+		sandboxes.notes.push(await start((await import(modulePath)) as Module));
+	} catch (error) {
+		sandboxes.notes.push(`${name} sandbox not started: ${(error as Error).message}`);
+	}
 }

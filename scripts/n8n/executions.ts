@@ -25,15 +25,8 @@ export interface ExecutionData {
 	};
 }
 
-interface ExecutionRow {
-	id: number;
-	workflowId: string;
-	mode: string;
-	status: string;
-	startedAt: string | null;
-	stoppedAt: string | null;
-	data: string;
-}
+/** A row as SQLite returns it: the run data still flatted text. */
+type ExecutionRow = Omit<Execution, 'data'> & { data: string };
 
 /**
  * The executions n8n saved in `userFolder`, oldest first, optionally of one workflow. Readable

@@ -1,4 +1,5 @@
 export { packPackage, installPackage } from './communityPackage';
+export { embeddedEventCount, openEmbeddedStore } from './embeddedStore';
 export { readExecutions, nodeOutput, type Execution, type ExecutionData } from './executions';
 export { freePort, portIsFree } from './freePort';
 export { N8nInstance, type N8nInstanceOptions, type OwnerAccount } from './n8nInstance';

@@ -3,35 +3,16 @@
  * rate-limit waits take no real time.
  */
 import { BrazeClient, type BrazeClientOptions, type ProfileUpdate } from '../../lib/braze';
-import { axiosTransport, brazeCredentialHeaders } from '../../sandbox/httpTransport';
-import {
-	type BrazeMock,
-	type BrazeMockOptions,
+import { brazeCredentialHeaders } from '../../sandbox/httpTransport';
+import { startBrazeMock } from '../../sandbox/braze/brazeMock';
+import { useLoopbackClient } from '../harness/loopbackClient';
+
+const loopback = useLoopbackClient(
 	startBrazeMock,
-} from '../../sandbox/braze/brazeMock';
-import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
-
-let clock: VirtualClock;
-let mock: BrazeMock;
-
-async function setUp(
-	mockOptions: BrazeMockOptions = {},
-	clientOptions: Partial<BrazeClientOptions> = {},
-) {
-	clock = virtualClock();
-	mock = await startBrazeMock({ now: clock.now, ...mockOptions });
-	return new BrazeClient({
-		transport: clock.track(axiosTransport(mock.baseUrl, brazeCredentialHeaders(mock.apiKey))),
-		clock,
-		random: () => 0.5,
-		...clientOptions,
-	});
-}
-
-afterEach(async () => {
-	expect(mock.problems).toEqual([]);
-	await mock.close();
-});
+	brazeCredentialHeaders,
+	(options: BrazeClientOptions) => new BrazeClient(options),
+);
+const setUp = loopback.setUp;
 
 const SCORED_AT = '2026-11-23T07:00:00.000Z';
 
@@ -53,9 +34,11 @@ describe('updateProfiles', () => {
 		expect(result.outcomes.every((outcome) => outcome?.ok)).toBe(true);
 		expect(result.requests).toBe(3);
 		expect(
-			mock.requests.map((request) => (request.body as { attributes: unknown[] }).attributes.length),
+			loopback.mock.requests.map(
+				(request) => (request.body as { attributes: unknown[] }).attributes.length,
+			),
 		).toEqual([75, 75, 50]);
-		expect(mock.user({ externalId: 'crm-199' })?.attributes).toEqual({
+		expect(loopback.mock.user({ externalId: 'crm-199' })?.attributes).toEqual({
 			lead_score: 99,
 			lead_tier: 'warming',
 		});
@@ -64,15 +47,15 @@ describe('updateProfiles', () => {
 	it('sends the JSON content type and the bearer key the credential adds', async () => {
 		const client = await setUp();
 		await client.updateProfiles([lead('crm-1')]);
-		expect(mock.requests[0]!.headers).toMatchObject({
+		expect(loopback.mock.requests[0]!.headers).toMatchObject({
 			'content-type': 'application/json',
-			authorization: `Bearer ${mock.apiKey}`,
+			authorization: `Bearer ${loopback.mock.apiKey}`,
 		});
 	});
 
 	it('identifies users by email and by user alias; an alias that is not in Braze yet gets a profile, not a silent skip', async () => {
 		const client = await setUp();
-		mock.state.addUser({ email: 'ada@example.com', externalId: 'crm-ada' });
+		loopback.mock.state.addUser({ email: 'ada@example.com', externalId: 'crm-ada' });
 		const result = await client.updateProfiles([
 			{ identifier: { kind: 'email', email: 'ada@example.com' }, attributes: { lead_score: 70 } },
 			{
@@ -81,9 +64,11 @@ describe('updateProfiles', () => {
 			},
 		]);
 		expect(result.outcomes.map((outcome) => outcome?.ok)).toEqual([true, true]);
-		expect(mock.user({ externalId: 'crm-ada' })?.attributes).toEqual({ lead_score: 70 });
-		expect(mock.user({ alias: ['lead-77', 'crm'] })?.attributes).toEqual({ lead_score: 12 });
-		expect((mock.requests[0]!.body as { attributes: unknown[] }).attributes[1]).toEqual({
+		expect(loopback.mock.user({ externalId: 'crm-ada' })?.attributes).toEqual({ lead_score: 70 });
+		expect(loopback.mock.user({ alias: ['lead-77', 'crm'] })?.attributes).toEqual({
+			lead_score: 12,
+		});
+		expect((loopback.mock.requests[0]!.body as { attributes: unknown[] }).attributes[1]).toEqual({
 			lead_score: 12,
 			user_alias: { alias_name: 'lead-77', alias_label: 'crm' },
 			_update_existing_only: false,
@@ -97,8 +82,8 @@ describe('updateProfiles', () => {
 			ok: true,
 			value: { attributesWritten: true, eventWritten: false },
 		});
-		expect(mock.user({ externalId: 'crm-new' })).toBeUndefined();
-		expect(mock.state.skippedUpdates).toBe(1);
+		expect(loopback.mock.user({ externalId: 'crm-new' })).toBeUndefined();
+		expect(loopback.mock.state.skippedUpdates).toBe(1);
 	});
 
 	it('records the event after the attributes, in the same request', async () => {
@@ -108,7 +93,7 @@ describe('updateProfiles', () => {
 			ok: true,
 			value: { attributesWritten: true, eventWritten: true },
 		});
-		expect(mock.eventsOf(mock.user({ externalId: 'crm-1' }))).toEqual([
+		expect(loopback.mock.eventsOf(loopback.mock.user({ externalId: 'crm-1' }))).toEqual([
 			expect.objectContaining({
 				name: 'Lead Score Changed',
 				time: SCORED_AT,
@@ -126,16 +111,16 @@ describe('updateProfiles', () => {
 			ok: true,
 			value: { attributesWritten: false, eventWritten: false },
 		});
-		expect(mock.calls()).toBe(0);
+		expect(loopback.mock.calls()).toBe(0);
 	});
 });
 
 describe("Braze's non-fatal errors by index", () => {
 	it('fails only the update whose object Braze refused; the rest of the request is applied', async () => {
 		const client = await setUp();
-		mock.blockExternalId('crm-blocked');
+		loopback.mock.blockExternalId('crm-blocked');
 		const result = await client.updateProfiles([lead('crm-1'), lead('crm-blocked'), lead('crm-3')]);
-		expect(mock.requests[0]!.status).toBe(201);
+		expect(loopback.mock.requests[0]!.status).toBe(201);
 		expect(result.outcomes.map((outcome) => outcome?.ok)).toEqual([true, false, true]);
 		expect(result.outcomes[1]).toMatchObject({
 			ok: false,
@@ -151,7 +136,7 @@ describe("Braze's non-fatal errors by index", () => {
 				],
 			},
 		});
-		expect(mock.user({ externalId: 'crm-3' })?.attributes.lead_score).toBe(42);
+		expect(loopback.mock.user({ externalId: 'crm-3' })?.attributes.lead_score).toBe(42);
 		expect(result.unmatchedErrors).toEqual([]);
 	});
 
@@ -180,15 +165,15 @@ describe("Braze's non-fatal errors by index", () => {
 				],
 			},
 		});
-		expect(mock.user({ externalId: 'crm-2' })?.attributes.lead_score).toBe(60);
+		expect(loopback.mock.user({ externalId: 'crm-2' })?.attributes.lead_score).toBe(60);
 	});
 
 	it('a 400 because nothing was valid fails every update, each with its own error', async () => {
 		const client = await setUp();
-		mock.blockExternalId('bad-1');
-		mock.blockExternalId('bad-2');
+		loopback.mock.blockExternalId('bad-1');
+		loopback.mock.blockExternalId('bad-2');
 		const result = await client.updateProfiles([lead('bad-1'), lead('bad-2')]);
-		expect(mock.requests[0]!.status).toBe(400);
+		expect(loopback.mock.requests[0]!.status).toBe(400);
 		expect(result.outcomes).toEqual([
 			{
 				ok: false,
@@ -211,7 +196,7 @@ describe("Braze's non-fatal errors by index", () => {
 
 	it('stopOnError sends no batch after one with a refused object', async () => {
 		const client = await setUp({}, { batchSize: 2 });
-		mock.blockExternalId('crm-blocked');
+		loopback.mock.blockExternalId('crm-blocked');
 		const result = await client.updateProfiles(
 			[lead('crm-1'), lead('crm-blocked'), lead('crm-3'), lead('crm-4')],
 			{ stopOnError: true },
@@ -222,17 +207,16 @@ describe("Braze's non-fatal errors by index", () => {
 			undefined,
 			undefined,
 		]);
-		expect(mock.calls()).toBe(1);
+		expect(loopback.mock.calls()).toBe(1);
 	});
 });
 
 describe('fatal errors', () => {
 	it('401: every update fails, the key is never in the error, and no later batch is sent', async () => {
-		clock = virtualClock();
-		mock = await startBrazeMock({ now: clock.now });
+		const { clock, mock } = await loopback.start();
 		const wrongKey = ['f00dbabe', '1234', '4321', 'abcd', '0123456789ab'].join('-');
 		const client = new BrazeClient({
-			transport: clock.track(axiosTransport(mock.baseUrl, brazeCredentialHeaders(wrongKey))),
+			transport: loopback.transport(wrongKey),
 			clock,
 			batchSize: 1,
 		});
@@ -249,12 +233,9 @@ describe('fatal errors', () => {
 	});
 
 	it('403: a key without the users.track permission', async () => {
-		clock = virtualClock();
-		mock = await startBrazeMock({ now: clock.now });
+		const { clock } = await loopback.start();
 		const client = new BrazeClient({
-			transport: clock.track(
-				axiosTransport(mock.baseUrl, brazeCredentialHeaders('braze-key-without-users-track')),
-			),
+			transport: loopback.transport('braze-key-without-users-track'),
 			clock,
 		});
 		const result = await client.updateProfiles([lead('crm-1')]);
@@ -266,56 +247,58 @@ describe('fatal errors', () => {
 
 	it('retries 5xx and dropped connections with backoff, then succeeds', async () => {
 		const client = await setUp();
-		mock.fail({ status: 503 });
-		mock.fail({ status: 'network' });
+		loopback.mock.fail({ status: 503 });
+		loopback.mock.fail({ status: 'network' });
 		const result = await client.updateProfiles([lead('crm-1')]);
 		expect(result.outcomes[0]!.ok).toBe(true);
-		expect(mock.requests.map((request) => request.status)).toEqual([503, 'network', 201]);
-		expect(clock.sleeps).toEqual([500 * 0.75, 1000 * 0.75]);
+		expect(loopback.mock.requests.map((request) => request.status)).toEqual([503, 'network', 201]);
+		expect(loopback.clock.sleeps).toEqual([500 * 0.75, 1000 * 0.75]);
 	});
 
 	it('reports a server that keeps failing after the retries, naming no secret', async () => {
 		const client = await setUp({}, { retry: { maxRetries: 1 } });
-		mock.fail({ status: 500, times: 5 });
+		loopback.mock.fail({ status: 500, times: 5 });
 		const result = await client.updateProfiles([lead('crm-1')]);
 		expect(result.outcomes[0]).toMatchObject({
 			ok: false,
 			error: { kind: 'api', status: 500, message: 'Internal Server Error' },
 		});
-		expect(mock.calls()).toBe(2);
+		expect(loopback.mock.calls()).toBe(2);
 	});
 });
 
 describe('rate limit', () => {
 	it('waits out a 429 until X-RateLimit-Reset when another app used up the window, and sends the batch again', async () => {
 		const client = await setUp({}, { batchSize: 10 });
-		mock.useUpWindow();
-		const started = clock.now();
+		loopback.mock.useUpWindow();
+		const started = loopback.clock.now();
 		const result = await client.updateProfiles(
 			Array.from({ length: 50 }, (_, index) => lead(`crm-${index}`)),
 		);
 		expect(result.outcomes.every((outcome) => outcome?.ok)).toBe(true);
-		expect(mock.requests.map((request) => request.status)).toEqual([429, 201, 201, 201, 201, 201]);
-		expect([result.throttled, mock.throttled]).toEqual([1, 1]);
+		expect(loopback.mock.requests.map((request) => request.status)).toEqual([
+			429, 201, 201, 201, 201, 201,
+		]);
+		expect([result.throttled, loopback.mock.throttled]).toEqual([1, 1]);
 		// The retry went out when the 3-second window ended (reset in whole epoch seconds), not before.
-		expect(mock.requests[1]!.at).toBeGreaterThanOrEqual(
+		expect(loopback.mock.requests[1]!.at).toBeGreaterThanOrEqual(
 			Math.ceil((started - (started % 3000) + 3000) / 1000) * 1000,
 		);
-		expect(mock.state.users).toHaveLength(50);
+		expect(loopback.mock.state.users).toHaveLength(50);
 	});
 
 	it('stops at X-RateLimit-Remaining 0 before Braze has to refuse anything', async () => {
 		const client = await setUp({ rateLimit: { requests: 3, windowMs: 3000 } }, { batchSize: 1 });
 		await client.updateProfiles(Array.from({ length: 7 }, (_, index) => lead(`crm-${index}`)));
-		expect(mock.throttled).toBe(0);
-		expect(mock.requests.every((request) => request.status === 201)).toBe(true);
+		expect(loopback.mock.throttled).toBe(0);
+		expect(loopback.mock.requests.every((request) => request.status === 201)).toBe(true);
 	});
 
 	it('gives up after the throttle retries with the 429', async () => {
 		const client = await setUp({}, { retry: { maxThrottleRetries: 2 } });
-		mock.fail({ status: 429, times: 5 });
+		loopback.mock.fail({ status: 429, times: 5 });
 		const result = await client.updateProfiles([lead('crm-1')]);
 		expect(result.outcomes[0]).toMatchObject({ ok: false, error: { status: 429 } });
-		expect(mock.calls()).toBe(3);
+		expect(loopback.mock.calls()).toBe(3);
 	});
 });

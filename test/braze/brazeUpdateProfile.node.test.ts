@@ -16,6 +16,8 @@ import { BrazeApi } from '../../credentials/BrazeApi.credentials';
 import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 import { type BrazeMock, startBrazeMock } from '../../sandbox/braze/brazeMock';
 import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { checkAndCloseAfterEach } from '../harness/loopbackClient';
+import { errorOf, workflowWith } from '../harness/nodeWorkflow';
 
 const NODE = 'Braze Update Profile';
 
@@ -27,18 +29,15 @@ beforeEach(async () => {
 	credentials = { apiKey: mock.apiKey, baseUrl: `${mock.baseUrl}/` };
 });
 
-afterEach(async () => {
-	expect(mock.problems).toEqual([]);
-	await mock.close();
-});
+checkAndCloseAfterEach(() => mock);
 
-function workflow(parameters: Record<string, unknown> = {}, continueOnFail = false): IWorkflowBase {
-	const base = loadWorkflow(join(__dirname, 'workflows', 'braze-update-profile.json'));
-	const node = base.nodes.find((candidate) => candidate.name === NODE)!;
-	Object.assign(node.parameters, parameters);
-	if (continueOnFail) node.onError = 'continueRegularOutput';
-	return base;
-}
+const workflow = (parameters: Record<string, unknown> = {}, continueOnFail = false) =>
+	workflowWith(
+		join(__dirname, 'workflows', 'braze-update-profile.json'),
+		NODE,
+		parameters,
+		continueOnFail,
+	);
 
 async function run(wf: IWorkflowBase, input: INodeExecutionData[]): Promise<IRun> {
 	return await runWorkflow(wf, { input, credentials: { brazeApi: credentials } });
@@ -72,12 +71,6 @@ function scored(
 			},
 		},
 	};
-}
-
-function errorOf(result: IRun) {
-	const error = result.data.resultData.error as unknown as Record<string, unknown> | undefined;
-	expect(error).toBeDefined();
-	return error!;
 }
 
 describe('writing scores', () => {

@@ -5,15 +5,20 @@ import {
 	readWorkflow,
 	sampleRequest,
 	SANDBOX_KLAVIYO_PROFILES,
-	startApiSandboxes,
-	startSandbox,
 	type ApiSandboxes,
 	type Sandbox,
 } from '../../scripts/n8n';
 import type { BrazeMock } from '../../sandbox/braze/brazeMock';
 import type { KlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
 import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
-import { PACKAGE_TARBALL, post, REPO_ROOT, START_TIMEOUT, storedLead } from './harness';
+import {
+	post,
+	REPO_ROOT,
+	startN8nWithApis,
+	START_TIMEOUT,
+	stopN8nWithApis,
+	storedLead,
+} from './harness';
 
 const EXAMPLES = join(REPO_ROOT, 'examples', 'workflows');
 
@@ -44,19 +49,10 @@ describe('example workflows in a real n8n', () => {
 	};
 
 	beforeAll(async () => {
-		apis = await startApiSandboxes(REPO_ROOT);
-		sandbox = await startSandbox({
-			repoRoot: REPO_ROOT,
-			packageTarball: PACKAGE_TARBALL,
-			workflows,
-			credentials: apis.credentials,
-		});
+		({ apis, sandbox } = await startN8nWithApis(workflows));
 	}, START_TIMEOUT);
 
-	afterAll(async () => {
-		await sandbox?.dispose();
-		await apis?.close();
-	}, 60_000);
+	afterAll(async () => await stopN8nWithApis({ sandbox, apis }), 60_000);
 
 	describe('route-by-tier.json', () => {
 		const workflowId = 'exRouteByTier001';

@@ -1,8 +1,14 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 
-import { startSandbox, type Sandbox } from '../../scripts/n8n';
+import {
+	openEmbeddedStore,
+	startApiSandboxes,
+	startSandbox,
+	type ApiSandboxes,
+	type Sandbox,
+} from '../../scripts/n8n';
+import type { KlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
+import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const SCORE_WORKFLOW_FILE = join(__dirname, 'workflows', 'score-webhook.json');
@@ -24,6 +30,48 @@ export async function startScoringSandbox(): Promise<Sandbox> {
 		packageTarball: PACKAGE_TARBALL,
 		workflows: [SCORE_WORKFLOW_FILE],
 	});
+}
+
+export interface N8nWithApis {
+	apis: ApiSandboxes;
+	sandbox: Sandbox;
+}
+
+/**
+ * The loopback Klaviyo, Salesforce and Braze, then n8n with the built package, `workflows`
+ * published and credentials pointing at the stand-ins.
+ */
+export async function startN8nWithApis(workflows: string[]): Promise<N8nWithApis> {
+	const apis = await startApiSandboxes(REPO_ROOT);
+	try {
+		const sandbox = await startSandbox({
+			repoRoot: REPO_ROOT,
+			packageTarball: PACKAGE_TARBALL,
+			workflows,
+			credentials: apis.credentials,
+		});
+		return { apis, sandbox };
+	} catch (error) {
+		await apis.close();
+		throw error;
+	}
+}
+
+/** Stops n8n, then the stand-ins; either may not have started. */
+export async function stopN8nWithApis(started: Partial<N8nWithApis>): Promise<void> {
+	await started.sandbox?.dispose();
+	await started.apis?.close();
+}
+
+/** The loopback Klaviyo and Salesforce; the suite fails at once when one did not start. */
+export function klaviyoAndSalesforce(apis: ApiSandboxes): {
+	klaviyo: KlaviyoMock;
+	salesforce: SalesforceMock;
+} {
+	const klaviyo = apis.klaviyo as unknown as KlaviyoMock | undefined;
+	const salesforce = apis.salesforce as unknown as SalesforceMock | undefined;
+	if (!klaviyo || !salesforce) throw new Error(`API stand-ins missing: ${apis.notes.join('; ')}`);
+	return { klaviyo, salesforce };
 }
 
 export interface WebhookReply {
@@ -58,25 +106,13 @@ export interface StoredLead {
 	tier: string;
 }
 
-/** The embedded store the Score Event node keeps under n8n's user folder. */
-function openScoreStore(userFolder: string): DatabaseSync | undefined {
-	const file = join(
-		userFolder,
-		'.n8n',
-		'storage',
-		'n8n-nodes-lead-scoring.scoreEvent',
-		'lead-scores.sqlite',
-	);
-	return existsSync(file) ? new DatabaseSync(file, { readOnly: true }) : undefined;
-}
-
 /** A lead's committed score, read from the store itself rather than from n8n's answers. */
 export function storedLead(
 	userFolder: string,
 	leadId: string,
 	scoreName = 'default',
 ): StoredLead | undefined {
-	const db = openScoreStore(userFolder);
+	const db = openEmbeddedStore(userFolder);
 	if (!db) return undefined;
 	try {
 		const row = db
@@ -90,7 +126,7 @@ export function storedLead(
 
 /** How many rows each table of the store holds: a bad request must not change them. */
 export function storeRowCounts(userFolder: string): Record<string, number> {
-	const db = openScoreStore(userFolder);
+	const db = openEmbeddedStore(userFolder);
 	if (!db) return {};
 	try {
 		const counts: Record<string, number> = {};

@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 
-import {
-	startApiSandboxes,
-	startSandbox,
-	type ApiSandboxes,
-	type Sandbox,
-} from '../../scripts/n8n';
+import type { ApiSandboxes, Sandbox } from '../../scripts/n8n';
 import type { KlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
 import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
-import { PACKAGE_TARBALL, post, REPO_ROOT, START_TIMEOUT, storedLead } from './harness';
+import {
+	klaviyoAndSalesforce,
+	post,
+	REPO_ROOT,
+	startN8nWithApis,
+	START_TIMEOUT,
+	stopN8nWithApis,
+	storedLead,
+} from './harness';
 
 const EXAMPLES = join(REPO_ROOT, 'examples', 'workflows');
 const AT = '2026-11-20T09:00:00.000Z';
@@ -43,25 +46,14 @@ describe('the lead journey, decay and Klaviyo remap examples in a real n8n', () 
 		salesforce.allLeads().find((lead) => lead.Email === email)?.Status;
 
 	beforeAll(async () => {
-		apis = await startApiSandboxes(REPO_ROOT);
-		klaviyo = apis.klaviyo as unknown as KlaviyoMock;
-		salesforce = apis.salesforce as unknown as SalesforceMock;
-		if (!klaviyo || !salesforce) throw new Error(`API stand-ins missing: ${apis.notes.join('; ')}`);
 		const workflows = ['lead-journey.json', 'decay-schedule.json', 'klaviyo-remap-order.json'].map(
 			(file) => join(EXAMPLES, file),
 		);
-		sandbox = await startSandbox({
-			repoRoot: REPO_ROOT,
-			packageTarball: PACKAGE_TARBALL,
-			workflows,
-			credentials: apis.credentials,
-		});
+		({ apis, sandbox } = await startN8nWithApis(workflows));
+		({ klaviyo, salesforce } = klaviyoAndSalesforce(apis));
 	}, START_TIMEOUT);
 
-	afterAll(async () => {
-		await sandbox?.dispose();
-		await apis?.close();
-	}, 60_000);
+	afterAll(async () => await stopN8nWithApis({ sandbox, apis }), 60_000);
 
 	it('scores events in order, writes each score to Klaviyo, and marks the lead MQL in Salesforce exactly once', async () => {
 		const send = (event: string, id: string, extra: Record<string, unknown> = {}) =>

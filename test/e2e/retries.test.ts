@@ -1,19 +1,16 @@
 import { join } from 'node:path';
 
-import {
-	startApiSandboxes,
-	startSandbox,
-	type ApiSandboxes,
-	type Sandbox,
-} from '../../scripts/n8n';
+import type { ApiSandboxes, Sandbox } from '../../scripts/n8n';
 import type { KlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
 import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 import {
+	klaviyoAndSalesforce,
 	mqlUpdatesPerLead,
-	PACKAGE_TARBALL,
 	post,
 	REPO_ROOT,
+	startN8nWithApis,
 	START_TIMEOUT,
+	stopN8nWithApis,
 	type WebhookReply,
 } from './harness';
 
@@ -73,22 +70,13 @@ describe('a crossing re-sent after a failed step reaches Salesforce exactly once
 	}
 
 	beforeAll(async () => {
-		apis = await startApiSandboxes(REPO_ROOT);
-		klaviyo = apis.klaviyo as unknown as KlaviyoMock;
-		salesforce = apis.salesforce as unknown as SalesforceMock;
-		if (!klaviyo || !salesforce) throw new Error(`API stand-ins missing: ${apis.notes.join('; ')}`);
-		sandbox = await startSandbox({
-			repoRoot: REPO_ROOT,
-			packageTarball: PACKAGE_TARBALL,
-			workflows: [JOURNEY],
-			credentials: apis.credentials,
-		});
+		({ apis, sandbox } = await startN8nWithApis([JOURNEY]));
+		({ klaviyo, salesforce } = klaviyoAndSalesforce(apis));
 	}, START_TIMEOUT);
 
 	afterAll(async () => {
 		process.stdout.write(`MQL updates per failure test: ${JSON.stringify(seen)}\n`);
-		await sandbox?.dispose();
-		await apis?.close();
+		await stopN8nWithApis({ sandbox, apis });
 	}, 60_000);
 
 	it('Klaviyo answers 503 beyond the retries on the crossing event: an error, then the re-send hands the lead over once', async () => {

@@ -5,31 +5,18 @@
 import {
 	type EventInput,
 	KlaviyoApiError,
-	KlaviyoClient,
 	checkEventInput,
 	rejectedEntries,
+	type KlaviyoClient,
 } from '../../lib/klaviyo';
-import { axiosTransport, klaviyoCredentialHeaders } from '../../sandbox/httpTransport';
-import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
-import { type KlaviyoMock, startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
+import { useLoopbackKlaviyo } from './loopbackKlaviyo';
 
-let clock: VirtualClock;
-let mock: KlaviyoMock;
 let client: KlaviyoClient;
 
-beforeEach(async () => {
-	clock = virtualClock();
-	mock = await startKlaviyoMock({ now: clock.now });
-	client = new KlaviyoClient({
-		transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
-		clock,
-		random: () => 0.5,
-	});
-});
+const loopback = useLoopbackKlaviyo();
 
-afterEach(async () => {
-	expect(mock.problems).toEqual([]);
-	await mock.close();
+beforeEach(async () => {
+	client = await loopback.setUp();
 });
 
 function event(index: number, time = '2026-11-23T05:00:00Z'): EventInput {
@@ -53,16 +40,16 @@ describe('createEvents above the bulk threshold', () => {
 		expect(outcomes.every((outcome) => outcome?.ok && outcome.value.status === 'accepted')).toBe(
 			true,
 		);
-		expect(mock.calls('bulk_create_events')).toBe(10);
-		expect(mock.calls('create_event')).toBe(0);
-		expect(mock.state.events).toHaveLength(10_000);
-		expect(mock.throttled).toBe(0);
+		expect(loopback.mock.calls('bulk_create_events')).toBe(10);
+		expect(loopback.mock.calls('create_event')).toBe(0);
+		expect(loopback.mock.state.events).toHaveLength(10_000);
+		expect(loopback.mock.throttled).toBe(0);
 	});
 
 	it('keeps one request per event up to the threshold', async () => {
 		await client.createEvents(events(100), { bulkThreshold: 100 });
-		expect(mock.calls('create_event')).toBe(100);
-		expect(mock.calls('bulk_create_events')).toBe(0);
+		expect(loopback.mock.calls('create_event')).toBe(100);
+		expect(loopback.mock.calls('bulk_create_events')).toBe(0);
 	});
 
 	it('fails only the events Klaviyo refuses and sends the others again without them', async () => {
@@ -80,28 +67,30 @@ describe('createEvents above the bulk threshold', () => {
 			code: 'invalid',
 			pointer: expect.stringMatching(/^\/data\/attributes\/events-bulk-create\/data\/17\//),
 		});
-		expect(mock.calls('bulk_create_events')).toBe(2);
-		expect(mock.state.events).toHaveLength(298);
-		expect(mock.state.events.some((recorded) => recorded.uniqueId === 'evt-17')).toBe(false);
+		expect(loopback.mock.calls('bulk_create_events')).toBe(2);
+		expect(loopback.mock.state.events).toHaveLength(298);
+		expect(loopback.mock.state.events.some((recorded) => recorded.uniqueId === 'evt-17')).toBe(
+			false,
+		);
 	});
 
 	it('fails every event of a request refused as a whole, and sends nothing twice', async () => {
-		mock.fail({ status: 500, times: 10, operationId: 'bulk_create_events' });
+		loopback.mock.fail({ status: 500, times: 10, operationId: 'bulk_create_events' });
 		const outcomes = await client.createEvents(events(150), { bulkThreshold: 100 });
 		expect(
 			outcomes.every(
 				(outcome) => outcome?.ok === false && (outcome.error as KlaviyoApiError).status === 500,
 			),
 		).toBe(true);
-		expect(mock.state.events).toHaveLength(0);
+		expect(loopback.mock.state.events).toHaveLength(0);
 	});
 
 	it('waits out a 429 for its Retry-After', async () => {
-		mock.fail({ status: 429, retryAfterSeconds: 3, operationId: 'bulk_create_events' });
+		loopback.mock.fail({ status: 429, retryAfterSeconds: 3, operationId: 'bulk_create_events' });
 		const outcomes = await client.createEvents(events(150), { bulkThreshold: 100 });
 		expect(outcomes.every((outcome) => outcome?.ok)).toBe(true);
-		expect(clock.sleeps.some((ms) => ms >= 3000)).toBe(true);
-		expect(mock.state.events).toHaveLength(150);
+		expect(loopback.clock.sleeps.some((ms) => ms >= 3000)).toBe(true);
+		expect(loopback.mock.state.events).toHaveLength(150);
 	});
 });
 

@@ -3,44 +3,30 @@
  * each poll emits, what it keeps for the next one, and what survives a restart.
  */
 import {
-	KlaviyoClient,
 	type PollSettings,
 	type PollState,
 	latestEvent,
 	listMetrics,
 	pollEvents,
 	readPollState,
+	type KlaviyoClient,
 } from '../../lib/klaviyo';
-import { axiosTransport, klaviyoCredentialHeaders } from '../../sandbox/httpTransport';
-import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
-import { type KlaviyoMock, startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
+import { useLoopbackKlaviyo } from './loopbackKlaviyo';
 
-let clock: VirtualClock;
-let mock: KlaviyoMock;
 let client: KlaviyoClient;
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
-beforeEach(async () => {
-	clock = virtualClock();
-	mock = await startKlaviyoMock({ now: clock.now });
-	client = new KlaviyoClient({
-		transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
-		clock,
-		random: () => 0.5,
-	});
-});
+const loopback = useLoopbackKlaviyo();
 
-afterEach(async () => {
-	// Every request the poll sent must satisfy Klaviyo's OpenAPI spec.
-	expect(mock.problems).toEqual([]);
-	await mock.close();
+beforeEach(async () => {
+	client = await loopback.setUp();
 });
 
 /** Metric ids as the operator picks them in the editor (the metrics exist once an event used them). */
 function metricIds(...names: string[]): string[] {
-	return names.map((name) => mock.state.metricNamed(name).id);
+	return names.map((name) => loopback.mock.state.metricNamed(name).id);
 }
 
 function settings(metrics: string[], overrides: Partial<PollSettings> = {}): PollSettings {
@@ -57,13 +43,13 @@ function settings(metrics: string[], overrides: Partial<PollSettings> = {}): Pol
 /** What n8n does with static data between polls and across a restart: JSON in the database. */
 const saved = (state: PollState): unknown => JSON.parse(JSON.stringify(state));
 
-const at = (offsetMs: number) => clock.now() + offsetMs;
+const at = (offsetMs: number) => loopback.clock.now() + offsetMs;
 
 describe('listMetrics', () => {
 	it("lists the account's metrics by name, with their integration, across pages", async () => {
 		for (let index = 0; index < 230; index++)
-			mock.state.metricNamed(`Custom ${String(index).padStart(3, '0')}`);
-		mock.state.metricNamed('Custom Order', 'Shopify');
+			loopback.mock.state.metricNamed(`Custom ${String(index).padStart(3, '0')}`);
+		loopback.mock.state.metricNamed('Custom Order', 'Shopify');
 		const metrics = await listMetrics(client);
 		expect(metrics).toHaveLength(231 + 6); // and the six every sandbox account has
 		expect(metrics.find((metric) => metric.name === 'Opened Email')).toEqual({
@@ -76,27 +62,29 @@ describe('listMetrics', () => {
 			name: 'Custom Order',
 			integration: 'Shopify',
 		});
-		expect(mock.calls('get_metrics')).toBe(2);
+		expect(loopback.mock.calls('get_metrics')).toBe(2);
 	});
 });
 
 describe('pollEvents', () => {
 	it('starts from now on the first poll, then emits each new event once, shaped for Score Event', async () => {
 		const [opened] = metricIds('Opened Email');
-		mock.addEvent({ metric: 'Opened Email', email: 'old@example.com', time: at(-MINUTE) });
+		loopback.mock.addEvent({ metric: 'Opened Email', email: 'old@example.com', time: at(-MINUTE) });
 		const state = readPollState(undefined);
-		expect((await pollEvents(client, clock, state, settings([opened!]))).events).toEqual([]);
+		expect((await pollEvents(client, loopback.clock, state, settings([opened!]))).events).toEqual(
+			[],
+		);
 
-		clock.advance(MINUTE);
-		const event = mock.addEvent({
+		loopback.clock.advance(MINUTE);
+		const event = loopback.mock.addEvent({
 			metric: 'Opened Email',
 			email: 'ada@example.com',
 			time: at(0),
 			properties: { Subject: 'Pricing update' },
 			profile: { title: 'VP Marketing', first_name: 'Ada' },
 		});
-		clock.advance(MINUTE);
-		const first = await pollEvents(client, clock, state, settings([opened!]));
+		loopback.clock.advance(MINUTE);
+		const first = await pollEvents(client, loopback.clock, state, settings([opened!]));
 		expect(first.events).toEqual([
 			{
 				email: 'ada@example.com',
@@ -112,25 +100,27 @@ describe('pollEvents', () => {
 				}),
 			},
 		]);
-		clock.advance(MINUTE);
-		expect((await pollEvents(client, clock, state, settings([opened!]))).events).toEqual([]);
+		loopback.clock.advance(MINUTE);
+		expect((await pollEvents(client, loopback.clock, state, settings([opened!]))).events).toEqual(
+			[],
+		);
 	});
 
 	it('follows the cursor pages (1,000 events a call, profiles and metric names included)', async () => {
 		const [clicked] = metricIds('Clicked Email');
 		const state = readPollState(undefined);
-		await pollEvents(client, clock, state, settings([clicked!]));
+		await pollEvents(client, loopback.clock, state, settings([clicked!]));
 		for (let index = 0; index < 2500; index++) {
-			mock.addEvent({
+			loopback.mock.addEvent({
 				metric: 'Clicked Email',
 				email: `lead${index % 300}@example.com`,
 				time: at(SECOND + Math.floor(index / 10) * SECOND),
 				properties: { n: index },
 			});
 		}
-		clock.advance(10 * MINUTE);
-		const before = mock.calls();
-		const result = await pollEvents(client, clock, state, settings([clicked!]));
+		loopback.clock.advance(10 * MINUTE);
+		const before = loopback.mock.calls();
+		const result = await pollEvents(client, loopback.clock, state, settings([clicked!]));
 		// Ten events a second: in time order, and within a second in Klaviyo's (id) order.
 		const numbers = result.events.map((event) => Number(event.properties.n));
 		expect([...numbers].sort((a, b) => a - b)).toEqual(
@@ -146,66 +136,87 @@ describe('pollEvents', () => {
 				(event) => event.email?.startsWith('lead') && event.event === 'Clicked Email',
 			),
 		).toBe(true);
-		expect(mock.calls() - before).toBe(3);
+		expect(loopback.mock.calls() - before).toBe(3);
 		expect(result.requests).toBe(3);
 	});
 
 	it('emits events of several metrics in time order, each under its metric name', async () => {
 		const [opened, ordered] = metricIds('Opened Email', 'Placed Order');
 		const state = readPollState(undefined);
-		await pollEvents(client, clock, state, settings([opened!, ordered!]));
-		mock.addEvent({ metric: 'Placed Order', email: 'ada@example.com', time: at(3 * SECOND) });
-		mock.addEvent({ metric: 'Opened Email', email: 'ada@example.com', time: at(1 * SECOND) });
-		mock.addEvent({ metric: 'Viewed Product', email: 'ada@example.com', time: at(2 * SECOND) });
-		clock.advance(MINUTE);
-		const { events } = await pollEvents(client, clock, state, settings([opened!, ordered!]));
+		await pollEvents(client, loopback.clock, state, settings([opened!, ordered!]));
+		loopback.mock.addEvent({
+			metric: 'Placed Order',
+			email: 'ada@example.com',
+			time: at(3 * SECOND),
+		});
+		loopback.mock.addEvent({
+			metric: 'Opened Email',
+			email: 'ada@example.com',
+			time: at(1 * SECOND),
+		});
+		loopback.mock.addEvent({
+			metric: 'Viewed Product',
+			email: 'ada@example.com',
+			time: at(2 * SECOND),
+		});
+		loopback.clock.advance(MINUTE);
+		const { events } = await pollEvents(
+			client,
+			loopback.clock,
+			state,
+			settings([opened!, ordered!]),
+		);
 		expect(events.map((event) => event.event)).toEqual(['Opened Email', 'Placed Order']);
 	});
 
 	it('resumes after a restart from the saved position: nothing lost while down, nothing repeated', async () => {
 		const [opened] = metricIds('Opened Email');
 		let state = readPollState(undefined);
-		await pollEvents(client, clock, state, settings([opened!]));
-		mock.addEvent({ metric: 'Opened Email', email: 'a@example.com', time: at(SECOND) });
-		clock.advance(MINUTE);
-		expect((await pollEvents(client, clock, state, settings([opened!]))).events).toHaveLength(1);
+		await pollEvents(client, loopback.clock, state, settings([opened!]));
+		loopback.mock.addEvent({ metric: 'Opened Email', email: 'a@example.com', time: at(SECOND) });
+		loopback.clock.advance(MINUTE);
+		expect(
+			(await pollEvents(client, loopback.clock, state, settings([opened!]))).events,
+		).toHaveLength(1);
 		const stored = saved(state);
 
 		// n8n is down for two hours; events keep coming.
 		for (let minute = 1; minute <= 120; minute++)
-			mock.addEvent({
+			loopback.mock.addEvent({
 				metric: 'Opened Email',
 				email: `down${minute}@example.com`,
 				time: at(minute * MINUTE),
 			});
-		clock.advance(121 * MINUTE);
+		loopback.clock.advance(121 * MINUTE);
 		state = readPollState(stored);
-		const afterRestart = await pollEvents(client, clock, state, settings([opened!]));
+		const afterRestart = await pollEvents(client, loopback.clock, state, settings([opened!]));
 		expect(afterRestart.events.map((event) => event.email)).toEqual(
 			Array.from({ length: 120 }, (_, index) => `down${index + 1}@example.com`),
 		);
-		expect((await pollEvents(client, clock, state, settings([opened!]))).events).toEqual([]);
+		expect((await pollEvents(client, loopback.clock, state, settings([opened!]))).events).toEqual(
+			[],
+		);
 	});
 
 	it('neither repeats nor skips events that share the second of the last event emitted', async () => {
 		const [opened] = metricIds('Opened Email');
 		const state = readPollState(undefined);
-		await pollEvents(client, clock, state, settings([opened!]));
+		await pollEvents(client, loopback.clock, state, settings([opened!]));
 		const boundary = at(30 * SECOND);
-		mock.addEvent({ metric: 'Opened Email', email: 'first@example.com', time: boundary });
-		mock.addEvent({ metric: 'Opened Email', email: 'second@example.com', time: boundary });
-		clock.advance(MINUTE);
-		const first = await pollEvents(client, clock, state, settings([opened!]));
+		loopback.mock.addEvent({ metric: 'Opened Email', email: 'first@example.com', time: boundary });
+		loopback.mock.addEvent({ metric: 'Opened Email', email: 'second@example.com', time: boundary });
+		loopback.clock.advance(MINUTE);
+		const first = await pollEvents(client, loopback.clock, state, settings([opened!]));
 		expect(first.events.map((event) => event.email)).toEqual(
 			expect.arrayContaining(['first@example.com', 'second@example.com']),
 		);
 
 		// Filed after the poll, in the same second as the newest event it emitted.
-		mock.addEvent({ metric: 'Opened Email', email: 'third@example.com', time: boundary });
-		clock.advance(MINUTE);
+		loopback.mock.addEvent({ metric: 'Opened Email', email: 'third@example.com', time: boundary });
+		loopback.clock.advance(MINUTE);
 		const restarted = readPollState(saved(state));
 		expect(
-			(await pollEvents(client, clock, restarted, settings([opened!]))).events.map(
+			(await pollEvents(client, loopback.clock, restarted, settings([opened!]))).events.map(
 				(event) => event.email,
 			),
 		).toEqual(['third@example.com']);
@@ -214,25 +225,40 @@ describe('pollEvents', () => {
 	it('catches an event filed late with an earlier time, within the late-event window', async () => {
 		const [ordered] = metricIds('Placed Order');
 		const state = readPollState(undefined);
-		await pollEvents(client, clock, state, settings([ordered!], { lateWindowSeconds: 600 }));
-		clock.advance(5 * MINUTE);
-		mock.addEvent({ metric: 'Placed Order', email: 'now@example.com', time: at(0) });
+		await pollEvents(
+			client,
+			loopback.clock,
+			state,
+			settings([ordered!], { lateWindowSeconds: 600 }),
+		);
+		loopback.clock.advance(5 * MINUTE);
+		loopback.mock.addEvent({ metric: 'Placed Order', email: 'now@example.com', time: at(0) });
 		expect(
-			(await pollEvents(client, clock, state, settings([ordered!], { lateWindowSeconds: 600 })))
-				.events,
+			(
+				await pollEvents(
+					client,
+					loopback.clock,
+					state,
+					settings([ordered!], { lateWindowSeconds: 600 }),
+				)
+			).events,
 		).toHaveLength(1);
 
 		// A shop integration files two orders late: one 4 minutes old (caught), one 20 minutes old (outside the window).
-		mock.addEvent({ metric: 'Placed Order', email: 'late@example.com', time: at(-4 * MINUTE) });
-		mock.addEvent({
+		loopback.mock.addEvent({
+			metric: 'Placed Order',
+			email: 'late@example.com',
+			time: at(-4 * MINUTE),
+		});
+		loopback.mock.addEvent({
 			metric: 'Placed Order',
 			email: 'too-late@example.com',
 			time: at(-20 * MINUTE),
 		});
-		clock.advance(MINUTE);
+		loopback.clock.advance(MINUTE);
 		const { events } = await pollEvents(
 			client,
-			clock,
+			loopback.clock,
 			state,
 			settings([ordered!], { lateWindowSeconds: 600 }),
 		);
@@ -241,17 +267,17 @@ describe('pollEvents', () => {
 
 	it('backfills the chosen number of days on the first poll', async () => {
 		const [opened] = metricIds('Opened Email');
-		mock.addEvent({
+		loopback.mock.addEvent({
 			metric: 'Opened Email',
 			email: 'eight-days@example.com',
 			time: at(-8 * 24 * 60 * MINUTE),
 		});
-		mock.addEvent({
+		loopback.mock.addEvent({
 			metric: 'Opened Email',
 			email: 'six-days@example.com',
 			time: at(-6 * 24 * 60 * MINUTE),
 		});
-		mock.addEvent({
+		loopback.mock.addEvent({
 			metric: 'Opened Email',
 			email: 'yesterday@example.com',
 			time: at(-24 * 60 * MINUTE),
@@ -259,7 +285,7 @@ describe('pollEvents', () => {
 		const state = readPollState(undefined);
 		const { events } = await pollEvents(
 			client,
-			clock,
+			loopback.clock,
 			state,
 			settings([opened!], { backfillDays: 7 }),
 		);
@@ -268,26 +294,27 @@ describe('pollEvents', () => {
 			'yesterday@example.com',
 		]);
 		expect(
-			(await pollEvents(client, clock, state, settings([opened!], { backfillDays: 7 }))).events,
+			(await pollEvents(client, loopback.clock, state, settings([opened!], { backfillDays: 7 })))
+				.events,
 		).toEqual([]);
 	});
 
 	it('stops after the page that reaches the item cap and goes on from that page next time', async () => {
 		const [opened] = metricIds('Opened Email');
 		const state = readPollState(undefined);
-		await pollEvents(client, clock, state, settings([opened!]));
+		await pollEvents(client, loopback.clock, state, settings([opened!]));
 		for (let index = 0; index < 2500; index++)
-			mock.addEvent({
+			loopback.mock.addEvent({
 				metric: 'Opened Email',
 				email: `lead${index}@example.com`,
 				time: at(SECOND + index * SECOND),
 			});
-		clock.advance(60 * MINUTE);
+		loopback.clock.advance(60 * MINUTE);
 		const capped = settings([opened!], { maxEvents: 1000 });
-		const first = await pollEvents(client, clock, state, capped);
+		const first = await pollEvents(client, loopback.clock, state, capped);
 		expect(first.events).toHaveLength(1000);
 		expect(first.more).toBe(true);
-		const second = await pollEvents(client, clock, readPollState(saved(state)), capped);
+		const second = await pollEvents(client, loopback.clock, readPollState(saved(state)), capped);
 		// The saved state was read into a fresh object: carry on with what that poll kept.
 		const emails = [...first.events, ...second.events].map((event) => event.email);
 		expect(second.requests).toBe(1);
@@ -298,18 +325,23 @@ describe('pollEvents', () => {
 	it('rebuilds the query when a saved page link is refused, without repeating events', async () => {
 		const [opened] = metricIds('Opened Email');
 		let state = readPollState(undefined);
-		await pollEvents(client, clock, state, settings([opened!]));
+		await pollEvents(client, loopback.clock, state, settings([opened!]));
 		for (let index = 0; index < 1500; index++)
-			mock.addEvent({
+			loopback.mock.addEvent({
 				metric: 'Opened Email',
 				email: `lead${index}@example.com`,
 				time: at(SECOND + index * 100),
 			});
-		clock.advance(10 * MINUTE);
-		const first = await pollEvents(client, clock, state, settings([opened!], { maxEvents: 1000 }));
+		loopback.clock.advance(10 * MINUTE);
+		const first = await pollEvents(
+			client,
+			loopback.clock,
+			state,
+			settings([opened!], { maxEvents: 1000 }),
+		);
 		state = readPollState(saved(state));
 		state.metrics[opened!]!.next = '/api/events?page%5Bcursor%5D=expired&page%5Bsize%5D=1000';
-		const second = await pollEvents(client, clock, state, settings([opened!]));
+		const second = await pollEvents(client, loopback.clock, state, settings([opened!]));
 		expect(new Set([...first.events, ...second.events].map((event) => event.eventId)).size).toBe(
 			1500,
 		);
@@ -319,40 +351,40 @@ describe('pollEvents', () => {
 	it('waits out a 429 for its Retry-After and loses nothing', async () => {
 		const [opened] = metricIds('Opened Email');
 		const state = readPollState(undefined);
-		await pollEvents(client, clock, state, settings([opened!]));
+		await pollEvents(client, loopback.clock, state, settings([opened!]));
 		for (let index = 0; index < 1200; index++)
-			mock.addEvent({
+			loopback.mock.addEvent({
 				metric: 'Opened Email',
 				email: `lead${index}@example.com`,
 				time: at(SECOND + index * 100),
 			});
-		clock.advance(10 * MINUTE);
-		mock.fail({ status: 429, operationId: 'get_events', retryAfterSeconds: 7 });
-		const { events } = await pollEvents(client, clock, state, settings([opened!]));
+		loopback.clock.advance(10 * MINUTE);
+		loopback.mock.fail({ status: 429, operationId: 'get_events', retryAfterSeconds: 7 });
+		const { events } = await pollEvents(client, loopback.clock, state, settings([opened!]));
 		expect(events).toHaveLength(1200);
-		expect(clock.sleeps.some((ms) => ms >= 7 * SECOND)).toBe(true);
+		expect(loopback.clock.sleeps.some((ms) => ms >= 7 * SECOND)).toBe(true);
 	});
 
 	it('forgets the position of a metric no longer chosen', async () => {
 		const [opened, clicked] = metricIds('Opened Email', 'Clicked Email');
 		const state = readPollState(undefined);
-		await pollEvents(client, clock, state, settings([opened!, clicked!]));
-		await pollEvents(client, clock, state, settings([clicked!]));
+		await pollEvents(client, loopback.clock, state, settings([opened!, clicked!]));
+		await pollEvents(client, loopback.clock, state, settings([clicked!]));
 		expect(Object.keys(state.metrics)).toEqual([clicked]);
 	});
 
 	it('gives email null for a profile without one (a phone-only profile)', async () => {
 		const [sms] = metricIds('Received SMS');
 		const state = readPollState(undefined);
-		await pollEvents(client, clock, state, settings([sms!]));
-		mock.state.recordEvent({
+		await pollEvents(client, loopback.clock, state, settings([sms!]));
+		loopback.mock.state.recordEvent({
 			properties: {},
 			time: new Date(at(SECOND)).toISOString(),
 			metric: { data: { type: 'metric', attributes: { name: 'Received SMS' } } },
 			profile: { data: { type: 'profile', attributes: { phone_number: '+15005550006' } } },
 		});
-		clock.advance(MINUTE);
-		const { events } = await pollEvents(client, clock, state, settings([sms!]));
+		loopback.clock.advance(MINUTE);
+		const { events } = await pollEvents(client, loopback.clock, state, settings([sms!]));
 		expect(events).toEqual([
 			expect.objectContaining({
 				email: null,
@@ -365,9 +397,21 @@ describe('pollEvents', () => {
 describe('latestEvent', () => {
 	it('returns the newest event of the chosen metrics and moves nothing', async () => {
 		const [opened, ordered] = metricIds('Opened Email', 'Placed Order');
-		mock.addEvent({ metric: 'Opened Email', email: 'a@example.com', time: at(-3 * MINUTE) });
-		mock.addEvent({ metric: 'Placed Order', email: 'b@example.com', time: at(-2 * MINUTE) });
-		mock.addEvent({ metric: 'Clicked Email', email: 'c@example.com', time: at(-1 * MINUTE) });
+		loopback.mock.addEvent({
+			metric: 'Opened Email',
+			email: 'a@example.com',
+			time: at(-3 * MINUTE),
+		});
+		loopback.mock.addEvent({
+			metric: 'Placed Order',
+			email: 'b@example.com',
+			time: at(-2 * MINUTE),
+		});
+		loopback.mock.addEvent({
+			metric: 'Clicked Email',
+			email: 'c@example.com',
+			time: at(-1 * MINUTE),
+		});
 		expect(await latestEvent(client, [opened!, ordered!])).toMatchObject({
 			email: 'b@example.com',
 			event: 'Placed Order',

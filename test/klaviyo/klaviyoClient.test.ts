@@ -5,7 +5,6 @@
 import {
 	KlaviyoApiError,
 	KlaviyoClient,
-	type KlaviyoClientOptions,
 	RateLimiter,
 	type ProfileInput,
 	type RateLimitBucket,
@@ -13,35 +12,11 @@ import {
 	checkProfileInput,
 } from '../../lib/klaviyo';
 import { axiosTransport, klaviyoCredentialHeaders } from '../../sandbox/httpTransport';
-import { type VirtualClock, virtualClock } from '../../sandbox/virtualClock';
-import {
-	type KlaviyoMock,
-	startKlaviyoMock,
-	type KlaviyoMockOptions,
-} from '../../sandbox/klaviyo/klaviyoMock';
+import { startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
+import { useLoopbackKlaviyo } from './loopbackKlaviyo';
 
-let clock: VirtualClock;
-let mock: KlaviyoMock;
-
-async function setUp(
-	mockOptions: KlaviyoMockOptions = {},
-	clientOptions: Partial<KlaviyoClientOptions> = {},
-) {
-	clock = virtualClock();
-	mock = await startKlaviyoMock({ now: clock.now, ...mockOptions });
-	return new KlaviyoClient({
-		transport: clock.track(axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey))),
-		clock,
-		random: () => 0.5,
-		...clientOptions,
-	});
-}
-
-afterEach(async () => {
-	// Every request the client sent must satisfy Klaviyo's OpenAPI spec.
-	expect(mock.problems).toEqual([]);
-	await mock.close();
-});
+const loopback = useLoopbackKlaviyo();
+const setUp = loopback.setUp;
 
 function profile(
 	email: string,
@@ -75,7 +50,7 @@ describe('upsertProfile', () => {
 		);
 		expect(first).toMatchObject({ created: true, status: 'created' });
 		expect(second).toEqual({ profileId: first.profileId, created: false, status: 'updated' });
-		expect(mock.profileByEmail('ada@example.com')?.attributes.properties).toEqual({
+		expect(loopback.mock.profileByEmail('ada@example.com')?.attributes.properties).toEqual({
 			Lead_Score: 55,
 			Lead_Tier: 'engaged',
 		});
@@ -84,10 +59,10 @@ describe('upsertProfile', () => {
 	it('sends the JSON:API media type, and the transport adds the key and revision', async () => {
 		const client = await setUp();
 		await client.upsertProfile(profile('ada@example.com'));
-		expect(mock.requests[0]!.headers).toMatchObject({
+		expect(loopback.mock.requests[0]!.headers).toMatchObject({
 			accept: 'application/vnd.api+json',
 			'content-type': 'application/vnd.api+json',
-			authorization: `Klaviyo-API-Key ${mock.apiKey}`,
+			authorization: `Klaviyo-API-Key ${loopback.mock.apiKey}`,
 			revision: '2026-07-15',
 		});
 	});
@@ -106,7 +81,7 @@ describe('upsertProfile', () => {
 		const first = await client.upsertProfile(checked.value);
 		const again = await client.upsertProfile(checked.value);
 		expect([first.status, again.status]).toEqual(['created', 'updated']);
-		expect(mock.state.profiles.get(first.profileId!)!.attributes).toMatchObject(stored);
+		expect(loopback.mock.state.profiles.get(first.profileId!)!.attributes).toMatchObject(stored);
 	});
 
 	it('identifies a profile by its Klaviyo id, and reports an unknown id as a 404', async () => {
@@ -128,7 +103,9 @@ describe('upsertProfile', () => {
 			created: false,
 			status: 'updated',
 		});
-		expect(mock.profileByEmail('ada@example.com')?.attributes.properties.Lead_Score).toBe(80);
+		expect(loopback.mock.profileByEmail('ada@example.com')?.attributes.properties.Lead_Score).toBe(
+			80,
+		);
 		const error = await failure(client.upsertProfile(unknown.value));
 		expect(error).toMatchObject({
 			kind: 'api',
@@ -145,7 +122,7 @@ describe('upsertProfile', () => {
 			identifier: { kind: 'phone', value: '+15005550006' },
 			properties: {},
 		});
-		const before = mock.calls();
+		const before = loopback.mock.calls();
 		const error = await failure(
 			client.upsertProfile({
 				identifier: { kind: 'email', value: 'ada@example.com' },
@@ -162,16 +139,13 @@ describe('upsertProfile', () => {
 			pointer: '/data/attributes',
 			meta: { duplicate_profile_id: other.profileId },
 		});
-		expect(mock.calls() - before).toBe(1);
+		expect(loopback.mock.calls() - before).toBe(1);
 	});
 
 	it('never puts the API key into an error', async () => {
-		clock = virtualClock();
-		mock = await startKlaviyoMock({ now: clock.now });
+		const { clock } = await loopback.start();
 		const client = new KlaviyoClient({
-			transport: clock.track(
-				axiosTransport(mock.baseUrl, klaviyoCredentialHeaders('pk_secret_wrong_key')),
-			),
+			transport: loopback.transport('pk_secret_wrong_key'),
 			clock,
 		});
 		const error = await failure(client.upsertProfile(profile('ada@example.com')));
@@ -185,19 +159,19 @@ describe('upsertProfile', () => {
 describe('retries', () => {
 	it('waits Retry-After after a 429, then succeeds', async () => {
 		const client = await setUp();
-		mock.fail({ status: 429, times: 2, retryAfterSeconds: 3 });
-		const start = clock.now();
+		loopback.mock.fail({ status: 429, times: 2, retryAfterSeconds: 3 });
+		const start = loopback.clock.now();
 		await client.upsertProfile(profile('ada@example.com'));
-		expect(mock.requests.map((request) => request.status)).toEqual([429, 429, 201]);
-		expect(clock.now() - start).toBeGreaterThanOrEqual(6000);
+		expect(loopback.mock.requests.map((request) => request.status)).toEqual([429, 429, 201]);
+		expect(loopback.clock.now() - start).toBeGreaterThanOrEqual(6000);
 	});
 
 	it('gives up after the configured number of 429s with the throttled error', async () => {
 		const client = await setUp({}, { retry: { maxThrottleRetries: 2 } });
-		mock.fail({ status: 429, times: 10 });
+		loopback.mock.fail({ status: 429, times: 10 });
 		const error = await failure(client.upsertProfile(profile('ada@example.com')));
 		expect(error).toMatchObject({ status: 429, code: 'throttled' });
-		expect(mock.calls()).toBe(3);
+		expect(loopback.mock.calls()).toBe(3);
 	});
 
 	it.each([
@@ -208,70 +182,75 @@ describe('retries', () => {
 		'fails the item at once, naming the wait, after %s',
 		async (_, status, retryAfterSeconds) => {
 			const client = await setUp();
-			mock.fail({ status, times: 1, retryAfterSeconds });
+			loopback.mock.fail({ status, times: 1, retryAfterSeconds });
 			const error = await failure(client.upsertProfile(profile('ada@example.com')));
 			expect(error).toMatchObject({ kind: 'api', status, code: 'wait_too_long' });
 			expect(error.detail).toContain(`asked to wait ${retryAfterSeconds} s (Retry-After`);
 			expect(error.detail).toContain('at most 60 s at a time (option Max Wait)');
-			expect(mock.calls()).toBe(1);
-			expect(clock.sleeps).toEqual([]);
+			expect(loopback.mock.calls()).toBe(1);
+			expect(loopback.clock.sleeps).toEqual([]);
 			// The bucket is not held back: the next request goes out at once.
 			await client.upsertProfile(profile('grace@example.com'));
-			expect(clock.sleeps).toEqual([]);
+			expect(loopback.clock.sleeps).toEqual([]);
 		},
 	);
 
 	it('never holds requests back for more than the one-minute window on a RateLimit-Reset', async () => {
 		await setUp();
-		const limiter = new RateLimiter(clock);
+		const limiter = new RateLimiter(loopback.clock);
 		limiter.observe('profileImport', { 'ratelimit-remaining': '0', 'ratelimit-reset': '86400' });
 		expect(limiter.pausedFor('profileImport')).toEqual({ ms: 60_000, reason: 'RateLimit-Reset' });
 	});
 
 	it('waits what Klaviyo asks within the caps, and fails an item whose waits together pass Max Total Wait', async () => {
 		const client = await setUp({}, { waits: { maxWaitMs: 60_000, maxTotalWaitMs: 120_000 } });
-		mock.fail({ status: 429, times: 10, retryAfterSeconds: 50 });
+		loopback.mock.fail({ status: 429, times: 10, retryAfterSeconds: 50 });
 		const error = await failure(client.upsertProfile(profile('ada@example.com')));
 		expect(error).toMatchObject({ status: 429, code: 'waited_too_long' });
 		expect(error.detail).toBe(
 			'Klaviyo answered 429 and asked to wait 50 s more (Retry-After of a 429) after 100 s of waits for this item; the node waits at most 120 s per item (option Max Total Wait). Run the item again later, or raise Max Total Wait.',
 		);
-		expect(mock.calls()).toBe(3);
-		expect(clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(100_000);
+		expect(loopback.mock.calls()).toBe(3);
+		expect(loopback.clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(100_000);
 	});
 
 	it.each([500, 502, 503, 504] as const)(
 		'retries a %s with growing, jittered backoff',
 		async (status) => {
 			const client = await setUp();
-			mock.fail({ status, times: 3 });
+			loopback.mock.fail({ status, times: 3 });
 			await client.upsertProfile(profile('ada@example.com'));
-			expect(mock.requests.map((request) => request.status)).toEqual([status, status, status, 201]);
+			expect(loopback.mock.requests.map((request) => request.status)).toEqual([
+				status,
+				status,
+				status,
+				201,
+			]);
 			// random() is 0.5: each wait is 3/4 of 500 ms × 2^attempt
-			expect(clock.sleeps).toEqual([375, 750, 1500]);
+			expect(loopback.clock.sleeps).toEqual([375, 750, 1500]);
 		},
 	);
 
 	it('stops after maxRetries server errors and reports the last one', async () => {
 		const client = await setUp({}, { retry: { maxRetries: 2 } });
-		mock.fail({ status: 500, times: 5 });
+		loopback.mock.fail({ status: 500, times: 5 });
 		const error = await failure(client.upsertProfile(profile('ada@example.com')));
 		expect(error).toMatchObject({ kind: 'api', status: 500 });
-		expect(mock.calls()).toBe(3);
+		expect(loopback.mock.calls()).toBe(3);
 	});
 
 	it('retries a dropped connection, and reports a network error once retries run out', async () => {
 		const client = await setUp();
-		mock.fail({ status: 'network', times: 1 });
+		loopback.mock.fail({ status: 'network', times: 1 });
 		expect((await client.upsertProfile(profile('ada@example.com'))).status).toBe('created');
-		mock.fail({ status: 'network', times: 4 });
+		loopback.mock.fail({ status: 'network', times: 4 });
 		const error = await failure(client.upsertProfile(profile('bob@example.com')));
 		expect(error).toMatchObject({
 			kind: 'network',
 			code: 'network_error',
 			title: 'No answer from the server.',
 		});
-		expect(error.detail).not.toContain(mock.apiKey);
+		expect(error.detail).not.toContain(loopback.mock.apiKey);
 	});
 
 	it('does not retry a 400 and keeps its pointer', async () => {
@@ -286,7 +265,7 @@ describe('retries', () => {
 		if (!event.ok) throw new Error('invalid');
 		const error = await failure(client.createEvent(event.value));
 		expect(error).toMatchObject({ status: 400, code: 'invalid', pointer: '/data/attributes/time' });
-		expect(mock.calls()).toBe(1);
+		expect(loopback.mock.calls()).toBe(1);
 	});
 });
 
@@ -319,7 +298,7 @@ describe('createEvent', () => {
 			status: 'accepted',
 			uniqueId: 'evt-1',
 		});
-		expect(mock.state.events).toEqual([
+		expect(loopback.mock.state.events).toEqual([
 			expect.objectContaining({
 				metric: 'Lead Score Changed',
 				properties: { score: 42 },
@@ -327,7 +306,7 @@ describe('createEvent', () => {
 				value: 9.5,
 			}),
 		]);
-		expect(mock.state.duplicateEventsDropped).toBe(1);
+		expect(loopback.mock.state.duplicateEventsDropped).toBe(1);
 	});
 
 	it('derives a stable unique_id from the event when none is given', async () => {
@@ -335,8 +314,10 @@ describe('createEvent', () => {
 		await client.createEvent(event({ score: 42 }));
 		await client.createEvent(event({ score: 42 }));
 		await client.createEvent(event({ score: 43 }));
-		expect(mock.state.events.map((recorded) => recorded.properties.score)).toEqual([42, 43]);
-		expect(mock.state.events[0]!.uniqueId).toMatch(/^n8n-[0-9a-f]{32}$/);
+		expect(loopback.mock.state.events.map((recorded) => recorded.properties.score)).toEqual([
+			42, 43,
+		]);
+		expect(loopback.mock.state.events[0]!.uniqueId).toMatch(/^n8n-[0-9a-f]{32}$/);
 	});
 });
 
@@ -346,8 +327,8 @@ describe('many profiles', () => {
 		const inputs = Array.from({ length: 900 }, (_, index) => profile(`lead${index}@example.com`));
 		const { outcomes } = await client.upsertProfiles(inputs, { concurrency: 20 });
 		expect(outcomes.every((outcome) => outcome?.ok)).toBe(true);
-		expect(mock.throttled).toBe(0);
-		expect(mock.state.profiles.size).toBe(900);
+		expect(loopback.mock.throttled).toBe(0);
+		expect(loopback.mock.state.profiles.size).toBe(900);
 	});
 
 	it('honours RateLimit-Remaining and Retry-After when the account allows less than the published limits', async () => {
@@ -357,14 +338,13 @@ describe('many profiles', () => {
 		const inputs = Array.from({ length: 25 }, (_, index) => profile(`lead${index}@example.com`));
 		const { outcomes } = await client.upsertProfiles(inputs, { concurrency: 4 });
 		expect(outcomes.every((outcome) => outcome?.ok)).toBe(true);
-		expect(mock.state.profiles.size).toBe(25);
+		expect(loopback.mock.state.profiles.size).toBe(25);
 		// 10 a minute: the 25th can only go through in the third minute
-		expect(clock.now() - Date.UTC(2026, 10, 23, 6, 0, 0)).toBeGreaterThanOrEqual(120_000);
+		expect(loopback.clock.now() - Date.UTC(2026, 10, 23, 6, 0, 0)).toBeGreaterThanOrEqual(120_000);
 	});
 
 	it("writes one profile's items in item order, so Klaviyo keeps the last item's score", async () => {
-		clock = virtualClock();
-		mock = await startKlaviyoMock({ now: clock.now });
+		const { clock, mock } = await loopback.start();
 		const http = axiosTransport(mock.baseUrl, klaviyoCredentialHeaders(mock.apiKey));
 		// The first request answers late: after the second one has been answered, if that was sent meanwhile.
 		let sent = 0;
@@ -394,7 +374,7 @@ describe('many profiles', () => {
 
 	it('stops starting requests after the first failure when asked to', async () => {
 		const client = await setUp();
-		mock.fail({ status: 500, times: 100 });
+		loopback.mock.fail({ status: 500, times: 100 });
 		const inputs = Array.from({ length: 10 }, (_, index) => profile(`lead${index}@example.com`));
 		const { outcomes } = await client.upsertProfiles(inputs, { concurrency: 2, stopOnError: true });
 		expect(outcomes.filter((outcome) => outcome?.ok === false).length).toBeLessThanOrEqual(2);
@@ -417,8 +397,8 @@ describe('bulk import', () => {
 		const { outcomes, unmatchedImportErrors } = await client.upsertProfiles(inputs, {
 			bulkThreshold: 100,
 		});
-		expect(mock.calls('bulk_import_profiles')).toBe(1);
-		expect(mock.calls('create_or_update_profile')).toBe(0);
+		expect(loopback.mock.calls('bulk_import_profiles')).toBe(1);
+		expect(loopback.mock.calls('create_or_update_profile')).toBe(0);
 		expect(unmatchedImportErrors).toEqual([]);
 		outcomes.forEach((outcome, index) => {
 			if (bad.has(index)) {
@@ -437,7 +417,7 @@ describe('bulk import', () => {
 				});
 			}
 		});
-		expect(mock.state.profiles.size).toBe(247);
+		expect(loopback.mock.state.profiles.size).toBe(247);
 	});
 
 	it('splits jobs at the profile limit and pages through many import errors', async () => {
@@ -446,9 +426,9 @@ describe('bulk import', () => {
 			raw(index % 5 === 0 ? `broken-${index}` : `lead${index}@example.com`),
 		);
 		const { outcomes } = await client.importProfiles(inputs);
-		expect(mock.calls('bulk_import_profiles')).toBe(3);
+		expect(loopback.mock.calls('bulk_import_profiles')).toBe(3);
 		// 200 errors, 80 in each full job: one page of 100 per job
-		expect(mock.calls('get_errors_for_bulk_import_profiles_job')).toBe(3);
+		expect(loopback.mock.calls('get_errors_for_bulk_import_profiles_job')).toBe(3);
 		const failed = outcomes.flatMap((outcome, index) => (outcome?.ok === false ? [index] : []));
 		expect(failed).toEqual(Array.from({ length: 200 }, (_, index) => index * 5));
 		expect(new Set(outcomes.map((outcome) => outcome?.ok && outcome.value.jobId)).size).toBe(4);
@@ -507,8 +487,8 @@ describe('bulk import', () => {
 			Array.from({ length: 5000 }, (_, index) => raw(`lead${index}@example.com`)),
 		);
 		expect(outcomes.every((outcome) => outcome?.ok)).toBe(true);
-		expect(mock.throttled).toBe(0);
-		expect(mock.calls('get_bulk_import_profiles_job')).toBeLessThan(60);
+		expect(loopback.mock.throttled).toBe(0);
+		expect(loopback.mock.calls('get_bulk_import_profiles_job')).toBeLessThan(60);
 	});
 });
 
@@ -535,6 +515,6 @@ describe('rate-limit buckets', () => {
 			for (const id of ids)
 				expect(spec.rateLimits[id]).toEqual(KLAVIYO_RATE_LIMITS[bucket as RateLimitBucket]);
 		}
-		mock = await startKlaviyoMock();
+		loopback.mock = await startKlaviyoMock();
 	});
 });

@@ -13,8 +13,10 @@ import type {
 } from 'n8n-workflow';
 
 import { KlaviyoApi } from '../../credentials/KlaviyoApi.credentials';
-import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
+import { outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 import { type KlaviyoMock, startKlaviyoMock } from '../../sandbox/klaviyo/klaviyoMock';
+import { checkAndCloseAfterEach } from '../harness/loopbackClient';
+import { errorOf, workflowWith } from '../harness/nodeWorkflow';
 
 const NODE = 'Klaviyo Upsert Profile';
 
@@ -27,22 +29,13 @@ beforeEach(async () => {
 	credentials = { apiKey: mock.apiKey, baseUrl: `${mock.baseUrl}/`, revision: '2026-07-15' };
 });
 
-afterEach(async () => {
-	expect(mock.problems).toEqual([]);
-	await mock.close();
-});
+checkAndCloseAfterEach(() => mock);
 
-function workflow(
+const workflow = (
 	parameters: Record<string, unknown> = {},
 	continueOnFail = false,
 	file = 'klaviyo-upsert-profile.json',
-): IWorkflowBase {
-	const base = loadWorkflow(join(__dirname, 'workflows', file));
-	const node = base.nodes.find((candidate) => candidate.name === NODE)!;
-	Object.assign(node.parameters, parameters);
-	if (continueOnFail) node.onError = 'continueRegularOutput';
-	return base;
-}
+) => workflowWith(join(__dirname, 'workflows', file), NODE, parameters, continueOnFail);
 
 async function run(
 	wf: IWorkflowBase,
@@ -79,12 +72,6 @@ function scored(
 			},
 		},
 	};
-}
-
-function errorOf(result: IRun) {
-	const error = result.data.resultData.error as unknown as Record<string, unknown> | undefined;
-	expect(error).toBeDefined();
-	return error!;
 }
 
 describe('Upsert Profile', () => {

@@ -10,27 +10,36 @@ const tiers = [
 	{ name: 'hot', min: 76 },
 ];
 
+/** A model of these tiers with `rules`, and a label if given. */
+const withRules = (rules: Array<{ id: string; event: string; points: number }>, label?: string) =>
+	parseModel({ version: 1, ...(label === undefined ? {} : { label }), rules, tiers });
+
+/** The `order`-th event of the data set: lead, name, time and the event's data. */
+const event = (
+	leadId: string,
+	name: string,
+	time: number,
+	order: number,
+	data: Record<string, unknown> = {},
+): BacktestEvent => ({ leadId, name, time, data, hasProfile: false, order });
+
 // Scores what drives intent in the generated data.
-const sensible = parseModel({
-	version: 1,
-	label: 'sensible',
-	rules: [
+const sensible = withRules(
+	[
 		{ id: 'pricing', event: 'Viewed Pricing', points: 10 },
 		{ id: 'demo', event: 'Requested Demo', points: 25 },
 	],
-	tiers,
-});
+	'sensible',
+);
 
 // Scores only behaviour that has nothing to do with buying: a model no better than chance.
-const random = parseModel({
-	version: 1,
-	label: 'random',
-	rules: [
+const random = withRules(
+	[
 		{ id: 'newsletter', event: 'Opened Email', points: 10 },
 		{ id: 'blog', event: 'Viewed Blog', points: 10 },
 	],
-	tiers,
-});
+	'random',
+);
 
 describe('backtest on a generated data set where conversion depends on known behaviours', () => {
 	const events = conversionDataSet(3000, 50);
@@ -89,26 +98,15 @@ describe('backtest on a generated data set where conversion depends on known beh
 
 describe('the label never leaks into its own prediction', () => {
 	it('scores a lead only with the events before it converted', () => {
-		const model = parseModel({
-			version: 1,
-			rules: [
-				{ id: 'order', event: 'Placed Order', points: 100 },
-				{ id: 'visit', event: 'Visit', points: 30 },
-			],
-			tiers,
-		});
+		const model = withRules([
+			{ id: 'order', event: 'Placed Order', points: 100 },
+			{ id: 'visit', event: 'Visit', points: 30 },
+		]);
 		const events: BacktestEvent[] = [
-			{ leadId: 'a', name: 'Visit', time: START, data: {}, hasProfile: false, order: 0 },
-			{
-				leadId: 'a',
-				name: 'Placed Order',
-				time: START + DAY,
-				data: {},
-				hasProfile: false,
-				order: 1,
-			},
-			{ leadId: 'a', name: 'Visit', time: START + 2 * DAY, data: {}, hasProfile: false, order: 2 },
-			{ leadId: 'b', name: 'Visit', time: START, data: {}, hasProfile: false, order: 3 },
+			event('a', 'Visit', START, 0),
+			event('a', 'Placed Order', START + DAY, 1),
+			event('a', 'Visit', START + 2 * DAY, 2),
+			event('b', 'Visit', START, 3),
 		];
 		const result = runBacktest([{ name: 'm', model }], events, {
 			kind: 'event',
@@ -121,29 +119,11 @@ describe('the label never leaks into its own prediction', () => {
 	});
 
 	it('labels by a field when conversion is a property of an event', () => {
-		const model = parseModel({
-			version: 1,
-			rules: [{ id: 'visit', event: 'Visit', points: 30 }],
-			tiers,
-		});
+		const model = withRules([{ id: 'visit', event: 'Visit', points: 30 }]);
 		const events: BacktestEvent[] = [
-			{ leadId: 'a', name: 'Visit', time: START, data: {}, hasProfile: false, order: 0 },
-			{
-				leadId: 'a',
-				name: 'Stage Changed',
-				time: START + DAY,
-				data: { properties: { won: true } },
-				hasProfile: false,
-				order: 1,
-			},
-			{
-				leadId: 'b',
-				name: 'Stage Changed',
-				time: START + DAY,
-				data: { properties: { won: false } },
-				hasProfile: false,
-				order: 2,
-			},
+			event('a', 'Visit', START, 0),
+			event('a', 'Stage Changed', START + DAY, 1, { properties: { won: true } }),
+			event('b', 'Stage Changed', START + DAY, 2, { properties: { won: false } }),
 		];
 		const result = runBacktest([{ name: 'm', model }], events, {
 			kind: 'field',
@@ -154,9 +134,7 @@ describe('the label never leaks into its own prediction', () => {
 });
 
 describe('backtest set-up errors say what to change', () => {
-	const events: BacktestEvent[] = [
-		{ leadId: 'a', name: 'Visit', time: START, data: {}, hasProfile: false, order: 0 },
-	];
+	const events: BacktestEvent[] = [event('a', 'Visit', START, 0)];
 
 	it('rejects a conversion label that matches no event', () => {
 		expect(() =>

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { readScores } from '../../lib/service/readScores';
 import { adjustLeads, scoreEvents } from '../../lib/service/scoreBatch';
-import type { EventInput } from '../../lib/scoring/leadScore';
+import type { AdjustInput, EventInput } from '../../lib/scoring/leadScore';
 import { parseModel } from '../../lib/scoring/model';
 import { modelVersion } from '../../lib/scoring/modelVersion';
 import { replayLead } from '../../lib/scoring/replay';
@@ -72,6 +72,11 @@ async function scoreInRandomChunks(store: SqliteStore, events: EventInput[], see
 	}
 }
 
+/** A sales adjustment on day 61, after every generated event. */
+async function adjustAfterTheEvents(store: SqliteStore, adjustment: Omit<AdjustInput, 'time'>) {
+	await adjustLeads(store, live, 'default', [{ ...adjustment, time: START + 61 * DAY }]);
+}
+
 describe('replaying kept events', () => {
 	it('gives exactly the stored scores for thousands of events with late and out-of-order arrivals', async () => {
 		const store = openStore();
@@ -79,15 +84,12 @@ describe('replaying kept events', () => {
 		await scoreInRandomChunks(store, events, 3);
 		// Some events come twice (webhook retries): counted once, replayed once.
 		await scoreEvents(store, live, 'default', events.slice(100, 400));
-		await adjustLeads(store, live, 'default', [
-			{
-				leadId: 'lead-1@example.com',
-				mode: 'add',
-				points: 12,
-				reason: 'call',
-				time: START + 61 * DAY,
-			},
-		]);
+		await adjustAfterTheEvents(store, {
+			leadId: 'lead-1@example.com',
+			mode: 'add',
+			points: 12,
+			reason: 'call',
+		});
 
 		let leads = 0;
 		let after: string | null = null;
@@ -130,15 +132,12 @@ describe('re-scoring under a new model', () => {
 	it('changes only what the new model changes, records the versions, and is idempotent', async () => {
 		const store = openStore();
 		await scoreInRandomChunks(store, generatedEvents(2000, 5), 9);
-		await adjustLeads(store, live, 'default', [
-			{
-				leadId: 'lead-2@example.com',
-				mode: 'set',
-				points: 90,
-				reason: 'sales call',
-				time: START + 61 * DAY,
-			},
-		]);
+		await adjustAfterTheEvents(store, {
+			leadId: 'lead-2@example.com',
+			mode: 'set',
+			points: 90,
+			reason: 'sales call',
+		});
 
 		expect((await rescoreLeads(store, live, 'default')).changed).toEqual([]);
 

@@ -1,18 +1,7 @@
-import { SalesforceClient } from '../../lib/salesforce/client';
 import { markAsMql, type MarkMqlRequest } from '../../lib/salesforce/markMql';
 import type { ObjectChoice, RecordLookup } from '../../lib/salesforce/records';
-import { withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../../sandbox/httpTransport';
-import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 import { CONTACT_STAGES } from '../../sandbox/salesforce/salesforceState';
-
-const SKIP = [
-	'Working - Contacted',
-	'Closed - Converted',
-	'Closed - Not Converted',
-	'Qualified',
-	'Unqualified',
-];
+import { markedContact, markedLead, SKIP_STATUSES, useLoopbackOrg } from './setup';
 
 function request(
 	object: ObjectChoice,
@@ -26,26 +15,16 @@ function request(
 		mqlStatus: 'MQL',
 		contactStatusField: 'Lifecycle_Stage__c',
 		contactMqlStatus: 'MQL',
-		skipStatuses: SKIP,
+		skipStatuses: SKIP_STATUSES,
 		fields: {},
 		...change,
 	};
 }
 
 describe('marking contacts as MQL', () => {
-	const mock = new SalesforceMock();
-	let client: SalesforceClient;
-	beforeAll(async () => {
-		await mock.start();
-		client = new SalesforceClient({
-			transport: withClientCredentials(axiosTransport(), mock.credentials()),
-			apiVersion: 'v64.0',
-			sleep: async () => {},
-		});
-	});
-	afterAll(async () => await mock.stop());
+	const org = useLoopbackOrg();
+	const { mock } = org;
 	beforeEach(() => {
-		mock.resetCounters();
 		mock.contactStages = [...CONTACT_STAGES];
 	});
 
@@ -56,7 +35,7 @@ describe('marking contacts as MQL', () => {
 			Lifecycle_Stage__c: 'Lead',
 		});
 		const byExternalId = mock.addContact({ External_Id__c: 'crm-c-7' });
-		const outcomes = await markAsMql(client, [
+		const outcomes = await markAsMql(org.client, [
 			request('contact', { findBy: 'id', recordId: byId.Id.slice(0, 15) }),
 			request(
 				'contact',
@@ -66,22 +45,8 @@ describe('marking contacts as MQL', () => {
 			request('contact', { findBy: 'externalId', field: 'External_Id__c', value: 'crm-c-7' }),
 		]);
 		expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([
-			{
-				object: 'Contact',
-				contactId: byId.Id,
-				previousStatus: 'Subscriber',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
-			{
-				object: 'Contact',
-				contactId: byEmail.Id,
-				previousStatus: 'Lead',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
+			markedContact(byId.Id, 'Subscriber'),
+			markedContact(byEmail.Id, 'Lead'),
 			{
 				object: 'Contact',
 				contactId: byExternalId.Id,
@@ -105,7 +70,7 @@ describe('marking contacts as MQL', () => {
 		const atMql = mock.addContact({ Lifecycle_Stage__c: 'MQL' });
 		const subscriber = mock.addContact({ Lifecycle_Stage__c: 'Subscriber' });
 		const skipped = mock.addContact({ Lifecycle_Stage__c: 'Lead' });
-		const outcomes = await markAsMql(client, [
+		const outcomes = await markAsMql(org.client, [
 			...[sql, customer, atMql, subscriber].map((contact) =>
 				request('contact', { findBy: 'id', recordId: contact.Id }),
 			),
@@ -126,7 +91,7 @@ describe('marking contacts as MQL', () => {
 	it('fails with a clear error naming the field when the Contact Status Field does not exist, checked once per run', async () => {
 		const contacts = [mock.addContact(), mock.addContact()];
 		const outcomes = await markAsMql(
-			client,
+			org.client,
 			contacts.map((contact) =>
 				request(
 					'contact',
@@ -149,7 +114,7 @@ describe('marking contacts as MQL', () => {
 
 	it('fails when the Contact Status Field is empty, before any call', async () => {
 		const contact = mock.addContact();
-		const [outcome] = await markAsMql(client, [
+		const [outcome] = await markAsMql(org.client, [
 			request('contact', { findBy: 'id', recordId: contact.Id }, { contactStatusField: '' }),
 		]);
 		expect(outcome).toMatchObject({
@@ -161,7 +126,7 @@ describe('marking contacts as MQL', () => {
 
 	it('refuses a text stage field while the order is on, and uses it once the order is off', async () => {
 		const contact = mock.addContact({ Stage_Note__c: 'warm' });
-		const on = await markAsMql(client, [
+		const on = await markAsMql(org.client, [
 			request(
 				'contact',
 				{ findBy: 'id', recordId: contact.Id },
@@ -172,7 +137,7 @@ describe('marking contacts as MQL', () => {
 			ok: false,
 			error: { message: expect.stringContaining('Contact.Stage_Note__c is a string field') },
 		});
-		const off = await markAsMql(client, [
+		const off = await markAsMql(org.client, [
 			request(
 				'contact',
 				{ findBy: 'id', recordId: contact.Id },
@@ -188,7 +153,7 @@ describe('marking contacts as MQL', () => {
 	it('refuses a Lead ID for a contact and a Contact ID for a lead', async () => {
 		const lead = mock.addLead();
 		const contact = mock.addContact();
-		const outcomes = await markAsMql(client, [
+		const outcomes = await markAsMql(org.client, [
 			request('contact', { findBy: 'id', recordId: lead.Id }),
 			request('lead', { findBy: 'id', recordId: contact.Id }),
 		]);
@@ -202,7 +167,7 @@ describe('marking contacts as MQL', () => {
 	it('fails an email that two contacts share, naming both', async () => {
 		const first = mock.addContact({ Email: 'shared@customer.com' });
 		const second = mock.addContact({ Email: 'shared@customer.com' });
-		const [outcome] = await markAsMql(client, [
+		const [outcome] = await markAsMql(org.client, [
 			request('contact', { findBy: 'email', email: 'shared@customer.com' }),
 		]);
 		expect(!outcome.ok && outcome.error.message).toBe(
@@ -222,7 +187,7 @@ describe('marking contacts as MQL', () => {
 				Email: 'contact-only@customer.com',
 				Lifecycle_Stage__c: 'Subscriber',
 			});
-			const outcomes = await markAsMql(client, [
+			const outcomes = await markAsMql(org.client, [
 				request('leadThenContact', { findBy: 'email', email: 'open@example.com' }),
 				request('leadThenContact', { findBy: 'email', email: 'old-address@example.com' }),
 				request('leadThenContact', { findBy: 'id', recordId: converted.Id }),
@@ -233,46 +198,11 @@ describe('marking contacts as MQL', () => {
 			expect(
 				outcomes.map((outcome) => (outcome.ok ? outcome.value : outcome.error.message)),
 			).toEqual([
-				{
-					object: 'Lead',
-					leadId: open.Id,
-					previousStatus: 'Open - Not Contacted',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: convertedTo.Id,
-					previousStatus: 'Lead',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: convertedTo.Id,
-					previousStatus: 'Lead',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: contactOnly.Id,
-					previousStatus: 'Subscriber',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: contactOnly.Id,
-					previousStatus: 'Subscriber',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
+				markedLead(open.Id),
+				markedContact(convertedTo.Id, 'Lead'),
+				markedContact(convertedTo.Id, 'Lead'),
+				markedContact(contactOnly.Id, 'Subscriber'),
+				markedContact(contactOnly.Id, 'Subscriber'),
 				'No Salesforce lead or contact has Email "nobody@example.com"',
 			]);
 			expect(mock.lead(open.Id)?.Status).toBe('MQL');
@@ -294,7 +224,7 @@ describe('marking contacts as MQL', () => {
 				IsConverted: true,
 				Status: 'Closed - Converted',
 			});
-			const [outcome] = await markAsMql(client, [
+			const [outcome] = await markAsMql(org.client, [
 				request('leadThenContact', { findBy: 'email', email: 'orphan@example.com' }),
 			]);
 			expect(outcome).toMatchObject({

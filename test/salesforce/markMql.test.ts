@@ -1,86 +1,39 @@
-import { SalesforceClient } from '../../lib/salesforce/client';
 import { SalesforceApiError, SalesforceAuthError } from '../../lib/salesforce/errors';
 import { markAsMql, RequestFailure, type MarkMqlRequest } from '../../lib/salesforce/markMql';
 import type { RecordLookup } from '../../lib/salesforce/records';
 import type { StatusSetupError } from '../../lib/salesforce/statusOrder';
-import { withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../../sandbox/httpTransport';
+import { clientFor } from '../../sandbox/salesforce/mockClient';
 import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
 import {
 	DEVELOPER_EDITION_LEAD_STATUSES,
 	ORG_LEAD_STATUSES,
 } from '../../sandbox/salesforce/salesforceState';
-
-const SKIP = [
-	'Working - Contacted',
-	'Closed - Converted',
-	'Closed - Not Converted',
-	'Qualified',
-	'Unqualified',
-];
+import { markedLead, SKIP_STATUSES, skippedLead, useLoopbackOrg } from './setup';
 
 function request(lookup: RecordLookup, fields: MarkMqlRequest['fields'] = {}): MarkMqlRequest {
-	return { lookup, statusField: 'Status', mqlStatus: 'MQL', skipStatuses: SKIP, fields };
+	return { lookup, statusField: 'Status', mqlStatus: 'MQL', skipStatuses: SKIP_STATUSES, fields };
 }
 
 describe('marking leads as MQL', () => {
-	const mock = new SalesforceMock();
-	let client: SalesforceClient;
-	beforeAll(async () => {
-		await mock.start();
-		client = new SalesforceClient({
-			transport: withClientCredentials(axiosTransport(), mock.credentials()),
-			apiVersion: 'v64.0',
-			sleep: async () => {},
-		});
-	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => mock.resetCounters());
+	const org = useLoopbackOrg();
+	const { mock } = org;
 
 	it('finds leads by ID (15 or 18 characters), email and external ID in one query and one update', async () => {
 		const byId = mock.addLead();
 		const byShortId = mock.addLead();
 		const byEmail = mock.addLead({ Email: 'Ada.Lovelace@Example.com' });
 		const byExternalId = mock.addLead({ External_Id__c: 'crm-42' });
-		const outcomes = await markAsMql(client, [
+		const outcomes = await markAsMql(org.client, [
 			request({ findBy: 'id', recordId: byId.Id }),
 			request({ findBy: 'id', recordId: byShortId.Id.slice(0, 15) }),
 			request({ findBy: 'email', email: ' ada.lovelace@example.com ' }, { Lead_Score__c: 81 }),
 			request({ findBy: 'externalId', field: 'External_Id__c', value: 'crm-42' }),
 		]);
 		expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([
-			{
-				object: 'Lead',
-				leadId: byId.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
-			{
-				object: 'Lead',
-				leadId: byShortId.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
-			{
-				object: 'Lead',
-				leadId: byEmail.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
-			{
-				object: 'Lead',
-				leadId: byExternalId.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
+			markedLead(byId.Id),
+			markedLead(byShortId.Id),
+			markedLead(byEmail.Id),
+			markedLead(byExternalId.Id),
 		]);
 		expect(mock.lead(byEmail.Id)).toMatchObject({ Status: 'MQL', Lead_Score__c: 81 });
 		// One query for the leads, one for the org's Lead Status order (read once per run), one update.
@@ -92,36 +45,15 @@ describe('marking leads as MQL', () => {
 		const working = mock.addLead({ Status: 'Working - Contacted' });
 		const converted = mock.addLead({ Status: 'Open - Not Contacted', IsConverted: true });
 		const outcomes = await markAsMql(
-			client,
+			org.client,
 			[already, working, converted].map((lead) =>
 				request({ findBy: 'id', recordId: lead.Id }, { Lead_Score__c: 99 }),
 			),
 		);
 		expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([
-			{
-				object: 'Lead',
-				leadId: already.Id,
-				previousStatus: 'MQL',
-				status: 'MQL',
-				updated: false,
-				skippedReason: 'alreadyMql',
-			},
-			{
-				object: 'Lead',
-				leadId: working.Id,
-				previousStatus: 'Working - Contacted',
-				status: 'Working - Contacted',
-				updated: false,
-				skippedReason: 'skipStatus',
-			},
-			{
-				object: 'Lead',
-				leadId: converted.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'Open - Not Contacted',
-				updated: false,
-				skippedReason: 'converted',
-			},
+			skippedLead(already.Id, 'MQL', 'alreadyMql'),
+			skippedLead(working.Id, 'Working - Contacted', 'skipStatus'),
+			skippedLead(converted.Id, 'Open - Not Contacted', 'converted'),
 		]);
 		expect(mock.lead(already.Id)?.Lead_Score__c).toBe(70);
 		expect(mock.calls).toMatchObject({ query: 2, collections: 0 });
@@ -129,7 +61,7 @@ describe('marking leads as MQL', () => {
 
 	it('honours a custom status field, MQL value and skip list', async () => {
 		const lead = mock.addLead({ LeadSource: 'Web' });
-		const [outcome] = await markAsMql(client, [
+		const [outcome] = await markAsMql(org.client, [
 			{
 				lookup: { findBy: 'id', recordId: lead.Id },
 				statusField: 'LeadSource',
@@ -159,7 +91,7 @@ describe('marking leads as MQL', () => {
 	it("treats the email x' OR Name LIKE '% as one value: it matches nothing and changes nothing", async () => {
 		mock.addLead({ Email: 'victim@example.com' });
 		const before = JSON.stringify(mock.allLeads());
-		const [outcome] = await markAsMql(client, [
+		const [outcome] = await markAsMql(org.client, [
 			request({ findBy: 'email', email: "x' OR Name LIKE '%" }),
 		]);
 		expect(outcome.ok).toBe(false);
@@ -174,7 +106,7 @@ describe('marking leads as MQL', () => {
 		const good = mock.addLead({ Email: 'good@example.com' });
 		mock.addLead({ Email: 'twin@example.com' });
 		mock.addLead({ Email: 'twin@example.com' });
-		const outcomes = await markAsMql(client, [
+		const outcomes = await markAsMql(org.client, [
 			request({ findBy: 'email', email: 'nobody@example.com' }),
 			request({ findBy: 'email', email: 'twin@example.com' }),
 			request({ findBy: 'id', recordId: '001A0000006Vm9rIAC' }),
@@ -201,7 +133,7 @@ describe('marking leads as MQL', () => {
 			Status: 'Closed - Converted',
 		});
 		const open = mock.addLead({ Email: 'returning@example.com' });
-		const [outcome] = await markAsMql(client, [
+		const [outcome] = await markAsMql(org.client, [
 			request({ findBy: 'email', email: 'returning@example.com' }),
 		]);
 		expect(outcome).toMatchObject({ ok: true, value: { object: 'Lead', leadId: open.Id } });
@@ -209,7 +141,7 @@ describe('marking leads as MQL', () => {
 
 	it('sends one record per lead when several items name the same lead; the later values win', async () => {
 		const lead = mock.addLead({ Email: 'twice@example.com' });
-		const outcomes = await markAsMql(client, [
+		const outcomes = await markAsMql(org.client, [
 			request({ findBy: 'email', email: 'twice@example.com' }, { Lead_Score__c: 60 }),
 			request({ findBy: 'id', recordId: lead.Id }, { Lead_Score__c: 65 }),
 		]);
@@ -230,7 +162,7 @@ describe('marking leads as MQL', () => {
 				lead.Company === 'Blocked Corp' ? 'Leads from Blocked Corp cannot be MQLs' : undefined,
 		];
 		try {
-			const outcomes = await markAsMql(client, [
+			const outcomes = await markAsMql(org.client, [
 				request({ findBy: 'id', recordId: blocked.Id }),
 				request({ findBy: 'id', recordId: fine.Id }),
 				request({ findBy: 'id', recordId: badScore.Id }, { Lead_Score__c: 'high' }),
@@ -264,7 +196,7 @@ describe('marking leads as MQL', () => {
 		it('fails every item before writing: without MQL in the order no status can be known to come before it', async () => {
 			const leads = [mock.addLead(), mock.addLead()];
 			const outcomes = await markAsMql(
-				client,
+				org.client,
 				leads.map((lead) => request({ findBy: 'id', recordId: lead.Id })),
 			);
 			for (const outcome of outcomes) {
@@ -282,7 +214,7 @@ describe('marking leads as MQL', () => {
 			const leads = [mock.addLead(), mock.addLead()];
 			mock.restrictedStatusPicklist = true;
 			const outcomes = await markAsMql(
-				client,
+				org.client,
 				leads.map((lead) => ({
 					...request({ findBy: 'id', recordId: lead.Id }),
 					respectStatusOrder: false,
@@ -303,7 +235,7 @@ describe('marking leads as MQL', () => {
 			mock.addLead({ Email: `bulk${i}@example.com` }),
 		);
 		const outcomes = await markAsMql(
-			client,
+			org.client,
 			leads.map((lead) =>
 				request({ findBy: 'email', email: lead.Email as string }, { Lead_Score__c: 77 }),
 			),
@@ -323,7 +255,7 @@ describe('marking leads as MQL', () => {
 			mock.addLead({ Email: `${'a'.repeat(60)}.${i}@long-domain-example.com` }),
 		);
 		await markAsMql(
-			client,
+			org.client,
 			longEmails.map((lead) => request({ findBy: 'email', email: lead.Email as string })),
 		);
 		expect(mock.calls.query).toBeGreaterThan(1);
@@ -337,10 +269,7 @@ describe('marking leads as MQL', () => {
 		await limited.start();
 		try {
 			const leads = Array.from({ length: 500 }, () => limited.addLead());
-			const limitedClient = new SalesforceClient({
-				transport: withClientCredentials(axiosTransport(), limited.credentials()),
-				apiVersion: 'v64.0',
-			});
+			const limitedClient = clientFor(limited);
 			const outcomes = await markAsMql(
 				limitedClient,
 				leads.map((lead) => request({ findBy: 'id', recordId: lead.Id })),
@@ -370,12 +299,8 @@ describe('marking leads as MQL', () => {
 
 	it('asks for a token once when the credential is refused: every request fails with that error', async () => {
 		const leads = Array.from({ length: 450 }, () => mock.addLead());
-		const refusedClient = new SalesforceClient({
-			transport: withClientCredentials(axiosTransport(), {
-				...mock.credentials(),
-				clientId: 'revoked-app',
-			}),
-			apiVersion: 'v64.0',
+		const refusedClient = clientFor(mock, {
+			credentials: { ...mock.credentials(), clientId: 'revoked-app' },
 		});
 		const outcomes = await markAsMql(
 			refusedClient,
@@ -392,7 +317,7 @@ describe('marking leads as MQL', () => {
 		const leads = Array.from({ length: 250 }, () => mock.addLead());
 		const requests = leads.map((lead) => request({ findBy: 'id', recordId: lead.Id }));
 		requests[5] = request({ findBy: 'email', email: 'missing@example.com' });
-		const failure = await markAsMql(client, requests, { stopAfterFailure: true }).catch(
+		const failure = await markAsMql(org.client, requests, { stopAfterFailure: true }).catch(
 			(e: unknown) => e,
 		);
 		expect(failure).toBeInstanceOf(RequestFailure);
@@ -431,7 +356,7 @@ describe('marking leads as MQL', () => {
 			const nurturing = mock.addLead({ Status: 'Nurturing' });
 			const atMql = mock.addLead({ Status: 'MQL' });
 			const outcomes = await markAsMql(
-				client,
+				org.client,
 				[sql, accepted, demo, nurturing, atMql].map(byOrder),
 			);
 			expect(
@@ -467,12 +392,12 @@ describe('marking leads as MQL', () => {
 
 		it('replays a hand-off to a lead already at MQL without any write', async () => {
 			const lead = mock.addLead({ Status: 'Nurturing', Lead_Score__c: 60 });
-			const first = await markAsMql(client, [
+			const first = await markAsMql(org.client, [
 				request({ findBy: 'id', recordId: lead.Id }, { Lead_Score__c: 80 }),
 			]);
 			expect(first[0]).toMatchObject({ ok: true, value: { updated: true, status: 'MQL' } });
 			mock.resetCounters();
-			const replay = await markAsMql(client, [
+			const replay = await markAsMql(org.client, [
 				request({ findBy: 'id', recordId: lead.Id }, { Lead_Score__c: 95 }),
 			]);
 			expect(replay[0]).toMatchObject({
@@ -487,7 +412,7 @@ describe('marking leads as MQL', () => {
 			mock.leadStatuses.reverse();
 			const ahead = mock.addLead({ Status: 'Sales Accepted' });
 			const behind = mock.addLead({ Status: 'New' });
-			const outcomes = await markAsMql(client, [ahead, behind].map(byOrder));
+			const outcomes = await markAsMql(org.client, [ahead, behind].map(byOrder));
 			expect(outcomes.map((outcome) => outcome.ok && outcome.value.skippedReason)).toEqual([
 				'pastMql',
 				null,
@@ -497,7 +422,7 @@ describe('marking leads as MQL', () => {
 		it("leaves a lead whose status is not one of the org's values, and says so", async () => {
 			const retired = mock.addLead({ Status: 'Recycled 2019' });
 			const blank = mock.addLead({ Status: null });
-			const outcomes = await markAsMql(client, [retired, blank].map(byOrder));
+			const outcomes = await markAsMql(org.client, [retired, blank].map(byOrder));
 			expect(
 				outcomes.map(
 					(outcome) => outcome.ok && [outcome.value.skippedReason, outcome.value.updated],
@@ -511,7 +436,9 @@ describe('marking leads as MQL', () => {
 
 		it('moves a lead past MQL back only when the order is turned off', async () => {
 			const sql = mock.addLead({ Status: 'SQL' });
-			const [outcome] = await markAsMql(client, [{ ...byOrder(sql), respectStatusOrder: false }]);
+			const [outcome] = await markAsMql(org.client, [
+				{ ...byOrder(sql), respectStatusOrder: false },
+			]);
 			expect(outcome).toMatchObject({
 				ok: true,
 				value: { previousStatus: 'SQL', status: 'MQL', updated: true },
@@ -522,7 +449,7 @@ describe('marking leads as MQL', () => {
 		it('still skips converted leads first, and the statuses of Skip Statuses', async () => {
 			const converted = mock.addLead({ Status: 'Nurturing', IsConverted: true });
 			const skipped = mock.addLead({ Status: 'Nurturing' });
-			const outcomes = await markAsMql(client, [
+			const outcomes = await markAsMql(org.client, [
 				byOrder(converted),
 				{ ...request({ findBy: 'id', recordId: skipped.Id }), skipStatuses: ['Nurturing'] },
 			]);
@@ -546,7 +473,7 @@ describe('marking leads as MQL', () => {
 				...request({ findBy: 'id', recordId: leads[7].Id }),
 				statusField: 'Stage__c',
 			};
-			const outcomes = await markAsMql(client, requests);
+			const outcomes = await markAsMql(org.client, requests);
 			expect(outcomes[3]).toMatchObject({
 				ok: false,
 				error: {
@@ -570,10 +497,7 @@ describe('marking leads as MQL', () => {
 
 		it('a token refused again after it was fetched anew ends the run: no token is fetched per batch', async () => {
 			const leads = Array.from({ length: 650 }, () => mock.addLead());
-			const fresh = new SalesforceClient({
-				transport: withClientCredentials(axiosTransport(), mock.credentials()),
-				apiVersion: 'v64.0',
-			});
+			const fresh = clientFor(mock);
 			mock.refuseAllSessions = true;
 			try {
 				const outcomes = await markAsMql(

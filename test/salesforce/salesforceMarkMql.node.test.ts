@@ -1,32 +1,19 @@
-import { join } from 'node:path';
+import type { INodeExecutionData } from 'n8n-workflow';
 
-import type {
-	ICredentialDataDecryptedObject,
-	INodeExecutionData,
-	IRun,
-	IWorkflowBase,
-} from 'n8n-workflow';
-
-import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
-import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
 import {
 	DEVELOPER_EDITION_LEAD_STATUSES,
 	ORG_LEAD_STATUSES,
 } from '../../sandbox/salesforce/salesforceState';
-
-const NODE = 'Salesforce Mark MQL';
-const CREDENTIAL = 'salesforceClientCredentialsOAuth2Api';
-
-function workflow(
-	file: string,
-	options: { continueOnFail?: boolean; parameters?: Record<string, unknown> } = {},
-): IWorkflowBase {
-	const base = loadWorkflow(join(__dirname, 'workflows', file));
-	const node = base.nodes.find((candidate) => candidate.name === NODE)!;
-	Object.assign(node.parameters, options.parameters ?? {});
-	if (options.continueOnFail) node.onError = 'continueRegularOutput';
-	return base;
-}
+import {
+	CREDENTIAL,
+	failure,
+	markedLead,
+	NODE,
+	skippedLead,
+	useMarkMqlNode,
+	workflow,
+} from './setup';
 
 function scored(
 	leadId: string,
@@ -37,18 +24,8 @@ function scored(
 }
 
 describe('Salesforce Mark MQL node in an n8n workflow', () => {
-	const mock = new SalesforceMock();
-	let credentials: ICredentialDataDecryptedObject;
-	const run = async (wf: IWorkflowBase, input: INodeExecutionData[]) =>
-		await runWorkflow(wf, { input, credentials: { [CREDENTIAL]: credentials } });
-	const failure = (result: IRun) => result.data.resultData.error;
-
-	beforeAll(async () => await mock.start());
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		credentials = mock.credentials();
-		mock.resetCounters();
-	});
+	const node = useMarkMqlNode();
+	const { mock, run } = node;
 
 	it('finds the lead by the Score Event lead ID (an email), sets MQL and the extra fields, keeps the input', async () => {
 		const lead = mock.addLead({ Email: 'Ada@Example.com' });
@@ -57,14 +34,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		const [item] = outputOf(result, NODE);
 		expect(item.json).toEqual({
 			leadScore: { leadId: 'ada@example.com', score: 82, scoredAt: '2026-11-23T07:00:00.000Z' },
-			salesforce: {
-				object: 'Lead',
-				leadId: lead.Id,
-				previousStatus: 'Open - Not Contacted',
-				status: 'MQL',
-				updated: true,
-				skippedReason: null,
-			},
+			salesforce: markedLead(lead.Id),
 		});
 		expect(item.pairedItem).toEqual({ item: 0 });
 		expect(mock.lead(lead.Id)).toMatchObject({
@@ -95,14 +65,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		const result = await run(workflow('mark-mql-by-external-id.json'), [
 			scored('x@example.com', 90, { crmId: 'crm-1001' }),
 		]);
-		expect(outputOf(result, NODE)[0].json.salesforce).toEqual({
-			object: 'Lead',
-			leadId: lead.Id,
-			previousStatus: 'Open - Not Contacted',
-			status: 'MQL',
-			updated: true,
-			skippedReason: null,
-		});
+		expect(outputOf(result, NODE)[0].json.salesforce).toEqual(markedLead(lead.Id));
 		expect(mock.lead(lead.Id)?.Lead_Score__c).toBe(90);
 	});
 
@@ -120,30 +83,9 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 			scored('converted@example.com', 95),
 		]);
 		expect(outputOf(result, NODE).map((item) => item.json.salesforce)).toEqual([
-			{
-				object: 'Lead',
-				leadId: mql.Id,
-				previousStatus: 'MQL',
-				status: 'MQL',
-				updated: false,
-				skippedReason: 'alreadyMql',
-			},
-			{
-				object: 'Lead',
-				leadId: working.Id,
-				previousStatus: 'Working - Contacted',
-				status: 'Working - Contacted',
-				updated: false,
-				skippedReason: 'skipStatus',
-			},
-			{
-				object: 'Lead',
-				leadId: converted.Id,
-				previousStatus: 'Closed - Converted',
-				status: 'Closed - Converted',
-				updated: false,
-				skippedReason: 'converted',
-			},
+			skippedLead(mql.Id, 'MQL', 'alreadyMql'),
+			skippedLead(working.Id, 'Working - Contacted', 'skipStatus'),
+			skippedLead(converted.Id, 'Closed - Converted', 'converted'),
 		]);
 		expect(mock.lead(mql.Id)?.Lead_Score__c).toBe(77);
 		expect(mock.calls.collections).toBe(0);
@@ -303,7 +245,7 @@ describe('Salesforce Mark MQL node in an n8n workflow', () => {
 		await run(workflow('mark-mql-by-email.json'), [scored('nobody-yet@example.com')]).catch(
 			() => undefined,
 		);
-		expect(credentials.accessToken).toBeTruthy();
+		expect(node.credentials.accessToken).toBeTruthy();
 		expect(mock.calls.token).toBe(1);
 		mock.revokeTokens();
 		const result = await run(workflow('mark-mql-by-email.json'), [scored('session@example.com')]);

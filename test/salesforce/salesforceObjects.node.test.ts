@@ -1,29 +1,16 @@
-import { join } from 'node:path';
+import type { INodeExecutionData, IRun } from 'n8n-workflow';
 
-import type {
-	ICredentialDataDecryptedObject,
-	INodeExecutionData,
-	IRun,
-	IWorkflowBase,
-} from 'n8n-workflow';
-
-import { loadWorkflow, outputOf, runWorkflow } from '../../sandbox/n8nWorkflow';
-import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { outputOf } from '../../sandbox/n8nWorkflow';
 import { ORG_LEAD_STATUSES } from '../../sandbox/salesforce/salesforceState';
-
-const NODE = 'Salesforce Mark MQL';
-const CREDENTIAL = 'salesforceClientCredentialsOAuth2Api';
-
-function workflow(
-	file: string,
-	options: { continueOnFail?: boolean; parameters?: Record<string, unknown> } = {},
-): IWorkflowBase {
-	const base = loadWorkflow(join(__dirname, 'workflows', file));
-	const node = base.nodes.find((candidate) => candidate.name === NODE)!;
-	Object.assign(node.parameters, options.parameters ?? {});
-	if (options.continueOnFail) node.onError = 'continueRegularOutput';
-	return base;
-}
+import {
+	addScoredLead,
+	failure,
+	markedContact,
+	markedLead,
+	NODE,
+	useMarkMqlNode,
+	workflow,
+} from './setup';
 
 /** An item as Score Event sends it on. */
 function scored(
@@ -38,22 +25,12 @@ function scored(
 }
 
 describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in an n8n workflow', () => {
-	const mock = new SalesforceMock();
-	let credentials: ICredentialDataDecryptedObject;
-	const run = async (wf: IWorkflowBase, input: INodeExecutionData[]) =>
-		await runWorkflow(wf, { input, credentials: { [CREDENTIAL]: credentials } });
-	const failure = (result: IRun) => result.data.resultData.error;
+	const node = useMarkMqlNode();
+	const { mock, run } = node;
 	const salesforceOf = (result: IRun) =>
 		outputOf(result, NODE).map(
 			(item) => (item.json.salesforce ?? item.json) as Record<string, unknown>,
 		);
-
-	beforeAll(async () => await mock.start());
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		credentials = mock.credentials();
-		mock.resetCounters();
-	});
 
 	describe("Mark MQL and the org's Lead Status order", () => {
 		afterEach(() => mock.setLeadStatuses(ORG_LEAD_STATUSES));
@@ -124,30 +101,9 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 			]);
 			expect(result.status).toBe('success');
 			expect(salesforceOf(result)).toEqual([
-				{
-					object: 'Lead',
-					leadId: lead.Id,
-					previousStatus: 'Open - Not Contacted',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: contact.Id,
-					previousStatus: 'Lead',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
-				{
-					object: 'Contact',
-					contactId: known.Id,
-					previousStatus: 'Subscriber',
-					status: 'MQL',
-					updated: true,
-					skippedReason: null,
-				},
+				markedLead(lead.Id),
+				markedContact(contact.Id, 'Lead'),
+				markedContact(known.Id, 'Subscriber'),
 				{
 					object: 'Contact',
 					contactId: sql.Id,
@@ -235,16 +191,8 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 
 	describe('Sync Score', () => {
 		it("writes the Score Event's score and tier where they differ, and says what it did per item", async () => {
-			const stale = mock.addLead({
-				Email: 'stale@example.com',
-				Lead_Score__c: 20,
-				Lead_Tier__c: 'nurture',
-			});
-			const current = mock.addLead({
-				Email: 'current@example.com',
-				Lead_Score__c: 64,
-				Lead_Tier__c: 'engaged',
-			});
+			const stale = addScoredLead(mock, 'stale@example.com', 20, 'nurture');
+			const current = addScoredLead(mock, 'current@example.com', 64, 'engaged');
 			const result = await run(workflow('sync-score-by-email.json'), [
 				scored('stale@example.com', 30, 'warming'),
 				scored('current@example.com', 64, 'engaged'),
@@ -270,11 +218,7 @@ describe('Salesforce Mark MQL node: contacts, Sync Score and refused tokens in a
 		});
 
 		it('writes a score of 0, and never a default: an item without a score fails', async () => {
-			const lead = mock.addLead({
-				Email: 'zero@example.com',
-				Lead_Score__c: 12,
-				Lead_Tier__c: 'nurture',
-			});
+			const lead = addScoredLead(mock, 'zero@example.com', 12, 'nurture');
 			const withContinue = await run(
 				workflow('sync-score-by-email.json', { continueOnFail: true }),
 				[

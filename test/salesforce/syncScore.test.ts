@@ -1,9 +1,7 @@
-import { SalesforceClient } from '../../lib/salesforce/client';
 import type { ObjectChoice, RecordLookup } from '../../lib/salesforce/records';
 import { sameValue, syncScores, type SyncScoreRequest } from '../../lib/salesforce/syncScore';
-import { withClientCredentials } from '../../lib/salesforce/token';
-import { axiosTransport } from '../../sandbox/httpTransport';
-import { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import type { SalesforceMock } from '../../sandbox/salesforce/salesforceMock';
+import { addScoredLead, useLoopbackOrg } from './setup';
 
 function request(
 	lookup: RecordLookup,
@@ -25,18 +23,8 @@ const sentRecords = (mock: SalesforceMock, path = '/composite/sobjects', method 
 		.flatMap((logged) => (logged.body as { records: Array<Record<string, unknown>> }).records);
 
 describe('syncing scores to Salesforce', () => {
-	const mock = new SalesforceMock();
-	let client: SalesforceClient;
-	beforeAll(async () => {
-		await mock.start();
-		client = new SalesforceClient({
-			transport: withClientCredentials(axiosTransport(), mock.credentials()),
-			apiVersion: 'v64.0',
-			sleep: async () => {},
-		});
-	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => mock.resetCounters());
+	const org = useLoopbackOrg();
+	const { mock } = org;
 
 	it.each([
 		[42, 42, true],
@@ -55,17 +43,9 @@ describe('syncing scores to Salesforce', () => {
 
 	it('writes only the fields that differ, reading them in the same lookup: one query and one update', async () => {
 		const fresh = mock.addLead({ Email: 'fresh@example.com' });
-		const same = mock.addLead({
-			Email: 'same@example.com',
-			Lead_Score__c: 55,
-			Lead_Tier__c: 'engaged',
-		});
-		const scoreOnly = mock.addLead({
-			Email: 'score-only@example.com',
-			Lead_Score__c: 70,
-			Lead_Tier__c: 'engaged',
-		});
-		const outcomes = await syncScores(client, [
+		const same = addScoredLead(mock, 'same@example.com', 55, 'engaged');
+		const scoreOnly = addScoredLead(mock, 'score-only@example.com', 70, 'engaged');
+		const outcomes = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'fresh@example.com' }, 30, 'warming'),
 			request({ findBy: 'email', email: 'same@example.com' }, 55, 'engaged'),
 			request({ findBy: 'id', recordId: scoreOnly.Id }, 72, 'engaged'),
@@ -96,7 +76,7 @@ describe('syncing scores to Salesforce', () => {
 			mock.addLead({ Lead_Score__c: 10 * i, Lead_Tier__c: 'nurture' }),
 		);
 		const outcomes = await syncScores(
-			client,
+			org.client,
 			leads.map((lead, i) => request({ findBy: 'id', recordId: lead.Id }, 10 * i, 'nurture')),
 		);
 		expect(outcomes.every((outcome) => outcome.ok && outcome.value.result === 'unchanged')).toBe(
@@ -107,7 +87,7 @@ describe('syncing scores to Salesforce', () => {
 
 	it('writes the score whatever the status: a lead at SQL, below any threshold, is kept current', async () => {
 		const lead = mock.addLead({ Status: 'Working - Contacted', Lead_Score__c: 90 });
-		const [outcome] = await syncScores(client, [
+		const [outcome] = await syncScores(org.client, [
 			request({ findBy: 'id', recordId: lead.Id }, 12, 'nurture'),
 		]);
 		expect(outcome).toMatchObject({ ok: true, value: { result: 'updated' } });
@@ -120,7 +100,7 @@ describe('syncing scores to Salesforce', () => {
 
 	it('uses the configured field names and extra fields', async () => {
 		const contact = mock.addContact({ Email: 'named@customer.com' });
-		const [outcome] = await syncScores(client, [
+		const [outcome] = await syncScores(org.client, [
 			{
 				lookup: { findBy: 'email', email: 'named@customer.com' },
 				object: 'contact',
@@ -143,12 +123,8 @@ describe('syncing scores to Salesforce', () => {
 	});
 
 	it('sends one record per lead when several items name it: the last values win, compared with Salesforce', async () => {
-		const lead = mock.addLead({
-			Email: 'twice@example.com',
-			Lead_Score__c: 40,
-			Lead_Tier__c: 'warming',
-		});
-		const outcomes = await syncScores(client, [
+		const lead = addScoredLead(mock, 'twice@example.com', 40, 'warming');
+		const outcomes = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'twice@example.com' }, 50, 'warming'),
 			request({ findBy: 'id', recordId: lead.Id }, 40, 'warming'),
 		]);
@@ -161,7 +137,7 @@ describe('syncing scores to Salesforce', () => {
 	});
 
 	it('reports a lead that is not found as notFound and writes nothing', async () => {
-		const [outcome] = await syncScores(client, [
+		const [outcome] = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'stranger@example.com' }, 50, 'warming'),
 		]);
 		expect(outcome).toEqual({
@@ -174,13 +150,13 @@ describe('syncing scores to Salesforce', () => {
 	it('refuses a converted lead with Object Lead, and writes to its contact with Lead, Then Contact', async () => {
 		const lead = mock.addLead({ Email: 'customer@example.com' });
 		const contact = mock.convertLead(lead.Id);
-		const [asLead] = await syncScores(client, [
+		const [asLead] = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'customer@example.com' }, 81, 'hot'),
 		]);
 		expect(!asLead.ok && asLead.error.message).toBe(
 			`Lead ${lead.Id} is converted to contact ${contact.Id}, and a converted lead cannot be changed: set Object to "Lead, Then Contact" to write the score to the contact`,
 		);
-		const [asContact] = await syncScores(client, [
+		const [asContact] = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'customer@example.com' }, 81, 'hot', {
 				object: 'leadThenContact',
 			}),
@@ -201,7 +177,7 @@ describe('syncing scores to Salesforce', () => {
 		const create = { lastName: 'Lovelace', company: 'Analytical Engines' };
 
 		it('creates a missing lead found by email, with the required fields, and finds it the next time', async () => {
-			const [outcome] = await syncScores(client, [
+			const [outcome] = await syncScores(org.client, [
 				request({ findBy: 'email', email: 'New.Person@Example.com' }, 35, 'warming', { create }),
 				request({ findBy: 'email', email: 'new.person@example.com' }, 35, 'warming', { create }),
 			]);
@@ -219,7 +195,7 @@ describe('syncing scores to Salesforce', () => {
 			});
 			expect(mock.calls).toMatchObject({ query: 1, create: 1, upsert: 0 });
 
-			const [again] = await syncScores(client, [
+			const [again] = await syncScores(org.client, [
 				request({ findBy: 'email', email: 'new.person@example.com' }, 35, 'warming', { create }),
 			]);
 			expect(again).toMatchObject({
@@ -229,7 +205,7 @@ describe('syncing scores to Salesforce', () => {
 		});
 
 		it('upserts on the External ID field, so a lead created by a parallel run is updated, not duplicated', async () => {
-			const outcomes = await syncScores(client, [
+			const outcomes = await syncScores(org.client, [
 				request(
 					{ findBy: 'externalId', field: 'External_Id__c', value: 'shop-991' },
 					20,
@@ -255,7 +231,7 @@ describe('syncing scores to Salesforce', () => {
 
 		it('fails an item without Last Name or Company when its lead is missing; an existing lead needs neither', async () => {
 			const existing = mock.addLead({ Email: 'existing@example.com' });
-			const outcomes = await syncScores(client, [
+			const outcomes = await syncScores(org.client, [
 				request({ findBy: 'email', email: 'a@example.com' }, 1, 'nurture', {
 					create: { lastName: 'A', company: ' ' },
 				}),
@@ -286,7 +262,7 @@ describe('syncing scores to Salesforce', () => {
 				(lead) => (lead.Company === 'Competitor' ? 'Competitors are not leads' : undefined),
 			];
 			try {
-				const outcomes = await syncScores(client, [
+				const outcomes = await syncScores(org.client, [
 					request({ findBy: 'email', email: 'spy@competitor.com' }, 5, 'nurture', {
 						create: { lastName: 'Spy', company: 'Competitor' },
 					}),
@@ -311,7 +287,7 @@ describe('syncing scores to Salesforce', () => {
 	it('fails only the item whose score field does not exist', async () => {
 		const good = mock.addLead({ Email: 'good-field@example.com' });
 		mock.addLead({ Email: 'bad-field@example.com' });
-		const outcomes = await syncScores(client, [
+		const outcomes = await syncScores(org.client, [
 			request({ findBy: 'email', email: 'bad-field@example.com' }, 10, 'nurture', {
 				fields: { Score__c: 10 },
 			}),
@@ -333,7 +309,7 @@ describe('syncing scores to Salesforce', () => {
 				fields: { Lead_Score__c: 10 + (i % 2) },
 			}),
 		);
-		const outcomes = await syncScores(client, requests);
+		const outcomes = await syncScores(org.client, requests);
 		const changed = outcomes.filter(
 			(outcome) => outcome.ok && outcome.value.result === 'updated',
 		).length;
@@ -342,7 +318,7 @@ describe('syncing scores to Salesforce', () => {
 		expect(sentRecords(mock)).toHaveLength(changed);
 
 		mock.resetCounters();
-		const replay = await syncScores(client, requests);
+		const replay = await syncScores(org.client, requests);
 		expect(replay.every((outcome) => outcome.ok && outcome.value.result === 'unchanged')).toBe(
 			true,
 		);

@@ -139,18 +139,25 @@ describe('Apply Decay with whole points and a minimum change', () => {
 });
 
 describe('Re-Score with a minimum change', () => {
-	it('stores a small move without handing it on, and hands it on once the moves add up', async () => {
+	/** One rule, a Ping worth `points`, and no decay. */
+	const flat = (points: number) =>
+		parseModel({
+			version: 1,
+			rules: [{ id: 'visit', event: 'Ping', points }],
+			decay: { type: 'none' },
+		});
+	/** A store where ada@example.com has two Pings an hour apart, scored under `model`. */
+	const twoPingsUnder = async (model: ReturnType<typeof flat>) => {
 		const store = new SqliteStore(':memory:');
-		const flat = (points: number) =>
-			parseModel({
-				version: 1,
-				rules: [{ id: 'visit', event: 'Ping', points }],
-				decay: { type: 'none' },
-			});
-		await scoreEvents(store, flat(20), 'default', [
+		await scoreEvents(store, model, 'default', [
 			ping('ada@example.com', START, 'e1'),
 			ping('ada@example.com', START + HOUR_MS, 'e2'),
 		]);
+		return store;
+	};
+
+	it('stores a small move without handing it on, and hands it on once the moves add up', async () => {
+		const store = await twoPingsUnder(flat(20));
 		const reporting: Reporting = { wholePoints: true, minimumChange: 3 };
 		// 41 is one point from the 40 last handed on: stored, not handed on, no history row.
 		const small = await rescoreLeads(store, flat(20.5), 'default', { reporting });
@@ -178,17 +185,7 @@ describe('Re-Score with a minimum change', () => {
 	});
 
 	it('measures the next event from the score last handed on, so a crossing the re-score began is not lost', async () => {
-		const store = new SqliteStore(':memory:');
-		const flat = (points: number) =>
-			parseModel({
-				version: 1,
-				rules: [{ id: 'visit', event: 'Ping', points }],
-				decay: { type: 'none' },
-			});
-		await scoreEvents(store, flat(24), 'default', [
-			ping('ada@example.com', START, 'e1'),
-			ping('ada@example.com', START + HOUR_MS, 'e2'),
-		]);
+		const store = await twoPingsUnder(flat(24));
 		// 48 -> 50 under the new model: two points, below a Minimum Change of 3, so not handed on.
 		expect(
 			(

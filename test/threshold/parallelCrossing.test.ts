@@ -10,6 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 
 import { MemoryStore } from '../../lib/store/memoryStore';
+import type { ScoreStore } from '../../lib/store/scoreStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
 import type { CrossingOutcome } from '../../lib/scoring/crossing';
 import { decideCrossings, thresholdKeyFor } from '../../lib/service/thresholdStates';
@@ -142,10 +143,12 @@ describe('a lead scored by parallel executions crosses exactly once', () => {
 });
 
 describe('decideCrossings in one process', () => {
-	it.each([
+	const IN_PROCESS_STORES: Array<[string, () => ScoreStore]> = [
 		['the memory store', () => new MemoryStore()],
 		['the SQLite store', () => new SqliteStore(':memory:')],
-	])(
+	];
+
+	it.each(IN_PROCESS_STORES)(
 		'with %s, concurrent batches for one lead cross once and the state is kept per threshold key',
 		async (_name, open) => {
 			const store = open();
@@ -165,10 +168,7 @@ describe('decideCrossings in one process', () => {
 		},
 	);
 
-	it.each([
-		['the memory store', () => new MemoryStore()],
-		['the SQLite store', () => new SqliteStore(':memory:')],
-	])(
+	it.each(IN_PROCESS_STORES)(
 		'with %s, a score that reaches it late never re-arms a lead that crossed since',
 		async (_name, open) => {
 			const store = open();
