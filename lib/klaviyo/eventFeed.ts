@@ -3,6 +3,7 @@
  * with their profiles and metric (GET /api/metrics, GET /api/events, GET /api/profiles/{id}).
  */
 import type { JsonObject } from '../http/jsonValues';
+import { PROFILE_ATTRIBUTES } from './inputs';
 import { type KlaviyoClient, pathOfLink } from './klaviyoClient';
 
 export interface Metric {
@@ -49,18 +50,8 @@ export interface EventPage {
 /** The largest page GET /api/events takes (`page[size]` maximum in the spec). */
 export const MAX_EVENT_PAGE_SIZE = 1000;
 
-const PROFILE_FIELDS = [
-	'email',
-	'phone_number',
-	'external_id',
-	'first_name',
-	'last_name',
-	'organization',
-	'title',
-	'locale',
-	'location',
-	'properties',
-];
+/** The profile fields the trigger reads: the standard attributes, where the profile is, and its custom properties. */
+const PROFILE_FIELDS = [...PROFILE_ATTRIBUTES, 'location', 'properties'];
 
 interface Resource {
 	type?: unknown;
