@@ -30,6 +30,22 @@ export function reportedScore(score: number, reporting: Pick<Reporting, 'wholePo
 	return whole === 0 ? 0 : whole;
 }
 
+/**
+ * The exact scores whose reported score lies within [min, max], for a filter that a store applies
+ * to exact scores. With whole points a lead at 50.5 is shown as 50, so "at most 50" reaches up to
+ * 50.99 (scores are kept in hundredths, see roundPoints) and "at least 49.5" starts at 50.
+ */
+export function exactScoreRange(
+	range: { min?: number; max?: number },
+	reporting: Pick<Reporting, 'wholePoints'>,
+): { min?: number; max?: number } {
+	if (!reporting.wholePoints) return range;
+	return {
+		min: range.min === undefined ? undefined : Math.ceil(range.min),
+		max: range.max === undefined ? undefined : Math.floor(range.max) + 0.99,
+	};
+}
+
 /** The fields of a score change operators read; everything else passes through untouched. */
 export interface ScoreFields {
 	score: number;

@@ -191,6 +191,36 @@ describe('List Leads (in-process n8n)', () => {
 		expect([reading.score, reading.exactScore]).toEqual([12, 12.5]);
 	});
 
+	it('filters on the score as it is shown: with Whole Points a lead at 12.5, shown as 12, is within Max Score 12', async () => {
+		const scoreName = uniqueScoreName();
+		const fractional = JSON.stringify({
+			...JSON.parse(MODEL),
+			rules: [{ id: 'nudge', event: 'Nudge', points: 12.5 }],
+		});
+		await run(
+			{
+				operation: 'score',
+				scoreName,
+				model: fractional,
+				leadId: '={{ $json.email }}',
+				eventName: '={{ $json.event }}',
+				eventId: '={{ $json.id }}',
+			},
+			[{ email: 'ada@example.com', event: 'Nudge', id: `${scoreName}-nudge` }],
+		);
+		const listed = async (leadFilters: IDataObject, options: IDataObject = {}) =>
+			(
+				await run({ operation: 'listLeads', scoreName, model: fractional, leadFilters, options })
+			).map((item) => item.json.score);
+		expect(await listed({ maxScore: 12 })).toEqual([12]);
+		expect(await listed({ minScore: 12, maxScore: 12 })).toEqual([12]);
+		expect(await listed({ minScore: 12.5 })).toEqual([]);
+		expect(await listed({ maxScore: 11 })).toEqual([]);
+		// With Whole Points off the exact score is shown, and filtered.
+		expect(await listed({ maxScore: 12 }, { wholePoints: false })).toEqual([]);
+		expect(await listed({ minScore: 12.5 }, { wholePoints: false })).toEqual([12.5]);
+	});
+
 	it('names the item and parameter of a bad filter, and honours Continue On Fail', async () => {
 		const scoreName = uniqueScoreName();
 		await expect(

@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 
 import { InputError, parseNumber, type TimeWindow } from '../../../lib/scoring/inputs';
+import { exactScoreRange, type Reporting } from '../../../lib/scoring/reporting';
 import type { LeadFilter, LeadSort } from '../../../lib/store/scoreStore';
 import { leadPages } from '../../../lib/service/leadList';
 import { returnAllAndLimit } from '../description';
@@ -85,7 +86,7 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-function leadFilter(raw: IDataObject, window: TimeWindow): LeadFilter {
+function leadFilter(raw: IDataObject, window: TimeWindow, reporting: Reporting): LeadFilter {
 	const filter: LeadFilter = {};
 	const tiers = String(raw.tiers ?? '')
 		.split(',')
@@ -106,6 +107,10 @@ function leadFilter(raw: IDataObject, window: TimeWindow): LeadFilter {
 			`The maximum score (${filter.maxScore}) is below the minimum score (${filter.minScore}).`,
 		);
 	}
+	// The bounds apply to the score as the operator sees it (whole points by default).
+	const range = exactScoreRange({ min: filter.minScore, max: filter.maxScore }, reporting);
+	filter.minScore = range.min;
+	filter.maxScore = range.max;
 	filter.activeSince = optionalTime(raw.activeSince, window, 'activeSince');
 	filter.changedSince = optionalTime(raw.changedSince, window, 'changedSince');
 	const version = String(raw.modelVersion ?? '').trim();
@@ -129,6 +134,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		const filter = leadFilter(
 			parameters.get<IDataObject>('leadFilters', itemIndex, {}),
 			timeWindowFor.call(this, Date.now())(),
+			reporting,
 		);
 		const out: INodeExecutionData[] = [];
 		for await (const page of leadPages(
