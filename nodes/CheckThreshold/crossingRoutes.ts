@@ -19,7 +19,7 @@ import {
 } from '../../lib/service/thresholdStates';
 import { ItemOutputs } from '../shared/itemOutputs';
 import { ItemParameters } from '../shared/parameters';
-import { openStore, type StoreKind } from '../shared/storeAccess';
+import { openStore, storeKeyOf, type StoreKind } from '../shared/storeAccess';
 
 const CROSSING_OUTPUTS = {
 	crossed: 'Crossed',
@@ -122,7 +122,7 @@ export async function routeCrossing(this: IExecuteFunctions): Promise<INodeExecu
 			);
 			// Read per item like every parameter: the store can be chosen by an expression.
 			const storeKind = parameters.get<StoreKind>('store', itemIndex, 'embedded');
-			const batchKey = `${storeKind}\u0000${thresholdKey}\u0000${settings.threshold}\u0000${settings.hysteresis}`;
+			const batchKey = `${storeKeyOf(parameters, storeKind, itemIndex)}\u0000${thresholdKey}\u0000${settings.threshold}\u0000${settings.hysteresis}`;
 			let batch = batches.get(batchKey);
 			if (!batch)
 				batches.set(batchKey, (batch = { thresholdKey, storeKind, settings, entries: [] }));

@@ -5,7 +5,7 @@ import { InputError, requireText } from '../../lib/scoring/inputs';
 import { ModelError, parseModel, type ScoringModel } from '../../lib/scoring/model';
 import { modelVersion } from '../../lib/scoring/modelVersion';
 import { ItemParameters } from '../shared/parameters';
-import { openStore, type StoreKind } from '../shared/storeAccess';
+import { openStore, storeKeyOf, type StoreKind } from '../shared/storeAccess';
 import { formPath, modelFromEditor, type EditorModel } from './modelBuilder';
 import { scoreNameOfRun } from './testScore';
 
@@ -114,6 +114,7 @@ const storedModels = new WeakMap<IExecuteFunctions, Map<string, ScoringModel>>()
 async function storedModelFor(
 	this: IExecuteFunctions,
 	storeKind: StoreKind,
+	storeKey: string,
 	scoreName: string,
 	itemIndex: number,
 ): Promise<ScoringModel> {
@@ -124,7 +125,7 @@ async function storedModelFor(
 		);
 	let models = storedModels.get(this);
 	if (!models) storedModels.set(this, (models = new Map()));
-	const key = `${storeKind}\u0000${scoreName}`;
+	const key = `${storeKey}\u0000${scoreName}`;
 	let model = models.get(key);
 	if (!model) {
 		const stored = await (await openStore(this, storeKind, itemIndex)).currentModel(scoreName);
@@ -145,13 +146,14 @@ export async function settingsFor(
 		requireText(parameters.get('scoreName', itemIndex), 'scoreName', 'Score Name'),
 	);
 	const storeKind = parameters.get<StoreKind>('store', itemIndex);
+	const storeKey = storeKeyOf(parameters, storeKind, itemIndex);
 	const model =
 		parameters.get<string>('modelSource', itemIndex) === 'stored'
-			? await storedModelFor.call(this, storeKind, scoreName, itemIndex)
+			? await storedModelFor.call(this, storeKind, storeKey, scoreName, itemIndex)
 			: modelFor.call(this, parameters, itemIndex);
 	// The model's version, not its text: short to compare per item, and equal for equal models.
 	return {
-		key: `${storeKind}\u0000${scoreName}\u0000${modelVersion(model)}`,
+		key: `${storeKey}\u0000${scoreName}\u0000${modelVersion(model)}`,
 		model,
 		scoreName,
 		storeKind,

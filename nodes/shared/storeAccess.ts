@@ -7,6 +7,8 @@ import { InputError } from '../../lib/scoring/inputs';
 import { embeddedStore, postgresStore, type PostgresCredentials } from '../../lib/store/openStore';
 import type { ScoreStore } from '../../lib/store/scoreStore';
 
+import type { ItemParameters } from './parameters';
+
 export type StoreKind = 'embedded' | 'postgres' | 'none';
 
 type Show = NonNullable<IDisplayOptions['show']>;
@@ -81,6 +83,31 @@ export function refuseStateless(
 		);
 }
 
+/** Where the item's PostgreSQL store keeps its tables (both may be expressions, e.g. per tenant). */
+function postgresPlace(context: IExecuteFunctions, itemIndex: number) {
+	return {
+		schema: context.getNodeParameter('postgresSchema', itemIndex, 'public') as string,
+		tablePrefix: context.getNodeParameter(
+			'postgresTablePrefix',
+			itemIndex,
+			'lead_scoring_',
+		) as string,
+	};
+}
+
+/**
+ * Which store the item's settings name: items with equal keys share one store, so they may share
+ * one batch; for PostgreSQL that is the schema and table prefix too, not only the kind.
+ */
+export function storeKeyOf(parameters: ItemParameters, kind: StoreKind, itemIndex: number): string {
+	if (kind !== 'postgres') return kind;
+	return JSON.stringify([
+		kind,
+		parameters.get('postgresSchema', itemIndex, 'public'),
+		parameters.get('postgresTablePrefix', itemIndex, 'lead_scoring_'),
+	]);
+}
+
 /** The store chosen for the item, with its PostgreSQL schema and prefix; never the stateless one. */
 export async function openStore(
 	context: IExecuteFunctions,
@@ -90,14 +117,7 @@ export async function openStore(
 	refuseStateless(kind);
 	if (kind === 'postgres') {
 		const credentials = (await context.getCredentials('postgres')) as PostgresCredentials;
-		return postgresStore(credentials, {
-			schema: context.getNodeParameter('postgresSchema', itemIndex, 'public') as string,
-			tablePrefix: context.getNodeParameter(
-				'postgresTablePrefix',
-				itemIndex,
-				'lead_scoring_',
-			) as string,
-		});
+		return postgresStore(credentials, postgresPlace(context, itemIndex));
 	}
 	return embeddedStore(embeddedFolder(context.helpers.getStoragePath()));
 }

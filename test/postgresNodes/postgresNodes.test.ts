@@ -73,6 +73,31 @@ describe('Score Event and Check Threshold with store: postgres (in-process n8n, 
 		expect(crossing).toEqual([{ crossed: true }]);
 	});
 
+	it('keeps each item in the tables its own expression names, when items of one execution name different ones', async () => {
+		const perTenant = structuredClone(workflow);
+		for (const node of perTenant.nodes) {
+			if (node.name === 'Score Event' || node.name === 'Check Threshold')
+				node.parameters.postgresTablePrefix = '={{ $json.tenant }}';
+		}
+		const tenantEvent = (tenant: string, email: string) => ({
+			json: { ...demo(email, `${tenant}-1`).json, scoreName: 'tenants', tenant },
+		});
+		const run = await runWorkflow(perTenant, {
+			input: [tenantEvent('ta_', 'ada@example.com'), tenantEvent('tb_', 'bob@example.com')],
+			credentials: credentials(),
+		});
+		expect(run.status).toBe('success');
+		const leadsOf = async (prefix: string) =>
+			(
+				await server().sql(
+					`SELECT lead_id FROM lead_scores.${prefix}leads WHERE score_name = $1 ORDER BY lead_id`,
+					['tenants'],
+				)
+			).map((row) => row.lead_id);
+		expect(await leadsOf('ta_')).toEqual(['ada@example.com']);
+		expect(await leadsOf('tb_')).toEqual(['bob@example.com']);
+	});
+
 	it('fails the items with a clear message, never the password, when the credential is wrong', async () => {
 		const wrong = credentials();
 		const wrongPassword = `wrong-${process.pid}-x9`;
