@@ -66,7 +66,7 @@ export async function expireOneLead(): Promise<{
 	loopDelay.disable();
 	const seconds = (performance.now() - began) / 1000;
 	const cpu = process.cpuUsage(cpuBefore);
-	if (results.some((result) => 'error' in result)) throw new Error('an event failed');
+	if (results.some((result) => !result.ok)) throw new Error('an event failed');
 	const state = (await store.getLeads('default', ['busy@example.com'])).get(
 		'busy@example.com',
 	)!.state;

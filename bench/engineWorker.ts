@@ -97,7 +97,7 @@ async function main(): Promise<void> {
 		seconds = (performance.now() - began) / 1000;
 		const cpu = process.cpuUsage(cpuBefore);
 		cpuSeconds = (cpu.user + cpu.system) / 1e6;
-		if (results.some((result) => 'error' in result)) throw new Error('an event failed');
+		if (results.some((result) => !result.ok)) throw new Error('an event failed');
 	}
 	rmSync(folder, { recursive: true, force: true });
 	process.stdout.write(

@@ -76,7 +76,7 @@ async function pausesOf(
 		const cpu = process.threadCpuUsage(cpuBefore);
 		longestEventCpuMs = Math.max(longestEventCpuMs, (cpu.user + cpu.system) / 1000);
 		longestEventMs = Math.max(longestEventMs, performance.now() - began);
-		if ('error' in result) throw result.error;
+		if (!result.ok) throw result.error;
 	}
 	// Let the monitor's timer see the last event's pause before it stops.
 	await new Promise((resolve) => setTimeout(resolve, 20));

@@ -113,7 +113,7 @@ async function scoreAll(store: ScoreStore, events: EventInput[]): Promise<void> 
 	for (const result of await scoreEvents(store, model, 'default', events, {
 		keepEventData: false,
 	})) {
-		if ('error' in result) throw result.error;
+		if (!result.ok) throw result.error;
 	}
 }
 

@@ -93,8 +93,7 @@ const WORKLOADS: Workload[] = [
 ];
 
 async function ensureScored(results: Awaited<ReturnType<typeof scoreEvents>>): Promise<void> {
-	const failed = results.find((result) => 'error' in result);
-	if (failed && 'error' in failed) throw failed.error;
+	for (const result of results) if (!result.ok) throw result.error;
 }
 
 async function measure(side: Side, workload: Workload, run: number): Promise<Figure> {
