@@ -94,6 +94,27 @@ async function score(
 }
 
 /** ada 100 hot, bob 80 hot, carol 60 engaged, dan 30 warming, erin 1 nurture. */
+/** A new score whose only rule gives 12.5 points, and ada@example.com scored once with it. */
+async function scoreFractional() {
+	const scoreName = uniqueScoreName();
+	const fractional = JSON.stringify({
+		...JSON.parse(MODEL),
+		rules: [{ id: 'nudge', event: 'Nudge', points: 12.5 }],
+	});
+	const [scored] = await run(
+		{
+			operation: 'score',
+			scoreName,
+			model: fractional,
+			leadId: '={{ $json.email }}',
+			eventName: '={{ $json.event }}',
+			eventId: '={{ $json.id }}',
+		},
+		[{ email: 'ada@example.com', event: 'Nudge', id: `${scoreName}-nudge` }],
+	);
+	return { scoreName, fractional, scored };
+}
+
 async function seed(scoreName: string): Promise<void> {
 	await score(scoreName, [
 		['erin@example.com', 'Ping'],
@@ -155,22 +176,7 @@ describe('List Leads (in-process n8n)', () => {
 	});
 
 	it('lists and charts the whole score Score Event reported (Whole Points on by default), the exact one beside it', async () => {
-		const scoreName = uniqueScoreName();
-		const fractional = JSON.stringify({
-			...JSON.parse(MODEL),
-			rules: [{ id: 'nudge', event: 'Nudge', points: 12.5 }],
-		});
-		const [scored] = await run(
-			{
-				operation: 'score',
-				scoreName,
-				model: fractional,
-				leadId: '={{ $json.email }}',
-				eventName: '={{ $json.event }}',
-				eventId: '={{ $json.id }}',
-			},
-			[{ email: 'ada@example.com', event: 'Nudge', id: `${scoreName}-nudge` }],
-		);
+		const { scoreName, fractional, scored } = await scoreFractional();
 		expect((scored.json.leadScore as IDataObject).score).toBe(12);
 		const [row] = await run({ operation: 'listLeads', scoreName, model: fractional });
 		expect([row.json.score, row.json.exactScore]).toEqual([12, 12.5]);
@@ -192,22 +198,7 @@ describe('List Leads (in-process n8n)', () => {
 	});
 
 	it('filters on the score as it is shown: with Whole Points a lead at 12.5, shown as 12, is within Max Score 12', async () => {
-		const scoreName = uniqueScoreName();
-		const fractional = JSON.stringify({
-			...JSON.parse(MODEL),
-			rules: [{ id: 'nudge', event: 'Nudge', points: 12.5 }],
-		});
-		await run(
-			{
-				operation: 'score',
-				scoreName,
-				model: fractional,
-				leadId: '={{ $json.email }}',
-				eventName: '={{ $json.event }}',
-				eventId: '={{ $json.id }}',
-			},
-			[{ email: 'ada@example.com', event: 'Nudge', id: `${scoreName}-nudge` }],
-		);
+		const { scoreName, fractional } = await scoreFractional();
 		const listed = async (leadFilters: IDataObject, options: IDataObject = {}) =>
 			(
 				await run({ operation: 'listLeads', scoreName, model: fractional, leadFilters, options })
