@@ -60,12 +60,16 @@ export const description: INodeProperties[] = [
 				name: 'maxScore',
 				type: 'number',
 				default: 100,
+				description:
+					'Only leads whose score, as the output shows it (whole points by default), is at most this',
 			},
 			{
 				displayName: 'Minimum Score',
 				name: 'minScore',
 				type: 'number',
 				default: 0,
+				description:
+					'Only leads whose score, as the output shows it (whole points by default), is at least this',
 			},
 			{
 				displayName: 'Model Version',
