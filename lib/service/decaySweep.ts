@@ -6,7 +6,7 @@ import { modelVersion } from '../scoring/modelVersion';
 import { asReported, EXACT_REPORTING, worthReporting, type Reporting } from '../scoring/reporting';
 import type { LeadsWrite, ScoreStore } from '../store/scoreStore';
 import { ledgerEntry } from './ledgerEntry';
-import { yieldToEventLoop } from './pages';
+import { pacedSweep, yieldToEventLoop } from './pages';
 
 export interface SweepOptions {
 	/** Leads read (and at most locked) per step. */
@@ -55,44 +55,46 @@ export async function sweepDecay(
 	const version = modelVersion(model);
 	const changed: LeadScore[] = [];
 	let after: string | null = null;
-	do {
-		if (after !== null) await yieldToEventLoop();
-		const page = await store.listLeads(scoreName, after, pageSize);
-		after = page.next;
-		options.onPage?.(page.leads.length);
-		const leadIds = page.leads
-			.filter((lead) => reportableDecay(model, lead.state, asOf, reporting) !== undefined)
-			.map((lead) => lead.leadId);
-		if (leadIds.length === 0) continue;
-		await yieldToEventLoop();
-		let pageChanges: LeadScore[] = [];
-		await store.updateLeads(scoreName, leadIds, [], (snapshot) => {
-			pageChanges = [];
-			const committedAt = now();
-			const scoredAt = new Date(committedAt).toISOString();
-			const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
-			for (const [leadId, state] of snapshot.leads) {
-				const change = reportableDecay(model, state, asOf, reporting);
-				if (!change) continue;
-				change.state.modelVersion = version;
-				delete change.state.reportedScore;
-				const event = { name: 'decay', id: null };
-				write.leads.set(leadId, change.state);
-				write.ledger.push(ledgerEntry(leadId, change, event, committedAt, version));
-				// Measured from what was last handed on, so downstream sees the change it did not see yet.
-				const handedOn = sinceHandedOn(model, state, change);
-				pageChanges.push(
-					asReported(
-						toLeadScore(leadId, handedOn, event, scoredAt, version),
-						model.tiers,
-						reporting,
-					),
-				);
-			}
-			return write;
-		});
-		if (options.onChanges) options.onChanges(pageChanges);
-		else changed.push(...pageChanges);
-	} while (after !== null);
+	await pacedSweep(store, async (pace) => {
+		do {
+			if (after !== null) await pace();
+			const page = await store.listLeads(scoreName, after, pageSize);
+			after = page.next;
+			options.onPage?.(page.leads.length);
+			const leadIds = page.leads
+				.filter((lead) => reportableDecay(model, lead.state, asOf, reporting) !== undefined)
+				.map((lead) => lead.leadId);
+			if (leadIds.length === 0) continue;
+			await yieldToEventLoop();
+			let pageChanges: LeadScore[] = [];
+			await store.updateLeads(scoreName, leadIds, [], (snapshot) => {
+				pageChanges = [];
+				const committedAt = now();
+				const scoredAt = new Date(committedAt).toISOString();
+				const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
+				for (const [leadId, state] of snapshot.leads) {
+					const change = reportableDecay(model, state, asOf, reporting);
+					if (!change) continue;
+					change.state.modelVersion = version;
+					delete change.state.reportedScore;
+					const event = { name: 'decay', id: null };
+					write.leads.set(leadId, change.state);
+					write.ledger.push(ledgerEntry(leadId, change, event, committedAt, version));
+					// Measured from what was last handed on, so downstream sees the change it did not see yet.
+					const handedOn = sinceHandedOn(model, state, change);
+					pageChanges.push(
+						asReported(
+							toLeadScore(leadId, handedOn, event, scoredAt, version),
+							model.tiers,
+							reporting,
+						),
+					);
+				}
+				return write;
+			});
+			if (options.onChanges) options.onChanges(pageChanges);
+			else changed.push(...pageChanges);
+		} while (after !== null);
+	});
 	return changed;
 }

@@ -1,6 +1,16 @@
+import type { ScoreStore } from '../store/scoreStore';
+
 /** A pause between pages, so n8n answers webhooks while a long sweep runs (the embedded store is synchronous). */
 export async function yieldToEventLoop(): Promise<void> {
 	await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Runs a sweep over every lead at the store's pace (see ScoreStore.sweep), or yielding between pages. */
+export function pacedSweep<T>(
+	store: ScoreStore,
+	work: (pace: () => Promise<void>) => Promise<T>,
+): Promise<T> {
+	return store.sweep ? store.sweep(work) : work(yieldToEventLoop);
 }
 
 /**

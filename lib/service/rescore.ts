@@ -15,7 +15,7 @@ import {
 } from '../scoring/reporting';
 import { tierFor } from '../scoring/tiers';
 import type { Baseline, LeadsWrite, ScoreStore } from '../store/scoreStore';
-import { yieldToEventLoop } from './pages';
+import { pacedSweep } from './pages';
 
 export interface RescoredLead extends ScoreFields {
 	leadId: string;
@@ -109,119 +109,126 @@ export async function rescoreLeads(
 		summary.leads = resumed.leads;
 	}
 	let after: string | null = resumed?.after ?? null;
-	for (;;) {
-		const page = await store.listLeads(scoreName, after, pageSize);
-		const leadIds = page.leads.map((lead) => lead.leadId);
-		const swept = summary.leads + leadIds.length;
-		let pageChanges: RescoredLead[] = [];
-		let pageSkipped: SkippedLead[] = [];
-		await store.updateLeads(
-			scoreName,
-			leadIds,
-			[],
-			(snapshot) => {
-				pageChanges = [];
-				pageSkipped = [];
-				const committedAt = now();
-				const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
-				for (const [leadId, stored] of snapshot.leads) {
-					const events = snapshot.events?.get(leadId) ?? [];
-					const replayed = replayWhole(model, stored, events, snapshot.baselines?.get(leadId));
-					if (typeof replayed === 'string') {
-						pageSkipped.push({ leadId, score: stored.score, tier: stored.tier, reason: replayed });
-						continue;
-					}
-					// Compare as of the time the stored score was computed for (a decay sweep may have run since).
-					const asOf = stored.evaluatedAt;
-					const rescored =
-						asOf !== null && (replayed.evaluatedAt === null || replayed.evaluatedAt < asOf)
-							? applyDecay(model, replayed, asOf).state
-							: replayed;
-					rescored.modelVersion = version;
-					const before = stored.reportedScore ?? stored.score;
-					if (sameState(rescored, stored) && stored.modelVersion === version) {
-						// Re-scored by a stopped run whose progress is gone (a run under another model started over
-						// since), before its items went out: they go out now.
-						if (
-							stored.reportedScore !== undefined &&
-							worthHandingOn(model, reporting, before, stored)
-						) {
-							pageChanges.push(
-								asReported(
-									handedOnLead(model, leadId, stored, before, committedAt, events.length),
-									model.tiers,
-									reporting,
-								),
-							);
+	await pacedSweep(store, async (pace) => {
+		for (;;) {
+			const page = await store.listLeads(scoreName, after, pageSize);
+			const leadIds = page.leads.map((lead) => lead.leadId);
+			const swept = summary.leads + leadIds.length;
+			let pageChanges: RescoredLead[] = [];
+			let pageSkipped: SkippedLead[] = [];
+			await store.updateLeads(
+				scoreName,
+				leadIds,
+				[],
+				(snapshot) => {
+					pageChanges = [];
+					pageSkipped = [];
+					const committedAt = now();
+					const write: LeadsWrite = { leads: new Map(), events: [], ledger: [] };
+					for (const [leadId, stored] of snapshot.leads) {
+						const events = snapshot.events?.get(leadId) ?? [];
+						const replayed = replayWhole(model, stored, events, snapshot.baselines?.get(leadId));
+						if (typeof replayed === 'string') {
+							pageSkipped.push({
+								leadId,
+								score: stored.score,
+								tier: stored.tier,
+								reason: replayed,
+							});
+							continue;
 						}
-						continue;
+						// Compare as of the time the stored score was computed for (a decay sweep may have run since).
+						const asOf = stored.evaluatedAt;
+						const rescored =
+							asOf !== null && (replayed.evaluatedAt === null || replayed.evaluatedAt < asOf)
+								? applyDecay(model, replayed, asOf).state
+								: replayed;
+						rescored.modelVersion = version;
+						const before = stored.reportedScore ?? stored.score;
+						if (sameState(rescored, stored) && stored.modelVersion === version) {
+							// Re-scored by a stopped run whose progress is gone (a run under another model started over
+							// since), before its items went out: they go out now.
+							if (
+								stored.reportedScore !== undefined &&
+								worthHandingOn(model, reporting, before, stored)
+							) {
+								pageChanges.push(
+									asReported(
+										handedOnLead(model, leadId, stored, before, committedAt, events.length),
+										model.tiers,
+										reporting,
+									),
+								);
+							}
+							continue;
+						}
+						// The replay counted its own changes; the lead's revisions go on from the stored one.
+						rescored.revision = (stored.revision ?? 0) + 1;
+						write.leads.set(leadId, rescored);
+						// Until this run's items have gone out, downstream holds `before`: a run that stops
+						// midway leaves that behind, and the next run hands the lead on (see clearHandedOn).
+						if (before !== rescored.score) rescored.reportedScore = before;
+						else delete rescored.reportedScore;
+						// A smaller move is stored but not handed on, and stays remembered, so later moves add up to it.
+						if (!worthHandingOn(model, reporting, before, rescored, stored.tier)) continue;
+						const delta = roundPoints(rescored.score - stored.score);
+						write.ledger.push({
+							leadId,
+							eventId: null,
+							event: 'rescore',
+							at: rescored.evaluatedAt ?? committedAt,
+							recordedAt: committedAt,
+							previousScore: stored.score,
+							score: rescored.score,
+							delta,
+							tier: rescored.tier,
+							reasons: [
+								{
+									rule: 'rescore',
+									points: delta,
+									note: `model ${stored.modelVersion ?? 'unknown'} -> ${version}`,
+								},
+							],
+							modelVersion: version,
+						});
+						const handedOn = handedOnLead(
+							model,
+							leadId,
+							rescored,
+							before,
+							committedAt,
+							events.length,
+						);
+						handedOn.previousModelVersion = stored.modelVersion ?? null;
+						if (stored.reportedScore === undefined) {
+							handedOn.previousTier = stored.tier;
+							handedOn.tierChanged = rescored.tier !== stored.tier;
+						}
+						pageChanges.push(asReported(handedOn, model.tiers, reporting));
 					}
-					// The replay counted its own changes; the lead's revisions go on from the stored one.
-					rescored.revision = (stored.revision ?? 0) + 1;
-					write.leads.set(leadId, rescored);
-					// Until this run's items have gone out, downstream holds `before`: a run that stops
-					// midway leaves that behind, and the next run hands the lead on (see clearHandedOn).
-					if (before !== rescored.score) rescored.reportedScore = before;
-					else delete rescored.reportedScore;
-					// A smaller move is stored but not handed on, and stays remembered, so later moves add up to it.
-					if (!worthHandingOn(model, reporting, before, rescored, stored.tier)) continue;
-					const delta = roundPoints(rescored.score - stored.score);
-					write.ledger.push({
-						leadId,
-						eventId: null,
-						event: 'rescore',
-						at: rescored.evaluatedAt ?? committedAt,
-						recordedAt: committedAt,
-						previousScore: stored.score,
-						score: rescored.score,
-						delta,
-						tier: rescored.tier,
-						reasons: [
-							{
-								rule: 'rescore',
-								points: delta,
-								note: `model ${stored.modelVersion ?? 'unknown'} -> ${version}`,
-							},
-						],
-						modelVersion: version,
-					});
-					const handedOn = handedOnLead(
-						model,
-						leadId,
-						rescored,
-						before,
-						committedAt,
-						events.length,
-					);
-					handedOn.previousModelVersion = stored.modelVersion ?? null;
-					if (stored.reportedScore === undefined) {
-						handedOn.previousTier = stored.tier;
-						handedOn.tierChanged = rescored.tier !== stored.tier;
+					// Where the run stands after this page, committed with its leads, for a run that goes on after a stop.
+					if (leadIds.length > 0) {
+						const items = new Map<string, KeptItem>([
+							...pageChanges.map((lead): [string, KeptItem] => [lead.leadId, { changed: lead }]),
+							...pageSkipped.map((lead): [string, KeptItem] => [lead.leadId, { skipped: lead }]),
+						]);
+						write.rescore = {
+							progress: { modelVersion: version, after: leadIds[leadIds.length - 1], leads: swept },
+							items,
+						};
 					}
-					pageChanges.push(asReported(handedOn, model.tiers, reporting));
-				}
-				// Where the run stands after this page, committed with its leads, for a run that goes on after a stop.
-				if (leadIds.length > 0) {
-					const items = new Map<string, KeptItem>([
-						...pageChanges.map((lead): [string, KeptItem] => [lead.leadId, { changed: lead }]),
-						...pageSkipped.map((lead): [string, KeptItem] => [lead.leadId, { skipped: lead }]),
-					]);
-					write.rescore = {
-						progress: { modelVersion: version, after: leadIds[leadIds.length - 1], leads: swept },
-						items,
-					};
-				}
-				return write;
-			},
-			{ withEvents: true },
-		);
-		summary.leads = swept;
-		summary.changed.push(...pageChanges);
-		summary.skipped.push(...pageSkipped);
-		if (page.next === null) break;
-		after = page.next;
-		await yieldToEventLoop();
-	}
+					return write;
+				},
+				{ withEvents: true },
+			);
+			summary.leads = swept;
+			summary.changed.push(...pageChanges);
+			summary.skipped.push(...pageSkipped);
+			if (page.next === null) break;
+			after = page.next;
+			await pace();
+		}
+	});
 	await clearHandedOn(store, scoreName, summary.changed, pageSize);
 	return summary;
 }

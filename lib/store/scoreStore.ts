@@ -245,6 +245,13 @@ export interface ScoreSummary {
  * synchronously on what was read, and its writes are committed together or not at all.
  */
 export interface ScoreStore {
+	/**
+	 * Runs a sweep over every lead (Apply Decay, Re-Score), which awaits `pace` between its pages.
+	 * Optional: a store whose upkeep would otherwise pause the event loop during a long run of
+	 * writes (the embedded store's checkpoints) moves that upkeep off the loop for the sweep's length,
+	 * and `pace` holds the sweep back while the upkeep catches up.
+	 */
+	sweep?<T>(work: (pace: () => Promise<void>) => Promise<T>): Promise<T>;
 	updateLeads(
 		scoreName: string,
 		leadIds: string[],

@@ -34,6 +34,7 @@ import {
 	type StoredModel,
 } from './scoreStore';
 import { keysetPage } from './pages';
+import { Checkpointer } from './sqliteCheckpointer';
 import { ledgerEntryFrom, storedEventFrom, type EventRow, type LedgerRow } from './tableRows';
 import {
 	leadPage,
@@ -143,6 +144,11 @@ const MIGRATIONS: string[] = [
 ];
 
 const BUSY_TIMEOUT_MS = 30_000;
+// Pages of WAL before a commit checkpoints it (40 MB): short enough that the pause stays small.
+const AUTOCHECKPOINT_PAGES = 10_000;
+// During a sweep the checkpoints run in a worker thread, and a longer WAL (200 MB) lets each copy a
+// page that many transactions wrote only once; the file is cut back when the sweep ends.
+const SWEEP_WAL_PAGES = 50_000;
 
 /**
  * The embedded store: one SQLite file (Node's built-in node:sqlite, WAL mode). Each update is
@@ -152,6 +158,8 @@ const BUSY_TIMEOUT_MS = 30_000;
 export class SqliteStore implements ScoreStore {
 	private readonly db: DatabaseSync;
 	private readonly statements = new Map<string, StatementSync>();
+	/** The checkpoint thread of the sweeps running now, and how many they are. */
+	private sweeping: { checkpointer: Checkpointer | null; sweeps: number } | null = null;
 
 	constructor(readonly path: string) {
 		try {
@@ -166,7 +174,7 @@ export class SqliteStore implements ScoreStore {
 			// Reads through a memory map skip a system call per page; a longer WAL between checkpoints
 			// writes each hot page to the database file less often.
 			this.db.exec('PRAGMA mmap_size = 268435456');
-			this.db.exec('PRAGMA wal_autocheckpoint = 10000');
+			this.db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
 			this.migrate();
 		} catch (error) {
 			throw new StoreError(
@@ -213,6 +221,38 @@ export class SqliteStore implements ScoreStore {
 		} catch (error) {
 			if (this.db.isTransaction) this.db.exec('ROLLBACK');
 			throw error;
+		}
+	}
+
+	/**
+	 * While a sweep runs, checkpoints leave the event loop: this connection stops making them, and a
+	 * worker thread copies the WAL back as the sweep writes (see Checkpointer). Should that thread
+	 * fail, this connection checkpoints again as before and the sweep goes on.
+	 */
+	async sweep<T>(work: (pace: () => Promise<void>) => Promise<T>): Promise<T> {
+		if (this.path === ':memory:') return work(nextTurn);
+		if (!this.sweeping) {
+			this.db.exec('PRAGMA wal_autocheckpoint = 0');
+			this.sweeping = { checkpointer: new Checkpointer(this.path, SWEEP_WAL_PAGES), sweeps: 0 };
+		}
+		const sweeping = this.sweeping;
+		sweeping.sweeps++;
+		const fallBack = () => {
+			sweeping.checkpointer = null;
+			if (this.db.isOpen) this.db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+		};
+		try {
+			return await work(async () => {
+				await sweeping.checkpointer?.pace().catch(fallBack);
+				await nextTurn();
+			});
+		} finally {
+			if (--sweeping.sweeps === 0) {
+				this.sweeping = null;
+				const { checkpointer } = sweeping;
+				fallBack();
+				await checkpointer?.finish().catch(() => undefined);
+			}
 		}
 	}
 
@@ -644,6 +684,11 @@ export class SqliteStore implements ScoreStore {
 		if (this.db.isOpen) this.db.close();
 		this.statements.clear();
 	}
+}
+
+/** The next turn of the event loop, so what waits (a webhook) runs between a sweep's pages. */
+function nextTurn(): Promise<void> {
+	return new Promise((resolve) => setImmediate(resolve));
 }
 
 // SQLite result codes of a value the database refuses: too big, constraint, type mismatch, out of range.

@@ -8,7 +8,13 @@ import { rescoreLeads } from '../../lib/service/rescore';
 import { parseModel } from '../../lib/scoring/model';
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
-import { describeAcrossProcesses, describeStoreContract, ping, plusOne } from './storeContract';
+import {
+	describeAcrossProcesses,
+	describeStoreContract,
+	intercepted,
+	ping,
+	plusOne,
+} from './storeContract';
 
 function tempDb(): string {
 	return join(mkdtempSync(join(tmpdir(), 'lead-store-')), 'scores.sqlite');
@@ -144,15 +150,9 @@ describe('SQLite store migration 7', () => {
 		});
 		// Stopped after its first page of one lead: the next run goes on with the second lead.
 		let pages = 1;
-		const stopping = new Proxy(store, {
-			get(target, property) {
-				const value = Reflect.get(target, property) as (...args: unknown[]) => unknown;
-				if (property !== 'updateLeads') return value.bind(target);
-				return async (...args: unknown[]) => {
-					if (pages-- <= 0) throw new Error('n8n stopped');
-					return await value.apply(target, args);
-				};
-			},
+		const stopping = intercepted(store, 'updateLeads', (updateLeads) => async (...args) => {
+			if (pages-- <= 0) throw new Error('n8n stopped');
+			return await updateLeads(...args);
 		});
 		await expect(rescoreLeads(stopping, twice, 'default', { pageSize: 1 })).rejects.toThrow(
 			'n8n stopped',

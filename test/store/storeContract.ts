@@ -101,6 +101,22 @@ function scoresOf(
 }
 
 /** Registers the shared behaviour tests; `openStore` gives a fresh, empty store for each test. */
+/** The store with one method wrapped and the rest its own: a run stopped midway, or one counted. */
+export function intercepted<K extends 'updateLeads' | 'listLeads'>(
+	store: ScoreStore,
+	method: K,
+	wrap: (original: ScoreStore[K]) => ScoreStore[K],
+): ScoreStore {
+	const wrapped = wrap(store[method].bind(store) as ScoreStore[K]);
+	return new Proxy(store, {
+		get(target, property) {
+			if (property === method) return wrapped;
+			const value = Reflect.get(target, property) as unknown;
+			return typeof value === 'function' ? (value.bind(target) as unknown) : value;
+		},
+	});
+}
+
 export function describeStoreContract(openStore: () => ScoreStore | Promise<ScoreStore>): void {
 	let store: ScoreStore;
 	beforeEach(async () => (store = await openStore()));
@@ -873,15 +889,9 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		});
 		const options = { pageSize: 2, now: () => NOV_1 + DAY_MS };
 		let pages = 2;
-		const stopping = new Proxy(store, {
-			get(target, property) {
-				const value = Reflect.get(target, property) as (...args: unknown[]) => unknown;
-				if (property !== 'updateLeads') return value.bind(target);
-				return async (...args: unknown[]) => {
-					if (pages-- <= 0) throw new Error('n8n stopped');
-					return await value.apply(target, args);
-				};
-			},
+		const stopping = intercepted(store, 'updateLeads', (updateLeads) => async (...args) => {
+			if (pages-- <= 0) throw new Error('n8n stopped');
+			return await updateLeads(...args);
 		});
 		await expect(rescoreLeads(stopping, doubled, 'default', options)).rejects.toThrow(
 			'n8n stopped',
@@ -892,16 +902,10 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 			leads: 4,
 		});
 		const listed: string[] = [];
-		const counted = new Proxy(store, {
-			get(target, property) {
-				const value = Reflect.get(target, property) as (...args: unknown[]) => unknown;
-				if (property !== 'listLeads') return value.bind(target);
-				return async (...args: unknown[]) => {
-					const page = (await value.apply(target, args)) as { leads: Array<{ leadId: string }> };
-					listed.push(...page.leads.map((lead) => lead.leadId));
-					return page;
-				};
-			},
+		const counted = intercepted(store, 'listLeads', (listLeads) => async (...args) => {
+			const page = await listLeads(...args);
+			listed.push(...page.leads.map((lead) => lead.leadId));
+			return page;
 		});
 		const resumed = await rescoreLeads(counted, doubled, 'default', options);
 		expect(listed).toEqual(leadIds.slice(4));
