@@ -1,8 +1,11 @@
 import {
+	closeSync,
 	copyFileSync,
 	existsSync,
+	fsyncSync,
 	mkdirSync,
 	mkdtempSync,
+	openSync,
 	renameSync,
 	rmSync,
 	statSync,
@@ -283,6 +286,17 @@ function sweepLine(
 	return `${count(leads)} leads: ${seconds(figures.ms)}, ${count(Math.round((leads / figures.ms) * 1000))} leads/s, ${count(figures.changed)} handed on, peak heap +${megabytes(figures.peakHeap)} (+${megabytes(figures.keptHeap)} kept after it), peak resident +${megabytes(figures.peakRss)}, longest event-loop pause ${figures.longestPauseMs.toFixed(0)} ms (99th percentile ${figures.p99PauseMs.toFixed(0)} ms)${ratio}; ${figures.load}`;
 }
 
+/**
+ * A copy of a cached store file, flushed to disk: otherwise the kernel writes the copy's hundreds of
+ * MB back while the run measured on it syncs its own writes, and that run waits for both.
+ */
+function flushedCopy(path: string, copy: string): void {
+	copyFileSync(path, copy);
+	const fd = openSync(copy, 'r+');
+	fsyncSync(fd);
+	closeSync(fd);
+}
+
 /** A sweep over a fresh copy of the cached file, so every run starts from the same leads. */
 async function sweepCopy(
 	path: string,
@@ -291,7 +305,7 @@ async function sweepCopy(
 	const folder = mkdtempSync(join(tmpdir(), 'lead-scale-bench-'));
 	try {
 		const copy = join(folder, 'scores.sqlite');
-		copyFileSync(path, copy);
+		flushedCopy(path, copy);
 		const store = new SqliteStore(copy);
 		const figures = await measureSweep(store, collect);
 		const again = await sweepDecay(store, model, 'default', T0 + DAY_MS, {
@@ -426,7 +440,7 @@ async function rescoreSweeps(sizes: number[]): Promise<string[]> {
 		const folder = mkdtempSync(join(tmpdir(), 'lead-scale-bench-'));
 		try {
 			const copy = join(folder, 'scores.sqlite');
-			copyFileSync(path, copy);
+			flushedCopy(path, copy);
 			const store = new SqliteStore(copy);
 			const pruning = await timePruning(store);
 			lines.push(

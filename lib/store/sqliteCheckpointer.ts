@@ -8,8 +8,9 @@ interface CheckpointResult {
 
 // Its own thread and connection: a checkpoint writes thousands of pages and syncs the file, which on
 // the main thread would hold up every webhook for as long. PASSIVE never waits for a lock, so the
-// sweep's writes go on meanwhile; TRUNCATE, at the end, gives the grown WAL's disk space back unless
-// a write is under way (the connection waits for no lock: it is then left for the next restart). Plain JavaScript, so it runs the same from the sources and from dist.
+// sweep's writes go on meanwhile. TRUNCATE, at the end, gives the grown WAL's disk space back; this
+// connection waits for no lock, so a write under way then leaves that to the next checkpoint.
+// Plain JavaScript, so it runs the same from the sources (tests) and from dist (n8n).
 const CHECKPOINTER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');

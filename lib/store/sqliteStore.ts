@@ -141,6 +141,12 @@ const MIGRATIONS: string[] = [
 		item TEXT NOT NULL,
 		PRIMARY KEY (score_name, lead_id)
 	) WITHOUT ROWID;`,
+	// Apply Decay and Re-Score move the index entries of every lead whose score they change, each to
+	// a page of its own at a million leads; a second index keyed by score (tier, score) doubled that.
+	// The tier rides in the score index instead, so tier counts and tier filters still read no lead row.
+	`DROP INDEX IF EXISTS leads_by_tier;
+	DROP INDEX IF EXISTS leads_by_score;
+	CREATE INDEX IF NOT EXISTS leads_by_score_tier ON leads (score_name, score, lead_id, tier);`,
 ];
 
 const BUSY_TIMEOUT_MS = 30_000;
@@ -158,8 +164,8 @@ const SWEEP_WAL_PAGES = 50_000;
 export class SqliteStore implements ScoreStore {
 	private readonly db: DatabaseSync;
 	private readonly statements = new Map<string, StatementSync>();
-	/** The checkpoint thread of the sweeps running now, and how many they are. */
-	private sweeping: { checkpointer: Checkpointer | null; sweeps: number } | null = null;
+	/** The checkpoint thread of the sweeps running now, whether it failed, and how many they are. */
+	private sweeping: { checkpointer: Checkpointer; failed: boolean; sweeps: number } | null = null;
 
 	constructor(readonly path: string) {
 		try {
@@ -231,27 +237,31 @@ export class SqliteStore implements ScoreStore {
 	 */
 	async sweep<T>(work: (pace: () => Promise<void>) => Promise<T>): Promise<T> {
 		if (this.path === ':memory:') return work(nextTurn);
+		const checkpointOnCommit = () => {
+			if (this.db.isOpen) this.db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+		};
 		if (!this.sweeping) {
 			this.db.exec('PRAGMA wal_autocheckpoint = 0');
-			this.sweeping = { checkpointer: new Checkpointer(this.path, SWEEP_WAL_PAGES), sweeps: 0 };
+			const checkpointer = new Checkpointer(this.path, SWEEP_WAL_PAGES);
+			this.sweeping = { checkpointer, failed: false, sweeps: 0 };
 		}
 		const sweeping = this.sweeping;
 		sweeping.sweeps++;
-		const fallBack = () => {
-			sweeping.checkpointer = null;
-			if (this.db.isOpen) this.db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
-		};
 		try {
 			return await work(async () => {
-				await sweeping.checkpointer?.pace().catch(fallBack);
+				if (!sweeping.failed) {
+					await sweeping.checkpointer.pace().catch(() => {
+						sweeping.failed = true;
+						checkpointOnCommit();
+					});
+				}
 				await nextTurn();
 			});
 		} finally {
 			if (--sweeping.sweeps === 0) {
 				this.sweeping = null;
-				const { checkpointer } = sweeping;
-				fallBack();
-				await checkpointer?.finish().catch(() => undefined);
+				checkpointOnCommit();
+				await sweeping.checkpointer.finish().catch(() => undefined);
 			}
 		}
 	}

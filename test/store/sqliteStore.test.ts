@@ -26,8 +26,16 @@ describe('SQLite store', () => {
 
 /** Turns a current database back into what schema `version` (1 or 2) left, data kept. */
 /** Makes the file look like one a store of schema `version` wrote. */
-function downgrade(path: string, version: 1 | 2 | 3 | 6): void {
+function downgrade(path: string, version: 1 | 2 | 3 | 6 | 7): void {
 	const old = new DatabaseSync(path);
+	old.exec(`DROP INDEX leads_by_score_tier;
+		CREATE INDEX leads_by_score ON leads (score_name, score, lead_id);
+		CREATE INDEX leads_by_tier ON leads (score_name, tier, score);`);
+	if (version === 7) {
+		old.exec('PRAGMA user_version = 7');
+		old.close();
+		return;
+	}
 	old.exec('DROP TABLE rescore_progress; DROP TABLE rescore_items;');
 	if (version === 6) {
 		old.exec('PRAGMA user_version = 6');
@@ -140,7 +148,7 @@ describe('SQLite store migration 7', () => {
 		downgrade(path, 6);
 		const store = new SqliteStore(path);
 		const old = new DatabaseSync(path);
-		expect(old.prepare('PRAGMA user_version').get()).toEqual({ user_version: 7 });
+		expect(old.prepare('PRAGMA user_version').get()).toEqual({ user_version: 8 });
 		old.close();
 		expect(await store.rescoreProgress('default')).toBeUndefined();
 		const twice = parseModel({
@@ -167,6 +175,54 @@ describe('SQLite store migration 7', () => {
 			['bob@example.com', 1, 2],
 		]);
 		expect(await store.rescoreProgress('default')).toBeUndefined();
+		await store.close();
+	});
+});
+
+const SUMMARY = {
+	since: Date.parse('2026-11-01T00:00:00Z'),
+	days: 1,
+	threshold: 76,
+	tierBoundaries: [26, 51, 76],
+	buckets: { min: 0, width: 25, count: 4 },
+	top: 3,
+};
+
+describe('SQLite store migration 8', () => {
+	it('opens a file of schema version 7 with its scores; tier counts and tier filters read the same', async () => {
+		const path = tempDb();
+		const before = new SqliteStore(path);
+		const events = Array.from({ length: 30 }, (_, i) =>
+			Array.from({ length: i % 4 === 0 ? 80 : i % 3 === 0 ? 30 : 1 }, (_, n) =>
+				ping(`lead-${String(i).padStart(2, '0')}@example.com`, `e-${i}-${n}`),
+			),
+		).flat();
+		await scoreEvents(before, plusOne, 'default', events);
+		const tiered = (store: SqliteStore) =>
+			Promise.all([
+				store.summarize('default', SUMMARY),
+				store.queryLeads('default', { tiers: ['warming'] }, 'scoreDesc', null, 100),
+				store.queryLeads('default', { tiers: ['hot', 'nurture'] }, 'scoreAsc', null, 5),
+			]);
+		const expected = await tiered(before);
+		await before.close();
+		downgrade(path, 7);
+		const store = new SqliteStore(path);
+		const old = new DatabaseSync(path);
+		expect(old.prepare('PRAGMA user_version').get()).toEqual({ user_version: 8 });
+		const indexes = old
+			.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'leads'")
+			.all()
+			.map((row) => row.name);
+		old.close();
+		expect(indexes).toContain('leads_by_score_tier');
+		expect(indexes).not.toContain('leads_by_tier');
+		const [summary, warming, ends] = await tiered(store);
+		expect(summary.tiers).toEqual(expected[0].tiers);
+		expect(summary.tiers).toEqual(expect.arrayContaining([expect.objectContaining({ count: 8 })]));
+		expect(warming).toEqual(expected[1]);
+		expect(warming.leads.map((lead) => lead.score)).toEqual(Array(7).fill(30));
+		expect(ends).toEqual(expected[2]);
 		await store.close();
 	});
 });
