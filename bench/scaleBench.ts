@@ -210,10 +210,21 @@ function cachedStoreFile(
 	return { path, builtIn: performance.now() - began };
 }
 
-/** The embedded store file with `leads` leads, built with one bulk insert and cached between runs. */
-function embeddedFile(leads: number): { path: string; builtIn?: number } {
-	return cachedStoreFile(`embedded-${leads}.sqlite`, (db) => {
-		db.prepare(LEADS_SQL).run({ leads, t0: T0, version: modelVersion(model) });
+/**
+ * The embedded store file with `leads` leads, built with one bulk insert and cached between runs.
+ * Its rows lie in the file in lead id order, the order a sweep visits them; `arrival` lays the
+ * same leads out in an order unrelated to their ids, as leads arriving over months leave them.
+ */
+function embeddedFile(leads: number, arrival = false): { path: string; builtIn?: number } {
+	// i * 7919 mod leads visits every number below leads once (7919 is a prime that divides no 10^n).
+	const sql = arrival
+		? LEADS_SQL.replace(
+				"printf('lead-%07d@example.com', i)",
+				"printf('lead-%07d@example.com', (i * 7919) % :leads)",
+			)
+		: LEADS_SQL;
+	return cachedStoreFile(`embedded-${arrival ? 'arrival-' : ''}${leads}.sqlite`, (db) => {
+		db.prepare(sql).run({ leads, t0: T0, version: modelVersion(model) });
 	});
 }
 
@@ -226,10 +237,16 @@ interface SweepFigures {
 	peakHeap: number;
 	/** JavaScript heap still held after the sweep and a full collection: what the sweep kept. */
 	keptHeap: number;
+	/** The largest live heap during the sweep (after a full collection every LIVE_HEAP_PAGES pages). */
+	liveHeap: number;
 	p99PauseMs: number;
 	longestPauseMs: number;
 	load: string;
 }
+
+// Peak heap depends on when V8 chooses to collect; the live heap, sampled after a forced full
+// collection (node --expose-gc) every this many pages, is what the sweep really holds.
+const LIVE_HEAP_PAGES = 100;
 
 /**
  * One Apply Decay sweep (the defaults), one day after the leads were last written. The leads it
@@ -251,9 +268,16 @@ async function measureSweep(store: ScoreStore, collect = false): Promise<SweepFi
 	delay.enable();
 	const began = performance.now();
 	let handedOn = 0;
+	let pages = 0;
+	let liveHeap = 0;
 	const kept = await sweepDecay(store, model, 'default', T0 + DAY_MS, {
 		reporting: DEFAULT_REPORTING,
 		onChanges: collect ? undefined : (changes) => (handedOn += changes.length),
+		onPage: () => {
+			if (++pages % LIVE_HEAP_PAGES !== 0 || !global.gc) return;
+			global.gc();
+			liveHeap = Math.max(liveHeap, process.memoryUsage().heapUsed - baseline.heapUsed);
+		},
 	});
 	const ms = performance.now() - began;
 	const changed = { length: collect ? kept.length : handedOn };
@@ -265,6 +289,7 @@ async function measureSweep(store: ScoreStore, collect = false): Promise<SweepFi
 	void kept;
 	return {
 		keptHeap,
+		liveHeap,
 		p99PauseMs: delay.percentile(99) / 1e6,
 		ms,
 		changed: changed.length,
@@ -281,9 +306,9 @@ function sweepLine(
 	base?: SweepFigures & { leads: number },
 ): string {
 	const ratio = base
-		? ` (x${(figures.ms / base.ms).toFixed(1)} the time, x${(figures.peakHeap / Math.max(1, base.peakHeap)).toFixed(2)} the heap, x${(figures.peakRss / Math.max(1, base.peakRss)).toFixed(2)} the resident memory of the ${count(base.leads)}-lead run)`
+		? ` (x${(figures.ms / base.ms).toFixed(1)} the time, x${(figures.liveHeap / Math.max(1, base.liveHeap)).toFixed(2)} the live heap, x${(figures.peakHeap / Math.max(1, base.peakHeap)).toFixed(2)} the peak heap, x${(figures.peakRss / Math.max(1, base.peakRss)).toFixed(2)} the resident memory of the ${count(base.leads)}-lead run)`
 		: '';
-	return `${count(leads)} leads: ${seconds(figures.ms)}, ${count(Math.round((leads / figures.ms) * 1000))} leads/s, ${count(figures.changed)} handed on, peak heap +${megabytes(figures.peakHeap)} (+${megabytes(figures.keptHeap)} kept after it), peak resident +${megabytes(figures.peakRss)}, longest event-loop pause ${figures.longestPauseMs.toFixed(0)} ms (99th percentile ${figures.p99PauseMs.toFixed(0)} ms)${ratio}; ${figures.load}`;
+	return `${count(leads)} leads: ${seconds(figures.ms)}, ${count(Math.round((leads / figures.ms) * 1000))} leads/s, ${count(figures.changed)} handed on, live heap at most +${megabytes(figures.liveHeap)}, peak heap +${megabytes(figures.peakHeap)} (+${megabytes(figures.keptHeap)} kept after it), peak resident +${megabytes(figures.peakRss)}, longest event-loop pause ${figures.longestPauseMs.toFixed(0)} ms (99th percentile ${figures.p99PauseMs.toFixed(0)} ms)${ratio}; ${figures.load}`;
 }
 
 /**
@@ -339,6 +364,13 @@ async function embeddedSweeps(sizes: number[]): Promise<string[]> {
 			);
 		}
 		base ??= { ...figures, leads };
+		if (leads === sizes[sizes.length - 1]) {
+			const arrival = embeddedFile(leads, true);
+			const { figures: spread } = await sweepCopy(arrival.path, false);
+			lines.push(
+				`  the same leads with their rows in arrival order (each changed lead then writes a table page of its own): ${seconds(spread.ms)}, x${(spread.ms / figures.ms).toFixed(2)} the time in lead id order, longest event-loop pause ${spread.longestPauseMs.toFixed(0)} ms (99th percentile ${spread.p99PauseMs.toFixed(0)} ms); ${spread.load}`,
+			);
+		}
 	}
 	return lines;
 }
@@ -422,39 +454,54 @@ async function timeRescore(store: ScoreStore) {
 	return { ms, summary, pauseMs: delay.max / 1e6 };
 }
 
+/** The figures of the first (100,000-lead) size, which the larger size's figures are given against. */
+interface RescoreBase {
+	leads: number;
+	pruningMs: number;
+	rescoreMs: number;
+	leadBytes?: number;
+	eventBytes: number;
+}
+
+/** ` (xN <what> of the first size's run)`, or nothing for the first size itself. */
+function against(value: number, base: number | undefined, leads: number | undefined): string {
+	return base === undefined || leads === undefined
+		? ''
+		: ` (x${(value / Math.max(base, 1e-9)).toFixed(2)} the ${count(leads)}-lead run)`;
+}
+
 /** The hourly pruning and a full Re-Score under a changed model, on a fresh copy of the cached file. */
 async function rescoreSweeps(sizes: number[]): Promise<string[]> {
 	const lines: string[] = [];
-	let base: { ms: number; leads: number } | undefined;
+	let base: RescoreBase | undefined;
 	for (const leads of sizes) {
 		const { path, builtIn } = rescoreFile(leads);
 		if (builtIn !== undefined)
 			lines.push(
 				`built ${count(leads)} leads x ${KEPT_EVENTS} kept events with bulk inserts in ${seconds(builtIn)}; ${load()}`,
 			);
-		const { leads: leadBytes, events: eventBytes } = tableBytes(path);
+		const bytes = tableBytes(path);
 		const events = leads * KEPT_EVENTS;
+		const leadBytes = bytes.leads / leads;
+		const eventBytes = bytes.events / events;
 		lines.push(
-			`${count(leads)} leads: file ${megabytes(statSync(path).size)}; leads ${count(Math.round(leadBytes / leads))} bytes each, kept events ${count(Math.round(eventBytes / events))} bytes each (target under 1,000 and 300)`,
+			`${count(leads)} leads: file ${megabytes(statSync(path).size)}; leads ${count(Math.round(leadBytes))} bytes each${against(leadBytes, base?.leadBytes, base?.leads)}, kept events ${count(Math.round(eventBytes))} bytes each${against(eventBytes, base?.eventBytes, base?.leads)} (target under 1,000 and 300)`,
 		);
 		const folder = mkdtempSync(join(tmpdir(), 'lead-scale-bench-'));
 		try {
 			const copy = join(folder, 'scores.sqlite');
 			flushedCopy(path, copy);
 			const store = new SqliteStore(copy);
-			const pruning = await timePruning(store);
+			const pruningMs = await timePruning(store);
 			lines.push(
-				`  hourly pruning (one hour of events past the 90-day retention, ${count(Math.round(events / 2160))} events): ${seconds(pruning)}; ${load()}`,
+				`  hourly pruning (one hour of events past the 90-day retention, ${count(Math.round(events / 2160))} events): ${seconds(pruningMs)}${against(pruningMs, base?.pruningMs, base?.leads)}; ${load()}`,
 			);
 			const { ms, summary, pauseMs } = await timeRescore(store);
 			await store.close();
-			const ratio = base
-				? ` (x${(ms / base.ms).toFixed(1)} the time of the ${count(base.leads)}-lead run)`
-				: '';
 			lines.push(
-				`  Re-Score: ${seconds(ms)}, ${count(Math.round((leads / ms) * 1000))} leads/s, ${count(summary.changed.length)} handed on, ${count(summary.skipped.length)} skipped, longest event-loop pause ${pauseMs.toFixed(0)} ms${ratio}; ${load()}`,
+				`  Re-Score: ${seconds(ms)}, ${count(Math.round((leads / ms) * 1000))} leads/s, ${count(summary.changed.length)} handed on, ${count(summary.skipped.length)} skipped, longest event-loop pause ${pauseMs.toFixed(0)} ms${against(ms, base?.rescoreMs, base?.leads)}; ${load()}`,
 			);
-			base ??= { ms, leads };
+			base ??= { leads, pruningMs, rescoreMs: ms, leadBytes, eventBytes };
 		} finally {
 			rmSync(folder, { recursive: true, force: true });
 		}
@@ -492,6 +539,7 @@ async function postgresRescores(
 	sizes: number[],
 ): Promise<string[]> {
 	const lines: string[] = [];
+	let base: RescoreBase | undefined;
 	for (const leads of sizes) {
 		const began = performance.now();
 		await client.query('TRUNCATE lead_scoring_leads, lead_scoring_events');
@@ -508,19 +556,21 @@ async function postgresRescores(
 		const { rows } = await client.query<{ bytes: string }>(
 			`SELECT pg_total_relation_size('lead_scoring_events') AS bytes`,
 		);
+		const eventBytes = Number(rows[0].bytes) / events;
 		lines.push(
-			`${count(leads)} leads x ${KEPT_EVENTS} kept events built in ${seconds(performance.now() - began)}; kept events ${count(Math.round(Number(rows[0].bytes) / events))} bytes each with their indexes; ${load()}`,
+			`${count(leads)} leads x ${KEPT_EVENTS} kept events built in ${seconds(performance.now() - began)}; kept events ${count(Math.round(eventBytes))} bytes each with their indexes${against(eventBytes, base?.eventBytes, base?.leads)}; ${load()}`,
 		);
 		progress(lines);
-		const pruning = await timePruning(store);
+		const pruningMs = await timePruning(store);
 		lines.push(
-			`  hourly pruning (${count(Math.round(events / 2160))} events past the retention): ${seconds(pruning)}; ${load()}`,
+			`  hourly pruning (${count(Math.round(events / 2160))} events past the retention): ${seconds(pruningMs)}${against(pruningMs, base?.pruningMs, base?.leads)}; ${load()}`,
 		);
 		const { ms, summary, pauseMs } = await timeRescore(store);
 		lines.push(
-			`  Re-Score: ${seconds(ms)}, ${count(Math.round((leads / ms) * 1000))} leads/s, ${count(summary.changed.length)} handed on, ${count(summary.skipped.length)} skipped, longest event-loop pause ${pauseMs.toFixed(0)} ms; ${load()}`,
+			`  Re-Score: ${seconds(ms)}, ${count(Math.round((leads / ms) * 1000))} leads/s, ${count(summary.changed.length)} handed on, ${count(summary.skipped.length)} skipped, longest event-loop pause ${pauseMs.toFixed(0)} ms${against(ms, base?.rescoreMs, base?.leads)}; ${load()}`,
 		);
 		progress(lines);
+		base ??= { leads, pruningMs, rescoreMs: ms, eventBytes };
 	}
 	return lines;
 }
