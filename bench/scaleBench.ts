@@ -206,6 +206,8 @@ function cachedStoreFile(
 	fill(db);
 	db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
 	db.close();
+	// A log left beside an older file of this name would be read as this file's.
+	for (const suffix of ['-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 	renameSync(building, path);
 	return { path, builtIn: performance.now() - began };
 }
