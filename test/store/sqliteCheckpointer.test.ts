@@ -100,7 +100,7 @@ describe('Apply Decay on the embedded store', () => {
 		const first = leadIds.map((leadId) => ({
 			leadId,
 			name: 'Ping',
-			id: `first-${leadId}`,
+			eventId: `first-${leadId}`,
 			time: NOV_1,
 			data: {},
 			hasProfile: false,
@@ -119,7 +119,14 @@ describe('Apply Decay on the embedded store', () => {
 			await new Promise((resolve) => setImmediate(resolve));
 			webhooks.push(
 				scoreEvents(store, decaying, 'default', [
-					{ leadId, name: 'Ping', id: `second-${leadId}`, time: asOf, data: {}, hasProfile: false },
+					{
+						leadId,
+						name: 'Ping',
+						eventId: `second-${leadId}`,
+						time: asOf,
+						data: {},
+						hasProfile: false,
+					},
 				]),
 			);
 		}
