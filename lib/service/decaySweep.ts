@@ -6,7 +6,8 @@ import { modelVersion } from '../scoring/modelVersion';
 import { asReported, EXACT_REPORTING, worthReporting, type Reporting } from '../scoring/reporting';
 import type { LeadsWrite, ScoreStore } from '../store/scoreStore';
 import { ledgerEntry } from './ledgerEntry';
-import { pacedSweep, yieldToEventLoop } from './pages';
+import { yieldToEventLoop } from '../store/pages';
+import { pacedSweep } from './pages';
 
 export interface SweepOptions {
 	/** Leads read (and at most locked) per step. */

@@ -1,9 +1,5 @@
+import { yieldToEventLoop } from '../store/pages';
 import type { ScoreStore } from '../store/scoreStore';
-
-/** A pause between pages, so n8n answers webhooks while a long sweep runs (the embedded store is synchronous). */
-export async function yieldToEventLoop(): Promise<void> {
-	await new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Runs a sweep over every lead at the store's pace (see ScoreStore.sweep), or yielding between pages. */
 export function pacedSweep<T>(

@@ -4,7 +4,7 @@ import type { StoredEvent } from '../scoring/keptEvent';
 import type { ScoringModel } from '../scoring/model';
 import { replayLead } from '../scoring/replay';
 import type { Baseline, LeadsWrite, ScoreStore } from '../store/scoreStore';
-import { yieldToEventLoop } from './pages';
+import { yieldToEventLoop } from '../store/pages';
 
 /** How long one score keeps its counted events (ids and data) and its ledger, in whole days. */
 export interface Retention {

@@ -26,7 +26,7 @@ import { modelVersion } from '../scoring/modelVersion';
 import type { ReplayPayload } from '../scoring/replay';
 import { eventKey, StoreDataError, type LeadsWrite, type ScoreStore } from '../store/scoreStore';
 import { ledgerEntry } from './ledgerEntry';
-import { yieldToEventLoop } from './pages';
+import { yieldToEventLoop } from '../store/pages';
 
 export interface ScoringOptions {
 	/** Keep each event's data for replays (re-score, backtest); false keeps ids only. Default true. */

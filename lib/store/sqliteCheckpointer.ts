@@ -59,6 +59,11 @@ export class Checkpointer {
 		this.worker.on('exit', () => this.fail(new Error('The checkpoint thread stopped.')));
 	}
 
+	/** Whether the thread failed: the writer checkpoints itself again. */
+	get failed(): boolean {
+		return this.failure !== null;
+	}
+
 	private fail(error: Error): void {
 		this.failure ??= error;
 		for (const pending of this.waiting.splice(0)) pending.reject(error);

@@ -33,7 +33,7 @@ import {
 	type StoredEventsPage,
 	type StoredModel,
 } from './scoreStore';
-import { keysetPage } from './pages';
+import { keysetPage, yieldToEventLoop } from './pages';
 import { Checkpointer } from './sqliteCheckpointer';
 import { ledgerEntryFrom, storedEventFrom, type EventRow, type LedgerRow } from './tableRows';
 import {
@@ -164,8 +164,8 @@ const SWEEP_WAL_PAGES = 50_000;
 export class SqliteStore implements ScoreStore {
 	private readonly db: DatabaseSync;
 	private readonly statements = new Map<string, StatementSync>();
-	/** The checkpoint thread of the sweeps running now, whether it failed, and how many they are. */
-	private sweeping: { checkpointer: Checkpointer; failed: boolean; sweeps: number } | null = null;
+	/** The sweeps running now: how many, and their checkpoint thread once one of them needs it. */
+	private sweeping: { checkpointer: Checkpointer | null; sweeps: number } | null = null;
 
 	constructor(readonly path: string) {
 		try {
@@ -231,39 +231,38 @@ export class SqliteStore implements ScoreStore {
 	}
 
 	/**
-	 * While a sweep runs, checkpoints leave the event loop: this connection stops making them, and a
-	 * worker thread copies the WAL back as the sweep writes (see Checkpointer). Should that thread
-	 * fail, this connection checkpoints again as before and the sweep goes on.
+	 * While a sweep runs, checkpoints leave the event loop: from its second page on (a one-page sweep
+	 * needs no thread), this connection stops making them and a worker thread copies the WAL back as
+	 * the sweep writes (see Checkpointer). Should that thread fail, this connection checkpoints
+	 * again as before and the sweep goes on.
 	 */
 	async sweep<T>(work: (pace: () => Promise<void>) => Promise<T>): Promise<T> {
-		if (this.path === ':memory:') return work(nextTurn);
-		const checkpointOnCommit = () => {
-			if (this.db.isOpen) this.db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
-		};
-		if (!this.sweeping) {
-			this.db.exec('PRAGMA wal_autocheckpoint = 0');
-			const checkpointer = new Checkpointer(this.path, SWEEP_WAL_PAGES);
-			this.sweeping = { checkpointer, failed: false, sweeps: 0 };
-		}
-		const sweeping = this.sweeping;
+		if (this.path === ':memory:') return work(yieldToEventLoop);
+		const sweeping = (this.sweeping ??= { checkpointer: null, sweeps: 0 });
 		sweeping.sweeps++;
 		try {
 			return await work(async () => {
-				if (!sweeping.failed) {
-					await sweeping.checkpointer.pace().catch(() => {
-						sweeping.failed = true;
-						checkpointOnCommit();
-					});
+				if (!sweeping.checkpointer) {
+					this.db.exec('PRAGMA wal_autocheckpoint = 0');
+					sweeping.checkpointer = new Checkpointer(this.path, SWEEP_WAL_PAGES);
 				}
-				await nextTurn();
+				if (!sweeping.checkpointer.failed)
+					await sweeping.checkpointer.pace().catch(() => this.checkpointOnCommit());
+				await yieldToEventLoop();
 			});
 		} finally {
 			if (--sweeping.sweeps === 0) {
 				this.sweeping = null;
-				checkpointOnCommit();
-				await sweeping.checkpointer.finish().catch(() => undefined);
+				if (sweeping.checkpointer) {
+					this.checkpointOnCommit();
+					await sweeping.checkpointer.finish().catch(() => undefined);
+				}
 			}
 		}
+	}
+
+	private checkpointOnCommit(): void {
+		if (this.db.isOpen) this.db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
 	}
 
 	async updateLeads(
@@ -694,11 +693,6 @@ export class SqliteStore implements ScoreStore {
 		if (this.db.isOpen) this.db.close();
 		this.statements.clear();
 	}
-}
-
-/** The next turn of the event loop, so what waits (a webhook) runs between a sweep's pages. */
-function nextTurn(): Promise<void> {
-	return new Promise((resolve) => setImmediate(resolve));
 }
 
 // SQLite result codes of a value the database refuses: too big, constraint, type mismatch, out of range.
