@@ -371,6 +371,10 @@ async function embeddedSweeps(sizes: number[]): Promise<string[]> {
 		base ??= { ...figures, leads };
 		if (leads === sizes[sizes.length - 1]) {
 			const arrival = embeddedFile(leads, true);
+			if (arrival.builtIn !== undefined)
+				lines.push(
+					`built the same ${count(leads)} leads in arrival order in ${seconds(arrival.builtIn)}; ${load()}`,
+				);
 			const { figures: spread } = await sweepCopy(arrival.path, false);
 			lines.push(
 				`  the same leads with their rows in arrival order (each changed lead then writes a table page of its own): ${seconds(spread.ms)}, x${(spread.ms / figures.ms).toFixed(2)} the time in lead id order, longest event-loop pause ${spread.longestPauseMs.toFixed(0)} ms (99th percentile ${spread.p99PauseMs.toFixed(0)} ms); ${spread.load}`,
@@ -468,7 +472,7 @@ interface RescoreBase {
 	eventBytes: number;
 }
 
-/** ` (xN <what> of the first size's run)`, or nothing for the first size itself. */
+/** ` (xN the <first size>-lead run)`, or nothing for the first size itself. */
 function against(value: number, base: number | undefined, leads: number | undefined): string {
 	return base === undefined || leads === undefined
 		? ''

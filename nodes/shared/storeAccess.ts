@@ -83,15 +83,14 @@ export function refuseStateless(
 		);
 }
 
-/** Where the item's PostgreSQL store keeps its tables (both may be expressions, e.g. per tenant). */
-function postgresPlace(context: IExecuteFunctions, itemIndex: number) {
+/**
+ * Where the item's PostgreSQL store keeps its tables (both may be expressions, e.g. per tenant),
+ * read with `read`: the node's parameter reader, or n8n's own.
+ */
+function postgresPlace(read: (name: string, fallback: string) => unknown) {
 	return {
-		schema: context.getNodeParameter('postgresSchema', itemIndex, 'public') as string,
-		tablePrefix: context.getNodeParameter(
-			'postgresTablePrefix',
-			itemIndex,
-			'lead_scoring_',
-		) as string,
+		schema: read('postgresSchema', 'public') as string,
+		tablePrefix: read('postgresTablePrefix', 'lead_scoring_') as string,
 	};
 }
 
@@ -101,11 +100,8 @@ function postgresPlace(context: IExecuteFunctions, itemIndex: number) {
  */
 export function storeKeyOf(parameters: ItemParameters, kind: StoreKind, itemIndex: number): string {
 	if (kind !== 'postgres') return kind;
-	return JSON.stringify([
-		kind,
-		parameters.get('postgresSchema', itemIndex, 'public'),
-		parameters.get('postgresTablePrefix', itemIndex, 'lead_scoring_'),
-	]);
+	const place = postgresPlace((name, fallback) => parameters.get(name, itemIndex, fallback));
+	return JSON.stringify([kind, place.schema, place.tablePrefix]);
 }
 
 /** The store chosen for the item, with its PostgreSQL schema and prefix; never the stateless one. */
@@ -117,7 +113,10 @@ export async function openStore(
 	refuseStateless(kind);
 	if (kind === 'postgres') {
 		const credentials = (await context.getCredentials('postgres')) as PostgresCredentials;
-		return postgresStore(credentials, postgresPlace(context, itemIndex));
+		const place = postgresPlace((name, fallback) =>
+			context.getNodeParameter(name, itemIndex, fallback),
+		);
+		return postgresStore(credentials, place);
 	}
 	return embeddedStore(embeddedFolder(context.helpers.getStoragePath()));
 }
