@@ -6,6 +6,7 @@ import { DEFAULT_REPORTING } from '../../lib/scoring/reporting';
 import { rescoreLeads, type RescoredLead } from '../../lib/service/rescore';
 import type { ScoreStore } from '../../lib/store/scoreStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
+import { intercepted } from '../helpers/interceptedStore';
 
 const START = Date.parse('2026-11-01T00:00:00Z');
 const flat = (points: number) =>
@@ -38,19 +39,13 @@ async function storeWithLeads(): Promise<SqliteStore> {
 /** The store as n8n sees it when the process stops: pages committed so far stay, nothing after them runs. */
 function stoppingAfter(store: ScoreStore, pages: number): ScoreStore {
 	let left = pages;
-	return new Proxy(store, {
-		get(target, property, receiver) {
-			if (property === 'updateLeads') {
-				return async (...args: Parameters<ScoreStore['updateLeads']>) => {
-					if (left-- <= 0) throw new Error('n8n stopped');
-					await target.updateLeads(...args);
-				};
-			}
-			const value = Reflect.get(target, property, receiver) as unknown;
-			return typeof value === 'function'
-				? (value as (...a: unknown[]) => unknown).bind(target)
-				: value;
-		},
+	return intercepted(store, {
+		updateLeads:
+			(updateLeads) =>
+			async (...args) => {
+				if (left-- <= 0) throw new Error('n8n stopped');
+				await updateLeads(...args);
+			},
 	});
 }
 
@@ -58,28 +53,22 @@ function stoppingAfter(store: ScoreStore, pages: number): ScoreStore {
 function counting(store: ScoreStore): { store: ScoreStore; listed: string[]; replayed: string[] } {
 	const listed: string[] = [];
 	const replayed: string[] = [];
-	const proxy = new Proxy(store, {
-		get(target, property, receiver) {
-			if (property === 'listLeads') {
-				return async (...args: Parameters<ScoreStore['listLeads']>) => {
-					const page = await target.listLeads(...args);
-					listed.push(...page.leads.map((lead) => lead.leadId));
-					return page;
-				};
-			}
-			if (property === 'updateLeads') {
-				return async (...args: Parameters<ScoreStore['updateLeads']>) => {
-					if (args[4]?.withEvents) replayed.push(...args[1]);
-					await target.updateLeads(...args);
-				};
-			}
-			const value = Reflect.get(target, property, receiver) as unknown;
-			return typeof value === 'function'
-				? (value as (...a: unknown[]) => unknown).bind(target)
-				: value;
-		},
+	const counted = intercepted(store, {
+		listLeads:
+			(listLeads) =>
+			async (...args) => {
+				const page = await listLeads(...args);
+				listed.push(...page.leads.map((lead) => lead.leadId));
+				return page;
+			},
+		updateLeads:
+			(updateLeads) =>
+			async (...args) => {
+				if (args[4]?.withEvents) replayed.push(...args[1]);
+				await updateLeads(...args);
+			},
 	});
-	return { store: proxy, listed, replayed };
+	return { store: counted, listed, replayed };
 }
 
 const handedOn = (leads: RescoredLead[]) =>

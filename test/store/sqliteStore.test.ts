@@ -8,13 +8,8 @@ import { rescoreLeads } from '../../lib/service/rescore';
 import { parseModel } from '../../lib/scoring/model';
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
-import {
-	describeAcrossProcesses,
-	describeStoreContract,
-	intercepted,
-	ping,
-	plusOne,
-} from './storeContract';
+import { intercepted } from '../helpers/interceptedStore';
+import { describeAcrossProcesses, describeStoreContract, ping, plusOne } from './storeContract';
 
 function tempDb(): string {
 	return join(mkdtempSync(join(tmpdir(), 'lead-store-')), 'scores.sqlite');
@@ -158,9 +153,13 @@ describe('SQLite store migration 7', () => {
 		});
 		// Stopped after its first page of one lead: the next run goes on with the second lead.
 		let pages = 1;
-		const stopping = intercepted(store, 'updateLeads', (updateLeads) => async (...args) => {
-			if (pages-- <= 0) throw new Error('n8n stopped');
-			return await updateLeads(...args);
+		const stopping = intercepted(store, {
+			updateLeads:
+				(updateLeads) =>
+				async (...args) => {
+					if (pages-- <= 0) throw new Error('n8n stopped');
+					return await updateLeads(...args);
+				},
 		});
 		await expect(rescoreLeads(stopping, twice, 'default', { pageSize: 1 })).rejects.toThrow(
 			'n8n stopped',

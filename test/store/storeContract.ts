@@ -28,6 +28,7 @@ import {
 } from '../../lib/store/scoreStore';
 import type { ThresholdState } from '../../lib/scoring/crossing';
 import type { StoredEvent } from '../../lib/scoring/keptEvent';
+import { intercepted } from '../helpers/interceptedStore';
 
 const WRITER = join(__dirname, 'fixtures/writer.js');
 
@@ -101,22 +102,6 @@ function scoresOf(
 }
 
 /** Registers the shared behaviour tests; `openStore` gives a fresh, empty store for each test. */
-/** The store with one method wrapped and the rest its own: a run stopped midway, or one counted. */
-export function intercepted<K extends 'updateLeads' | 'listLeads'>(
-	store: ScoreStore,
-	method: K,
-	wrap: (original: ScoreStore[K]) => ScoreStore[K],
-): ScoreStore {
-	const wrapped = wrap(store[method].bind(store) as ScoreStore[K]);
-	return new Proxy(store, {
-		get(target, property) {
-			if (property === method) return wrapped;
-			const value = Reflect.get(target, property) as unknown;
-			return typeof value === 'function' ? (value.bind(target) as unknown) : value;
-		},
-	});
-}
-
 export function describeStoreContract(openStore: () => ScoreStore | Promise<ScoreStore>): void {
 	let store: ScoreStore;
 	beforeEach(async () => (store = await openStore()));
@@ -889,9 +874,13 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 		});
 		const options = { pageSize: 2, now: () => NOV_1 + DAY_MS };
 		let pages = 2;
-		const stopping = intercepted(store, 'updateLeads', (updateLeads) => async (...args) => {
-			if (pages-- <= 0) throw new Error('n8n stopped');
-			return await updateLeads(...args);
+		const stopping = intercepted(store, {
+			updateLeads:
+				(updateLeads) =>
+				async (...args) => {
+					if (pages-- <= 0) throw new Error('n8n stopped');
+					return await updateLeads(...args);
+				},
 		});
 		await expect(rescoreLeads(stopping, doubled, 'default', options)).rejects.toThrow(
 			'n8n stopped',
@@ -902,10 +891,14 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 			leads: 4,
 		});
 		const listed: string[] = [];
-		const counted = intercepted(store, 'listLeads', (listLeads) => async (...args) => {
-			const page = await listLeads(...args);
-			listed.push(...page.leads.map((lead) => lead.leadId));
-			return page;
+		const counted = intercepted(store, {
+			listLeads:
+				(listLeads) =>
+				async (...args) => {
+					const page = await listLeads(...args);
+					listed.push(...page.leads.map((lead) => lead.leadId));
+					return page;
+				},
 		});
 		const resumed = await rescoreLeads(counted, doubled, 'default', options);
 		expect(listed).toEqual(leadIds.slice(4));

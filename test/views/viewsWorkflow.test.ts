@@ -93,7 +93,6 @@ async function score(
 	);
 }
 
-/** ada 100 hot, bob 80 hot, carol 60 engaged, dan 30 warming, erin 1 nurture. */
 /** A new score whose only rule gives 12.5 points, and ada@example.com scored once with it. */
 async function scoreFractional() {
 	const scoreName = uniqueScoreName();
@@ -115,6 +114,7 @@ async function scoreFractional() {
 	return { scoreName, fractional, scored };
 }
 
+/** ada 100 hot, bob 80 hot, carol 60 engaged, dan 30 warming, erin 1 nurture. */
 async function seed(scoreName: string): Promise<void> {
 	await score(scoreName, [
 		['erin@example.com', 'Ping'],
