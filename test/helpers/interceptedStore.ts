@@ -23,3 +23,42 @@ export function intercepted(store: ScoreStore, wrappers: StoreWrappers): ScoreSt
 		},
 	});
 }
+
+/** The store as n8n sees it when the process stops: pages committed so far stay, nothing after them runs. */
+export function stoppingAfter(store: ScoreStore, pages: number): ScoreStore {
+	let left = pages;
+	return intercepted(store, {
+		updateLeads:
+			(updateLeads) =>
+			async (...args) => {
+				if (left-- <= 0) throw new Error('n8n stopped');
+				await updateLeads(...args);
+			},
+	});
+}
+
+/** The store, counting the leads a run reads page by page and the leads it replays (events and all). */
+export function counting(store: ScoreStore): {
+	store: ScoreStore;
+	listed: string[];
+	replayed: string[];
+} {
+	const listed: string[] = [];
+	const replayed: string[] = [];
+	const counted = intercepted(store, {
+		listLeads:
+			(listLeads) =>
+			async (...args) => {
+				const page = await listLeads(...args);
+				listed.push(...page.leads.map((lead) => lead.leadId));
+				return page;
+			},
+		updateLeads:
+			(updateLeads) =>
+			async (...args) => {
+				if (args[4]?.withEvents) replayed.push(...args[1]);
+				await updateLeads(...args);
+			},
+	});
+	return { store: counted, listed, replayed };
+}

@@ -6,7 +6,7 @@ import { DEFAULT_REPORTING } from '../../lib/scoring/reporting';
 import { rescoreLeads, type RescoredLead } from '../../lib/service/rescore';
 import type { ScoreStore } from '../../lib/store/scoreStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
-import { intercepted } from '../helpers/interceptedStore';
+import { counting, stoppingAfter } from '../helpers/interceptedStore';
 
 const START = Date.parse('2026-11-01T00:00:00Z');
 const flat = (points: number) =>
@@ -34,41 +34,6 @@ async function storeWithLeads(): Promise<SqliteStore> {
 	);
 	await scoreEvents(store, flat(20), 'default', events);
 	return store;
-}
-
-/** The store as n8n sees it when the process stops: pages committed so far stay, nothing after them runs. */
-function stoppingAfter(store: ScoreStore, pages: number): ScoreStore {
-	let left = pages;
-	return intercepted(store, {
-		updateLeads:
-			(updateLeads) =>
-			async (...args) => {
-				if (left-- <= 0) throw new Error('n8n stopped');
-				await updateLeads(...args);
-			},
-	});
-}
-
-/** The store, counting the leads a run reads page by page and the leads it replays (events and all). */
-function counting(store: ScoreStore): { store: ScoreStore; listed: string[]; replayed: string[] } {
-	const listed: string[] = [];
-	const replayed: string[] = [];
-	const counted = intercepted(store, {
-		listLeads:
-			(listLeads) =>
-			async (...args) => {
-				const page = await listLeads(...args);
-				listed.push(...page.leads.map((lead) => lead.leadId));
-				return page;
-			},
-		updateLeads:
-			(updateLeads) =>
-			async (...args) => {
-				if (args[4]?.withEvents) replayed.push(...args[1]);
-				await updateLeads(...args);
-			},
-	});
-	return { store: counted, listed, replayed };
 }
 
 const handedOn = (leads: RescoredLead[]) =>

@@ -8,7 +8,7 @@ import { rescoreLeads } from '../../lib/service/rescore';
 import { parseModel } from '../../lib/scoring/model';
 import { MemoryStore } from '../../lib/store/memoryStore';
 import { SqliteStore } from '../../lib/store/sqliteStore';
-import { intercepted } from '../helpers/interceptedStore';
+import { stoppingAfter } from '../helpers/interceptedStore';
 import { describeAcrossProcesses, describeStoreContract, ping, plusOne } from './storeContract';
 
 function tempDb(): string {
@@ -152,15 +152,7 @@ describe('SQLite store migration 7', () => {
 			decay: { type: 'none' },
 		});
 		// Stopped after its first page of one lead: the next run goes on with the second lead.
-		let pages = 1;
-		const stopping = intercepted(store, {
-			updateLeads:
-				(updateLeads) =>
-				async (...args) => {
-					if (pages-- <= 0) throw new Error('n8n stopped');
-					return await updateLeads(...args);
-				},
-		});
+		const stopping = stoppingAfter(store, 1);
 		await expect(rescoreLeads(stopping, twice, 'default', { pageSize: 1 })).rejects.toThrow(
 			'n8n stopped',
 		);

@@ -28,7 +28,7 @@ import {
 } from '../../lib/store/scoreStore';
 import type { ThresholdState } from '../../lib/scoring/crossing';
 import type { StoredEvent } from '../../lib/scoring/keptEvent';
-import { intercepted } from '../helpers/interceptedStore';
+import { counting, stoppingAfter } from '../helpers/interceptedStore';
 
 const WRITER = join(__dirname, 'fixtures/writer.js');
 
@@ -873,15 +873,7 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 			rules: [{ id: 'plus-two', event: 'Ping', points: 2 }],
 		});
 		const options = { pageSize: 2, now: () => NOV_1 + DAY_MS };
-		let pages = 2;
-		const stopping = intercepted(store, {
-			updateLeads:
-				(updateLeads) =>
-				async (...args) => {
-					if (pages-- <= 0) throw new Error('n8n stopped');
-					return await updateLeads(...args);
-				},
-		});
+		const stopping = stoppingAfter(store, 2);
 		await expect(rescoreLeads(stopping, doubled, 'default', options)).rejects.toThrow(
 			'n8n stopped',
 		);
@@ -890,16 +882,7 @@ export function describeStoreContract(openStore: () => ScoreStore | Promise<Scor
 			after: leadIds[3],
 			leads: 4,
 		});
-		const listed: string[] = [];
-		const counted = intercepted(store, {
-			listLeads:
-				(listLeads) =>
-				async (...args) => {
-					const page = await listLeads(...args);
-					listed.push(...page.leads.map((lead) => lead.leadId));
-					return page;
-				},
-		});
+		const { store: counted, listed } = counting(store);
 		const resumed = await rescoreLeads(counted, doubled, 'default', options);
 		expect(listed).toEqual(leadIds.slice(4));
 		const whole = new MemoryStore();
